@@ -1,0 +1,90 @@
+"""Apache Airflow provider for the Snov.io sales-outreach API.
+
+Airflow discovers this package through the ``apache_airflow_provider`` entry point, which calls
+:func:`get_provider_info`. That function must stay import-light: Airflow calls it while building
+its provider registry, long before any task runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+#: Connection type and default connection id, shared by the hook and the provider info.
+CONN_TYPE = "snovio"
+DEFAULT_CONN_ID = "snovio_default"
+DEFAULT_BASE_URL = "https://api.snov.io"
+DEFAULT_REQUESTS_PER_MINUTE = 60
+
+
+def get_provider_info() -> dict[str, Any]:
+    """Describe the provider to Airflow's ProvidersManager (name, hooks, connection form)."""
+    return {
+        "package-name": "airflow-provider-snovio",
+        "name": "Snov.io",
+        "description": "Snov.io sales-outreach API: https://snov.io/api",
+        "versions": [__version__],
+        "integrations": [
+            {
+                "integration-name": "Snov.io",
+                "external-doc-url": "https://snov.io/api",
+                "tags": ["service"],
+            }
+        ],
+        "hooks": [
+            {
+                "integration-name": "Snov.io",
+                "python-modules": ["airflow_provider_snovio.hooks.snovio"],
+            }
+        ],
+        "connection-types": [
+            {
+                "connection-type": CONN_TYPE,
+                "hook-class-name": "airflow_provider_snovio.hooks.snovio.SnovioHook",
+                "hook-name": "Snov.io",
+                "ui-field-behaviour": {
+                    "hidden-fields": ["schema", "port", "extra"],
+                    "relabeling": {
+                        "login": "Client ID",
+                        "password": "Client Secret",
+                        "host": "API base URL",
+                    },
+                    "placeholders": {
+                        "login": "Client ID from Snov.io account settings",
+                        "password": "Client Secret from Snov.io account settings",
+                        "host": DEFAULT_BASE_URL,
+                    },
+                },
+                "conn-fields": {
+                    "requests_per_minute": {
+                        "label": "Requests per minute",
+                        "description": "Rate limit shared by every task using this account (Snov.io: 60).",
+                        "schema": {
+                            "type": ["integer", "null"],
+                            "default": DEFAULT_REQUESTS_PER_MINUTE,
+                            "minimum": 1,
+                        },
+                    },
+                    "timeout": {
+                        "label": "Timeout (s)",
+                        "description": "Per-request timeout in seconds.",
+                        "schema": {"type": ["number", "null"], "default": 30, "minimum": 1},
+                    },
+                    "max_retries": {
+                        "label": "Max retries",
+                        "description": "Retries on 429, 5xx, timeouts and connection errors.",
+                        "schema": {"type": ["integer", "null"], "default": 5, "minimum": 0},
+                    },
+                    "rate_limit_backend": {
+                        "label": "Rate limit backend",
+                        "description": (
+                            "Empty: shared by all processes on this host. "
+                            "redis://host:port/db: shared by every worker of the deployment."
+                        ),
+                        "schema": {"type": ["string", "null"]},
+                    },
+                },
+            }
+        ],
+    }
