@@ -1,0 +1,305 @@
+"""The endpoint catalogue: one declarative row per Snov.io endpoint, the single source of truth.
+
+A row says the HTTP method and path, where each parameter goes (query, form, JSON, path) and in
+which shape (scalar, PHP-style ``name[]`` array, comma-joined, ``name[key]`` brackets), how the
+endpoint pages, whether it spends credits (which decides how boldly a failed call may be retried)
+and whether it starts or reads an asynchronous task. The sync client, the async client, the docs and
+the tests all read these rows; no endpoint has request code of its own.
+
+Numbers in comments refer to ``shared/snovio-api.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from airflow_provider_snovio.api import validation as v
+
+
+class Loc(str, Enum):
+    """Where a parameter travels."""
+
+    QUERY = "query"
+    FORM = "form"
+    JSON = "json"
+    PATH = "path"
+
+
+class Shape(str, Enum):
+    """How a value is spelled on the wire."""
+
+    SCALAR = "scalar"  # name=value
+    ARRAY = "array"  # name[]=a&name[]=b (PHP style)
+    CSV = "csv"  # name=a,b (campaign analytics filters)
+    BRACKETS = "brackets"  # name[key]=value (customFields, socialLinks)
+    RAW = "raw"  # the validated value as is (JSON bodies)
+
+
+class Paging(str, Enum):
+    """The paging styles Snov.io uses; each has one iterator in :mod:`paging`."""
+
+    OFFSET = "offset"  # replies/opens/clicks/sent: <=10,000 rows a call, advance offset
+    PAGE = "page"  # prospects in list (page/perPage), v2 prospects (page)
+    CURSOR = "cursor"  # v2 domain emails / generic contacts: meta.next
+    LAST_ID = "last_id"  # legacy domain-emails-with-info: lastId
+
+
+class Task(str, Enum):
+    """Asynchronous endpoints: a start call returns a task_hash that a result call is polled with."""
+
+    START = "start"
+    RESULT = "result"
+
+
+Validator = Callable[[str, Any], Any]
+
+
+@dataclass(frozen=True)
+class Param:
+    """One input of an endpoint: Python keyword ``name``, wire name ``wire``."""
+
+    name: str
+    wire: str
+    loc: Loc
+    check: Validator
+    required: bool = False
+    shape: Shape = Shape.SCALAR
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One Snov.io endpoint. ``name`` is the hook method that calls it."""
+
+    name: str
+    method: str
+    path: str
+    summary: str
+    params: tuple[Param, ...] = ()
+    credits: str = "free"
+    spends_credits: bool = False
+    paging: Paging | None = None
+    task: Task | None = None
+    #: (parameter, size): a longer list is sent in several requests whose answers are merged.
+    chunk: tuple[str, int] | None = None
+    #: For a task-starting endpoint: the hook method that reads its result.
+    result: str | None = None
+    params_by_name: Mapping[str, Param] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "params_by_name", {p.name: p for p in self.params})
+
+
+def _p(name: str, wire: str | None, loc: Loc, check: Validator, *, req: bool = False,
+       shape: Shape = Shape.SCALAR) -> Param:
+    return Param(name=name, wire=wire or name, loc=loc, check=check, required=req, shape=shape)
+
+
+#: Rows returned per call by the offset-paged campaign endpoints (#23-#26).
+OFFSET_PAGE_SIZE = 10_000
+#: Emails per verification request (#18, v2 start); longer lists are chunked.
+VERIFICATION_BATCH = 10
+
+Q, F, J, P = Loc.QUERY, Loc.FORM, Loc.JSON, Loc.PATH
+ARR, CSV, BRK = Shape.ARRAY, Shape.CSV, Shape.BRACKETS
+
+_DOMAIN = _p("domain", None, F, v.domain, req=True)
+_TASK_HASH_PATH = _p("task_hash", None, P, v.hex_hash, req=True)
+_TASK_HASH_QUERY = _p("task_hash", None, Q, v.hex_hash, req=True)
+_NEXT = _p("next_cursor", "next", F, v.text)
+_CAMPAIGN_QUERY = _p("campaign_id", "campaignId", Q, v.numeric_id, req=True)
+_OFFSET = _p("offset", None, Q, v.non_negative_int)
+_NAME_FORM = (
+    _p("first_name", "firstName", F, v.text, req=True),
+    _p("last_name", "lastName", F, v.text, req=True),
+    _p("domain", None, F, v.domain, req=True),
+)
+_EMAILS_QUERY = _p("emails", "emails", Q, v.list_of(v.email, unique=True), req=True, shape=ARR)
+_batch_of_emails = v.list_of(v.email, max_items=VERIFICATION_BATCH, unique=True)
+_POSITIONS = _p("positions", "positions", F, v.list_of(v.text, max_items=10), shape=ARR)
+
+
+
+def _events(name: str, path: str, what: str) -> Endpoint:
+    return Endpoint(name, "GET", path, f"Campaign {what}, up to 10,000 per call (offset paging).",
+                    (_CAMPAIGN_QUERY, _OFFSET), paging=Paging.OFFSET)
+
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    # 1a. Domain search (v2, asynchronous)
+    Endpoint("start_domain_search", "POST", "/v2/domain-search/start", "Start a company-info search.",
+             (_DOMAIN,), "1 per unique request; none if no results", True, task=Task.START,
+             result="get_domain_search_result"),
+    Endpoint("get_domain_search_result", "GET", "/v2/domain-search/result/{task_hash}",
+             "Company info for a task_hash.", (_TASK_HASH_PATH,), task=Task.RESULT),
+    Endpoint("start_prospects_search", "POST", "/v2/domain-search/prospects/start",
+             "Start a prospects search (20 per page).",
+             (_DOMAIN, _POSITIONS, _p("page", None, F, v.positive_int)),
+             "1 per unique request", True, Paging.PAGE, Task.START, result="get_prospects_result"),
+    Endpoint("get_prospects_result", "GET", "/v2/domain-search/prospects/result/{task_hash}",
+             "Prospects for a task_hash.", (_TASK_HASH_PATH,), task=Task.RESULT),
+    Endpoint("start_prospect_email_search", "POST",
+             "/v2/domain-search/prospects/search-emails/start/{prospect_hash}",
+             "Start finding one prospect's emails.",
+             (_p("prospect_hash", None, P, v.hex_hash, req=True),),
+             "1 per prospect with an email", True, task=Task.START,
+             result="get_prospect_email_search_result"),
+    Endpoint("get_prospect_email_search_result", "GET",
+             "/v2/domain-search/prospects/search-emails/result/{task_hash}",
+             "A prospect's emails for a task_hash.", (_TASK_HASH_PATH,), task=Task.RESULT),
+    Endpoint("start_domain_emails_search", "POST", "/v2/domain-search/domain-emails/start",
+             "Start a domain-emails search (50 per page, `next` cursor).", (_DOMAIN, _NEXT),
+             "1 per unique request", True, Paging.CURSOR, Task.START, result="get_domain_emails_result"),
+    Endpoint("get_domain_emails_result", "GET", "/v2/domain-search/domain-emails/result/{task_hash}",
+             "Domain emails for a task_hash.", (_TASK_HASH_PATH,), task=Task.RESULT),
+    Endpoint("start_generic_contacts_search", "POST", "/v2/domain-search/generic-contacts/start",
+             "Start a generic-contacts search (50 per page, `next` cursor).", (_DOMAIN, _NEXT),
+             "1 per unique request", True, Paging.CURSOR, Task.START, result="get_generic_contacts_result"),
+    Endpoint("get_generic_contacts_result", "GET",
+             "/v2/domain-search/generic-contacts/result/{task_hash}",
+             "Generic contacts for a task_hash.", (_TASK_HASH_PATH,), task=Task.RESULT),
+    # 1b. Finder and enrichment (v1)
+    Endpoint("get_domain_emails_count", "POST", "/v1/get-domain-emails-count",
+             "How many emails Snov.io knows for a domain.", (_DOMAIN,)),
+    Endpoint("get_emails_from_names", "POST", "/v1/get-emails-from-names",
+             "Email finder by first name, last name and domain (hourly limit).", _NAME_FORM),
+    Endpoint("add_names_to_find_emails", "POST", "/v1/add-names-to-find-emails",
+             "Queue a name for the email finder (hourly limit).", _NAME_FORM, "1 per request", True),
+    Endpoint("add_url_for_search", "POST", "/v1/add-url-for-search",
+             "Queue a LinkedIn/X profile URL for search.", (_p("url", None, F, v.url, req=True),),
+             "1 per request", True),
+    Endpoint("get_emails_from_url", "POST", "/v1/get-emails-from-url",
+             "Prospect found from a profile URL.", (_p("url", None, F, v.url, req=True),)),
+    Endpoint("get_profile_by_email", "POST", "/v1/get-profile-by-email",
+             "Profile of the owner of an email.", (_p("email", None, F, v.email, req=True),),
+             "1; none if not found", True),
+    # 1c. Email verifier
+    Endpoint("get_emails_verification_status", "POST", "/v1/get-emails-verification-status",
+             "Verification status of emails (keyed by email).", (_EMAILS_QUERY,),
+             "free; not charged for not_verified or greylisted", chunk=("emails", VERIFICATION_BATCH)),
+    Endpoint("add_emails_to_verification", "POST", "/v1/add-emails-to-verification",
+             "Queue emails for verification (10 per request).", (_EMAILS_QUERY,), "1 per email", True,
+             chunk=("emails", VERIFICATION_BATCH)),
+    Endpoint("start_email_verification", "POST", "/v2/email-verification/start",
+             "Start a v2 verification of up to 10 emails.",
+             (_p("emails", None, F, _batch_of_emails, req=True, shape=ARR),),
+             "1 per email", True, task=Task.START,
+             result="get_email_verification_result"),
+    Endpoint("get_email_verification_result", "GET", "/v2/email-verification/result",
+             "v2 verification result (task_hash in the query).", (_TASK_HASH_QUERY,), task=Task.RESULT),
+    Endpoint("start_emails_by_name", "POST", "/v2/emails-by-domain-by-name/start",
+             "Start a v2 email finder for up to 10 {first_name, last_name, domain} rows.",
+             (_p("rows", None, J, v.finder_rows, req=True, shape=Shape.RAW),),
+             "1 per found email", True, task=Task.START,
+             result="get_emails_by_name_result"),
+    Endpoint("get_emails_by_name_result", "GET", "/v2/emails-by-domain-by-name/result",
+             "v2 email finder result (task_hash in the query).", (_TASK_HASH_QUERY,), task=Task.RESULT),
+    # 1d. Campaigns
+    Endpoint("get_campaign_analytics", "GET", "/v2/statistics/campaign-analytics",
+             "Campaign statistics for a date range.",
+             (
+                 _p("campaign_ids", "campaign_id", Q, v.list_of(v.numeric_id), shape=CSV),
+                 _p("date_from", None, Q, v.iso_date, req=True),
+                 _p("date_to", None, Q, v.iso_date, req=True),
+                 _p("sender_emails", "sender_email", Q, v.list_of(v.numeric_id), shape=CSV),
+                 _p("sender_linkedin", None, Q, v.list_of(v.numeric_id), shape=CSV),
+                 _p("campaign_owners", "campaign_owner", Q, v.list_of(v.email), shape=CSV),
+             )),
+    Endpoint("get_campaign_progress", "GET", "/v2/campaigns/{campaign_id}/progress",
+             "Campaign status, unfinished recipients and progress.",
+             (_p("campaign_id", None, P, v.numeric_id, req=True),)),
+    Endpoint("change_recipient_status", "POST", "/v1/change-recipient-status",
+             "Set a recipient Active, Paused or Unsubscribed in a campaign.",
+             (
+                 _p("campaign_id", None, F, v.numeric_id, req=True),
+                 _p("email", None, F, v.email, req=True),
+                 _p("status", None, F, v.recipient_status, req=True),
+             )),
+    Endpoint("get_finished_prospects", "GET", "/v1/prospect-finished",
+             "Prospects who finished the campaign.", (_CAMPAIGN_QUERY,)),
+    _events("get_campaign_replies", "/v1/get-emails-replies", "replies"),
+    _events("get_campaign_opens", "/v1/get-emails-opened", "opens"),
+    _events("get_campaign_clicks", "/v1/get-emails-clicked", "link clicks"),
+    _events("get_emails_sent", "/v1/emails-sent", "sent emails"),
+    Endpoint("get_user_campaigns", "GET", "/v1/get-user-campaigns", "All campaigns of the account."),
+    Endpoint("add_to_do_not_email_list", "POST", "/v1/do-not-email-list",
+             "Add emails or domains to a do-not-email list.",
+             (
+                 _p("list_id", "listId", F, v.numeric_id, req=True),
+                 _p("items", "items", F, v.list_of(v.email_or_domain), req=True, shape=ARR),
+             )),
+    # 1e. Prospects and lists
+    Endpoint("add_prospect_to_list", "POST", "/v1/add-prospect-to-list",
+             "Add (or update) a prospect in a list; starts the list's drip campaign.",
+             (
+                 _p("list_id", "listId", F, v.numeric_id, req=True),
+                 _p("email", None, F, v.email, req=True),
+                 _p("full_name", "fullName", F, v.text),
+                 _p("first_name", "firstName", F, v.text),
+                 _p("last_name", "lastName", F, v.text),
+                 _p("phones", "phones", F, v.list_of(v.text), shape=ARR),
+                 _p("country", None, F, v.text),
+                 _p("locality", None, F, v.text),
+                 _p("position", None, F, v.text),
+                 _p("company_name", "companyName", F, v.text),
+                 _p("company_site", "companySite", F, v.url),
+                 _p("update_contact", "updateContact", F, v.boolean),
+                 _p("custom_fields", "customFields", F, v.string_mapping, shape=BRK),
+                 _p("social_links", "socialLinks", F, v.string_mapping, shape=BRK),
+             )),
+    Endpoint("get_prospect_by_id", "POST", "/v1/get-prospect-by-id", "A prospect by id.",
+             (_p("prospect_id", "id", F, v.opaque_id, req=True),)),
+    Endpoint("get_prospects_by_email", "POST", "/v1/get-prospects-by-email",
+             "Prospects with this email.", (_p("email", None, F, v.email, req=True),)),
+    Endpoint("get_prospect_custom_fields", "GET", "/v1/prospect-custom-fields", "Custom fields."),
+    Endpoint("get_user_lists", "GET", "/v1/get-user-lists", "Prospect lists of the account."),
+    Endpoint("get_list_prospects", "POST", "/v1/prospect-list", "Prospects in a list, newest first.",
+             (
+                 _p("list_id", "listId", F, v.numeric_id, req=True),
+                 _p("page", None, F, v.positive_int),
+                 _p("per_page", "perPage", F, v.positive_int),
+             ), paging=Paging.PAGE),
+    Endpoint("create_prospect_list", "POST", "/v1/lists", "Create a prospect list.",
+             (_p("name", None, F, v.text, req=True),)),
+    Endpoint("get_balance", "GET", "/v1/get-balance", "Credit balance."),
+    # 1f. Webhooks (v2, JSON)
+    Endpoint("list_webhooks", "GET", "/v2/webhooks", "Registered webhooks."),
+    Endpoint("add_webhook", "POST", "/v2/webhooks", "Register a webhook.",
+             (
+                 _p("event_object", None, J, v.webhook_event_object, req=True),
+                 _p("event_action", None, J, v.webhook_event_action, req=True),
+                 _p("endpoint_url", None, J, v.url, req=True),
+             )),
+    Endpoint("change_webhook_status", "PUT", "/v2/webhooks/{webhook_id}", "Activate or deactivate.",
+             (
+                 _p("webhook_id", None, P, v.numeric_id, req=True),
+                 _p("status", None, J, v.webhook_status, req=True),
+             )),
+    Endpoint("delete_webhook", "DELETE", "/v2/webhooks/{webhook_id}", "Delete a webhook.",
+             (_p("webhook_id", None, P, v.numeric_id, req=True),)),
+    # 1g. Only in the older edition
+    Endpoint("get_domain_emails_with_info", "GET", "/v2/domain-emails-with-info",
+             "Legacy domain search with `lastId` cursor.",
+             (
+                 _p("domain", None, Q, v.domain, req=True),
+                 _p("type", None, Q, v.domain_email_type),
+                 _p("limit", None, Q, v.bounded_int(100)),
+                 _p("last_id", "lastId", Q, v.non_negative_int),
+                 _p("positions", "positions", Q, v.list_of(v.text, max_items=10), shape=ARR),
+             ), "1 per request (legacy)", True, Paging.LAST_ID),
+)
+
+#: The token endpoint is not an API method of the hook; the client calls it itself.
+TOKEN_PATH = "/v1/oauth/access_token"
+
+BY_NAME: Mapping[str, Endpoint] = {e.name: e for e in ENDPOINTS}
+
+
+def endpoint(name: str) -> Endpoint:
+    """Look up a row by hook method name."""
+    try:
+        return BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"no Snov.io endpoint named {name!r}") from None

@@ -1,0 +1,295 @@
+"""The synchronous Snov.io client (requests): auth, rate limit, retries and error mapping in one place.
+
+Every public method comes from :class:`SnovioMethods`; each ends in :meth:`SnovioClient.call`, which
+validates against the catalogue (nothing is sent for bad input), splits over-long lists, and sends
+each request through the shared rate limiter, with the cached token, under the retry policy.
+
+Secrets: the client secret travels only in the token request's form body and the token only in the
+``Authorization`` header. Both are handed to ``on_secret`` (the hook passes Airflow's
+``mask_secret``) and scrubbed from any error text before it is raised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from tenacity import Retrying, retry_if_exception, stop_after_attempt
+
+from airflow_provider_snovio import DEFAULT_BASE_URL, DEFAULT_REQUESTS_PER_MINUTE, __version__
+from airflow_provider_snovio.api.catalogue import TOKEN_PATH, Endpoint, endpoint
+from airflow_provider_snovio.api.encoding import PreparedCall, prepare
+from airflow_provider_snovio.api.errors import (
+    SnovioAuthError,
+    SnovioConfigError,
+    SnovioError,
+    SnovioResponseError,
+    SnovioTransportError,
+)
+from airflow_provider_snovio.api.methods import SnovioMethods
+from airflow_provider_snovio.api.responses import parse_response
+from airflow_provider_snovio.api.retry import RetryPolicy, describe, is_retryable, wait_seconds
+from airflow_provider_snovio.api.token import TOKENS, TokenCache
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = f"airflow-provider-snovio/{__version__}"
+
+
+def check_base_url(base_url: str) -> str:
+    """HTTPS only; plain HTTP is allowed for a loopback address (the local sandbox) and nothing else."""
+    url = (base_url or DEFAULT_BASE_URL).strip().rstrip("/")
+    if "://" not in url:
+        url = "https://" + url
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.scheme == "https" and host:
+        return url
+    if parts.scheme == "http" and _is_loopback(host):
+        return url
+    raise SnovioConfigError(
+        f"base URL must be https:// (plain http only for a loopback sandbox), got {parts.scheme}://{host}"
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """Everything a client needs; the hook builds it from an Airflow connection."""
+
+    client_id: str
+    client_secret: str = field(repr=False)
+    base_url: str = DEFAULT_BASE_URL
+    timeout: float = 30.0
+    requests_per_minute: int = DEFAULT_REQUESTS_PER_MINUTE
+    rate_limit_backend: str | None = None
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    def __post_init__(self) -> None:
+        if not self.client_id:
+            raise SnovioConfigError("client_id (the connection's login) is empty")
+        if not self.client_secret:
+            raise SnovioConfigError("client_secret (the connection's password) is empty")
+        object.__setattr__(self, "base_url", check_base_url(self.base_url))
+        if self.timeout <= 0:
+            raise SnovioConfigError("timeout must be positive")
+
+    @property
+    def account_key(self) -> str:
+        """Identifies the account for the token cache and the limiter; holds no secret."""
+        return hashlib.sha256(f"{self.base_url}|{self.client_id}".encode()).hexdigest()[:32]
+
+
+class SnovioClient(SnovioMethods):
+    """Sync Snov.io client. Thread-safe: tokens and the limiter are shared process-wide."""
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        *,
+        session: requests.Session | None = None,
+        limiter: Any = None,
+        tokens: TokenCache | None = None,
+        on_secret: Callable[[str], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.config = config
+        self._session = session or _new_session()
+        self._tokens = tokens or TOKENS
+        self._on_secret = on_secret or (lambda _secret: None)
+        self._sleep = sleep
+        self._clock = clock
+        self._secrets: set[str] = {config.client_secret}
+        self._on_secret(config.client_secret)
+        if limiter is None:
+            from airflow_provider_snovio.api.ratelimit import get_rate_limiter
+
+            limiter = get_rate_limiter(config.account_key, config.requests_per_minute,
+                                       config.rate_limit_backend)
+        self._limiter = limiter
+
+    # The one entry point ------------------------------------------------------------------------
+    def call(self, name: str, /, **arguments: Any) -> Any:
+        """Call the endpoint whose hook method is ``name`` and return its parsed JSON."""
+        row = endpoint(name)
+        batches = _batches(row, arguments)
+        if batches is None:
+            return self._execute(prepare(row, arguments))
+        return _merge([self._execute(prepare(row, batch)) for batch in batches])
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> SnovioClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # Token --------------------------------------------------------------------------------------
+    def access_token(self) -> str:
+        """The cached token, fetching a new one when needed (one request per token lifetime)."""
+        return self._tokens.get(self.config.account_key, self._fetch_token)
+
+    def _fetch_token(self) -> tuple[str, float]:
+        def once() -> tuple[str, float]:
+            form = {"grant_type": "client_credentials", "client_id": self.config.client_id,
+                    "client_secret": self.config.client_secret}
+            try:
+                body = self._http("POST", TOKEN_PATH, data=form)
+            except SnovioError as error:
+                if error.status in (400, 401, 403):
+                    raise SnovioAuthError(f"token request refused: {error.detail}", status=error.status,
+                                          endpoint=TOKEN_PATH) from None
+                raise
+            token = body.get("access_token") if isinstance(body, dict) else None
+            if not token:
+                raise SnovioAuthError("token answer carries no access_token", endpoint=TOKEN_PATH)
+            self._secrets.add(token)
+            self._on_secret(token)
+            return str(token), float(body.get("expires_in") or 3600)
+
+        return self._with_retries(once, spends_credits=False, what=f"POST {TOKEN_PATH}")
+
+    # Sending ------------------------------------------------------------------------------------
+    def _execute(self, prepared: PreparedCall) -> Any:
+        row = prepared.endpoint
+        return self._with_retries(lambda: self._send_authorized(prepared), spends_credits=row.spends_credits,
+                                  what=f"{row.method} {row.path}")
+
+    def _send_authorized(self, prepared: PreparedCall) -> Any:
+        """Send once; on a 401 drop the token, fetch a new one and send exactly once more."""
+        token = self.access_token()
+        try:
+            return self._send(prepared, token)
+        except SnovioAuthError as error:
+            if error.status != 401:
+                raise
+            self._tokens.invalidate(self.config.account_key, token)
+            return self._send(prepared, self.access_token())
+
+    def _send(self, prepared: PreparedCall, token: str) -> Any:
+        kwargs: dict[str, Any] = {"headers": {"Authorization": f"Bearer {token}"}}
+        if prepared.query:
+            kwargs["params"] = prepared.query
+        if prepared.json is not None:
+            kwargs["json"] = prepared.json
+        elif prepared.form or prepared.method in ("POST", "PUT"):
+            kwargs["data"] = prepared.form
+        return self._http(prepared.method, prepared.path, template=prepared.endpoint.path, **kwargs)
+
+    def _http(self, method: str, path: str, *, template: str | None = None, **kwargs: Any) -> Any:
+        """One HTTP exchange inside the rate limit; failures become :class:`SnovioError`."""
+        where = template or path
+        self._limiter.acquire()
+        started = time.monotonic()
+        try:
+            response = self._session.request(
+                method, self.config.base_url + path, timeout=(min(10.0, self.config.timeout),
+                                                               self.config.timeout), **kwargs)
+            body = response.content
+        except requests.exceptions.ConnectTimeout:
+            raise SnovioTransportError("connect timeout", sent=False, endpoint=where) from None
+        except requests.exceptions.Timeout:
+            raise SnovioTransportError(f"no answer within {self.config.timeout:g} s", sent=True,
+                                       endpoint=where) from None
+        except requests.exceptions.ConnectionError as error:
+            refused = _connection_refused(error)
+            raise SnovioTransportError("connection refused" if refused else "connection dropped",
+                                       sent=not refused, endpoint=where) from None
+        except requests.exceptions.RequestException as error:
+            raise SnovioTransportError(f"{type(error).__name__} while reading the answer", sent=True,
+                                       endpoint=where) from None
+        log.debug("Snov.io %s %s -> %s in %.2f s", method, where, response.status_code,
+                  time.monotonic() - started)
+        try:
+            return parse_response(response.status_code, response.headers, body, where)
+        except SnovioError as error:
+            raise self._scrubbed(error) from None
+
+    def _with_retries(self, attempt: Callable[[], Any], *, spends_credits: bool, what: str) -> Any:
+        policy = self.config.retry
+
+        def log_retry(state: Any) -> None:
+            error = state.outcome.exception()
+            log.warning("Snov.io %s failed (%s); retry %d of %d in %.1f s", what, describe(error),
+                        state.attempt_number, policy.max_retries, state.next_action.sleep)
+
+        retrying = Retrying(
+            stop=stop_after_attempt(policy.max_retries + 1),
+            retry=retry_if_exception(lambda error: is_retryable(error, spends_credits=spends_credits)),
+            wait=lambda state: wait_seconds(state.outcome.exception(), state.attempt_number, policy),
+            sleep=self._sleep,
+            before_sleep=log_retry,
+            reraise=True,
+        )
+        return retrying(attempt)
+
+    def _scrubbed(self, error: SnovioError) -> SnovioError:
+        """Remove any secret Snov.io might echo back from the error text."""
+        detail = error.detail
+        for secret in self._secrets:
+            if secret and secret in detail:
+                detail = detail.replace(secret, "***")
+        if detail != error.detail:
+            error.detail = detail
+            error.args = (error._format(),)
+        return error
+
+
+def _new_session() -> requests.Session:
+    session = requests.Session()
+    session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+    session.mount("https://", HTTPAdapter(pool_connections=4, pool_maxsize=16, max_retries=0))
+    session.mount("http://", HTTPAdapter(pool_connections=4, pool_maxsize=16, max_retries=0))
+    return session
+
+
+def _connection_refused(error: requests.exceptions.ConnectionError) -> bool:
+    """True when the TCP connection was never established, so the request cannot have taken effect."""
+    from urllib3.exceptions import NewConnectionError
+
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return isinstance(reason, NewConnectionError) or isinstance(error.__context__, NewConnectionError)
+
+
+def _batches(row: Endpoint, arguments: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """Split a list argument longer than the endpoint allows into several argument sets."""
+    if row.chunk is None:
+        return None
+    name, size = row.chunk
+    if arguments.get(name) is None:
+        return None
+    items = row.params_by_name[name].check(name, arguments[name])  # validates and de-duplicates
+    if len(items) <= size:
+        return None
+    return [{**arguments, name: items[i:i + size]} for i in range(0, len(items), size)]
+
+
+def _merge(answers: list[Any]) -> Any:
+    """Join the answers of a split call: objects keyed by e-mail are merged, lists concatenated."""
+    if all(isinstance(a, dict) for a in answers):
+        merged: dict[str, Any] = {}
+        for answer in answers:
+            merged.update(answer)
+        return merged
+    if all(isinstance(a, list) for a in answers):
+        return [row for answer in answers for row in answer]
+    raise SnovioResponseError("cannot merge answers of a split request")

@@ -1,0 +1,93 @@
+"""Turn a catalogue row plus Python arguments into the parts of an HTTP request.
+
+Validation happens here, so a bad argument fails before the rate limiter, the token cache or the
+network is touched. The result is transport-neutral: the sync (requests) and async (httpx) clients
+both send a :class:`PreparedCall`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from airflow_provider_snovio.api.catalogue import Endpoint, Loc, Param, Shape
+from airflow_provider_snovio.api.errors import SnovioValidationError
+
+Pairs = list[tuple[str, str]]
+
+
+@dataclass
+class PreparedCall:
+    """A validated request: method, concrete path, query pairs, form pairs, JSON body."""
+
+    endpoint: Endpoint
+    path: str
+    query: Pairs = field(default_factory=list)
+    form: Pairs = field(default_factory=list)
+    json: dict[str, Any] | None = None
+
+    @property
+    def method(self) -> str:
+        return self.endpoint.method
+
+
+def _wire_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _encode(param: Param, value: Any) -> Pairs:
+    if param.shape is Shape.ARRAY:
+        return [(f"{param.wire}[]", _wire_text(item)) for item in value]
+    if param.shape is Shape.CSV:
+        return [(param.wire, ",".join(_wire_text(item) for item in value))]
+    if param.shape is Shape.BRACKETS:
+        return [(f"{param.wire}[{key}]", _wire_text(item)) for key, item in value.items()]
+    return [(param.wire, _wire_text(value))]
+
+
+def _resolve(endpoint: Endpoint, arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """Map Python names (or, for convenience, wire names) to rows; reject unknown arguments."""
+    by_wire = {p.wire: p.name for p in endpoint.params}
+    resolved: dict[str, Any] = {}
+    for key, value in arguments.items():
+        name = key if key in endpoint.params_by_name else by_wire.get(key)
+        if name is None:
+            known = ", ".join(endpoint.params_by_name) or "none"
+            raise SnovioValidationError(
+                key, f"not a parameter of {endpoint.name} (known: {known})", endpoint=endpoint.path
+            )
+        resolved[name] = value
+    return resolved
+
+
+def prepare(endpoint: Endpoint, arguments: Mapping[str, Any]) -> PreparedCall:
+    """Validate ``arguments`` against ``endpoint`` and lay them out as the API expects."""
+    values = _resolve(endpoint, arguments)
+    call = PreparedCall(endpoint=endpoint, path=endpoint.path)
+    path_values: dict[str, str] = {}
+    for param in endpoint.params:
+        raw = values.get(param.name)
+        if raw is None:
+            if param.required:
+                raise SnovioValidationError(param.name, "is required", endpoint=endpoint.path)
+            continue
+        try:
+            value = param.check(param.name, raw)
+        except SnovioValidationError as error:
+            raise SnovioValidationError(error.field, error.problem, endpoint=endpoint.path) from None
+        if param.loc is Loc.PATH:
+            path_values[param.name] = quote(str(value), safe="")
+        elif param.loc is Loc.JSON:
+            call.json = call.json or {}
+            call.json[param.wire] = value
+        elif param.loc is Loc.QUERY:
+            call.query.extend(_encode(param, value))
+        else:
+            call.form.extend(_encode(param, value))
+    if path_values:
+        call.path = endpoint.path.format(**path_values)
+    return call

@@ -1,0 +1,349 @@
+"""The public Snov.io methods, one per catalogue row, plus iterators and task waiters.
+
+:class:`SnovioMethods` is a mixin: a class that provides ``call(name, **arguments)`` (the sync
+client, and the hook by delegation) gets every method here with its documented name, arguments and
+docstring. The methods only name their arguments; what goes where on the wire is in the catalogue.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from airflow_provider_snovio.api.catalogue import OFFSET_PAGE_SIZE, endpoint
+from airflow_provider_snovio.api.errors import SnovioTaskTimeoutError, SnovioValidationError
+from airflow_provider_snovio.api.paging import iter_cursor, iter_offset, iter_pages
+from airflow_provider_snovio.api.status import TaskState, task_hash_of, task_state
+
+#: Defaults for polling asynchronous results (seconds). Snov.io tasks usually finish in seconds.
+DEFAULT_POLL_INTERVAL = 5.0
+DEFAULT_TASK_TIMEOUT = 600.0
+#: Rows per page when iterating prospects in a list (#34; the 2026 docs allow up to 5000).
+LIST_PAGE_SIZE = 100
+
+
+class SnovioMethods:
+    """Every Snov.io endpoint as a method. Subclasses implement :meth:`call`."""
+
+    #: Injected by tests; real code sleeps and reads the monotonic clock.
+    _sleep: Callable[[float], None] = staticmethod(time.sleep)  # type: ignore[assignment]
+    _clock: Callable[[], float] = staticmethod(time.monotonic)  # type: ignore[assignment]
+
+    def call(self, name: str, /, **arguments: Any) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # 1a. Domain search (v2, asynchronous) ------------------------------------------------------
+    def start_domain_search(self, domain: str) -> Any:
+        """Start a company-info search (#1). Returns the start answer; see :func:`task_hash_of`."""
+        return self.call("start_domain_search", domain=domain)
+
+    def get_domain_search_result(self, task_hash: str) -> Any:
+        """Company info of a started search (#2)."""
+        return self.call("get_domain_search_result", task_hash=task_hash)
+
+    def start_prospects_search(self, domain: str, positions: Sequence[str] | None = None,
+                               page: int = 1) -> Any:
+        """Start a prospects search (#3): 20 per page, up to 10 ``positions``."""
+        return self.call("start_prospects_search", domain=domain, positions=positions, page=page)
+
+    def get_prospects_result(self, task_hash: str) -> Any:
+        """Prospects of a started search (#4)."""
+        return self.call("get_prospects_result", task_hash=task_hash)
+
+    def start_prospect_email_search(self, prospect_hash: str) -> Any:
+        """Start finding one prospect's emails (#5); ``prospect_hash`` ends its ``search_emails_start`` URL."""
+        return self.call("start_prospect_email_search", prospect_hash=prospect_hash)
+
+    def get_prospect_email_search_result(self, task_hash: str) -> Any:
+        """A prospect's emails (#6)."""
+        return self.call("get_prospect_email_search_result", task_hash=task_hash)
+
+    def start_domain_emails_search(self, domain: str, next_cursor: str | None = None) -> Any:
+        """Start a domain-emails search (#7); ``next_cursor`` is the previous result's ``meta.next``."""
+        return self.call("start_domain_emails_search", domain=domain, next_cursor=next_cursor)
+
+    def get_domain_emails_result(self, task_hash: str) -> Any:
+        """Domain emails (#8)."""
+        return self.call("get_domain_emails_result", task_hash=task_hash)
+
+    def start_generic_contacts_search(self, domain: str, next_cursor: str | None = None) -> Any:
+        """Start a generic-contacts search (#9)."""
+        return self.call("start_generic_contacts_search", domain=domain, next_cursor=next_cursor)
+
+    def get_generic_contacts_result(self, task_hash: str) -> Any:
+        """Generic contacts (#10)."""
+        return self.call("get_generic_contacts_result", task_hash=task_hash)
+
+    # 1b. Finder and enrichment (v1) ------------------------------------------------------------
+    def get_domain_emails_count(self, domain: str) -> Any:
+        """How many emails Snov.io has for ``domain`` (#11, free)."""
+        return self.call("get_domain_emails_count", domain=domain)
+
+    def get_emails_from_names(self, first_name: str, last_name: str, domain: str) -> Any:
+        """Email finder (#12): ``status.identifier`` complete | in_progress | not_found."""
+        return self.call("get_emails_from_names", first_name=first_name, last_name=last_name, domain=domain)
+
+    def add_names_to_find_emails(self, first_name: str, last_name: str, domain: str) -> Any:
+        """Queue a name for the finder (#13, 1 credit); ask :meth:`get_emails_from_names` later."""
+        return self.call("add_names_to_find_emails", first_name=first_name, last_name=last_name,
+                         domain=domain)
+
+    def add_url_for_search(self, url: str) -> Any:
+        """Queue a LinkedIn/X profile URL (#14, 1 credit)."""
+        return self.call("add_url_for_search", url=url)
+
+    def get_emails_from_url(self, url: str) -> Any:
+        """Prospect found from a profile URL (#15, free)."""
+        return self.call("get_emails_from_url", url=url)
+
+    def get_profile_by_email(self, email: str) -> Any:
+        """Profile of an email's owner (#16, 1 credit; none if not found)."""
+        return self.call("get_profile_by_email", email=email)
+
+    # 1c. Email verifier ------------------------------------------------------------------------
+    def get_emails_verification_status(self, emails: Iterable[str]) -> Any:
+        """Verification status keyed by email (#17). Longer lists are sent 10 at a time and merged."""
+        return self.call("get_emails_verification_status", emails=_listed(emails))
+
+    def add_emails_to_verification(self, emails: Iterable[str]) -> Any:
+        """Queue emails for verification (#18, 1 credit each); duplicates dropped, 10 per request."""
+        return self.call("add_emails_to_verification", emails=_listed(emails))
+
+    def start_email_verification(self, emails: Iterable[str]) -> Any:
+        """Start a v2 verification of at most 10 emails."""
+        return self.call("start_email_verification", emails=_listed(emails))
+
+    def get_email_verification_result(self, task_hash: str) -> Any:
+        """v2 verification result."""
+        return self.call("get_email_verification_result", task_hash=task_hash)
+
+    def start_emails_by_name(self, rows: Sequence[Mapping[str, str]]) -> Any:
+        """Start a v2 email finder for at most 10 ``{first_name, last_name, domain}`` rows."""
+        return self.call("start_emails_by_name", rows=list(rows))
+
+    def get_emails_by_name_result(self, task_hash: str) -> Any:
+        """v2 email finder result."""
+        return self.call("get_emails_by_name_result", task_hash=task_hash)
+
+    # 1d. Campaigns -----------------------------------------------------------------------------
+    def get_campaign_analytics(self, campaign_ids: Iterable[int | str] | None = None,
+                               date_from: Any = None, date_to: Any = None,
+                               sender_emails: Iterable[int | str] | None = None,
+                               sender_linkedin: Iterable[int | str] | None = None,
+                               campaign_owners: Iterable[str] | None = None) -> Any:
+        """Campaign statistics (#19) between ``date_from`` and ``date_to`` (both required, yyyy-mm-dd)."""
+        return self.call("get_campaign_analytics", campaign_ids=_listed(campaign_ids),
+                         date_from=date_from, date_to=date_to, sender_emails=_listed(sender_emails),
+                         sender_linkedin=_listed(sender_linkedin),
+                         campaign_owners=_listed(campaign_owners))
+
+    def get_campaign_progress(self, campaign_id: int | str) -> Any:
+        """Status, unfinished recipients and progress of a campaign (#20)."""
+        return self.call("get_campaign_progress", campaign_id=campaign_id)
+
+    def change_recipient_status(self, campaign_id: int | str, email: str, status: str) -> Any:
+        """Set a recipient Active, Paused or Unsubscribed (#21)."""
+        return self.call("change_recipient_status", campaign_id=campaign_id, email=email, status=status)
+
+    def get_finished_prospects(self, campaign_id: int | str) -> Any:
+        """Prospects who finished the campaign (#22)."""
+        return self.call("get_finished_prospects", campaign_id=campaign_id)
+
+    def get_campaign_replies(self, campaign_id: int | str, offset: int | None = None) -> Any:
+        """Up to 10,000 replies (#23). Without ``offset`` Snov.io returns the LAST 10,000."""
+        return self.call("get_campaign_replies", campaign_id=campaign_id, offset=offset)
+
+    def get_campaign_opens(self, campaign_id: int | str, offset: int | None = None) -> Any:
+        """Up to 10,000 opens (#24)."""
+        return self.call("get_campaign_opens", campaign_id=campaign_id, offset=offset)
+
+    def get_campaign_clicks(self, campaign_id: int | str, offset: int | None = None) -> Any:
+        """Up to 10,000 link clicks (#25)."""
+        return self.call("get_campaign_clicks", campaign_id=campaign_id, offset=offset)
+
+    def get_emails_sent(self, campaign_id: int | str, offset: int | None = None) -> Any:
+        """Up to 10,000 sent emails (#26)."""
+        return self.call("get_emails_sent", campaign_id=campaign_id, offset=offset)
+
+    def get_user_campaigns(self) -> Any:
+        """All campaigns (#27)."""
+        return self.call("get_user_campaigns")
+
+    def add_to_do_not_email_list(self, list_id: int | str, items: Iterable[str]) -> Any:
+        """Add emails or domains to a do-not-email list (#28)."""
+        return self.call("add_to_do_not_email_list", list_id=list_id, items=_listed(items))
+
+    # 1e. Prospects and lists -------------------------------------------------------------------
+    def add_prospect_to_list(self, list_id: int | str, email: str, **fields: Any) -> Any:
+        """Add or update a prospect (#29). ``fields``: full_name, first_name, last_name, phones,
+        country, locality, position, company_name, company_site, update_contact, custom_fields
+        (mapping), social_links (mapping); Snov.io's camelCase names are accepted too."""
+        return self.call("add_prospect_to_list", list_id=list_id, email=email, **fields)
+
+    def get_prospect_by_id(self, prospect_id: str) -> Any:
+        """A prospect by id (#30)."""
+        return self.call("get_prospect_by_id", prospect_id=prospect_id)
+
+    def get_prospects_by_email(self, email: str) -> Any:
+        """Prospects with this email (#31)."""
+        return self.call("get_prospects_by_email", email=email)
+
+    def get_prospect_custom_fields(self) -> Any:
+        """Custom prospect fields (#32)."""
+        return self.call("get_prospect_custom_fields")
+
+    def get_user_lists(self) -> Any:
+        """Prospect lists (#33)."""
+        return self.call("get_user_lists")
+
+    def get_list_prospects(self, list_id: int | str, page: int = 1, per_page: int = LIST_PAGE_SIZE) -> Any:
+        """One page of a list's prospects, newest first (#34)."""
+        return self.call("get_list_prospects", list_id=list_id, page=page, per_page=per_page)
+
+    def create_prospect_list(self, name: str) -> Any:
+        """Create a prospect list (#35)."""
+        return self.call("create_prospect_list", name=name)
+
+    def get_balance(self) -> Any:
+        """Credit balance (#36); ``data.balance`` is a string such as ``"25000.00"``."""
+        return self.call("get_balance")
+
+    # 1f. Webhooks ------------------------------------------------------------------------------
+    def list_webhooks(self) -> Any:
+        """Registered webhooks (#37)."""
+        return self.call("list_webhooks")
+
+    def add_webhook(self, event_object: str, event_action: str, endpoint_url: str) -> Any:
+        """Register a webhook (#38)."""
+        return self.call("add_webhook", event_object=event_object, event_action=event_action,
+                         endpoint_url=endpoint_url)
+
+    def change_webhook_status(self, webhook_id: int | str, status: str) -> Any:
+        """Set a webhook ``active`` or ``deactivated`` (#39)."""
+        return self.call("change_webhook_status", webhook_id=webhook_id, status=status)
+
+    def delete_webhook(self, webhook_id: int | str) -> Any:
+        """Delete a webhook (#40)."""
+        return self.call("delete_webhook", webhook_id=webhook_id)
+
+    # 1g. Legacy --------------------------------------------------------------------------------
+    def get_domain_emails_with_info(self, domain: str, type: str = "all", limit: int = 100,
+                                    last_id: int = 0, positions: Sequence[str] | None = None) -> Any:
+        """Legacy domain search (#41, older edition) with the ``lastId`` cursor."""
+        return self.call("get_domain_emails_with_info", domain=domain, type=type, limit=limit,
+                         last_id=last_id, positions=positions)
+
+    # Asynchronous tasks ------------------------------------------------------------------------
+    def wait_for_task(self, result_method: str, task_hash: str, *,
+                      poll_interval: float = DEFAULT_POLL_INTERVAL,
+                      timeout: float = DEFAULT_TASK_TIMEOUT) -> Any:
+        """Poll ``result_method`` (e.g. ``"get_domain_search_result"``) until the task completes.
+
+        ``in_progress`` / ``in progress`` mean wait; ``not_enough_credits`` raises
+        :class:`SnovioOutOfCreditsError`; past ``timeout`` seconds raises
+        :class:`SnovioTaskTimeoutError`. Every poll goes through the rate limiter, so waiting never
+        costs more than ``timeout / poll_interval + 1`` calls.
+        """
+        row = endpoint(result_method)
+        if row.task is None or row.task.value != "result":
+            raise SnovioValidationError("result_method", f"{result_method!r} is not a task result method")
+        if poll_interval <= 0:
+            raise SnovioValidationError("poll_interval", "must be positive")
+        deadline = self._clock() + timeout
+        while True:
+            body = self.call(result_method, task_hash=task_hash)
+            if task_state(body) is TaskState.DONE:
+                return body
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                raise SnovioTaskTimeoutError(f"task {task_hash} still in progress after {timeout:g} s",
+                                             endpoint=row.path)
+            self._sleep(min(poll_interval, remaining))
+
+    def run_task(self, start_method: str, *, poll_interval: float = DEFAULT_POLL_INTERVAL,
+                 timeout: float = DEFAULT_TASK_TIMEOUT, **arguments: Any) -> Any:
+        """Start a v2 task with ``arguments`` and return its completed result."""
+        row = endpoint(start_method)
+        if row.result is None:
+            raise SnovioValidationError("start_method", f"{start_method!r} does not start a task")
+        started = self.call(start_method, **arguments)
+        return self.wait_for_task(row.result, task_hash_of(started), poll_interval=poll_interval,
+                                  timeout=timeout)
+
+    # Iterators (one page in memory at a time) --------------------------------------------------
+    def iter_campaign_replies(self, campaign_id: int | str) -> Iterator[dict[str, Any]]:
+        """Every reply of a campaign, oldest first, however many there are."""
+        return self._iter_events("get_campaign_replies", campaign_id)
+
+    def iter_campaign_opens(self, campaign_id: int | str) -> Iterator[dict[str, Any]]:
+        """Every open of a campaign."""
+        return self._iter_events("get_campaign_opens", campaign_id)
+
+    def iter_campaign_clicks(self, campaign_id: int | str) -> Iterator[dict[str, Any]]:
+        """Every link click of a campaign."""
+        return self._iter_events("get_campaign_clicks", campaign_id)
+
+    def iter_emails_sent(self, campaign_id: int | str) -> Iterator[dict[str, Any]]:
+        """Every sent email of a campaign."""
+        return self._iter_events("get_emails_sent", campaign_id)
+
+    def _iter_events(self, method: str, campaign_id: int | str) -> Iterator[dict[str, Any]]:
+        endpoint(method).params_by_name["campaign_id"].check("campaign_id", campaign_id)  # fail early
+        return iter_offset(lambda offset: self.call(method, campaign_id=campaign_id, offset=offset),
+                           OFFSET_PAGE_SIZE, method)
+
+    def iter_list_prospects(self, list_id: int | str, per_page: int = LIST_PAGE_SIZE) -> Iterator[dict[str, Any]]:
+        """Every prospect of a list, newest first (#34, page/perPage)."""
+        return iter_pages(lambda page: self.get_list_prospects(list_id, page=page, per_page=per_page),
+                          per_page, "get_list_prospects", key="prospects")
+
+    def iter_prospects(self, domain: str, positions: Sequence[str] | None = None, *,
+                       poll_interval: float = DEFAULT_POLL_INTERVAL,
+                       timeout: float = DEFAULT_TASK_TIMEOUT) -> Iterator[dict[str, Any]]:
+        """Every prospect of a domain (#3/#4): one task per 20-prospect page, until ``links.next`` is empty."""
+
+        def fetch(cursor: str | None) -> tuple[list[Any], str | None]:
+            page = int(cursor or 1)
+            body = self.run_task("start_prospects_search", domain=domain, positions=positions, page=page,
+                                 poll_interval=poll_interval, timeout=timeout)
+            links = body.get("links") or {}
+            return list(body.get("data") or []), (str(page + 1) if links.get("next") else None)
+
+        return iter_cursor(fetch, "iter_prospects")
+
+    def iter_domain_emails(self, domain: str, **wait: float) -> Iterator[dict[str, Any]]:
+        """Every email of a domain (#7/#8), following the ``next`` cursor."""
+        return self._iter_next_cursor("start_domain_emails_search", domain, wait)
+
+    def iter_generic_contacts(self, domain: str, **wait: float) -> Iterator[dict[str, Any]]:
+        """Every generic contact of a domain (#9/#10)."""
+        return self._iter_next_cursor("start_generic_contacts_search", domain, wait)
+
+    def _iter_next_cursor(self, start_method: str, domain: str,
+                          wait: Mapping[str, float]) -> Iterator[dict[str, Any]]:
+        def fetch(cursor: str | None) -> tuple[list[Any], str | None]:
+            body = self.run_task(start_method, domain=domain, next_cursor=cursor, **wait)
+            meta = body.get("meta") or {}
+            return list(body.get("data") or []), meta.get("next")
+
+        return iter_cursor(fetch, start_method)
+
+    def iter_domain_emails_with_info(self, domain: str, type: str = "all", limit: int = 100,
+                                     positions: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:
+        """Every email of the legacy search (#41), following ``lastId``."""
+
+        def fetch(cursor: str | None) -> tuple[list[Any], str | None]:
+            body = self.get_domain_emails_with_info(domain, type=type, limit=limit,
+                                                    last_id=int(cursor or 0), positions=positions)
+            rows = list(body.get("emails") or [])
+            return rows, (str(body.get("lastId")) if len(rows) >= limit else None)
+
+        return iter_cursor(fetch, "get_domain_emails_with_info")
+
+
+def _listed(values: Iterable[Any] | None) -> list[Any] | None:
+    """Materialise an iterable argument (a generator can only be validated once)."""
+    if values is None or isinstance(values, str):
+        return values  # type: ignore[return-value]
+    return list(values)

@@ -1,0 +1,98 @@
+"""Status classifiers: one per asynchronous family, shared by the client, operators, sensors, triggers.
+
+Snov.io has three ways of saying "not ready yet":
+
+* v2 tasks (domain search, v2 verification, v2 finder): ``status`` is ``completed``, or
+  ``in_progress`` (the docs' prose says "in progress": both are accepted), or ``not_enough_credits``.
+* v1 email finder (#12): ``status.identifier`` is ``complete``, ``in_progress`` or ``not_found``.
+* v1 verification (#17): per e-mail ``status.identifier`` ``complete``, ``in_progress`` or
+  ``not_verified``; a complete result may still be ``greylisted`` (ask again later).
+
+Keeping these rules in one module means a sensor and a trigger can never disagree about whether a
+task is done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import Enum
+from typing import Any
+
+from airflow_provider_snovio.api.errors import SnovioOutOfCreditsError, SnovioResponseError
+
+
+class TaskState(str, Enum):
+    PENDING = "pending"
+    DONE = "done"
+    NOT_FOUND = "not_found"  # v1 finder: the name must be queued with add_names_to_find_emails
+    NOT_VERIFIED = "not_verified"  # v1 verifier: the e-mail must be queued for verification
+    GREYLISTED = "greylisted"  # v1 verifier: done, but ask again in 15 min - 1 h
+
+
+def _norm(value: Any) -> str:
+    return str(value or "").strip().lower().replace(" ", "_").replace("-", "_")
+
+
+_DONE = {"completed", "complete", "done", "finished"}
+_PENDING = {"in_progress", "progress", "pending", "processing", "queued", "started"}
+
+
+def task_hash_of(body: Any) -> str:
+    """The task_hash of a v2 start answer (``meta.task_hash``; some clients read ``data.task_hash``)."""
+    if isinstance(body, Mapping):
+        for part in ("meta", "data"):
+            section = body.get(part)
+            if isinstance(section, Mapping) and section.get("task_hash"):
+                return str(section["task_hash"])
+        if body.get("task_hash"):
+            return str(body["task_hash"])
+    raise SnovioResponseError("start answer carries no task_hash")
+
+
+def task_state(body: Any) -> TaskState:
+    """State of a v2 result body. ``not_enough_credits`` raises: it is terminal."""
+    status = _norm(body.get("status")) if isinstance(body, Mapping) else ""
+    if status in _DONE:
+        return TaskState.DONE
+    if status in _PENDING:
+        return TaskState.PENDING
+    if status == "not_enough_credits":
+        raise SnovioOutOfCreditsError("task stopped: not_enough_credits")
+    raise SnovioResponseError(f"unknown task status {body.get('status') if isinstance(body, Mapping) else body!r}")
+
+
+def finder_state(body: Any) -> TaskState:
+    """State of a v1 email-finder answer (#12)."""
+    status = body.get("status") if isinstance(body, Mapping) else None
+    identifier = _norm(status.get("identifier") if isinstance(status, Mapping) else status)
+    if identifier in _DONE:
+        return TaskState.DONE
+    if identifier in _PENDING:
+        return TaskState.PENDING
+    if identifier == "not_found":
+        return TaskState.NOT_FOUND
+    raise SnovioResponseError(f"unknown finder status {identifier!r}")
+
+
+def verification_state(entry: Any) -> TaskState:
+    """State of one e-mail in a v1 verification answer (#17): ``body[email]``."""
+    if not isinstance(entry, Mapping):
+        raise SnovioResponseError("verification entry is not an object")
+    status = entry.get("status")
+    identifier = _norm(status.get("identifier") if isinstance(status, Mapping) else status)
+    if identifier in _PENDING:
+        return TaskState.PENDING
+    if identifier == "not_verified":
+        return TaskState.NOT_VERIFIED
+    if identifier in _DONE:
+        data = entry.get("data")
+        smtp = _norm(data.get("smtpStatus")) if isinstance(data, Mapping) else ""
+        return TaskState.GREYLISTED if smtp == "greylisted" else TaskState.DONE
+    raise SnovioResponseError(f"unknown verification status {identifier!r}")
+
+
+def verification_states(body: Any) -> dict[str, TaskState]:
+    """``{email: state}`` for a whole v1 verification answer."""
+    if not isinstance(body, Mapping):
+        raise SnovioResponseError("verification answer is not an object keyed by e-mail")
+    return {email: verification_state(entry) for email, entry in body.items()}

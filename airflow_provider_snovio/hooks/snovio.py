@@ -1,0 +1,138 @@
+"""SnovioHook: an Airflow connection of type ``snovio`` turned into a Snov.io client.
+
+The hook owns nothing of its own about HTTP: it reads the connection (login = Client ID,
+password = Client Secret, host = base URL override, extras for the rate limit, timeout, retries and
+the shared limiter backend), masks the secrets in Airflow's logs, and delegates every Snov.io method
+to :class:`~airflow_provider_snovio.api.client.SnovioClient`. All endpoint methods
+(``hook.get_balance()``, ``hook.iter_campaign_replies(...)``, ``hook.run_task(...)``...) come from
+:class:`~airflow_provider_snovio.api.methods.SnovioMethods`.
+
+Creating a hook does no I/O; the connection is read on first use.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from airflow.sdk import BaseHook
+
+from airflow_provider_snovio import CONN_TYPE, DEFAULT_BASE_URL, DEFAULT_CONN_ID, DEFAULT_REQUESTS_PER_MINUTE
+from airflow_provider_snovio.api.client import ClientConfig, SnovioClient, _is_loopback
+from airflow_provider_snovio.api.errors import SnovioConfigError
+from airflow_provider_snovio.api.methods import SnovioMethods
+from airflow_provider_snovio.api.retry import RetryPolicy
+
+#: Extras read from the connection: name -> (type, default). The provider info declares the same names.
+EXTRA_FIELDS: dict[str, tuple[type, Any]] = {
+    "requests_per_minute": (int, DEFAULT_REQUESTS_PER_MINUTE),
+    "timeout": (float, 30.0),
+    "max_retries": (int, 5),
+    "rate_limit_backend": (str, None),
+}
+
+
+def _mask(secret: str) -> None:
+    try:
+        from airflow.sdk.log import mask_secret
+    except ImportError:  # pragma: no cover - older task SDKs
+        from airflow.sdk.execution_time.secrets_masker import mask_secret  # type: ignore[no-redef]
+    mask_secret(secret)
+
+
+def base_url_from(host: str | None, port: int | None = None) -> str:
+    """Connection host -> base URL. A bare host means https, except a loopback host (the sandbox)."""
+    host = (host or "").strip().rstrip("/")
+    if not host:
+        return DEFAULT_BASE_URL
+    if "://" in host:
+        return host
+    name = host.split(":")[0]
+    scheme = "http" if _is_loopback(name) else "https"
+    return f"{scheme}://{host}:{port}" if port and ":" not in host else f"{scheme}://{host}"
+
+
+def read_extras(extra: dict[str, Any]) -> dict[str, Any]:
+    """Typed extras with defaults; accepts the ``extra__snovio__`` prefix older forms wrote."""
+    values: dict[str, Any] = {}
+    for name, (kind, default) in EXTRA_FIELDS.items():
+        raw = extra.get(name, extra.get(f"extra__{CONN_TYPE}__{name}"))
+        if raw in (None, ""):
+            values[name] = default
+            continue
+        try:
+            values[name] = kind(raw)
+        except (TypeError, ValueError):
+            raise SnovioConfigError(f"connection extra {name!r} must be {kind.__name__}, got {raw!r}") from None
+    if values["requests_per_minute"] < 1:
+        raise SnovioConfigError("connection extra 'requests_per_minute' must be at least 1")
+    if values["max_retries"] < 0:
+        raise SnovioConfigError("connection extra 'max_retries' must not be negative")
+    return values
+
+
+class SnovioHook(BaseHook, SnovioMethods):
+    """Interact with the Snov.io API.
+
+    :param snovio_conn_id: Airflow connection of type ``snovio`` (default ``snovio_default``).
+    :param requests_per_minute: overrides the connection's rate limit (the account's limit is shared
+        by every process using the same credentials on this host, or deployment-wide with Redis).
+    :param timeout: overrides the per-request timeout in seconds.
+    :param max_retries: overrides the number of retries of transient failures.
+    """
+
+    conn_name_attr = "snovio_conn_id"
+    default_conn_name = DEFAULT_CONN_ID
+    conn_type = CONN_TYPE
+    hook_name = "Snov.io"
+
+    def __init__(self, snovio_conn_id: str = DEFAULT_CONN_ID, *, requests_per_minute: int | None = None,
+                 timeout: float | None = None, max_retries: int | None = None,
+                 rate_limit_backend: str | None = None) -> None:
+        super().__init__()
+        self.snovio_conn_id = snovio_conn_id
+        self._overrides = {k: v for k, v in {
+            "requests_per_minute": requests_per_minute, "timeout": timeout,
+            "max_retries": max_retries, "rate_limit_backend": rate_limit_backend,
+        }.items() if v is not None}
+
+    def client_config(self) -> ClientConfig:
+        """Read the connection and build the client configuration (no network)."""
+        conn = self.get_connection(self.snovio_conn_id)
+        extras = read_extras(conn.extra_dejson or {})
+        extras.update(self._overrides)
+        return ClientConfig(
+            client_id=conn.login or "",
+            client_secret=conn.password or "",
+            base_url=base_url_from(conn.host, conn.port),
+            timeout=float(extras["timeout"]),
+            requests_per_minute=int(extras["requests_per_minute"]),
+            rate_limit_backend=extras["rate_limit_backend"] or None,
+            retry=RetryPolicy(max_retries=int(extras["max_retries"])),
+        )
+
+    @cached_property
+    def client(self) -> SnovioClient:
+        config = self.client_config()
+        _mask(config.client_secret)
+        return SnovioClient(config, on_secret=_mask)
+
+    def get_conn(self) -> SnovioClient:
+        """The underlying :class:`SnovioClient` (created on first use)."""
+        return self.client
+
+    def call(self, name: str, /, **arguments: Any) -> Any:
+        return self.client.call(name, **arguments)
+
+    def wait_for_task(self, result_method: str, task_hash: str, **kwargs: Any) -> Any:
+        return self.client.wait_for_task(result_method, task_hash, **kwargs)
+
+    def test_connection(self) -> tuple[bool, str]:
+        """Get a token and read the balance (a free call); never raises."""
+        try:
+            self.client.access_token()
+            balance = self.get_balance()
+            credits = (balance.get("data") or {}).get("balance") if isinstance(balance, dict) else None
+            return True, f"Connected to Snov.io; balance: {credits} credits"
+        except Exception as error:
+            return False, str(error)
