@@ -1,0 +1,377 @@
+"""Unit tests of the Snov.io rate limiter: validation, caching, threads, asyncio, per-host files."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import math
+import multiprocessing
+import os
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from airflow_provider_snovio.api import ratelimit
+from airflow_provider_snovio.api.ratelimit import (
+    RATE_LIMIT_DIR_ENV,
+    SAFETY_MARGIN_SECONDS,
+    RateLimiter,
+    get_rate_limiter,
+    safety_margin_seconds,
+)
+
+
+def max_in_window(stamps: list[float], window: float) -> int:
+    """Largest number of stamps inside any half-open window [t, t + window): what a server counting
+    arrivals in a strict sliding window would see."""
+    ordered = sorted(stamps)
+    best = 0
+    j = 0
+    for i, start in enumerate(ordered):
+        j = max(j, i)
+        while j < len(ordered) and ordered[j] < start + window:
+            j += 1
+        best = max(best, j - i)
+    return best
+
+
+def theoretical_max(limit: int, window: float, duration: float) -> int:
+    """Most admissions a period of ``duration`` can hold without ever exceeding ``limit`` per window."""
+    return limit * math.ceil(duration / window)
+
+
+def unique_key() -> str:
+    return f"https://api.snov.io|client-{uuid.uuid4().hex}"
+
+
+@pytest.fixture(autouse=True)
+def private_rate_limit_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Keep per-host SQLite files of these tests out of the real default directory."""
+    directory = tmp_path / "ratelimit"
+    monkeypatch.setenv(RATE_LIMIT_DIR_ENV, str(directory))
+    return directory
+
+
+# -- validation -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [0, -1, 1.5, "60", True, None])
+def test_requests_per_minute_must_be_positive_int(value: object) -> None:
+    with pytest.raises(ValueError, match="requests_per_minute"):
+        get_rate_limiter(unique_key(), value, "memory")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", ["http://localhost:6379", "sqlite:///tmp/x.db", "mem", "redis", 5])
+def test_unknown_backend_names_the_field(value: object) -> None:
+    with pytest.raises(ValueError, match="rate_limit_backend"):
+        get_rate_limiter(unique_key(), 60, value)  # type: ignore[arg-type]
+
+
+def test_backend_error_does_not_leak_a_password() -> None:
+    with pytest.raises(ValueError, match="rate_limit_backend") as info:
+        get_rate_limiter(unique_key(), 60, "http://user:hunter2@cache:6379/0")
+    assert "hunter2" not in str(info.value)
+
+
+@pytest.mark.parametrize("value", [0, -2.0, float("nan"), float("inf"), "60", True])
+def test_window_seconds_must_be_positive(value: object) -> None:
+    with pytest.raises(ValueError, match="window_seconds"):
+        get_rate_limiter(unique_key(), 60, "memory", window_seconds=value)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", ["", None, 5])
+def test_account_key_must_be_a_non_empty_string(value: object) -> None:
+    with pytest.raises(ValueError, match="account_key"):
+        get_rate_limiter(value, 60, "memory")  # type: ignore[arg-type]
+
+
+def test_margin_is_one_second_for_a_minute_and_small_for_short_windows() -> None:
+    assert SAFETY_MARGIN_SECONDS == 1.0
+    assert safety_margin_seconds(60.0) == 1.0
+    assert safety_margin_seconds(2.0) == pytest.approx(0.1)
+    limiter = get_rate_limiter(unique_key())
+    assert limiter.requests_per_minute == 60
+    assert limiter.window_seconds == 60.0
+    assert limiter.margin_seconds == 1.0
+    # 60 per 61 s: the achievable share of the nominal limit stays above the 0.95 target.
+    assert 60 / (60 + limiter.margin_seconds) >= 0.95
+
+
+# -- caching --------------------------------------------------------------------------------------------
+
+
+def test_same_arguments_give_the_same_object() -> None:
+    key = unique_key()
+    first = get_rate_limiter(key, 60, "memory")
+    assert get_rate_limiter(key, 60, "memory") is first
+    assert get_rate_limiter(key, requests_per_minute=60, backend="memory", window_seconds=60) is first
+    assert get_rate_limiter(key, 30, "memory") is not first
+    assert get_rate_limiter(key, 60, "memory", window_seconds=30) is not first
+    assert get_rate_limiter(unique_key(), 60, "memory") is not first
+    assert get_rate_limiter(key, 60, None) is get_rate_limiter(key, 60, "")
+
+
+def test_cache_is_thread_safe() -> None:
+    key = unique_key()
+    barrier = threading.Barrier(16)
+    seen: list[RateLimiter] = []
+
+    def grab() -> None:
+        barrier.wait()
+        seen.append(get_rate_limiter(key, 60, "memory"))
+
+    threads = [threading.Thread(target=grab) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(seen) == 16
+    assert len({id(limiter) for limiter in seen}) == 1
+
+
+# -- admission ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["memory", None])
+def test_burst_then_wait_for_the_oldest_to_leave_the_window(backend: str | None) -> None:
+    limiter = get_rate_limiter(unique_key(), 3, backend, window_seconds=0.5)
+    limiter.acquire()  # opens the bucket
+    start = time.monotonic()
+    limiter.acquire()
+    limiter.acquire()
+    assert time.monotonic() - start < 0.2
+    limiter.acquire()
+    waited = time.monotonic() - start
+    assert 0.5 <= waited < 0.5 + limiter.margin_seconds + 0.25
+
+
+@pytest.mark.parametrize("backend", ["memory", None])
+def test_different_accounts_do_not_share_a_limit(backend: str | None) -> None:
+    first = get_rate_limiter(unique_key(), 2, backend, window_seconds=5)
+    second = get_rate_limiter(unique_key(), 2, backend, window_seconds=5)
+    first.acquire()
+    first.acquire()
+    assert first._attempt() is not None  # exhausted for 5 s
+    start = time.monotonic()
+    second.acquire()
+    second.acquire()
+    assert time.monotonic() - start < 0.5
+
+
+def test_limiters_with_different_rates_share_the_account_log() -> None:
+    """Two configurations for one account must not add up to more than the higher limit."""
+    key = unique_key()
+    strict = get_rate_limiter(key, 2, None, window_seconds=5)
+    loose = get_rate_limiter(key, 3, None, window_seconds=5)
+    assert strict.location == loose.location
+    strict.acquire()
+    strict.acquire()
+    assert strict._attempt() is not None
+    assert loose._attempt() is None  # 3rd request of the account: within the loose limit
+    assert loose._attempt() is not None  # 4th would exceed it
+
+
+def test_host_backend_counts_entries_stored_out_of_order() -> None:
+    """An entry stamped later but stored earlier (another process) still counts for an earlier stamp."""
+    from pyrate_limiter import RateItem
+
+    limiter = get_rate_limiter(unique_key(), 1, None, window_seconds=5)
+    bucket = limiter._ready().bucket
+    now = bucket.now()
+    assert bucket.put(RateItem("snovio", now + 5)) is True
+    assert bucket.put(RateItem("snovio", now)) is False
+
+
+@pytest.mark.parametrize("backend", ["memory", None])
+def test_threads_never_exceed_the_limit_and_reach_it(backend: str | None) -> None:
+    limit, window, duration = 10, 1.0, 3.0
+    limiter = get_rate_limiter(unique_key(), limit, backend, window_seconds=window)
+    limiter.acquire()  # open the bucket before timing; this admission is counted below
+    stamps: list[float] = [time.monotonic()]
+    lock = threading.Lock()
+    start = stamps[0]
+
+    def work() -> None:
+        while True:
+            limiter.acquire()
+            now = time.monotonic()
+            if now - start >= duration:
+                return
+            with lock:
+                stamps.append(now)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+        assert not thread.is_alive()
+
+    assert max_in_window(stamps, window) <= limit
+    ratio = len(stamps) / theoretical_max(limit, window, duration)
+    print(f"threads/{backend or 'host'}: {len(stamps)} admitted, ratio {ratio:.3f}")
+    assert ratio >= 0.9
+
+
+def test_timestamps_are_taken_after_the_wait_not_planned_before_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sleep that overshoots must not make the request look older than it is."""
+    limiter = get_rate_limiter(unique_key(), 1, "memory", window_seconds=0.2)
+    limiter.acquire()
+    real_sleep = time.sleep
+    monkeypatch.setattr(time, "sleep", lambda seconds: real_sleep(seconds + 0.3))
+    limiter.acquire()  # waits ~0.21 s, oversleeps by 0.3 s
+    after_ms = time.monotonic_ns() // 1_000_000
+    state = limiter._ready()
+    newest = state.bucket.peek(0)
+    assert newest is not None
+    assert 0 <= after_ms - newest.timestamp < 50
+
+
+@pytest.mark.parametrize("backend", ["memory", None])
+def test_expired_entries_are_deleted(backend: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ratelimit, "_LEAK_INTERVAL_SECONDS", 0.0)
+    limiter = get_rate_limiter(unique_key(), 3, backend, window_seconds=0.05)
+    for _ in range(3):
+        limiter.acquire()
+    bucket = limiter._ready().bucket
+    assert bucket.count() == 3
+    time.sleep(0.3)  # older than two windows: safe to delete even with skewed clocks
+    limiter.acquire()
+    assert bucket.count() == 1
+
+
+# -- asyncio --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["memory", None])
+def test_acquire_async_does_not_block_the_event_loop(backend: str | None) -> None:
+    limiter = get_rate_limiter(unique_key(), 2, backend, window_seconds=0.5)
+
+    async def scenario() -> tuple[float, int]:
+        await limiter.acquire_async()
+        await limiter.acquire_async()
+        ticks = 0
+        done = asyncio.Event()
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while not done.is_set():
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        task = asyncio.create_task(ticker())
+        start = time.monotonic()
+        await limiter.acquire_async()  # must wait ~0.525 s for a slot
+        waited = time.monotonic() - start
+        done.set()
+        await task
+        return waited, ticks
+
+    waited, ticks = asyncio.run(scenario())
+    assert waited >= 0.4
+    # ~50 ticks of 10 ms fit in the wait; a blocked loop would manage at most one or two.
+    assert ticks >= 20
+
+
+def test_cancelled_async_waiter_does_not_consume_a_slot() -> None:
+    limiter = get_rate_limiter(unique_key(), 1, "memory", window_seconds=0.3)
+
+    async def scenario() -> None:
+        await limiter.acquire_async()
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(limiter.acquire_async(), timeout=0.1)
+        await asyncio.sleep(0.35)
+
+    asyncio.run(scenario())
+    assert limiter._attempt() is None  # the slot freed by the window is still there
+
+
+# -- per-host files and backends ------------------------------------------------------------------------
+
+
+def test_host_backend_file_is_named_from_a_hash(private_rate_limit_dir: Path) -> None:
+    key = "https://api.snov.io|client-id-that-must-not-appear"
+    limiter = get_rate_limiter(key, 5, None, window_seconds=2)
+    limiter.acquire()
+    path = Path(limiter.location)
+    assert path.parent == private_rate_limit_dir
+    assert path.exists()
+    for name in os.listdir(private_rate_limit_dir):
+        assert "client-id" not in name and "snov.io" not in name
+    other_window = get_rate_limiter(key, 5, None, window_seconds=3)
+    assert other_window.location != limiter.location
+    assert get_rate_limiter(unique_key(), 5, None, window_seconds=2).location != limiter.location
+
+
+def test_default_directory_is_private_to_the_user(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(RATE_LIMIT_DIR_ENV, raising=False)
+    limiter = RateLimiter(unique_key(), 5, None, window_seconds=1)
+    try:
+        limiter.acquire()
+        path = Path(limiter.location)
+        expected_dir = Path(tempfile.gettempdir()) / f"airflow-provider-snovio-{os.getuid()}"
+        assert path.parent == expected_dir
+        assert stat.S_IMODE(os.stat(expected_dir).st_mode) == 0o700
+    finally:
+        limiter.close()
+        for suffix in ("", "-wal", "-shm", ".lock"):
+            Path(f"{limiter.location}{suffix}").unlink(missing_ok=True)
+
+
+def test_redis_extra_missing_gives_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "redis" else real_find_spec(name, *a)
+    )
+    with pytest.raises(ImportError, match=r"airflow-provider-snovio\[redis\]"):
+        RateLimiter(unique_key(), 60, "redis://127.0.0.1:6379/0")
+
+
+def test_redis_backend_connects_lazily_and_hides_the_password() -> None:
+    limiter = get_rate_limiter(unique_key(), 60, "redis://:hunter2@127.0.0.1:1/0")  # nothing listens on :1
+    assert "hunter2" not in repr(limiter)
+    assert limiter.location.startswith("airflow-provider-snovio:ratelimit:")
+    with pytest.raises(ConnectionError, match="rate_limit_backend") as info:
+        limiter.acquire()
+    assert "hunter2" not in str(info.value)
+
+
+def _acquire_in_forked_child(limiter: RateLimiter, queue: multiprocessing.Queue) -> None:
+    limiter.acquire()
+    queue.put(limiter._ready() is not None)
+
+
+def test_forked_child_reopens_the_bucket() -> None:
+    """Airflow's LocalExecutor forks: an inherited limiter must not reuse the parent's SQLite/file lock."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.fail("this platform cannot fork; the rate limiter's fork handling is untested")
+    limiter = get_rate_limiter(unique_key(), 5, None, window_seconds=1)
+    limiter.acquire()
+    parent_state = limiter._ready()
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_acquire_in_forked_child, args=(limiter, queue))
+    child.start()
+    child.join(timeout=20)
+    assert child.exitcode == 0
+    assert queue.get(timeout=5) is True
+    limiter.acquire()
+    assert limiter._ready() is parent_state
+    # parent + child + parent: three entries in the shared per-host log
+    assert parent_state.bucket.count() == 3
+
+
+def test_module_does_not_import_airflow() -> None:
+    """The API layer stays importable (and cheap) without Airflow."""
+    code = (
+        "import sys; import airflow_provider_snovio.api.ratelimit; "
+        "sys.exit(1 if any(m == 'airflow' or m.startswith('airflow.') for m in sys.modules) else 0)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
