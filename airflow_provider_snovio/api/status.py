@@ -92,7 +92,11 @@ def verification_state(entry: Any) -> TaskState:
 
 
 def verification_states(body: Any) -> dict[str, TaskState]:
-    """``{email: state}`` for a whole v1 verification answer."""
+    """``{email: state}`` for a whole v1 verification answer.
+
+    The answer is keyed by e-mail beside a top-level ``"success": true``; only object values are
+    e-mail entries.
+    """
     if not isinstance(body, Mapping):
         raise SnovioResponseError("verification answer is not an object keyed by e-mail")
-    return {email: verification_state(entry) for email, entry in body.items()}
+    return {email: verification_state(entry) for email, entry in body.items() if isinstance(entry, Mapping)}
