@@ -1,0 +1,151 @@
+"""Every knob of the sandbox, in one dataclass.
+
+Why one dataclass: the CLI flags, the ``/_sandbox/config`` endpoint, ``SandboxServer.configure()`` and the
+pytest fixture all derive their knobs from these fields, so a knob is declared exactly once. Field
+metadata ``help`` feeds the CLI; ``DATA_KNOBS`` names the fields that shape the seeded data set (changing
+one at runtime regenerates the data).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+FAULT_PHASES = ("before", "after")
+
+
+def _knob(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass
+class SandboxConfig:
+    """Runtime configuration of one sandbox app. All fields are plain JSON scalars."""
+
+    # --- server and account ---
+    host: str = _knob("127.0.0.1", "interface to bind (loopback only unless --allow-remote)")
+    port: int = _knob(8765, "TCP port (0 = any free port)")
+    client_id: str = _knob("sandbox-client-id", "OAuth client id accepted by /v1/oauth/access_token")
+    client_secret: str = _knob("sandbox-client-secret", "OAuth client secret")
+    seed: int = _knob(42, "seed of the deterministic data set and of the fault RNG")
+    token_ttl: float = _knob(3600.0, "access-token lifetime in seconds (expires_in)")
+    # --- limits ---
+    requests_per_minute: int = _knob(60, "max authenticated requests per rate window (the token call counts)")
+    rate_window_seconds: float = _knob(60.0, "length of the sliding rate-limit window in seconds")
+    finder_hourly_limit: int = _knob(200, "email-finder requests per sliding hour")
+    verifier_hourly_limit: int = _knob(500, "emails submitted to the verifier per sliding hour")
+    # --- credits ---
+    initial_balance: float = _knob(25000.0, "credit balance after start/reset")
+    # --- async tasks ---
+    task_delay_seconds: float = _knob(0.0, "an async task stays in_progress at least this long")
+    task_polls_pending: int = _knob(1, "... and for at least this many result polls")
+    greylisted_share: float = _knob(0.1, "share of verified emails answered greylisted")
+    # --- data sizes (DATA_KNOBS) ---
+    campaigns: int = _knob(6, "number of campaigns (>= 3: a big one, an exactly-10k one, small ones)")
+    big_campaign_replies: int = _knob(25500, "replies of the big campaign (> 25,000 exercises offset paging)")
+    exact_campaign_replies: int = _knob(10000, "replies of the campaign with exactly one full page")
+    small_campaign_events: int = _knob(60, "approx. events of each small campaign")
+    lists: int = _knob(4, "number of prospect lists")
+    list_prospects: int = _knob(230, "prospects in the big list (the others hold a few)")
+    do_not_email_lists: int = _knob(2, "number of do-not-email lists")
+    webhooks: int = _knob(3, "webhooks present after reset")
+    max_webhooks: int = _knob(50, "webhook limit of the account")
+    # --- faults (random from a seeded RNG; all off by default) ---
+    error_rate: float = _knob(0.0, "share of API requests answered 500/502/503")
+    burst_429_every: int = _knob(0, "after every N API requests ...")
+    burst_429_length: int = _knob(0, "... answer M consecutive requests 429")
+    latency_ms: int = _knob(0, "extra latency added to every API request")
+    truncate_rate: float = _knob(0.0, "share of API responses whose body is cut mid-JSON")
+    nul_rate: float = _knob(0.0, "share of API responses with stray NUL bytes inserted in the body")
+    fault_phase: str = _knob(
+        "before", "before: a fault replaces the request (no effect); after: request takes effect, then fault"
+    )
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise ValueError on a value the sandbox cannot honour."""
+        if self.fault_phase not in FAULT_PHASES:
+            raise ValueError(f"fault_phase must be one of {FAULT_PHASES}, got {self.fault_phase!r}")
+        for name in ("error_rate", "truncate_rate", "nul_rate", "greylisted_share"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be within [0, 1], got {value!r}")
+        if self.error_rate + self.truncate_rate > 1.0:
+            raise ValueError("error_rate + truncate_rate must not exceed 1")
+        for name in ("requests_per_minute", "finder_hourly_limit", "verifier_hourly_limit"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1")
+        if self.rate_window_seconds <= 0 or self.token_ttl <= 0:
+            raise ValueError("rate_window_seconds and token_ttl must be > 0")
+        if self.campaigns < 3:
+            raise ValueError("campaigns must be >= 3")
+        if self.lists < 1 or self.do_not_email_lists < 1:
+            raise ValueError("lists and do_not_email_lists must be >= 1")
+        for name in (
+            "port", "burst_429_every", "burst_429_length", "latency_ms", "task_polls_pending",
+            "big_campaign_replies", "exact_campaign_replies", "small_campaign_events", "list_prospects",
+            "webhooks", "max_webhooks", "task_delay_seconds",
+        ):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0")
+
+    # --- helpers shared by the CLI, /_sandbox/config and SandboxServer.configure ---
+
+    @classmethod
+    def knob_names(cls) -> list[str]:
+        return [f.name for f in dataclasses.fields(cls)]
+
+    @classmethod
+    def knob_types(cls) -> dict[str, type]:
+        return {f.name: type(f.default) for f in dataclasses.fields(cls)}
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def with_changes(self, changes: dict[str, Any]) -> SandboxConfig:
+        """A validated copy with ``changes`` applied; unknown names or wrong types raise ValueError."""
+        types = self.knob_types()
+        unknown = sorted(set(changes) - set(types))
+        if unknown:
+            raise ValueError(f"unknown config knob(s): {', '.join(unknown)}")
+        coerced: dict[str, Any] = {}
+        for name, value in changes.items():
+            coerced[name] = coerce_knob(name, types[name], value)
+        return dataclasses.replace(self, **coerced)
+
+
+#: Fields that shape the seeded data: changing one regenerates the data set.
+DATA_KNOBS = frozenset(
+    {
+        "seed", "campaigns", "big_campaign_replies", "exact_campaign_replies", "small_campaign_events",
+        "lists", "list_prospects", "do_not_email_lists", "webhooks",
+    }
+)
+
+
+def coerce_knob(name: str, kind: type, value: Any) -> Any:
+    """Convert a JSON/CLI value to the knob's type, refusing lossy or nonsensical conversions."""
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        raise ValueError(f"{name} must be a boolean")
+    if kind is int:
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise ValueError(f"{name} must be an integer")
+        try:
+            return int(value)
+        except ValueError:
+            raise ValueError(f"{name} must be an integer") from None
+    if kind is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ValueError(f"{name} must be a number")
+        try:
+            return float(value)
+        except ValueError:
+            raise ValueError(f"{name} must be a number") from None
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a string")
+    return value
