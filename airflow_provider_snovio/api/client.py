@@ -25,13 +25,18 @@ from requests.adapters import HTTPAdapter
 from tenacity import Retrying, retry_if_exception, stop_after_attempt
 
 from airflow_provider_snovio import DEFAULT_BASE_URL, DEFAULT_REQUESTS_PER_MINUTE, __version__
-from airflow_provider_snovio.api.catalogue import TOKEN_PATH, Endpoint, endpoint
-from airflow_provider_snovio.api.encoding import PreparedCall, prepare
+from airflow_provider_snovio.api.catalogue import TOKEN_PATH, endpoint
+from airflow_provider_snovio.api.encoding import (
+    PreparedCall,
+    merge_answers,
+    prepare,
+    request_kwargs,
+    split_batches,
+)
 from airflow_provider_snovio.api.errors import (
     SnovioAuthError,
     SnovioConfigError,
     SnovioError,
-    SnovioResponseError,
     SnovioTransportError,
 )
 from airflow_provider_snovio.api.methods import SnovioMethods
@@ -46,9 +51,10 @@ USER_AGENT = f"airflow-provider-snovio/{__version__}"
 
 def check_base_url(base_url: str) -> str:
     """HTTPS only; plain HTTP is allowed for a loopback address (the local sandbox) and nothing else."""
-    url = (base_url or DEFAULT_BASE_URL).strip().rstrip("/")
+    url = (base_url or DEFAULT_BASE_URL).strip()
     if "://" not in url:
         url = "https://" + url
+    url = url.rstrip("/")  # after the scheme check: "https://" alone must not become "https://https:"
     parts = urlsplit(url)
     host = parts.hostname or ""
     if parts.scheme == "https" and host:
@@ -67,6 +73,39 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def token_form(config: ClientConfig) -> dict[str, str]:
+    """The client-credentials form: the only place the client secret is ever sent."""
+    return {"grant_type": "client_credentials", "client_id": config.client_id,
+            "client_secret": config.client_secret}
+
+
+def token_refused(error: SnovioError) -> SnovioError:
+    """A failed token request: a 4xx means the credentials were refused; anything else stays as is."""
+    if error.status in (400, 401, 403):
+        return SnovioAuthError(f"token request refused: {error.detail}", status=error.status, endpoint=TOKEN_PATH)
+    return error
+
+
+def read_token(body: Any) -> tuple[str, float]:
+    """``(access_token, expires_in)`` from the token answer."""
+    token = body.get("access_token") if isinstance(body, dict) else None
+    if not token:
+        raise SnovioAuthError("token answer carries no access_token", endpoint=TOKEN_PATH)
+    return str(token), float(body.get("expires_in") or 3600)
+
+
+def scrub(error: SnovioError, secrets: set[str]) -> SnovioError:
+    """Remove any secret Snov.io might echo back from the error text."""
+    detail = error.detail
+    for secret in secrets:
+        if secret and secret in detail:
+            detail = detail.replace(secret, "***")
+    if detail != error.detail:
+        error.detail = detail
+        error.args = (error._format(),)
+    return error
 
 
 @dataclass(frozen=True)
@@ -131,10 +170,10 @@ class SnovioClient(SnovioMethods):
     def call(self, name: str, /, **arguments: Any) -> Any:
         """Call the endpoint whose hook method is ``name`` and return its parsed JSON."""
         row = endpoint(name)
-        batches = _batches(row, arguments)
+        batches = split_batches(row, arguments)
         if batches is None:
             return self._execute(prepare(row, arguments))
-        return _merge([self._execute(prepare(row, batch)) for batch in batches])
+        return merge_answers([self._execute(prepare(row, batch)) for batch in batches])
 
     def close(self) -> None:
         self._session.close()
@@ -152,21 +191,11 @@ class SnovioClient(SnovioMethods):
 
     def _fetch_token(self) -> tuple[str, float]:
         def once() -> tuple[str, float]:
-            form = {"grant_type": "client_credentials", "client_id": self.config.client_id,
-                    "client_secret": self.config.client_secret}
             try:
-                body = self._http("POST", TOKEN_PATH, data=form)
+                body = self._http("POST", TOKEN_PATH, data=token_form(self.config))
             except SnovioError as error:
-                if error.status in (400, 401, 403):
-                    raise SnovioAuthError(f"token request refused: {error.detail}", status=error.status,
-                                          endpoint=TOKEN_PATH) from None
-                raise
-            token = body.get("access_token") if isinstance(body, dict) else None
-            if not token:
-                raise SnovioAuthError("token answer carries no access_token", endpoint=TOKEN_PATH)
-            self._secrets.add(token)
-            self._on_secret(token)
-            return str(token), float(body.get("expires_in") or 3600)
+                raise token_refused(error) from None
+            return self._remember(read_token(body))
 
         return self._with_retries(once, spends_credits=False, what=f"POST {TOKEN_PATH}")
 
@@ -188,14 +217,8 @@ class SnovioClient(SnovioMethods):
             return self._send(prepared, self.access_token())
 
     def _send(self, prepared: PreparedCall, token: str) -> Any:
-        kwargs: dict[str, Any] = {"headers": {"Authorization": f"Bearer {token}"}}
-        if prepared.query:
-            kwargs["params"] = prepared.query
-        if prepared.json is not None:
-            kwargs["json"] = prepared.json
-        elif prepared.form or prepared.method in ("POST", "PUT"):
-            kwargs["data"] = prepared.form
-        return self._http(prepared.method, prepared.path, template=prepared.endpoint.path, **kwargs)
+        return self._http(prepared.method, prepared.path, template=prepared.endpoint.path,
+                          **request_kwargs(prepared, token))
 
     def _http(self, method: str, path: str, *, template: str | None = None, **kwargs: Any) -> Any:
         """One HTTP exchange inside the rate limit; failures become :class:`SnovioError`."""
@@ -244,16 +267,13 @@ class SnovioClient(SnovioMethods):
         )
         return retrying(attempt)
 
+    def _remember(self, issued: tuple[str, float]) -> tuple[str, float]:
+        self._secrets.add(issued[0])
+        self._on_secret(issued[0])
+        return issued
+
     def _scrubbed(self, error: SnovioError) -> SnovioError:
-        """Remove any secret Snov.io might echo back from the error text."""
-        detail = error.detail
-        for secret in self._secrets:
-            if secret and secret in detail:
-                detail = detail.replace(secret, "***")
-        if detail != error.detail:
-            error.detail = detail
-            error.args = (error._format(),)
-        return error
+        return scrub(error, self._secrets)
 
 
 def _new_session() -> requests.Session:
@@ -268,30 +288,6 @@ def _connection_refused(error: requests.exceptions.ConnectionError) -> bool:
     """True when the TCP connection was never established, so the request cannot have taken effect."""
     from urllib3.exceptions import NewConnectionError
 
-    reason = getattr(error.args[0], "reason", None) if error.args else None
-    return isinstance(reason, NewConnectionError) or isinstance(error.__context__, NewConnectionError)
-
-
-def _batches(row: Endpoint, arguments: dict[str, Any]) -> list[dict[str, Any]] | None:
-    """Split a list argument longer than the endpoint allows into several argument sets."""
-    if row.chunk is None:
-        return None
-    name, size = row.chunk
-    if arguments.get(name) is None:
-        return None
-    items = row.params_by_name[name].check(name, arguments[name])  # validates and de-duplicates
-    if len(items) <= size:
-        return None
-    return [{**arguments, name: items[i:i + size]} for i in range(0, len(items), size)]
-
-
-def _merge(answers: list[Any]) -> Any:
-    """Join the answers of a split call: objects keyed by e-mail are merged, lists concatenated."""
-    if all(isinstance(a, dict) for a in answers):
-        merged: dict[str, Any] = {}
-        for answer in answers:
-            merged.update(answer)
-        return merged
-    if all(isinstance(a, list) for a in answers):
-        return [row for answer in answers for row in answer]
-    raise SnovioResponseError("cannot merge answers of a split request")
+    first = error.args[0] if error.args else None  # usually a MaxRetryError whose reason says why
+    reason = getattr(first, "reason", None)
+    return any(isinstance(e, NewConnectionError) for e in (first, reason, error.__context__))

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from airflow_provider_snovio.api.catalogue import Endpoint, Loc, Param, Shape
-from airflow_provider_snovio.api.errors import SnovioValidationError
+from airflow_provider_snovio.api.errors import SnovioResponseError, SnovioValidationError
 
 Pairs = list[tuple[str, str]]
 
@@ -91,3 +91,43 @@ def prepare(endpoint: Endpoint, arguments: Mapping[str, Any]) -> PreparedCall:
     if path_values:
         call.path = endpoint.path.format(**path_values)
     return call
+
+
+def request_kwargs(prepared: PreparedCall, token: str) -> dict[str, Any]:
+    """Keyword arguments for ``requests``/``httpx`` ``request()``: the token only in the header."""
+    kwargs: dict[str, Any] = {"headers": {"Authorization": f"Bearer {token}"}}
+    if prepared.query:
+        kwargs["params"] = prepared.query
+    if prepared.json is not None:
+        kwargs["json"] = prepared.json
+    elif prepared.form or prepared.method in ("POST", "PUT"):
+        kwargs["data"] = prepared.form
+    return kwargs
+
+
+def split_batches(row: Endpoint, arguments: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """Split a list argument longer than the endpoint allows into several argument sets (else None)."""
+    if row.chunk is None:
+        return None
+    name, size = row.chunk
+    if arguments.get(name) is None:
+        return None
+    try:
+        items = row.params_by_name[name].check(name, arguments[name])  # validates and de-duplicates
+    except SnovioValidationError as error:
+        raise SnovioValidationError(error.field, error.problem, endpoint=row.path) from None
+    if len(items) <= size:
+        return None
+    return [{**arguments, name: items[i:i + size]} for i in range(0, len(items), size)]
+
+
+def merge_answers(answers: list[Any]) -> Any:
+    """Join the answers of a split call: objects keyed by e-mail are merged, lists concatenated."""
+    if all(isinstance(a, dict) for a in answers):
+        merged: dict[str, Any] = {}
+        for answer in answers:
+            merged.update(answer)
+        return merged
+    if all(isinstance(a, list) for a in answers):
+        return [row for answer in answers for row in answer]
+    raise SnovioResponseError("cannot merge answers of a split request")

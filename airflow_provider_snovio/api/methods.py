@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from airflow_provider_snovio.api.catalogue import OFFSET_PAGE_SIZE, endpoint
-from airflow_provider_snovio.api.errors import SnovioTaskTimeoutError, SnovioValidationError
+from airflow_provider_snovio.api.errors import SnovioResponseError, SnovioTaskTimeoutError, SnovioValidationError
 from airflow_provider_snovio.api.paging import iter_cursor, iter_offset, iter_pages
 from airflow_provider_snovio.api.status import TaskState, task_hash_of, task_state
 
@@ -337,6 +337,8 @@ class SnovioMethods:
             body = self.get_domain_emails_with_info(domain, type=type, limit=limit,
                                                     last_id=int(cursor or 0), positions=positions)
             rows = list(body.get("emails") or [])
+            if len(rows) >= limit and body.get("lastId") in (None, ""):
+                raise SnovioResponseError("get_domain_emails_with_info: a full page came without lastId")
             return rows, (str(body.get("lastId")) if len(rows) >= limit else None)
 
         return iter_cursor(fetch, "get_domain_emails_with_info")
@@ -344,6 +346,6 @@ class SnovioMethods:
 
 def _listed(values: Iterable[Any] | None) -> list[Any] | None:
     """Materialise an iterable argument (a generator can only be validated once)."""
-    if values is None or isinstance(values, str):
-        return values  # type: ignore[return-value]
+    if values is None or isinstance(values, str) or not isinstance(values, Iterable):
+        return values  # type: ignore[return-value]  # the validator names the field
     return list(values)

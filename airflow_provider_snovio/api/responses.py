@@ -69,6 +69,8 @@ def _classify(detail: str, status: int | None, path: str) -> SnovioError:
 
 
 def _http_error(status: int, headers: Mapping[str, str], detail: str, path: str) -> SnovioError:
+    if TOO_MANY_PROCESSING_MARKER in detail.lower():  # the hourly quota: its status code is undocumented
+        return SnovioTooManyProcessingError(detail, status=status, endpoint=path)
     if status in (401, 403):
         return SnovioAuthError(detail, status=status, endpoint=path)
     if status == 404:

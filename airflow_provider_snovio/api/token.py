@@ -51,18 +51,27 @@ class TokenCache:
         with self._guard:
             return self._locks.setdefault(key, threading.Lock())
 
+    def peek(self, key: str) -> str | None:
+        """The cached token for ``key`` if it is still fresh, else None (no fetching)."""
+        token = self._tokens.get(key)
+        return token.value if token and token.fresh(self._clock()) else None
+
+    def store(self, key: str, value: str, expires_in: float) -> None:
+        """Remember a token that was just issued for ``expires_in`` seconds."""
+        self.fetches += 1
+        self._tokens[key] = Token(value, renew_at(expires_in, self._clock()))
+
     def get(self, key: str, fetch: Callable[[], tuple[str, float]]) -> str:
         """Return a fresh token for ``key``, calling ``fetch() -> (token, expires_in)`` if needed."""
-        token = self._tokens.get(key)
-        if token and token.fresh(self._clock()):
-            return token.value
+        cached = self.peek(key)
+        if cached:
+            return cached
         with self._lock_for(key):
-            token = self._tokens.get(key)  # another thread may have fetched while we waited
-            if token and token.fresh(self._clock()):
-                return token.value
+            cached = self.peek(key)  # another thread may have fetched while we waited
+            if cached:
+                return cached
             value, expires_in = fetch()
-            self.fetches += 1
-            self._tokens[key] = Token(value, renew_at(expires_in, self._clock()))
+            self.store(key, value, expires_in)
             return value
 
     def invalidate(self, key: str, value: str) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 from airflow.sdk import BaseHook
 
 from airflow_provider_snovio import CONN_TYPE, DEFAULT_BASE_URL, DEFAULT_CONN_ID, DEFAULT_REQUESTS_PER_MINUTE
+from airflow_provider_snovio.api.async_client import AsyncSnovioClient
 from airflow_provider_snovio.api.client import ClientConfig, SnovioClient, _is_loopback
 from airflow_provider_snovio.api.errors import SnovioConfigError
 from airflow_provider_snovio.api.methods import SnovioMethods
@@ -98,7 +99,15 @@ class SnovioHook(BaseHook, SnovioMethods):
 
     def client_config(self) -> ClientConfig:
         """Read the connection and build the client configuration (no network)."""
-        conn = self.get_connection(self.snovio_conn_id)
+        return self._config_from(self.get_connection(self.snovio_conn_id))
+
+    async def async_client(self) -> AsyncSnovioClient:
+        """An :class:`AsyncSnovioClient` for triggers; reads the connection without blocking the loop."""
+        config = self._config_from(await self.aget_connection(self.snovio_conn_id))
+        _mask(config.client_secret)
+        return AsyncSnovioClient(config, on_secret=_mask)
+
+    def _config_from(self, conn: Any) -> ClientConfig:
         extras = read_extras(conn.extra_dejson or {})
         extras.update(self._overrides)
         return ClientConfig(

@@ -1,0 +1,64 @@
+"""AsyncSnovioClient (for triggers) against the sandbox over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+import pytest
+
+from airflow_provider_snovio.api.async_client import AsyncSnovioClient
+from airflow_provider_snovio.api.client import SnovioClient
+from airflow_provider_snovio.api.errors import SnovioNotFoundError, SnovioValidationError
+from airflow_provider_snovio.api.status import TaskState, task_hash_of, task_state
+from airflow_provider_snovio.api.token import TokenCache
+from airflow_provider_snovio.hooks.snovio import SnovioHook
+from airflow_provider_snovio.sandbox.testing import SandboxServer
+from tests.integration.conftest import FAST_RETRIES
+
+
+def test_async_client_from_the_hook_reads_the_connection(hook: SnovioHook) -> None:
+    async def run() -> dict:
+        async with await hook.async_client() as client:
+            return await client.call("get_balance")
+
+    assert asyncio.run(run())["data"]["balance"] == "25000.00"
+
+
+def test_async_and_sync_clients_share_one_token(hook: SnovioHook, snovio_sandbox: SandboxServer) -> None:
+    tokens = TokenCache()
+    config = dataclasses.replace(hook.client_config(), retry=FAST_RETRIES)
+    issued = snovio_sandbox.stats()["tokens_issued"]
+    SnovioClient(config, tokens=tokens).get_balance()
+
+    async def run() -> list:
+        async with AsyncSnovioClient(config, tokens=tokens) as client:
+            return await asyncio.gather(*(client.call("get_user_campaigns") for _ in range(3)))
+
+    answers = asyncio.run(run())
+    assert all(a == answers[0] for a in answers)
+    assert snovio_sandbox.stats()["tokens_issued"] == issued + 1
+
+
+def test_async_polling_of_a_task_and_errors(hook: SnovioHook, snovio_sandbox: SandboxServer) -> None:
+    snovio_sandbox.configure(task_polls_pending=2, burst_429_every=3, burst_429_length=1)
+    config = dataclasses.replace(hook.client_config(), retry=FAST_RETRIES)
+    started = SnovioClient(config).start_domain_search("octagon.com")  # triggers never POST: the operator does
+
+    async def run() -> list[TaskState]:
+        states = []
+        async with AsyncSnovioClient(config) as client:
+            for _ in range(5):
+                body = await client.call("get_domain_search_result", task_hash=task_hash_of(started))
+                states.append(task_state(body))
+                if states[-1] is TaskState.DONE:
+                    break
+                await asyncio.sleep(0.01)
+            with pytest.raises(SnovioNotFoundError):
+                await client.call("get_domain_search_result", task_hash="ab" * 16)
+            with pytest.raises(SnovioValidationError, match="task_hash"):
+                await client.call("get_domain_search_result", task_hash="../secrets")
+        return states
+
+    assert asyncio.run(run()) == [TaskState.PENDING, TaskState.PENDING, TaskState.DONE]
+    assert snovio_sandbox.stats()["injected_429"] > 0
