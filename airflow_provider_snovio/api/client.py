@@ -12,7 +12,6 @@ Secrets: the client secret travels only in the token request's form body and the
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import logging
 import time
 from collections.abc import Callable
@@ -43,6 +42,7 @@ from airflow_provider_snovio.api.methods import SnovioMethods
 from airflow_provider_snovio.api.responses import parse_response
 from airflow_provider_snovio.api.retry import RetryPolicy, describe, is_retryable, wait_seconds
 from airflow_provider_snovio.api.token import TOKENS, TokenCache
+from airflow_provider_snovio.api.urls import is_loopback
 
 log = logging.getLogger(__name__)
 
@@ -59,20 +59,11 @@ def check_base_url(base_url: str) -> str:
     host = parts.hostname or ""
     if parts.scheme == "https" and host:
         return url
-    if parts.scheme == "http" and _is_loopback(host):
+    if parts.scheme == "http" and is_loopback(host):
         return url
     raise SnovioConfigError(
         f"base URL must be https:// (plain http only for a loopback sandbox), got {parts.scheme}://{host}"
     )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def token_form(config: ClientConfig) -> dict[str, str]:

@@ -19,10 +19,11 @@ from airflow.sdk import BaseHook
 
 from airflow_provider_snovio import CONN_TYPE, DEFAULT_BASE_URL, DEFAULT_CONN_ID, DEFAULT_REQUESTS_PER_MINUTE
 from airflow_provider_snovio.api.async_client import AsyncSnovioClient
-from airflow_provider_snovio.api.client import ClientConfig, SnovioClient, _is_loopback
+from airflow_provider_snovio.api.client import ClientConfig, SnovioClient
 from airflow_provider_snovio.api.errors import SnovioConfigError
 from airflow_provider_snovio.api.methods import SnovioMethods
 from airflow_provider_snovio.api.retry import RetryPolicy
+from airflow_provider_snovio.api.urls import is_loopback
 
 #: Extras read from the connection: name -> (type, default). The provider info declares the same names.
 EXTRA_FIELDS: dict[str, tuple[type, Any]] = {
@@ -49,7 +50,7 @@ def base_url_from(host: str | None, port: int | None = None) -> str:
     if "://" in host:
         return host
     name = host.split(":")[0]
-    scheme = "http" if _is_loopback(name) else "https"
+    scheme = "http" if is_loopback(name) else "https"
     return f"{scheme}://{host}:{port}" if port and ":" not in host else f"{scheme}://{host}"
 
 

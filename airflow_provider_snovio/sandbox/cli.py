@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import ipaddress
 import json
 import signal
 import socket
@@ -17,6 +16,7 @@ import sys
 from typing import Any
 
 from airflow_provider_snovio import CONN_TYPE
+from airflow_provider_snovio.api.urls import is_loopback
 from airflow_provider_snovio.sandbox.config import SandboxConfig
 
 
@@ -42,15 +42,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--log-level", default="info", help="uvicorn log level")
     return parser
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -48,7 +48,10 @@ class Api:
 @pytest.fixture(scope="session")
 def _api_session(snovio_sandbox_session: SandboxServer) -> Iterator[requests.Session]:
     session = requests.Session()
+    # A token that outlives the tests' clock jumps (they advance the sandbox clock by hours).
+    snovio_sandbox_session.configure(token_ttl=10_000_000)
     session.headers["Authorization"] = f"Bearer {snovio_sandbox_session.token()}"
+    snovio_sandbox_session.restore_config()
     yield session
     session.close()
 
@@ -57,3 +60,15 @@ def _api_session(snovio_sandbox_session: SandboxServer) -> Iterator[requests.Ses
 def api(snovio_sandbox: SandboxServer, _api_session: requests.Session) -> Api:
     """Authenticated session (one token for the whole session: tokens survive resets)."""
     return Api(snovio_sandbox, _api_session)
+
+
+@pytest.fixture
+def sb(snovio_sandbox: SandboxServer) -> SandboxServer:
+    """Short name of ``snovio_sandbox`` for the contract tests."""
+    return snovio_sandbox
+
+
+@pytest.fixture
+def http(api: Api) -> requests.Session:
+    """The authenticated ``requests`` session behind ``api``."""
+    return api.session

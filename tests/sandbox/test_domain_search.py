@@ -7,44 +7,19 @@ Real HTTP over loopback against an in-process ``SandboxServer``. Each test start
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
 from airflow_provider_snovio.sandbox.testing import SandboxServer
+from tests.sandbox.helpers import spent
 
 HASH = re.compile(r"^[0-9a-f]{32}$")
 NOT_FOUND = {"errors": {"code": 404, "title": "Sorry, but url or entity not found", "source": ""}}
 OUT_OF_CREDITS = {"success": False, "message": "Sorry, you ran out of credits, please order more credits"}
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    with SandboxServer(requests_per_minute=100_000, token_ttl=10_000_000) as sandbox:
-        yield sandbox
-
-
-@pytest.fixture()
-def sb(server: SandboxServer) -> SandboxServer:
-    server.restore_config()
-    server.reset()
-    return server
-
-
-@pytest.fixture(scope="module")
-def http(server: SandboxServer) -> Iterator[requests.Session]:
-    session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {server.token()}"
-    # A fresh connection per request: a reused one stalls ~40 ms (Nagle + delayed ACK on the server socket).
-    session.headers["Connection"] = "close"
-    yield session
-    session.close()
-
-
-def spent(sb: SandboxServer) -> float:
-    return sb.stats()["credits_spent"]
 
 
 def start(http: requests.Session, sb: SandboxServer, path: str, **data: Any) -> dict[str, Any]:

@@ -6,13 +6,11 @@ Real HTTP over loopback against an in-process ``SandboxServer``; every test star
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import requests
 
-from airflow_provider_snovio.sandbox.testing import SandboxServer
+from tests.sandbox.helpers import post_json, spent
 
 HASH = re.compile(r"^[0-9a-f]{32}$")
 NOT_FOUND = {"errors": {"code": 404, "title": "Sorry, but url or entity not found", "source": ""}}
@@ -21,37 +19,9 @@ TOO_MANY = "There are too many prospects processing. Please try later"
 GAVIN = {"firstName": "gavin", "lastName": "vanrooyen", "domain": "octagon.com"}  # the docs' example
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    with SandboxServer(requests_per_minute=100_000, token_ttl=10_000_000) as sandbox:
-        yield sandbox
 
 
-@pytest.fixture()
-def sb(server: SandboxServer) -> SandboxServer:
-    server.restore_config()
-    server.reset()
-    return server
-
-
-@pytest.fixture(scope="module")
-def http(server: SandboxServer) -> Iterator[requests.Session]:
-    session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {server.token()}"
-    # A fresh connection per request: a reused one stalls ~40 ms (Nagle + delayed ACK on the server socket).
-    session.headers["Connection"] = "close"
-    yield session
-    session.close()
-
-
-def spent(sb: SandboxServer) -> float:
-    return sb.stats()["credits_spent"]
-
-
-def post(http: requests.Session, sb: SandboxServer, path: str, status: int = 200, **kwargs: Any) -> Any:
-    response = http.post(f"{sb.base_url}{path}", **kwargs)
-    assert response.status_code == status, response.text
-    return response.json()
+post = post_json
 
 
 # --- #11 email count ---------------------------------------------------------------------------------------

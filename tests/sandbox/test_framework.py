@@ -444,7 +444,8 @@ def test_cli_refuses_remote_host() -> None:
 
 
 def test_cli_flags_are_generated_from_the_config() -> None:
-    from airflow_provider_snovio.sandbox.cli import build_parser, is_loopback
+    from airflow_provider_snovio.api.urls import is_loopback
+    from airflow_provider_snovio.sandbox.cli import build_parser
 
     parser = build_parser()
     args = parser.parse_args(["--task-delay", "2", "--error-rate", "0.25", "--latency-ms", "5", "--seed", "9"])

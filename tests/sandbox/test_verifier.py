@@ -7,13 +7,12 @@ with ``greylisted_share=0`` (the greylisting test turns it on).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import requests
 
 from airflow_provider_snovio.sandbox.testing import SandboxServer
+from tests.sandbox.helpers import post_json, spent
 
 HASH = re.compile(r"^[0-9a-f]{32}$")
 NOT_FOUND = {"errors": {"code": 404, "title": "Sorry, but url or entity not found", "source": ""}}
@@ -26,37 +25,14 @@ V1_DATA_KEYS = {
 DOC_EMAILS = ["gavin.vanrooyen@octagon.com", "lizi.hamer@octagon.com"]
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    with SandboxServer(requests_per_minute=100_000, token_ttl=10_000_000, greylisted_share=0.0) as sandbox:
-        yield sandbox
-
-
 @pytest.fixture()
-def sb(server: SandboxServer) -> SandboxServer:
-    server.restore_config()
-    server.reset()
-    return server
+def sb(snovio_sandbox: SandboxServer) -> SandboxServer:
+    """The shared sandbox with greylisting off: these tests follow one verdict at a time."""
+    snovio_sandbox.configure(greylisted_share=0.0)
+    return snovio_sandbox
 
 
-@pytest.fixture(scope="module")
-def http(server: SandboxServer) -> Iterator[requests.Session]:
-    session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {server.token()}"
-    # A fresh connection per request: a reused one stalls ~40 ms (Nagle + delayed ACK on the server socket).
-    session.headers["Connection"] = "close"
-    yield session
-    session.close()
-
-
-def spent(sb: SandboxServer) -> float:
-    return sb.stats()["credits_spent"]
-
-
-def call(http: requests.Session, sb: SandboxServer, path: str, status: int = 200, **kwargs: Any) -> Any:
-    response = http.post(f"{sb.base_url}{path}", **kwargs)
-    assert response.status_code == status, response.text
-    return response.json()
+call = post_json
 
 
 def status(http, sb, emails: list[str]) -> dict[str, Any]:
