@@ -23,6 +23,7 @@ from airflow_provider_snovio.api.client import (
     ClientConfig,
     read_token,
     scrub,
+    shared_limiter,
     token_form,
     token_refused,
 )
@@ -65,12 +66,7 @@ class AsyncSnovioClient:
         self._secrets: set[str] = {config.client_secret}
         self._on_secret(config.client_secret)
         self._token_lock = asyncio.Lock()
-        if limiter is None:
-            from airflow_provider_snovio.api.ratelimit import get_rate_limiter
-
-            limiter = get_rate_limiter(config.account_key, config.requests_per_minute,
-                                       config.rate_limit_backend, window_seconds=config.rate_window_seconds)
-        self._limiter = limiter
+        self._limiter = limiter or shared_limiter(config)
 
     async def call(self, name: str, /, **arguments: Any) -> Any:
         """Call the endpoint whose hook method is ``name`` and return its parsed JSON."""
@@ -97,7 +93,12 @@ class AsyncSnovioClient:
                     raise token_refused(error) from None
                 return read_token(body)
 
-            value, expires_in = await self._with_retries(once, spends_credits=False, what=f"POST {TOKEN_PATH}")
+            try:
+                value, expires_in = await self._with_retries(once, spends_credits=False,
+                                                             what=f"POST {TOKEN_PATH}")
+            except SnovioError as error:
+                error.retries_exhausted = True  # the call's own retry loop must not redo them
+                raise
             self._secrets.add(value)
             self._on_secret(value)
             self._tokens.store(self.config.account_key, value, expires_in)

@@ -66,6 +66,17 @@ def check_base_url(base_url: str) -> str:
     )
 
 
+def shared_limiter(config: ClientConfig) -> Any:
+    """The process-wide limiter of ``config``'s account; a bad backend is a configuration error."""
+    from airflow_provider_snovio.api.ratelimit import get_rate_limiter
+
+    try:
+        return get_rate_limiter(config.account_key, config.requests_per_minute, config.rate_limit_backend,
+                                window_seconds=config.rate_window_seconds)
+    except (ValueError, ImportError) as error:
+        raise SnovioConfigError(str(error)) from None
+
+
 def token_form(config: ClientConfig) -> dict[str, str]:
     """The client-credentials form: the only place the client secret is ever sent."""
     return {"grant_type": "client_credentials", "client_id": config.client_id,
@@ -84,7 +95,11 @@ def read_token(body: Any) -> tuple[str, float]:
     token = body.get("access_token") if isinstance(body, dict) else None
     if not token:
         raise SnovioAuthError("token answer carries no access_token", endpoint=TOKEN_PATH)
-    return str(token), float(body.get("expires_in") or 3600)
+    try:
+        expires_in = float(body.get("expires_in") or 3600)
+    except (TypeError, ValueError):
+        expires_in = 3600.0  # an unreadable lifetime is not worth failing the call: assume the documented hour
+    return str(token), expires_in
 
 
 def scrub(error: SnovioError, secrets: set[str]) -> SnovioError:
@@ -150,12 +165,7 @@ class SnovioClient(SnovioMethods):
         self._clock = clock
         self._secrets: set[str] = {config.client_secret}
         self._on_secret(config.client_secret)
-        if limiter is None:
-            from airflow_provider_snovio.api.ratelimit import get_rate_limiter
-
-            limiter = get_rate_limiter(config.account_key, config.requests_per_minute,
-                                       config.rate_limit_backend, window_seconds=config.rate_window_seconds)
-        self._limiter = limiter
+        self._limiter = limiter or shared_limiter(config)
 
     # The one entry point ------------------------------------------------------------------------
     def call(self, name: str, /, **arguments: Any) -> Any:
@@ -188,7 +198,11 @@ class SnovioClient(SnovioMethods):
                 raise token_refused(error) from None
             return self._remember(read_token(body))
 
-        return self._with_retries(once, spends_credits=False, what=f"POST {TOKEN_PATH}")
+        try:
+            return self._with_retries(once, spends_credits=False, what=f"POST {TOKEN_PATH}")
+        except SnovioError as error:
+            error.retries_exhausted = True  # the call's own retry loop must not redo them
+            raise
 
     # Sending ------------------------------------------------------------------------------------
     def _execute(self, prepared: PreparedCall) -> Any:

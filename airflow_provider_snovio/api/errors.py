@@ -19,6 +19,10 @@ except ImportError:  # pragma: no cover
 class SnovioError(_Root):  # type: ignore[misc,valid-type]
     """Base class: ``status`` (HTTP status or None), ``endpoint`` (path template), ``detail`` (Snov.io text)."""
 
+    #: Set once an error has been retried as often as the policy allows (e.g. the token request made
+    #: inside a call), so an enclosing retry loop does not multiply the attempts.
+    retries_exhausted: bool = False
+
     def __init__(self, detail: str, *, status: int | None = None, endpoint: str | None = None) -> None:
         self.detail = detail
         self.status = status

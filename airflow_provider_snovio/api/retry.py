@@ -45,6 +45,8 @@ class RetryPolicy:
 
 def is_retryable(error: BaseException, *, spends_credits: bool) -> bool:
     """Whether ``error`` is transient and resending cannot spend credits twice."""
+    if isinstance(error, SnovioError) and error.retries_exhausted:
+        return False  # already retried as often as the policy allows (the token request inside a call)
     if isinstance(error, SnovioRateLimitError | SnovioTooManyProcessingError):
         return True  # refused before processing
     if isinstance(error, SnovioTransportError):

@@ -1,0 +1,310 @@
+"""Every catalogue row, called through the public client method, produces the request snovio-api.md describes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from airflow_provider_snovio.api import catalogue
+from airflow_provider_snovio.api.catalogue import TOKEN_PATH
+from airflow_provider_snovio.api.client import SnovioClient
+from airflow_provider_snovio.api.methods import SnovioMethods
+from airflow_provider_snovio.hooks.snovio import SnovioHook
+from tests.unit.conftest import BASE_URL, CLIENT_ID, CLIENT_SECRET, TOKEN_PREFIX, Harness, pairs_dict
+
+TASK = "3a1f9c0e7b2d4e6f8a9b0c1d2e3f4a5b"
+PROSPECT_HASH = "d2a9c4b1e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3"
+
+Pairs = list[tuple[str, str]]
+
+
+@dataclass
+class Case:
+    invoke: Callable[[SnovioClient], Any]
+    method: str
+    path: str
+    query: Pairs = field(default_factory=list)
+    form: Pairs = field(default_factory=list)
+    json: Any = None
+
+
+CASES: dict[str, Case] = {
+    # 1a. Domain search (v2)
+    "start_domain_search": Case(lambda c: c.start_domain_search("Octagon.com"), "POST",
+                                "/v2/domain-search/start", form=[("domain", "octagon.com")]),
+    "get_domain_search_result": Case(lambda c: c.get_domain_search_result(TASK), "GET",
+                                     f"/v2/domain-search/result/{TASK}"),
+    "start_prospects_search": Case(
+        lambda c: c.start_prospects_search("octagon.com", positions=["CEO", "Software Developer"], page=2),
+        "POST", "/v2/domain-search/prospects/start",
+        form=[("domain", "octagon.com"), ("positions[]", "CEO"), ("positions[]", "Software Developer"),
+              ("page", "2")]),
+    "get_prospects_result": Case(lambda c: c.get_prospects_result(TASK), "GET",
+                                 f"/v2/domain-search/prospects/result/{TASK}"),
+    "start_prospect_email_search": Case(lambda c: c.start_prospect_email_search(PROSPECT_HASH), "POST",
+                                        f"/v2/domain-search/prospects/search-emails/start/{PROSPECT_HASH}"),
+    "get_prospect_email_search_result": Case(lambda c: c.get_prospect_email_search_result(TASK), "GET",
+                                             f"/v2/domain-search/prospects/search-emails/result/{TASK}"),
+    "start_domain_emails_search": Case(
+        lambda c: c.start_domain_emails_search("octagon.com", next_cursor="eyJpZCI6NTB9"), "POST",
+        "/v2/domain-search/domain-emails/start", form=[("domain", "octagon.com"), ("next", "eyJpZCI6NTB9")]),
+    "get_domain_emails_result": Case(lambda c: c.get_domain_emails_result(TASK), "GET",
+                                     f"/v2/domain-search/domain-emails/result/{TASK}"),
+    "start_generic_contacts_search": Case(
+        lambda c: c.start_generic_contacts_search("octagon.com"), "POST",
+        "/v2/domain-search/generic-contacts/start", form=[("domain", "octagon.com")]),
+    "get_generic_contacts_result": Case(lambda c: c.get_generic_contacts_result(TASK), "GET",
+                                        f"/v2/domain-search/generic-contacts/result/{TASK}"),
+    # 1b. Finder and enrichment (v1)
+    "get_domain_emails_count": Case(lambda c: c.get_domain_emails_count("octagon.com"), "POST",
+                                    "/v1/get-domain-emails-count", form=[("domain", "octagon.com")]),
+    "get_emails_from_names": Case(
+        lambda c: c.get_emails_from_names("Gavin", "Vanrooyen", "octagon.com"), "POST",
+        "/v1/get-emails-from-names",
+        form=[("firstName", "Gavin"), ("lastName", "Vanrooyen"), ("domain", "octagon.com")]),
+    "add_names_to_find_emails": Case(
+        lambda c: c.add_names_to_find_emails("Gavin", "Vanrooyen", "octagon.com"), "POST",
+        "/v1/add-names-to-find-emails",
+        form=[("firstName", "Gavin"), ("lastName", "Vanrooyen"), ("domain", "octagon.com")]),
+    "add_url_for_search": Case(
+        lambda c: c.add_url_for_search("https://www.linkedin.com/in/john-doe/"), "POST",
+        "/v1/add-url-for-search", form=[("url", "https://www.linkedin.com/in/john-doe/")]),
+    "get_emails_from_url": Case(
+        lambda c: c.get_emails_from_url("https://www.linkedin.com/in/john-doe/"), "POST",
+        "/v1/get-emails-from-url", form=[("url", "https://www.linkedin.com/in/john-doe/")]),
+    "get_profile_by_email": Case(lambda c: c.get_profile_by_email("gavin.vanrooyen@octagon.com"), "POST",
+                                 "/v1/get-profile-by-email", form=[("email", "gavin.vanrooyen@octagon.com")]),
+    # 1c. Email verifier
+    "get_emails_verification_status": Case(
+        lambda c: c.get_emails_verification_status(["gavin@octagon.com", "lizi@octagon.com"]), "POST",
+        "/v1/get-emails-verification-status",
+        query=[("emails[]", "gavin@octagon.com"), ("emails[]", "lizi@octagon.com")]),
+    "add_emails_to_verification": Case(
+        lambda c: c.add_emails_to_verification(["gavin@octagon.com", "lizi@octagon.com"]), "POST",
+        "/v1/add-emails-to-verification",
+        query=[("emails[]", "gavin@octagon.com"), ("emails[]", "lizi@octagon.com")]),
+    "start_email_verification": Case(
+        lambda c: c.start_email_verification(["gavin@octagon.com", "lizi@octagon.com"]), "POST",
+        "/v2/email-verification/start",
+        form=[("emails[]", "gavin@octagon.com"), ("emails[]", "lizi@octagon.com")]),
+    "get_email_verification_result": Case(lambda c: c.get_email_verification_result(TASK), "GET",
+                                          "/v2/email-verification/result", query=[("task_hash", TASK)]),
+    "start_emails_by_name": Case(
+        lambda c: c.start_emails_by_name([{"first_name": "Gavin", "last_name": "Vanrooyen",
+                                           "domain": "Octagon.com"}]),
+        "POST", "/v2/emails-by-domain-by-name/start",
+        json={"rows": [{"first_name": "Gavin", "last_name": "Vanrooyen", "domain": "octagon.com"}]}),
+    "get_emails_by_name_result": Case(lambda c: c.get_emails_by_name_result(TASK), "GET",
+                                      "/v2/emails-by-domain-by-name/result", query=[("task_hash", TASK)]),
+    # 1d. Campaigns
+    "get_campaign_analytics": Case(
+        lambda c: c.get_campaign_analytics(campaign_ids=[1, 2], date_from=dt.date(2024, 6, 15),
+                                           date_to="2024-09-15", sender_emails=[21, 22],
+                                           sender_linkedin=[31, 32, 33],
+                                           campaign_owners=["owner1@email.loc", "owner2@email.loc"]),
+        "GET", "/v2/statistics/campaign-analytics",
+        query=[("campaign_id", "1,2"), ("date_from", "2024-06-15"), ("date_to", "2024-09-15"),
+               ("sender_email", "21,22"), ("sender_linkedin", "31,32,33"),
+               ("campaign_owner", "owner1@email.loc,owner2@email.loc")]),
+    "get_campaign_progress": Case(lambda c: c.get_campaign_progress(1234567), "GET",
+                                  "/v2/campaigns/1234567/progress"),
+    "change_recipient_status": Case(
+        lambda c: c.change_recipient_status(1234567, "john@octagon.com", "paused"), "POST",
+        "/v1/change-recipient-status",
+        form=[("campaign_id", "1234567"), ("email", "john@octagon.com"), ("status", "Paused")]),
+    "get_finished_prospects": Case(lambda c: c.get_finished_prospects("1234567"), "GET",
+                                   "/v1/prospect-finished", query=[("campaignId", "1234567")]),
+    "get_campaign_replies": Case(lambda c: c.get_campaign_replies(1234567, offset=0), "GET",
+                                 "/v1/get-emails-replies", query=[("campaignId", "1234567"), ("offset", "0")]),
+    "get_campaign_opens": Case(lambda c: c.get_campaign_opens(1234567, offset=10000), "GET",
+                               "/v1/get-emails-opened", query=[("campaignId", "1234567"), ("offset", "10000")]),
+    "get_campaign_clicks": Case(lambda c: c.get_campaign_clicks(1234567), "GET",
+                                "/v1/get-emails-clicked", query=[("campaignId", "1234567")]),
+    "get_emails_sent": Case(lambda c: c.get_emails_sent(1234567, offset=20000), "GET", "/v1/emails-sent",
+                            query=[("campaignId", "1234567"), ("offset", "20000")]),
+    "get_user_campaigns": Case(lambda c: c.get_user_campaigns(), "GET", "/v1/get-user-campaigns"),
+    "add_to_do_not_email_list": Case(
+        lambda c: c.add_to_do_not_email_list(998877, ["spam@octagon.com", "competitor.com"]), "POST",
+        "/v1/do-not-email-list",
+        form=[("listId", "998877"), ("items[]", "spam@octagon.com"), ("items[]", "competitor.com")]),
+    # 1e. Prospects and lists
+    "add_prospect_to_list": Case(
+        lambda c: c.add_prospect_to_list(
+            1234567, "john.doe@octagon.com", full_name="John Doe", first_name="John", last_name="Doe",
+            phones=["+18882073333", "+18882074444"], country="United States", locality="Woodland Hills",
+            position="Vice President", company_name="Octagon", company_site="https://octagon.com",
+            update_contact=True, custom_fields={"Special Occasion": "Birthday", "tier": 2},
+            social_links={"linkedIn": "https://www.linkedin.com/in/john-doe/"}),
+        "POST", "/v1/add-prospect-to-list",
+        form=[("listId", "1234567"), ("email", "john.doe@octagon.com"), ("fullName", "John Doe"),
+              ("firstName", "John"), ("lastName", "Doe"), ("phones[]", "+18882073333"),
+              ("phones[]", "+18882074444"), ("country", "United States"), ("locality", "Woodland Hills"),
+              ("position", "Vice President"), ("companyName", "Octagon"), ("companySite", "https://octagon.com"),
+              ("updateContact", "1"), ("customFields[Special Occasion]", "Birthday"), ("customFields[tier]", "2"),
+              ("socialLinks[linkedIn]", "https://www.linkedin.com/in/john-doe/")]),
+    "get_prospect_by_id": Case(lambda c: c.get_prospect_by_id("xusD3-T_K5IktGoaa8Jc8A=="), "POST",
+                               "/v1/get-prospect-by-id", form=[("id", "xusD3-T_K5IktGoaa8Jc8A==")]),
+    "get_prospects_by_email": Case(lambda c: c.get_prospects_by_email("john.doe@octagon.com"), "POST",
+                                   "/v1/get-prospects-by-email", form=[("email", "john.doe@octagon.com")]),
+    "get_prospect_custom_fields": Case(lambda c: c.get_prospect_custom_fields(), "GET",
+                                       "/v1/prospect-custom-fields"),
+    "get_user_lists": Case(lambda c: c.get_user_lists(), "GET", "/v1/get-user-lists"),
+    "get_list_prospects": Case(lambda c: c.get_list_prospects(1234567, page=3, per_page=500), "POST",
+                               "/v1/prospect-list", form=[("listId", "1234567"), ("page", "3"), ("perPage", "500")]),
+    "create_prospect_list": Case(lambda c: c.create_prospect_list("Q3 leads"), "POST", "/v1/lists",
+                                 form=[("name", "Q3 leads")]),
+    "get_balance": Case(lambda c: c.get_balance(), "GET", "/v1/get-balance"),
+    # 1f. Webhooks (v2, JSON)
+    "list_webhooks": Case(lambda c: c.list_webhooks(), "GET", "/v2/webhooks"),
+    "add_webhook": Case(
+        lambda c: c.add_webhook("Campaign_Email", "Sent", "https://hooks.example.com/snovio"), "POST",
+        "/v2/webhooks", json={"event_object": "campaign_email", "event_action": "sent",
+                              "endpoint_url": "https://hooks.example.com/snovio"}),
+    "change_webhook_status": Case(lambda c: c.change_webhook_status(42, "Deactivated"), "PUT", "/v2/webhooks/42",
+                                  json={"status": "deactivated"}),
+    "delete_webhook": Case(lambda c: c.delete_webhook("42"), "DELETE", "/v2/webhooks/42"),
+    # 1g. Legacy
+    "get_domain_emails_with_info": Case(
+        lambda c: c.get_domain_emails_with_info("octagon.com", type="personal", limit=50, last_id=7,
+                                                positions=["CEO", "CTO"]),
+        "GET", "/v2/domain-emails-with-info",
+        query=[("domain", "octagon.com"), ("type", "personal"), ("limit", "50"), ("lastId", "7"),
+               ("positions[]", "CEO"), ("positions[]", "CTO")]),
+}
+
+
+def test_the_table_covers_exactly_the_catalogue() -> None:
+    assert set(CASES) == set(catalogue.BY_NAME)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_request_matches_the_catalogue_row(name: str, harness: Harness) -> None:
+    case = CASES[name]
+    row = catalogue.BY_NAME[name]
+    case.invoke(harness.client)
+
+    calls = harness.session.api_calls
+    assert len(calls) == 1, calls
+    call = calls[0]
+    assert call.method == case.method == row.method
+    assert call.url == BASE_URL + case.path  # nothing but the path in the URL: parameters travel apart
+    assert "?" not in call.url and "{" not in call.url
+
+    assert pairs_dict(call.params or []) == pairs_dict(case.query)
+    assert pairs_dict(call.form) == pairs_dict(case.form)
+    assert call.json == case.json
+    if case.json is not None:
+        assert not call.form, "a JSON endpoint must not also send a form body"
+    if case.method == "GET":
+        assert call.data is None and call.json is None, "GET parameters belong in the query string"
+
+    token = harness.tokens.get(harness.client.config.account_key, lambda: ("unused", 1))
+    assert token.startswith(TOKEN_PREFIX)
+    assert call.headers.get("Authorization") == f"Bearer {token}"
+    for value in call.values():
+        assert token not in value, f"token leaked into {value!r}"
+        assert CLIENT_SECRET not in value
+    assert harness.limiter.acquires == 2  # the token request and the call both wait for the limiter
+
+
+@pytest.mark.parametrize("name", ["get_balance", "start_domain_search", "add_webhook", "delete_webhook"])
+def test_bearer_header_on_every_call_and_token_fetched_once(name: str, harness: Harness) -> None:
+    for _ in range(3):
+        CASES[name].invoke(harness.client)
+    calls = harness.session.api_calls
+    assert len(calls) == 3
+    assert len(harness.session.token_calls) == 1
+    assert {c.headers["Authorization"] for c in calls} == {f"Bearer {TOKEN_PREFIX}0001"}
+
+
+def test_token_request_is_a_form_post_without_secrets_in_the_url(harness: Harness) -> None:
+    harness.client.get_balance()
+    (token_call,) = harness.session.token_calls
+    assert token_call.method == "POST"
+    assert token_call.url == BASE_URL + TOKEN_PATH
+    assert dict(token_call.form) == {"grant_type": "client_credentials", "client_id": CLIENT_ID,
+                                     "client_secret": CLIENT_SECRET}
+    assert CLIENT_SECRET not in token_call.url
+    assert not token_call.params
+    assert "Authorization" not in token_call.headers
+
+
+def test_camel_case_wire_names_are_accepted_as_keywords(harness: Harness) -> None:
+    harness.client.add_prospect_to_list(5, "a@octagon.com", firstName="Ann", companyName="Octagon",
+                                        customFields={"tier": "gold"})
+    form = pairs_dict(harness.session.api_calls[0].form)
+    assert form == {"listId": ["5"], "email": ["a@octagon.com"], "firstName": ["Ann"],
+                    "companyName": ["Octagon"], "customFields[tier]": ["gold"]}
+
+
+def test_generator_arguments_are_materialised_once(harness: Harness) -> None:
+    harness.client.add_to_do_not_email_list(7, (e for e in ["a@octagon.com", "b@octagon.com"]))
+    assert pairs_dict(harness.session.api_calls[0].form)["items[]"] == ["a@octagon.com", "b@octagon.com"]
+
+
+def test_a_lone_string_counts_as_a_one_item_list(harness: Harness) -> None:
+    harness.client.get_emails_verification_status("gavin@octagon.com")
+    assert harness.session.api_calls[0].params == [("emails[]", "gavin@octagon.com")]
+
+
+def test_post_without_parameters_sends_an_empty_form_body(harness: Harness) -> None:
+    harness.client.start_prospect_email_search(PROSPECT_HASH)
+    call = harness.session.api_calls[0]
+    assert call.data == [] and call.json is None and call.params is None
+
+
+def test_request_timeout_is_connect_and_read(make_harness: Callable[..., Harness]) -> None:
+    h = make_harness(timeout=25.0)
+    h.client.get_balance()
+    assert h.session.api_calls[0].timeout == (10.0, 25.0)
+
+
+# Method surface -------------------------------------------------------------------------------------------
+
+def _signature_names(func: Callable[..., Any]) -> tuple[list[str], bool]:
+    params = list(inspect.signature(func).parameters.values())[1:]  # drop self
+    named = [p.name for p in params if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+    return named, any(p.kind is p.VAR_KEYWORD for p in params)
+
+
+@pytest.mark.parametrize("name", sorted(catalogue.BY_NAME))
+def test_every_row_has_a_method_named_like_the_docs_with_the_rows_parameters(name: str) -> None:
+    row = catalogue.BY_NAME[name]
+    method = getattr(SnovioMethods, name, None)
+    assert callable(method), f"SnovioMethods has no {name}()"
+    assert method.__doc__, f"{name}() has no docstring"
+    named, has_kwargs = _signature_names(method)
+    row_names = [p.name for p in row.params]
+    if has_kwargs:  # add_prospect_to_list(list_id, email, **fields)
+        assert set(named) <= set(row_names)
+        assert {p.name for p in row.params if p.required} <= set(named)
+    else:
+        assert set(named) == set(row_names), f"{name}{named} vs catalogue {row_names}"
+    assert getattr(SnovioHook, name) is method, "the hook must expose the same method"
+
+
+class _Recorder(SnovioMethods):
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def call(self, name: str, /, **arguments: Any) -> Any:
+        self.calls.append((name, arguments))
+        return {"ok": True}
+
+
+@pytest.mark.parametrize("name", sorted(catalogue.BY_NAME))
+def test_each_method_calls_its_own_row_with_every_argument(name: str) -> None:
+    recorder = _Recorder()
+    named, _ = _signature_names(getattr(SnovioMethods, name))
+    sentinels = {arg: [f"<{arg}>"] for arg in named}
+    assert getattr(recorder, name)(**sentinels) == {"ok": True}
+    ((called, arguments),) = recorder.calls
+    assert called == name
+    assert set(arguments) == set(named)
+    for arg in named:
+        assert arguments[arg] == sentinels[arg], f"{name} altered {arg}"
