@@ -132,3 +132,15 @@ def extension(state: SandboxState, name: str, factory: Callable[[], T]) -> T:
 def registry(state: SandboxState) -> TaskRegistry:
     """The account's v2 task registry."""
     return extension(state, EXTENSION, TaskRegistry)
+
+
+def v2_result(state: SandboxState, task_hash: str | None, family: str, meta_key: str) -> dict[str, Any]:
+    """The body of a v2 ``.../result?task_hash=`` answer (verification, finder): status, data once done."""
+    tasks = registry(state)
+    task = tasks.get(task_hash, family)
+    status = tasks.status(state, task)
+    return {
+        "status": status,
+        "data": task.payload["data"] if status == COMPLETED else [],
+        "meta": {meta_key: task.payload[meta_key], "task_hash": task.task_hash},
+    }

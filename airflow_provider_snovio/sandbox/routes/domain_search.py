@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
@@ -37,11 +37,10 @@ from airflow_provider_snovio.sandbox.data.domains import (
 )
 from airflow_provider_snovio.sandbox.errors import EntityNotFound, v1_error, validation_error
 from airflow_provider_snovio.sandbox.params import Params, get_list, request_params
-from airflow_provider_snovio.sandbox.state import SandboxState, get_state
+from airflow_provider_snovio.sandbox.state import SandboxState, StateDep
 from airflow_provider_snovio.sandbox.tasks import COMPLETED, Task, extension, registry
 
 router = APIRouter(dependencies=[Depends(require_token)])
-StateDep = Annotated[SandboxState, Depends(get_state)]
 
 PREFIX = "/v2/domain-search"
 PROSPECTS_PER_PAGE = 20

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
@@ -38,11 +38,17 @@ from airflow_provider_snovio.sandbox.data.domains import (
 from airflow_provider_snovio.sandbox.errors import OutOfCredits, v1_error, validation_error
 from airflow_provider_snovio.sandbox.limits import consume_hourly
 from airflow_provider_snovio.sandbox.params import Params, request_params
-from airflow_provider_snovio.sandbox.state import SandboxState, get_state
-from airflow_provider_snovio.sandbox.tasks import COMPLETED, NOT_ENOUGH_CREDITS, Progress, extension, poll, registry
+from airflow_provider_snovio.sandbox.state import SandboxState, StateDep
+from airflow_provider_snovio.sandbox.tasks import (
+    NOT_ENOUGH_CREDITS,
+    Progress,
+    extension,
+    poll,
+    registry,
+    v2_result,
+)
 
 router = APIRouter(dependencies=[Depends(require_token)])
-StateDep = Annotated[SandboxState, Depends(get_state)]
 
 EXTENSION = "finder"
 MAX_ROWS = 10
@@ -350,13 +356,4 @@ async def emails_by_name_start(request: Request, state: StateDep) -> JSONRespons
 @router.get(f"{V2_FINDER}/result")
 async def emails_by_name_result(request: Request, state: StateDep) -> JSONResponse:
     params = await request_params(request)
-    tasks = registry(state)
-    task = tasks.get(params.get_str("task_hash"), "emails-by-name")
-    status = tasks.status(state, task)
-    return JSONResponse(
-        {
-            "status": status,
-            "data": task.payload["data"] if status == COMPLETED else [],
-            "meta": {"rows": task.payload["rows"], "task_hash": task.task_hash},
-        }
-    )
+    return JSONResponse(v2_result(state, params.get_str("task_hash"), "emails-by-name", "rows"))

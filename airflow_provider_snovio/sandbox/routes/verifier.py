@@ -21,7 +21,7 @@ count against the v1 hourly limit (the docs list the limit for the v1 calls only
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
@@ -32,11 +32,17 @@ from airflow_provider_snovio.sandbox.errors import OutOfCredits, v1_error, valid
 from airflow_provider_snovio.sandbox.limits import consume_hourly
 from airflow_provider_snovio.sandbox.params import Params, get_list, request_params
 from airflow_provider_snovio.sandbox.routes.finder import ensure_balance, v2_email_result
-from airflow_provider_snovio.sandbox.state import SandboxState, get_state
-from airflow_provider_snovio.sandbox.tasks import COMPLETED, NOT_ENOUGH_CREDITS, Progress, extension, poll, registry
+from airflow_provider_snovio.sandbox.state import SandboxState, StateDep
+from airflow_provider_snovio.sandbox.tasks import (
+    NOT_ENOUGH_CREDITS,
+    Progress,
+    extension,
+    poll,
+    registry,
+    v2_result,
+)
 
 router = APIRouter(dependencies=[Depends(require_token)])
-StateDep = Annotated[SandboxState, Depends(get_state)]
 
 EXTENSION = "verifier"
 MAX_EMAILS = 10
@@ -193,13 +199,4 @@ def _v2_result(verdict: Verdict) -> dict[str, Any]:
 @router.get(f"{V2_VERIFY}/result")
 async def email_verification_result(request: Request, state: StateDep) -> JSONResponse:
     params = await request_params(request)
-    tasks = registry(state)
-    task = tasks.get(params.get_str("task_hash"), "email-verification")
-    status = tasks.status(state, task)
-    return JSONResponse(
-        {
-            "status": status,
-            "data": task.payload["data"] if status == COMPLETED else [],
-            "meta": {"emails": task.payload["emails"], "task_hash": task.task_hash},
-        }
-    )
+    return JSONResponse(v2_result(state, params.get_str("task_hash"), "email-verification", "emails"))
