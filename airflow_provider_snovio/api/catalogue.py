@@ -17,6 +17,7 @@ from enum import Enum
 from typing import Any
 
 from airflow_provider_snovio.api import validation as v
+from airflow_provider_snovio.api.errors import SnovioValidationError
 
 
 class Loc(str, Enum):
@@ -86,6 +87,8 @@ class Endpoint:
     chunk: tuple[str, int] | None = None
     #: For a task-starting endpoint: the hook method that reads its result.
     result: str | None = None
+    #: A rule across several validated parameters, e.g. a date range: ``check(values)`` raises.
+    constraint: Callable[[Mapping[str, Any]], None] | None = None
     params_by_name: Mapping[str, Param] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -120,6 +123,12 @@ _EMAILS_QUERY = _p("emails", "emails", Q, v.list_of(v.email, unique=True), req=T
 _batch_of_emails = v.list_of(v.email, max_items=VERIFICATION_BATCH, unique=True)
 _POSITIONS = _p("positions", "positions", F, v.list_of(v.text, max_items=10), shape=ARR)
 
+
+
+def _date_range(values: Mapping[str, Any]) -> None:
+    """``date_from`` must not come after ``date_to`` (both already yyyy-mm-dd strings)."""
+    if values.get("date_from") and values.get("date_to") and values["date_from"] > values["date_to"]:
+        raise SnovioValidationError("date_to", f"{values['date_to']} is before date_from {values['date_from']}")
 
 
 def _events(name: str, path: str, what: str) -> Endpoint:
@@ -206,7 +215,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                  _p("sender_emails", "sender_email", Q, v.list_of(v.numeric_id), shape=CSV),
                  _p("sender_linkedin", None, Q, v.list_of(v.numeric_id), shape=CSV),
                  _p("campaign_owners", "campaign_owner", Q, v.list_of(v.email), shape=CSV),
-             )),
+             ), constraint=_date_range),
     Endpoint("get_campaign_progress", "GET", "/v2/campaigns/{campaign_id}/progress",
              "Campaign status, unfinished recipients and progress.",
              (_p("campaign_id", None, P, v.numeric_id, req=True),)),

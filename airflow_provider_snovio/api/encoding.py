@@ -67,8 +67,7 @@ def _resolve(endpoint: Endpoint, arguments: Mapping[str, Any]) -> dict[str, Any]
 def prepare(endpoint: Endpoint, arguments: Mapping[str, Any]) -> PreparedCall:
     """Validate ``arguments`` against ``endpoint`` and lay them out as the API expects."""
     values = _resolve(endpoint, arguments)
-    call = PreparedCall(endpoint=endpoint, path=endpoint.path)
-    path_values: dict[str, str] = {}
+    checked: dict[str, Any] = {}
     for param in endpoint.params:
         raw = values.get(param.name)
         if raw is None:
@@ -76,9 +75,25 @@ def prepare(endpoint: Endpoint, arguments: Mapping[str, Any]) -> PreparedCall:
                 raise SnovioValidationError(param.name, "is required", endpoint=endpoint.path)
             continue
         try:
-            value = param.check(param.name, raw)
+            checked[param.name] = param.check(param.name, raw)
         except SnovioValidationError as error:
             raise SnovioValidationError(error.field, error.problem, endpoint=endpoint.path) from None
+    if endpoint.constraint is not None:
+        try:
+            endpoint.constraint(checked)
+        except SnovioValidationError as error:
+            raise SnovioValidationError(error.field, error.problem, endpoint=endpoint.path) from None
+    return _lay_out(endpoint, checked)
+
+
+def _lay_out(endpoint: Endpoint, checked: Mapping[str, Any]) -> PreparedCall:
+    """Place each validated value where the API expects it."""
+    call = PreparedCall(endpoint=endpoint, path=endpoint.path)
+    path_values: dict[str, str] = {}
+    for param in endpoint.params:
+        if param.name not in checked:
+            continue
+        value = checked[param.name]
         if param.loc is Loc.PATH:
             path_values[param.name] = quote(str(value), safe="")
         elif param.loc is Loc.JSON:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from typing import Any
+from urllib.parse import urlsplit
 
 from airflow.sdk import BaseHook
 
@@ -49,9 +50,13 @@ def base_url_from(host: str | None, port: int | None = None) -> str:
         return DEFAULT_BASE_URL
     if "://" in host:
         return host
-    name = host.split(":")[0]
-    scheme = "http" if is_loopback(name) else "https"
-    return f"{scheme}://{host}:{port}" if port and ":" not in host else f"{scheme}://{host}"
+    if host.count(":") > 1 and not host.startswith("["):
+        host = f"[{host}]"  # a bare IPv6 address such as ::1
+    parts = urlsplit("//" + host)
+    scheme = "http" if is_loopback(parts.hostname or "") else "https"
+    if port and parts.port is None:
+        host = f"{host}:{port}"
+    return f"{scheme}://{host}"
 
 
 def read_extras(extra: dict[str, Any]) -> dict[str, Any]:

@@ -141,6 +141,9 @@ def test_read_extras_types_and_prefixed_names() -> None:
     ("localhost:8000", 9999, "http://localhost:8000"),
     ("https://api.snov.io", None, "https://api.snov.io"),
     ("http://127.0.0.1:9", None, "http://127.0.0.1:9"),
+    ("::1", 8765, "http://[::1]:8765"),
+    ("[::1]:8765", None, "http://[::1]:8765"),
+    ("2001:db8::1", None, "https://[2001:db8::1]"),
 ])
 def test_base_url_from(host: str | None, port: int | None, expected: str) -> None:
     assert base_url_from(host, port) == expected

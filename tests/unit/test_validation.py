@@ -219,3 +219,13 @@ def test_path_values_are_percent_encoded_even_if_a_validator_let_something_throu
     # opaque ids may contain '/' and '=': they only ever travel in form bodies, never in paths.
     call = prepare(endpoint("get_prospect_by_id"), {"prospect_id": "ab/cd=="})
     assert call.path == "/v1/get-prospect-by-id" and call.form == [("id", "ab/cd==")]
+
+
+def test_a_date_range_running_backwards_is_refused_before_sending(harness: Harness) -> None:
+    with pytest.raises(SnovioValidationError, match="date_to") as failure:
+        harness.client.get_campaign_analytics(campaign_ids=[1], date_from="2024-06-30", date_to="2024-06-01")
+    assert failure.value.field == "date_to"
+    assert failure.value.endpoint == "/v2/statistics/campaign-analytics"
+    assert_nothing_sent(harness)
+    same_day = prepare(endpoint("get_campaign_analytics"), {"date_from": "2024-06-01", "date_to": "2024-06-01"})
+    assert ("date_to", "2024-06-01") in same_day.query
