@@ -53,13 +53,13 @@ def main() -> int:
         emails = [row["email"] for row in itertools.islice(hook.iter_domain_emails("octagon.com", **POLL), 5)]
         print(f"  first domain emails: {', '.join(emails)}")
         hook.add_emails_to_verification(emails)
-        states = verification_states(hook.get_emails_verification_status(emails))
         for _ in range(20):
-            if all(s not in (TaskState.PENDING, TaskState.NOT_VERIFIED) for s in states.values()):
+            body = hook.get_emails_verification_status(emails)
+            if all(s not in (TaskState.PENDING, TaskState.NOT_VERIFIED) for s in verification_states(body).values()):
                 break
             time.sleep(0.5)
-            states = verification_states(hook.get_emails_verification_status(emails))
-        print(f"  verification: {dict((e, s.value) for e, s in states.items())}")
+        for email in emails:
+            print(f"  verified {email}: {body[email]['data'].get('smtpStatus')}")
 
         stats = sandbox.stats()
     elapsed = time.monotonic() - started
