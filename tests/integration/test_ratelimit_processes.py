@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_snovio.api.ratelimit import RATE_LIMIT_DIR_ENV, RateLimiter
+from tests.windows import max_in_window
 
 LIMIT = 6
 WINDOW = 2.0
@@ -78,19 +79,6 @@ def run_workers(specs: list[tuple[str, str | None]]) -> dict[str, list[float]]:
                 process.kill()
     assert all(process.exitcode == 0 for process in processes)
     return collected
-
-
-def max_in_window(stamps: list[float], window: float) -> int:
-    """Largest number of stamps in any half-open window [t, t + window)."""
-    ordered = sorted(stamps)
-    best = 0
-    j = 0
-    for i, start in enumerate(ordered):
-        j = max(j, i)
-        while j < len(ordered) and ordered[j] < start + window:
-            j += 1
-        best = max(best, j - i)
-    return best
 
 
 def check_limit(stamps: list[float], label: str) -> float:

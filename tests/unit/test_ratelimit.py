@@ -26,20 +26,7 @@ from airflow_provider_snovio.api.ratelimit import (
     get_rate_limiter,
     safety_margin_seconds,
 )
-
-
-def max_in_window(stamps: list[float], window: float) -> int:
-    """Largest number of stamps inside any half-open window [t, t + window): what a server counting
-    arrivals in a strict sliding window would see."""
-    ordered = sorted(stamps)
-    best = 0
-    j = 0
-    for i, start in enumerate(ordered):
-        j = max(j, i)
-        while j < len(ordered) and ordered[j] < start + window:
-            j += 1
-        best = max(best, j - i)
-    return best
+from tests.windows import max_in_window
 
 
 def theoretical_max(limit: int, window: float, duration: float) -> int:
