@@ -16,6 +16,8 @@ CONN_TYPE = "snovio"
 DEFAULT_CONN_ID = "snovio_default"
 DEFAULT_BASE_URL = "https://api.snov.io"
 DEFAULT_REQUESTS_PER_MINUTE = 60
+DEFAULT_TIMEOUT_SECONDS = 30.0
+DEFAULT_MAX_RETRIES = 5
 
 
 def get_provider_info() -> dict[str, Any]:
@@ -69,12 +71,12 @@ def get_provider_info() -> dict[str, Any]:
                     "timeout": {
                         "label": "Timeout (s)",
                         "description": "Per-request timeout in seconds.",
-                        "schema": {"type": ["number", "null"], "default": 30, "minimum": 1},
+                        "schema": {"type": ["number", "null"], "default": DEFAULT_TIMEOUT_SECONDS, "minimum": 1},
                     },
                     "max_retries": {
                         "label": "Max retries",
                         "description": "Retries on 429, 5xx, timeouts and connection errors.",
-                        "schema": {"type": ["integer", "null"], "default": 5, "minimum": 0},
+                        "schema": {"type": ["integer", "null"], "default": DEFAULT_MAX_RETRIES, "minimum": 0},
                     },
                     "rate_limit_backend": {
                         "label": "Rate limit backend",

@@ -23,7 +23,12 @@ import requests
 from requests.adapters import HTTPAdapter
 from tenacity import Retrying, retry_if_exception, stop_after_attempt
 
-from airflow_provider_snovio import DEFAULT_BASE_URL, DEFAULT_REQUESTS_PER_MINUTE, __version__
+from airflow_provider_snovio import (
+    DEFAULT_BASE_URL,
+    DEFAULT_REQUESTS_PER_MINUTE,
+    DEFAULT_TIMEOUT_SECONDS,
+    __version__,
+)
 from airflow_provider_snovio.api.catalogue import TOKEN_PATH, endpoint
 from airflow_provider_snovio.api.encoding import (
     PreparedCall,
@@ -121,7 +126,7 @@ class ClientConfig:
     client_id: str
     client_secret: str = field(repr=False)
     base_url: str = DEFAULT_BASE_URL
-    timeout: float = 30.0
+    timeout: float = DEFAULT_TIMEOUT_SECONDS
     requests_per_minute: int = DEFAULT_REQUESTS_PER_MINUTE
     rate_limit_backend: str | None = None
     #: The limit's window; Snov.io's is a minute. Shorter windows serve tests and benchmarks.

@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from airflow_provider_snovio import DEFAULT_MAX_RETRIES
 from airflow_provider_snovio.api.errors import (
     SnovioError,
     SnovioRateLimitError,
@@ -31,7 +32,7 @@ from airflow_provider_snovio.api.errors import (
 class RetryPolicy:
     """Knobs for retries; ``max_retries`` comes from the connection."""
 
-    max_retries: int = 5
+    max_retries: int = DEFAULT_MAX_RETRIES
     backoff_base: float = 1.0  # seconds; the n-th retry waits up to base * 2**(n-1)
     backoff_max: float = 60.0
     processing_backoff: float = 120.0  # first wait after "too many prospects processing"

@@ -18,7 +18,14 @@ from urllib.parse import urlsplit
 
 from airflow.sdk import BaseHook
 
-from airflow_provider_snovio import CONN_TYPE, DEFAULT_BASE_URL, DEFAULT_CONN_ID, DEFAULT_REQUESTS_PER_MINUTE
+from airflow_provider_snovio import (
+    CONN_TYPE,
+    DEFAULT_BASE_URL,
+    DEFAULT_CONN_ID,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_REQUESTS_PER_MINUTE,
+    DEFAULT_TIMEOUT_SECONDS,
+)
 from airflow_provider_snovio.api.async_client import AsyncSnovioClient
 from airflow_provider_snovio.api.client import ClientConfig, SnovioClient
 from airflow_provider_snovio.api.errors import SnovioConfigError
@@ -29,8 +36,8 @@ from airflow_provider_snovio.api.urls import is_loopback
 #: Extras read from the connection: name -> (type, default). The provider info declares the same names.
 EXTRA_FIELDS: dict[str, tuple[type, Any]] = {
     "requests_per_minute": (int, DEFAULT_REQUESTS_PER_MINUTE),
-    "timeout": (float, 30.0),
-    "max_retries": (int, 5),
+    "timeout": (float, DEFAULT_TIMEOUT_SECONDS),
+    "max_retries": (int, DEFAULT_MAX_RETRIES),
     "rate_limit_backend": (str, None),
 }
 
