@@ -16,11 +16,9 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import requests
-from requests.adapters import HTTPAdapter
 from tenacity import Retrying, retry_if_exception, stop_after_attempt
 
 from airflow_provider_snovio import (
@@ -48,6 +46,9 @@ from airflow_provider_snovio.api.responses import parse_response
 from airflow_provider_snovio.api.retry import RetryPolicy, describe, is_retryable, wait_seconds
 from airflow_provider_snovio.api.token import TOKENS, TokenCache
 from airflow_provider_snovio.api.urls import is_loopback
+
+if TYPE_CHECKING:  # requests is imported on first use: DAG files that only import the hook stay fast
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -232,6 +233,8 @@ class SnovioClient(SnovioMethods):
 
     def _http(self, method: str, path: str, *, template: str | None = None, **kwargs: Any) -> Any:
         """One HTTP exchange inside the rate limit; failures become :class:`SnovioError`."""
+        import requests
+
         where = template or path
         self._limiter.acquire()
         started = time.monotonic()
@@ -287,6 +290,9 @@ class SnovioClient(SnovioMethods):
 
 
 def _new_session() -> requests.Session:
+    import requests
+    from requests.adapters import HTTPAdapter
+
     session = requests.Session()
     session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
     session.mount("https://", HTTPAdapter(pool_connections=4, pool_maxsize=16, max_retries=0))

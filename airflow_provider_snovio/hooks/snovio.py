@@ -13,7 +13,7 @@ Creating a hook does no I/O; the connection is read on first use.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from airflow.sdk import BaseHook
@@ -26,12 +26,14 @@ from airflow_provider_snovio import (
     DEFAULT_REQUESTS_PER_MINUTE,
     DEFAULT_TIMEOUT_SECONDS,
 )
-from airflow_provider_snovio.api.async_client import AsyncSnovioClient
 from airflow_provider_snovio.api.client import ClientConfig, SnovioClient
 from airflow_provider_snovio.api.errors import SnovioConfigError
 from airflow_provider_snovio.api.methods import SnovioMethods
 from airflow_provider_snovio.api.retry import RetryPolicy
 from airflow_provider_snovio.api.urls import is_loopback
+
+if TYPE_CHECKING:
+    from airflow_provider_snovio.api.async_client import AsyncSnovioClient
 
 #: Extras read from the connection: name -> (type, default). The provider info declares the same names.
 EXTRA_FIELDS: dict[str, tuple[type, Any]] = {
@@ -116,6 +118,8 @@ class SnovioHook(BaseHook, SnovioMethods):
 
     async def async_client(self) -> AsyncSnovioClient:
         """An :class:`AsyncSnovioClient` for triggers; reads the connection without blocking the loop."""
+        from airflow_provider_snovio.api.async_client import AsyncSnovioClient
+
         config = self._config_from(await self.aget_connection(self.snovio_conn_id))
         _mask(config.client_secret)
         return AsyncSnovioClient(config, on_secret=_mask)

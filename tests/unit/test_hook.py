@@ -283,3 +283,20 @@ def test_an_unknown_rate_limit_backend_is_a_configuration_error(monkeypatch: pyt
         _ = SnovioHook().client
     ok_, message = SnovioHook().test_connection()
     assert not ok_ and "rate_limit_backend" in message
+
+
+def test_importing_the_hook_at_dag_parse_time_pulls_in_no_heavy_dependency() -> None:
+    """DAG files import the hook on every parse; HTTP clients, limiter backends and the sandbox load on use."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, airflow.sdk\n"
+        "from airflow.sdk import BaseHook\n"
+        "before = set(sys.modules)\n"
+        "import airflow_provider_snovio.hooks.snovio\n"
+        "heavy = ('requests', 'pyrate_limiter', 'redis', 'fastapi', 'uvicorn', 'sqlite3', 'filelock')\n"
+        "print(sorted(m for m in set(sys.modules) - before if m.split('.')[0] in heavy))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
