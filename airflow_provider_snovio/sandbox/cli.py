@@ -20,9 +20,16 @@ from airflow_provider_snovio.api.urls import is_loopback
 from airflow_provider_snovio.sandbox.config import SandboxConfig
 
 
-def connection_json(client_id: str, client_secret: str, base_url: str) -> str:
-    """The ``AIRFLOW_CONN_SNOVIO_DEFAULT`` value (JSON form) for a sandbox at ``base_url``."""
-    return json.dumps({"conn_type": CONN_TYPE, "login": client_id, "password": client_secret, "host": base_url})
+def connection_json(config: SandboxConfig, base_url: str) -> str:
+    """The ``AIRFLOW_CONN_SNOVIO_DEFAULT`` value (JSON form) for a sandbox at ``base_url``.
+
+    The connection's ``requests_per_minute`` is the sandbox's own limit, so a hook pointed at it paces
+    itself to exactly what the sandbox allows (a test sandbox with a high limit is not throttled).
+    """
+    return json.dumps({
+        "conn_type": CONN_TYPE, "login": config.client_id, "password": config.client_secret, "host": base_url,
+        "extra": {"requests_per_minute": config.requests_per_minute},
+    })
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     base_url = f"http://{host_for_url}:{port}"
     app = create_app(config)
     print(f"Snov.io sandbox listening on {base_url}", flush=True)
-    print(f"AIRFLOW_CONN_SNOVIO_DEFAULT='{connection_json(config.client_id, config.client_secret, base_url)}'",
+    print(f"AIRFLOW_CONN_SNOVIO_DEFAULT='{connection_json(config, base_url)}'",
           flush=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, lifespan="off"))
     # uvicorn shuts down gracefully on SIGINT/SIGTERM and then re-raises the signal to the handlers that

@@ -119,14 +119,14 @@ class SandboxServer:
 
     def connection_json(self) -> str:
         """Value for ``AIRFLOW_CONN_SNOVIO_DEFAULT`` (JSON form)."""
-        return connection_json(self.client_id, self.client_secret, self.base_url)
+        return connection_json(self.state.config, self.base_url)
 
     def connection_uri(self) -> str:
         """Value for ``AIRFLOW_CONN_SNOVIO_DEFAULT`` (URI form). The whole base URL is percent-encoded as the
         host, which Airflow decodes to ``host="http://127.0.0.1:PORT"`` (no separate port)."""
         return (
             f"{CONN_TYPE}://{quote(self.client_id, safe='')}:{quote(self.client_secret, safe='')}@"
-            f"{quote(self.base_url, safe='')}"
+            f"{quote(self.base_url, safe='')}?requests_per_minute={self.state.config.requests_per_minute}"
         )
 
     # --- control (direct, no HTTP) ---

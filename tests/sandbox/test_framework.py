@@ -387,9 +387,10 @@ def test_server_context_manager_stops_and_frees_port() -> None:
     with SandboxServer() as server:
         url = server.base_url
         assert requests.get(f"{url}/_sandbox/config", timeout=5).status_code == 200
-        assert server.connection_json() == json.dumps(
-            {"conn_type": "snovio", "login": server.client_id, "password": server.client_secret, "host": url}
-        )
+        assert json.loads(server.connection_json()) == {
+            "conn_type": "snovio", "login": server.client_id, "password": server.client_secret, "host": url,
+            "extra": {"requests_per_minute": server.state.config.requests_per_minute},
+        }
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{url}/_sandbox/config", timeout=2)
 
@@ -417,7 +418,8 @@ def test_cli_prints_connection_and_stops_on_signal(stop_signal: int) -> None:
         assert base_url in first
         assert second.startswith("AIRFLOW_CONN_SNOVIO_DEFAULT=")
         conn = json.loads(second.split("=", 1)[1].strip().strip("'"))
-        assert conn == {"conn_type": "snovio", "login": "cid", "password": "csecret", "host": base_url}
+        assert conn == {"conn_type": "snovio", "login": "cid", "password": "csecret", "host": base_url,
+                        "extra": {"requests_per_minute": 1000}}
         token = requests.post(
             f"{base_url}/v1/oauth/access_token",
             data={"grant_type": "client_credentials", "client_id": "cid", "client_secret": "csecret"}, timeout=10,
