@@ -4,27 +4,26 @@ Snov.io publishes no rate-limit headers and does not even document the status co
 limit is exceeded, so the only way to never be throttled is to never exceed the limit: every request the
 client sends first calls :meth:`RateLimiter.acquire` (or :meth:`RateLimiter.acquire_async`).
 
-The limit belongs to the *account*, not to a process, so the admission log must be shared by everything
-that talks to one account:
+The counting is a sliding-window log: the time of every admitted request is recorded, and a request is
+admitted only while fewer than N admissions lie in the last ``window + margin`` seconds. Otherwise the
+caller sleeps until enough of the oldest ones leave the window, then tries again with a fresh clock
+reading (a stamp is always taken at the moment of admission, never planned ahead, so an oversleeping
+thread cannot record a request as older than it is).
+
+The limit belongs to the *account*, not to a process, so the log must be shared by everything that talks
+to one account:
 
 * threads of one process share one :class:`RateLimiter` (:func:`get_rate_limiter` caches it);
-* processes on one host share, by default and without configuration, a SQLite log in a per-user directory,
-  serialised by a file lock (``pyrate_limiter.SQLiteBucket`` with ``use_file_lock=True``);
+* processes on one host share, by default and without configuration, a SQLite file in a per-user
+  directory. Each attempt is one ``BEGIN IMMEDIATE`` transaction (delete old entries, count, insert if
+  under the limit), stamped with the wall clock, which all processes of a host share;
 * workers on several hosts share a Redis sorted set when ``rate_limit_backend`` is ``redis://host:port/db``
-  (``pyrate_limiter.RedisBucket``).
+  or ``rediss://...``. Each attempt is one Lua script that reads the *server's* clock (``TIME``), so hosts
+  whose clocks disagree still share one window, and sets an expiry on the key, so idle accounts leave
+  nothing behind.
 
-The counting itself is pyrate-limiter's sliding-window log. This module only chooses and shares the bucket,
-adds a safety margin, and drives the wait loop itself, for two reasons found by reading pyrate-limiter 4.5:
-
-* its blocking retry advances the item's timestamp by the planned sleep (``item.timestamp += sleep_ms``)
-  instead of re-reading the clock; a sleep that overshoots, or a lock that is waited for, then records the
-  request *earlier* than it is really sent, which frees its slot early and lets a burst through;
-* with filelock 4.x its non-blocking path calls ``FileLock.acquire(False)``, which filelock rejects
-  (``timeout`` must not be a bool).
-
-So each attempt here is a non-blocking ``Limiter.try_acquire`` that stamps the item with a fresh clock
-reading while holding every lock of the bucket, and a refused attempt sleeps for the time
-``bucket.waiting()`` reports, then tries again with a new clock reading.
+A backend that cannot be used raises :class:`RateLimitBackendError`, a builtin ``ConnectionError``, whose
+text shows a Redis URL only in its redacted form (:func:`~airflow_provider_snovio.api.urls.redact_url`).
 
 This module is pure API layer: it never imports Airflow.
 """
@@ -38,30 +37,25 @@ import importlib.util
 import logging
 import math
 import os
+import sqlite3
 import stat
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+import uuid
+from collections import deque
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from typing import NoReturn, Protocol
+from urllib.parse import urlsplit
 
-from pyrate_limiter import (
-    AbstractBucket,
-    InMemoryBucket,
-    Limiter,
-    Rate,
-    RateItem,
-    SingleBucketFactory,
-    SQLiteBucket,
-)
+from airflow_provider_snovio.api.urls import redact_url, scrub_url_secrets
 
 __all__ = [
     "RATE_LIMIT_DIR_ENV",
     "SAFETY_MARGIN_MAX_FRACTION",
     "SAFETY_MARGIN_SECONDS",
+    "RateLimitBackendError",
     "RateLimiter",
     "get_rate_limiter",
 ]
@@ -72,9 +66,8 @@ log = logging.getLogger(__name__)
 #: A request stamped at client time t reaches the server at t + d, with d (processing, network, sleep
 #: overshoot) varying from request to request. If any N+1 admissions are spread over more than
 #: ``window + margin`` on the client, a server counting arrivals in a strict sliding window sees at most N
-#: as long as d varies by less than the margin. One second covers ordinary latency jitter and NTP-synced
-#: clocks of several hosts sharing a Redis backend, and costs 1/61 of the throughput (60 per 61 s = 0.984
-#: of the nominal limit, above the 0.95 target).
+#: as long as d varies by less than the margin. One second covers ordinary latency jitter and costs 1/61 of
+#: the throughput (60 per 61 s = 0.984 of the nominal limit, above the 0.95 target).
 SAFETY_MARGIN_SECONDS = 1.0
 
 #: The margin never exceeds this fraction of the window, so that the short windows used by tests and
@@ -89,19 +82,56 @@ REDIS_KEY_PREFIX = "airflow-provider-snovio:ratelimit:"
 
 _MEMORY = "memory"
 _REDIS_SCHEMES = ("redis://", "rediss://")
-_ITEM_NAME = "snovio"
-#: Expired entries are deleted (inline, after an admission) at most this often.
-_LEAK_INTERVAL_SECONDS = 10.0
-#: Upper bound of one sleep: an unexpected state (a flushed Redis key, a clock stepped backwards) then only
-#: costs a cheap re-check instead of a long stall.
+_REDIS_EXTRA_HINT = "pip install 'airflow-provider-snovio[redis]'"
+#: Upper bound of one sleep: an unexpected state (a flushed Redis key, a clock step) then only costs a
+#: cheap re-check instead of a long stall.
 _MAX_SLEEP_SECONDS = 5.0
 #: Lower bound of one sleep, so that a race with another waiter never turns into a busy loop.
 _MIN_SLEEP_SECONDS = 0.001
-#: The stock script counts only ``[window_start, now]``: an item stamped earlier but stored later (two hosts
-#: racing) would not see a newer item and could overfill the window. Counting up to +inf closes that gap;
-#: SQLite and in-memory buckets already count everything from the window start on.
-_REDIS_ZCOUNT_STOCK = "redis.call('ZCOUNT', bucket, window_start, now)"
-_REDIS_ZCOUNT_STRICT = "redis.call('ZCOUNT', bucket, window_start, '+inf')"
+#: How long a SQLite attempt waits for another process's transaction before the file counts as broken.
+#: A transaction here is four tiny statements, so anything near this long means a hung process.
+_SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
+#: Redis socket timeouts (connect and each round trip).
+_REDIS_TIMEOUT_SECONDS = 10.0
+
+#: One admission attempt on Redis, atomic on the server. KEYS[1]: the sorted set of admission times (score:
+#: the server's clock in ms; member: unique per request). ARGV: the limit N, the window + margin in ms, a
+#: unique member, the key's expiry in ms. Returns 0 when admitted, else the ms until a slot frees.
+#:
+#: * ``TIME`` is the server's clock: every host stamps and ages entries by the same clock, so a host whose
+#:   own clock is 30 s off neither sees entries as expired early nor counts them too long.
+#: * Entries more than a window in the *future* can only come from the server's clock stepping back; they
+#:   are dropped instead of blocking the account until the clock catches up.
+#: * The k-th oldest entry (k = count - N) is the one whose expiry frees a slot, so a limiter configured
+#:   lower than another one sharing the key waits for the right entry.
+#: * ``replicate_commands`` lets Redis < 5 replicate a script that writes after reading ``TIME``; newer
+#:   servers do this always and ignore the call.
+_REDIS_SCRIPT = """
+if redis.replicate_commands then pcall(redis.replicate_commands) end
+local key = KEYS[1]
+local limit = tonumber(ARGV[1])
+local interval = tonumber(ARGV[2])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - interval)
+redis.call('ZREMRANGEBYSCORE', key, now + interval + 1, '+inf')
+local count = redis.call('ZCARD', key)
+if count < limit then
+  redis.call('ZADD', key, now, ARGV[3])
+  redis.call('PEXPIRE', key, tonumber(ARGV[4]))
+  return 0
+end
+local entry = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
+return math.max(1, tonumber(entry[2]) + interval - now)
+"""
+
+
+class RateLimitBackendError(ConnectionError):
+    """The shared admission log (the per-host SQLite file or Redis) could not be used.
+
+    A builtin ``ConnectionError`` so that code knowing only the standard library can catch it; the client
+    turns it into a ``SnovioError``. Its text names ``rate_limit_backend`` and shows a URL only redacted.
+    """
 
 
 def safety_margin_seconds(window_seconds: float) -> float:
@@ -131,23 +161,17 @@ def _normalize_backend(backend: object) -> str:
     if text == "" or text.lower() == _MEMORY:
         return text.lower()
     if text.lower().startswith(_REDIS_SCHEMES):
+        try:
+            urlsplit(text).port  # noqa: B018 - parsing the port is the check
+        except ValueError:
+            raise ValueError(
+                f"rate_limit_backend has an unusable host or port: {redact_url(text)!r}"
+            ) from None
         return text
     raise ValueError(
         "rate_limit_backend must be empty (shared by the processes of this host), 'memory' "
-        f"(this process only) or a redis://host:port/db or rediss:// URL, got {_redact_url(text)!r}"
+        f"(this process only) or a redis://host:port/db or rediss:// URL, got {redact_url(text)!r}"
     )
-
-
-def _redact_url(url: str) -> str:
-    """Drop the user-info part (it may hold a password) so a URL can appear in logs and errors."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparsable URL>"
-    if "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit((parts.scheme, "***@" + host, parts.path, parts.query, parts.fragment))
 
 
 def _account_digest(account_key: str) -> str:
@@ -164,6 +188,14 @@ def _current_user_tag() -> str:
     return hashlib.sha256(getpass.getuser().encode("utf-8")).hexdigest()[:12]
 
 
+def _rate_limit_dir_path() -> tuple[Path, bool]:
+    """The directory of the per-host logs (no I/O), and whether it is the shared-tempdir default."""
+    configured = os.environ.get(RATE_LIMIT_DIR_ENV, "").strip()
+    if configured:
+        return Path(configured).expanduser(), False
+    return Path(tempfile.gettempdir()) / f"airflow-provider-snovio-{_current_user_tag()}", True
+
+
 def rate_limit_dir() -> Path:
     """Directory of the per-host SQLite logs, created if missing.
 
@@ -171,12 +203,10 @@ def rate_limit_dir() -> Path:
     lives in a world-writable directory, so it is created private (0700) and refused if another user owns
     it or it is a symlink: someone else must not be able to read, fill or replace our admission log.
     """
-    configured = os.environ.get(RATE_LIMIT_DIR_ENV, "").strip()
-    if configured:
-        path = Path(configured).expanduser()
+    path, is_default = _rate_limit_dir_path()
+    if not is_default:
         path.mkdir(parents=True, exist_ok=True)
         return path
-    path = Path(tempfile.gettempdir()) / f"airflow-provider-snovio-{_current_user_tag()}"
     path.mkdir(mode=0o700, exist_ok=True)
     info = os.lstat(path)
     getuid = getattr(os, "getuid", None)
@@ -188,49 +218,159 @@ def rate_limit_dir() -> Path:
     return path
 
 
-@dataclass
-class _Backend:
-    """A bucket, the Limiter that owns it, and what is needed to use them safely from many threads."""
+class _Store(Protocol):
+    """One shared admission log. ``attempt`` admits one request now (``None``) or says how long to wait."""
 
-    limiter: Limiter
-    bucket: AbstractBucket
-    #: Locks held around each attempt, outermost first (the Limiter's own thread lock, then the file lock
-    #: of a SQLite bucket), so the clock reading, the admission check and the waiting() that
-    #: follows are one atomic step across threads and processes.
-    locks: tuple[Any, ...]
-    #: How much older than the window an entry must be before it is deleted.
-    leak_grace_ms: int
-    last_leak: float = field(default_factory=time.monotonic)
-    #: Redis only: the client library's base exception (re-raised as ConnectionError), the exception raised
-    #: when the server lost our Lua script, and how to load the script again.
-    backend_error: type[Exception] | None = None
-    noscript_error: type[Exception] | None = None
-    reload_script: Callable[[], None] | None = None
+    def attempt(self) -> float | None: ...
 
-    @contextlib.contextmanager
-    def locked(self) -> Iterator[None]:
-        with contextlib.ExitStack() as stack:
-            for lock in self.locks:
-                stack.enter_context(lock)
-            yield
+    def stamps(self) -> list[float]: ...
+
+    def close(self) -> None: ...
+
+
+class _MemoryStore:
+    """This process only (tests, or a deliberate per-process limit): a deque of monotonic stamps."""
+
+    def __init__(self, limit: int, interval: float) -> None:
+        self._limit = limit
+        self._interval = interval
+        self._stamps: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def attempt(self) -> float | None:
+        with self._lock:
+            now = time.monotonic()
+            while self._stamps and self._stamps[0] <= now - self._interval:
+                self._stamps.popleft()
+            count = len(self._stamps)
+            if count < self._limit:
+                self._stamps.append(now)
+                return None
+            return self._stamps[count - self._limit] + self._interval - now
+
+    def stamps(self) -> list[float]:
+        with self._lock:
+            return list(self._stamps)
 
     def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self.limiter.close()
-        redis_client = getattr(self.bucket, "redis", None)
-        if redis_client is not None:
-            with contextlib.suppress(Exception):
-                redis_client.close()
+        pass
+
+
+class _SQLiteStore:
+    """Every process of this host: a table of wall-clock stamps, one ``BEGIN IMMEDIATE`` per attempt.
+
+    ``BEGIN IMMEDIATE`` takes SQLite's write lock before anything is read, so the clock reading, the
+    count and the insert of one attempt are atomic across processes; another process waiting for the
+    lock is held by the busy timeout (not failed with "database is locked"). The threads of one process
+    queue on a thread lock first, so they do not poll the file lock against each other.
+    """
+
+    def __init__(self, path: Path, limit: int, interval: float) -> None:
+        self._limit = limit
+        self._interval = interval
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(
+            str(path), timeout=_SQLITE_BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
+        )
+        try:
+            # WAL: a commit is an append, not a journal file created and deleted per request. Durability
+            # across an OS crash is worthless for a one-minute log, hence synchronous=NORMAL.
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute("CREATE TABLE IF NOT EXISTS admissions (stamp REAL NOT NULL)")
+            self._conn.execute("CREATE INDEX IF NOT EXISTS admissions_by_stamp ON admissions (stamp)")
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def attempt(self) -> float | None:
+        with self._lock, self._transaction() as conn:
+            now = time.time()  # read under the write lock: stamps follow the admission order
+            conn.execute("DELETE FROM admissions WHERE stamp <= ?", (now - self._interval,))
+            future = conn.execute("DELETE FROM admissions WHERE stamp > ?", (now + self._interval,)).rowcount
+            if future:
+                log.warning("Snov.io rate limiter: dropped %d entries stamped in the future; was the clock "
+                            "stepped backwards?", future)
+            (count,) = conn.execute("SELECT COUNT(*) FROM admissions").fetchone()
+            if count < self._limit:
+                conn.execute("INSERT INTO admissions (stamp) VALUES (?)", (now,))
+                return None
+            (stamp,) = conn.execute(
+                "SELECT stamp FROM admissions ORDER BY stamp LIMIT 1 OFFSET ?", (count - self._limit,)
+            ).fetchone()
+            return stamp + self._interval - now
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; rolled back on any failure, so the connection never stays inside one."""
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            raise
+
+    def insert(self, stamp: float) -> None:
+        """Record an admission at ``stamp`` (tests: entries written by another process)."""
+        with self._lock, self._transaction() as conn:
+            conn.execute("INSERT INTO admissions (stamp) VALUES (?)", (stamp,))
+
+    def stamps(self) -> list[float]:
+        with self._lock:
+            return [row[0] for row in self._conn.execute("SELECT stamp FROM admissions ORDER BY stamp")]
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+class _RedisStore:
+    """Every host using one Redis: a sorted set per account and window, one Lua script per attempt.
+
+    ``register_script`` sends the script by its SHA (``EVALSHA``) and loads it again when the server
+    answers NOSCRIPT (after a restart, a failover or ``SCRIPT FLUSH``), through redis-py's public API.
+    """
+
+    def __init__(self, url: str, key: str, limit: int, interval_ms: int) -> None:
+        import redis
+
+        self._key = key
+        self._limit = limit
+        self._interval_ms = interval_ms
+        self._client = redis.Redis.from_url(
+            url,
+            socket_timeout=_REDIS_TIMEOUT_SECONDS,
+            socket_connect_timeout=_REDIS_TIMEOUT_SECONDS,
+            health_check_interval=30,
+        )
+        self._script = self._client.register_script(_REDIS_SCRIPT)
+
+    def attempt(self) -> float | None:
+        # Expiry: two windows after the last admission, so an idle account's key disappears.
+        wait_ms = self._script(
+            keys=[self._key], args=[self._limit, self._interval_ms, uuid.uuid4().hex, 2 * self._interval_ms]
+        )
+        return None if int(wait_ms) == 0 else int(wait_ms) / 1000
+
+    def stamps(self) -> list[float]:
+        return [score / 1000 for _, score in self._client.zrange(self._key, 0, -1, withscores=True)]
+
+    def close(self) -> None:
+        self._client.close()
 
 
 class RateLimiter:
     """Admits at most ``requests_per_minute`` requests per ``window_seconds`` (+ margin) for one account.
 
-    A thin wrapper owning a :class:`pyrate_limiter.Limiter` whose bucket is shared according to the
-    backend (see the module docstring). Obtain instances with :func:`get_rate_limiter`, which returns one
-    shared object per account and configuration in a process. The bucket is opened lazily on the first
-    :meth:`acquire` (no I/O, let alone network I/O, when a hook is merely constructed) and re-opened in a
-    forked child, since SQLite connections, file locks and Redis sockets must not cross a fork.
+    Owns one shared admission log chosen by the backend (see the module docstring). Obtain instances with
+    :func:`get_rate_limiter`, which returns one shared object per account and configuration in a process.
+    The log is opened lazily on the first :meth:`acquire` (no I/O, let alone network I/O, when a hook is
+    merely constructed) and re-opened in a forked child, since SQLite connections and Redis sockets must
+    not cross a fork.
     """
 
     requests_per_minute: int
@@ -250,35 +390,33 @@ class RateLimiter:
         self.requests_per_minute = _validate_requests_per_minute(requests_per_minute)
         self.window_seconds = _validate_window_seconds(window_seconds)
         self._backend_spec = _normalize_backend(backend)
-        if self._backend_spec.startswith(_REDIS_SCHEMES) and importlib.util.find_spec("redis") is None:
-            raise ImportError(
-                "rate_limit_backend is a redis URL but the 'redis' package is not installed: "
-                "pip install 'airflow-provider-snovio[redis]'"
-            )
+        if self._is_redis and importlib.util.find_spec("redis") is None:
+            raise ImportError(f"rate_limit_backend is a redis URL but the 'redis' package is not installed: "
+                              f"{_REDIS_EXTRA_HINT}")
         self.margin_seconds = safety_margin_seconds(self.window_seconds)
         self._interval_ms = max(1, round((self.window_seconds + self.margin_seconds) * 1000))
         self._digest = _account_digest(account_key)
         self._pid = os.getpid()
         self._init_lock = threading.Lock()
-        self._state: _Backend | None = None
+        self._state: _Store | None = None
 
     # -- public API ---------------------------------------------------------------------------------
 
     @property
     def backend(self) -> str:
-        """``"host"``, ``"memory"`` or the redis URL without its password (safe to log)."""
+        """``"host"``, ``"memory"`` or the redis URL with its credentials redacted (safe to log)."""
         if self._backend_spec in ("", _MEMORY):
             return self._backend_spec or "host"
-        return _redact_url(self._backend_spec)
+        return redact_url(self._backend_spec)
 
     @property
     def location(self) -> str:
         """Where the shared state lives: the SQLite file, the Redis key, or ``"memory"``."""
         if self._backend_spec == _MEMORY:
             return _MEMORY
-        if self._backend_spec:
+        if self._is_redis:
             return self._redis_key()
-        return str(self._sqlite_path())
+        return str(self._sqlite_path(rate_limit_dir()))
 
     def acquire(self) -> None:
         """Block until one request may be sent, then count it. Call it right before sending."""
@@ -291,9 +429,9 @@ class RateLimiter:
     async def acquire_async(self) -> None:
         """Like :meth:`acquire`, for asyncio code such as triggers, without blocking the event loop.
 
-        Each attempt (a file lock, a SQLite query or a Redis round trip) runs in a worker thread, and the
-        waits between attempts are ``asyncio.sleep``, so a waiter cancelled while it sleeps (a trigger
-        being stopped) leaves no thread behind that would later take a slot for nothing.
+        Each attempt (a SQLite transaction or a Redis round trip) runs in a worker thread, and the waits
+        between attempts are ``asyncio.sleep``, so a waiter cancelled while it sleeps (a trigger being
+        stopped) leaves no thread behind that would later take a slot for nothing.
         """
         while True:
             wait = await asyncio.to_thread(self._attempt)
@@ -302,11 +440,12 @@ class RateLimiter:
             await asyncio.sleep(wait)
 
     def close(self) -> None:
-        """Release the bucket's connections (reopened on the next acquire)."""
+        """Release the log's connections (reopened on the next acquire)."""
         with self._init_lock:
             state, self._state = self._state, None
         if state is not None and self._pid == os.getpid():
-            state.close()
+            with contextlib.suppress(Exception):
+                state.close()
 
     def __repr__(self) -> str:
         return (
@@ -316,60 +455,53 @@ class RateLimiter:
 
     # -- one attempt ----------------------------------------------------------------------------------
 
+    @property
+    def _is_redis(self) -> bool:
+        return self._backend_spec.lower().startswith(_REDIS_SCHEMES)
+
     def _attempt(self) -> float | None:
         """Try to admit one request now; return ``None`` if admitted, else the seconds to wait."""
-        state = self._ready()
-        if state.backend_error is None:
-            return self._attempt_locked(state)
         try:
-            try:
-                return self._attempt_locked(state)
-            except Exception as exc:
-                if state.noscript_error is None or not isinstance(exc, state.noscript_error):
-                    raise
-                # Redis restarted or failed over and forgot our script: load it again and retry once.
-                assert state.reload_script is not None
-                state.reload_script()
-                return self._attempt_locked(state)
-        except state.backend_error as exc:
-            # One builtin exception type for "the shared backend is unreachable", whatever the client library.
-            raise ConnectionError(
-                f"rate_limit_backend {_redact_url(self._backend_spec)} failed: {type(exc).__name__}: {exc}"
-            ) from exc
+            wait = self._ready().attempt()
+        except RateLimitBackendError:
+            raise
+        except Exception as exc:
+            if not self._is_backend_failure(exc):
+                raise
+            self._raise_backend_error(exc)
+        if wait is None:
+            return None
+        if wait > 2 * self._interval_ms / 1000:  # only possible if a clock misbehaves
+            log.warning("Snov.io rate limiter: next slot in %.1f s, longer than the window", wait)
+        return min(max(wait, _MIN_SLEEP_SECONDS), _MAX_SLEEP_SECONDS)
 
-    def _attempt_locked(self, state: _Backend) -> float | None:
-        with state.locked():
-            # try_acquire stamps the item with a fresh clock reading taken under the same locks, so
-            # timestamps are never earlier than the admission and follow the admission order.
-            if state.limiter.try_acquire(_ITEM_NAME, blocking=False):
-                self._maybe_leak(state)
-                return None
-            probe = RateItem(_ITEM_NAME, state.bucket.now())
-            wait_ms = state.bucket.waiting(probe)
-        if not isinstance(wait_ms, int) or wait_ms < 0:  # -1: can never fit (impossible for weight 1)
-            raise RuntimeError(f"rate limiter bucket reported an invalid wait: {wait_ms!r}")
-        if wait_ms > 2 * self._interval_ms:  # entries stamped in the future: impossible with a sane clock
-            log.warning(
-                "Snov.io rate limiter: next slot in %.1f s, longer than the window; was the clock stepped backwards?",
-                wait_ms / 1000,
-            )
-        return min(max(wait_ms / 1000, _MIN_SLEEP_SECONDS), _MAX_SLEEP_SECONDS)
+    def _is_backend_failure(self, exc: Exception) -> bool:
+        if isinstance(exc, (sqlite3.Error, OSError)):
+            return True
+        if self._is_redis:
+            import redis
 
-    def _maybe_leak(self, state: _Backend) -> None:
-        """Delete entries well outside the window, inline rather than in pyrate-limiter's leak thread
-        (a background thread dies silently on a Redis error and does not survive a fork)."""
-        now = time.monotonic()
-        if now - state.last_leak < _LEAK_INTERVAL_SECONDS:
-            return
-        state.last_leak = now
-        try:
-            state.bucket.leak(state.bucket.now() - state.leak_grace_ms)
-        except Exception:  # garbage collection only: never fail an admitted request for it
-            log.debug("Snov.io rate limiter: deleting expired entries failed", exc_info=True)
+            # ValueError: redis-py refusing an option of the URL (e.g. an unknown ssl_cert_reqs).
+            return isinstance(exc, (redis.RedisError, ValueError))
+        return False
+
+    def _raise_backend_error(self, exc: Exception) -> NoReturn:
+        """One builtin exception type for "the shared log is unusable", whatever the library said.
+
+        A Redis library text may echo the URL or parts of it, so it is scrubbed of the URL's credentials,
+        and the original exception is not chained (a traceback would print its unscrubbed text).
+        """
+        if self._is_redis:
+            detail = scrub_url_secrets(f"{type(exc).__name__}: {exc}", self._backend_spec)
+            raise RateLimitBackendError(f"rate_limit_backend {self.backend} failed: {detail}") from None
+        where = "memory" if self._backend_spec == _MEMORY else f"per-host log in {_rate_limit_dir_path()[0]}"
+        raise RateLimitBackendError(
+            f"rate_limit_backend ({where}) failed: {type(exc).__name__}: {exc}"
+        ) from exc
 
     # -- backends ---------------------------------------------------------------------------------------
 
-    def _ready(self) -> _Backend:
+    def _ready(self) -> _Store:
         pid = os.getpid()
         if self._pid != pid:  # forked child: the parent's connections and locks are not ours
             self._pid = pid
@@ -383,83 +515,22 @@ class RateLimiter:
                 state = self._state
         return state
 
-    def _rates(self) -> list[Rate]:
-        return [Rate(self.requests_per_minute, self._interval_ms)]
-
-    def _open(self) -> _Backend:
-        # Keep entries for one extra window: with several hosts, a host whose clock runs slightly ahead
-        # must not delete entries the others still count.
-        grace_ms = self._interval_ms
+    def _open(self) -> _Store:
+        interval = self._interval_ms / 1000
         if self._backend_spec == _MEMORY:
-            bucket: AbstractBucket = InMemoryBucket(self._rates())
-            limiter = Limiter(SingleBucketFactory(bucket, schedule_leak=False))
-            return _Backend(limiter, bucket, (limiter.lock,), grace_ms)
-        if self._backend_spec:
-            return self._open_redis(grace_ms)
-        path = self._sqlite_path()
-        bucket = SQLiteBucket.init_from_file(self._rates(), db_path=str(path), use_file_lock=True)
-        limiter = Limiter(SingleBucketFactory(bucket, schedule_leak=False))
-        file_lock = bucket.limiter_lock()
-        assert file_lock is not None
-        # The thread lock first, so the threads of one process queue on it instead of polling the file lock;
-        # then the file lock (what SQLiteBucket.put and leak take again, re-entrantly) for the other processes.
-        return _Backend(limiter, bucket, (limiter.lock, file_lock), grace_ms)
+            return _MemoryStore(self.requests_per_minute, interval)
+        if self._is_redis:
+            return _RedisStore(self._backend_spec, self._redis_key(), self.requests_per_minute, self._interval_ms)
+        return _SQLiteStore(self._sqlite_path(rate_limit_dir()), self.requests_per_minute, interval)
 
-    def _sqlite_path(self) -> Path:
+    def _sqlite_path(self, directory: Path) -> Path:
         # One log per account and window, shared by limiters configured with different rates: each checks
         # its own limit against every admission for the account, so together they never exceed the
         # highest configured rate.
-        return rate_limit_dir() / f"snovio-ratelimit-{self._digest}-{self._interval_ms}ms.sqlite"
+        return directory / f"snovio-ratelimit-{self._digest}-{self._interval_ms}ms.sqlite"
 
     def _redis_key(self) -> str:
         return f"{REDIS_KEY_PREFIX}{self._digest}:{self._interval_ms}ms"
-
-    def _open_redis(self, grace_ms: int) -> _Backend:
-        try:
-            import redis
-            from redis.exceptions import NoScriptError
-        except ImportError as exc:  # pragma: no cover - checked in __init__ already
-            raise ImportError(
-                "rate_limit_backend is a redis URL but the 'redis' package is not installed: "
-                "pip install 'airflow-provider-snovio[redis]'"
-            ) from exc
-        from pyrate_limiter import RedisBucket
-        from pyrate_limiter.buckets.redis_bucket import LuaScript
-
-        script = LuaScript.PUT_ITEM.replace(_REDIS_ZCOUNT_STOCK, _REDIS_ZCOUNT_STRICT)
-        if script == LuaScript.PUT_ITEM:
-            raise RuntimeError(
-                "pyrate-limiter's Redis script changed; airflow_provider_snovio.api.ratelimit must be "
-                "updated to count late-stored entries"
-            )
-        client = redis.Redis.from_url(
-            self._backend_spec,
-            socket_timeout=10,
-            socket_connect_timeout=10,
-            health_check_interval=30,
-        )
-        try:
-            script_hash = client.script_load(script)
-        except redis.RedisError as exc:
-            client.close()
-            raise ConnectionError(
-                f"rate_limit_backend {_redact_url(self._backend_spec)} failed: {type(exc).__name__}: {exc}"
-            ) from exc
-        bucket = RedisBucket(self._rates(), client, self._redis_key(), script_hash)
-        limiter = Limiter(SingleBucketFactory(bucket, schedule_leak=False))
-
-        def reload_script() -> None:
-            bucket.script_hash = client.script_load(script)
-
-        return _Backend(
-            limiter,
-            bucket,
-            (limiter.lock,),
-            grace_ms,
-            backend_error=redis.RedisError,
-            noscript_error=NoScriptError,
-            reload_script=reload_script,
-        )
 
 
 _cache: dict[tuple[str, int, str, float], RateLimiter] = {}
@@ -493,8 +564,9 @@ def get_rate_limiter(
 
     ``backend``: ``None``/``""`` shares the limit with every process of this host through a SQLite file
     under :func:`rate_limit_dir`; ``"memory"`` keeps it in this process (tests); ``redis://host:port/db``
-    or ``rediss://...`` shares it with every host using that Redis (needs the ``redis`` extra, and clocks
-    synchronised well within :data:`SAFETY_MARGIN_SECONDS`). Anything else raises ``ValueError``.
+    or ``rediss://...`` shares it with every host using that Redis (needs the ``redis`` extra; the window
+    follows the Redis server's clock, so the hosts' clocks need not agree). Anything else raises
+    ``ValueError``.
     """
     if not isinstance(account_key, str) or not account_key:
         raise ValueError("account_key must be a non-empty string")

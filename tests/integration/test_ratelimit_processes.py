@@ -143,8 +143,11 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def private_redis_server() -> Iterator[str]:
-    """A private, non-persistent redis-server on a free loopback port, killed on exit."""
+def private_redis_server(*options: str) -> Iterator[str]:
+    """A private, non-persistent redis-server on a free loopback port, killed on exit.
+
+    ``options`` are extra server arguments; with ``--requirepass`` the readiness probe expects NOAUTH.
+    """
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.fail(
@@ -155,7 +158,7 @@ def private_redis_server() -> Iterator[str]:
 
     port = _free_port()
     server = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", *options],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -165,6 +168,8 @@ def private_redis_server() -> Iterator[str]:
         while True:
             try:
                 client.ping()
+                break
+            except redis.AuthenticationError:  # up, and refusing us as it should
                 break
             except redis.ConnectionError:
                 if server.poll() is not None or time.monotonic() > deadline:
@@ -205,18 +210,67 @@ def test_two_processes_share_a_redis_limit(redis_url: str, tmp_path: Path, monke
         client.close()
 
 
-def test_redis_counts_entries_stored_out_of_order(redis_url: str) -> None:
-    """Two hosts race: the request stamped earlier reaches Redis later. It must still see the other one."""
-    from pyrate_limiter import RateItem
+def test_redis_window_follows_the_server_clock(redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two hosts whose clocks are 30 s apart still share one window: the stamps come from Redis's TIME.
 
-    limiter = RateLimiter(new_key(), 1, redis_url, window_seconds=WINDOW)
+    Were the stamps taken from the local clock, the host running 30 s behind would write entries the
+    other host sees as long expired, and the second host would be admitted at once.
+    """
+    key = new_key()
+    behind = RateLimiter(key, 2, redis_url, window_seconds=WINDOW)
+    on_time = RateLimiter(key, 2, redis_url, window_seconds=WINDOW)
+    real_time = time.time
     try:
-        bucket = limiter._ready().bucket
-        now = bucket.now()
-        assert bucket.put(RateItem("snovio", now + 5)) is True
-        assert bucket.put(RateItem("snovio", now)) is False
+        monkeypatch.setattr(time, "time", lambda: real_time() - 30)
+        behind.acquire()
+        behind.acquire()
+        monkeypatch.setattr(time, "time", lambda: real_time() + 30)  # and the other host runs ahead
+        wait = on_time._attempt()
+        assert wait is not None, "the host with another clock was admitted beyond the shared limit"
+        assert 0 < wait <= WINDOW + on_time.margin_seconds
     finally:
+        behind.close()
+        on_time.close()
+
+
+def test_redis_key_expires_after_two_windows(redis_url: str) -> None:
+    """An idle account leaves no key behind for ever."""
+    import redis
+
+    limiter = RateLimiter(new_key(), 5, redis_url, window_seconds=WINDOW)
+    client = redis.Redis.from_url(redis_url)
+    try:
+        limiter.acquire()
+        ttl_ms = client.pttl(limiter.location)
+        assert 0 < ttl_ms <= 2 * (WINDOW + limiter.margin_seconds) * 1000
+    finally:
+        client.close()
         limiter.close()
+
+
+def test_redis_with_a_password_in_the_query_or_user_info() -> None:
+    """A password-protected Redis: accepted in either place, never shown, and a wrong one is refused
+    without echoing it."""
+    password = "s3cret-Redis-pw"
+    with private_redis_server("--requirepass", password) as url:
+        base = url.removeprefix("redis://")
+        for backend in (f"redis://:{password}@{base}", f"{url}?password={password}",
+                        f"redis://default:{password}@{base}"):
+            limiter = RateLimiter(new_key(), 5, backend, window_seconds=WINDOW)
+            try:
+                limiter.acquire()
+                assert password not in repr(limiter) + limiter.backend + limiter.location
+            finally:
+                limiter.close()
+        for backend in (f"redis://:wrong-{password}@{base}", f"{url}?password=wrong-{password}"):
+            limiter = RateLimiter(new_key(), 5, backend, window_seconds=WINDOW)
+            try:
+                with pytest.raises(ConnectionError, match="rate_limit_backend") as info:
+                    limiter.acquire()
+                assert password not in str(info.value)
+                assert info.value.__cause__ is None
+            finally:
+                limiter.close()
 
 
 def test_redis_script_is_reloaded_after_a_flush(redis_url: str) -> None:
@@ -230,7 +284,7 @@ def test_redis_script_is_reloaded_after_a_flush(redis_url: str) -> None:
         client.script_flush()
         client.close()
         limiter.acquire()
-        assert limiter._ready().bucket.count() == 2
+        assert len(limiter._ready().stamps()) == 2
     finally:
         limiter.close()
 

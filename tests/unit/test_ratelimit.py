@@ -22,6 +22,7 @@ from airflow_provider_snovio.api import ratelimit
 from airflow_provider_snovio.api.ratelimit import (
     RATE_LIMIT_DIR_ENV,
     SAFETY_MARGIN_SECONDS,
+    RateLimitBackendError,
     RateLimiter,
     get_rate_limiter,
     safety_margin_seconds,
@@ -165,15 +166,47 @@ def test_limiters_with_different_rates_share_the_account_log() -> None:
     assert loose._attempt() is not None  # 4th would exceed it
 
 
-def test_host_backend_counts_entries_stored_out_of_order() -> None:
-    """An entry stamped later but stored earlier (another process) still counts for an earlier stamp."""
-    from pyrate_limiter import RateItem
-
+def test_host_backend_counts_entries_stamped_slightly_later() -> None:
+    """An entry another process stamped a moment later than our clock reading still counts."""
     limiter = get_rate_limiter(unique_key(), 1, None, window_seconds=5)
-    bucket = limiter._ready().bucket
-    now = bucket.now()
-    assert bucket.put(RateItem("snovio", now + 5)) is True
-    assert bucket.put(RateItem("snovio", now)) is False
+    store = limiter._ready()
+    store.insert(time.time() + 0.5)
+    wait = limiter._attempt()
+    assert wait is not None and wait > 0
+
+
+def test_host_backend_drops_entries_from_a_clock_stepped_back(caplog: pytest.LogCaptureFixture) -> None:
+    """Entries more than a window in the future (the wall clock was stepped back) must not block the account
+    until the clock catches up; they are dropped with a warning."""
+    limiter = get_rate_limiter(unique_key(), 1, None, window_seconds=5)
+    store = limiter._ready()
+    store.insert(time.time() + 3600)
+    with caplog.at_level("WARNING", logger=ratelimit.__name__):
+        assert limiter._attempt() is None
+    assert "stepped backwards" in caplog.text
+    assert len(store.stamps()) == 1
+
+
+@pytest.mark.parametrize("backend", ["memory", None])
+def test_a_lower_limit_waits_for_the_right_entry_to_leave(backend: str | None) -> None:
+    """With more entries than its own limit (a higher-limit limiter shares the log), the wait is until
+    enough entries leave for one more to fit, not until the oldest leaves."""
+    limiter = get_rate_limiter(unique_key(), 2, backend, window_seconds=1.0)
+    store = limiter._ready()
+    if backend is None:
+        now = time.time()
+        for offset in (-0.9, -0.5, -0.1):  # three entries, limit two: the second oldest must leave
+            store.insert(now + offset)
+        wait = limiter._attempt()
+        interval = 1.0 + limiter.margin_seconds
+        assert wait == pytest.approx(interval - 0.5, abs=0.05)
+    else:
+        limiter.acquire()
+        time.sleep(0.3)
+        limiter.acquire()
+        wait = limiter._attempt()
+        assert wait is not None
+        assert wait == pytest.approx(1.0 + limiter.margin_seconds - 0.3, abs=0.05)
 
 
 @pytest.mark.parametrize("backend", ["memory", None])
@@ -214,24 +247,21 @@ def test_timestamps_are_taken_after_the_wait_not_planned_before_it(monkeypatch: 
     real_sleep = time.sleep
     monkeypatch.setattr(time, "sleep", lambda seconds: real_sleep(seconds + 0.3))
     limiter.acquire()  # waits ~0.21 s, oversleeps by 0.3 s
-    after_ms = time.monotonic_ns() // 1_000_000
-    state = limiter._ready()
-    newest = state.bucket.peek(0)
-    assert newest is not None
-    assert 0 <= after_ms - newest.timestamp < 50
+    after = time.monotonic()
+    newest = max(limiter._ready().stamps())
+    assert 0 <= after - newest < 0.05
 
 
 @pytest.mark.parametrize("backend", ["memory", None])
-def test_expired_entries_are_deleted(backend: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ratelimit, "_LEAK_INTERVAL_SECONDS", 0.0)
+def test_expired_entries_are_deleted(backend: str | None) -> None:
     limiter = get_rate_limiter(unique_key(), 3, backend, window_seconds=0.05)
     for _ in range(3):
         limiter.acquire()
-    bucket = limiter._ready().bucket
-    assert bucket.count() == 3
-    time.sleep(0.3)  # older than two windows: safe to delete even with skewed clocks
+    store = limiter._ready()
+    assert len(store.stamps()) == 3
+    time.sleep(0.1)  # older than the window (+ margin)
     limiter.acquire()
-    assert bucket.count() == 1
+    assert len(store.stamps()) == 1
 
 
 # -- asyncio --------------------------------------------------------------------------------------------
@@ -325,9 +355,20 @@ def test_redis_backend_connects_lazily_and_hides_the_password() -> None:
     limiter = get_rate_limiter(unique_key(), 60, "redis://:hunter2@127.0.0.1:1/0")  # nothing listens on :1
     assert "hunter2" not in repr(limiter)
     assert limiter.location.startswith("airflow-provider-snovio:ratelimit:")
-    with pytest.raises(ConnectionError, match="rate_limit_backend") as info:
+    with pytest.raises(RateLimitBackendError, match="rate_limit_backend") as info:
         limiter.acquire()
+    assert isinstance(info.value, ConnectionError)
     assert "hunter2" not in str(info.value)
+
+
+def test_a_broken_host_log_is_a_backend_error(private_rate_limit_dir: Path) -> None:
+    """A per-host log that is not a database: a RateLimitBackendError (a ConnectionError) naming the field."""
+    limiter = get_rate_limiter(unique_key(), 5, None, window_seconds=1)
+    private_rate_limit_dir.mkdir(parents=True, exist_ok=True)
+    Path(limiter.location).write_bytes(b"not a sqlite database" * 100)
+    with pytest.raises(RateLimitBackendError, match="rate_limit_backend") as info:
+        limiter.acquire()
+    assert isinstance(info.value, ConnectionError)
 
 
 def _acquire_in_forked_child(limiter: RateLimiter, queue: multiprocessing.Queue) -> None:
@@ -352,7 +393,7 @@ def test_forked_child_reopens_the_bucket() -> None:
     limiter.acquire()
     assert limiter._ready() is parent_state
     # parent + child + parent: three entries in the shared per-host log
-    assert parent_state.bucket.count() == 3
+    assert len(parent_state.stamps()) == 3
 
 
 def test_module_does_not_import_airflow() -> None:
