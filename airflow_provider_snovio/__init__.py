@@ -40,6 +40,20 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": ["airflow_provider_snovio.hooks.snovio"],
             }
         ],
+        "operators": [
+            {
+                "integration-name": "Snov.io",
+                "python-modules": [
+                    "airflow_provider_snovio.operators.enrichment",
+                    "airflow_provider_snovio.operators.campaigns",
+                    "airflow_provider_snovio.operators.lists",
+                    "airflow_provider_snovio.operators.do_not_email",
+                    "airflow_provider_snovio.operators.webhooks",
+                    "airflow_provider_snovio.operators.balance",
+                    "airflow_provider_snovio.operators.api",
+                ],
+            }
+        ],
         "connection-types": [
             {
                 "connection-type": CONN_TYPE,
