@@ -1,0 +1,165 @@
+"""Profile enrichment: who owns an e-mail (#16), and which prospect a LinkedIn/X profile URL is (#14, #15).
+
+Both spend credits: a found e-mail profile costs 1, queueing a URL costs 1. Every paid answer is
+recorded in the task's ``task_state_store`` (Airflow 3.3+) before the task moves on, so a retry (or a
+rerun of the same run) reuses it and pays nothing again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_snovio.api import validation as v
+from airflow_provider_snovio.api.catalogue import endpoint
+from airflow_provider_snovio.api.errors import SnovioValidationError
+from airflow_provider_snovio.operators.base import SnovioBaseOperator, TaskProgress
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+
+def _profile_found(answer: Any) -> bool:
+    """#16 answers the profile itself (with an ``id``), or ``{"success": true, "message": "...couldn't find..."}``."""
+    return isinstance(answer, dict) and answer.get("id") not in (None, "")
+
+
+def _url_prospect(answer: Any) -> dict[str, Any] | None:
+    """#15 answers ``{"success": true, "data": [prospect]}``, or a "couldn't find" message."""
+    data = answer.get("data") if isinstance(answer, dict) else None
+    return data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else None
+
+
+def _summary(profile: dict[str, Any]) -> dict[str, Any]:
+    """The few fields that fit an XCom: who, where, current job; the rest goes to ``output_path``."""
+    jobs = profile.get("currentJobs") or profile.get("currentJob") or []
+    job = jobs[0] if isinstance(jobs, list) and jobs and isinstance(jobs[0], dict) else {}
+    summary = {"found": True, "id": profile.get("id"), "name": profile.get("name"),
+               "country": profile.get("country"), "locality": profile.get("locality"),
+               "company": job.get("companyName"), "position": job.get("position")}
+    if isinstance(profile.get("emails"), list):
+        summary["emails"] = [e.get("email") for e in profile["emails"] if isinstance(e, dict)]
+    return summary
+
+
+class SnovioProfileEnrichmentOperator(SnovioBaseOperator):
+    """Enrich e-mails with their owner's profile and profile URLs with the prospect (and e-mails) behind them.
+
+    * ``emails``: one profile lookup each (1 credit when a profile is found, none otherwise).
+    * ``profile_urls`` (LinkedIn or X): first a free look-up, in case the URL was queued before (by an
+      earlier run, or a try on Airflow < 3.3); otherwise the URL is queued (1 credit) and asked for again
+      every ``poll_interval`` seconds until found or ``timeout`` seconds have passed. A URL still not
+      found then is reported ``found: False``; a later rerun asks again without queueing it again.
+
+    Credits are never spent twice on Airflow 3.3+: each paid answer (and each queued URL) is recorded
+    in the task's ``task_state_store``, and a retry reuses it. On older Airflow there is no such store:
+    a retry pays again for every profile found by the failed try (the URLs it queued are found by the
+    free look-up and not queued again).
+
+    :param emails: e-mail addresses (templated).
+    :param profile_urls: LinkedIn/X profile URLs (templated).
+    :param poll_interval: seconds between look-ups of queued URLs.
+    :param timeout: seconds to wait for queued URLs.
+
+    XCom: ``{"found", "not_found", "paid_calls", "emails": {email: summary}, "profile_urls": {url: summary},
+    "output_path"}``; a summary is ``{"found": False}`` or ``{"found": True, id, name, country, locality,
+    company, position[, emails]}``. With ``output_path`` the full profiles go there as JSON Lines
+    (``{"input", "kind", "found", "profile"}``).
+    """
+
+    template_fields: Sequence[str] = (*SnovioBaseOperator.template_fields, "emails", "profile_urls")
+
+    def __init__(self, *, emails: Sequence[str] | None = None, profile_urls: Sequence[str] | None = None,
+                 poll_interval: float = 30.0, timeout: float = 600.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.emails = emails
+        self.profile_urls = profile_urls
+        self.poll_interval = poll_interval
+        self.timeout = timeout
+
+    def _validated(self) -> tuple[list[str], list[str]]:
+        def checked(field: str, values: Any, method: str, param: str) -> list[str]:
+            if values in (None, "", [], ()):
+                return []
+            return v.list_of(endpoint(method).params_by_name[param].check, unique=True).uncapped(field, values)
+
+        emails = checked("emails", self.emails, "get_profile_by_email", "email")
+        urls = checked("profile_urls", self.profile_urls, "add_url_for_search", "url")
+        if not emails and not urls:
+            raise SnovioValidationError("emails", "give emails and/or profile_urls to enrich")
+        for name in ("poll_interval", "timeout"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise SnovioValidationError(name, f"must be a positive number of seconds, got {value!r}")
+        return emails, urls
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        emails, urls = self._validated()
+        progress = TaskProgress(context, "enrichment", self.log)
+        by_email: dict[str, dict[str, Any] | None] = {}
+        paid_calls = 0
+        for email in emails:
+            by_email[email], paid = self._email_profile(progress, email)
+            paid_calls += paid
+        by_url, paid = self._url_prospects(progress, urls) if urls else ({}, 0)
+        paid_calls += paid
+
+        rows = [{"input": key, "kind": kind, "found": profile is not None, "profile": profile}
+                for kind, found in (("email", by_email), ("profile_url", by_url)) for key, profile in found.items()]
+        found = sum(1 for row in rows if row["found"])
+        result = {
+            "found": found,
+            "not_found": len(rows) - found,
+            "paid_calls": paid_calls,
+            "emails": {key: _summary(p) if p else {"found": False} for key, p in by_email.items()},
+            "profile_urls": {key: _summary(p) if p else {"found": False} for key, p in by_url.items()},
+            "output_path": self.write_output(rows),
+        }
+        self.log.info("Enrichment: %d found, %d not found, %d paid calls", found, len(rows) - found, paid_calls)
+        return result
+
+    def _email_profile(self, progress: TaskProgress, email: str) -> tuple[dict[str, Any] | None, int]:
+        """``(profile or None, credits spent now)``; a profile recorded by an earlier try costs nothing."""
+        record = progress.get(f"email:{email.lower()}")
+        if record is not None:
+            return record["profile"], 0
+        answer = self.hook.get_profile_by_email(email)
+        profile = answer if _profile_found(answer) else None
+        progress.set(f"email:{email.lower()}", {"profile": profile})
+        return profile, int(profile is not None)
+
+    def _url_prospects(self, progress: TaskProgress,
+                       urls: list[str]) -> tuple[dict[str, dict[str, Any] | None], int]:
+        """``({url: prospect or None}, credits spent now)``."""
+        found: dict[str, dict[str, Any] | None] = {}
+        paid = 0
+        waiting: list[str] = []
+        for url in urls:
+            record = progress.get(f"url:{url}") or {}
+            if record.get("prospect") is None:
+                prospect = _url_prospect(self.hook.get_emails_from_url(url))  # free
+                if prospect is None and not record.get("queued"):
+                    self.hook.add_url_for_search(url)  # 1 credit
+                    paid += 1
+                    record = {"queued": True}
+                    progress.set(f"url:{url}", record)
+                elif prospect is not None:
+                    record = {**record, "prospect": prospect}
+                    progress.set(f"url:{url}", record)
+            found[url] = record.get("prospect")
+            if found[url] is None:
+                waiting.append(url)
+
+        deadline = time.monotonic() + float(self.timeout)
+        while waiting and time.monotonic() < deadline:
+            time.sleep(min(float(self.poll_interval), max(0.0, deadline - time.monotonic())))
+            for url in list(waiting):
+                prospect = _url_prospect(self.hook.get_emails_from_url(url))
+                if prospect is not None:
+                    found[url] = prospect
+                    progress.set(f"url:{url}", {"queued": True, "prospect": prospect})
+                    waiting.remove(url)
+        if waiting:
+            self.log.warning("%d profile URLs not found within %s s", len(waiting), self.timeout)
+        return found, paid
