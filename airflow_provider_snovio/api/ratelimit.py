@@ -481,8 +481,9 @@ class RateLimiter:
         if self._is_redis:
             import redis
 
-            # ValueError: redis-py refusing an option of the URL (e.g. an unknown ssl_cert_reqs).
-            return isinstance(exc, (redis.RedisError, ValueError))
+            # ValueError, TypeError: redis-py refusing an option of the URL's query (an unknown value or
+            # name, found only when it connects).
+            return isinstance(exc, (redis.RedisError, ValueError, TypeError))
         return False
 
     def _raise_backend_error(self, exc: Exception) -> NoReturn:

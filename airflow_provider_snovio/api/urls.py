@@ -69,11 +69,17 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
-def url_secrets(url: str) -> list[str]:
+#: Query options naming a user rather than holding a secret (see ``url_secrets(include_usernames=False)``).
+USERNAME_QUERY_KEYS = frozenset({"user", "username"})
+
+
+def url_secrets(url: str, *, include_usernames: bool = True) -> list[str]:
     """Every credential-like piece of ``url`` (user-info parts, unsafe query values), longest first.
 
     Both the raw and the percent-decoded spelling are listed, so that a text echoing either can be
-    scrubbed. Used to clean error texts of other libraries and to register values with Airflow's masker.
+    scrubbed. Used to clean error texts of other libraries, and (``include_usernames=False``: a user
+    name such as ``default`` is no secret, and masking it would blank that word in every log line) to
+    register the passwords with Airflow's secret masker.
     """
     try:
         parts = urlsplit(url)
@@ -82,11 +88,15 @@ def url_secrets(url: str) -> list[str]:
     found: set[str] = set()
     if "@" in parts.netloc:
         userinfo = parts.netloc.rsplit("@", 1)[0]
-        found.add(userinfo)
-        found.update(userinfo.split(":", 1))
+        username, has_password, password = userinfo.partition(":")
+        if include_usernames:
+            found.update((userinfo, username))
+        if has_password:
+            found.add(password)
     for chunk in parts.query.split("&"):
         key, _, value = chunk.partition("=")
-        if unquote(key).lower() not in SAFE_QUERY_KEYS:
+        key = unquote(key).lower()
+        if key not in SAFE_QUERY_KEYS and (include_usernames or key not in USERNAME_QUERY_KEYS):
             found.add(value)
     if parts.fragment:
         found.add(parts.fragment)
@@ -97,6 +107,8 @@ def url_secrets(url: str) -> list[str]:
 
 def scrub_url_secrets(text: str, url: str) -> str:
     """``text`` (say, another library's error message) with ``url`` and its credentials redacted."""
+    if not url:
+        return text
     text = text.replace(url, redact_url(url))
     for secret in url_secrets(url):
         text = text.replace(secret, REDACTED)

@@ -12,6 +12,8 @@ Creating a hook does no I/O; the connection is read on first use.
 
 from __future__ import annotations
 
+import logging
+import os
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -30,7 +32,7 @@ from airflow_provider_snovio.api.client import ClientConfig, SnovioClient
 from airflow_provider_snovio.api.errors import SnovioConfigError
 from airflow_provider_snovio.api.methods import SnovioMethods
 from airflow_provider_snovio.api.retry import RetryPolicy
-from airflow_provider_snovio.api.urls import is_loopback
+from airflow_provider_snovio.api.urls import is_loopback, scrub_url_secrets, url_secrets
 
 if TYPE_CHECKING:
     from airflow_provider_snovio.api.async_client import AsyncSnovioClient
@@ -43,6 +45,15 @@ EXTRA_FIELDS: dict[str, tuple[type, Any]] = {
     "rate_limit_backend": (str, None),
 }
 
+log = logging.getLogger(__name__)
+
+#: Executors that run every task on the scheduler's own host, where the default per-host limiter is shared
+#: by all of them. Any other executor (Celery, Kubernetes, Edge, a custom one) may use several hosts.
+SINGLE_HOST_EXECUTORS = frozenset({"LocalExecutor", "SequentialExecutor", "DebugExecutor"})
+
+#: The process that already warned that the account limit is not shared across hosts (one warning each).
+_warned_not_shared_pid: int | None = None
+
 
 def _mask(secret: str) -> None:
     try:
@@ -50,6 +61,46 @@ def _mask(secret: str) -> None:
     except ImportError:  # pragma: no cover - older task SDKs
         from airflow.sdk.execution_time.secrets_masker import mask_secret  # type: ignore[no-redef]
     mask_secret(secret)
+
+
+def configured_executors() -> list[str]:
+    """Class names of the executors in ``[core] executor``: a comma-separated list of names, module paths
+    or ``alias:module.path.Class`` entries (Airflow's multiple executors)."""
+    from airflow.providers.common.compat.sdk import conf
+
+    names = []
+    for entry in (conf.get("core", "executor", fallback="") or "").split(","):
+        entry = entry.strip()
+        if entry:
+            names.append(entry.rsplit(":", 1)[-1].rsplit(".", 1)[-1].strip())
+    return names
+
+
+def warn_if_limit_not_shared(rate_limit_backend: str | None) -> None:
+    """Warn once per process when tasks may run on several hosts but the limiter is per host.
+
+    Without a ``rate_limit_backend`` the account's limit is shared through a file on this host only; with
+    Celery or Kubernetes workers on N hosts the account then sees up to N times its limit and Snov.io
+    throttles it. Saying so once per process is enough to be found in any task log.
+    """
+    global _warned_not_shared_pid
+    if rate_limit_backend or _warned_not_shared_pid == os.getpid():
+        return
+    try:
+        several_hosts = [name for name in configured_executors() if name not in SINGLE_HOST_EXECUTORS]
+    except Exception:  # an unreadable config must not fail a task over a warning
+        log.debug("could not read [core] executor", exc_info=True)
+        return
+    if not several_hosts:
+        return
+    _warned_not_shared_pid = os.getpid()
+    log.warning(
+        "The Snov.io rate limit is shared only by the processes on this host, but the executor %s runs tasks "
+        "on several hosts: together they can exceed the account's limit and be throttled. Set the connection "
+        "extra 'rate_limit_backend' to a Redis URL every worker reaches (redis://host:6379/0) and install the "
+        "redis extra: pip install 'airflow-provider-snovio[redis]'",
+        ", ".join(several_hosts),
+    )
 
 
 def base_url_from(host: str | None, port: int | None = None) -> str:
@@ -107,6 +158,7 @@ class SnovioHook(BaseHook, SnovioMethods):
                  rate_limit_backend: str | None = None) -> None:
         super().__init__()
         self.snovio_conn_id = snovio_conn_id
+        self._rate_limit_backend: str | None = rate_limit_backend
         self._overrides = {k: v for k, v in {
             "requests_per_minute": requests_per_minute, "timeout": timeout,
             "max_retries": max_retries, "rate_limit_backend": rate_limit_backend,
@@ -127,13 +179,19 @@ class SnovioHook(BaseHook, SnovioMethods):
     def _config_from(self, conn: Any) -> ClientConfig:
         extras = read_extras(conn.extra_dejson or {})
         extras.update(self._overrides)
+        backend = extras["rate_limit_backend"] or None
+        self._rate_limit_backend = backend
+        if backend:
+            for secret in url_secrets(backend, include_usernames=False):
+                _mask(secret)  # a Redis password in the backend URL (user-info or ?password=)
+        warn_if_limit_not_shared(backend)
         return ClientConfig(
             client_id=conn.login or "",
             client_secret=conn.password or "",
             base_url=base_url_from(conn.host, conn.port),
             timeout=float(extras["timeout"]),
             requests_per_minute=int(extras["requests_per_minute"]),
-            rate_limit_backend=extras["rate_limit_backend"] or None,
+            rate_limit_backend=backend,
             retry=RetryPolicy(max_retries=int(extras["max_retries"])),
         )
 
@@ -161,4 +219,5 @@ class SnovioHook(BaseHook, SnovioMethods):
             credits = (balance.get("data") or {}).get("balance") if isinstance(balance, dict) else None
             return True, f"Connected to Snov.io; balance: {credits} credits"
         except Exception as error:
-            return False, str(error)
+            # The limiter already shows its URL redacted; scrub again so no layer can slip a password through.
+            return False, scrub_url_secrets(str(error), self._rate_limit_backend or "")
