@@ -1,0 +1,367 @@
+"""The syncable Snov.io resources: what each one reads, how it pages, its natural key and typed columns.
+
+Why declarative: the SQL transfer, the object-storage transfer and the README's table reference all read
+these rows, so a resource's wire names, parsers and key are stated once. Nothing here knows SQL or
+Airflow: a :class:`Field` has an abstract :class:`Kind` that the warehouse layer maps to a column type.
+
+Every table also gets ``raw`` (the record as received, so a field Snov.io adds later is never lost) and
+``synced_at``; those two are added by the writers, not listed here.
+
+Reading styles (:class:`Reading`):
+
+- ``OFFSET``: replies, opens, clicks, sent emails (#23-#26): resumable per campaign, see :mod:`incremental`.
+- ``SINGLE``: one call answers the whole scope (campaigns, lists, custom fields, finished prospects).
+- ``PAGES``: prospects in a list (#34), ``page``/``perPage``, newest first: there is no stable position to
+  resume from, so each run re-reads the list (upserts keep the table exact).
+- ``INTERVAL``: campaign analytics (#19), one call per campaign and date interval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from enum import Enum
+from typing import Any
+
+from airflow_provider_snovio.api import records as r
+from airflow_provider_snovio.api import validation as v
+from airflow_provider_snovio.api.errors import SnovioResponseError, SnovioValidationError
+from airflow_provider_snovio.api.incremental import DEFAULT_OVERLAP, Page, Position, resume_offset
+from airflow_provider_snovio.api.methods import LIST_PAGE_SIZE
+from airflow_provider_snovio.api.paging import iter_pages
+
+
+class Kind(str, Enum):
+    """A column's value kind; the warehouse maps it to a SQL type."""
+
+    TEXT = "text"
+    INTEGER = "integer"  # 64-bit
+    NUMBER = "number"  # double precision (rates in percent)
+    TIMESTAMP = "timestamp"  # UTC
+    BOOLEAN = "boolean"
+    DATE = "date"
+
+
+class Scope(str, Enum):
+    """What one read covers: the whole account, one campaign, one prospect list."""
+
+    ACCOUNT = "account"
+    CAMPAIGN = "campaign"
+    LIST = "list"
+
+
+class Reading(str, Enum):
+    SINGLE = "single"
+    OFFSET = "offset"
+    PAGES = "pages"
+    INTERVAL = "interval"
+
+
+@dataclass(frozen=True)
+class Field:
+    """A typed column: ``parse(record[source])``; ``source=None`` hands ``parse`` the whole record.
+
+    ``source`` may be a tuple of wire names: the first present one is used (spellings differ between
+    documentation editions).
+    """
+
+    column: str
+    kind: Kind
+    source: str | tuple[str, ...] | None
+    parse: Callable[[Any], Any]
+    doc: str = ""
+
+    def value(self, record: Mapping[str, Any]) -> Any:
+        if self.source is None:
+            return self.parse(record)
+        sources = (self.source,) if isinstance(self.source, str) else self.source
+        for name in sources:
+            if name in record:
+                return self.parse(record[name])
+        return None
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One syncable resource (see the module docstring)."""
+
+    name: str
+    method: str  # the hook method that reads it
+    scope: Scope
+    reading: Reading
+    fields: tuple[Field, ...]
+    key: tuple[str, ...]  # natural primary key (columns)
+    doc: str
+    records_key: str | None = None  # the list inside the answer, when it is not the answer itself
+    time_column: str | None = None  # the column holding when an event happened (event resources)
+
+    @property
+    def default_table(self) -> str:
+        return f"snovio_{self.name}"
+
+    @property
+    def scope_columns(self) -> tuple[tuple[str, Kind, str], ...]:
+        """Columns filled from the read's scope rather than from the record: (name, kind, doc)."""
+        if self.reading is Reading.INTERVAL:
+            return (("campaign_id", Kind.INTEGER, "the campaign the figures are for"),
+                    ("date_from", Kind.DATE, "first day of the interval (UTC, inclusive)"),
+                    ("date_to", Kind.DATE, "last day of the interval (UTC, inclusive)"))
+        if self.scope is Scope.CAMPAIGN:
+            return (("campaign_id", Kind.INTEGER, "the campaign read"),)
+        if self.scope is Scope.LIST:
+            return (("list_id", Kind.INTEGER, "the prospect list read"),)
+        return ()
+
+    @property
+    def columns(self) -> tuple[tuple[str, Kind], ...]:
+        """Every typed column in table order (``raw`` and ``synced_at`` come after them)."""
+        return tuple((name, kind) for name, kind, _ in self.scope_columns) + tuple(
+            (f.column, f.kind) for f in self.fields)
+
+    @property
+    def scope_key(self) -> tuple[str, ...]:
+        """Key columns identifying a scope's rows (what a re-read of one scope replaces)."""
+        if self.reading is Reading.INTERVAL:
+            return ("campaign_id", "date_from", "date_to")
+        return tuple(name for name, _, _ in self.scope_columns)
+
+    def key_of(self, record: Mapping[str, Any]) -> str:
+        """The record's own key within its scope (used to verify the overlap of offset reads)."""
+        return r.record_id(record)
+
+    def records(self, body: Any) -> list[dict[str, Any]]:
+        """The records of one answer."""
+        if self.reading is Reading.INTERVAL:
+            if not isinstance(body, dict):
+                raise SnovioResponseError(f"{self.method}: expected an object, got {type(body).__name__}")
+            return [body]
+        rows = body.get(self.records_key) if self.records_key and isinstance(body, dict) else body
+        if rows is None:
+            return []
+        if not isinstance(rows, list):
+            raise SnovioResponseError(f"{self.method}: expected a list of records, got {type(rows).__name__}")
+        return rows
+
+    def row(self, record: Mapping[str, Any], scope_values: Mapping[str, Any]) -> dict[str, Any]:
+        """Typed columns of one record (scope columns first), without ``raw``/``synced_at``."""
+        out = {name: scope_values[name] for name, _, _ in self.scope_columns}
+        for f in self.fields:
+            out[f.column] = f.value(record)
+        return out
+
+    def pages(self, client: Any, scope_values: Mapping[str, Any], position: Position | None = None, *,
+              full_refresh: bool = False, overlap: int = DEFAULT_OVERLAP) -> Iterator[Page]:
+        """Read one scope, one :class:`Page` (one transaction's worth) at a time.
+
+        ``client`` is anything with the Snov.io methods (the hook or a client). ``position`` is the stored
+        position of an ``OFFSET`` resource (ignored by the others, which always read everything).
+        ``full_refresh`` re-reads from the start and marks the first page ``restarted``.
+        """
+        method = getattr(client, self.method)
+        if self.reading is Reading.OFFSET:
+            campaign_id = scope_values["campaign_id"]
+            fetch = lambda offset: method(campaign_id, offset=offset)  # noqa: E731 - offset always sent
+            if full_refresh:  # from offset 0 whatever is stored; the first page replaces the campaign's rows
+                pages = resume_offset(fetch, self.key_of, None, overlap=overlap, what=self.method)
+                for index, page in enumerate(pages):
+                    yield Page(page.records, page.read, page.position, restarted=index == 0)
+                return
+            yield from resume_offset(fetch, self.key_of, position, overlap=overlap, what=self.method)
+            return
+        if self.reading is Reading.PAGES:
+            list_id = scope_values["list_id"]
+            chunk: list[dict[str, Any]] = []
+            first = True
+            for record in iter_pages(lambda page: method(list_id, page=page, per_page=LIST_PAGE_SIZE),
+                                     LIST_PAGE_SIZE, self.method, key=self.records_key):
+                chunk.append(record)
+                if len(chunk) >= LIST_PAGE_SIZE:
+                    yield Page(chunk, len(chunk), restarted=full_refresh and first)
+                    chunk, first = [], False
+            if chunk or first:
+                yield Page(chunk, len(chunk), restarted=full_refresh and first)
+            return
+        if self.reading is Reading.INTERVAL:
+            body = method(campaign_ids=[scope_values["campaign_id"]], date_from=scope_values["date_from"].isoformat(),
+                          date_to=scope_values["date_to"].isoformat())
+        elif self.scope is Scope.CAMPAIGN:
+            body = method(scope_values["campaign_id"])
+        else:
+            body = method()
+        rows = self.records(body)
+        yield Page(rows, len(rows), restarted=full_refresh)
+
+    def scopes(self, client: Any, campaign_ids: list[int] | None = None, list_ids: list[int] | None = None,
+               dates: tuple[date, date] | None = None) -> list[dict[str, Any]]:
+        """The scope values of every read a sync of this resource makes, e.g. ``[{"campaign_id": 7}, ...]``.
+
+        ``campaign_ids``/``list_ids`` None means every campaign/list of the account (one listing request);
+        ``dates`` is the analytics interval (see :func:`analytics_dates`).
+        """
+        if self.reading is Reading.INTERVAL:
+            if dates is None:
+                raise SnovioValidationError("dates", "campaign analytics needs a (date_from, date_to) interval")
+            return [{"campaign_id": cid, "date_from": dates[0], "date_to": dates[1]}
+                    for cid in campaign_scopes(client, campaign_ids)]
+        if self.scope is Scope.CAMPAIGN:
+            return [{"campaign_id": cid} for cid in campaign_scopes(client, campaign_ids)]
+        if self.scope is Scope.LIST:
+            return [{"list_id": lid} for lid in list_scopes(client, list_ids)]
+        return [{}]
+
+
+# --- the resources ---------------------------------------------------------------------------------
+
+def _f(column: str, kind: Kind, source: str | tuple[str, ...] | None, doc: str = "") -> Field:
+    parse = {Kind.TEXT: r.text, Kind.INTEGER: r.integer, Kind.NUMBER: r.rate, Kind.TIMESTAMP: r.timestamp,
+             Kind.BOOLEAN: r.boolean, Kind.DATE: r.iso_date}[kind]
+    return Field(column, kind, source, parse, doc)
+
+
+_ID = Field("id", Kind.TEXT, None, r.record_id, "Snov.io's id; a content hash (sha256:...) if a record has none")
+T, INT, N, TS, B = Kind.TEXT, Kind.INTEGER, Kind.NUMBER, Kind.TIMESTAMP, Kind.BOOLEAN
+
+_ENGAGEMENT = (
+    _ID,
+    _f("visited_at", TS, "visitedAt", "when it happened (UTC)"),
+    _f("campaign", T, "campaign", "campaign name"),
+    _f("prospect_id", T, "prospectId"),
+    _f("prospect_first_name", T, "prospectFirstName"),
+    _f("prospect_last_name", T, "prospectLastName"),
+    _f("prospect_name", T, "prospectName"),
+    _f("prospect_email", T, "prospectEmail"),
+    _f("source_page", T, "sourcePage"),
+    _f("source", T, "source"),
+    _f("locality", T, "locality"),
+    _f("industry", T, "industry"),
+    _f("country", T, "country"),
+    _f("hash", T, "hash"),
+    _f("email_subject", T, "emailSubject"),
+    _f("email_body", T, "emailBody"),
+)
+
+#: The metrics of campaign analytics (#19), in the documented order; ``*_rate`` are percentages.
+ANALYTICS_METRICS = (
+    "total_contacted", "emails_sent", "first_emails", "first_emails_rate", "follow_ups", "follow_ups_rate",
+    "delivered", "delivered_rate", "bounced", "bounced_rate", "contacted_by_email", "email_opens",
+    "email_opens_rate", "link_clicks", "link_clicks_rate", "email_replies", "email_replies_rate", "unsubscribed",
+    "unsubscribed_rate", "auto_replied", "auto_replied_rate", "contacted_by_linkedin", "linkedin_total_replies",
+    "linkedin_total_replies_rate", "connection_request_replies", "connection_request_replies_rate",
+    "message_replies", "message_replies_rate", "in_mail_replies", "in_mail_replies_rate", "connection_requests",
+    "accepted_requests", "accepted_requests_rate", "failed_connection_requests", "messages_sent",
+    "linkedin_views", "linkedin_likes", "linkedin_follows", "in_mail_sent", "interested", "interested_rate",
+    "maybe", "maybe_rate", "not_interested", "not_interested_rate",
+)
+
+
+def _first_email(record: Mapping[str, Any]) -> str | None:
+    emails = record.get("emails")
+    if isinstance(emails, list) and emails and isinstance(emails[0], dict):
+        return r.text(emails[0].get("email"))
+    return None
+
+
+RESOURCES: Mapping[str, Resource] = {res.name: res for res in (
+    Resource("campaigns", "get_user_campaigns", Scope.ACCOUNT, Reading.SINGLE, (
+        _f("id", INT, "id"), _f("name", T, "campaign"), _f("list_id", INT, "list_id"), _f("status", T, "status"),
+        _f("created_at", TS, "created_at"), _f("updated_at", TS, "updated_at"),
+        _f("started_at", TS, "started_at", "null until the campaign starts"), _f("hash", T, "hash"),
+    ), ("id",), "All campaigns of the account (#27)."),
+    Resource("campaign_analytics", "get_campaign_analytics", Scope.CAMPAIGN, Reading.INTERVAL, tuple(
+        _f(metric, N if metric.endswith("_rate") else INT, metric) for metric in ANALYTICS_METRICS
+    ), ("campaign_id", "date_from", "date_to"),
+        "Campaign statistics (#19), one row per campaign per interval; rates in percent."),
+    Resource("campaign_replies", "get_campaign_replies", Scope.CAMPAIGN, Reading.OFFSET, _ENGAGEMENT,
+             ("campaign_id", "id"), "Replies (#23).", time_column="visited_at"),
+    Resource("campaign_opens", "get_campaign_opens", Scope.CAMPAIGN, Reading.OFFSET, _ENGAGEMENT,
+             ("campaign_id", "id"), "Email opens (#24).", time_column="visited_at"),
+    Resource("campaign_clicks", "get_campaign_clicks", Scope.CAMPAIGN, Reading.OFFSET, _ENGAGEMENT,
+             ("campaign_id", "id"), "Link clicks (#25).", time_column="visited_at"),
+    Resource("emails_sent", "get_emails_sent", Scope.CAMPAIGN, Reading.OFFSET, (
+        _ID, _f("sent_at", TS, "sentDate", "when it was sent (UTC)"), _f("user_name", T, "userName"),
+        _f("user_email", T, "userEmail"), _f("campaign", T, "campaign"), _f("hash", T, "hash"),
+    ), ("campaign_id", "id"), "Sent emails (#26).", time_column="sent_at"),
+    Resource("finished_prospects", "get_finished_prospects", Scope.CAMPAIGN, Reading.SINGLE, (
+        _ID, _f("prospect_id", T, "prospectId"), _f("user_name", T, "userName"), _f("user_email", T, "userEmail"),
+        _f("campaign", T, "campaign"), _f("hash", T, "hash"),
+    ), ("campaign_id", "id"), "Prospects who finished a campaign (#22)."),
+    Resource("user_lists", "get_user_lists", Scope.ACCOUNT, Reading.SINGLE, (
+        _f("id", INT, "id"), _f("name", T, "name"), _f("contacts", INT, "contacts"), _f("is_deleted", B, "isDeleted"),
+        _f("created_at", TS, "creationDate"), _f("deleted_at", TS, ("deletionDate", "deleteDate")),
+    ), ("id",), "Prospect lists (#33), deleted ones included."),
+    Resource("list_prospects", "get_list_prospects", Scope.LIST, Reading.PAGES, (
+        _ID, _f("name", T, "name"), _f("first_name", T, "firstName"), _f("last_name", T, "lastName"),
+        Field("email", T, None, _first_email, "the first of the prospect's emails (all are in raw)"),
+    ), ("list_id", "id"), "Prospects in lists (#34).", records_key="prospects"),
+    Resource("custom_fields", "get_prospect_custom_fields", Scope.ACCOUNT, Reading.SINGLE, (
+        _f("key", T, "key"), _f("label", T, "label"), _f("required", B, "required"), _f("type", T, "type"),
+    ), ("key",), "Custom prospect fields (#32)."),
+)}
+
+
+def resource(name: Any) -> Resource:
+    """Look a resource up by name; an unknown name is a validation error naming ``resource``."""
+    if isinstance(name, str) and name in RESOURCES:
+        return RESOURCES[name]
+    raise SnovioValidationError("resource", f"{name!r} is not one of {', '.join(RESOURCES)}")
+
+
+def numeric_ids(field: str, values: Iterable[Any] | None) -> list[int] | None:
+    """``campaign_ids``/``list_ids``: None (= all of the account) or numeric ids, refused before any request."""
+    if values is None:
+        return None
+    if isinstance(values, str | bytes | int) or not isinstance(values, Iterable):
+        raise SnovioValidationError(field, "expected a list of numeric ids")
+    checked = v.list_of(v.numeric_id)(field, list(values))
+    return list(dict.fromkeys(int(value) for value in checked))
+
+
+def campaign_scopes(client: Any, campaign_ids: list[int] | None) -> list[int]:
+    """The campaigns to read: the given ids, or every campaign of the account (one request)."""
+    if campaign_ids is not None:
+        return campaign_ids
+    return [cid for cid in (r.integer(c.get("id")) for c in RESOURCES["campaigns"].records(client.get_user_campaigns())
+                            if isinstance(c, dict)) if cid is not None]
+
+
+def list_scopes(client: Any, list_ids: list[int] | None) -> list[int]:
+    """The lists to read: the given ids, or every list of the account not marked deleted (one request)."""
+    if list_ids is not None:
+        return list_ids
+    lists = RESOURCES["user_lists"].records(client.get_user_lists())
+    return [lid for lid in (r.integer(x.get("id")) for x in lists if isinstance(x, dict) and not x.get("isDeleted"))
+            if lid is not None]
+
+
+# --- analytics intervals -----------------------------------------------------------------------------
+
+def data_interval(start: datetime | None, end: datetime | None, *,
+                  now: datetime | None = None) -> tuple[datetime, datetime]:
+    """A run's ``[start, end)`` in UTC; never empty.
+
+    A run without a data interval, or with a zero-length one (a manual run of an unscheduled DAG), gets
+    the default: the previous full UTC day before ``start`` (or before ``now`` when there is no ``start``).
+    """
+    if start is not None and end is not None and _utc(end) > _utc(start):
+        return _utc(start), _utc(end)
+    anchor = _utc(start) if start is not None else _utc(now or datetime.now(timezone.utc))
+    midnight = datetime.combine(anchor.date(), datetime.min.time(), timezone.utc)
+    return midnight - timedelta(days=1), midnight
+
+
+def analytics_dates(start: datetime | None, end: datetime | None, *,
+                    now: datetime | None = None) -> tuple[date, date]:
+    """The inclusive UTC days ``(date_from, date_to)`` campaign analytics is asked for.
+
+    Snov.io's ``date_from``/``date_to`` are whole days, both inclusive. The run's :func:`data_interval`
+    ``[start, end)`` becomes ``start``'s day to the day of the last instant before ``end``: a daily run
+    covers exactly its day, an hourly run the day it falls in, the default the previous full UTC day.
+    """
+    first, last = data_interval(start, end, now=now)
+    return first.date(), (last - timedelta(microseconds=1)).date()
+
+
+def _utc(moment: datetime) -> datetime:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+

@@ -1,0 +1,74 @@
+"""What both transfer operators share: input checks, the analytics interval from the run, lineage input.
+
+Checks run before any request (and already at DAG-parse time for values that are not templates), so a
+typo in a resource name or a non-numeric campaign id fails with a :class:`SnovioValidationError` that
+names the field, never half-way through a sync.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from airflow_provider_snovio.api.errors import SnovioValidationError
+from airflow_provider_snovio.api.incremental import DEFAULT_OVERLAP
+from airflow_provider_snovio.api.resources import (
+    Reading,
+    Resource,
+    analytics_dates,
+    data_interval,
+    numeric_ids,
+    resource,
+)
+
+
+def is_templated(*values: Any) -> bool:
+    """True when a value still holds a Jinja template (it is checked again after rendering)."""
+    def one(value: Any) -> bool:
+        if isinstance(value, str):
+            return "{{" in value or "{%" in value
+        if isinstance(value, Iterable) and not isinstance(value, bytes):
+            return any(one(item) for item in value)
+        return False
+
+    return any(one(value) for value in values)
+
+
+@dataclass(frozen=True)
+class SyncSpec:
+    """Checked inputs of one transfer."""
+
+    resource: Resource
+    campaign_ids: list[int] | None
+    list_ids: list[int] | None
+    overlap: int
+
+
+def check_spec(resource_name: Any, campaign_ids: Any, list_ids: Any, overlap: Any = DEFAULT_OVERLAP) -> SyncSpec:
+    """Validate the Snov.io side of a transfer; raises :class:`SnovioValidationError` naming the field."""
+    res = resource(resource_name)
+    if isinstance(overlap, bool) or not isinstance(overlap, int) or overlap < 1:
+        raise SnovioValidationError("overlap", f"must be a positive integer, got {overlap!r}")
+    return SyncSpec(res, numeric_ids("campaign_ids", campaign_ids), numeric_ids("list_ids", list_ids), overlap)
+
+
+def interval_dates(spec: SyncSpec, context: Mapping[str, Any]) -> tuple[date, date] | None:
+    """Analytics days for this run: the run's data interval, or the previous full UTC day without one
+    (see :func:`~airflow_provider_snovio.api.resources.analytics_dates`). None for other resources."""
+    if spec.resource.reading is not Reading.INTERVAL:
+        return None
+    return analytics_dates(context.get("data_interval_start"), context.get("data_interval_end"))
+
+
+def run_interval(context: Mapping[str, Any]) -> tuple[datetime, datetime]:
+    """The run's data interval in UTC, or the previous full UTC day (see
+    :func:`~airflow_provider_snovio.api.resources.data_interval`)."""
+    return data_interval(context.get("data_interval_start"), context.get("data_interval_end"))
+
+
+def lineage_input(account_key: str, resource_name: str) -> tuple[str, str]:
+    """OpenLineage input ``(namespace, name)``: ``snovio://<account>`` and the resource name. The account is
+    the client's ``account_key`` (a hash of base URL and client id: no secret)."""
+    return f"snovio://{account_key}", resource_name

@@ -1,0 +1,161 @@
+"""SnovioToSqlOperator: a Snov.io resource into a SQL warehouse table, exactly and incrementally.
+
+The operator is thin: it checks its inputs, builds the Snov.io hook and the SQLAlchemy engine of the
+``sql_conn_id`` connection (through that connection's common-sql ``DbApiHook``), and runs
+:func:`~airflow_provider_snovio.transfers.warehouse.sync`. See the README section "Warehouse sync" for
+every table's columns and key.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import Asset, BaseHook, BaseOperator
+
+from airflow_provider_snovio import DEFAULT_CONN_ID
+from airflow_provider_snovio.api.incremental import DEFAULT_OVERLAP
+from airflow_provider_snovio.transfers.common import check_spec, interval_dates, is_templated, lineage_input
+from airflow_provider_snovio.transfers.warehouse import Warehouse, sql_identifier, sync
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from airflow_provider_snovio.hooks.snovio import SnovioHook
+
+
+def sql_table_asset(sql_conn_id: str, table: str, schema: str | None = None) -> Asset:
+    """The :class:`Asset` a :class:`SnovioToSqlOperator` declares for its table:
+    ``snovio-sql://<sql_conn_id>/<schema or "default">/<table>``. Schedule downstream DAGs on it."""
+    return Asset(f"snovio-sql://{sql_conn_id}/{schema or 'default'}/{table}")
+
+
+class SnovioToSqlOperator(BaseOperator):
+    """Sync a Snov.io resource into a table of any SQLite or PostgreSQL connection.
+
+    :param resource: campaigns, campaign_analytics, campaign_replies, campaign_opens, campaign_clicks,
+        emails_sent, finished_prospects, user_lists, list_prospects or custom_fields (templated).
+    :param sql_conn_id: a common-sql connection (sqlite, postgres) (templated).
+    :param table: target table; default ``snovio_<resource>`` (templated).
+    :param campaign_ids: campaigns to read (campaign resources); None = every campaign (templated).
+    :param list_ids: prospect lists to read (``list_prospects``); None = every list not deleted (templated).
+    :param full_refresh: re-read everything and replace each campaign's / list's rows.
+    :param snovio_conn_id: the Snov.io connection (templated).
+    :param schema: database schema of the table and the state table (PostgreSQL; templated).
+    :param overlap: rows re-read before the stored position of an engagement resource to verify it.
+
+    Returns an XCom such as ``{"resource", "table", "rows_read", "rows_written", "pages", "scopes",
+    "rows_skipped", "reread_scopes"}``. Declares ``sql_table_asset(sql_conn_id, table, schema)`` as outlet.
+    """
+
+    template_fields: Sequence[str] = ("resource", "sql_conn_id", "table", "campaign_ids", "list_ids",
+                                      "snovio_conn_id", "schema")
+    ui_color = "#dbeafe"
+
+    def __init__(self, *, resource: str, sql_conn_id: str, table: str | None = None,
+                 campaign_ids: Sequence[int | str] | None = None, list_ids: Sequence[int | str] | None = None,
+                 full_refresh: bool = False, snovio_conn_id: str = DEFAULT_CONN_ID, schema: str | None = None,
+                 overlap: int = DEFAULT_OVERLAP, **kwargs: Any) -> None:
+        table_name = table if table is not None else f"snovio_{resource}"
+        if "outlets" not in kwargs and not is_templated(sql_conn_id, table_name, schema):
+            kwargs["outlets"] = [sql_table_asset(sql_conn_id, table_name, schema)]
+        super().__init__(**kwargs)
+        self.resource = resource
+        self.sql_conn_id = sql_conn_id
+        self.table = table_name
+        self.campaign_ids = campaign_ids
+        self.list_ids = list_ids
+        self.full_refresh = full_refresh
+        self.snovio_conn_id = snovio_conn_id
+        self.schema = schema
+        self.overlap = overlap
+        self._lineage: dict[str, Any] | None = None
+        if not is_templated(resource, table_name, schema, campaign_ids, list_ids):
+            self._check()  # fail at DAG-parse time when nothing is left to render
+
+    def _check(self) -> Any:
+        spec = check_spec(self.resource, self.campaign_ids, self.list_ids, self.overlap)
+        sql_identifier("table", self.table)
+        if self.schema is not None:
+            sql_identifier("schema", self.schema)
+        return spec
+
+    @cached_property
+    def hook(self) -> SnovioHook:
+        from airflow_provider_snovio.hooks.snovio import SnovioHook
+
+        return SnovioHook(self.snovio_conn_id)
+
+    def get_engine(self) -> Engine:
+        """The SQLAlchemy engine of ``sql_conn_id``, from its common-sql ``DbApiHook``."""
+        from airflow.providers.common.sql.hooks.sql import DbApiHook
+
+        from airflow_provider_snovio.api.errors import SnovioConfigError
+
+        db_hook = BaseHook.get_connection(self.sql_conn_id).get_hook()
+        if not isinstance(db_hook, DbApiHook):
+            raise SnovioConfigError(f"connection {self.sql_conn_id!r} is not a SQL (common-sql DbApiHook) connection")
+        return db_hook.get_sqlalchemy_engine()
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        spec = self._check()
+        dates = interval_dates(spec, context)
+        engine = self.get_engine()
+        try:
+            warehouse = Warehouse(engine, self.schema)
+            self.log.info("Syncing Snov.io %s into %s%s", spec.resource.name, self.table,
+                          f" for {dates[0]}..{dates[1]}" if dates else "")
+            result = sync(self.hook, warehouse, spec.resource, self.table, campaign_ids=spec.campaign_ids,
+                          list_ids=spec.list_ids, dates=dates, full_refresh=self.full_refresh,
+                          overlap=spec.overlap)
+            self._lineage = {"account": self.hook.client.config.account_key, "resource": spec.resource.name,
+                             "output": _output_dataset(engine, self.schema, self.table),
+                             "columns": [*((name, kind.value) for name, kind in spec.resource.columns),
+                                         ("raw", "json"), ("synced_at", "timestamp")],
+                             "rows_written": result.rows_written}
+        finally:
+            engine.dispose()
+        self.log.info("%s: read %d rows, wrote %d in %d pages over %d scopes%s", self.table, result.rows_read,
+                      result.rows_written, result.pages, result.scopes,
+                      f"; re-read {result.reread_scopes}" if result.reread_scopes else "")
+        return result.as_xcom()
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """Input ``snovio://<account>/<resource>``, output the table (with its schema and row count).
+        Needs the ``openlineage`` extra; imported only here."""
+        from airflow.providers.common.compat.openlineage.facet import (
+            Dataset,
+            OutputDataset,
+            OutputStatisticsOutputDatasetFacet,
+            SchemaDatasetFacet,
+            SchemaDatasetFacetFields,
+        )
+        from airflow.providers.openlineage.extractors import OperatorLineage
+
+        if self._lineage is None:
+            return OperatorLineage()
+        namespace, name = lineage_input(self._lineage["account"], self._lineage["resource"])
+        out_namespace, out_name = self._lineage["output"]
+        schema = SchemaDatasetFacet(fields=[SchemaDatasetFacetFields(name=column, type=kind)
+                                            for column, kind in self._lineage["columns"]])
+        return OperatorLineage(
+            inputs=[Dataset(namespace=namespace, name=name)],
+            outputs=[OutputDataset(
+                namespace=out_namespace, name=out_name, facets={"schema": schema},
+                outputFacets={"outputStatistics": OutputStatisticsOutputDatasetFacet(
+                    rowCount=self._lineage["rows_written"])},
+            )],
+        )
+
+
+def _output_dataset(engine: Engine, schema: str | None, table: str) -> tuple[str, str]:
+    """OpenLineage ``(namespace, name)`` of a table: ``postgres://host:port`` + ``db.schema.table``; for SQLite
+    ``sqlite://<absolute file path>`` + ``table`` (the OpenLineage naming spec has no SQLite entry)."""
+    url = engine.url
+    if url.get_backend_name() == "postgresql":
+        return f"postgres://{url.host}:{url.port or 5432}", f"{url.database}.{schema or 'public'}.{table}"
+    database = url.database or ":memory:"
+    path = database if database == ":memory:" else os.path.abspath(database)
+    return f"sqlite://{path}", f"{schema}.{table}" if schema else table
