@@ -32,6 +32,7 @@ from fastapi.responses import JSONResponse
 
 from airflow_provider_snovio import __version__
 from airflow_provider_snovio.sandbox import auth
+from airflow_provider_snovio.sandbox import control as data_control
 from airflow_provider_snovio.sandbox.config import SandboxConfig
 from airflow_provider_snovio.sandbox.errors import install_error_handlers
 from airflow_provider_snovio.sandbox.faults import FaultMiddleware
@@ -137,6 +138,7 @@ def create_app(config: SandboxConfig | None = None, state: SandboxState | None =
     modules, missing = load_router_modules(ROUTERS)
     app.state.routers_missing = missing
     app.include_router(control)
+    app.include_router(data_control.router)  # append/delete campaign events upstream
     app.include_router(auth.router)
     for module in modules:
         app.include_router(module.router)

@@ -151,6 +151,22 @@ class SandboxServer:
             {k: v for k, v in self._initial_config.to_dict().items() if k not in ("host", "port")}
         )
 
+    def append_events(self, campaign_id: int, kind: str = "replies", count: int = 1) -> dict[str, Any]:
+        """Append ``count`` new events of ``kind`` (replies, opens, clicks, sent) to a campaign, via
+        ``POST /_sandbox/campaigns/{id}/events``; returns the answer (``added``, ``total``, ``ids``)."""
+        response = httpx.post(f"{self.base_url}/_sandbox/campaigns/{campaign_id}/events",
+                              json={"kind": kind, "count": count}, timeout=30.0)
+        response.raise_for_status()
+        return response.json()
+
+    def delete_events(self, campaign_id: int, kind: str = "replies", offset: int = 0, count: int = 1) -> dict[str, Any]:
+        """Delete ``count`` events of ``kind`` from position ``offset`` (oldest first), via
+        ``DELETE /_sandbox/campaigns/{id}/events``; returns the answer (``deleted``, ``total``, ``ids``)."""
+        response = httpx.delete(f"{self.base_url}/_sandbox/campaigns/{campaign_id}/events",
+                                params={"kind": kind, "offset": offset, "count": count}, timeout=30.0)
+        response.raise_for_status()
+        return response.json()
+
     def token(self) -> str:
         """A fresh access token (counts as one API request and one token issued)."""
         response = httpx.post(

@@ -1,0 +1,133 @@
+"""Control routes that change the upstream data: append or delete a campaign's engagement events.
+
+Why: a warehouse sync is only proven incremental if new events that appear upstream arrive on the next run,
+and only proven exact if rows deleted upstream (which shift every later offset) make it re-read the
+campaign. These routes do to the sandbox what real campaigns do to Snov.io between two nightly runs.
+
+- ``POST /_sandbox/campaigns/{campaign_id}/events`` with ``{"kind": "replies", "count": 7}`` appends 7 new
+  events (kinds: replies, opens, clicks, sent), newer than every existing one, to the end of the list the
+  offset-paged endpoints serve. Answers ``{"success": true, "kind", "added", "total", "ids": [...]}``.
+- ``DELETE /_sandbox/campaigns/{campaign_id}/events?kind=replies&offset=5&count=2`` removes 2 events from
+  position 5 (oldest first, as served). Answers ``{"success": true, "kind", "deleted", "total", "ids"}``.
+
+The seeded campaign set is cached and shared (it is immutable); a change replaces the campaign in this
+state's data only (copy on write), and ``reset()`` brings the seeded events back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from airflow_provider_snovio.sandbox.data.campaigns import SENTIMENTS, Campaign, CampaignSet, Engagement, Sent
+from airflow_provider_snovio.sandbox.state import SandboxState, StateDep
+
+router = APIRouter(prefix="/_sandbox", tags=["sandbox control"])
+
+#: Route kind -> Campaign attribute holding those events (oldest first).
+EVENT_KINDS = {"replies": "replies", "opens": "opens", "clicks": "clicks", "sent": "sent"}
+MAX_APPEND = 100_000
+
+
+def _fail(message: str, status: int = 422) -> JSONResponse:
+    return JSONResponse({"success": False, "message": message}, status_code=status)
+
+
+def _kind(value: Any) -> str | None:
+    return EVENT_KINDS.get(value) if isinstance(value, str) else None
+
+
+def _replace_campaign(state: SandboxState, new: Campaign) -> None:
+    state.data.campaigns = CampaignSet(
+        tuple(new if camp.id == new.id else camp for camp in state.data.campaigns.campaigns))
+
+
+def append_events(state: SandboxState, campaign_id: int, kind: str, count: int) -> dict[str, Any]:
+    """Append ``count`` new ``kind`` events to a campaign (see the module docstring); returns the answer body."""
+    attr = EVENT_KINDS[kind]
+    with state.lock:
+        camp = state.data.campaigns.by_id(campaign_id)
+        if camp is None:
+            raise LookupError(f"no campaign {campaign_id}")
+        if not camp.recipients:
+            raise ValueError(f"campaign {campaign_id} has no recipients (a Draft): nothing can happen in it")
+        events = list(getattr(camp, attr))
+        rng = state.data.rng
+        newest = max([int(state.now()), *(e.ts + 1 for e in events)])
+        added: list[str] = []
+        for k in range(count):
+            ridx = (len(events) + k) % len(camp.recipients)
+            event_id, event_hash = format(rng.getrandbits(128), "032x"), format(rng.getrandbits(128), "032x")
+            ts = newest + k
+            if attr == "sent":
+                events.append(Sent(ts, ridx, False, False, event_id, event_hash))
+            else:
+                events.append(Engagement(ts, ridx, event_id, event_hash, 0, sentiment=SENTIMENTS[k % len(SENTIMENTS)]))
+            added.append(event_id)
+        _replace_campaign(state, dataclasses.replace(camp, **{attr: events}))
+        return {"success": True, "kind": kind, "added": count, "total": len(events), "ids": added}
+
+
+def delete_events(state: SandboxState, campaign_id: int, kind: str, offset: int, count: int) -> dict[str, Any]:
+    """Delete ``count`` events of ``kind`` from position ``offset`` (oldest first); returns the answer body."""
+    attr = EVENT_KINDS[kind]
+    with state.lock:
+        camp = state.data.campaigns.by_id(campaign_id)
+        if camp is None:
+            raise LookupError(f"no campaign {campaign_id}")
+        events = list(getattr(camp, attr))
+        removed = events[offset : offset + count]
+        del events[offset : offset + count]
+        _replace_campaign(state, dataclasses.replace(camp, **{attr: events}))
+        return {"success": True, "kind": kind, "deleted": len(removed), "total": len(events),
+                "ids": [event.id for event in removed]}
+
+
+def _int(value: Any, name: str, minimum: int) -> int:
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be an integer")
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an integer") from None
+    if number < minimum:
+        raise ValueError(f"{name} must be >= {minimum}")
+    return number
+
+
+@router.post("/campaigns/{campaign_id}/events")
+async def post_events(campaign_id: int, request: Request, state: StateDep) -> JSONResponse:
+    """Append new events: ``{"kind": "replies"|"opens"|"clicks"|"sent", "count": N}``."""
+    try:
+        body: Any = await request.json()
+    except ValueError:
+        return _fail('body must be {"kind": "replies", "count": <n>}')
+    if not isinstance(body, dict) or _kind(body.get("kind")) is None:
+        return _fail(f"kind must be one of {', '.join(EVENT_KINDS)}")
+    try:
+        count = _int(body.get("count", 1), "count", 1)
+        if count > MAX_APPEND:
+            raise ValueError(f"count must be <= {MAX_APPEND}")
+        return JSONResponse(append_events(state, campaign_id, body["kind"], count))
+    except LookupError as exc:
+        return _fail(str(exc), 404)
+    except ValueError as exc:
+        return _fail(str(exc))
+
+
+@router.delete("/campaigns/{campaign_id}/events")
+async def delete_events_route(campaign_id: int, state: StateDep, kind: str = "", offset: str = "0",
+                              count: str = "1") -> JSONResponse:
+    """Delete events: query ``kind``, ``offset`` (position, oldest first) and ``count``."""
+    if _kind(kind) is None:
+        return _fail(f"kind must be one of {', '.join(EVENT_KINDS)}")
+    try:
+        return JSONResponse(delete_events(state, campaign_id, kind, _int(offset, "offset", 0),
+                                          _int(count, "count", 1)))
+    except LookupError as exc:
+        return _fail(str(exc), 404)
+    except ValueError as exc:
+        return _fail(str(exc))
