@@ -7,6 +7,8 @@ Snov.io has three ways of saying "not ready yet":
 * v1 email finder (#12): ``status.identifier`` is ``complete``, ``in_progress`` or ``not_found``.
 * v1 verification (#17): per e-mail ``status.identifier`` ``complete``, ``in_progress`` or
   ``not_verified``; a complete result may still be ``greylisted`` (ask again later).
+* campaign progress (#20): ``{"status": "Active", "unfinished": 1, "progress": "90%"}``; done once the
+  progress reaches a threshold or the status is a finished one (or the one awaited).
 
 Keeping these rules in one module means a sensor and a trigger can never disagree about whether a
 task is done.
@@ -100,3 +102,29 @@ def verification_states(body: Any) -> dict[str, TaskState]:
     if not isinstance(body, Mapping):
         raise SnovioResponseError("verification answer is not an object keyed by e-mail")
     return {email: verification_state(entry) for email, entry in body.items() if isinstance(entry, Mapping)}
+
+
+def progress_percent(body: Any) -> float:
+    """The ``progress`` of a campaign-progress answer (#20) as a number: ``"90%"`` -> 90.0."""
+    raw = body.get("progress") if isinstance(body, Mapping) else None
+    text = str(raw if raw is not None else "").strip().rstrip("%").strip()
+    try:
+        return float(text)
+    except ValueError:
+        raise SnovioResponseError(f"unreadable campaign progress {raw!r}") from None
+
+
+def campaign_progress_state(body: Any, *, min_progress: float = 100.0,
+                            target_status: str | None = None) -> TaskState:
+    """State of a campaign-progress answer (#20).
+
+    DONE when ANY of: the progress reached ``min_progress`` percent; the status is a finished one
+    (``Completed``/``Finished``: nothing more will be sent); the status equals ``target_status``
+    (case-insensitive), when one is given. PENDING otherwise.
+    """
+    if not isinstance(body, Mapping):
+        raise SnovioResponseError("campaign progress answer is not an object")
+    status = _norm(body.get("status"))
+    if status in _DONE or (target_status is not None and status == _norm(target_status)):
+        return TaskState.DONE
+    return TaskState.DONE if progress_percent(body) >= min_progress else TaskState.PENDING

@@ -170,14 +170,19 @@ class SnovioHook(BaseHook, SnovioMethods):
 
     async def async_client(self) -> AsyncSnovioClient:
         """An :class:`AsyncSnovioClient` for triggers; reads the connection without blocking the loop."""
+        from airflow.providers.common.compat.connection import get_async_connection, get_async_extra_dejson
+
         from airflow_provider_snovio.api.async_client import AsyncSnovioClient
 
-        config = self._config_from(await self.aget_connection(self.snovio_conn_id))
+        # common-compat picks the safe way for this Airflow (before 3.3.2 the base aget_connection and
+        # extra_dejson mask secrets with a blocking call that can deadlock a busy event loop).
+        conn = await get_async_connection(self.snovio_conn_id, hook=self)
+        config = self._config_from(conn, extra=await get_async_extra_dejson(conn))
         _mask(config.client_secret)
         return AsyncSnovioClient(config, on_secret=_mask)
 
-    def _config_from(self, conn: Any) -> ClientConfig:
-        extras = read_extras(conn.extra_dejson or {})
+    def _config_from(self, conn: Any, extra: dict[str, Any] | None = None) -> ClientConfig:
+        extras = read_extras((conn.extra_dejson if extra is None else extra) or {})
         extras.update(self._overrides)
         backend = extras["rate_limit_backend"] or None
         self._rate_limit_backend = backend

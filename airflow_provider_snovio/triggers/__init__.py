@@ -1,0 +1,20 @@
+"""Deferrable triggers for Snov.io's asynchronous work (they only poll free reads; see :mod:`.base`).
+
+``from airflow_provider_snovio.triggers import SnovioTaskTrigger`` works for every class below.
+"""
+
+from __future__ import annotations
+
+from airflow_provider_snovio.triggers.snovio import (
+    SnovioCampaignProgressTrigger,
+    SnovioEmailFinderTrigger,
+    SnovioEmailVerificationTrigger,
+    SnovioTaskTrigger,
+)
+
+__all__ = [
+    "SnovioCampaignProgressTrigger",
+    "SnovioEmailFinderTrigger",
+    "SnovioEmailVerificationTrigger",
+    "SnovioTaskTrigger",
+]

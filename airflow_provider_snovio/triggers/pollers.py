@@ -1,0 +1,275 @@
+"""Pollers: what to read and when a wait is over, for every asynchronous Snov.io family, without any I/O.
+
+Why sans-I/O: a sensor's ``poke`` and an operator's synchronous wait (worker, sync client) and a trigger
+(triggerer, async client) must decide *exactly* the same way. A poller says which free read calls to
+make (:meth:`Poller.calls`), takes their answers (:meth:`Poller.absorb`, classified by
+:mod:`airflow_provider_snovio.api.status`) and says when the wait is over (:meth:`Poller.done_payload`).
+The worker drives it with the hook, the trigger with the async client; neither holds family logic.
+
+Pollers only ever name free read endpoints (:data:`POLL_METHODS`, checked when a poller is built and
+again before every call): waiting can never start, queue or pay for anything.
+
+A poller's constructor arguments are plain JSON (``kwargs()``), so a trigger can serialise it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from airflow_provider_snovio.api.catalogue import Task, endpoint
+from airflow_provider_snovio.api.errors import SnovioValidationError
+from airflow_provider_snovio.api.status import (
+    TaskState,
+    campaign_progress_state,
+    finder_state,
+    task_state,
+    verification_state,
+)
+
+#: Free reads that are POSTs on the wire (v1) or plain GETs without a task: named one by one, so a new
+#: catalogue row never becomes pollable by accident. Every v2 ``get_*_result`` (task RESULT rows) is allowed.
+FREE_V1_READS: frozenset[str] = frozenset({
+    "get_emails_verification_status",  # #17, free (the hourly verifier quota counts it)
+    "get_emails_from_names",  # #12, free (the hourly finder quota counts it)
+    "get_campaign_progress",  # #20, GET
+})
+
+#: Snov.io suggests asking again about a greylisted address after 15 min - 1 h.
+GREYLISTED_POLL_INTERVAL = 900.0
+
+
+def check_poll_method(name: str) -> str:
+    """``name`` if it is a free read a waiter may call; else :class:`SnovioValidationError`."""
+    try:
+        row = endpoint(name)
+    except KeyError:
+        raise SnovioValidationError("result_method", f"no Snov.io endpoint named {name!r}") from None
+    allowed = row.task is Task.RESULT or name in FREE_V1_READS
+    if not allowed or row.spends_credits:
+        raise SnovioValidationError("result_method", f"{name!r} is not a free result/status read")
+    return name
+
+
+class Poller:
+    """Base: ``calls()`` -> answers -> ``absorb(answers)`` -> ``done_payload()`` (None while waiting)."""
+
+    def kwargs(self) -> dict[str, Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def calls(self) -> list[tuple[str, dict[str, Any]]]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def absorb(self, answers: Sequence[Any]) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def done_payload(self) -> dict[str, Any] | None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def pending_payload(self) -> dict[str, Any]:
+        """What is still awaited (for a timeout event or message)."""
+        return {}
+
+    def wait_hint(self, poll_interval: float) -> float:
+        """Seconds until the next poll is worth making (greylisted addresses ask for longer)."""
+        return poll_interval
+
+
+def _strings(field: str, values: Any) -> list[str]:
+    if isinstance(values, str) or not isinstance(values, Sequence) or not values:
+        raise SnovioValidationError(field, "expected a non-empty list")
+    return [str(v) for v in values]
+
+
+class TaskPoller(Poller):
+    """v2 tasks of one family: every ``task_hash`` read with ``result_method`` until ``completed``."""
+
+    def __init__(self, task_hashes: Sequence[str], result_method: str) -> None:
+        self.result_method = check_poll_method(result_method)
+        if endpoint(result_method).task is not Task.RESULT:
+            raise SnovioValidationError("result_method", f"{result_method!r} is not a v2 task result method")
+        check = endpoint(result_method).params_by_name["task_hash"].check
+        self.task_hashes = [check("task_hash", h) for h in _strings("task_hashes", task_hashes)]
+        self.results: dict[str, Any] = {}
+
+    def kwargs(self) -> dict[str, Any]:
+        return {"task_hashes": list(self.task_hashes), "result_method": self.result_method}
+
+    def _pending(self) -> list[str]:
+        return [h for h in self.task_hashes if h not in self.results]
+
+    def calls(self) -> list[tuple[str, dict[str, Any]]]:
+        return [(self.result_method, {"task_hash": h}) for h in self._pending()]
+
+    def absorb(self, answers: Sequence[Any]) -> None:
+        for task_hash, body in zip(self._pending(), answers, strict=True):
+            if task_state(body) is TaskState.DONE:  # not_enough_credits raises: terminal
+                self.results[task_hash] = body
+
+    def done_payload(self) -> dict[str, Any] | None:
+        if self._pending():
+            return None
+        return {**self.kwargs(), "results": {h: self.results[h] for h in self.task_hashes}}
+
+    def pending_payload(self) -> dict[str, Any]:
+        return {**self.kwargs(), "pending": self._pending()}
+
+
+def check_emails(field: str, emails: Any) -> list[str]:
+    """Any number of e-mails, each validated and de-duplicated by the verifier's catalogue validator."""
+    check = endpoint("get_emails_verification_status").params_by_name["emails"].check
+    validate = getattr(check, "uncapped", check)  # the client splits long lists into requests of 10
+    return list(validate(field, _strings(field, emails)))
+
+
+class VerificationPoller(Poller):
+    """v1 verification status (#17) of every e-mail until each is final.
+
+    ``in_progress`` and ``greylisted`` wait (Snov.io retries a greylisted address; ask again later);
+    ``not_verified`` waits too: a waiter never queues anything (that costs credits), so an address nobody
+    queued is awaited until the deadline. Only the addresses still pending are read again.
+    """
+
+    def __init__(self, emails: Sequence[str], greylisted_poll_interval: float = GREYLISTED_POLL_INTERVAL) -> None:
+        self.emails = check_emails("emails", emails)
+        self.greylisted_poll_interval = float(greylisted_poll_interval)
+        self.results: dict[str, Any] = {}
+        self.states: dict[str, str] = {}
+
+    def kwargs(self) -> dict[str, Any]:
+        return {"emails": list(self.emails), "greylisted_poll_interval": self.greylisted_poll_interval}
+
+    def _pending(self) -> list[str]:
+        return [e for e in self.emails if e not in self.results]
+
+    def calls(self) -> list[tuple[str, dict[str, Any]]]:
+        return [("get_emails_verification_status", {"emails": self._pending()})]
+
+    def absorb(self, answers: Sequence[Any]) -> None:
+        (body,) = answers
+        entries = _entries_by_email(body)
+        for email in self._pending():
+            entry = entries.get(email.lower())
+            state = verification_state(entry) if entry is not None else TaskState.PENDING
+            self.states[email] = state.value
+            if state is TaskState.DONE:
+                self.results[email] = entry
+
+    def done_payload(self) -> dict[str, Any] | None:
+        if self._pending():
+            return None
+        return {"results": {e: self.results[e] for e in self.emails}}
+
+    def pending_payload(self) -> dict[str, Any]:
+        return {"pending": self._pending(), "states": {e: self.states.get(e, "pending") for e in self._pending()}}
+
+    def wait_hint(self, poll_interval: float) -> float:
+        pending = self._pending()
+        if pending and all(self.states.get(e) == TaskState.GREYLISTED.value for e in pending):
+            return max(poll_interval, self.greylisted_poll_interval)
+        return poll_interval
+
+
+def _entries_by_email(body: Any) -> dict[str, Any]:
+    if not isinstance(body, Mapping):
+        return {}
+    return {str(k).lower(): v for k, v in body.items() if isinstance(v, Mapping)}
+
+
+PERSON_FIELDS = ("first_name", "last_name", "domain")
+
+
+def check_people(field: str, people: Any) -> list[dict[str, str]]:
+    """``[{first_name, last_name, domain}]`` validated with the finder's own catalogue validators."""
+    if isinstance(people, Mapping | str) or not isinstance(people, Sequence) or not people:
+        raise SnovioValidationError(field, "expected a non-empty list of {first_name, last_name, domain}")
+    params = endpoint("get_emails_from_names").params_by_name
+    checked = []
+    for i, person in enumerate(people):
+        if not isinstance(person, Mapping):
+            raise SnovioValidationError(f"{field}[{i}]", "expected a mapping with first_name, last_name, domain")
+        checked.append({name: params[name].check(f"{field}[{i}].{name}", person.get(name)) for name in PERSON_FIELDS})
+    return checked
+
+
+class FinderPoller(Poller):
+    """v1 email finder (#12) for every person until ``complete``.
+
+    ``not_found`` waits like ``in_progress``: queueing the name (add-names, 1 credit) is the operator's
+    job, done once before waiting; a waiter never pays.
+    """
+
+    def __init__(self, people: Sequence[Mapping[str, str]]) -> None:
+        self.people = check_people("people", people)
+        self.results: dict[int, Any] = {}
+        self.states: dict[int, str] = {}
+
+    def kwargs(self) -> dict[str, Any]:
+        return {"people": [dict(p) for p in self.people]}
+
+    def _pending(self) -> list[int]:
+        return [i for i in range(len(self.people)) if i not in self.results]
+
+    def calls(self) -> list[tuple[str, dict[str, Any]]]:
+        return [("get_emails_from_names", dict(self.people[i])) for i in self._pending()]
+
+    def absorb(self, answers: Sequence[Any]) -> None:
+        for index, body in zip(self._pending(), answers, strict=True):
+            state = finder_state(body)
+            self.states[index] = state.value
+            if state is TaskState.DONE:
+                self.results[index] = body
+
+    def done_payload(self) -> dict[str, Any] | None:
+        if self._pending():
+            return None
+        return {"results": [{"person": self.people[i], "answer": self.results[i]} for i in range(len(self.people))]}
+
+    def pending_payload(self) -> dict[str, Any]:
+        return {"pending": [self.people[i] for i in self._pending()]}
+
+
+class CampaignProgressPoller(Poller):
+    """Campaign progress (#20) until :func:`campaign_progress_state` says done."""
+
+    def __init__(self, campaign_id: int | str, min_progress: float = 100.0,
+                 target_status: str | None = None) -> None:
+        check = endpoint("get_campaign_progress").params_by_name["campaign_id"].check
+        self.campaign_id = check("campaign_id", campaign_id)
+        try:
+            self.min_progress = float(min_progress)
+        except (TypeError, ValueError):
+            raise SnovioValidationError("min_progress", f"expected a number, got {min_progress!r}") from None
+        if not 0 <= self.min_progress <= 100:
+            raise SnovioValidationError("min_progress", f"must be within 0..100, got {min_progress!r}")
+        if target_status is not None and (not isinstance(target_status, str) or not target_status.strip()):
+            raise SnovioValidationError("target_status", "expected a campaign status such as 'Completed'")
+        self.target_status = target_status
+        self.last: Any = None
+        self.done = False
+
+    def kwargs(self) -> dict[str, Any]:
+        return {"campaign_id": self.campaign_id, "min_progress": self.min_progress,
+                "target_status": self.target_status}
+
+    def calls(self) -> list[tuple[str, dict[str, Any]]]:
+        return [("get_campaign_progress", {"campaign_id": self.campaign_id})]
+
+    def absorb(self, answers: Sequence[Any]) -> None:
+        (body,) = answers
+        self.last = body
+        state = campaign_progress_state(body, min_progress=self.min_progress, target_status=self.target_status)
+        self.done = state is TaskState.DONE
+
+    def done_payload(self) -> dict[str, Any] | None:
+        return {**self.kwargs(), "progress": self.last} if self.done else None
+
+    def pending_payload(self) -> dict[str, Any]:
+        return {**self.kwargs(), "last": self.last}
+
+
+def poll_sync(call: Any, poller: Poller) -> dict[str, Any] | None:
+    """One round of ``poller`` with a synchronous ``call(name, **arguments)`` (the hook's): the worker's
+    twin of the trigger loop's round. Returns the done payload, or None while work is pending."""
+    poller.absorb([call(check_poll_method(name), **arguments) for name, arguments in poller.calls()])
+    return poller.done_payload()
