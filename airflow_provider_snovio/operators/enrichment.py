@@ -84,7 +84,11 @@ class SnovioProfileEnrichmentOperator(SnovioBaseOperator):
                 return []
             return v.list_of(endpoint(method).params_by_name[param].check, unique=True).uncapped(field, values)
 
-        emails = checked("emails", self.emails, "get_profile_by_email", "email")
+        # One address in two spellings is one owner: asking twice would pay twice. The first spelling is kept.
+        first_spelling: dict[str, str] = {}
+        for email in checked("emails", self.emails, "get_profile_by_email", "email"):
+            first_spelling.setdefault(email.lower(), email)
+        emails = list(first_spelling.values())
         urls = checked("profile_urls", self.profile_urls, "add_url_for_search", "url")
         if not emails and not urls:
             raise SnovioValidationError("emails", "give emails and/or profile_urls to enrich")
