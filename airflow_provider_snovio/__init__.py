@@ -51,7 +51,22 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_provider_snovio.operators.webhooks",
                     "airflow_provider_snovio.operators.balance",
                     "airflow_provider_snovio.operators.api",
+                    "airflow_provider_snovio.operators.domain_search",
+                    "airflow_provider_snovio.operators.email_finder",
+                    "airflow_provider_snovio.operators.verification",
                 ],
+            }
+        ],
+        "sensors": [
+            {
+                "integration-name": "Snov.io",
+                "python-modules": ["airflow_provider_snovio.sensors.snovio"],
+            }
+        ],
+        "triggers": [
+            {
+                "integration-name": "Snov.io",
+                "python-modules": ["airflow_provider_snovio.triggers.snovio"],
             }
         ],
         "connection-types": [
