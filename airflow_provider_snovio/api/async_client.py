@@ -1,42 +1,47 @@
 """The asynchronous Snov.io client (httpx), for triggers that poll from Airflow's event loop.
 
 It is the sync client's twin, not a second implementation: the same catalogue rows and validation
-(:func:`prepare`), the same error mapping (:func:`parse_response`), the same retry decisions, the same
-process-wide token cache and the same rate limiter (awaited with ``acquire_async``, which never blocks
-the loop). Only the transport differs. Triggers only poll, so the usual use is
-``await client.call("get_domain_search_result", task_hash=...)`` with :mod:`status` deciding.
+(:func:`prepare`), the same error mapping (:func:`parse_response`), the same retry decisions
+(:class:`Attempts`), the same partial-failure error, the same process-wide token cache (one token
+fetch per account for sync and async callers together, awaited without blocking the loop) and the same
+rate limiter (awaited with ``acquire_async``, which never blocks the loop). Only the transport differs.
+Triggers only poll, so the usual use is ``await client.call("get_domain_search_result", task_hash=...)``
+with :mod:`status` deciding.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from airflow_provider_snovio.api.catalogue import TOKEN_PATH, endpoint
 from airflow_provider_snovio.api.client import (
     USER_AGENT,
     ClientConfig,
+    log_retry,
+    partial_failure,
+    prepare_batches,
     read_token,
+    remember_secret,
     scrub,
     shared_limiter,
     token_form,
     token_refused,
 )
-from airflow_provider_snovio.api.encoding import (
-    PreparedCall,
-    merge_answers,
-    prepare,
-    request_kwargs,
-    split_batches,
+from airflow_provider_snovio.api.encoding import PreparedCall, merge_answers, request_kwargs
+from airflow_provider_snovio.api.errors import (
+    SnovioAuthError,
+    SnovioError,
+    SnovioLimiterError,
+    SnovioTransportError,
 )
-from airflow_provider_snovio.api.errors import SnovioAuthError, SnovioError, SnovioTransportError
 from airflow_provider_snovio.api.responses import parse_response
-from airflow_provider_snovio.api.retry import describe, is_retryable, wait_seconds
+from airflow_provider_snovio.api.retry import Attempts
 from airflow_provider_snovio.api.token import TOKENS, TokenCache
 
 log = logging.getLogger(__name__)
@@ -54,6 +59,7 @@ class AsyncSnovioClient:
         tokens: TokenCache | None = None,
         on_secret: Callable[[str], None] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
         self._http_client = http or httpx.AsyncClient(
@@ -63,46 +69,49 @@ class AsyncSnovioClient:
         self._tokens = tokens or TOKENS
         self._on_secret = on_secret or (lambda _secret: None)
         self._sleep = sleep
+        self._clock = clock
         self._secrets: set[str] = {config.client_secret}
         self._on_secret(config.client_secret)
-        self._token_lock = asyncio.Lock()
         self._limiter = limiter or shared_limiter(config)
 
     async def call(self, name: str, /, **arguments: Any) -> Any:
-        """Call the endpoint whose hook method is ``name`` and return its parsed JSON."""
+        """Call the endpoint whose hook method is ``name`` and return its parsed JSON.
+
+        Raises :class:`SnovioPartialError` when a split call fails after its first request.
+        """
         row = endpoint(name)
-        batches = split_batches(row, arguments)
-        if batches is None:
-            return await self._execute(prepare(row, arguments))
-        return merge_answers([await self._execute(prepare(row, batch)) for batch in batches])
+        batches, prepared = prepare_batches(row, arguments)
+        answers: list[Any] = []
+        for request in prepared:
+            try:
+                answers.append(await self._execute(request))
+            except SnovioError as error:
+                failure = partial_failure(row, batches, answers, error)
+                if failure is error:
+                    raise
+                raise failure from error
+        return answers[0] if len(prepared) == 1 else merge_answers(answers)
 
     async def access_token(self) -> str:
-        """The cached token (shared with sync clients of this process), fetched once when missing."""
-        cached = self._tokens.peek(self.config.account_key)
-        if cached:
-            return cached
-        async with self._token_lock:
-            cached = self._tokens.peek(self.config.account_key)
-            if cached:
-                return cached
+        """The cached token (shared with every client of this account in the process), fetched once when
+        missing, by whichever sync or async caller comes first; the others wait without blocking the loop."""
+        token = await self._tokens.aget(self.config.account_key, self._fetch_token)
+        remember_secret(token, self._secrets, self._on_secret)
+        return token
 
-            async def once() -> tuple[str, float]:
-                try:
-                    body = await self._http("POST", TOKEN_PATH, data=token_form(self.config))
-                except SnovioError as error:
-                    raise token_refused(error) from None
-                return read_token(body)
-
+    async def _fetch_token(self) -> tuple[str, float]:
+        async def once() -> tuple[str, float]:
             try:
-                value, expires_in = await self._with_retries(once, spends_credits=False,
-                                                             what=f"POST {TOKEN_PATH}")
+                body = await self._http("POST", TOKEN_PATH, data=token_form(self.config))
             except SnovioError as error:
-                error.retries_exhausted = True  # the call's own retry loop must not redo them
-                raise
-            self._secrets.add(value)
-            self._on_secret(value)
-            self._tokens.store(self.config.account_key, value, expires_in)
-            return value
+                raise token_refused(error) from None
+            return read_token(body)
+
+        try:
+            return await self._with_retries(once, spends_credits=False, what=f"POST {TOKEN_PATH}")
+        except SnovioError as error:
+            error.retries_exhausted = True  # the call's own retry loop must not redo them
+            raise
 
     async def aclose(self) -> None:
         await self._http_client.aclose()
@@ -115,11 +124,8 @@ class AsyncSnovioClient:
 
     async def _execute(self, prepared: PreparedCall) -> Any:
         row = prepared.endpoint
-
-        async def attempt() -> Any:  # a coroutine function: tenacity awaits only those
-            return await self._send_authorized(prepared)
-
-        return await self._with_retries(attempt, spends_credits=row.spends_credits, what=f"{row.method} {row.path}")
+        return await self._with_retries(lambda: self._send_authorized(prepared), spends_credits=row.spends_credits,
+                                        what=f"{row.method} {row.path}")
 
     async def _send_authorized(self, prepared: PreparedCall) -> Any:
         """Send once; on a 401 drop the token, fetch a new one and send exactly once more."""
@@ -140,41 +146,40 @@ class AsyncSnovioClient:
 
     async def _http(self, method: str, path: str, *, template: str | None = None, **kwargs: Any) -> Any:
         where = template or path
-        await self._limiter.acquire_async()
         try:
-            response = await self._http_client.request(method, self.config.base_url + path, **kwargs)
+            await self._limiter.acquire_async()
+        except ConnectionError as error:  # the limiter's backend (Redis...); its text has no password
+            raise SnovioLimiterError(f"rate limiter unavailable: {error}", endpoint=where) from None
+        try:
+            response = await self._http_client.request(method, self.config.base_url + path,
+                                                       follow_redirects=False, **kwargs)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
             raise SnovioTransportError(f"{type(error).__name__}: not connected", sent=False,
                                        endpoint=where) from None
         except httpx.TimeoutException:
             raise SnovioTransportError(f"no answer within {self.config.timeout:g} s", sent=True,
                                        endpoint=where) from None
-        except httpx.TransportError as error:
+        except (httpx.HTTPError, httpx.StreamError) as error:  # DecodingError, RemoteProtocolError, ...
             raise SnovioTransportError(f"{type(error).__name__} while reading the answer", sent=True,
                                        endpoint=where) from None
         try:
-            return parse_response(response.status_code, response.headers, response.content, where)
+            return parse_response(response.status_code, response.headers, response.content, where, self._secrets)
         except SnovioError as error:
             raise scrub(error, self._secrets) from None
 
     async def _with_retries(self, attempt: Callable[[], Awaitable[Any]], *, spends_credits: bool,
                             what: str) -> Any:
-        policy = self.config.retry
-
-        def log_retry(state: Any) -> None:
-            log.warning("Snov.io %s failed (%s); retry %d of %d in %.1f s", what,
-                        describe(state.outcome.exception()), state.attempt_number, policy.max_retries,
-                        state.next_action.sleep)
-
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(policy.max_retries + 1),
-            retry=retry_if_exception(lambda error: is_retryable(error, spends_credits=spends_credits)),
-            wait=lambda state: wait_seconds(state.outcome.exception(), state.attempt_number, policy),
-            sleep=self._sleep,
-            before_sleep=log_retry,
-            reraise=True,
-        )
-        return await retrying(attempt)
+        """Await ``attempt()`` until it succeeds or :class:`Attempts` says to give up (as the sync client)."""
+        attempts = Attempts(self.config.retry, spends_credits=spends_credits, clock=self._clock)
+        while True:
+            try:
+                return await attempt()
+            except SnovioError as error:
+                wait = attempts.next_wait(error)
+                if wait is None:
+                    raise
+                log_retry(log, what, error, attempts, wait)
+            await self._sleep(wait)
 
 
 def _as_mapping(pairs: list[tuple[str, str]] | dict[str, Any]) -> dict[str, Any]:

@@ -4,22 +4,26 @@ Every public method comes from :class:`SnovioMethods`; each ends in :meth:`Snovi
 validates against the catalogue (nothing is sent for bad input), splits over-long lists, and sends
 each request through the shared rate limiter, with the cached token, under the retry policy.
 
+A split call that fails part-way raises :class:`SnovioPartialError` naming what was done (and charged)
+and what remains, so the caller resumes instead of paying twice. Every failure a caller sees is a
+:class:`SnovioError`: transport errors, a failing limiter backend, and 3xx answers (redirects are never
+followed: they would carry the token elsewhere) included.
+
 Secrets: the client secret travels only in the token request's form body and the token only in the
 ``Authorization`` header. Both are handed to ``on_secret`` (the hook passes Airflow's
-``mask_secret``) and scrubbed from any error text before it is raised.
+``mask_secret``) and scrubbed from any error text before it is shortened and raised.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-from tenacity import Retrying, retry_if_exception, stop_after_attempt
 
 from airflow_provider_snovio import (
     DEFAULT_BASE_URL,
@@ -27,7 +31,7 @@ from airflow_provider_snovio import (
     DEFAULT_TIMEOUT_SECONDS,
     __version__,
 )
-from airflow_provider_snovio.api.catalogue import TOKEN_PATH, endpoint
+from airflow_provider_snovio.api.catalogue import TOKEN_PATH, Endpoint, endpoint
 from airflow_provider_snovio.api.encoding import (
     PreparedCall,
     merge_answers,
@@ -39,11 +43,14 @@ from airflow_provider_snovio.api.errors import (
     SnovioAuthError,
     SnovioConfigError,
     SnovioError,
+    SnovioLimiterError,
+    SnovioPartialError,
+    SnovioResponseError,
     SnovioTransportError,
 )
 from airflow_provider_snovio.api.methods import SnovioMethods
-from airflow_provider_snovio.api.responses import parse_response
-from airflow_provider_snovio.api.retry import RetryPolicy, describe, is_retryable, wait_seconds
+from airflow_provider_snovio.api.responses import parse_response, scrub_text
+from airflow_provider_snovio.api.retry import Attempts, RetryPolicy, describe, may_have_taken_effect
 from airflow_provider_snovio.api.token import TOKENS, TokenCache
 from airflow_provider_snovio.api.urls import is_loopback
 
@@ -109,15 +116,46 @@ def read_token(body: Any) -> tuple[str, float]:
 
 
 def scrub(error: SnovioError, secrets: set[str]) -> SnovioError:
-    """Remove any secret Snov.io might echo back from the error text."""
-    detail = error.detail
-    for secret in secrets:
-        if secret and secret in detail:
-            detail = detail.replace(secret, "***")
+    """Remove any secret from an error's text (a second net: :func:`parse_response` scrubs first)."""
+    detail = scrub_text(error.detail, secrets)
     if detail != error.detail:
         error.detail = detail
         error.args = (error._format(),)
     return error
+
+
+def prepare_batches(row: Endpoint, arguments: dict[str, Any]) -> tuple[list[dict[str, Any]], list[PreparedCall]]:
+    """The argument sets and requests of one call: one, or one per batch of an over-long list (de-duplicated).
+
+    Every request is validated before any is sent, so bad input never fails a call half-way.
+    """
+    batches = split_batches(row, arguments) or [arguments]
+    return batches, [prepare(row, batch) for batch in batches]
+
+
+def partial_failure(row: Endpoint, batches: list[dict[str, Any]], answers: list[Any],
+                    error: SnovioError) -> SnovioError:
+    """The error to raise when request ``len(answers)`` of a (split) call failed with ``error``.
+
+    The first request failing means nothing was done: ``error`` itself. Later, a
+    :class:`SnovioPartialError` with the items done, the items remaining and the merged answer so far.
+    """
+    failed = len(answers)
+    if failed == 0 or row.chunk is None:
+        return error
+    name = row.chunk[0]
+    items = [list(batch[name]) for batch in batches]
+    try:
+        answer = merge_answers(answers)
+    except SnovioResponseError:
+        answer = answers  # answers of different shapes: hand them over unmerged
+    return SnovioPartialError(
+        done=[item for batch in items[:failed] for item in batch],
+        remaining=[item for batch in items[failed:] for item in batch],
+        answer=answer, cause=error, argument=name,
+        uncertain=list(items[failed]) if may_have_taken_effect(error) else [],
+    )
+
 
 
 @dataclass(frozen=True)
@@ -140,8 +178,8 @@ class ClientConfig:
         if not self.client_secret:
             raise SnovioConfigError("client_secret (the connection's password) is empty")
         object.__setattr__(self, "base_url", check_base_url(self.base_url))
-        if self.timeout <= 0:
-            raise SnovioConfigError("timeout must be positive")
+        if not _positive_seconds(self.timeout):
+            raise SnovioConfigError(f"timeout must be a finite, positive number of seconds, got {self.timeout!r}")
 
     @property
     def account_key(self) -> str:
@@ -175,12 +213,22 @@ class SnovioClient(SnovioMethods):
 
     # The one entry point ------------------------------------------------------------------------
     def call(self, name: str, /, **arguments: Any) -> Any:
-        """Call the endpoint whose hook method is ``name`` and return its parsed JSON."""
+        """Call the endpoint whose hook method is ``name`` and return its parsed JSON.
+
+        Raises :class:`SnovioPartialError` when a split call fails after its first request.
+        """
         row = endpoint(name)
-        batches = split_batches(row, arguments)
-        if batches is None:
-            return self._execute(prepare(row, arguments))
-        return merge_answers([self._execute(prepare(row, batch)) for batch in batches])
+        batches, prepared = prepare_batches(row, arguments)
+        answers: list[Any] = []
+        for request in prepared:
+            try:
+                answers.append(self._execute(request))
+            except SnovioError as error:
+                failure = partial_failure(row, batches, answers, error)
+                if failure is error:
+                    raise
+                raise failure from error
+        return answers[0] if len(prepared) == 1 else merge_answers(answers)
 
     def close(self) -> None:
         self._session.close()
@@ -194,7 +242,7 @@ class SnovioClient(SnovioMethods):
     # Token --------------------------------------------------------------------------------------
     def access_token(self) -> str:
         """The cached token, fetching a new one when needed (one request per token lifetime)."""
-        return self._tokens.get(self.config.account_key, self._fetch_token)
+        return self._known(self._tokens.get(self.config.account_key, self._fetch_token))
 
     def _fetch_token(self) -> tuple[str, float]:
         def once() -> tuple[str, float]:
@@ -202,7 +250,7 @@ class SnovioClient(SnovioMethods):
                 body = self._http("POST", TOKEN_PATH, data=token_form(self.config))
             except SnovioError as error:
                 raise token_refused(error) from None
-            return self._remember(read_token(body))
+            return read_token(body)
 
         try:
             return self._with_retries(once, spends_credits=False, what=f"POST {TOKEN_PATH}")
@@ -236,12 +284,16 @@ class SnovioClient(SnovioMethods):
         import requests
 
         where = template or path
-        self._limiter.acquire()
+        try:
+            self._limiter.acquire()
+        except ConnectionError as error:  # the limiter's backend (Redis...); its text has no password
+            raise SnovioLimiterError(f"rate limiter unavailable: {error}", endpoint=where) from None
         started = time.monotonic()
         try:
             response = self._session.request(
                 method, self.config.base_url + path, timeout=(min(10.0, self.config.timeout),
-                                                               self.config.timeout), **kwargs)
+                                                               self.config.timeout),
+                allow_redirects=False, **kwargs)
             body = response.content
         except requests.exceptions.ConnectTimeout:
             raise SnovioTransportError("connect timeout", sent=False, endpoint=where) from None
@@ -258,35 +310,42 @@ class SnovioClient(SnovioMethods):
         log.debug("Snov.io %s %s -> %s in %.2f s", method, where, response.status_code,
                   time.monotonic() - started)
         try:
-            return parse_response(response.status_code, response.headers, body, where)
+            return parse_response(response.status_code, response.headers, body, where, self._secrets)
         except SnovioError as error:
-            raise self._scrubbed(error) from None
+            raise scrub(error, self._secrets) from None
 
     def _with_retries(self, attempt: Callable[[], Any], *, spends_credits: bool, what: str) -> Any:
-        policy = self.config.retry
+        """Run ``attempt`` until it succeeds or :class:`Attempts` says to give up."""
+        attempts = Attempts(self.config.retry, spends_credits=spends_credits, clock=self._clock)
+        while True:
+            try:
+                return attempt()
+            except SnovioError as error:
+                wait = attempts.next_wait(error)
+                if wait is None:
+                    raise
+                log_retry(log, what, error, attempts, wait)
+            self._sleep(wait)
 
-        def log_retry(state: Any) -> None:
-            error = state.outcome.exception()
-            log.warning("Snov.io %s failed (%s); retry %d of %d in %.1f s", what, describe(error),
-                        state.attempt_number, policy.max_retries, state.next_action.sleep)
+    def _known(self, token: str) -> str:
+        """Register a token in use as a secret (masked in logs, scrubbed from errors), once per client."""
+        remember_secret(token, self._secrets, self._on_secret)
+        return token
 
-        retrying = Retrying(
-            stop=stop_after_attempt(policy.max_retries + 1),
-            retry=retry_if_exception(lambda error: is_retryable(error, spends_credits=spends_credits)),
-            wait=lambda state: wait_seconds(state.outcome.exception(), state.attempt_number, policy),
-            sleep=self._sleep,
-            before_sleep=log_retry,
-            reraise=True,
-        )
-        return retrying(attempt)
 
-    def _remember(self, issued: tuple[str, float]) -> tuple[str, float]:
-        self._secrets.add(issued[0])
-        self._on_secret(issued[0])
-        return issued
+def remember_secret(secret: str, secrets: set[str], on_secret: Callable[[str], None]) -> None:
+    if secret not in secrets:
+        secrets.add(secret)
+        on_secret(secret)
 
-    def _scrubbed(self, error: SnovioError) -> SnovioError:
-        return scrub(error, self._secrets)
+
+def log_retry(logger: logging.Logger, what: str, error: SnovioError, attempts: Attempts, wait: float) -> None:
+    logger.warning("Snov.io %s failed (%s); retry %d of %d in %.1f s", what, describe(error), attempts.failures,
+                attempts.policy.max_retries, wait)
+
+
+def _positive_seconds(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0
 
 
 def _new_session() -> requests.Session:

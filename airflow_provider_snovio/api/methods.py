@@ -7,18 +7,39 @@ docstring. The methods only name their arguments; what goes where on the wire is
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from airflow_provider_snovio.api.catalogue import OFFSET_PAGE_SIZE, endpoint
-from airflow_provider_snovio.api.errors import SnovioResponseError, SnovioTaskTimeoutError, SnovioValidationError
+from airflow_provider_snovio.api.errors import (
+    SnovioError,
+    SnovioResponseError,
+    SnovioTaskTimeoutError,
+    SnovioValidationError,
+)
 from airflow_provider_snovio.api.paging import iter_cursor, iter_offset, iter_pages
 from airflow_provider_snovio.api.status import TaskState, task_hash_of, task_state
 
 #: Defaults for polling asynchronous results (seconds). Snov.io tasks usually finish in seconds.
 DEFAULT_POLL_INTERVAL = 5.0
 DEFAULT_TASK_TIMEOUT = 600.0
+
+
+def check_wait_times(poll_interval: float, timeout: float) -> None:
+    """Refuse a NaN, infinite or non-positive ``poll_interval`` and a NaN, infinite or negative ``timeout``.
+
+    Checked before a task is started (and paid for): a NaN deadline never passes, so the wait would
+    never end, and a zero interval would poll as fast as the rate limit allows.
+    """
+    for name, value, least in (("poll_interval", poll_interval, "positive"), ("timeout", timeout, "non-negative")):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise SnovioValidationError(name, f"must be a number of seconds, got {type(value).__name__}")
+        if not math.isfinite(value) or value < 0 or (value == 0 and least == "positive"):
+            raise SnovioValidationError(name, f"must be a finite, {least} number of seconds, got {value!r}")
+
+
 #: Rows per page when iterating prospects in a list (#34; the 2026 docs allow up to 5000).
 LIST_PAGE_SIZE = 100
 
@@ -244,29 +265,44 @@ class SnovioMethods:
         :class:`SnovioOutOfCreditsError`; past ``timeout`` seconds raises
         :class:`SnovioTaskTimeoutError`. Every poll goes through the rate limiter, so waiting never
         costs more than ``timeout / poll_interval + 1`` calls.
+
+        Any error raised once polling has begun carries ``task_hash`` and ``result_method``: the task
+        was paid for, so the caller can wait on it again rather than start (and pay for) a new one.
         """
         row = endpoint(result_method)
         if row.task is None or row.task.value != "result":
             raise SnovioValidationError("result_method", f"{result_method!r} is not a task result method")
-        if poll_interval <= 0:
-            raise SnovioValidationError("poll_interval", "must be positive")
+        check_wait_times(poll_interval, timeout)
         deadline = self._clock() + timeout
         while True:
-            body = self.call(result_method, task_hash=task_hash)
-            if task_state(body) is TaskState.DONE:
+            try:
+                body = self.call(result_method, task_hash=task_hash)
+                done = task_state(body) is TaskState.DONE
+            except SnovioValidationError:
+                raise
+            except SnovioError as error:
+                if error.task_hash is None:
+                    error.task_hash, error.result_method = task_hash, result_method
+                raise
+            if done:
                 return body
             remaining = deadline - self._clock()
             if remaining <= 0:
                 raise SnovioTaskTimeoutError(f"task {task_hash} still in progress after {timeout:g} s",
-                                             endpoint=row.path)
+                                             endpoint=row.path, task_hash=task_hash, result_method=result_method)
             self._sleep(min(poll_interval, remaining))
 
     def run_task(self, start_method: str, *, poll_interval: float = DEFAULT_POLL_INTERVAL,
                  timeout: float = DEFAULT_TASK_TIMEOUT, **arguments: Any) -> Any:
-        """Start a v2 task with ``arguments`` and return its completed result."""
+        """Start a v2 task with ``arguments`` and return its completed result.
+
+        A :class:`SnovioTaskTimeoutError` (or any error while waiting) carries the started task's
+        ``task_hash`` and ``result_method``: keep waiting with :meth:`wait_for_task` instead of paying again.
+        """
         row = endpoint(start_method)
         if row.result is None:
             raise SnovioValidationError("start_method", f"{start_method!r} does not start a task")
+        check_wait_times(poll_interval, timeout)  # before the task is started and paid for
         started = self.call(start_method, **arguments)
         return self.wait_for_task(row.result, task_hash_of(started), poll_interval=poll_interval,
                                   timeout=timeout)

@@ -1,18 +1,29 @@
-"""Process-wide cache of Snov.io access tokens.
+"""Process-wide cache of Snov.io access tokens, shared by the sync and async clients.
 
 Snov.io hands out client-credentials tokens valid for an hour, with no refresh token. Asking for a
 token on every call wastes a request of the 60/minute budget; keeping one forever breaks after the
 hour. So a token is cached per account (base URL + client id) for the whole process, shared by every
-hook and client, renewed shortly before it expires, and dropped when the API answers 401.
-Concurrent callers wait for one fetch instead of each fetching their own.
+hook and client, sync or async, renewed shortly before it expires, and dropped when the API answers 401.
+
+Fetching is single-flight per ACCOUNT: when the token is missing, the first caller (a thread or a
+coroutine, whichever client it belongs to) fetches it, and every other caller of that account waits
+for that one fetch - N triggers whose token expires together send one token request, not N.
+
+The event loop is never blocked: the cache holds its guard lock only to read or update a few
+dictionary entries, never while fetching. A coroutine waits for another caller's fetch on an
+``asyncio`` future (resolved thread-safely when the fetch ends), a thread on a ``threading.Event``;
+so a sync thread whose token request sits in a long rate-limiter wait stalls no trigger.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 #: Renew this many seconds before expiry (Snov.io tokens live 3600 s).
 RENEW_EARLY_SECONDS = 60.0
@@ -37,19 +48,25 @@ def renew_at(expires_in: float, now: float) -> float:
     return now + max(0.0, expires_in - early)
 
 
+@dataclass
+class _Flight:
+    """One token fetch in progress for an account, and who waits for it."""
+
+    done: threading.Event = field(default_factory=threading.Event)
+    value: str | None = None
+    error: BaseException | None = None  # the fetch failed: every waiter gets this error
+    waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = field(default_factory=list)
+
+
 class TokenCache:
-    """Thread-safe ``account key -> Token`` map with single-flight fetching."""
+    """Thread- and task-safe ``account key -> Token`` map with single-flight fetching per account."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._tokens: dict[str, Token] = {}
-        self._locks: dict[str, threading.Lock] = {}
-        self._guard = threading.Lock()
+        self._flights: dict[str, _Flight] = {}
+        self._guard = threading.Lock()  # held for dictionary updates only, never across a fetch
         self.fetches = 0  # how many tokens were requested: observable by tests and benchmarks
-
-    def _lock_for(self, key: str) -> threading.Lock:
-        with self._guard:
-            return self._locks.setdefault(key, threading.Lock())
 
     def peek(self, key: str) -> str | None:
         """The cached token for ``key`` if it is still fresh, else None (no fetching)."""
@@ -58,25 +75,51 @@ class TokenCache:
 
     def store(self, key: str, value: str, expires_in: float) -> None:
         """Remember a token that was just issued for ``expires_in`` seconds."""
-        self.fetches += 1
-        self._tokens[key] = Token(value, renew_at(expires_in, self._clock()))
+        with self._guard:
+            self.fetches += 1
+            self._tokens[key] = Token(value, renew_at(expires_in, self._clock()))
 
     def get(self, key: str, fetch: Callable[[], tuple[str, float]]) -> str:
-        """Return a fresh token for ``key``, calling ``fetch() -> (token, expires_in)`` if needed."""
-        cached = self.peek(key)
-        if cached:
-            return cached
-        with self._lock_for(key):
-            cached = self.peek(key)  # another thread may have fetched while we waited
+        """Return a fresh token for ``key``, calling ``fetch() -> (token, expires_in)`` if needed (blocking)."""
+        while True:
+            cached, flight, leader, _ = self._join(key, None)
             if cached:
                 return cached
-            value, expires_in = fetch()
-            self.store(key, value, expires_in)
-            return value
+            if leader:
+                return self._lead(key, flight, fetch)
+            flight.done.wait()
+            if flight.value is not None or flight.error is not None:
+                return self._outcome(flight)
+            # the fetching coroutine was cancelled: fetch (or wait for another fetch) again
+
+    async def aget(self, key: str, fetch: Callable[[], Awaitable[tuple[str, float]]]) -> str:
+        """Async :meth:`get`: ``await fetch()`` if needed; waits for another caller's fetch without blocking."""
+        loop = asyncio.get_running_loop()
+        while True:
+            cached, flight, leader, woken = self._join(key, loop)
+            if cached:
+                return cached
+            if leader:
+                try:
+                    value, expires_in = await fetch()
+                except Exception as error:
+                    self._finish(key, flight, error=error)
+                    raise
+                except BaseException:  # cancelled: let a waiter fetch instead of failing it
+                    self._finish(key, flight)
+                    raise
+                self.store(key, value, expires_in)
+                self._finish(key, flight, value=value)
+                return value
+            assert woken is not None
+            await woken
+            if flight.value is not None or flight.error is not None:
+                return self._outcome(flight)
+            # the fetching caller was cancelled: fetch (or wait for another fetch) again
 
     def invalidate(self, key: str, value: str) -> None:
         """Forget ``value`` after a 401, unless another caller already replaced it."""
-        with self._lock_for(key):
+        with self._guard:
             current = self._tokens.get(key)
             if current and current.value == value:
                 del self._tokens[key]
@@ -84,6 +127,64 @@ class TokenCache:
     def clear(self) -> None:
         with self._guard:
             self._tokens.clear()
+
+    # Single flight ------------------------------------------------------------------------------
+    def _join(self, key: str, loop: asyncio.AbstractEventLoop | None
+              ) -> tuple[str | None, _Flight, bool, asyncio.Future[None] | None]:
+        """``(token, flight, lead, woken)``: a fresh cached token, or the account's fetch in flight and
+        whether the caller must make it. A coroutine (``loop`` given) that joins another caller's
+        fetch gets a future (``woken``) that is resolved when that fetch ends."""
+        with self._guard:
+            cached = self.peek(key)
+            if cached:
+                return cached, _Flight(), False, None
+            flight = self._flights.get(key)
+            if flight is None:
+                flight = self._flights[key] = _Flight()
+                return None, flight, True, None
+            woken = None
+            if loop is not None:
+                woken = loop.create_future()
+                flight.waiters.append((loop, woken))
+            return None, flight, False, woken
+
+    def _lead(self, key: str, flight: _Flight, fetch: Callable[[], tuple[str, float]]) -> str:
+        try:
+            value, expires_in = fetch()
+        except Exception as error:
+            self._finish(key, flight, error=error)
+            raise
+        except BaseException:
+            self._finish(key, flight)
+            raise
+        self.store(key, value, expires_in)
+        self._finish(key, flight, value=value)
+        return value
+
+    def _finish(self, key: str, flight: _Flight, *, value: str | None = None,
+                error: BaseException | None = None) -> None:
+        """End ``flight``: record its outcome, wake every waiting thread and coroutine."""
+        with self._guard:
+            flight.value, flight.error = value, error
+            if self._flights.get(key) is flight:
+                del self._flights[key]
+            waiters, flight.waiters = flight.waiters, []
+            flight.done.set()
+        for loop, future in waiters:
+            with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting there any more
+                loop.call_soon_threadsafe(_wake, future)
+
+    @staticmethod
+    def _outcome(flight: _Flight) -> str:
+        if flight.error is not None:
+            raise flight.error
+        assert flight.value is not None
+        return flight.value
+
+
+def _wake(future: asyncio.Future[Any]) -> None:
+    if not future.done():  # a cancelled waiter needs no result
+        future.set_result(None)
 
 
 #: The cache every client in this process shares.

@@ -13,8 +13,14 @@ import pytest
 from airflow_provider_snovio.api.async_client import AsyncSnovioClient
 from airflow_provider_snovio.api.catalogue import TOKEN_PATH
 from airflow_provider_snovio.api.errors import (
+    SnovioApiError,
     SnovioAuthError,
+    SnovioError,
+    SnovioLimiterError,
+    SnovioRateLimitError,
     SnovioServerError,
+    SnovioTooManyProcessingError,
+    SnovioTransportError,
     SnovioValidationError,
 )
 from airflow_provider_snovio.api.token import TokenCache
@@ -135,3 +141,142 @@ def test_refused_credentials_are_an_auth_error_without_the_secret() -> None:
     with pytest.raises(SnovioAuthError, match="token request refused") as failure:
         _run(refuse, lambda c: c.call("get_balance"))
     assert CLIENT_SECRET not in str(failure.value)
+
+
+# Every failure is a SnovioError, as in the sync client (issue 6, item 9) ------------------------------------
+
+def test_an_undecodable_answer_is_a_transport_error_and_a_free_call_is_retried() -> None:
+    calls: list[str] = []
+
+    def broken(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        if len(calls) == 1:
+            raise httpx.DecodingError("Error -3 while decompressing data: incorrect header check", request=request)
+        return httpx.Response(200, json={"success": True})
+
+    body, _, _ = _run(_token_then(broken), lambda c: c.call("get_balance"))
+    assert body == {"success": True}
+    assert calls == ["/v1/get-balance"] * 2
+
+
+@pytest.mark.parametrize("failure", [httpx.DecodingError, httpx.TooManyRedirects, httpx.RemoteProtocolError])
+def test_httpx_errors_on_a_paid_call_are_transport_errors_and_not_resent(failure: type[httpx.HTTPError]) -> None:
+    calls: list[str] = []
+
+    def broken(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        raise failure("broken answer", request=request)
+
+    with pytest.raises(SnovioTransportError) as caught:
+        _run(_token_then(broken), lambda c: c.call("add_emails_to_verification", emails=["x@octagon.com"]))
+    assert caught.value.sent is True
+    assert caught.value.endpoint == "/v1/add-emails-to-verification"
+    assert failure.__name__ in str(caught.value)
+    assert calls == ["/v1/add-emails-to-verification"], "it may have been processed: not resent"
+
+
+@pytest.mark.parametrize("follow", [False, True], ids=["default_client", "client_that_follows"])
+def test_a_redirect_is_never_followed_nor_retried(follow: bool) -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        if request.url.path == TOKEN_PATH:
+            return httpx.Response(200, json={"access_token": "tok-1", "expires_in": 3600})
+        if request.url.host == "evil.example.com":
+            return httpx.Response(200, json={"success": True, "stolen": True})
+        return httpx.Response(302, headers={"Location": "https://evil.example.com/collect?x=1"})
+
+    async def main() -> Any:
+        http = httpx.AsyncClient(transport=httpx.MockTransport(handler), follow_redirects=follow)
+        async with AsyncSnovioClient(make_config(), http=http, limiter=AsyncLimiter(), tokens=TokenCache(),
+                                     sleep=_no_sleep) as client:
+            return await client.call("get_balance")
+
+    with pytest.raises(SnovioApiError, match=r"unexpected redirect to evil\.example\.com") as caught:
+        asyncio.run(main())
+    assert caught.value.status == 302 and caught.value.endpoint == "/v1/get-balance"
+    assert not any("evil" in url for url in seen), "the token must not follow a redirect"
+    assert sum(url.endswith("/v1/get-balance") for url in seen) == 1, "a redirect is not retried"
+
+
+class FailingLimiter:
+    """A limiter whose backend is down: raises a builtin ConnectionError, as the real limiter does."""
+
+    def __init__(self) -> None:
+        self.attempts = 0
+
+    async def acquire_async(self) -> None:
+        self.attempts += 1
+        raise ConnectionError("rate limit backend redis://:***@cache.internal:6379/0 is unreachable")
+
+    def acquire(self) -> None:
+        self.attempts += 1
+        raise ConnectionError("rate limit backend redis://:***@cache.internal:6379/0 is unreachable")
+
+
+def test_a_limiter_backend_failure_is_a_limiter_error_retried_then_raised() -> None:
+    limiter = FailingLimiter()
+    sent: list[httpx.Request] = []
+
+    async def main() -> Any:
+        http = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: sent.append(r) or httpx.Response(200)))
+        async with AsyncSnovioClient(make_config(max_retries=2), http=http, limiter=limiter, tokens=TokenCache(),
+                                     sleep=_no_sleep) as client:
+            return await client.call("add_emails_to_verification", emails=["x@octagon.com"])
+
+    with pytest.raises(SnovioLimiterError) as caught:
+        asyncio.run(main())
+    assert isinstance(caught.value, SnovioTransportError) and caught.value.sent is False
+    assert caught.value.endpoint == TOKEN_PATH and "unreachable" in str(caught.value)
+    assert limiter.attempts == 3 and sent == []
+
+
+# Retry-After and the rate window, as in the sync client (issue 6, item 10) -----------------------------------
+
+async def _no_sleep(seconds: float) -> None:
+    return None
+
+
+def _run_timed(handler: Callable[[httpx.Request], httpx.Response], body: Callable[[AsyncSnovioClient], Any],
+               **config: Any) -> tuple[Any, list[float]]:
+    now = [0.0]
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    async def main() -> Any:
+        http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+        async with AsyncSnovioClient(make_config(**config), http=http, limiter=AsyncLimiter(), tokens=TokenCache(),
+                                     sleep=sleep, clock=lambda: now[0]) as client:
+            return await body(client)
+
+    try:
+        return asyncio.run(main()), waits
+    except SnovioError as error:
+        return error, waits
+
+
+def test_async_429_is_given_up_on_only_after_a_full_rate_window() -> None:
+    handler = _token_then(lambda r: httpx.Response(429, json={"message": "Too Many"}, headers={"Retry-After": "3"}))
+    error, waits = _run_timed(handler, lambda c: c.call("get_balance"), max_retries=2)
+    assert isinstance(error, SnovioRateLimitError)
+    assert waits == [3.0, 3.0, 54.0]
+
+
+def test_async_503_retry_after_is_honoured() -> None:
+    answers = iter([httpx.Response(503, text="down", headers={"Retry-After": "9"}),
+                    httpx.Response(200, json={"success": True})])
+    body, waits = _run_timed(_token_then(lambda r: next(answers)), lambda c: c.call("get_balance"))
+    assert body == {"success": True} and waits == [9.0]
+
+
+def test_async_too_many_processing_is_raised_with_a_retry_after() -> None:
+    handler = _token_then(lambda r: httpx.Response(
+        200, json={"success": False, "message": "There are too many prospects processing"}))
+    error, waits = _run_timed(handler, lambda c: c.call("add_emails_to_verification", emails=["x@octagon.com"]),
+                              max_retries=50)
+    assert isinstance(error, SnovioTooManyProcessingError)
+    assert sum(waits) == pytest.approx(120.0) and error.retry_after == 900.0

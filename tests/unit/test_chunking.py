@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
-import pytest
+import asyncio
+from typing import Any
 
+import httpx
+import pytest
+import requests
+
+from airflow_provider_snovio.api import catalogue
+from airflow_provider_snovio.api.async_client import AsyncSnovioClient
+from airflow_provider_snovio.api.catalogue import TOKEN_PATH
 from airflow_provider_snovio.api.encoding import merge_answers
-from airflow_provider_snovio.api.errors import SnovioOutOfCreditsError, SnovioResponseError
-from tests.unit.conftest import FakeResponse, Harness, RecordedCall, status
+from airflow_provider_snovio.api.errors import (
+    SnovioApiError,
+    SnovioOutOfCreditsError,
+    SnovioPartialError,
+    SnovioResponseError,
+    SnovioTransportError,
+)
+from airflow_provider_snovio.api.token import TokenCache
+from tests.unit.conftest import FakeLimiter, FakeResponse, Harness, RecordedCall, make_config, status
 
 ADD_PATH = "/v1/add-emails-to-verification"
 STATUS_PATH = "/v1/get-emails-verification-status"
@@ -84,9 +99,11 @@ def test_a_refused_batch_stops_the_remaining_batches(harness: Harness) -> None:
     harness.session.queue(ADD_PATH, echo_sent,
                           status(400, {"success": False,
                                        "message": "Sorry, you ran out of credits, please order more credits"}))
-    with pytest.raises(SnovioOutOfCreditsError):
+    with pytest.raises(SnovioPartialError) as caught:
         harness.client.add_emails_to_verification(UNIQUE)
     assert len(harness.session.calls_to(ADD_PATH)) == 2, "no batch is sent after the account ran dry"
+    assert isinstance(caught.value.cause, SnovioOutOfCreditsError)
+    assert caught.value.done == UNIQUE[:10] and caught.value.remaining == UNIQUE[10:]
 
 
 def test_merge_joins_objects_and_lists_and_refuses_a_mixture() -> None:
@@ -94,3 +111,111 @@ def test_merge_joins_objects_and_lists_and_refuses_a_mixture() -> None:
     assert merge_answers([[1, 2], [3]]) == [1, 2, 3]
     with pytest.raises(SnovioResponseError):
         merge_answers([{"a": 1}, [2]])
+
+
+# A split call that fails part-way says what was done (issue 6, item 1) --------------------------------------
+
+TWENTY_FIVE = [f"lead{i:02d}@octagon.com" for i in range(25)]
+CHUNKED_ROWS = [row for row in catalogue.ENDPOINTS if row.chunk]
+
+
+def test_every_chunked_endpoint_is_covered_below() -> None:
+    assert {row.name for row in CHUNKED_ROWS} == set(CHUNKED_ARGS)
+
+
+CHUNKED_ARGS = {"add_emails_to_verification": "emails", "get_emails_verification_status": "emails"}
+
+
+@pytest.mark.parametrize("name", sorted(CHUNKED_ARGS))
+def test_a_failure_in_the_third_request_raises_a_partial_error(name: str, make_harness: Any) -> None:
+    h: Harness = make_harness(max_retries=0)
+    path = catalogue.BY_NAME[name].path
+    h.session.queue(path, echo_sent, echo_sent, status(400, {"success": False, "message": "Invalid request"}))
+    with pytest.raises(SnovioPartialError) as caught:
+        h.client.call(name, emails=TWENTY_FIVE)
+    error = caught.value
+    assert [len(emails_of(c)) for c in h.session.calls_to(path)] == [10, 10, 5]
+    assert error.done == TWENTY_FIVE[:20]
+    assert error.remaining == TWENTY_FIVE[20:]
+    assert error.answer == {email: {"sent": True} for email in TWENTY_FIVE[:20]}
+    assert isinstance(error.cause, SnovioApiError) and error.__cause__ is error.cause
+    assert error.argument == "emails" and error.uncertain == []
+    assert error.endpoint == path and error.status == 400
+    assert "20 emails done" in str(error) and "5 remaining" in str(error) and "Invalid request" in str(error)
+
+
+def test_a_failure_in_the_first_request_raises_the_original_error(make_harness: Any) -> None:
+    h: Harness = make_harness(max_retries=0)
+    refusal = status(400, {"success": False, "message": "Sorry, you ran out of credits, please order more credits"})
+    h.session.queue(ADD_PATH, refusal)
+    with pytest.raises(SnovioOutOfCreditsError) as caught:
+        h.client.add_emails_to_verification(TWENTY_FIVE)
+    assert not isinstance(caught.value, SnovioPartialError)
+    assert len(h.session.calls_to(ADD_PATH)) == 1
+
+
+def test_a_request_that_may_have_been_processed_is_marked_uncertain(make_harness: Any) -> None:
+    h: Harness = make_harness()
+    h.session.queue(ADD_PATH, echo_sent, requests.exceptions.ReadTimeout("read timed out"))
+    with pytest.raises(SnovioPartialError) as caught:
+        h.client.add_emails_to_verification(TWENTY_FIVE)
+    assert len(h.session.calls_to(ADD_PATH)) == 2, "a paid request that may have been processed is not resent"
+    assert isinstance(caught.value.cause, SnovioTransportError) and caught.value.cause.sent
+    assert caught.value.done == TWENTY_FIVE[:10]
+    assert caught.value.remaining == TWENTY_FIVE[10:]
+    assert caught.value.uncertain == TWENTY_FIVE[10:20]
+
+
+def test_resuming_with_remaining_pays_for_nothing_twice(make_harness: Any) -> None:
+    h: Harness = make_harness(max_retries=0)
+    h.session.queue(ADD_PATH, echo_sent, status(503, "Service Unavailable"))
+    h.session.default(ADD_PATH, echo_sent)
+    with pytest.raises(SnovioPartialError) as caught:
+        h.client.add_emails_to_verification(TWENTY_FIVE)
+    rest = h.client.add_emails_to_verification(caught.value.remaining)
+    first, _refused, *resumed = h.session.calls_to(ADD_PATH)
+    sent = [email for c in (first, *resumed) for email in emails_of(c)]
+    assert sorted(sent) == sorted(TWENTY_FIVE), "every address sent successfully exactly once"
+    assert {**caught.value.answer, **rest} == {email: {"sent": True} for email in TWENTY_FIVE}
+
+
+def test_the_async_client_raises_the_same_partial_error() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == TOKEN_PATH:
+            return httpx.Response(200, json={"access_token": "tok-async", "expires_in": 3600})
+        seen.append(request)
+        if len(seen) == 3:
+            return httpx.Response(400, json={"success": False, "message": "Invalid request"})
+        return httpx.Response(200, json={e: {"sent": True} for e in request.url.params.get_list("emails[]")})
+
+    async def main() -> None:
+        http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+        async with AsyncSnovioClient(make_config(max_retries=0), http=http, limiter=FakeLimiter(),
+                                     tokens=TokenCache()) as client:
+            await client.call("add_emails_to_verification", emails=TWENTY_FIVE)
+
+    with pytest.raises(SnovioPartialError) as caught:
+        asyncio.run(main())
+    assert caught.value.done == TWENTY_FIVE[:20] and caught.value.remaining == TWENTY_FIVE[20:]
+    assert caught.value.answer == {email: {"sent": True} for email in TWENTY_FIVE[:20]}
+    assert isinstance(caught.value.cause, SnovioApiError) and caught.value.__cause__ is caught.value.cause
+
+
+def test_the_async_client_raises_a_first_request_failure_unchanged() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == TOKEN_PATH:
+            return httpx.Response(200, json={"access_token": "tok-async", "expires_in": 3600})
+        return httpx.Response(400, json={"success": False, "message": "Invalid request"})
+
+    async def main() -> None:
+        http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+        async with AsyncSnovioClient(make_config(max_retries=0), http=http, limiter=FakeLimiter(),
+                                     tokens=TokenCache()) as client:
+            await client.call("add_emails_to_verification", emails=TWENTY_FIVE)
+
+    with pytest.raises(SnovioApiError) as caught:
+        asyncio.run(main())
+    assert not isinstance(caught.value, SnovioPartialError)
+

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import inspect
 import json
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 from typing import Any
 
 import pytest
@@ -22,7 +24,7 @@ from airflow_provider_snovio.api.errors import (
     SnovioTooManyProcessingError,
     SnovioValidationError,
 )
-from airflow_provider_snovio.api.responses import clean_text, parse_response
+from airflow_provider_snovio.api.responses import clean_text, parse_response, retry_after_seconds
 from tests.unit.conftest import FakeResponse, Harness, ok, status
 
 PATH = "/v1/get-balance"
@@ -73,12 +75,94 @@ def test_404_error_carries_the_documented_title() -> None:
 
 @pytest.mark.parametrize(("headers", "retry_after"), [
     ({"Retry-After": "30"}, 30.0), ({"retry-after": "1.5"}, 1.5), ({}, None),
-    ({"Retry-After": "Wed, 21 Oct 2026 07:28:00 GMT"}, None), ({"Retry-After": "-4"}, 0.0),
+    ({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}, 0.0),  # a date in the past: now
+    ({"Retry-After": "-4"}, 0.0), ({"Retry-After": "soon"}, None), ({"Retry-After": "nan"}, None),
 ])
 def test_429_keeps_retry_after(headers: dict[str, str], retry_after: float | None) -> None:
     with pytest.raises(SnovioRateLimitError) as caught:
         parse(429, {"message": "slow down"}, headers)
     assert caught.value.retry_after == retry_after
+
+
+def _http_date(seconds_from_now: float) -> str:
+    return format_datetime(datetime.now(timezone.utc) + timedelta(seconds=seconds_from_now), usegmt=True)
+
+
+@pytest.mark.parametrize("code", [429, 503])
+def test_retry_after_as_an_http_date_is_read_as_seconds_from_now(code: int) -> None:
+    with pytest.raises((SnovioRateLimitError, SnovioServerError)) as caught:
+        parse(code, {"message": "slow down"}, {"Retry-After": _http_date(120)})
+    assert 115 <= caught.value.retry_after <= 121
+
+
+def test_retry_after_seconds_reads_both_forms_against_a_given_clock() -> None:
+    now = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc).timestamp()
+    assert retry_after_seconds({"Retry-After": "Thu, 01 Jan 2026 12:01:30 GMT"}, now=now) == 90.0
+    assert retry_after_seconds({"Retry-After": " 12 "}, now=now) == 12.0
+    assert retry_after_seconds({}, now=now) is None
+
+
+@pytest.mark.parametrize(("code", "headers", "retry_after"), [
+    (503, {"Retry-After": "20"}, 20.0), (503, {}, None), (502, {"Retry-After": "3"}, 3.0),
+])
+def test_server_errors_keep_retry_after(code: int, headers: dict[str, str], retry_after: float | None) -> None:
+    with pytest.raises(SnovioServerError) as caught:
+        parse(code, "Service Unavailable", headers)
+    assert caught.value.retry_after == retry_after
+
+
+def test_too_many_processing_keeps_retry_after() -> None:
+    with pytest.raises(SnovioTooManyProcessingError) as caught:
+        parse(429, {"message": "There are too many prospects processing"}, {"Retry-After": "1800"})
+    assert caught.value.retry_after == 1800.0
+
+
+# Redirects are never followed (issue 6, item 9) ----------------------------------------------------------
+
+@pytest.mark.parametrize(("code", "location", "text"), [
+    (301, "https://evil.example.com/steal?token=abc", "unexpected redirect to evil.example.com"),
+    (302, "/v1/elsewhere", "unexpected redirect to a path on the same host"),
+    (307, None, "unexpected redirect to nowhere"),
+])
+def test_a_3xx_is_an_api_error_naming_only_the_host(code: int, location: str | None, text: str) -> None:
+    headers = {"Location": location} if location else {}
+    with pytest.raises(SnovioApiError) as caught:
+        parse(code, "", headers)
+    assert text in str(caught.value)
+    assert "token" not in str(caught.value) and "steal" not in str(caught.value)
+    assert caught.value.status == code and caught.value.endpoint == PATH
+
+
+# Secrets are scrubbed before the text is shortened (issue 6, item 7) --------------------------------------
+
+SECRET = "CLIENT-SECRET-s3cr3t-never-log-me"
+
+
+@pytest.mark.parametrize("cut", range(1, len(SECRET)))
+def test_a_secret_cut_by_the_json_text_limit_leaves_no_prefix(cut: int) -> None:
+    message = "x" * (500 - cut) + SECRET + " tail"  # the 500-character limit falls inside the secret
+    with pytest.raises(SnovioApiError) as caught:
+        parse_response(400, {}, json.dumps({"success": False, "message": message}), PATH, {SECRET})
+    assert SECRET[:cut] not in caught.value.detail
+    assert caught.value.detail.startswith("x" * (500 - cut)), "the text before the secret is kept"
+    assert len(caught.value.detail) <= 500
+
+
+@pytest.mark.parametrize("cut", [1, 8, len(SECRET) - 1])
+def test_a_secret_cut_by_the_raw_text_limit_leaves_no_prefix(cut: int) -> None:
+    body = "<html>" + "y" * (200 - 6 - cut) + SECRET + "</html>"
+    with pytest.raises(SnovioServerError) as caught:
+        parse_response(502, {}, body, PATH, {SECRET})
+    assert SECRET[:cut] not in caught.value.detail
+    assert len(caught.value.detail) <= 200
+
+
+def test_a_json_escaped_secret_is_scrubbed_too() -> None:
+    secret = 'pa"ss\\word'
+    body = json.dumps({"success": False, "errors": {"client_secret": [f"bad {secret}"]}, "x": "y" * 600})
+    with pytest.raises(SnovioApiError) as caught:
+        parse_response(400, {}, body, PATH, {secret})
+    assert secret not in caught.value.detail and "pa" not in caught.value.detail.replace("***", "")
 
 
 def test_non_json_error_body_is_shortened() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import http.client
 import random
 from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 from typing import Any
 
 import pytest
@@ -165,7 +167,7 @@ def test_429_retry_after_is_capped(harness: Harness) -> None:
     assert harness.time.sleeps == [RetryPolicy().retry_after_max]
 
 
-@pytest.mark.parametrize("headers", [{}, {"Retry-After": "Wed, 21 Oct 2026 07:28:00 GMT"}], ids=["none", "http_date"])
+@pytest.mark.parametrize("headers", [{}, {"Retry-After": "after lunch"}], ids=["none", "unreadable"])
 def test_429_without_usable_retry_after_uses_the_jittered_backoff(headers: dict[str, str], harness: Harness) -> None:
     harness.session.queue(BALANCE, status(429, {}, headers), ok())
     harness.client.get_balance()
@@ -184,7 +186,7 @@ def test_too_many_prospects_processing_gets_the_long_backoff_whatever_the_status
 
 
 def test_too_many_processing_backoff_doubles_and_is_capped(make_harness: Callable[..., Harness]) -> None:
-    policy = RetryPolicy(max_retries=6, processing_backoff=100, processing_backoff_max=1000)
+    policy = RetryPolicy(max_retries=6, processing_backoff=100, processing_backoff_max=1000, processing_wait_max=10_000)
     h = make_harness(retry=policy)
     h.session.default(ADD_VERIFY, status(200, TOO_MANY))
     with pytest.raises(SnovioTooManyProcessingError):
@@ -237,14 +239,117 @@ def test_attempts_are_bounded_by_max_retries_and_the_last_error_is_raised(
     assert len(h.time.sleeps) == max_retries
 
 
-def test_rate_limit_error_is_raised_after_the_last_attempt(make_harness: Callable[..., Harness]) -> None:
+def test_rate_limit_error_is_raised_a_full_rate_window_after_the_first_429(
+        make_harness: Callable[..., Harness]) -> None:
     h = make_harness(max_retries=2)
     h.session.default(BALANCE, status(429, {}, {"Retry-After": "3"}))
     with pytest.raises(SnovioRateLimitError) as caught:
         h.client.get_balance()
     assert caught.value.retry_after == 3.0
+    assert len(h.session.calls_to(BALANCE)) == 4, "3 attempts in 6 s, then one more once the minute is over"
+    assert h.time.sleeps == [3.0, 3.0, 54.0]
+
+
+# 429s: never give up before a full rate window (issue 6, item 10) -----------------------------------------
+
+def test_a_429_with_no_retries_left_is_tried_once_more_after_the_window(make_harness: Callable[..., Harness]) -> None:
+    h = make_harness(max_retries=0)
+    h.session.queue(BALANCE, status(429, {}, {"Retry-After": "0"}), ok({"data": {"balance": "9"}}))
+    assert h.client.get_balance()["data"]["balance"] == "9"
+    assert h.time.sleeps == [60.0]
+
+
+def test_a_persistent_429_is_given_up_on_once_the_window_is_over(make_harness: Callable[..., Harness]) -> None:
+    h = make_harness(max_retries=2)
+    h.session.default(BALANCE, status(429, {}, {"Retry-After": "30"}))
+    with pytest.raises(SnovioRateLimitError):
+        h.client.get_balance()
+    assert h.time.sleeps == [30.0, 30.0], "60 s passed since the first 429: no extra attempt"
     assert len(h.session.calls_to(BALANCE)) == 3
-    assert h.time.sleeps == [3.0, 3.0]
+
+
+def test_the_429_window_is_bounded_even_when_the_clock_stands_still(make_harness: Callable[..., Harness]) -> None:
+    h = make_harness(max_retries=1)
+    h.session.default(BALANCE, status(429, {}))
+    h.client._sleep = h.time.sleeps.append  # sleeping does not move the clock
+    with pytest.raises(SnovioRateLimitError):
+        h.client.get_balance()
+    assert len(h.session.calls_to(BALANCE)) == 3, "max_retries + 1, plus one attempt after the window"
+
+
+def test_the_rate_window_is_a_policy_knob(make_harness: Callable[..., Harness]) -> None:
+    h = make_harness(retry=RetryPolicy(max_retries=0, rate_window_seconds=2.5))
+    h.session.default(BALANCE, status(429, {}, {"Retry-After": "1"}))
+    with pytest.raises(SnovioRateLimitError):
+        h.client.get_balance()
+    assert h.time.sleeps == [2.5]
+
+
+def test_a_429_then_another_error_is_not_held_for_the_window(make_harness: Callable[..., Harness]) -> None:
+    h = make_harness(max_retries=1)
+    h.session.queue(BALANCE, status(429, {}, {"Retry-After": "1"}), status(503, "down"))
+    with pytest.raises(SnovioServerError):
+        h.client.get_balance()
+    assert len(h.session.calls_to(BALANCE)) == 2
+
+
+# Retry-After on a 503, and as an HTTP date -------------------------------------------------------------------
+
+def test_503_with_retry_after_waits_exactly_that_long(harness: Harness) -> None:
+    harness.session.queue(BALANCE, status(503, "Service Unavailable", {"Retry-After": "7"}), ok())
+    harness.client.get_balance()
+    assert harness.time.sleeps == [7.0]
+
+
+def test_503_retry_after_on_a_credit_spending_call(harness: Harness) -> None:
+    harness.session.queue(ADD_VERIFY, status(503, "Service Unavailable", {"Retry-After": "11"}),
+                          CREDIT_OK[ADD_VERIFY])
+    harness.client.add_emails_to_verification(EMAILS)
+    assert harness.time.sleeps == [11.0]
+
+
+def test_retry_after_as_an_http_date_is_honoured(harness: Harness) -> None:
+    when = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=40), usegmt=True)
+    harness.session.queue(BALANCE, status(429, {}, {"Retry-After": when}), ok())
+    harness.client.get_balance()
+    (wait,) = harness.time.sleeps
+    assert 35 <= wait <= 41
+
+
+# The hourly quota: a short bounded wait, then an error that says when to come back ---------------------------
+
+def test_too_many_processing_waits_at_most_processing_wait_max_then_says_when_to_retry(
+        make_harness: Callable[..., Harness]) -> None:
+    h = make_harness(max_retries=50)
+    h.session.default(ADD_VERIFY, status(200, TOO_MANY))
+    with pytest.raises(SnovioTooManyProcessingError) as caught:
+        h.client.add_emails_to_verification(EMAILS)
+    policy = RetryPolicy()
+    assert sum(h.time.sleeps) == pytest.approx(policy.processing_wait_max)
+    assert h.time.sleeps == [30.0, 60.0, 30.0]
+    assert caught.value.retry_after == policy.processing_retry_after == 900.0
+
+
+def test_too_many_processing_with_a_long_retry_after_is_raised_at_once(harness: Harness) -> None:
+    harness.session.default(ADD_VERIFY, status(429, TOO_MANY, {"Retry-After": "1800"}))
+    with pytest.raises(SnovioTooManyProcessingError) as caught:
+        harness.client.add_emails_to_verification(EMAILS)
+    assert harness.time.sleeps == [], "no worker slot is held for half an hour"
+    assert caught.value.retry_after == 1800.0
+    assert len(harness.session.calls_to(ADD_VERIFY)) == 1
+
+
+def test_too_many_processing_with_a_short_retry_after_waits_that_long(harness: Harness) -> None:
+    harness.session.queue(ADD_VERIFY, status(200, TOO_MANY, {"Retry-After": "12"}), CREDIT_OK[ADD_VERIFY])
+    harness.client.add_emails_to_verification(EMAILS)
+    assert harness.time.sleeps == [12.0]
+
+
+@pytest.mark.parametrize("knob", ["rate_window_seconds", "processing_wait_max", "backoff_base", "retry_after_max"])
+@pytest.mark.parametrize("value", [-1.0, float("nan"), float("inf")])
+def test_retry_policy_refuses_unusable_times(knob: str, value: float) -> None:
+    with pytest.raises(ValueError, match=knob):
+        RetryPolicy(**{knob: value})
 
 
 @pytest.mark.parametrize(("response", "error"), [

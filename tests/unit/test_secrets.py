@@ -130,6 +130,8 @@ def test_config_refuses_plain_http_to_a_remote_host() -> None:
 
 @pytest.mark.parametrize(("overrides", "word"), [
     ({"client_id": ""}, "client_id"), ({"client_secret": ""}, "client_secret"), ({"timeout": 0}, "timeout"),
+    ({"timeout": -3.0}, "timeout"), ({"timeout": float("nan")}, "timeout"), ({"timeout": float("inf")}, "timeout"),
+    ({"timeout": "30"}, "timeout"),
 ])
 def test_config_refuses_missing_credentials_and_bad_timeout(overrides: dict[str, object], word: str) -> None:
     with pytest.raises(SnovioConfigError, match=word):
@@ -140,3 +142,65 @@ def test_config_error_for_missing_secret_does_not_print_other_values() -> None:
     with pytest.raises(SnovioConfigError) as caught:
         ClientConfig(client_id=CLIENT_ID, client_secret="")
     assert CLIENT_ID not in str(caught.value)
+
+
+# Scrubbed before shortened: a secret cut at the length limit leaves no prefix (issue 6, item 7) -----------
+
+@pytest.mark.parametrize("cut", [4, 8, 20])
+def test_the_token_echoed_across_the_text_limit_leaves_no_prefix(cut: int, harness: Harness) -> None:
+    token = f"{TOKEN_PREFIX}0001"
+    message = "z" * (500 - cut) + token + " and more"
+    harness.session.queue(BALANCE, status(400, {"success": False, "message": message}))
+    with pytest.raises(SnovioApiError) as caught:
+        harness.client.get_balance()
+    assert token[:cut] not in str(caught.value) and token[:cut] not in caught.value.detail
+
+
+@pytest.mark.parametrize("cut", [4, 8, 20])
+def test_the_client_secret_echoed_across_the_raw_text_limit_leaves_no_prefix(
+        cut: int, make_harness: Callable[..., Harness]) -> None:
+    h = make_harness(max_retries=0)
+    h.session.queue(TOKEN_PATH, status(502, "<pre>" + "q" * (200 - 5 - cut) + CLIENT_SECRET + "</pre>"))
+    with pytest.raises(SnovioError) as caught:
+        h.client.get_balance()
+    assert CLIENT_SECRET[:cut] not in str(caught.value)
+
+
+def test_the_async_client_scrubs_before_shortening_too() -> None:
+    import asyncio
+
+    import httpx
+
+    from airflow_provider_snovio.api.async_client import AsyncSnovioClient
+    from airflow_provider_snovio.api.token import TokenCache
+    from tests.unit.conftest import FakeLimiter
+
+    token = "TOKEN-async-0001-abcdefghijklmnop"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == TOKEN_PATH:
+            return httpx.Response(200, json={"access_token": token, "expires_in": 3600})
+        return httpx.Response(400, json={"success": False, "message": "w" * 495 + token})
+
+    async def main() -> None:
+        http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+        async with AsyncSnovioClient(make_config(max_retries=0), http=http, limiter=FakeLimiter(),
+                                     tokens=TokenCache()) as client:
+            await client.call("get_balance")
+
+    with pytest.raises(SnovioApiError) as caught:
+        asyncio.run(main())
+    assert token[:5] not in str(caught.value)
+
+
+def test_a_token_taken_from_the_shared_cache_is_scrubbed_by_every_client(harness: Harness) -> None:
+    from airflow_provider_snovio.api.client import SnovioClient
+
+    harness.client.get_balance()  # fetches TOKEN 0001 into the shared cache
+    other = SnovioClient(make_config(), session=harness.session, limiter=harness.limiter,  # type: ignore[arg-type]
+                         tokens=harness.tokens, sleep=harness.time.sleep, clock=harness.time.clock)
+    token = f"{TOKEN_PREFIX}0001"
+    harness.session.queue(BALANCE, status(400, {"success": False, "message": f"bad token {token}"}))
+    with pytest.raises(SnovioApiError) as caught:
+        other.get_balance()
+    assert token not in str(caught.value)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable
 
+import httpx
 import pytest
 
+from airflow_provider_snovio.api.async_client import AsyncSnovioClient
 from airflow_provider_snovio.api.catalogue import TOKEN_PATH
 from airflow_provider_snovio.api.client import SnovioClient
 from airflow_provider_snovio.api.errors import SnovioAuthError
@@ -14,6 +17,7 @@ from airflow_provider_snovio.api.token import RENEW_EARLY_SECONDS, Token, TokenC
 from tests.unit.conftest import (
     CLIENT_SECRET,
     TOKEN_PREFIX,
+    FakeLimiter,
     FakeResponse,
     FakeSession,
     Harness,
@@ -251,3 +255,188 @@ def test_odd_expires_in_values_do_not_break_the_call(expires_in: object, harness
     harness.client.get_balance()
     assert len(harness.session.token_calls) == 1
     assert bearer(harness.session.api_calls[-1]) == "Bearer TOKEN-odd"
+
+
+# One token fetch per ACCOUNT, sync and async together; the event loop never blocks (issue 6, item 11) ------
+
+def _async_clients(n: int, tokens: TokenCache, counter: list[int], lifetime: float = 3600,
+                   delay: float = 0.05) -> list[AsyncSnovioClient]:
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == TOKEN_PATH:
+            counter[0] += 1
+            issued = counter[0]
+            await asyncio.sleep(delay)  # the fetch is in flight while the other clients ask
+            return httpx.Response(200, json={"access_token": f"TOKEN-async-{issued:04d}", "expires_in": lifetime})
+        return httpx.Response(200, json={"success": True, "auth": request.headers["Authorization"]})
+
+    return [AsyncSnovioClient(make_config(), http=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
+                              limiter=FakeLimiter(), tokens=tokens) for _ in range(n)]
+
+
+def test_twenty_async_clients_of_one_account_send_one_token_request() -> None:
+    now = [0.0]
+    tokens = TokenCache(clock=lambda: now[0])
+    counter = [0]
+
+    async def main() -> list[set[str]]:
+        clients = _async_clients(20, tokens, counter, lifetime=100)
+        rounds = []
+        for _ in range(2):  # first tokens, then all expire together and are renewed together
+            answers = await asyncio.gather(*(c.call("get_balance") for c in clients))
+            rounds.append({a["auth"] for a in answers})
+            now[0] += 100
+        for client in clients:
+            await client.aclose()
+        return rounds
+
+    first, second = asyncio.run(main())
+    assert counter[0] == 2, "one token request per expiry, not one per client"
+    assert first == {"Bearer TOKEN-async-0001"} and second == {"Bearer TOKEN-async-0002"}
+    assert tokens.fetches == 2
+
+
+def test_a_sync_fetch_in_flight_is_shared_by_async_callers_and_does_not_stall_the_loop() -> None:
+    tokens = TokenCache()
+    key = make_config().account_key
+    inside, release = threading.Event(), threading.Event()
+    sync_fetches = [0]
+
+    def slow_sync_fetch() -> tuple[str, float]:  # a sync client stuck in a long limiter wait
+        sync_fetches[0] += 1
+        inside.set()
+        release.wait(timeout=5)
+        return "TOKEN-from-sync", 3600.0
+
+    thread = threading.Thread(target=tokens.get, args=(key, slow_sync_fetch))
+    thread.start()
+    assert inside.wait(timeout=5)
+    counter = [0]
+
+    async def main() -> tuple[list[str], float]:
+        lags: list[float] = []
+        stop = asyncio.Event()
+
+        async def heartbeat() -> None:
+            loop = asyncio.get_running_loop()
+            while not stop.is_set():
+                before = loop.time()
+                await asyncio.sleep(0.01)
+                lags.append(loop.time() - before - 0.01)
+
+        beat = asyncio.create_task(heartbeat())
+        clients = _async_clients(5, tokens, counter)
+        waiting = asyncio.gather(*(c.access_token() for c in clients))
+        await asyncio.sleep(0.3)  # the sync thread holds the account's fetch all this time
+        assert not waiting.done()
+        release.set()
+        got = await waiting
+        stop.set()
+        await beat
+        for client in clients:
+            await client.aclose()
+        return got, max(lags)
+
+    got, worst_lag = asyncio.run(main())
+    thread.join(timeout=5)
+    assert got == ["TOKEN-from-sync"] * 5
+    assert counter[0] == 0 and sync_fetches[0] == 1 and tokens.fetches == 1
+    assert worst_lag < 0.1, f"the event loop stalled for {worst_lag:.3f} s"
+
+
+def test_a_sync_caller_waits_for_an_async_fetch_in_flight() -> None:
+    tokens = TokenCache()
+    key = make_config().account_key
+    started = threading.Event()
+    results: list[str] = []
+
+    async def main() -> str:
+        async def slow_fetch() -> tuple[str, float]:
+            started.set()
+            await asyncio.sleep(0.2)
+            return "TOKEN-from-async", 3600.0
+
+        thread = threading.Thread(target=lambda: results.append(tokens.get(key, lambda: ("TOKEN-sync", 3600.0))))
+        leader = asyncio.create_task(tokens.aget(key, slow_fetch))
+        await asyncio.sleep(0.05)
+        assert started.is_set()
+        thread.start()
+        value = await leader
+        await asyncio.to_thread(thread.join, 5)
+        return value
+
+    assert asyncio.run(main()) == "TOKEN-from-async"
+    assert results == ["TOKEN-from-async"] and tokens.fetches == 1
+
+
+def test_a_failed_fetch_fails_its_waiters_without_more_token_requests() -> None:
+    tokens = TokenCache()
+    calls = [0]
+
+    async def failing() -> tuple[str, float]:
+        calls[0] += 1
+        await asyncio.sleep(0.05)
+        raise SnovioAuthError("token request refused", status=401)
+
+    async def main() -> list[BaseException | str]:
+        return await asyncio.gather(*(tokens.aget("acct", failing) for _ in range(10)), return_exceptions=True)
+
+    outcomes = asyncio.run(main())
+    assert calls[0] == 1
+    assert all(isinstance(o, SnovioAuthError) for o in outcomes)
+    assert tokens.peek("acct") is None  # nothing cached: the next call tries again
+
+
+def test_a_cancelled_fetch_hands_over_to_a_waiter() -> None:
+    tokens = TokenCache()
+    calls = [0]
+
+    async def fetch() -> tuple[str, float]:
+        calls[0] += 1
+        await asyncio.sleep(0.1)
+        return f"TOKEN-{calls[0]}", 3600.0
+
+    async def main() -> str:
+        leader = asyncio.create_task(tokens.aget("acct", fetch))
+        await asyncio.sleep(0.01)
+        follower = asyncio.create_task(tokens.aget("acct", fetch))
+        await asyncio.sleep(0.01)
+        leader.cancel()
+        return await asyncio.wait_for(follower, timeout=2)
+
+    assert asyncio.run(main()) == "TOKEN-2"
+    assert calls[0] == 2
+
+
+def test_sandbox_style_mixed_load_sends_one_token_request(harness: Harness) -> None:
+    """Sync threads and async clients of one account starting together: one token request in all."""
+    tokens = TokenCache()
+    counter = [0]
+    release = threading.Event()
+
+    def slow_token(call: RecordedCall) -> FakeResponse:
+        release.wait(timeout=5)
+        return FakeResponse(200, {"access_token": "TOKEN-mixed-0001", "expires_in": 3600})
+
+    harness.session.queue(TOKEN_PATH, slow_token)
+    sync_client = SnovioClient(make_config(), session=harness.session, limiter=harness.limiter,  # type: ignore[arg-type]
+                               tokens=tokens, sleep=harness.time.sleep, clock=harness.time.clock)
+    threads = [threading.Thread(target=sync_client.get_balance) for _ in range(3)]
+    for t in threads:
+        t.start()
+
+    async def main() -> list[str]:
+        clients = _async_clients(5, tokens, counter)
+        waiting = asyncio.gather(*(c.access_token() for c in clients))
+        await asyncio.sleep(0.1)
+        release.set()
+        got = await waiting
+        for client in clients:
+            await client.aclose()
+        return got
+
+    got = asyncio.run(main())
+    for t in threads:
+        t.join(timeout=5)
+    assert got == ["TOKEN-mixed-0001"] * 5
+    assert len(harness.session.token_calls) == 1 and counter[0] == 0 and tokens.fetches == 1
+    assert {bearer(c) for c in harness.session.api_calls} == {"Bearer TOKEN-mixed-0001"}

@@ -11,6 +11,7 @@ from airflow_provider_snovio.api import catalogue
 from airflow_provider_snovio.api.errors import (
     SnovioOutOfCreditsError,
     SnovioResponseError,
+    SnovioServerError,
     SnovioTaskTimeoutError,
     SnovioValidationError,
 )
@@ -276,3 +277,70 @@ def test_classifiers_work_on_answers_read_through_the_client(harness: Harness) -
     states = verification_states(harness.client.get_emails_verification_status(["a@octagon.com"]))
     assert states == {"a@octagon.com": TaskState.GREYLISTED}
 
+
+
+# A timed-out wait names the paid task, so the caller keeps waiting on it (issue 6, item 4) ------------------
+
+def test_the_timeout_error_carries_the_task_hash_and_result_method(harness: Harness) -> None:
+    harness.session.default(RESULT_PATH, result("in_progress"))
+    with pytest.raises(SnovioTaskTimeoutError) as caught:
+        harness.client.wait_for_task("get_domain_search_result", TASK, poll_interval=5, timeout=10)
+    assert caught.value.task_hash == TASK
+    assert caught.value.result_method == "get_domain_search_result"
+
+
+def test_run_task_timeout_lets_the_caller_resume_the_same_task_without_starting_another(harness: Harness) -> None:
+    start_path = "/v2/domain-search/start"
+    harness.session.queue(start_path, ok({"data": [], "meta": {"task_hash": TASK}}))
+    harness.session.queue(RESULT_PATH, result("in_progress"), result("in_progress"), result("in_progress"))
+    with pytest.raises(SnovioTaskTimeoutError) as caught:
+        harness.client.run_task("start_domain_search", domain="octagon.com", poll_interval=5, timeout=10)
+    error = caught.value
+    assert (error.task_hash, error.result_method) == (TASK, "get_domain_search_result")
+
+    harness.session.queue(RESULT_PATH, result("completed", data={"company_name": "Octagon"}))
+    body = harness.client.wait_for_task(error.result_method, error.task_hash)
+    assert body["data"] == {"company_name": "Octagon"}
+    assert len(harness.session.calls_to(start_path)) == 1, "the paid task was started once"
+
+
+def test_other_errors_while_waiting_carry_the_task_hash_too(make_harness: Any) -> None:
+    h: Harness = make_harness(max_retries=0)
+    h.session.queue("/v2/domain-search/start", ok({"data": [], "meta": {"task_hash": TASK}}))
+    h.session.queue(RESULT_PATH, FakeResponse(503, "Service Unavailable"))
+    with pytest.raises(SnovioServerError) as caught:
+        h.client.run_task("start_domain_search", domain="octagon.com")
+    assert (caught.value.task_hash, caught.value.result_method) == (TASK, "get_domain_search_result")
+
+
+def test_timeout_error_keywords_default_to_none() -> None:
+    error = SnovioTaskTimeoutError("still running")
+    assert error.task_hash is None and error.result_method is None
+    assert SnovioTaskTimeoutError("x", task_hash="ab", result_method="get_prospects_result").task_hash == "ab"
+
+
+# Wait times are checked before anything is sent (issue 6, item 8) --------------------------------------------
+
+BAD_WAITS = [
+    ({"poll_interval": float("nan")}, "poll_interval"), ({"poll_interval": float("inf")}, "poll_interval"),
+    ({"poll_interval": 0}, "poll_interval"), ({"poll_interval": -1.0}, "poll_interval"),
+    ({"poll_interval": "5"}, "poll_interval"),
+    ({"timeout": float("nan")}, "timeout"), ({"timeout": float("inf")}, "timeout"), ({"timeout": -0.5}, "timeout"),
+]
+
+
+@pytest.mark.parametrize(("wait", "field"), BAD_WAITS)
+def test_wait_for_task_refuses_unusable_wait_times(wait: dict[str, Any], field: str, harness: Harness) -> None:
+    with pytest.raises(SnovioValidationError) as caught:
+        harness.client.wait_for_task("get_domain_search_result", TASK, **wait)
+    assert caught.value.field == field
+    assert_nothing_sent(harness)
+
+
+@pytest.mark.parametrize(("wait", "field"), BAD_WAITS)
+def test_run_task_refuses_unusable_wait_times_before_starting_a_paid_task(
+        wait: dict[str, Any], field: str, harness: Harness) -> None:
+    with pytest.raises(SnovioValidationError) as caught:
+        harness.client.run_task("start_domain_search", domain="octagon.com", **wait)
+    assert caught.value.field == field
+    assert_nothing_sent(harness)
