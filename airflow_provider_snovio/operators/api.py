@@ -24,8 +24,10 @@ class SnovioApiOperator(SnovioBaseOperator):
     (verification e-mails) are split as the hook does.
 
     If the endpoint spends credits the log says so, and its answer is kept in the task's
-    ``task_state_store`` (Airflow 3.3+): a retry returns the recorded answer instead of paying again.
-    On older Airflow a retry repeats the paid call.
+    ``task_state_store`` (Airflow 3.3+): a retry returns the recorded answer instead of paying again,
+    and a split call (e.g. 25 e-mails for verification) that stopped part-way is resumed with only the
+    items not yet done (items whose request may have taken effect are sent again: check them with a
+    free status call first, or use the dedicated operator). On older Airflow a retry repeats the paid call.
 
     :param endpoint: hook method name, as listed in the catalogue (templated).
     :param arguments: the endpoint's arguments by Python name (``campaign_id``) or Snov.io wire name
@@ -42,7 +44,7 @@ class SnovioApiOperator(SnovioBaseOperator):
     def __init__(self, *, endpoint: str, arguments: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.endpoint = endpoint
-        self.arguments = dict(arguments or {})
+        self.arguments = dict(arguments) if isinstance(arguments, Mapping) else ({} if arguments is None else arguments)
 
     def _validated(self) -> tuple[Any, dict[str, Any]]:
         name = str(self.endpoint).strip()
