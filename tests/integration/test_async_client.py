@@ -62,3 +62,27 @@ def test_async_polling_of_a_task_and_errors(hook: SnovioHook, snovio_sandbox: Sa
 
     assert asyncio.run(run()) == [TaskState.PENDING, TaskState.PENDING, TaskState.DONE]
     assert snovio_sandbox.stats()["injected_429"] > 0
+
+
+def test_twenty_async_clients_whose_token_expires_together_send_one_token_request(
+        hook: SnovioHook, snovio_sandbox: SandboxServer) -> None:
+    """Twenty triggers of one account (one client each): one token request per expiry, not twenty."""
+    snovio_sandbox.configure(token_ttl=1.0, latency_ms=50)  # the token request is in flight while all ask
+    tokens = TokenCache()
+    config = dataclasses.replace(hook.client_config(), retry=FAST_RETRIES)
+
+    async def run() -> None:
+        clients = [AsyncSnovioClient(config, tokens=tokens) for _ in range(20)]
+        try:
+            for _ in range(2):
+                answers = await asyncio.gather(*(c.call("get_balance") for c in clients))
+                assert all(a["success"] is True for a in answers)
+                await asyncio.sleep(1.0)  # past the lifetime: every client needs a new token at once
+        finally:
+            for client in clients:
+                await client.aclose()
+
+    issued = snovio_sandbox.stats()["tokens_issued"]
+    asyncio.run(run())
+    assert snovio_sandbox.stats()["tokens_issued"] == issued + 2
+    assert snovio_sandbox.stats()["unauthorized"] == 0

@@ -10,8 +10,10 @@ import pytest
 
 from airflow_provider_snovio.api.client import SnovioClient
 from airflow_provider_snovio.api.errors import (
+    SnovioPartialError,
     SnovioResponseError,
     SnovioServerError,
+    SnovioTooManyProcessingError,
     SnovioTransportError,
 )
 from airflow_provider_snovio.api.token import TokenCache
@@ -146,3 +148,33 @@ def test_secrets_never_reach_logs_or_errors(hook: SnovioHook, snovio_sandbox: Sa
     assert "retry" in caplog.text  # the retries were logged...
     for secret in (snovio_sandbox.client_secret, token):
         assert secret not in text  # ...without a secret
+
+
+def test_a_split_call_stopped_by_the_hourly_quota_says_what_was_paid_and_resumes(
+        client: SnovioClient, snovio_sandbox: SandboxServer) -> None:
+    emails = [f"lead{i:02d}@octagon.com" for i in range(25)]
+    snovio_sandbox.configure(verifier_hourly_limit=20)
+    with pytest.raises(SnovioPartialError) as caught:
+        client.add_emails_to_verification(emails)
+    error = caught.value
+    assert error.done == emails[:20] and error.remaining == emails[20:]
+    assert set(error.answer) >= set(emails[:20])
+    assert isinstance(error.cause, SnovioTooManyProcessingError)
+    assert error.cause.retry_after is not None and error.cause.retry_after > 60, "the sandbox's Retry-After"
+    assert snovio_sandbox.stats()["credits_spent"] == 20
+
+    snovio_sandbox.configure(verifier_hourly_limit=500)
+    client.add_emails_to_verification(error.remaining)
+    assert snovio_sandbox.stats()["credits_spent"] == 25, "every address paid for exactly once"
+
+
+def test_retry_after_on_a_429_from_the_sandbox_is_waited_for(hook: SnovioHook, snovio_sandbox: SandboxServer) -> None:
+    snovio_sandbox.configure(requests_per_minute=2, rate_window_seconds=1.0)
+    policy = dataclasses.replace(FAST_RETRIES, max_retries=0, retry_after_max=5.0, rate_window_seconds=1.0)
+    client = SnovioClient(dataclasses.replace(hook.client_config(), retry=policy, requests_per_minute=100_000,
+                                              rate_limit_backend="memory"), tokens=TokenCache())
+    started = time.monotonic()
+    for _ in range(3):  # token + 3 calls at 2 per second: a 429 with no retries left is tried once more
+        assert client.get_balance()["success"] is True
+    assert snovio_sandbox.stats()["rate_limited"] > 0
+    assert time.monotonic() - started < 5.0
