@@ -89,6 +89,9 @@ class Endpoint:
     result: str | None = None
     #: A rule across several validated parameters, e.g. a date range: ``check(values)`` raises.
     constraint: Callable[[Mapping[str, Any]], None] | None = None
+    #: Paged endpoints: the most rows one page holds, as documented (the fixed page size, or the cap of
+    #: the page-size parameter). Paging iterators compare with it, never with a number a server may clamp.
+    page_size: int | None = None
     params_by_name: Mapping[str, Param] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -102,6 +105,14 @@ def _p(name: str, wire: str | None, loc: Loc, check: Validator, *, req: bool = F
 
 #: Rows returned per call by the offset-paged campaign endpoints (#23-#26).
 OFFSET_PAGE_SIZE = 10_000
+#: The most prospects one ``perPage`` may ask for in a list (#34; "Maximum value is 100").
+LIST_PAGE_MAX = 100
+#: Prospects per page of the v2 prospects search (#3/#4).
+PROSPECTS_PAGE_SIZE = 20
+#: Emails per page of the v2 domain-emails and generic-contacts searches (#7-#10).
+DOMAIN_EMAILS_PAGE_SIZE = 50
+#: The most emails one ``limit`` may ask for in the legacy domain search (#41).
+LEGACY_LIMIT_MAX = 100
 #: Emails per verification request (#18, v2 start); longer lists are chunked.
 VERIFICATION_BATCH = 10
 
@@ -124,16 +135,18 @@ _batch_of_emails = v.list_of(v.email, max_items=VERIFICATION_BATCH, unique=True)
 _POSITIONS = _p("positions", "positions", F, v.list_of(v.text, max_items=10), shape=ARR)
 
 
-
 def _date_range(values: Mapping[str, Any]) -> None:
-    """``date_from`` must not come after ``date_to`` (both already yyyy-mm-dd strings)."""
+    """Both dates or neither (neither = all time), and ``date_from`` not after ``date_to`` (yyyy-mm-dd strings)."""
+    for given, missing in (("date_from", "date_to"), ("date_to", "date_from")):
+        if values.get(given) and not values.get(missing):
+            raise SnovioValidationError(missing, f"is required with {given} (leave both out for all time)")
     if values.get("date_from") and values.get("date_to") and values["date_from"] > values["date_to"]:
         raise SnovioValidationError("date_to", f"{values['date_to']} is before date_from {values['date_from']}")
 
 
 def _events(name: str, path: str, what: str) -> Endpoint:
     return Endpoint(name, "GET", path, f"Campaign {what}, up to 10,000 per call (offset paging).",
-                    (_CAMPAIGN_QUERY, _OFFSET), paging=Paging.OFFSET)
+                    (_CAMPAIGN_QUERY, _OFFSET), paging=Paging.OFFSET, page_size=OFFSET_PAGE_SIZE)
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -146,7 +159,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("start_prospects_search", "POST", "/v2/domain-search/prospects/start",
              "Start a prospects search (20 per page).",
              (_DOMAIN, _POSITIONS, _p("page", None, F, v.positive_int)),
-             "1 per unique request", True, Paging.PAGE, Task.START, result="get_prospects_result"),
+             "1 per unique request", True, Paging.PAGE, Task.START, result="get_prospects_result",
+             page_size=PROSPECTS_PAGE_SIZE),
     Endpoint("get_prospects_result", "GET", "/v2/domain-search/prospects/result/{task_hash}",
              "Prospects for a task_hash.", (_TASK_HASH_PATH,), task=Task.RESULT),
     Endpoint("start_prospect_email_search", "POST",
@@ -160,12 +174,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              "A prospect's emails for a task_hash.", (_TASK_HASH_PATH,), task=Task.RESULT),
     Endpoint("start_domain_emails_search", "POST", "/v2/domain-search/domain-emails/start",
              "Start a domain-emails search (50 per page, `next` cursor).", (_DOMAIN, _NEXT),
-             "1 per unique request", True, Paging.CURSOR, Task.START, result="get_domain_emails_result"),
+             "1 per unique request", True, Paging.CURSOR, Task.START, result="get_domain_emails_result",
+             page_size=DOMAIN_EMAILS_PAGE_SIZE),
     Endpoint("get_domain_emails_result", "GET", "/v2/domain-search/domain-emails/result/{task_hash}",
              "Domain emails for a task_hash.", (_TASK_HASH_PATH,), task=Task.RESULT),
     Endpoint("start_generic_contacts_search", "POST", "/v2/domain-search/generic-contacts/start",
              "Start a generic-contacts search (50 per page, `next` cursor).", (_DOMAIN, _NEXT),
-             "1 per unique request", True, Paging.CURSOR, Task.START, result="get_generic_contacts_result"),
+             "1 per unique request", True, Paging.CURSOR, Task.START, result="get_generic_contacts_result",
+             page_size=DOMAIN_EMAILS_PAGE_SIZE),
     Endpoint("get_generic_contacts_result", "GET",
              "/v2/domain-search/generic-contacts/result/{task_hash}",
              "Generic contacts for a task_hash.", (_TASK_HASH_PATH,), task=Task.RESULT),
@@ -207,11 +223,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              "v2 email finder result (task_hash in the query).", (_TASK_HASH_QUERY,), task=Task.RESULT),
     # 1d. Campaigns
     Endpoint("get_campaign_analytics", "GET", "/v2/statistics/campaign-analytics",
-             "Campaign statistics for a date range.",
+             "Campaign statistics for a date range, or all time when both dates are left out.",
              (
                  _p("campaign_ids", "campaign_id", Q, v.list_of(v.numeric_id), shape=CSV),
-                 _p("date_from", None, Q, v.iso_date, req=True),
-                 _p("date_to", None, Q, v.iso_date, req=True),
+                 _p("date_from", None, Q, v.iso_date),
+                 _p("date_to", None, Q, v.iso_date),
                  _p("sender_emails", "sender_email", Q, v.list_of(v.numeric_id), shape=CSV),
                  _p("sender_linkedin", None, Q, v.list_of(v.numeric_id), shape=CSV),
                  _p("campaign_owners", "campaign_owner", Q, v.list_of(v.email), shape=CSV),
@@ -268,8 +284,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              (
                  _p("list_id", "listId", F, v.numeric_id, req=True),
                  _p("page", None, F, v.positive_int),
-                 _p("per_page", "perPage", F, v.positive_int),
-             ), paging=Paging.PAGE),
+                 _p("per_page", "perPage", F, v.bounded_int(LIST_PAGE_MAX)),
+             ), paging=Paging.PAGE, page_size=LIST_PAGE_MAX),
     Endpoint("create_prospect_list", "POST", "/v1/lists", "Create a prospect list.",
              (_p("name", None, F, v.text, req=True),)),
     Endpoint("get_balance", "GET", "/v1/get-balance", "Credit balance."),
@@ -280,7 +296,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                  _p("event_object", None, J, v.webhook_event_object, req=True),
                  _p("event_action", None, J, v.webhook_event_action, req=True),
                  _p("endpoint_url", None, J, v.url, req=True),
-             )),
+             ), constraint=v.webhook_event_pair),
     Endpoint("change_webhook_status", "PUT", "/v2/webhooks/{webhook_id}", "Activate or deactivate.",
              (
                  _p("webhook_id", None, P, v.numeric_id, req=True),
@@ -290,14 +306,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              (_p("webhook_id", None, P, v.numeric_id, req=True),)),
     # 1g. Only in the older edition
     Endpoint("get_domain_emails_with_info", "GET", "/v2/domain-emails-with-info",
-             "Legacy domain search with `lastId` cursor.",
+             "Legacy domain search with the `lastId` cursor (required: 0 for the first page).",
              (
                  _p("domain", None, Q, v.domain, req=True),
                  _p("type", None, Q, v.domain_email_type),
-                 _p("limit", None, Q, v.bounded_int(100)),
-                 _p("last_id", "lastId", Q, v.non_negative_int),
+                 _p("limit", None, Q, v.bounded_int(LEGACY_LIMIT_MAX)),
+                 _p("last_id", "lastId", Q, v.non_negative_int, req=True),
                  _p("positions", "positions", Q, v.list_of(v.text, max_items=10), shape=ARR),
-             ), "1 per request (legacy)", True, Paging.LAST_ID),
+             ), "1 per 10 emails returned (up to 100 a request); none when nothing is found", True,
+             Paging.LAST_ID, page_size=LEGACY_LIMIT_MAX),
 )
 
 #: The token endpoint is not an API method of the hook; the client calls it itself.

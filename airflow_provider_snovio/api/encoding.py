@@ -3,19 +3,33 @@
 Validation happens here, so a bad argument fails before the rate limiter, the token cache or the
 network is touched. The result is transport-neutral: the sync (requests) and async (httpx) clients
 both send a :class:`PreparedCall`.
+
+Besides each parameter's own rule, a whole request has a size budget (:data:`MAX_QUERY_CHARS`,
+:data:`MAX_BODY_CHARS`): a URL past ~8 KB is cut or refused by servers and proxies (often with an
+unhelpful 414 or a dropped connection), so an oversized request is refused here instead, naming the
+parameter that takes the most room. Chunked endpoints are split first; the budget applies per request.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from airflow_provider_snovio.api.catalogue import Endpoint, Loc, Param, Shape
 from airflow_provider_snovio.api.errors import SnovioResponseError, SnovioValidationError
+from airflow_provider_snovio.api.validation import ListOf
 
 Pairs = list[tuple[str, str]]
+
+#: The most characters the encoded query string of one request may take. Common server and proxy limits
+#: on a request line are 8 KB (nginx, Apache, many CDNs); this leaves room for the base URL and path.
+MAX_QUERY_CHARS = 6_000
+#: The most characters a form or JSON body of one request may take: far above any documented use
+#: (100 do-not-email items, a prospect with its custom fields), far below what a server refuses.
+MAX_BODY_CHARS = 256 * 1024
 
 
 @dataclass
@@ -83,7 +97,35 @@ def prepare(endpoint: Endpoint, arguments: Mapping[str, Any]) -> PreparedCall:
             endpoint.constraint(checked)
         except SnovioValidationError as error:
             raise SnovioValidationError(error.field, error.problem, endpoint=endpoint.path) from None
+    _check_size(endpoint, checked)
     return _lay_out(endpoint, checked)
+
+
+def _encoded_size(param: Param, value: Any) -> int:
+    """Characters ``value`` takes on the wire (URL-encoded pairs, or its JSON text)."""
+    if param.loc is Loc.JSON:
+        return len(json.dumps(value))
+    if param.loc is Loc.PATH:
+        return len(quote(str(value), safe=""))
+    return len(urlencode(_encode(param, value))) + 1  # the "&" joining it to the rest
+
+
+def _check_size(endpoint: Endpoint, checked: Mapping[str, Any]) -> None:
+    """Refuse a request whose query string or body would be larger than the budget, naming its biggest part."""
+    budgets = {Loc.QUERY: ("query string", MAX_QUERY_CHARS), Loc.PATH: ("query string", MAX_QUERY_CHARS),
+               Loc.FORM: ("body", MAX_BODY_CHARS), Loc.JSON: ("body", MAX_BODY_CHARS)}
+    sizes: dict[str, dict[str, int]] = {}
+    for param in endpoint.params:
+        if param.name in checked:
+            part, _ = budgets[param.loc]
+            sizes.setdefault(part, {})[param.name] = _encoded_size(param, checked[param.name])
+    for part, limit in dict(budgets.values()).items():
+        total = sum(sizes.get(part, {}).values())
+        if total > limit:
+            biggest = max(sizes[part], key=sizes[part].__getitem__)
+            raise SnovioValidationError(
+                biggest, f"makes the request's {part} {total:,} characters long, over the {limit:,} allowed; "
+                         "send fewer or shorter values per call", endpoint=endpoint.path)
 
 
 def _lay_out(endpoint: Endpoint, checked: Mapping[str, Any]) -> PreparedCall:
@@ -127,8 +169,10 @@ def split_batches(row: Endpoint, arguments: dict[str, Any]) -> list[dict[str, An
     name, size = row.chunk
     if arguments.get(name) is None:
         return None
+    check = row.params_by_name[name].check
+    validate = check.uncapped if isinstance(check, ListOf) else check  # the cap applies to each batch
     try:
-        items = row.params_by_name[name].check(name, arguments[name])  # validates and de-duplicates
+        items = validate(name, arguments[name])  # validates and de-duplicates
     except SnovioValidationError as error:
         raise SnovioValidationError(error.field, error.problem, endpoint=row.path) from None
     if len(items) <= size:

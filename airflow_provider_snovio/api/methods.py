@@ -12,14 +12,15 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from airflow_provider_snovio.api.catalogue import OFFSET_PAGE_SIZE, endpoint
+from airflow_provider_snovio.api.catalogue import LIST_PAGE_MAX, Endpoint, endpoint
+from airflow_provider_snovio.api.encoding import prepare
 from airflow_provider_snovio.api.errors import (
     SnovioError,
     SnovioResponseError,
     SnovioTaskTimeoutError,
     SnovioValidationError,
 )
-from airflow_provider_snovio.api.paging import iter_cursor, iter_offset, iter_pages
+from airflow_provider_snovio.api.paging import Page, iter_cursor, iter_offset, iter_pages
 from airflow_provider_snovio.api.status import TaskState, task_hash_of, task_state
 
 #: Defaults for polling asynchronous results (seconds). Snov.io tasks usually finish in seconds.
@@ -38,10 +39,9 @@ def check_wait_times(poll_interval: float, timeout: float) -> None:
             raise SnovioValidationError(name, f"must be a number of seconds, got {type(value).__name__}")
         if not math.isfinite(value) or value < 0 or (value == 0 and least == "positive"):
             raise SnovioValidationError(name, f"must be a finite, {least} number of seconds, got {value!r}")
-
-
-#: Rows per page when iterating prospects in a list (#34; the 2026 docs allow up to 5000).
-LIST_PAGE_SIZE = 100
+#: Rows per page when iterating prospects in a list (#34): the documented maximum of ``perPage``, 100
+#: (the catalogue row's ``page_size``; a larger ``per_page`` is refused before sending).
+LIST_PAGE_SIZE = LIST_PAGE_MAX
 
 
 class SnovioMethods:
@@ -153,7 +153,11 @@ class SnovioMethods:
                                sender_emails: Iterable[int | str] | None = None,
                                sender_linkedin: Iterable[int | str] | None = None,
                                campaign_owners: Iterable[str] | None = None) -> Any:
-        """Campaign statistics (#19) between ``date_from`` and ``date_to`` (both required, yyyy-mm-dd)."""
+        """Campaign statistics (#19) between ``date_from`` and ``date_to`` (inclusive, yyyy-mm-dd or dates).
+
+        Leave both out for all-time statistics; one without the other is refused, as is a range that
+        runs backwards. The id filters are sent comma-joined.
+        """
         return self.call("get_campaign_analytics", campaign_ids=_listed(campaign_ids),
                          date_from=date_from, date_to=date_to, sender_emails=_listed(sender_emails),
                          sender_linkedin=_listed(sender_linkedin),
@@ -219,7 +223,7 @@ class SnovioMethods:
         return self.call("get_user_lists")
 
     def get_list_prospects(self, list_id: int | str, page: int = 1, per_page: int = LIST_PAGE_SIZE) -> Any:
-        """One page of a list's prospects, newest first (#34)."""
+        """One page of a list's prospects, newest first (#34); ``per_page`` is at most 100 (documented cap)."""
         return self.call("get_list_prospects", list_id=list_id, page=page, per_page=per_page)
 
     def create_prospect_list(self, name: str) -> Any:
@@ -251,7 +255,11 @@ class SnovioMethods:
     # 1g. Legacy --------------------------------------------------------------------------------
     def get_domain_emails_with_info(self, domain: str, type: str = "all", limit: int = 100,
                                     last_id: int = 0, positions: Sequence[str] | None = None) -> Any:
-        """Legacy domain search (#41, older edition) with the ``lastId`` cursor."""
+        """Legacy domain search (#41, older edition): up to 100 emails from after ``last_id``.
+
+        ``lastId`` is required by the docs: 0 for the first page, then the previous answer's ``lastId``.
+        Costs 1 credit per 10 emails returned, none when nothing is found.
+        """
         return self.call("get_domain_emails_with_info", domain=domain, type=type, limit=limit,
                          last_id=last_id, positions=positions)
 
@@ -308,6 +316,9 @@ class SnovioMethods:
                                   timeout=timeout)
 
     # Iterators (one page in memory at a time) --------------------------------------------------
+    # Each validates its arguments when called, so bad input fails before the first row is asked for
+    # and before any request; each page size comes from the catalogue row (see paging.py for why the
+    # loops are finite).
     def iter_campaign_replies(self, campaign_id: int | str) -> Iterator[dict[str, Any]]:
         """Every reply of a campaign, oldest first, however many there are."""
         return self._iter_events("get_campaign_replies", campaign_id)
@@ -325,28 +336,38 @@ class SnovioMethods:
         return self._iter_events("get_emails_sent", campaign_id)
 
     def _iter_events(self, method: str, campaign_id: int | str) -> Iterator[dict[str, Any]]:
-        endpoint(method).params_by_name["campaign_id"].check("campaign_id", campaign_id)  # fail early
+        row = endpoint(method)
+        prepare(row, {"campaign_id": campaign_id, "offset": 0})  # fail early
         return iter_offset(lambda offset: self.call(method, campaign_id=campaign_id, offset=offset),
-                           OFFSET_PAGE_SIZE, method)
+                           _page_size(row), method)
 
     def iter_list_prospects(self, list_id: int | str, per_page: int = LIST_PAGE_SIZE) -> Iterator[dict[str, Any]]:
-        """Every prospect of a list, newest first (#34, page/perPage)."""
+        """Every prospect of a list, newest first (#34, page/perPage); ``per_page`` at most 100."""
+        row = endpoint("get_list_prospects")
+        prepare(row, {"list_id": list_id, "page": 1, "per_page": per_page})  # per_page > 100 fails here
         return iter_pages(lambda page: self.get_list_prospects(list_id, page=page, per_page=per_page),
-                          per_page, "get_list_prospects", key="prospects")
+                          int(per_page), "get_list_prospects", key="prospects", cap=_page_size(row))
 
     def iter_prospects(self, domain: str, positions: Sequence[str] | None = None, *,
                        poll_interval: float = DEFAULT_POLL_INTERVAL,
                        timeout: float = DEFAULT_TASK_TIMEOUT) -> Iterator[dict[str, Any]]:
-        """Every prospect of a domain (#3/#4): one task per 20-prospect page, until ``links.next`` is empty."""
+        """Every prospect of a domain (#3/#4): one task per 20-prospect page, until ``links.next`` is empty.
 
-        def fetch(cursor: str | None) -> tuple[list[Any], str | None]:
+        Each page is a paid task, so no more pages are started than ``meta.total_count`` allows.
+        """
+        row = endpoint("start_prospects_search")
+        positions = _listed(positions)
+        prepare(row, {"domain": domain, "positions": positions, "page": 1})  # fail early
+
+        def fetch(cursor: str | None) -> Page:
             page = int(cursor or 1)
             body = self.run_task("start_prospects_search", domain=domain, positions=positions, page=page,
                                  poll_interval=poll_interval, timeout=timeout)
-            links = body.get("links") or {}
-            return list(body.get("data") or []), (str(page + 1) if links.get("next") else None)
+            links, meta = body.get("links") or {}, body.get("meta") or {}
+            return Page(list(body.get("data") or []), str(page + 1) if links.get("next") else None,
+                        meta.get("total_count"))
 
-        return iter_cursor(fetch, "iter_prospects")
+        return iter_cursor(fetch, "iter_prospects", page_size=_page_size(row))
 
     def iter_domain_emails(self, domain: str, **wait: float) -> Iterator[dict[str, Any]]:
         """Every email of a domain (#7/#8), following the ``next`` cursor."""
@@ -358,26 +379,40 @@ class SnovioMethods:
 
     def _iter_next_cursor(self, start_method: str, domain: str,
                           wait: Mapping[str, float]) -> Iterator[dict[str, Any]]:
-        def fetch(cursor: str | None) -> tuple[list[Any], str | None]:
+        row = endpoint(start_method)
+        prepare(row, {"domain": domain})  # fail early
+
+        def fetch(cursor: str | None) -> Page:
             body = self.run_task(start_method, domain=domain, next_cursor=cursor, **wait)
             meta = body.get("meta") or {}
-            return list(body.get("data") or []), meta.get("next")
+            return Page(list(body.get("data") or []), meta.get("next"), meta.get("total_count"))
 
-        return iter_cursor(fetch, start_method)
+        return iter_cursor(fetch, start_method, page_size=_page_size(row))
 
     def iter_domain_emails_with_info(self, domain: str, type: str = "all", limit: int = 100,
                                      positions: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:
-        """Every email of the legacy search (#41), following ``lastId``."""
+        """Every email of the legacy search (#41), following ``lastId`` from 0; ``limit`` at most 100."""
+        row = endpoint("get_domain_emails_with_info")
+        positions = _listed(positions)
+        prepare(row, {"domain": domain, "type": type, "limit": limit, "last_id": 0, "positions": positions})
+        full = int(limit)
 
-        def fetch(cursor: str | None) -> tuple[list[Any], str | None]:
+        def fetch(cursor: str | None) -> Page:
             body = self.get_domain_emails_with_info(domain, type=type, limit=limit,
                                                     last_id=int(cursor or 0), positions=positions)
             rows = list(body.get("emails") or [])
-            if len(rows) >= limit and body.get("lastId") in (None, ""):
+            if len(rows) >= full and body.get("lastId") in (None, ""):
                 raise SnovioResponseError("get_domain_emails_with_info: a full page came without lastId")
-            return rows, (str(body.get("lastId")) if len(rows) >= limit else None)
+            return Page(rows, str(body.get("lastId")) if len(rows) >= full else None)
 
         return iter_cursor(fetch, "get_domain_emails_with_info")
+
+
+def _page_size(row: Endpoint) -> int:
+    """A paged row's documented page size (every paged row has one; see the catalogue)."""
+    if row.page_size is None:  # pragma: no cover - a catalogue mistake, caught by the catalogue tests
+        raise TypeError(f"catalogue row {row.name} has no page_size")
+    return row.page_size
 
 
 def _listed(values: Iterable[Any] | None) -> list[Any] | None:

@@ -5,24 +5,42 @@ stripped, lower-cased domain, canonical enum case, digits as a string). They are
 endpoint catalogue, so a rule is written once and every endpoint taking that kind of value uses it.
 Path parameters are checked against strict patterns so that nothing a caller passes can change
 which URL is requested.
+
+Patterns are applied with ``fullmatch`` (never ``^...$``: ``$`` also matches before a trailing
+newline), and no string value may carry a control character (NUL, newline, tab...): such a value is
+a copy-paste accident at best and a header/log injection at worst, and it would travel into a form,
+a query string or a JSON body. Every list parameter has a bounded size (:data:`DEFAULT_MAX_ITEMS`
+unless its row says otherwise); the encoder adds a size budget for the request as a whole.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from airflow_provider_snovio.api.errors import SnovioValidationError
 
-_DOMAIN_RE = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")
-_EMAIL_LOCAL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}$")
-_DIGITS_RE = re.compile(r"^[0-9]{1,20}$")
-_HEX_RE = re.compile(r"^[0-9a-fA-F]{8,256}$")
-_TOKEN_ID_RE = re.compile(r"^[A-Za-z0-9_\-+/=]{1,128}$")
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+# Every pattern is used with fullmatch(); none is anchored with ^/$ (``$`` accepts a trailing "\\n").
+_DOMAIN_RE = re.compile(r"(?=.{1,253}\Z)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]")
+_EMAIL_LOCAL_RE = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}")
+_DIGITS_RE = re.compile(r"[0-9]{1,20}")
+_INTEGER_RE = re.compile(r"-?[0-9]{1,20}")
+_HEX_RE = re.compile(r"[0-9a-fA-F]{8,256}")
+_TOKEN_ID_RE = re.compile(r"[A-Za-z0-9_\-+/=]{1,128}")
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_URL_RE = re.compile(r"https?://[^\s/$.?#][^\s]*", re.IGNORECASE)
+_MAPPING_KEY_RE = re.compile(r"[A-Za-z0-9 _-]{1,64}")
+#: C0 controls (NUL, tab, CR, LF...), DEL and the C1 controls.
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: Numeric ids and integers: at most 20 digits (the largest unsigned 64-bit number has 20).
+_MAX_DIGITS = 20
+
+#: Items a list parameter may carry in one request unless its catalogue row sets ``max_items``:
+#: generous for any documented use (Snov.io documents 10 for verification, finder rows and positions),
+#: small enough that a request stays a sane size. Chunked endpoints split longer lists first.
+DEFAULT_MAX_ITEMS = 100
 
 RECIPIENT_STATUSES = ("Active", "Paused", "Unsubscribed")
 WEBHOOK_STATUSES = ("active", "deactivated")
@@ -37,10 +55,18 @@ def _fail(field: str, problem: str) -> SnovioValidationError:
     return SnovioValidationError(field, problem)
 
 
+def _no_controls(field: str, value: str) -> str:
+    """Refuse NUL and every other control character (newline and tab included), wherever they are."""
+    found = _CONTROL_RE.search(value)
+    if found:
+        raise _fail(field, f"contains the control character {found.group()!r} at position {found.start()}")
+    return value
+
+
 def _text(field: str, value: Any) -> str:
     if not isinstance(value, str):
         raise _fail(field, f"expected a string, got {type(value).__name__}")
-    text = value.strip()
+    text = _no_controls(field, value).strip()
     if not text:
         raise _fail(field, "must not be empty")
     return text
@@ -51,7 +77,7 @@ def domain(field: str, value: Any) -> str:
     text = _text(field, value).lower().rstrip(".")
     if text.startswith("www."):
         text = text[4:]
-    if not _DOMAIN_RE.match(text):
+    if not _DOMAIN_RE.fullmatch(text):
         raise _fail(field, f"{value!r} is not a domain name like 'example.com'")
     return text
 
@@ -60,7 +86,7 @@ def email(field: str, value: Any) -> str:
     """An e-mail address; the domain part follows the same rule as :func:`domain`."""
     text = _text(field, value)
     local, sep, host = text.rpartition("@")
-    if not sep or not _EMAIL_LOCAL_RE.match(local) or not _DOMAIN_RE.match(host.lower()):
+    if not sep or not _EMAIL_LOCAL_RE.fullmatch(local) or not _DOMAIN_RE.fullmatch(host.lower()):
         raise _fail(field, f"{value!r} is not an e-mail address")
     return f"{local}@{host.lower()}"
 
@@ -78,9 +104,11 @@ def numeric_id(field: str, value: Any) -> str:
     if isinstance(value, int):
         if value < 0:
             raise _fail(field, "must not be negative")
+        if value >= 10**_MAX_DIGITS:
+            raise _fail(field, f"has more than {_MAX_DIGITS} digits")
         return str(value)
     text = _text(field, value)
-    if not _DIGITS_RE.match(text):
+    if not _DIGITS_RE.fullmatch(text):
         raise _fail(field, f"{value!r} is not a numeric id")
     return text
 
@@ -88,7 +116,7 @@ def numeric_id(field: str, value: Any) -> str:
 def hex_hash(field: str, value: Any) -> str:
     """task_hash and prospect_hash: hexadecimal strings, so they can safely go into a URL path."""
     text = _text(field, value)
-    if not _HEX_RE.match(text):
+    if not _HEX_RE.fullmatch(text):
         raise _fail(field, f"{value!r} is not a hexadecimal hash")
     return text
 
@@ -96,9 +124,9 @@ def hex_hash(field: str, value: Any) -> str:
 def opaque_id(field: str, value: Any) -> str:
     """Prospect ids such as ``xusD3-T_K5IktGoaa8Jc8A==`` (base64-like)."""
     if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
+        return numeric_id(field, value)
     text = _text(field, value)
-    if not _TOKEN_ID_RE.match(text):
+    if not _TOKEN_ID_RE.fullmatch(text):
         raise _fail(field, f"{value!r} is not a Snov.io id")
     return text
 
@@ -111,18 +139,27 @@ def text(field: str, value: Any) -> str:
 def url(field: str, value: Any) -> str:
     """An absolute http(s) URL (profile URLs, webhook endpoints)."""
     text_value = _text(field, value)
-    if not _URL_RE.match(text_value):
+    if not _URL_RE.fullmatch(text_value):
         raise _fail(field, f"{value!r} is not an http(s) URL")
     return text_value
 
 
-def positive_int(field: str, value: Any) -> int:
+def _integer(field: str, value: Any, expected: str) -> int:
+    """An int, or a string of plain ASCII digits (``int()`` would also take "1_0", " 7\\n" or "\u0661")."""
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise _fail(field, "expected a positive integer")
-    try:
-        number = int(value)
-    except ValueError:
-        raise _fail(field, f"{value!r} is not an integer") from None
+        raise _fail(field, f"expected {expected}")
+    if isinstance(value, str):
+        text_value = _text(field, value)
+        if not _INTEGER_RE.fullmatch(text_value):
+            raise _fail(field, f"{value!r} is not an integer")
+        value = int(text_value)
+    if abs(value) >= 10**_MAX_DIGITS:
+        raise _fail(field, f"has more than {_MAX_DIGITS} digits")
+    return value
+
+
+def positive_int(field: str, value: Any) -> int:
+    number = _integer(field, value, "a positive integer")
     if number < 1:
         raise _fail(field, "must be at least 1")
     return number
@@ -141,12 +178,7 @@ def bounded_int(upper: int):
 
 
 def non_negative_int(field: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise _fail(field, "expected a non-negative integer")
-    try:
-        number = int(value)
-    except ValueError:
-        raise _fail(field, f"{value!r} is not an integer") from None
+    number = _integer(field, value, "a non-negative integer")
     if number < 0:
         raise _fail(field, "must not be negative")
     return number
@@ -168,7 +200,7 @@ def iso_date(field: str, value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     text_value = _text(field, value)
-    if not _DATE_RE.match(text_value):
+    if not _DATE_RE.fullmatch(text_value):
         raise _fail(field, f"{value!r} is not a date like 2024-01-31")
     try:
         dt.date.fromisoformat(text_value)
@@ -199,28 +231,63 @@ webhook_event_action = one_of({a for actions in WEBHOOK_EVENTS.values() for a in
 domain_email_type = one_of(DOMAIN_EMAIL_TYPES)
 
 
-def list_of(item_validator, *, max_items: int | None = None, min_items: int = 1, unique: bool = False):
-    """Validate every element of a list (a lone string counts as a one-element list).
+def webhook_event_pair(values: Mapping[str, Any]) -> None:
+    """A webhook's ``event_action`` must belong to its ``event_object`` (only the documented pairs).
 
-    ``unique`` drops repeated values (first one kept): a list of e-mails sent for verification
-    must never pay twice for the same address.
+    A catalogue ``constraint`` of ``add_webhook``: "campaign_reply" + "opened" passes both enum checks
+    on its own, yet names no event Snov.io could ever deliver.
+    """
+    event_object, event_action = values.get("event_object"), values.get("event_action")
+    if event_object in WEBHOOK_EVENTS and event_action is not None and event_action not in WEBHOOK_EVENTS[event_object]:
+        raise _fail("event_action", f"{event_action!r} is not an action of {event_object!r} "
+                                    f"(one of: {', '.join(WEBHOOK_EVENTS[event_object])})")
+
+
+class ListOf:
+    """Validator of a list parameter: every element checked, at most ``max_items`` per request.
+
+    A lone string counts as a one-element list. ``unique`` drops repeated values (first one kept): a
+    list of e-mails sent for verification must never pay twice for the same address. Chunked endpoints
+    validate the whole list with :meth:`uncapped` and split it into requests that each pass the cap.
     """
 
-    def check(field: str, value: Any) -> list[Any]:
+    def __init__(self, item_validator: Callable[[str, Any], Any], *, max_items: int = DEFAULT_MAX_ITEMS,
+                 min_items: int = 1, unique: bool = False) -> None:
+        if max_items < min_items:
+            raise ValueError("max_items must not be below min_items")
+        self.item_validator = item_validator
+        self.max_items = max_items
+        self.min_items = min_items
+        self.unique = unique
+
+    def _materialise(self, field: str, value: Any) -> list[Any]:
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list | tuple | set | frozenset):
             raise _fail(field, f"expected a list, got {type(value).__name__}")
         items = list(items)
-        if len(items) < min_items:
-            raise _fail(field, f"needs at least {min_items} item(s)")
-        if max_items is not None and len(items) > max_items:
-            raise _fail(field, f"at most {max_items} items per request, got {len(items)}")
-        checked = [item_validator(f"{field}[{i}]", item) for i, item in enumerate(items)]
-        if unique:
-            checked = list(dict.fromkeys(checked))
-        return checked
+        if len(items) < self.min_items:
+            raise _fail(field, f"needs at least {self.min_items} item(s)")
+        return items
 
-    return check
+    def _check_items(self, field: str, items: list[Any]) -> list[Any]:
+        checked = [self.item_validator(f"{field}[{i}]", item) for i, item in enumerate(items)]
+        return list(dict.fromkeys(checked)) if self.unique else checked
+
+    def __call__(self, field: str, value: Any) -> list[Any]:
+        items = self._materialise(field, value)
+        if len(items) > self.max_items:  # before the items: a huge list is refused without validating it
+            raise _fail(field, f"at most {self.max_items} items per request, got {len(items)}")
+        return self._check_items(field, items)
+
+    def uncapped(self, field: str, value: Any) -> list[Any]:
+        """Every element checked (and de-duplicated), any length: for a list that will be chunked."""
+        return self._check_items(field, self._materialise(field, value))
+
+
+def list_of(item_validator: Callable[[str, Any], Any], *, max_items: int = DEFAULT_MAX_ITEMS, min_items: int = 1,
+            unique: bool = False) -> ListOf:
+    """A :class:`ListOf` validator (kept as a function: the catalogue reads like a table of rules)."""
+    return ListOf(item_validator, max_items=max_items, min_items=min_items, unique=unique)
 
 
 def finder_rows(field: str, value: Any) -> list[dict[str, str]]:
@@ -247,9 +314,11 @@ def string_mapping(field: str, value: Any) -> dict[str, str]:
     """``customFields`` / ``socialLinks``: names become bracketed keys, so they must be plain words."""
     if not isinstance(value, Mapping):
         raise _fail(field, "expected a mapping of name -> value")
+    if len(value) > DEFAULT_MAX_ITEMS:
+        raise _fail(field, f"at most {DEFAULT_MAX_ITEMS} entries per request, got {len(value)}")
     out = {}
     for key, item in value.items():
-        if not isinstance(key, str) or not re.match(r"^[A-Za-z0-9 _-]{1,64}$", key):
+        if not isinstance(key, str) or not _MAPPING_KEY_RE.fullmatch(key):
             raise _fail(field, f"key {key!r} must be letters, digits, space, _ or -")
-        out[key] = "" if item is None else str(item)
+        out[key] = "" if item is None else _no_controls(f"{field}[{key}]", str(item))
     return out

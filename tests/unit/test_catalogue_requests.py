@@ -154,8 +154,8 @@ CASES: dict[str, Case] = {
     "get_prospect_custom_fields": Case(lambda c: c.get_prospect_custom_fields(), "GET",
                                        "/v1/prospect-custom-fields"),
     "get_user_lists": Case(lambda c: c.get_user_lists(), "GET", "/v1/get-user-lists"),
-    "get_list_prospects": Case(lambda c: c.get_list_prospects(1234567, page=3, per_page=500), "POST",
-                               "/v1/prospect-list", form=[("listId", "1234567"), ("page", "3"), ("perPage", "500")]),
+    "get_list_prospects": Case(lambda c: c.get_list_prospects(1234567, page=3, per_page=100), "POST",
+                               "/v1/prospect-list", form=[("listId", "1234567"), ("page", "3"), ("perPage", "100")]),
     "create_prospect_list": Case(lambda c: c.create_prospect_list("Q3 leads"), "POST", "/v1/lists",
                                  form=[("name", "Q3 leads")]),
     "get_balance": Case(lambda c: c.get_balance(), "GET", "/v1/get-balance"),
@@ -308,3 +308,30 @@ def test_each_method_calls_its_own_row_with_every_argument(name: str) -> None:
     assert set(arguments) == set(named)
     for arg in named:
         assert arguments[arg] == sentinels[arg], f"{name} altered {arg}"
+
+
+# Rows checked against the corrected docs (issue 6, items 2, 5 and 14) -----------------------------------------
+
+def test_legacy_domain_search_row_matches_the_docs() -> None:
+    row = catalogue.endpoint("get_domain_emails_with_info")
+    assert row.credits == "1 per 10 emails returned (up to 100 a request); none when nothing is found"
+    assert row.spends_credits
+    assert row.params_by_name["last_id"].required, "the docs call lastId required: send 0 first"
+    assert row.page_size == catalogue.LEGACY_LIMIT_MAX == 100
+    assert inspect.signature(SnovioMethods.get_domain_emails_with_info).parameters["last_id"].default == 0
+
+
+def test_legacy_domain_search_sends_last_id_zero_by_default(harness: Harness) -> None:
+    harness.client.get_domain_emails_with_info("octagon.com")
+    assert ("lastId", "0") in (harness.session.api_calls[0].params or [])
+
+
+def test_analytics_without_dates_sends_neither(harness: Harness) -> None:
+    harness.client.get_campaign_analytics(campaign_ids=[7])
+    assert harness.session.api_calls[0].params == [("campaign_id", "7")]
+
+
+def test_list_prospects_page_size_is_capped_at_the_documented_100() -> None:
+    row = catalogue.endpoint("get_list_prospects")
+    assert row.page_size == 100
+    assert inspect.signature(SnovioMethods.get_list_prospects).parameters["per_page"].default == 100

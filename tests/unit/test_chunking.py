@@ -219,3 +219,26 @@ def test_the_async_client_raises_a_first_request_failure_unchanged() -> None:
         asyncio.run(main())
     assert not isinstance(caught.value, SnovioPartialError)
 
+
+def test_a_list_longer_than_the_per_request_cap_is_still_chunked(harness: Harness) -> None:
+    """Every list parameter is capped per request; a chunked list is split before that cap applies."""
+    from airflow_provider_snovio.api.validation import DEFAULT_MAX_ITEMS
+
+    many = [f"bulk{i:04d}@octagon.com" for i in range(DEFAULT_MAX_ITEMS * 2 + 5)]
+    harness.session.default(ADD_PATH, echo_sent)
+    merged = harness.client.add_emails_to_verification(many)
+    calls = harness.session.calls_to(ADD_PATH)
+    assert len(calls) == 21 and all(len(emails_of(c)) <= 10 for c in calls)
+    assert [e for c in calls for e in emails_of(c)] == many
+    assert list(merged) == many
+
+
+def test_a_bad_address_deep_in_a_chunked_list_is_refused_before_any_request(harness: Harness) -> None:
+    from airflow_provider_snovio.api.errors import SnovioValidationError
+
+    many = [f"bulk{i:04d}@octagon.com" for i in range(150)]
+    many[140] = "bulk0140@octagon.com\n"
+    with pytest.raises(SnovioValidationError) as caught:
+        harness.client.add_emails_to_verification(many)
+    assert caught.value.field == "emails[140]"
+    assert harness.session.calls == [], "no batch may be paid for before the whole list is valid"

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from airflow_provider_snovio.api import catalogue
 from airflow_provider_snovio.api.errors import SnovioResponseError, SnovioValidationError
-from airflow_provider_snovio.api.paging import iter_cursor, iter_offset, iter_pages
+from airflow_provider_snovio.api.paging import MAX_PAGES, Page, iter_cursor, iter_offset, iter_pages, row_key
 from tests.unit.conftest import FakeResponse, Harness, RecordedCall, assert_nothing_sent, pairs_dict
 
 EVENT_PATHS = {
@@ -268,7 +269,7 @@ def test_legacy_last_id_paging(harness: Harness) -> None:
 def test_legacy_repeated_last_id_is_detected(harness: Harness) -> None:
     body = {"success": True, "lastId": 5, "emails": [{"email": f"e{i}@octagon.com"} for i in range(10)]}
     harness.session.default("/v2/domain-emails-with-info", limited(FakeResponse(200, body), 5))
-    with pytest.raises(SnovioResponseError, match="came back twice"):
+    with pytest.raises(SnovioResponseError, match=r"repeats|came back twice"):
         list(harness.client.iter_domain_emails_with_info("octagon.com", limit=10))
     assert len(harness.session.calls_to("/v2/domain-emails-with-info")) == 2
 
@@ -306,3 +307,180 @@ def test_prospects_page_paging_follows_links_next(harness: Harness) -> None:
     assert len(rows) == 47
     assert [f["page"] for f in started] == [["1"], ["2"], ["3"]]
     assert all(f["positions[]"] == ["CEO", "CTO"] and f["domain"] == ["octagon.com"] for f in started)
+
+
+# Every paging style is finite, whatever the server does (issue 6, items 2 and 3) ---------------------------
+
+class Fetcher:
+    """A fake page source that counts its calls and fails the test rather than loop for ever."""
+
+    def __init__(self, answer: Callable[[Any], Any], most: int = 50) -> None:
+        self.answer, self.most, self.asked = answer, most, []
+
+    def __call__(self, where: Any) -> Any:
+        self.asked.append(where)
+        assert len(self.asked) <= self.most, "endless paging"
+        return self.answer(where)
+
+
+def test_a_server_ignoring_offset_is_detected_not_read_for_ever() -> None:
+    same = [{"id": i, "campaignId": 7} for i in range(10)]
+    fetch = Fetcher(lambda offset: list(same))
+    rows: list[Any] = []
+    with pytest.raises(SnovioResponseError, match="repeats page 1") as caught:
+        rows.extend(iter_offset(fetch, 10, "get_campaign_replies"))
+    assert "ignored the paging parameter" in str(caught.value)
+    assert rows == same, "the first page is delivered once, its repeat never"
+    assert fetch.asked == [0, 10]
+
+
+def test_a_caching_proxy_repeating_rows_without_ids_is_detected_by_their_hash() -> None:
+    same = [{"email": f"e{i}@octagon.com", "sentDate": {"date": "2024-01-01"}} for i in range(5)]
+    fetch = Fetcher(lambda offset: [dict(reversed(list(row.items()))) for row in same])  # other key order
+    with pytest.raises(SnovioResponseError, match="repeats"):
+        list(iter_offset(fetch, 5, "get_emails_sent"))
+    assert len(fetch.asked) == 2
+
+
+def test_offset_repeat_is_detected_through_the_client(harness: Harness) -> None:
+    path = EVENT_PATHS["iter_campaign_clicks"]
+    page = FakeResponse(200, [{"id": i} for i in range(10_000)])
+    harness.session.default(path, limited(page, 3))
+    with pytest.raises(SnovioResponseError, match="repeats"):
+        sum(1 for _ in harness.client.iter_campaign_clicks(77))
+    assert [query_of(c)["offset"] for c in harness.session.calls_to(path)] == ["0", "10000"]
+
+
+def test_a_page_server_repeating_a_page_is_detected() -> None:
+    fetch = Fetcher(lambda page: {"prospects": [{"id": f"p{i}"} for i in range(3)]})
+    with pytest.raises(SnovioResponseError, match="repeats page 1"):
+        list(iter_pages(fetch, 3, "get_list_prospects", key="prospects"))
+    assert fetch.asked == [1, 2]
+
+
+def test_a_clamped_page_is_compared_with_the_documented_cap_not_with_what_was_asked() -> None:
+    """A server clamping ``perPage`` to 100 answers 100 rows: that is a full page, not the last one."""
+    rows = [{"id": i} for i in range(250)]
+    fetch = Fetcher(lambda page: {"prospects": rows[(page - 1) * 100: page * 100]})
+    assert list(iter_pages(fetch, 500, "t", key="prospects", cap=100)) == rows
+    assert fetch.asked == [1, 2, 3]
+
+
+def test_the_list_page_cap_lives_in_the_catalogue_and_is_the_default() -> None:
+    from airflow_provider_snovio.api.methods import LIST_PAGE_SIZE
+
+    row = catalogue.endpoint("get_list_prospects")
+    assert row.page_size == catalogue.LIST_PAGE_MAX == LIST_PAGE_SIZE == 100
+    assert row.params_by_name["per_page"].check("per_page", 100) == 100
+
+
+def test_iter_list_prospects_above_the_cap_is_refused_before_anything_is_sent(harness: Harness) -> None:
+    with pytest.raises(SnovioValidationError) as caught:
+        harness.client.iter_list_prospects(4242, per_page=500)
+    assert caught.value.field == "per_page" and "at most 100" in str(caught.value)
+    assert_nothing_sent(harness)
+
+
+def test_iter_list_prospects_accepts_a_numeric_string_page_size(harness: Harness) -> None:
+    harness.session.default("/v1/prospect-list", list_server(7))
+    assert len(list(harness.client.iter_list_prospects(1, per_page="5"))) == 7
+
+
+def test_a_cursor_that_changes_while_the_rows_repeat_is_detected() -> None:
+    fetch = Fetcher(lambda cursor: Page([{"email": "a@octagon.com"}, {"email": "b@octagon.com"}],
+                                        f"c{len(fetch.asked)}"))
+    with pytest.raises(SnovioResponseError, match="repeats"):
+        list(iter_cursor(fetch, "iter_domain_emails"))
+    assert fetch.asked == [None, "c1"]
+
+
+def test_a_repeating_cursor_is_detected() -> None:
+    fetch = Fetcher(lambda cursor: Page([{"email": f"{len(fetch.asked)}@octagon.com"}], "same"))
+    with pytest.raises(SnovioResponseError, match="came back twice"):
+        list(iter_cursor(fetch, "iter_generic_contacts"))
+    assert fetch.asked == [None, "same"]
+
+
+def test_a_lying_total_count_caps_the_pages() -> None:
+    """40 rows at 20 a page: at most ceil(40/20) + 1 = 3 pages, however often ``next`` is set."""
+    fetch = Fetcher(lambda cursor: Page([{"id": f"{len(fetch.asked)}-{i}"} for i in range(20)],
+                                        f"c{len(fetch.asked)}", total=40))
+    rows: list[Any] = []
+    with pytest.raises(SnovioResponseError, match="total_count=40") as caught:
+        rows.extend(iter_cursor(fetch, "iter_prospects", page_size=20))
+    assert len(fetch.asked) == 3 and len(rows) == 60
+    assert "3 pages" in str(caught.value)
+
+
+def test_a_later_larger_total_cannot_raise_the_cap() -> None:
+    fetch = Fetcher(lambda cursor: Page([{"id": f"{len(fetch.asked)}-{i}"} for i in range(20)],
+                                        f"c{len(fetch.asked)}", total=20 * len(fetch.asked)))
+    with pytest.raises(SnovioResponseError, match="total_count=20"):
+        list(iter_cursor(fetch, "iter_prospects", page_size=20))
+    assert len(fetch.asked) == 2
+
+
+def test_an_honest_total_that_is_a_multiple_of_the_page_size_reads_to_the_end() -> None:
+    pages = {None: Page([{"id": i} for i in range(50)], "n1", total=100),
+             "n1": Page([{"id": i} for i in range(50, 100)], "n2", total=100),
+             "n2": Page([], "", total=100)}
+    assert len(list(iter_cursor(Fetcher(pages.__getitem__), "t", page_size=50))) == 100
+
+
+def test_prospects_with_a_lying_total_start_no_more_paid_tasks_than_it_allows(harness: Harness) -> None:
+    started: list[int] = []
+
+    def start(call: RecordedCall) -> FakeResponse:
+        page = int(pairs_dict(call.form)["page"][0])
+        started.append(page)
+        assert page <= 10, "endless prospects paging"
+        task = f"{page:032x}"
+        harness.session.queue(f"/v2/domain-search/prospects/result/{task}", FakeResponse(200, {
+            "data": [{"first_name": f"P{page}-{i}"} for i in range(20)],
+            "meta": {"page": page, "total_count": 40, "task_hash": task},
+            "links": {"next": "https://api.snov.io/v2/domain-search/prospects/start"}, "status": "completed"}))
+        return FakeResponse(200, {"data": [], "meta": {"task_hash": task}})
+
+    harness.session.default("/v2/domain-search/prospects/start", start)
+    with pytest.raises(SnovioResponseError, match="total_count=40"):
+        list(harness.client.iter_prospects("octagon.com", poll_interval=1, timeout=10))
+    assert started == [1, 2, 3]
+
+
+@pytest.mark.parametrize("style", ["offset", "page", "cursor"])
+def test_an_endless_server_stops_at_the_page_cap(style: str) -> None:
+    """Fresh rows and a fresh cursor on every page, no total: only the absolute cap ends it."""
+    fresh = Fetcher(lambda where: [{"id": f"r{len(fresh.asked)}"}], most=10)
+    with pytest.raises(SnovioResponseError, match="cap of 7 pages"):
+        if style == "offset":
+            list(iter_offset(fresh, 1, "t", max_pages=7))
+        elif style == "page":
+            list(iter_pages(fresh, 1, "t", max_pages=7))
+        else:
+            list(iter_cursor(lambda c: Page(fresh(c), f"c{len(fresh.asked)}"), "t", max_pages=7))
+    assert len(fresh.asked) == 7
+
+
+def test_the_default_page_cap_bounds_an_endless_offset_server() -> None:
+    asked = [0]
+
+    def endless(offset: int) -> list[dict[str, int]]:
+        asked[0] += 1
+        return [{"id": offset}]
+
+    with pytest.raises(SnovioResponseError, match="MAX_PAGES"):
+        for _ in iter_offset(endless, 1, "t"):
+            pass
+    assert asked[0] == MAX_PAGES
+
+
+def test_row_key_prefers_the_id_and_hashes_the_rest_stably() -> None:
+    assert row_key({"id": 5, "x": 1}) == row_key({"id": "5", "x": 2})
+    assert row_key({"a": 1, "b": [1, 2]}) == row_key({"b": [1, 2], "a": 1})
+    assert row_key({"a": 1}) != row_key({"a": 2})
+    assert row_key("plain") != row_key("other")
+
+
+@pytest.mark.parametrize("name", sorted(n for n, row in catalogue.BY_NAME.items() if row.paging))
+def test_every_paged_row_documents_its_page_size(name: str) -> None:
+    assert catalogue.BY_NAME[name].page_size in {10_000, 100, 50, 20}

@@ -114,15 +114,117 @@ REFUSED: list[tuple[str, Invoke, str]] = [
     # unknown and missing arguments
     ("unknown argument", lambda c: c.add_prospect_to_list(1, "a@octagon.com", nickname="Jo"), "nickname"),
     ("unknown argument via call", lambda c: c.call("get_balance", page=2), "page"),
-    ("missing required analytics dates", lambda c: c.get_campaign_analytics(campaign_ids=[1]), "date_from"),
-    ("missing date_to", lambda c: c.get_campaign_analytics(date_from="2024-01-01"), "date_to"),
+    ("date_from without date_to", lambda c: c.get_campaign_analytics(date_from="2024-01-01"), "date_to"),
+    ("date_to without date_from", lambda c: c.get_campaign_analytics(campaign_ids=[1], date_to="2024-01-31"),
+     "date_from"),
     ("missing domain via call", lambda c: c.call("start_domain_search"), "domain"),
     ("missing list id", lambda c: c.call("add_to_do_not_email_list", items=["a@octagon.com"]), "list_id"),
     ("none for a required first name", lambda c: c.get_emails_from_names(None, "Doe", "octagon.com"), "first_name"),
+    ("legacy last id none via call", lambda c: c.call("get_domain_emails_with_info", domain="octagon.com"), "last_id"),
+    # page sizes above the documented cap (#34 perPage <= 100)
+    ("per page above 100", lambda c: c.get_list_prospects(1, per_page=500), "per_page"),
+    ("per page 101", lambda c: c.get_list_prospects(1, per_page="101"), "per_page"),
+    ("iterator per page above 100", lambda c: c.iter_list_prospects(1, per_page=500), "per_page"),
+    ("iterator legacy limit above 100", lambda c: c.iter_domain_emails_with_info("octagon.com", limit=101), "limit"),
 ]
 
+# Trailing newlines, NUL and other control characters: refused wherever they are (issue 6, item 8).
+CONTROL: list[tuple[str, Invoke, str]] = [
+    ("email with trailing newline", lambda c: c.get_profile_by_email("abc@example.com\n"), "email"),
+    ("domain with trailing newline", lambda c: c.start_domain_search("octagon.com\n"), "domain"),
+    ("path hash with trailing newline", lambda c: c.get_domain_search_result(TASK + "\n"), "task_hash"),
+    ("query hash with trailing newline", lambda c: c.get_email_verification_result(TASK + "\n"), "task_hash"),
+    ("prospect hash with trailing newline", lambda c: c.start_prospect_email_search("abcdef0123456789\n"),
+     "prospect_hash"),
+    ("numeric id with trailing newline", lambda c: c.get_campaign_progress("42\n"), "campaign_id"),
+    ("prospect id with trailing newline", lambda c: c.get_prospect_by_id("xusD3-T_K5IktGoaa8Jc8A==\n"),
+     "prospect_id"),
+    ("custom field key with trailing newline", lambda c: c.add_prospect_to_list(
+        1, "a@octagon.com", custom_fields={"tier\n": "gold"}), "custom_fields"),
+    ("social link key with newline", lambda c: c.add_prospect_to_list(
+        1, "a@octagon.com", social_links={"linked\nIn": "https://x.example.com"}), "social_links"),
+    ("date with trailing newline", lambda c: c.get_campaign_analytics(date_from="2024-01-01\n",
+                                                                      date_to="2024-01-31"), "date_from"),
+    ("date with unicode digits", lambda c: c.get_campaign_analytics(date_from="\uff12\uff10\uff12\uff14-01-01",
+                                                                    date_to="2024-01-31"), "date_from"),
+    ("enum with trailing newline", lambda c: c.change_recipient_status(1, "a@octagon.com", "Active\n"), "status"),
+    ("boolean with trailing newline", lambda c: c.add_prospect_to_list(1, "a@octagon.com", update_contact="1\n"),
+     "update_contact"),
+    ("url with NUL", lambda c: c.add_url_for_search("https://linkedin.com/in/jo\x00hn"), "url"),
+    ("webhook url with trailing newline", lambda c: c.add_webhook("campaign_email", "sent",
+                                                                  "https://h.example.com/x\n"), "endpoint_url"),
+    ("name with NUL", lambda c: c.get_emails_from_names("Jo\x00hn", "Doe", "octagon.com"), "first_name"),
+    ("list name with a newline inside", lambda c: c.create_prospect_list("Q3\nleads"), "name"),
+    ("list name with a C1 control", lambda c: c.create_prospect_list("Leads\x85"), "name"),
+    ("position with DEL", lambda c: c.add_prospect_to_list(1, "a@octagon.com", position="CEO\x7f"), "position"),
+    ("position filter with tab", lambda c: c.start_prospects_search("octagon.com", positions=["CEO\tCTO"]),
+     "positions[0]"),
+    ("custom field value with NUL", lambda c: c.add_prospect_to_list(
+        1, "a@octagon.com", custom_fields={"tier": "go\x00ld"}), "custom_fields[tier]"),
+    ("list item with trailing newline", lambda c: c.get_emails_verification_status(
+        ["a@octagon.com", "b@octagon.com\n"]), "emails[1]"),
+    ("do-not-email domain with newline", lambda c: c.add_to_do_not_email_list(1, ["competitor.com\n"]), "items[0]"),
+    ("finder row name with newline", lambda c: c.start_emails_by_name(
+        [{"first_name": "Ann\n", "last_name": "Smith", "domain": "octagon.com"}]), "rows[0].first_name"),
+    ("page with trailing newline", lambda c: c.get_list_prospects(1, page="2\n"), "page"),
+    ("offset in unicode digits", lambda c: c.get_campaign_clicks(1, offset="\u0661\u0662"), "offset"),
+    ("offset with an underscore", lambda c: c.get_campaign_clicks(1, offset="1_000"), "offset"),
+    ("cursor with NUL", lambda c: c.start_domain_emails_search("octagon.com", next_cursor="abc\x00"), "next_cursor"),
+]
 
-@pytest.mark.parametrize(("invoke", "field"), [(i, f) for _, i, f in REFUSED], ids=[d for d, _, _ in REFUSED])
+# Numbers: ints are capped like digit strings (at most 20 digits, not negative).
+NUMBERS: list[tuple[str, Invoke, str]] = [
+    ("int campaign id of 21 digits", lambda c: c.get_campaign_progress(10**20), "campaign_id"),
+    ("int webhook id of 26 digits", lambda c: c.delete_webhook(10**25), "webhook_id"),
+    ("string campaign id of 21 digits", lambda c: c.get_finished_prospects("1" * 21), "campaign_id"),
+    ("int list id of 21 digits", lambda c: c.add_to_do_not_email_list(10**20, ["a@octagon.com"]), "list_id"),
+    ("int prospect id of 21 digits", lambda c: c.get_prospect_by_id(10**20), "prospect_id"),
+    ("negative int prospect id", lambda c: c.get_prospect_by_id(-1), "prospect_id"),
+    ("offset of 21 digits", lambda c: c.get_campaign_opens(1, offset=10**20), "offset"),
+    ("page of 21 digits", lambda c: c.get_list_prospects(1, page=10**20), "page"),
+    ("analytics id of 21 digits", lambda c: c.get_campaign_analytics(campaign_ids=[1, 10**20]), "campaign_ids[1]"),
+]
+
+# Webhooks: the action must belong to the object (only the documented pairs).
+WEBHOOK_PAIRS: list[tuple[str, Invoke, str]] = [
+    ("reply object with an email action", lambda c: c.add_webhook("campaign_reply", "opened",
+                                                                  "https://h.example.com"), "event_action"),
+    ("email object with a reply action", lambda c: c.add_webhook("campaign_email", "first_received",
+                                                                 "https://h.example.com"), "event_action"),
+]
+
+_MANY_EMAILS = [f"user{i:03d}@octagon.com" for i in range(101)]
+_LONG_OWNERS = [f"{'owner' * 11}{i:03d}@{'sales' * 6}.example.com" for i in range(100)]
+# List sizes: every list parameter is bounded, and no request grows past a sane URL/body size.
+SIZES: list[tuple[str, Invoke, str]] = [
+    ("101 do-not-email items", lambda c: c.add_to_do_not_email_list(1, _MANY_EMAILS), "items"),
+    ("101 phones", lambda c: c.add_prospect_to_list(1, "a@octagon.com", phones=[f"+1555{i:07d}" for i in range(101)]),
+     "phones"),
+    ("101 analytics campaign ids", lambda c: c.get_campaign_analytics(campaign_ids=range(1, 102)), "campaign_ids"),
+    ("101 analytics sender ids", lambda c: c.get_campaign_analytics(sender_emails=range(1, 102)), "sender_emails"),
+    ("101 analytics linkedin ids", lambda c: c.get_campaign_analytics(sender_linkedin=range(1, 102)),
+     "sender_linkedin"),
+    ("101 analytics owners", lambda c: c.get_campaign_analytics(campaign_owners=_MANY_EMAILS), "campaign_owners"),
+    ("101 custom fields", lambda c: c.add_prospect_to_list(1, "a@octagon.com",
+                                                          custom_fields={f"k{i}": "v" for i in range(101)}),
+     "custom_fields"),
+    ("11 finder rows", lambda c: c.start_emails_by_name(
+        [{"first_name": "A", "last_name": str(i), "domain": "octagon.com"} for i in range(11)]), "rows"),
+    ("analytics filters too long for a URL", lambda c: c.get_campaign_analytics(
+        campaign_ids=range(1, 51), campaign_owners=_LONG_OWNERS), "campaign_owners"),
+    ("legacy positions too long for a URL", lambda c: c.get_domain_emails_with_info(
+        "octagon.com", positions=["Vice President " * 45] * 10), "positions"),
+    ("a form body over the budget", lambda c: c.add_prospect_to_list(1, "a@octagon.com", position="x" * 300_000),
+     "position"),
+    ("a JSON body over the budget", lambda c: c.add_webhook(
+        "campaign_email", "sent", "https://h.example.com/" + "a" * 300_000), "endpoint_url"),
+]
+
+ALL_REFUSED = REFUSED + CONTROL + NUMBERS + WEBHOOK_PAIRS + SIZES
+
+
+@pytest.mark.parametrize(("invoke", "field"), [(i, f) for _, i, f in ALL_REFUSED],
+                         ids=[d for d, _, _ in ALL_REFUSED])
 def test_bad_input_is_refused_naming_the_field_and_nothing_is_sent(invoke: Invoke, field: str,
                                                                    harness: Harness) -> None:
     with pytest.raises(SnovioValidationError) as caught:
@@ -229,3 +331,68 @@ def test_a_date_range_running_backwards_is_refused_before_sending(harness: Harne
     assert_nothing_sent(harness)
     same_day = prepare(endpoint("get_campaign_analytics"), {"date_from": "2024-06-01", "date_to": "2024-06-01"})
     assert ("date_to", "2024-06-01") in same_day.query
+
+
+# Issue 6, item 8: what the stricter rules still accept ------------------------------------------------
+
+def test_surrounding_spaces_are_still_stripped_but_inner_text_is_kept() -> None:
+    assert v.email("email", "  abc@example.com ") == "abc@example.com"
+    assert v.text("name", "  Q3 leads  ") == "Q3 leads"
+    assert v.positive_int("page", " 7 ") == 7
+
+
+@pytest.mark.parametrize(("raw", "wire"), [(10**20 - 1, "9" * 20), ("9" * 20, "9" * 20), (0, "0")])
+def test_numeric_ids_of_up_to_20_digits_pass_as_ints_and_strings(raw: Any, wire: str) -> None:
+    assert v.numeric_id("campaign_id", raw) == wire
+
+
+@pytest.mark.parametrize(("event_object", "event_action"),
+                         [(o, a) for o, actions in v.WEBHOOK_EVENTS.items() for a in actions])
+def test_every_documented_webhook_pair_is_accepted(event_object: str, event_action: str) -> None:
+    call = prepare(endpoint("add_webhook"), {"event_object": event_object, "event_action": event_action,
+                                             "endpoint_url": "https://h.example.com/snovio"})
+    assert call.json == {"event_object": event_object, "event_action": event_action,
+                         "endpoint_url": "https://h.example.com/snovio"}
+
+
+def test_exactly_the_default_maximum_of_list_items_is_one_request(harness: Harness) -> None:
+    items = [f"user{i:03d}@octagon.com" for i in range(v.DEFAULT_MAX_ITEMS)]
+    harness.client.add_to_do_not_email_list(1, items)
+    (call,) = harness.session.api_calls
+    assert [value for key, value in call.form if key == "items[]"] == items
+
+
+def test_every_list_parameter_of_the_catalogue_is_bounded() -> None:
+    from airflow_provider_snovio.api.catalogue import ENDPOINTS, Shape
+
+    for row in ENDPOINTS:
+        for param in row.params:
+            if param.shape in (Shape.ARRAY, Shape.CSV):
+                assert isinstance(param.check, v.ListOf), f"{row.name}.{param.name}"
+                assert 1 <= param.check.max_items <= v.DEFAULT_MAX_ITEMS, f"{row.name}.{param.name}"
+
+
+def test_a_size_error_names_the_parameter_and_the_budget(harness: Harness) -> None:
+    from airflow_provider_snovio.api.encoding import MAX_QUERY_CHARS
+
+    with pytest.raises(SnovioValidationError) as caught:
+        harness.client.get_domain_emails_with_info("octagon.com", positions=["Vice President " * 45] * 10)
+    assert caught.value.field == "positions"
+    assert f"{MAX_QUERY_CHARS:,}" in str(caught.value) and "query string" in str(caught.value)
+    assert_nothing_sent(harness)
+
+
+def test_analytics_without_dates_is_all_time_and_sends_no_dates(harness: Harness) -> None:
+    harness.client.get_campaign_analytics(campaign_ids=[1, 2])
+    harness.client.get_campaign_analytics()
+    first, second = harness.session.api_calls
+    assert first.params == [("campaign_id", "1,2")]
+    assert second.params is None
+
+
+def test_one_analytics_date_without_the_other_names_the_missing_one(harness: Harness) -> None:
+    with pytest.raises(SnovioValidationError, match="leave both out for all time") as caught:
+        harness.client.get_campaign_analytics(date_from=dt.date(2024, 1, 1))
+    assert caught.value.field == "date_to"
+    assert caught.value.endpoint == "/v2/statistics/campaign-analytics"
+    assert_nothing_sent(harness)
