@@ -156,6 +156,20 @@ def test_analytics_date_window_counts_only_events_inside(api) -> None:
     assert empty["emails_sent"] == 0 and empty["email_opens_rate"] == "0%"
 
 
+def test_analytics_without_dates_is_all_time(api) -> None:
+    """The newer docs: leave date_from and date_to empty for statistics over all time."""
+    exact = campaigns(api)[1]["id"]
+    sent = all_rows(api, "/v1/emails-sent", exact)
+    days = sorted({day(r["sentDate"]) for r in sent})
+    path = "/v2/statistics/campaign-analytics"
+    all_time = api.get(path, params={"campaign_id": exact}).json()
+    empty_dates = api.get(path, params={"campaign_id": exact, "date_from": "", "date_to": ""}).json()
+    covering = api.get(path, params={"campaign_id": exact, "date_from": "2000-01-01", "date_to": "2100-12-31"}).json()
+    window = api.get(path, params={"campaign_id": exact, "date_from": days[10], "date_to": days[20]}).json()
+    assert all_time["emails_sent"] == len(sent) > window["emails_sent"]
+    assert all_time == empty_dates == covering
+
+
 def test_analytics_filters_and_validation(api) -> None:
     rows = campaigns(api)
     ids = ",".join(str(r["id"]) for r in rows[2:4])

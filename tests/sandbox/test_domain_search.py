@@ -372,7 +372,7 @@ def test_legacy_walks_last_id_to_the_end(http, sb) -> None:
         seen.extend(item["email"] for item in body["emails"])
     assert sizes == [100, 17, 0]
     assert len(set(seen)) == 117
-    assert spent(sb) == 2  # one per request that returned addresses
+    assert spent(sb) == 10 + 2  # 1 per 10 emails returned (17 -> 2), the empty last page free
 
 
 def test_legacy_types_positions_and_item_shapes(http, sb) -> None:
@@ -410,6 +410,20 @@ def test_legacy_defaults_limits_errors_and_unknown_domain(http, sb) -> None:
     assert missing.json()["success"] is False
     bad_type = http.get(f"{sb.base_url}/v2/domain-emails-with-info", params={"domain": "octagon.com", "type": "x"})
     assert bad_type.status_code == 400
+
+
+@pytest.mark.parametrize(("limit", "credits"), [(1, 1), (10, 1), (11, 2), (25, 3), (100, 10)])
+def test_legacy_charges_one_credit_per_ten_emails_returned(http, sb, limit: int, credits: int) -> None:
+    body = legacy(http, sb, domain="octagon.com", type="all", limit=limit, lastId=0)
+    assert len(body["emails"]) == limit
+    assert spent(sb) == credits
+
+
+def test_legacy_charges_nothing_when_nothing_is_found(http, sb) -> None:
+    past_the_end = legacy(http, sb, domain="octagon.com", type="generic", limit=100, lastId=10**12)
+    unknown = legacy(http, sb, domain="no-one-here-please.com", limit=100, lastId=0)
+    assert past_the_end["emails"] == [] and unknown["emails"] == []
+    assert spent(sb) == 0
 
 
 def test_requests_without_a_token_are_refused(sb) -> None:

@@ -167,7 +167,7 @@ def _csv(value: str | None) -> list[str]:
 
 @router.get("/v2/statistics/campaign-analytics")
 async def campaign_analytics(request: Request, state: StateDep) -> JSONResponse:
-    """#19 counts over events inside [date_from, date_to] (both inclusive days, UTC).
+    """#19 counts over events inside [date_from, date_to] (both inclusive days, UTC); no dates = all time.
 
     Empty ``campaign_id`` = all Active campaigns (documented). Filters ``sender_email`` (ids),
     ``sender_linkedin`` (ids: the sandbox has no LinkedIn accounts, so any value matches nothing) and

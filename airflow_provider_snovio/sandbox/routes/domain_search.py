@@ -2,21 +2,24 @@
 
 Why a faithful copy matters: this is where a DAG spends credits in bulk, so the sandbox charges exactly as
 the docs say - 1 credit per UNIQUE request (same tab, domain, page/cursor and positions: charged once),
-nothing when a request has no results, 1 credit per prospect with an email for the prospect-email search -
-and makes paging real: 20 prospects per ``page`` with ``links.next``, 50 emails per page with the opaque
-``meta.next`` cursor (empty on the last page), ``lastId`` for the legacy endpoint. Every result is computed
+nothing when a request has no results, 1 credit per prospect with an email for the prospect-email search,
+1 credit per 10 emails returned by the legacy search (none when it finds nothing) - and makes paging real:
+20 prospects per ``page`` with ``links.next``, 50 emails per page with the opaque ``meta.next`` cursor
+(empty on the last page), ``lastId`` for the legacy endpoint. Every result is computed
 when the task starts (a snapshot); the result route only waits (see ``sandbox.tasks``) and then renders it.
 
 Decisions where the docs are silent (also in the report): validation failures of v2 starts answer the
 sandbox's v2 422 ``{"errors": {...}}``; a start that cannot be paid answers the documented out-of-credits
 400 and creates no task; an in-progress result carries ``"data": []``, the start's ``meta`` and
 ``"links": []``; the last page's ``links.next`` is ``""``; the legacy ``limit`` defaults to 10 (a recorded
-real answer) and is clamped to 1..100; positions match case-insensitively as substrings.
+real answer) and is clamped to 1..100; a legacy answer's last partial ten costs a whole credit (3 credits for
+25 emails; the docs say only "1 per 10"); positions match case-insensitively as substrings.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +51,8 @@ EMAILS_PER_PAGE = 50
 MAX_POSITIONS = 10
 LEGACY_DEFAULT_LIMIT = 10
 LEGACY_MAX_LIMIT = 100
+#: #41 charges 1 credit per this many emails returned (a partial group counts whole; nothing found is free).
+LEGACY_EMAILS_PER_CREDIT = 10
 LEGACY_TYPES = ("all", "personal", "generic")
 EXTENSION = "domain_search"
 
@@ -390,7 +395,7 @@ async def generic_contacts_result(task_hash: str, state: StateDep) -> JSONRespon
 
 
 # --------------------------------------------------------------------------------------------------
-# #41 legacy domain search (older edition): synchronous, ``lastId`` cursor, 1 credit per request with results
+# #41 legacy domain search (older edition): synchronous, ``lastId`` cursor, 1 credit per 10 emails returned
 
 
 def _legacy_item(record: EmailRecord, company_name: str) -> dict[str, Any]:
@@ -441,8 +446,7 @@ async def domain_emails_with_info(request: Request, state: StateDep) -> JSONResp
         records = tuple(r for r in records if r.person is not None and matches(r.person.position))
     records = tuple(sorted(records, key=lambda r: r.id))
     chunk = [r for r in records if r.id > last_id][:limit]
-    if chunk:
-        state.charge(1, "GET /v2/domain-emails-with-info")
+    state.charge(math.ceil(len(chunk) / LEGACY_EMAILS_PER_CREDIT), "GET /v2/domain-emails-with-info")
     company_name = domain.company.name if domain.company else ""
     return JSONResponse(
         {
