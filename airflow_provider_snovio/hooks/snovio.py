@@ -13,6 +13,7 @@ Creating a hook does no I/O; the connection is read on first use.
 from __future__ import annotations
 
 import logging
+import math
 import os
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -135,6 +136,8 @@ def read_extras(extra: dict[str, Any]) -> dict[str, Any]:
         raise SnovioConfigError("connection extra 'requests_per_minute' must be at least 1")
     if values["max_retries"] < 0:
         raise SnovioConfigError("connection extra 'max_retries' must not be negative")
+    if not math.isfinite(values["timeout"]) or values["timeout"] <= 0:  # float("nan") parses: a NaN never times out
+        raise SnovioConfigError("connection extra 'timeout' must be a finite, positive number of seconds")
     return values
 
 
