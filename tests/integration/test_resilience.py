@@ -10,6 +10,7 @@ import pytest
 
 from airflow_provider_snovio.api.client import SnovioClient
 from airflow_provider_snovio.api.errors import (
+    SnovioLimiterError,
     SnovioPartialError,
     SnovioResponseError,
     SnovioServerError,
@@ -178,3 +179,14 @@ def test_retry_after_on_a_429_from_the_sandbox_is_waited_for(hook: SnovioHook, s
         assert client.get_balance()["success"] is True
     assert snovio_sandbox.stats()["rate_limited"] > 0
     assert time.monotonic() - started < 5.0
+
+
+def test_an_unreachable_limiter_backend_is_a_snovio_error_without_the_password(hook: SnovioHook) -> None:
+    password = "redis-pa55word-never-shown"
+    config = dataclasses.replace(hook.client_config(), retry=dataclasses.replace(FAST_RETRIES, max_retries=1),
+                                 rate_limit_backend=f"redis://:{password}@127.0.0.1:1/0?socket_connect_timeout=0.2")
+    client = SnovioClient(config, tokens=TokenCache())
+    with pytest.raises(SnovioLimiterError) as caught:
+        client.get_balance()
+    assert caught.value.sent is False and caught.value.endpoint is not None
+    assert password not in str(caught.value) and password not in repr(caught.value)
