@@ -6,6 +6,8 @@ need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 # PostgreSQL 15 for the warehouse-sync tests (scripts/pg-test-cluster.sh starts a private cluster).
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql-15)
+# Debian's Chromium for the connection-form browser test (Playwright drives it; it never downloads a browser).
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" -ne 0 ]; then
   echo "missing Debian packages: ${need[*]} (run: sudo apt-get install -y ${need[*]})" >&2
