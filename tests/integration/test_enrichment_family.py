@@ -93,14 +93,18 @@ def test_email_count_and_finder_flow(client: SnovioClient, snovio_sandbox: Sandb
     assert _credits(snovio_sandbox) == 1
 
 
-def test_finder_hourly_limit_is_backed_off_then_reported(client: SnovioClient,
-                                                         snovio_sandbox: SandboxServer) -> None:
+def test_finder_hourly_limit_is_reported_at_once_with_its_retry_time(client: SnovioClient,
+                                                                     snovio_sandbox: SandboxServer) -> None:
+    """The sandbox's Retry-After for the hourly quota (most of an hour) is past the client's short wait
+    budget, so the client raises at once, carrying the suggested time, instead of holding a worker slot."""
     snovio_sandbox.configure(finder_hourly_limit=1)
     client.get_emails_from_names("Gavin", "Vanrooyen", "octagon.com")
     before = snovio_sandbox.stats()["total_requests"]
-    with pytest.raises(SnovioTooManyProcessingError, match="too many prospects processing"):
+    with pytest.raises(SnovioTooManyProcessingError, match="too many prospects processing") as raised:
         client.get_emails_from_names("Lizi", "Hamer", "octagon.com")
-    assert snovio_sandbox.stats()["total_requests"] - before == client.config.retry.max_retries + 1
+    assert snovio_sandbox.stats()["total_requests"] - before == 1
+    assert raised.value.retry_after is not None
+    assert client.config.retry.processing_wait_max < raised.value.retry_after <= 3600
 
 
 def test_url_and_profile_enrichment(client: SnovioClient, snovio_sandbox: SandboxServer) -> None:
