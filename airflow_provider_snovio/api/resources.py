@@ -72,10 +72,13 @@ class Field:
     parse: Callable[[Any], Any]
     doc: str = ""
 
+    def __post_init__(self) -> None:  # resolved once: value() runs for every field of every record
+        object.__setattr__(self, "_sources", (self.source,) if isinstance(self.source, str) else self.source)
+
     def value(self, record: Mapping[str, Any]) -> Any:
-        if self.source is None:
+        sources = self._sources  # type: ignore[attr-defined]
+        if sources is None:
             return self.parse(record)
-        sources = (self.source,) if isinstance(self.source, str) else self.source
         for name in sources:
             if name in record:
                 return self.parse(record[name])

@@ -1,0 +1,132 @@
+"""SnovioToSqlOperator and SnovioToObjectStorageOperator through their Airflow entry points.
+
+Both read the Snov.io connection ``snovio_default`` and the SQL connection ``warehouse`` from the
+environment, as in a deployment, and run against the sandbox over real HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from airflow_provider_snovio.api.errors import SnovioValidationError
+from airflow_provider_snovio.transfers import SnovioToObjectStorageOperator, SnovioToSqlOperator, sql_table_asset
+from tests.warehouse.conftest import SQL_CONN_ID
+
+UTC = timezone.utc
+
+
+def interval(day: date) -> dict[str, datetime]:
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return {"data_interval_start": start, "data_interval_end": start + timedelta(days=1)}
+
+
+def test_analytics_one_row_per_campaign_per_interval(warehouse, snovio_conn_env, client):
+    campaigns = [c.id for c in snovio_conn_env.state.data.campaigns.campaigns]
+    op = SnovioToSqlOperator(task_id="analytics", resource="campaign_analytics", sql_conn_id=SQL_CONN_ID)
+    assert op.outlets == [sql_table_asset(SQL_CONN_ID, "snovio_campaign_analytics")]
+
+    first = op.execute(interval(date(2025, 9, 10)))
+    assert first == {"resource": "campaign_analytics", "table": "snovio_campaign_analytics",
+                     "rows_read": len(campaigns), "rows_written": len(campaigns), "pages": len(campaigns),
+                     "scopes": len(campaigns), "rows_skipped": 0, "reread_scopes": []}
+    op.execute(interval(date(2025, 9, 10)))  # a rerun of the same run: no duplicate
+    op.execute(interval(date(2025, 9, 11)))
+    with warehouse.engine.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT campaign_id, date_from, date_to, emails_sent FROM snovio_campaign_analytics")).all()
+    assert len(rows) == 2 * len(campaigns)
+    assert {(str(r.date_from), str(r.date_to)) for r in rows} == {("2025-09-10", "2025-09-10"),
+                                                                  ("2025-09-11", "2025-09-11")}
+    big = campaigns[0]
+    upstream = client.get_campaign_analytics(campaign_ids=[big], date_from="2025-09-10", date_to="2025-09-10")
+    assert [r.emails_sent for r in rows if r.campaign_id == big and str(r.date_from) == "2025-09-10"] == [
+        upstream["emails_sent"]]
+    assert upstream["emails_sent"] > 0
+
+    facets = op.get_openlineage_facets_on_complete(None)
+    assert facets.inputs[0].namespace == f"snovio://{op.hook.client.config.account_key}"
+    assert facets.inputs[0].name == "campaign_analytics"
+    assert snovio_conn_env.client_secret not in json.dumps(facets.inputs[0].namespace)
+    output = facets.outputs[0]
+    if warehouse.dialect == "postgresql":
+        assert output.namespace.startswith("postgres://127.0.0.1:") and output.name.endswith(
+            ".public.snovio_campaign_analytics")
+    else:
+        assert output.namespace.startswith("sqlite:///") and output.name == "snovio_campaign_analytics"
+    assert "email_opens_rate" in {field.name for field in output.facets["schema"].fields}
+
+
+def test_runs_without_a_data_interval_read_the_previous_utc_day(tmp_path, warehouse, snovio_conn_env):
+    op = SnovioToSqlOperator(task_id="analytics", resource="campaign_analytics", sql_conn_id=SQL_CONN_ID,
+                             campaign_ids=["237900"], table="daily")
+    op.execute({})
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    with warehouse.engine.connect() as connection:
+        assert [tuple(map(str, r)) for r in connection.execute(text("SELECT date_from, date_to FROM daily"))] == [
+            (yesterday, yesterday)]
+
+
+@pytest.mark.parametrize(("kwargs", "field"), [
+    ({"resource": "campaign_repliez"}, "resource"),
+    ({"resource": "campaigns", "table": "snovio; DROP TABLE x"}, "table"),
+    ({"resource": "campaigns", "table": "1table"}, "table"),
+    ({"resource": "campaign_replies", "campaign_ids": ["12a"]}, "campaign_ids"),
+    ({"resource": "campaign_replies", "campaign_ids": "237900"}, "campaign_ids"),
+    ({"resource": "list_prospects", "list_ids": [-3]}, "list_ids"),
+    ({"resource": "campaigns", "schema": "public.x"}, "schema"),
+])
+def test_bad_inputs_are_refused_before_any_request(kwargs, field, snovio_conn_env):
+    with pytest.raises(SnovioValidationError) as refused:
+        SnovioToSqlOperator(task_id="bad", sql_conn_id=SQL_CONN_ID, **kwargs)
+    assert refused.value.field.startswith(field)  # e.g. campaign_ids[0]
+    # Templated values are checked after rendering, still before the first request.
+    op = SnovioToSqlOperator(task_id="templated", sql_conn_id=SQL_CONN_ID, resource="{{ params.resource }}")
+    rendered = {"resource": "campaigns", "table": f"snovio_{kwargs['resource']}", **kwargs}  # as Jinja would
+    for name, value in rendered.items():
+        setattr(op, name, value)
+    with pytest.raises(SnovioValidationError) as refused:
+        op.execute({})
+    assert refused.value.field.startswith(field)  # e.g. campaign_ids[0]
+    assert snovio_conn_env.stats()["total_requests"] == 0
+
+
+def test_object_storage_writes_one_jsonl_file_per_resource_and_interval(tmp_path: Path, snovio_conn_env):
+    state = snovio_conn_env.state
+    camp = next(c for c in state.data.campaigns.campaigns if len(c.replies) == 10_000)
+    day = datetime.fromtimestamp(camp.replies[5000].ts, UTC).date()
+    context = interval(day)
+    start, end = context["data_interval_start"].timestamp(), context["data_interval_end"].timestamp()
+    expected = {e.id for e in camp.replies if start <= e.ts < end}
+    assert expected
+
+    op = SnovioToObjectStorageOperator(task_id="stage", resource="campaign_replies", path=f"file://{tmp_path}",
+                                       campaign_ids=[camp.id])
+    assert op.outlets[0].uri == f"file://{tmp_path}/campaign_replies"
+    result = op.execute(context)
+    stamp = f"{day:%Y%m%d}T000000Z_{day + timedelta(days=1):%Y%m%d}T000000Z"
+    path = tmp_path / "campaign_replies" / f"{stamp}.jsonl"
+    assert result["uri"] == f"file://{path}"
+    assert result["rows_read"] == 10_000 and result["rows_written"] == len(expected)
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert {line["id"] for line in lines} == expected
+    assert all(line["campaign_id"] == camp.id and line["raw"]["id"] == line["id"] for line in lines)
+    assert all(line["visited_at"].startswith(day.isoformat()) for line in lines)
+
+    snapshot = SnovioToObjectStorageOperator(task_id="campaigns", resource="campaigns", path=f"file://{tmp_path}/")
+    written = snapshot.execute(context)
+    rows = [json.loads(line) for line in Path(written["uri"][len("file://"):]).read_text().splitlines()]
+    assert {row["id"] for row in rows} == {c.id for c in state.data.campaigns.campaigns}
+    facets = snapshot.get_openlineage_facets_on_complete(None)
+    assert facets.inputs[0].name == "campaigns" and facets.outputs[0].name.endswith(f"{stamp}.jsonl")
+
+
+def test_object_storage_refuses_a_path_without_scheme(snovio_conn_env):
+    with pytest.raises(SnovioValidationError) as refused:
+        SnovioToObjectStorageOperator(task_id="stage", resource="campaigns", path="/tmp/no-scheme")
+    assert refused.value.field == "path"
+    assert snovio_conn_env.stats()["total_requests"] == 0
