@@ -1,0 +1,36 @@
+"""The README examples of the async-family operators and the sensors build a DAG (names and parameters
+in the manual are the real ones)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+HEADINGS = ("### Domain search, finder and verification", "### Sensors")
+
+
+def _block(heading: str) -> str:
+    section = README.read_text().split(heading, 1)[1].split("\n### ", 1)[0]
+    (block,) = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    return block
+
+
+@pytest.mark.parametrize("heading", HEADINGS)
+def test_example_builds_inside_a_dag(heading: str) -> None:
+    from airflow.sdk import DAG
+
+    with DAG("readme_async_example", schedule=None) as dag:
+        exec(compile(_block(heading), "README.md", "exec"), {})
+    assert len(dag.task_ids) >= 3
+
+
+def test_every_class_of_mine_has_an_example() -> None:
+    text = README.read_text()
+    for name in ("SnovioDomainSearchOperator", "SnovioProspectEmailsOperator", "SnovioEmailFinderOperator",
+                 "SnovioEmailVerificationOperator", "SnovioTaskSensor", "SnovioEmailVerificationSensor",
+                 "SnovioCampaignProgressSensor", "SnovioTaskTrigger", "SnovioEmailVerificationTrigger",
+                 "SnovioEmailFinderTrigger", "SnovioCampaignProgressTrigger"):
+        assert name in text, name
