@@ -69,6 +69,18 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": ["airflow_provider_snovio.triggers.snovio"],
             }
         ],
+        "transfers": [
+            {
+                "source-integration-name": "Snov.io",
+                "target-integration-name": "Common SQL",
+                "python-module": "airflow_provider_snovio.transfers.sql",
+            },
+            {
+                "source-integration-name": "Snov.io",
+                "target-integration-name": "Common IO",
+                "python-module": "airflow_provider_snovio.transfers.object_storage",
+            },
+        ],
         "connection-types": [
             {
                 "connection-type": CONN_TYPE,
