@@ -95,7 +95,7 @@ class AsyncSnovioClient:
     async def access_token(self) -> str:
         """The cached token (shared with every client of this account in the process), fetched once when
         missing, by whichever sync or async caller comes first; the others wait without blocking the loop."""
-        token = await self._tokens.aget(self.config.account_key, self._fetch_token)
+        token = await self._tokens.aget(self.config.token_key, self._fetch_token)
         remember_secret(token, self._secrets, self._on_secret)
         return token
 
@@ -135,7 +135,7 @@ class AsyncSnovioClient:
         except SnovioAuthError as error:
             if error.status != 401:
                 raise
-            self._tokens.invalidate(self.config.account_key, token)
+            self._tokens.invalidate(self.config.token_key, token)
             return await self._send(prepared, await self.access_token())
 
     async def _send(self, prepared: PreparedCall, token: str) -> Any:

@@ -183,8 +183,16 @@ class ClientConfig:
 
     @property
     def account_key(self) -> str:
-        """Identifies the account for the token cache and the limiter; holds no secret."""
+        """Identifies the account (rate limiter, lineage names); holds no secret."""
         return hashlib.sha256(f"{self.base_url}|{self.client_id}".encode()).hexdigest()[:32]
+
+    @property
+    def token_key(self) -> str:
+        """Keys the token cache: the account AND a digest of the secret, so a token issued for one secret is
+        never reused for another (a connection edited to a wrong secret must fail its test, not borrow the
+        cached token). The rate limit stays per account (:attr:`account_key`): both secrets spend one budget."""
+        digest = hashlib.sha256(f"{self.base_url}|{self.client_id}|{self.client_secret}".encode()).hexdigest()
+        return digest[:32]
 
 
 class SnovioClient(SnovioMethods):
@@ -242,7 +250,7 @@ class SnovioClient(SnovioMethods):
     # Token --------------------------------------------------------------------------------------
     def access_token(self) -> str:
         """The cached token, fetching a new one when needed (one request per token lifetime)."""
-        return self._known(self._tokens.get(self.config.account_key, self._fetch_token))
+        return self._known(self._tokens.get(self.config.token_key, self._fetch_token))
 
     def _fetch_token(self) -> tuple[str, float]:
         def once() -> tuple[str, float]:
@@ -272,7 +280,7 @@ class SnovioClient(SnovioMethods):
         except SnovioAuthError as error:
             if error.status != 401:
                 raise
-            self._tokens.invalidate(self.config.account_key, token)
+            self._tokens.invalidate(self.config.token_key, token)
             return self._send(prepared, self.access_token())
 
     def _send(self, prepared: PreparedCall, token: str) -> Any:

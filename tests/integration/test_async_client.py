@@ -8,8 +8,8 @@ import dataclasses
 import pytest
 
 from airflow_provider_snovio.api.async_client import AsyncSnovioClient
-from airflow_provider_snovio.api.client import SnovioClient
-from airflow_provider_snovio.api.errors import SnovioNotFoundError, SnovioValidationError
+from airflow_provider_snovio.api.client import ClientConfig, SnovioClient
+from airflow_provider_snovio.api.errors import SnovioAuthError, SnovioNotFoundError, SnovioValidationError
 from airflow_provider_snovio.api.status import TaskState, task_hash_of, task_state
 from airflow_provider_snovio.api.token import TokenCache
 from airflow_provider_snovio.hooks.snovio import SnovioHook
@@ -86,3 +86,16 @@ def test_twenty_async_clients_whose_token_expires_together_send_one_token_reques
     asyncio.run(run())
     assert snovio_sandbox.stats()["tokens_issued"] == issued + 2
     assert snovio_sandbox.stats()["unauthorized"] == 0
+
+
+def test_a_wrong_secret_never_borrows_the_token_of_the_right_one(snovio_sandbox: SandboxServer) -> None:
+    """Token cache entries are keyed by the secret too: testing a connection edited to a wrong secret fails,
+    even in a process that already holds a token issued for the right secret (e.g. the API server)."""
+    right = ClientConfig(client_id=snovio_sandbox.client_id, client_secret=snovio_sandbox.client_secret,
+                         base_url=snovio_sandbox.base_url, requests_per_minute=100_000)
+    wrong = dataclasses.replace(right, client_secret="not-the-secret")
+    assert right.account_key == wrong.account_key  # one account, one rate limit
+    with SnovioClient(right) as client:
+        assert client.get_balance()["success"] is True
+    with SnovioClient(wrong) as client, pytest.raises(SnovioAuthError):
+        client.get_balance()

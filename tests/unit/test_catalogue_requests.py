@@ -203,7 +203,7 @@ def test_request_matches_the_catalogue_row(name: str, harness: Harness) -> None:
     if case.method == "GET":
         assert call.data is None and call.json is None, "GET parameters belong in the query string"
 
-    token = harness.tokens.get(harness.client.config.account_key, lambda: ("unused", 1))
+    token = harness.tokens.get(harness.client.config.token_key, lambda: ("unused", 1))
     assert token.startswith(TOKEN_PREFIX)
     assert call.headers.get("Authorization") == f"Bearer {token}"
     for value in call.values():

@@ -297,7 +297,7 @@ def test_twenty_async_clients_of_one_account_send_one_token_request() -> None:
 
 def test_a_sync_fetch_in_flight_is_shared_by_async_callers_and_does_not_stall_the_loop() -> None:
     tokens = TokenCache()
-    key = make_config().account_key
+    key = make_config().token_key
     inside, release = threading.Event(), threading.Event()
     sync_fetches = [0]
 
@@ -345,7 +345,7 @@ def test_a_sync_fetch_in_flight_is_shared_by_async_callers_and_does_not_stall_th
 
 def test_a_sync_caller_waits_for_an_async_fetch_in_flight() -> None:
     tokens = TokenCache()
-    key = make_config().account_key
+    key = make_config().token_key
     started = threading.Event()
     results: list[str] = []
 
