@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_snovio.api.errors import SnovioConfigError, SnovioValidationError
 from airflow_provider_snovio.api.incremental import DEFAULT_OVERLAP, Page, Position
-from airflow_provider_snovio.api.resources import Kind, Resource
+from airflow_provider_snovio.api.resources import Kind, Reading, Resource
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -257,7 +257,8 @@ def sync(client: Any, warehouse: Warehouse, resource: Resource, table_name: str,
     for scope_values in resource.scopes(client, campaign_ids, list_ids, dates):
         result.scopes += 1
         scope = scope_label(resource, scope_values)
-        position = warehouse.position(table, scope) if not full_refresh else None
+        resumable = resource.reading is Reading.OFFSET and not full_refresh
+        position = warehouse.position(table, scope) if resumable else None
         for page in resource.pages(client, scope_values, position, full_refresh=full_refresh, overlap=overlap):
             written, skipped = warehouse.write_page(table, resource, scope_values, page, synced_at)
             result.rows_read += page.read
