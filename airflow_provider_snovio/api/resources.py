@@ -339,29 +339,31 @@ def list_scopes(client: Any, list_ids: list[int] | None) -> list[int]:
 
 # --- analytics intervals -----------------------------------------------------------------------------
 
-def data_interval(start: datetime | None, end: datetime | None, *,
-                  now: datetime | None = None) -> tuple[datetime, datetime]:
+def data_interval(start: datetime | None, end: datetime | None, *, now: datetime | None = None,
+                  default_days: int = 1) -> tuple[datetime, datetime]:
     """A run's ``[start, end)`` in UTC; never empty.
 
-    A run without a data interval, or with a zero-length one (a manual run of an unscheduled DAG), gets
-    the default: the previous full UTC day before ``start`` (or before ``now`` when there is no ``start``).
+    A run without a data interval, or with a zero-length one (a manual or asset-triggered run), gets the
+    default: the ``default_days`` full UTC days before ``start`` (or before ``now`` when there is no
+    ``start``). Full days, because today's figures are still moving.
     """
     if start is not None and end is not None and _utc(end) > _utc(start):
         return _utc(start), _utc(end)
     anchor = _utc(start) if start is not None else _utc(now or datetime.now(timezone.utc))
     midnight = datetime.combine(anchor.date(), datetime.min.time(), timezone.utc)
-    return midnight - timedelta(days=1), midnight
+    return midnight - timedelta(days=max(1, default_days)), midnight
 
 
-def analytics_dates(start: datetime | None, end: datetime | None, *,
-                    now: datetime | None = None) -> tuple[date, date]:
+def analytics_dates(start: datetime | None, end: datetime | None, *, now: datetime | None = None,
+                    default_days: int = 1) -> tuple[date, date]:
     """The inclusive UTC days ``(date_from, date_to)`` campaign analytics is asked for.
 
     Snov.io's ``date_from``/``date_to`` are whole days, both inclusive. The run's :func:`data_interval`
     ``[start, end)`` becomes ``start``'s day to the day of the last instant before ``end``: a daily run
-    covers exactly its day, an hourly run the day it falls in, the default the previous full UTC day.
+    covers exactly its day, an hourly run the day it falls in, the default the previous full UTC day(s).
+    This is the one rule for the analytics operator and both transfers.
     """
-    first, last = data_interval(start, end, now=now)
+    first, last = data_interval(start, end, now=now, default_days=default_days)
     return first.date(), (last - timedelta(microseconds=1)).date()
 
 

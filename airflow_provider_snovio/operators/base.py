@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,27 @@ if TYPE_CHECKING:
 def default_deferrable() -> bool:
     """Airflow's ``[operators] default_deferrable`` (False unless the deployment turns it on)."""
     return conf.getboolean("operators", "default_deferrable", fallback=False)
+
+
+def run_anchor(context: Mapping[str, Any]) -> datetime | None:
+    """The moment a run without a data interval is dated by: its logical date, else its ``run_after``."""
+    return context.get("logical_date") or getattr(context.get("dag_run"), "run_after", None)
+
+
+def run_interval(context: Mapping[str, Any], default_days: int = 1) -> tuple[datetime, datetime]:
+    """The run's data interval in UTC, or the default of :func:`.api.resources.data_interval`."""
+    from airflow_provider_snovio.api.resources import data_interval
+
+    return data_interval(context.get("data_interval_start"), context.get("data_interval_end"),
+                         now=run_anchor(context), default_days=default_days)
+
+
+def run_days(context: Mapping[str, Any], default_days: int = 1) -> tuple[date, date]:
+    """The inclusive UTC days a run reports on (:func:`.api.resources.analytics_dates`)."""
+    from airflow_provider_snovio.api.resources import analytics_dates
+
+    return analytics_dates(context.get("data_interval_start"), context.get("data_interval_end"),
+                           now=run_anchor(context), default_days=default_days)
 
 
 def write_jsonl(uri: str, rows: Iterable[Any]) -> tuple[str, int]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -10,7 +9,7 @@ from airflow_provider_snovio.api import validation as v
 from airflow_provider_snovio.api.catalogue import endpoint
 from airflow_provider_snovio.api.encoding import prepare
 from airflow_provider_snovio.api.errors import SnovioApiError, SnovioValidationError
-from airflow_provider_snovio.operators.base import SnovioBaseOperator
+from airflow_provider_snovio.operators.base import SnovioBaseOperator, run_days
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -18,28 +17,18 @@ if TYPE_CHECKING:
 _FILTERS = ("campaign_ids", "sender_emails", "sender_linkedin", "campaign_owners")
 
 
-def _utc_date(moment: dt.datetime) -> dt.date:
-    return (moment.astimezone(dt.timezone.utc) if moment.tzinfo else moment).date()
-
-
 def run_date_range(context: Mapping[str, Any], default_days: int = 1) -> tuple[str, str]:
     """The days (UTC, both inclusive) a run reports on, as ``(date_from, date_to)`` yyyy-mm-dd strings.
 
     * A run with a data interval: Airflow's interval is end-exclusive, Snov.io's dates are inclusive
-      days, so ``date_from`` is the day of ``data_interval_start`` and ``date_to`` the day of the last
-      instant before ``data_interval_end``. A daily run [2024-05-01, 2024-05-02) reports 2024-05-01 only;
-      an hourly run reports the day its hour falls in; a weekly run its seven days.
+      days, so a daily run [2024-05-01, 2024-05-02) reports 2024-05-01 only; an hourly run reports the
+      day its hour falls in; a weekly run its seven days.
     * A run without one (manual or asset-triggered runs, or a zero-length interval): the
-      ``default_days`` days up to and including the run's day (``logical_date``, else the run's
-      ``run_after``, else now). Never an empty range.
+      ``default_days`` full UTC days before the run's day (``logical_date``, else ``run_after``, else
+      now). Never an empty range. The same rule as the warehouse transfers (:func:`run_days`).
     """
-    start, end = context.get("data_interval_start"), context.get("data_interval_end")
-    if start is not None and end is not None and end > start:
-        return _utc_date(start).isoformat(), _utc_date(end - dt.timedelta(microseconds=1)).isoformat()
-    dag_run = context.get("dag_run")
-    anchor = context.get("logical_date") or getattr(dag_run, "run_after", None) or dt.datetime.now(dt.timezone.utc)
-    last = _utc_date(anchor)
-    return (last - dt.timedelta(days=default_days - 1)).isoformat(), last.isoformat()
+    first, last = run_days(context, default_days)
+    return first.isoformat(), last.isoformat()
 
 
 class SnovioCampaignAnalyticsOperator(SnovioBaseOperator):
@@ -48,7 +37,7 @@ class SnovioCampaignAnalyticsOperator(SnovioBaseOperator):
     Dates: an explicit ``date_from`` / ``date_to`` wins; a missing one comes from the run's data
     interval (see :func:`run_date_range`: end-exclusive interval -> inclusive days, so a daily run
     reports exactly its day), or, for a run without an interval (manual, asset-triggered), from the
-    ``default_days`` days up to and including the run's date. Dates are UTC days.
+    the ``default_days`` full UTC days before the run's date. Dates are UTC days.
 
     :param campaign_ids: campaigns to count (templated); none = all active campaigns (Snov.io's rule).
     :param date_from: first day, yyyy-mm-dd or a date (templated).
@@ -57,7 +46,7 @@ class SnovioCampaignAnalyticsOperator(SnovioBaseOperator):
     :param sender_linkedin: sender LinkedIn account ids to filter on (templated).
     :param campaign_owners: owner e-mails to filter on (templated).
     :param per_campaign: one call per campaign id (needs ``campaign_ids``), analytics keyed by id.
-    :param default_days: days covered by a run without a data interval (default 1: the run's day).
+    :param default_days: full days before the run's date covered by a run without a data interval (default 1).
 
     XCom: ``{"date_from", "date_to", "campaign_ids", "analytics"}``; ``analytics`` is Snov.io's flat
     object of counts and rates, or ``{campaign_id: that object}`` with ``per_campaign``.

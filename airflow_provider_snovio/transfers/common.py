@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from airflow_provider_snovio.api.errors import SnovioValidationError
@@ -17,11 +17,10 @@ from airflow_provider_snovio.api.incremental import DEFAULT_OVERLAP
 from airflow_provider_snovio.api.resources import (
     Reading,
     Resource,
-    analytics_dates,
-    data_interval,
     numeric_ids,
     resource,
 )
+from airflow_provider_snovio.operators.base import run_days
 
 
 def is_templated(*values: Any) -> bool:
@@ -55,17 +54,11 @@ def check_spec(resource_name: Any, campaign_ids: Any, list_ids: Any, overlap: An
 
 
 def interval_dates(spec: SyncSpec, context: Mapping[str, Any]) -> tuple[date, date] | None:
-    """Analytics days for this run: the run's data interval, or the previous full UTC day without one
-    (see :func:`~airflow_provider_snovio.api.resources.analytics_dates`). None for other resources."""
+    """Analytics days for this run (:func:`~airflow_provider_snovio.operators.base.run_days`). None for other
+    resources."""
     if spec.resource.reading is not Reading.INTERVAL:
         return None
-    return analytics_dates(context.get("data_interval_start"), context.get("data_interval_end"))
-
-
-def run_interval(context: Mapping[str, Any]) -> tuple[datetime, datetime]:
-    """The run's data interval in UTC, or the previous full UTC day (see
-    :func:`~airflow_provider_snovio.api.resources.data_interval`)."""
-    return data_interval(context.get("data_interval_start"), context.get("data_interval_end"))
+    return run_days(context)
 
 
 def lineage_input(account_key: str, resource_name: str) -> tuple[str, str]:

@@ -23,13 +23,13 @@ from airflow.sdk import Asset, BaseOperator
 from airflow_provider_snovio import DEFAULT_CONN_ID
 from airflow_provider_snovio.api.errors import SnovioValidationError
 from airflow_provider_snovio.api.resources import Reading
+from airflow_provider_snovio.operators.base import run_interval
 from airflow_provider_snovio.transfers.common import (
     SyncSpec,
     check_spec,
     interval_dates,
     is_templated,
     lineage_input,
-    run_interval,
 )
 
 if TYPE_CHECKING:

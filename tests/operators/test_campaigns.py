@@ -45,21 +45,21 @@ def test_interval_in_another_timezone_is_read_in_utc() -> None:
     assert run_date_range(ctx) == ("2025-09-01", "2025-09-02")
 
 
-def test_a_run_without_interval_covers_default_days_up_to_its_day() -> None:
+def test_a_run_without_interval_covers_the_full_days_before_its_day() -> None:
     logical = pendulum.datetime(2025, 9, 10, 15, tz=UTC)
-    assert run_date_range(context(logical_date=logical)) == ("2025-09-10", "2025-09-10")
-    assert run_date_range(context(logical_date=logical), default_days=7) == ("2025-09-04", "2025-09-10")
+    assert run_date_range(context(logical_date=logical)) == ("2025-09-09", "2025-09-09")
+    assert run_date_range(context(logical_date=logical), default_days=7) == ("2025-09-03", "2025-09-09")
     zero_length = context(data_interval_start=logical, data_interval_end=logical, logical_date=logical)
-    assert run_date_range(zero_length) == ("2025-09-10", "2025-09-10")
+    assert run_date_range(zero_length) == ("2025-09-09", "2025-09-09")
 
 
 def test_a_run_without_interval_or_logical_date_uses_run_after_then_today() -> None:
     class DagRun:
         run_after = pendulum.datetime(2025, 9, 20, 1, tz=UTC)
 
-    assert run_date_range({**context(), "dag_run": DagRun()}) == ("2025-09-20", "2025-09-20")
-    today = dt.datetime.now(dt.timezone.utc).date().isoformat()
-    assert run_date_range(context()) == (today, today)
+    assert run_date_range({**context(), "dag_run": DagRun()}) == ("2025-09-19", "2025-09-19")
+    yesterday = (dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=1)).isoformat()
+    assert run_date_range(context()) == (yesterday, yesterday)
 
 
 # --- analytics over HTTP ------------------------------------------------------------------------------
@@ -75,7 +75,7 @@ def test_daily_run_reports_exactly_its_day(snovio_conn_env: SandboxServer) -> No
 
 
 def test_manual_run_without_interval_gets_the_default_range(snovio_conn_env: SandboxServer) -> None:
-    logical = pendulum.datetime(2025, 9, 8, 12, tz=UTC)
+    logical = pendulum.datetime(2025, 9, 9, 12, tz=UTC)
     result = SnovioCampaignAnalyticsOperator(task_id="analytics", default_days=7).execute(
         context(logical_date=logical))
     assert (result["date_from"], result["date_to"]) == ("2025-09-02", "2025-09-08")
