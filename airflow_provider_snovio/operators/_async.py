@@ -40,6 +40,7 @@ from airflow_provider_snovio.api.errors import (
     SnovioTaskTimeoutError,
     SnovioTooManyProcessingError,
 )
+from airflow_provider_snovio.api.methods import check_wait_times
 from airflow_provider_snovio.operators.base import SnovioBaseOperator, default_deferrable
 from airflow_provider_snovio.triggers.events import success_payload
 from airflow_provider_snovio.triggers.pollers import Poller, TaskPoller, poll_sync
@@ -134,16 +135,8 @@ class SnovioAsyncOperator(SnovioBaseOperator):
         return self._drive(context, self._job(context, job))
 
     # --- plumbing ----------------------------------------------------------------------------------
-    def _validate_poll_settings(self) -> None:
-        from airflow_provider_snovio.api.errors import SnovioValidationError
-
-        for name in ("poll_interval", "timeout"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-                raise SnovioValidationError(name, f"must be a positive number of seconds, got {value!r}")
-
     def _job(self, context: Context, carried: dict[str, Any] | None = None) -> Job:
-        self._validate_poll_settings()
+        check_wait_times(self.poll_interval, self.timeout)
         job = Job(context, fingerprint([type(self).__name__, self.check_inputs()]), carried)
         if job.resumed and carried is None:
             self.log.info("Resuming Snov.io work started by an earlier try (nothing paid is started again)")

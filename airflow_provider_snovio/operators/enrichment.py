@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_snovio.api import validation as v
 from airflow_provider_snovio.api.catalogue import endpoint
 from airflow_provider_snovio.api.errors import SnovioValidationError
+from airflow_provider_snovio.api.methods import check_wait_times
 from airflow_provider_snovio.operators.base import SnovioBaseOperator, TaskProgress
 
 if TYPE_CHECKING:
@@ -92,10 +93,7 @@ class SnovioProfileEnrichmentOperator(SnovioBaseOperator):
         urls = checked("profile_urls", self.profile_urls, "add_url_for_search", "url")
         if not emails and not urls:
             raise SnovioValidationError("emails", "give emails and/or profile_urls to enrich")
-        for name in ("poll_interval", "timeout"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-                raise SnovioValidationError(name, f"must be a positive number of seconds, got {value!r}")
+        check_wait_times(self.poll_interval, self.timeout)
         return emails, urls
 
     def execute(self, context: Context) -> dict[str, Any]:
