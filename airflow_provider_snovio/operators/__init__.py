@@ -7,8 +7,7 @@ modules of all the others (DAG parsing stays fast).
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from airflow_provider_snovio._lazy import lazy_exports
 
 #: Public class -> module (under this package) that defines it.
 _EXPORTS: dict[str, str] = {
@@ -31,14 +30,4 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
