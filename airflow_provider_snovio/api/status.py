@@ -128,3 +128,16 @@ def campaign_progress_state(body: Any, *, min_progress: float = 100.0,
     if status in _DONE or (target_status is not None and status == _norm(target_status)):
         return TaskState.DONE
     return TaskState.DONE if progress_percent(body) >= min_progress else TaskState.PENDING
+
+
+def profile_found(answer: Any) -> bool:
+    """Profile by e-mail (#16): the profile itself (with an ``id``), or ``{"success": true, "message":
+    "...couldn't find..."}`` when nobody was found (and no credit was spent)."""
+    return isinstance(answer, Mapping) and answer.get("id") not in (None, "")
+
+
+def url_prospect(answer: Any) -> dict[str, Any] | None:
+    """Prospect by profile URL (#15): ``{"success": true, "data": [prospect]}``, or a "couldn't find"
+    message while the URL queued with #14 is still being searched. The prospect, or None."""
+    data = answer.get("data") if isinstance(answer, Mapping) else None
+    return data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else None

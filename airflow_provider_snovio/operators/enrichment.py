@@ -15,21 +15,11 @@ from airflow_provider_snovio.api import validation as v
 from airflow_provider_snovio.api.catalogue import endpoint
 from airflow_provider_snovio.api.errors import SnovioValidationError
 from airflow_provider_snovio.api.methods import check_wait_times
+from airflow_provider_snovio.api.status import profile_found, url_prospect
 from airflow_provider_snovio.operators.base import SnovioBaseOperator, TaskProgress
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
-
-
-def _profile_found(answer: Any) -> bool:
-    """#16 answers the profile itself (with an ``id``), or ``{"success": true, "message": "...couldn't find..."}``."""
-    return isinstance(answer, dict) and answer.get("id") not in (None, "")
-
-
-def _url_prospect(answer: Any) -> dict[str, Any] | None:
-    """#15 answers ``{"success": true, "data": [prospect]}``, or a "couldn't find" message."""
-    data = answer.get("data") if isinstance(answer, dict) else None
-    return data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else None
 
 
 def _summary(profile: dict[str, Any]) -> dict[str, Any]:
@@ -127,7 +117,7 @@ class SnovioProfileEnrichmentOperator(SnovioBaseOperator):
         if record is not None:
             return record["profile"], 0
         answer = self.hook.get_profile_by_email(email)
-        profile = answer if _profile_found(answer) else None
+        profile = answer if profile_found(answer) else None
         progress.set(f"email:{email.lower()}", {"profile": profile})
         return profile, int(profile is not None)
 
@@ -140,7 +130,7 @@ class SnovioProfileEnrichmentOperator(SnovioBaseOperator):
         for url in urls:
             record = progress.get(f"url:{url}") or {}
             if record.get("prospect") is None:
-                prospect = _url_prospect(self.hook.get_emails_from_url(url))  # free
+                prospect = url_prospect(self.hook.get_emails_from_url(url))  # free
                 if prospect is None and not record.get("queued"):
                     self.hook.add_url_for_search(url)  # 1 credit
                     paid += 1
@@ -157,7 +147,7 @@ class SnovioProfileEnrichmentOperator(SnovioBaseOperator):
         while waiting and time.monotonic() < deadline:
             time.sleep(min(float(self.poll_interval), max(0.0, deadline - time.monotonic())))
             for url in list(waiting):
-                prospect = _url_prospect(self.hook.get_emails_from_url(url))
+                prospect = url_prospect(self.hook.get_emails_from_url(url))
                 if prospect is not None:
                     found[url] = prospect
                     progress.set(f"url:{url}", {"queued": True, "prospect": prospect})
