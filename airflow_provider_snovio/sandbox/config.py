@@ -57,6 +57,7 @@ class SandboxConfig:
     burst_429_length: int = _knob(0, "... answer M consecutive requests 429")
     latency_ms: int = _knob(0, "extra latency added to every API request")
     truncate_rate: float = _knob(0.0, "share of API responses whose body is cut mid-JSON")
+    drop_rate: float = _knob(0.0, "share of API requests whose connection is closed mid-answer")
     nul_rate: float = _knob(0.0, "share of API responses with stray NUL bytes inserted in the body")
     fault_phase: str = _knob(
         "before", "before: a fault replaces the request (no effect); after: request takes effect, then fault"
@@ -69,12 +70,12 @@ class SandboxConfig:
         """Raise ValueError on a value the sandbox cannot honour."""
         if self.fault_phase not in FAULT_PHASES:
             raise ValueError(f"fault_phase must be one of {FAULT_PHASES}, got {self.fault_phase!r}")
-        for name in ("error_rate", "truncate_rate", "nul_rate", "greylisted_share"):
+        for name in ("error_rate", "truncate_rate", "drop_rate", "nul_rate", "greylisted_share"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be within [0, 1], got {value!r}")
-        if self.error_rate + self.truncate_rate > 1.0:
-            raise ValueError("error_rate + truncate_rate must not exceed 1")
+        if self.error_rate + self.truncate_rate + self.drop_rate > 1.0:
+            raise ValueError("error_rate + truncate_rate + drop_rate must not exceed 1")
         for name in ("requests_per_minute", "finder_hourly_limit", "verifier_hourly_limit"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1")

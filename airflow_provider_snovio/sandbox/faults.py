@@ -13,6 +13,9 @@ Knobs (see ``SandboxConfig``) and what ``fault_phase`` means for each:
   ``Retry-After: 1``. Phase as above.
 - ``truncate_rate``: a 200 whose body is cut mid-JSON. "after": the real body of a request that took effect.
   "before": the request does not run and the cut body is that of a generic error.
+- ``drop_rate``: the connection is closed mid-answer: the status line, the headers (announcing the whole
+  body) and part of the body are sent, then the socket closes, as when a proxy or the network fails. The
+  client cannot know whether the request ran. "after": it did (the real body is cut); "before": it did not.
 - ``latency_ms``: added to every API request; "before": before the handler - a client that disconnects
   during the delay (read timeout) is dropped and its request never runs; "after": after the handler, so a
   client read timeout happens after the request took effect (the case where a retry would spend twice).
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,12 +52,13 @@ class FaultPlan:
     burst_429: bool = False
     error_status: int | None = None
     truncate: bool = False
+    drop: bool = False
     nul: bool = False
     seed: int = 0  # drives where a body is cut / NULs go
 
     @property
     def replaces(self) -> bool:
-        return self.burst_429 or self.error_status is not None or self.truncate
+        return self.burst_429 or self.error_status is not None or self.truncate or self.drop
 
     @property
     def rewrites_body(self) -> bool:
@@ -79,6 +84,9 @@ def plan_faults(state: Any) -> FaultPlan:
         elif r_main < cfg.error_rate + cfg.truncate_rate:
             plan.truncate = True
             state.stats.faults["truncate"] += 1
+        elif r_main < cfg.error_rate + cfg.truncate_rate + cfg.drop_rate:
+            plan.drop = True
+            state.stats.faults["drop"] += 1
         if r_nul < cfg.nul_rate and not plan.replaces:
             plan.nul = True
             state.stats.faults["nul"] += 1
@@ -86,6 +94,20 @@ def plan_faults(state: Any) -> FaultPlan:
             state.stats.faults["latency"] += 1
         plan.seed = rng.getrandbits(32)
         return plan
+
+
+class DroppedConnection(Exception):
+    """Raised after part of an answer was sent: the ASGI server then closes the connection mid-body."""
+
+
+class _QuietDrops(logging.Filter):
+    """uvicorn logs every exception escaping the app; a drop injected on purpose is not an error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], DroppedConnection))
+
+
+logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
 
 
 def _error_response(status: int) -> tuple[int, bytes, str]:
@@ -215,6 +237,13 @@ class FaultMiddleware:
         elif plan.error_status is not None:
             status, payload, ctype = _error_response(plan.error_status)
             await _send_simple(send, status, payload, ctype)
+        elif plan.drop:  # headers announce the whole body; part of it goes out, then the connection closes
+            if body is None:
+                body = json.dumps({"success": False, "message": "The request was not processed"}).encode()
+            raw_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+            await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+            await send({"type": "http.response.body", "body": truncate_body(body, seed), "more_body": True})
+            raise DroppedConnection("connection dropped by fault injection")
         else:  # truncate: the real status (phase "after") with a cut body
             if body is None:
                 body = json.dumps({"success": False, "message": "The request was not processed"}).encode()

@@ -190,3 +190,24 @@ def test_an_unreachable_limiter_backend_is_a_snovio_error_without_the_password(h
         client.get_balance()
     assert caught.value.sent is False and caught.value.endpoint is not None
     assert password not in str(caught.value) and password not in repr(caught.value)
+
+
+def test_dropped_connections_on_reads_are_retried_to_the_exact_answer(client: SnovioClient,
+                                                                       snovio_sandbox: SandboxServer) -> None:
+    expected = client.get_user_campaigns()
+    snovio_sandbox.configure(drop_rate=0.3, fault_phase="after")
+    assert [client.get_user_campaigns() for _ in range(10)] == [expected] * 10
+    assert snovio_sandbox.stats()["faults"]["drop"] > 0
+
+
+def test_a_paid_call_dropped_after_it_took_effect_is_not_sent_again(client: SnovioClient,
+                                                                     snovio_sandbox: SandboxServer) -> None:
+    client.get_balance()  # token first: only the paid call meets the fault
+    spent = snovio_sandbox.stats()["credits_spent"]
+    before = snovio_sandbox.stats()["total_requests"]
+    snovio_sandbox.configure(drop_rate=1.0, fault_phase="after")
+    with pytest.raises(SnovioTransportError) as raised:
+        client.add_emails_to_verification(["gavin.vanrooyen@octagon.com"])
+    assert raised.value.sent is True  # it may have run: the client cannot know, so it does not resend
+    assert snovio_sandbox.stats()["total_requests"] - before == 1
+    assert snovio_sandbox.stats()["credits_spent"] - spent == 1

@@ -247,6 +247,19 @@ def test_truncated_body_fails_to_parse(api, phase: str) -> None:
         assert len(response.content) < len(full)
 
 
+@pytest.mark.parametrize("phase", ["before", "after"])
+def test_dropped_connection_closes_mid_answer(api, phase: str) -> None:
+    lists_before = len(api.server.state.data.lists)
+    api.server.configure(drop_rate=1.0, fault_phase=phase)
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        api.post("/v1/lists", data={"name": f"dropped-{phase}"})
+    took_effect = len(api.server.state.data.lists) == lists_before + 1
+    assert took_effect is (phase == "after")
+    assert api.server.stats()["faults"]["drop"] == 1
+    api.server.configure(drop_rate=0.0)
+    assert api.get("/v1/get-balance").status_code == 200  # the server itself is fine
+
+
 def test_nul_bytes_are_inserted_and_strippable(api) -> None:
     full = api.get("/v1/get-user-campaigns").content
     api.server.configure(nul_rate=1.0)
