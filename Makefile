@@ -28,5 +28,10 @@ test: $(STAMP) system-deps lint
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
 
+# Measured targets of the design (bench/, outside pytest's testpaths): prints a table and writes
+# bench-results.json; a missed target is reported, not failed.
+bench: $(STAMP) system-deps
+	$(BIN)/python -m bench
+
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
