@@ -1,0 +1,216 @@
+"""Every DAG of ``dags_examples/`` through ``airflow dags test`` against the sandbox, once each.
+
+The runs use the shared harness of ``tests/e2e/conftest.py`` (a migrated SQLite metadata DB, one
+``airflow dags test`` subprocess per DAG) with a SQLite warehouse file as ``snovio_warehouse``. Each test
+asserts what the DAG is for - rows in the warehouse, the list, the do-not-email items or the webhooks in
+the sandbox - not only that the run succeeded.
+
+A ``DeprecationWarning`` attributed to our code (any ``airflow_provider_snovio`` module or an example DAG
+file) is an error in those processes: ``PYTHONWARNINGS`` names every such module (its module field is
+matched exactly, so each is listed), which also stops Airflow from installing its own "default" filter.
+The DagBag test loads the folder with the same rule and requires zero import errors.
+"""
+
+from __future__ import annotations
+
+import json
+import pkgutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import airflow_provider_snovio
+from airflow_provider_snovio.sandbox.testing import SandboxServer
+from tests.e2e.conftest import run_dag_test
+
+DAGS = Path(__file__).resolve().parents[2] / "dags_examples"
+EXAMPLE_DAG_IDS = sorted(path.stem for path in DAGS.glob("snovio_*.py"))
+pytestmark = pytest.mark.slow
+
+
+def our_modules() -> list[str]:
+    """Every module of the provider and the module name Airflow gives each example DAG file."""
+    from airflow.utils.file import get_unique_dag_module_name
+
+    provider = [airflow_provider_snovio.__name__] + [
+        info.name for info in pkgutil.walk_packages(airflow_provider_snovio.__path__, "airflow_provider_snovio.")]
+    return provider + [get_unique_dag_module_name(str(path)) for path in sorted(DAGS.glob("*.py"))]
+
+
+def deprecation_errors() -> str:
+    """``PYTHONWARNINGS``: a DeprecationWarning raised from any of :func:`our_modules` is an exception."""
+    return ",".join(f"error::DeprecationWarning:{module}" for module in our_modules())
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Path:
+    return tmp_path / "warehouse.sqlite"
+
+
+@pytest.fixture
+def env_of(airflow_dags_env, warehouse: Path):
+    """``env_of(sandbox, **extra)``: the harness environment plus the warehouse, fast polls and the warning rule."""
+
+    def make(sandbox: SandboxServer, **extra: str) -> dict[str, str]:
+        return airflow_dags_env(sandbox, DAGS, {
+            "AIRFLOW_CONN_SNOVIO_WAREHOUSE": json.dumps({"conn_type": "sqlite", "host": str(warehouse)}),
+            "SNOVIO_EXAMPLE_POLL_INTERVAL": "0.05",
+            "SNOVIO_EXAMPLE_GREYLISTED_POLL_INTERVAL": "0.05",
+            "PYTHONWARNINGS": deprecation_errors(),
+            **extra,
+        })
+
+    return make
+
+
+def query(path: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_the_warning_rule_turns_our_deprecations_into_errors(airflow_dags_env, snovio_sandbox) -> None:
+    """The rule the DAG runs use can fail: a DeprecationWarning from a provider module or a DAG file raises,
+    one from another module does not."""
+    env = airflow_dags_env(snovio_sandbox, DAGS, {"PYTHONWARNINGS": deprecation_errors()})
+    dag_module = next(m for m in our_modules() if m.endswith("_snovio_campaign_reporting"))
+    code = ("import warnings\n"
+            "exec(compile('warnings.warn(\"old\", DeprecationWarning)', 'x', 'exec'), "
+            "{'__name__': %r, 'warnings': warnings})\n")
+    for module, fails in (("airflow_provider_snovio.transfers.sql", True), (dag_module, True),
+                          ("somebody_else", False)):
+        result = subprocess.run([sys.executable, "-c", code % module], env=env, capture_output=True, text=True,
+                                timeout=60, check=False)
+        assert (result.returncode != 0) is fails, (module, result.stderr)
+        if fails:
+            assert "DeprecationWarning: old" in result.stderr
+
+
+def test_dagbag_loads_every_example_without_errors(airflow_dags_env, snovio_sandbox) -> None:
+    env = airflow_dags_env(snovio_sandbox, DAGS, {"PYTHONWARNINGS": deprecation_errors()})
+    code = ("import json\n"
+            "from airflow.dag_processing.dagbag import DagBag\n"
+            f"bag = DagBag(dag_folder={str(DAGS)!r})\n"
+            "print(json.dumps({'dags': sorted(bag.dag_ids), 'errors': {str(k): str(v) for k, v in "
+            "bag.import_errors.items()}}))\n")
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=180,
+                            check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    assert loaded["errors"] == {}
+    assert loaded["dags"] == EXAMPLE_DAG_IDS == [
+        "snovio_campaign_reporting", "snovio_do_not_email_sync", "snovio_email_verification",
+        "snovio_lead_enrichment", "snovio_webhooks_setup"]
+    assert "DeprecationWarning" not in result.stderr, result.stderr[-3000:]
+
+
+def test_campaign_reporting(env_of, snovio_sandbox: SandboxServer, warehouse: Path) -> None:
+    # 2025-10-16's run reports on 2025-10-15, a day inside the seeded campaigns' activity
+    result = run_dag_test("snovio_campaign_reporting", DAGS, env_of(snovio_sandbox),
+                          extra_args=("2025-10-16T00:00:00+00:00",))
+    stats = snovio_sandbox.stats()
+    campaigns = snovio_sandbox.state.data.campaigns.campaigns
+    active = [c for c in campaigns if c.status != "Draft"]
+    expected = {
+        "snovio_campaigns": len(campaigns),
+        "snovio_campaign_analytics": len(active),
+        "snovio_campaign_replies": sum(len(c.replies) for c in active),
+        "snovio_campaign_opens": sum(len(c.opens) for c in active),
+        "snovio_campaign_clicks": sum(len(c.clicks) for c in active),
+        "snovio_emails_sent": sum(len(c.sent) for c in active),
+        "snovio_finished_prospects": sum(len(c.finished) for c in active),
+    }
+    assert {table: query(warehouse, f"SELECT COUNT(*) FROM {table}")[0][0] for table in expected} == expected
+    assert {row[0] for row in query(warehouse, "SELECT DISTINCT date_from || '..' || date_to "
+                                               "FROM snovio_campaign_analytics")} == {"2025-10-15..2025-10-15"}
+    # the report ranks the day's campaigns by reply rate, read back from the warehouse
+    ranked = query(warehouse, "SELECT c.name, a.email_replies_rate FROM snovio_campaign_analytics a JOIN "
+                              "snovio_campaigns c ON c.id = a.campaign_id WHERE a.emails_sent > 0 OR "
+                              "a.email_replies > 0 ORDER BY a.email_replies_rate DESC, a.email_replies DESC, c.id")
+    assert ranked, "no campaign had activity on the reported day"
+    output = result.stdout + result.stderr
+    assert "Snov.io report for 2025-10-15" in output
+    assert f"{ranked[0][1]:6.1f}%" in output and ranked[0][0] in output
+    # free reads only, no campaign listed twice (ids come from the warehouse), inside the limit
+    assert stats["credits_spent"] == 0 and stats["rate_limited"] == 0
+    assert stats["requests"]["GET /v1/get-user-campaigns"] == 1
+    assert stats["requests"]["GET /v2/statistics/campaign-analytics"] == len(active)
+
+
+def test_lead_enrichment(env_of, snovio_conn_env: SandboxServer, warehouse: Path) -> None:
+    from airflow_provider_snovio.hooks.snovio import SnovioHook
+
+    sandbox = snovio_conn_env
+    balance_before = sandbox.stats()["balance"]
+    run_dag_test("snovio_lead_enrichment", DAGS, env_of(sandbox),
+                 extra_args=("--conf", json.dumps({"domains": ["octagon.com"], "list_name": "E2E leads"})))
+    stats = sandbox.stats()
+    rows = query(warehouse, "SELECT email, domain, prospect_hash, smtp_status, list_id FROM snovio_leads")
+    assert rows and all(domain == "octagon.com" and prospect for _, domain, prospect, _, _ in rows)
+    valid = {email for email, _, _, status, _ in rows if status == "valid"}
+    listed = {email for email, *_, list_id in rows if list_id is not None}
+    assert valid and listed == valid
+    # the list in Snov.io holds exactly the valid addresses
+    hook = SnovioHook()
+    lists = [lst for lst in hook.get_user_lists() if lst["name"] == "E2E leads"]
+    assert len(lists) == 1 and {list_id for *_, list_id in rows if list_id} == {lists[0]["id"]}
+    in_list = {p["emails"][0]["email"] for p in hook.iter_list_prospects(lists[0]["id"])}
+    assert in_list == valid
+    # paid once: one search page, one e-mail search per prospect, each address queued for verification once
+    assert stats["requests"]["POST /v2/domain-search/prospects/start"] == 1
+    # octagon.com's first page holds 20 prospects (2 of them without an e-mail): one paid search each
+    assert stats["requests"]["POST /v2/domain-search/prospects/search-emails/start/{prospect_hash}"] == 20
+    assert len({prospect for _, _, prospect, _, _ in rows}) == 18
+    assert 0 < stats["credits_spent"] == balance_before - stats["balance"]
+
+
+def test_email_verification(env_of, snovio_conn_env: SandboxServer, warehouse: Path) -> None:
+    from airflow_provider_snovio.hooks.snovio import SnovioHook
+
+    emails = ["gavin.vanrooyen@octagon.com", "john.doe@yourdomain.com", "nobody.here@octagon.com",
+              "jane.doe@yourdomain.com"]
+    with sqlite3.connect(warehouse) as conn:
+        conn.execute("CREATE TABLE crm_contacts (email VARCHAR(320) PRIMARY KEY, smtp_status VARCHAR(32), "
+                     "verified_at VARCHAR(32))")
+        conn.executemany("INSERT INTO crm_contacts (email) VALUES (?)", [(e,) for e in emails])
+        conn.execute("INSERT INTO crm_contacts VALUES ('recent@octagon.com', 'valid', '2999-01-01 00:00:00')")
+    run_dag_test("snovio_email_verification", DAGS, env_of(snovio_conn_env))
+    written = dict(query(warehouse, "SELECT email, smtp_status FROM crm_contacts"))
+    # the statuses written back are Snov.io's (read again, free, once the run is over)
+    body = SnovioHook().get_emails_verification_status(emails)
+    assert written == {**{e: body[e]["data"]["smtpStatus"] for e in emails}, "recent@octagon.com": "valid"}
+    assert written["john.doe@yourdomain.com"] == "valid"
+    assert query(warehouse, "SELECT COUNT(*) FROM crm_contacts WHERE verified_at IS NULL")[0][0] == 0
+    assert snovio_conn_env.stats()["credits_spent"] == len(emails)  # the recently verified row was not sent
+
+
+def test_do_not_email_sync(env_of, snovio_sandbox: SandboxServer, warehouse: Path) -> None:
+    list_id = min(snovio_sandbox.state.data.do_not_email)
+    with sqlite3.connect(warehouse) as conn:
+        conn.execute("CREATE TABLE email_suppressions (item VARCHAR(320) PRIMARY KEY, reason VARCHAR(32), "
+                     "synced_at VARCHAR(32))")
+        conn.executemany("INSERT INTO email_suppressions (item, reason) VALUES (?, ?)", [
+            ("bounced.lead@example.com", "bounced"), ("Blocked@octagon.com", "unsubscribed"),
+            ("spam-trap.example", "bounced")])
+        conn.execute("INSERT INTO email_suppressions VALUES ('old@example.com', 'bounced', '2025-01-01 00:00:00')")
+    result = run_dag_test("snovio_do_not_email_sync", DAGS, env_of(snovio_sandbox),
+                          extra_args=("--conf", json.dumps({"list_id": list_id})))
+    items = [item.lower() for item in snovio_sandbox.state.data.do_not_email[list_id].items]
+    assert {"bounced.lead@example.com", "blocked@octagon.com", "spam-trap.example"} <= set(items)
+    assert "old@example.com" not in items  # synced before: not sent again
+    assert items.count("blocked@octagon.com") == 1  # already in the seeded list: a duplicate, not added twice
+    assert query(warehouse, "SELECT COUNT(*) FROM email_suppressions WHERE synced_at IS NULL")[0][0] == 0
+    assert f"Do-not-email list {list_id}: 2 added, 1 already there" in result.stdout + result.stderr
+
+
+def test_webhooks_setup(env_of, snovio_conn_env: SandboxServer) -> None:
+    from airflow_provider_snovio.hooks.snovio import SnovioHook
+
+    url = "https://hooks.example.com/e2e-snovio"
+    run_dag_test("snovio_webhooks_setup", DAGS, env_of(snovio_conn_env),
+                 extra_args=("--conf", json.dumps({"endpoint_url": url})))
+    hooks = [h["data"] for h in SnovioHook().list_webhooks()["data"] if h["data"]["end_point"] == url]
+    assert sorted((h["event_object"], h["event_action"], h["status"]) for h in hooks) == [
+        ("campaign_email", "opened", "active"), ("campaign_reply", "received", "active")]
