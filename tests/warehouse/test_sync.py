@@ -217,9 +217,10 @@ def test_every_resource_lands_exactly(warehouse, snovio_sandbox, client):
 
 
 def test_ten_percent_faults_still_exact(warehouse, snovio_sandbox, client):
-    # 10% of API requests fail: 5% 500/502/503, 2% truncated bodies, 3% 429 (one in every 33). The fault RNG
-    # is seeded; the assertion below proves each kind of fault really happened in this run.
-    snovio_sandbox.configure(seed=11, error_rate=0.05, truncate_rate=0.02, burst_429_every=32, burst_429_length=1)
+    # 10% of API requests fail: 3% 500/502/503, 2% truncated bodies, 2% dropped connections, 3% 429 (one in
+    # every 33). The fault RNG is seeded; the assertion below proves each kind of fault happened in this run.
+    snovio_sandbox.configure(seed=16, error_rate=0.03, truncate_rate=0.02, drop_rate=0.02, burst_429_every=32,
+                             burst_429_length=1)
     state = snovio_sandbox.state
     upstream = upstream_ids(snovio_sandbox, "replies")
     chosen = [cid for cid, ids in upstream.items() if len(ids) <= 10_000]  # incl. the exactly-one-page campaign
@@ -231,7 +232,8 @@ def test_ten_percent_faults_still_exact(warehouse, snovio_sandbox, client):
     for name in ("campaign_opens", "emails_sent"):
         sync(client, wh, resource(name), f"snovio_{name}", campaign_ids=chosen)
     stats = snovio_sandbox.stats()
-    assert stats["faults"].get("error", 0) and stats["faults"].get("truncate", 0) and stats["injected_429"], stats
+    assert all(stats["faults"].get(kind, 0) for kind in ("error", "truncate", "drop")), stats
+    assert stats["injected_429"], stats
     for name, kind in (("campaign_opens", "opens"), ("emails_sent", "sent")):
         assert stored(warehouse.engine, f"snovio_{name}") == {
             c.id: {e.id for e in getattr(c, kind)} for c in state.data.campaigns.campaigns
