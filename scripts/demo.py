@@ -20,6 +20,7 @@ run (``demo-output/last-run.json``).
 With ``SNOVIO_CLIENT_ID`` and ``SNOVIO_CLIENT_SECRET`` set, the same DAG runs against the real Snov.io API
 for yesterday (UTC) into ``demo-output/warehouse-snovio.sqlite`` instead: no sandbox. The reporting DAG
 only reads (no credits are spent), but its requests count against the account's 60 per minute.
+``SNOVIO_API_URL`` overrides the API's base URL in that mode.
 """
 
 from __future__ import annotations
@@ -171,9 +172,11 @@ def main() -> int:
 
     sandbox = None
     if real:
-        env["AIRFLOW_CONN_SNOVIO_DEFAULT"] = json.dumps({"conn_type": "snovio", "login": client_id,
-                                                         "password": client_secret,
-                                                         "extra": {"requests_per_minute": 60}})
+        connection = {"conn_type": "snovio", "login": client_id, "password": client_secret,
+                      "extra": {"requests_per_minute": 60}}
+        if os.environ.get("SNOVIO_API_URL"):  # another base URL (a proxy; or a sandbox, to try this path)
+            connection["host"] = os.environ["SNOVIO_API_URL"]
+        env["AIRFLOW_CONN_SNOVIO_DEFAULT"] = json.dumps(connection)
         logical_date = None  # now: the run reports on yesterday (UTC)
         say("  Snov.io       the REAL API (SNOVIO_CLIENT_ID is set). This DAG only reads: it spends no credits,")
         say("                but its requests count against your account's 60 per minute.")
