@@ -231,7 +231,7 @@ def main() -> int:
             f"credits spent: {stats['credits_spent']:g}   busiest window: {stats['peak_requests_in_window']}/60")
         if previous and previous.get("requests"):
             say(f"  incremental:    run {previous['run']} made {previous['requests']} requests, this run "
-                f"{stats['total_requests']}: only the last rows of each campaign were re-read to check for new ones")
+                f"{stats['total_requests']}: each campaign's events were read from the last 20 stored rows on")
     else:
         say("  API requests:   counted by the sandbox only (see the task logs for each call)")
     say(f"  wall time:      {elapsed:.0f} s (the DAG run {dag_seconds:.0f} s)")
