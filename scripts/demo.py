@@ -206,8 +206,10 @@ def main() -> int:
     date_from = (run_day - timedelta(days=1)).isoformat()
     found = read_warehouse(warehouse, date_from)
     elapsed = time.monotonic() - wall
+    requests = stats["total_requests"] if stats else None
+    first_requests = (previous or {}).get("first_requests", requests)  # the first run: the full sync
     this = {"run": run_number, "tables": found["tables"], "dag_seconds": round(dag_seconds, 1),
-            "requests": stats["total_requests"] if stats else None, "at": stamp}
+            "requests": requests, "first_requests": first_requests, "at": stamp}
 
     say()
     say(f"Summary (read back from {warehouse.relative_to(ROOT)})")
@@ -229,9 +231,9 @@ def main() -> int:
         say("                  " + ", ".join(calls[4:]))
         say(f"  429 responses:  {stats['rate_limited']}   tokens issued: {stats['tokens_issued']}   "
             f"credits spent: {stats['credits_spent']:g}   busiest window: {stats['peak_requests_in_window']}/60")
-        if previous and previous.get("requests"):
-            say(f"  incremental:    run {previous['run']} made {previous['requests']} requests, this run "
-                f"{stats['total_requests']}: each campaign's events were read from the last 20 stored rows on")
+        if previous and first_requests:
+            say(f"  incremental:    the first run (a full sync) made {first_requests} requests, this one "
+                f"{requests}: each campaign's events were read from the last 20 stored rows on")
     else:
         say("  API requests:   counted by the sandbox only (see the task logs for each call)")
     say(f"  wall time:      {elapsed:.0f} s (the DAG run {dag_seconds:.0f} s)")
