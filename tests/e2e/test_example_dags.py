@@ -31,18 +31,18 @@ EXAMPLE_DAG_IDS = sorted(path.stem for path in DAGS.glob("snovio_*.py"))
 pytestmark = pytest.mark.slow
 
 
-def our_modules() -> list[str]:
-    """Every module of the provider and the module name Airflow gives each example DAG file."""
+def our_modules(dags: Path = DAGS) -> list[str]:
+    """Every module of the provider and the module name Airflow gives each DAG file of ``dags``."""
     from airflow.utils.file import get_unique_dag_module_name
 
     provider = [airflow_provider_snovio.__name__] + [
         info.name for info in pkgutil.walk_packages(airflow_provider_snovio.__path__, "airflow_provider_snovio.")]
-    return provider + [get_unique_dag_module_name(str(path)) for path in sorted(DAGS.glob("*.py"))]
+    return provider + [get_unique_dag_module_name(str(path)) for path in sorted(dags.glob("*.py"))]
 
 
-def deprecation_errors() -> str:
+def deprecation_errors(dags: Path = DAGS) -> str:
     """``PYTHONWARNINGS``: a DeprecationWarning raised from any of :func:`our_modules` is an exception."""
-    return ",".join(f"error::DeprecationWarning:{module}" for module in our_modules())
+    return ",".join(f"error::DeprecationWarning:{module}" for module in our_modules(dags))
 
 
 @pytest.fixture
@@ -86,6 +86,25 @@ def test_the_warning_rule_turns_our_deprecations_into_errors(airflow_dags_env, s
         assert (result.returncode != 0) is fails, (module, result.stderr)
         if fails:
             assert "DeprecationWarning: old" in result.stderr
+
+
+def test_the_warning_rule_fails_a_dag_run(airflow_dags_env, snovio_sandbox, tmp_path: Path) -> None:
+    """The same rule survives ``airflow dags test``'s process chain: a task of a DAG file that raises a
+    DeprecationWarning fails the run (so the example runs would fail on one too)."""
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    (dags / "snovio_warns.py").write_text(
+        "import warnings\n"
+        "import pendulum\n"
+        "from airflow.sdk import DAG, task\n"
+        "with DAG('snovio_warns', schedule=None, start_date=pendulum.datetime(2025, 1, 1, tz='UTC')):\n"
+        "    @task\n"
+        "    def old() -> None:\n"
+        "        warnings.warn('an old API', DeprecationWarning)\n"
+        "    old()\n")
+    env = airflow_dags_env(snovio_sandbox, dags, {"PYTHONWARNINGS": deprecation_errors(dags)})
+    result = run_dag_test("snovio_warns", dags, env, expect_success=False)
+    assert "DeprecationWarning: an old API" in result.stdout + result.stderr
 
 
 def test_dagbag_loads_every_example_without_errors(airflow_dags_env, snovio_sandbox) -> None:
