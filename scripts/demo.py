@@ -3,7 +3,8 @@
 What it does, every step for real:
 
 1. prepares a private ``AIRFLOW_HOME`` in ``demo-output/airflow-home`` (git-ignored) and migrates its SQLite
-   metadata DB (``airflow db migrate``; a second run finds it migrated);
+   metadata DB (``airflow db migrate``; a second run finds it migrated). ``SNOVIO_DEMO_OUTPUT`` names
+   another folder than ``demo-output`` for everything the demo writes;
 2. starts the sandbox (``python -m airflow_provider_snovio.sandbox``) as a subprocess on a free loopback
    port with Snov.io's real limit, 60 requests per 60-second window, and its seeded data (same seed: the same
    campaigns on every run);
@@ -40,7 +41,8 @@ from typing import Any
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "demo-output"
+#: Everything the demo writes (git-ignored); ``SNOVIO_DEMO_OUTPUT`` moves it (the test of the demo does).
+OUT = Path(os.environ.get("SNOVIO_DEMO_OUTPUT") or ROOT / "demo-output").resolve()
 HOME = OUT / "airflow-home"
 LOGS = OUT / "logs"
 DAGS = ROOT / "dags_examples"
@@ -55,6 +57,11 @@ BIN = Path(sys.executable).parent
 
 def say(text: str = "") -> None:
     print(text, flush=True)
+
+
+def shown(path: Path) -> str:
+    """A path as the user typed ``make demo`` from: relative to the project when inside it."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def airflow_env(warehouse: Path) -> dict[str, str]:
@@ -167,7 +174,7 @@ def main() -> int:
     env = airflow_env(warehouse)
 
     say(f"Snov.io provider demo, run {run_number}: the {DAG_ID} DAG through `airflow dags test`")
-    say(f"  AIRFLOW_HOME  {HOME.relative_to(ROOT)}")
+    say(f"  AIRFLOW_HOME  {shown(HOME)}")
     say(f"  metadata DB   {migrate(env)}")
 
     sandbox = None
@@ -187,7 +194,7 @@ def main() -> int:
         say(f"  Snov.io       sandbox at {sandbox.base_url} (60 requests/minute, 60-s window, seed 42)")
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     log_path = LOGS / f"run-{run_number}-{stamp}.log"
-    say(f"  warehouse     {warehouse.relative_to(ROOT)}"
+    say(f"  warehouse     {shown(warehouse)}"
         f" ({'reused: the sync is incremental' if warehouse.exists() else 'new'})")
     say()
     say("  tasks:")
@@ -212,7 +219,7 @@ def main() -> int:
             "requests": requests, "first_requests": first_requests, "at": stamp}
 
     say()
-    say(f"Summary (read back from {warehouse.relative_to(ROOT)})")
+    say(f"Summary (read back from {shown(warehouse)})")
     say("  rows per table:")
     before = (previous or {}).get("tables", {})
     for table, count in found["tables"].items():
