@@ -1,4 +1,5 @@
-"""``python -m bench [family ...]``: measure every target, print the table, write ``bench-results.json``.
+"""``python -m bench [family ...]``: measure every target, print the table, write ``bench-results.json``
+(``bench-results.partial.json`` when only some families are named).
 
 Families run one after another (never two at once: they would share the two cores and skew each other).
 A family that raises is reported as "not measured: <error>" for each of its lines and the run goes on;
@@ -74,14 +75,17 @@ def main(argv: list[str]) -> int:
     finally:
         infra.cleanup()
     results.sort(key=lambda r: int(r.name.split(".")[0]))  # item order; within an item, run order
-    write_json(results, infra.REPO / "bench-results.json")
+    output = infra.REPO / "bench-results.json"
+    if chosen:  # a partial run must not replace the figures of a whole one
+        output = infra.REPO / "bench-results.partial.json"
+    write_json(results, output)
     print()
     print(table(results))
     print()
     print(details(results))
     print()
     print(f"Machine: {machine()}")
-    print(f"Wall time: {time.monotonic() - started:.0f} s; written {infra.REPO / 'bench-results.json'}")
+    print(f"Wall time: {time.monotonic() - started:.0f} s; written {output}")
     return 1 if broken else 0
 
 

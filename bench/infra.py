@@ -24,8 +24,17 @@ from bench.child import READY
 
 REPO = Path(__file__).resolve().parents[1]
 PG_CLUSTER_SCRIPT = REPO / "scripts" / "pg-test-cluster.sh"
-#: One directory per run: Airflow home, the per-host rate-limit logs, SQLite warehouses, the PG cluster.
-RUN_DIR = Path(tempfile.mkdtemp(prefix="snovio-bench-"))
+#: Names the run's directory; worker processes inherit it and so create no directory of their own.
+RUN_DIR_ENV = "SNOVIO_BENCH_RUN_DIR"
+
+
+def run_dir() -> Path:
+    """One directory per run (Airflow home, per-host rate-limit logs, SQLite files), made on first use."""
+    path = os.environ.get(RUN_DIR_ENV)
+    if not path:
+        path = tempfile.mkdtemp(prefix="snovio-bench-")
+        os.environ[RUN_DIR_ENV] = path
+    return Path(path)
 
 
 def isolate_environment() -> None:
@@ -33,15 +42,15 @@ def isolate_environment() -> None:
 
     Children inherit ``os.environ``, so every worker process shares the same per-host limiter directory.
     """
-    os.environ["AIRFLOW_HOME"] = str(RUN_DIR / "airflow-home")
+    os.environ["AIRFLOW_HOME"] = str(run_dir() / "airflow-home")
     os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
     os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "True"
     os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "WARNING"  # the operators' info lines would drown the table
-    os.environ["SNOVIO_RATE_LIMIT_DIR"] = str(RUN_DIR / "rate-limits")
+    os.environ["SNOVIO_RATE_LIMIT_DIR"] = str(run_dir() / "rate-limits")
 
 
 def cleanup() -> None:
-    shutil.rmtree(RUN_DIR, ignore_errors=True)
+    shutil.rmtree(run_dir(), ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -78,7 +87,7 @@ def client_config(base_url: str, client_id: str, **settings: Any) -> Any:
 
 def fresh_path(name: str) -> Path:
     """A new, unused file path inside the run directory."""
-    return RUN_DIR / f"{uuid.uuid4().hex[:8]}-{name}"
+    return run_dir() / f"{uuid.uuid4().hex[:8]}-{name}"
 
 
 # --- worker processes ------------------------------------------------------------------------------------
