@@ -104,3 +104,7 @@ def sqlite_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callabl
         return sql_connection(monkeypatch, conn_id, tmp_path / f"{conn_id}.db")
 
     return make
+
+
+# The ``airflow dags test`` harness of tests/e2e (a private, migrated AIRFLOW_HOME per session).
+from tests.e2e.conftest import airflow_dags_env, airflow_home  # noqa: E402, F401
