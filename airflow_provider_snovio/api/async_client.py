@@ -12,7 +12,9 @@ with :mod:`status` deciding.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -47,6 +49,17 @@ from airflow_provider_snovio.api.token import TOKENS, TokenCache
 log = logging.getLogger(__name__)
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The TLS context every async client of this process verifies with, built once.
+
+    Building one reads and parses the CA bundle (about 50 ms of blocking work). Each trigger has its own
+    client, so 200 deferred sensors starting together on a triggerer would otherwise stall its event loop
+    for seconds (``make bench`` item 9 measured 3.3 s), delaying every other trigger's requests.
+    """
+    return httpx.create_ssl_context()
+
+
 class AsyncSnovioClient:
     """Async Snov.io client: ``async with AsyncSnovioClient(config) as client: await client.call(...)``."""
 
@@ -63,6 +76,7 @@ class AsyncSnovioClient:
     ) -> None:
         self.config = config
         self._http_client = http or httpx.AsyncClient(
+            verify=tls_context(),
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             timeout=httpx.Timeout(config.timeout, connect=min(10.0, config.timeout)),
         )
