@@ -1,7 +1,9 @@
 """Every DAG of ``dags_examples/`` through ``airflow dags test`` against the sandbox, once each.
 
 The runs use the shared harness of ``tests/e2e/conftest.py`` (a migrated SQLite metadata DB, one
-``airflow dags test`` subprocess per DAG) with a SQLite warehouse file as ``snovio_warehouse``. Each test
+``airflow dags test`` subprocess per DAG). ``snovio_warehouse`` is a SQLite file and a PostgreSQL 15 database
+(the warehouse tests' private server) in turn; the reporting DAG runs on PostgreSQL here and on SQLite in
+``tests/e2e/test_demo.py``. Each test
 asserts what the DAG is for - rows in the warehouse, the list, the do-not-email items or the webhooks in
 the sandbox - not only that the run succeeded.
 
@@ -15,16 +17,18 @@ from __future__ import annotations
 
 import json
 import pkgutil
-import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import airflow_provider_snovio
 from airflow_provider_snovio.sandbox.testing import SandboxServer
 from tests.e2e.conftest import run_dag_test
+from tests.warehouse.conftest import _postgres_database, postgres_server  # noqa: F401 (a fixture)
 
 DAGS = Path(__file__).resolve().parents[2] / "dags_examples"
 EXAMPLE_DAG_IDS = sorted(path.stem for path in DAGS.glob("snovio_*.py"))
@@ -45,18 +49,61 @@ def deprecation_errors(dags: Path = DAGS) -> str:
     return ",".join(f"error::DeprecationWarning:{module}" for module in our_modules(dags))
 
 
-@pytest.fixture
-def warehouse(tmp_path: Path) -> Path:
-    return tmp_path / "warehouse.sqlite"
+class Warehouse:
+    """The DAGs' ``snovio_warehouse``: a SQLite file or a PostgreSQL database of its own, read back with
+    SQLAlchemy (named parameters, the same SQL on both)."""
+
+    def __init__(self, dialect: str, url: str, conn: dict[str, Any]) -> None:
+        from sqlalchemy import create_engine
+
+        self.dialect, self.url, self.conn_json = dialect, url, json.dumps(conn)
+        self.engine = create_engine(url)
+
+    def rows(self, sql: str) -> list[tuple]:
+        from sqlalchemy import text
+
+        with self.engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(sql))]
+
+    def run(self, sql: str, rows: list[dict[str, Any]] | None = None) -> None:
+        from sqlalchemy import text
+
+        with self.engine.begin() as connection:
+            connection.execute(text(sql), rows) if rows else connection.execute(text(sql))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Warehouse]:
+    if request.param == "sqlite":
+        path = tmp_path / "warehouse.sqlite"
+        target = Warehouse("sqlite", f"sqlite:///{path}", {"conn_type": "sqlite", "host": str(path)})
+        yield target
+        target.engine.dispose()
+        return
+    server = request.getfixturevalue("postgres_server")
+    database, url = _postgres_database(server)
+    port = int(server.rsplit(":", 1)[1].split("/")[0])
+    target = Warehouse("postgresql", url, {"conn_type": "postgres", "host": "127.0.0.1", "port": port,
+                                           "login": "postgres", "schema": database})
+    try:
+        yield target
+    finally:
+        from sqlalchemy import create_engine, text
+
+        target.engine.dispose()
+        admin = create_engine(server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
+        admin.dispose()
 
 
 @pytest.fixture
-def env_of(airflow_dags_env, warehouse: Path):
+def env_of(airflow_dags_env, warehouse: Warehouse):
     """``env_of(sandbox, **extra)``: the harness environment plus the warehouse, fast polls and the warning rule."""
 
     def make(sandbox: SandboxServer, **extra: str) -> dict[str, str]:
         return airflow_dags_env(sandbox, DAGS, {
-            "AIRFLOW_CONN_SNOVIO_WAREHOUSE": json.dumps({"conn_type": "sqlite", "host": str(warehouse)}),
+            "AIRFLOW_CONN_SNOVIO_WAREHOUSE": warehouse.conn_json,
             "SNOVIO_EXAMPLE_POLL_INTERVAL": "0.05",
             "SNOVIO_EXAMPLE_GREYLISTED_POLL_INTERVAL": "0.05",
             "PYTHONWARNINGS": deprecation_errors(),
@@ -64,11 +111,6 @@ def env_of(airflow_dags_env, warehouse: Path):
         })
 
     return make
-
-
-def query(path: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(path) as conn:
-        return conn.execute(sql).fetchall()
 
 
 def test_the_warning_rule_turns_our_deprecations_into_errors(airflow_dags_env, snovio_sandbox) -> None:
@@ -125,7 +167,8 @@ def test_dagbag_loads_every_example_without_errors(airflow_dags_env, snovio_sand
     assert "DeprecationWarning" not in result.stderr, result.stderr[-3000:]
 
 
-def test_campaign_reporting(env_of, snovio_sandbox: SandboxServer, warehouse: Path) -> None:
+@pytest.mark.parametrize("warehouse", ["postgresql"], indirect=True)  # SQLite: tests/e2e/test_demo.py
+def test_campaign_reporting(env_of, snovio_sandbox: SandboxServer, warehouse: Warehouse) -> None:
     # 2025-10-16's run reports on 2025-10-15, a day inside the seeded campaigns' activity
     result = run_dag_test("snovio_campaign_reporting", DAGS, env_of(snovio_sandbox),
                           extra_args=("2025-10-16T00:00:00+00:00",))
@@ -141,13 +184,13 @@ def test_campaign_reporting(env_of, snovio_sandbox: SandboxServer, warehouse: Pa
         "snovio_emails_sent": sum(len(c.sent) for c in active),
         "snovio_finished_prospects": sum(len(c.finished) for c in active),
     }
-    assert {table: query(warehouse, f"SELECT COUNT(*) FROM {table}")[0][0] for table in expected} == expected
-    assert {row[0] for row in query(warehouse, "SELECT DISTINCT date_from || '..' || date_to "
-                                               "FROM snovio_campaign_analytics")} == {"2025-10-15..2025-10-15"}
+    assert {table: warehouse.rows(f"SELECT COUNT(*) FROM {table}")[0][0] for table in expected} == expected
+    assert {(str(a), str(b)) for a, b in warehouse.rows("SELECT DISTINCT date_from, date_to FROM "
+                                                       "snovio_campaign_analytics")} == {("2025-10-15", "2025-10-15")}
     # the report ranks the day's campaigns by reply rate, read back from the warehouse
-    ranked = query(warehouse, "SELECT c.name, a.email_replies_rate FROM snovio_campaign_analytics a JOIN "
-                              "snovio_campaigns c ON c.id = a.campaign_id WHERE a.emails_sent > 0 OR "
-                              "a.email_replies > 0 ORDER BY a.email_replies_rate DESC, a.email_replies DESC, c.id")
+    ranked = warehouse.rows("SELECT c.name, a.email_replies_rate FROM snovio_campaign_analytics a JOIN "
+                            "snovio_campaigns c ON c.id = a.campaign_id WHERE a.emails_sent > 0 OR "
+                            "a.email_replies > 0 ORDER BY a.email_replies_rate DESC, a.email_replies DESC, c.id")
     assert ranked, "no campaign had activity on the reported day"
     output = result.stdout + result.stderr
     assert "Snov.io report for 2025-10-15" in output
@@ -158,7 +201,7 @@ def test_campaign_reporting(env_of, snovio_sandbox: SandboxServer, warehouse: Pa
     assert stats["requests"]["GET /v2/statistics/campaign-analytics"] == len(active)
 
 
-def test_lead_enrichment(env_of, snovio_conn_env: SandboxServer, warehouse: Path) -> None:
+def test_lead_enrichment(env_of, snovio_conn_env: SandboxServer, warehouse: Warehouse) -> None:
     from airflow_provider_snovio.hooks.snovio import SnovioHook
 
     sandbox = snovio_conn_env
@@ -166,7 +209,7 @@ def test_lead_enrichment(env_of, snovio_conn_env: SandboxServer, warehouse: Path
     run_dag_test("snovio_lead_enrichment", DAGS, env_of(sandbox),
                  extra_args=("--conf", json.dumps({"domains": ["octagon.com"], "list_name": "E2E leads"})))
     stats = sandbox.stats()
-    rows = query(warehouse, "SELECT email, domain, prospect_hash, smtp_status, list_id FROM snovio_leads")
+    rows = warehouse.rows("SELECT email, domain, prospect_hash, smtp_status, list_id FROM snovio_leads")
     assert rows and all(domain == "octagon.com" and prospect for _, domain, prospect, _, _ in rows)
     valid = {email for email, _, _, status, _ in rows if status == "valid"}
     listed = {email for email, *_, list_id in rows if list_id is not None}
@@ -185,45 +228,45 @@ def test_lead_enrichment(env_of, snovio_conn_env: SandboxServer, warehouse: Path
     assert 0 < stats["credits_spent"] == balance_before - stats["balance"]
 
 
-def test_email_verification(env_of, snovio_conn_env: SandboxServer, warehouse: Path) -> None:
+def test_email_verification(env_of, snovio_conn_env: SandboxServer, warehouse: Warehouse) -> None:
     from airflow_provider_snovio.hooks.snovio import SnovioHook
 
     emails = ["gavin.vanrooyen@octagon.com", "john.doe@yourdomain.com", "nobody.here@octagon.com",
               "jane.doe@yourdomain.com"]
-    with sqlite3.connect(warehouse) as conn:
-        conn.execute("CREATE TABLE crm_contacts (email VARCHAR(320) PRIMARY KEY, smtp_status VARCHAR(32), "
-                     "verified_at VARCHAR(32))")
-        conn.executemany("INSERT INTO crm_contacts (email) VALUES (?)", [(e,) for e in emails])
-        conn.execute("INSERT INTO crm_contacts VALUES ('recent@octagon.com', 'valid', '2999-01-01 00:00:00')")
+    warehouse.run("CREATE TABLE crm_contacts (email VARCHAR(320) PRIMARY KEY, smtp_status VARCHAR(32), "
+                  "verified_at VARCHAR(32))")
+    warehouse.run("INSERT INTO crm_contacts (email) VALUES (:email)", [{"email": e} for e in emails])
+    warehouse.run("INSERT INTO crm_contacts VALUES ('recent@octagon.com', 'valid', '2999-01-01 00:00:00')")
     run_dag_test("snovio_email_verification", DAGS, env_of(snovio_conn_env))
-    written = dict(query(warehouse, "SELECT email, smtp_status FROM crm_contacts"))
+    written = dict(warehouse.rows("SELECT email, smtp_status FROM crm_contacts"))
     # the statuses written back are Snov.io's (read again, free, once the run is over)
     body = SnovioHook().get_emails_verification_status(emails)
     assert written == {**{e: body[e]["data"]["smtpStatus"] for e in emails}, "recent@octagon.com": "valid"}
     assert written["john.doe@yourdomain.com"] == "valid"
-    assert query(warehouse, "SELECT COUNT(*) FROM crm_contacts WHERE verified_at IS NULL")[0][0] == 0
+    assert warehouse.rows("SELECT COUNT(*) FROM crm_contacts WHERE verified_at IS NULL")[0][0] == 0
     assert snovio_conn_env.stats()["credits_spent"] == len(emails)  # the recently verified row was not sent
 
 
-def test_do_not_email_sync(env_of, snovio_sandbox: SandboxServer, warehouse: Path) -> None:
+def test_do_not_email_sync(env_of, snovio_sandbox: SandboxServer, warehouse: Warehouse) -> None:
     list_id = min(snovio_sandbox.state.data.do_not_email)
-    with sqlite3.connect(warehouse) as conn:
-        conn.execute("CREATE TABLE email_suppressions (item VARCHAR(320) PRIMARY KEY, reason VARCHAR(32), "
-                     "synced_at VARCHAR(32))")
-        conn.executemany("INSERT INTO email_suppressions (item, reason) VALUES (?, ?)", [
-            ("bounced.lead@example.com", "bounced"), ("Blocked@octagon.com", "unsubscribed"),
-            ("spam-trap.example", "bounced")])
-        conn.execute("INSERT INTO email_suppressions VALUES ('old@example.com', 'bounced', '2025-01-01 00:00:00')")
+    warehouse.run("CREATE TABLE email_suppressions (item VARCHAR(320) PRIMARY KEY, reason VARCHAR(32), "
+                  "synced_at VARCHAR(32))")
+    warehouse.run("INSERT INTO email_suppressions (item, reason) VALUES (:item, :reason)", [
+        {"item": "bounced.lead@example.com", "reason": "bounced"},
+        {"item": "Blocked@octagon.com", "reason": "unsubscribed"},
+        {"item": "spam-trap.example", "reason": "bounced"}])
+    warehouse.run("INSERT INTO email_suppressions VALUES ('old@example.com', 'bounced', '2025-01-01 00:00:00')")
     result = run_dag_test("snovio_do_not_email_sync", DAGS, env_of(snovio_sandbox),
                           extra_args=("--conf", json.dumps({"list_id": list_id})))
     items = [item.lower() for item in snovio_sandbox.state.data.do_not_email[list_id].items]
     assert {"bounced.lead@example.com", "blocked@octagon.com", "spam-trap.example"} <= set(items)
     assert "old@example.com" not in items  # synced before: not sent again
     assert items.count("blocked@octagon.com") == 1  # already in the seeded list: a duplicate, not added twice
-    assert query(warehouse, "SELECT COUNT(*) FROM email_suppressions WHERE synced_at IS NULL")[0][0] == 0
+    assert warehouse.rows("SELECT COUNT(*) FROM email_suppressions WHERE synced_at IS NULL")[0][0] == 0
     assert f"Do-not-email list {list_id}: 2 added, 1 already there" in result.stdout + result.stderr
 
 
+@pytest.mark.parametrize("warehouse", ["sqlite"], indirect=True)  # the DAG uses no warehouse: run it once
 def test_webhooks_setup(env_of, snovio_conn_env: SandboxServer) -> None:
     from airflow_provider_snovio.hooks.snovio import SnovioHook
 
