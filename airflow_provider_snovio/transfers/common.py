@@ -7,7 +7,7 @@ names the field, never half-way through a sync.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -24,11 +24,14 @@ from airflow_provider_snovio.operators.base import run_days
 
 
 def is_templated(*values: Any) -> bool:
-    """True when a value still holds a Jinja template (it is checked again after rendering)."""
+    """True when a value is only known at run time: a Jinja template, or an upstream task's output (an
+    ``XComArg``, resolved by Airflow before ``execute``). Such values are checked again after rendering."""
     def one(value: Any) -> bool:
         if isinstance(value, str):
             return "{{" in value or "{%" in value
-        if isinstance(value, Iterable) and not isinstance(value, bytes):
+        if hasattr(value, "resolve") and hasattr(value, "iter_references"):  # XComArg and its kin
+            return True
+        if isinstance(value, list | tuple | set | frozenset):
             return any(one(item) for item in value)
         return False
 

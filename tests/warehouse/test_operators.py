@@ -130,3 +130,22 @@ def test_object_storage_refuses_a_path_without_scheme(snovio_conn_env):
         SnovioToObjectStorageOperator(task_id="stage", resource="campaigns", path="/tmp/no-scheme")
     assert refused.value.field == "path"
     assert snovio_conn_env.stats()["total_requests"] == 0
+
+
+def test_an_upstream_output_as_campaign_ids_is_accepted_at_parse_time_and_checked_at_run_time(
+        warehouse, snovio_conn_env):
+    """``campaign_ids=some_task.output`` (an XComArg) cannot be checked while the DAG is parsed; Airflow
+    resolves it before ``execute``, where the check runs, still before any request."""
+    from airflow.sdk import DAG
+    from airflow.sdk.bases.operator import BaseOperator
+
+    with DAG("xcomarg_ids", schedule=None):
+        upstream = BaseOperator(task_id="pick_campaigns")
+        op = SnovioToSqlOperator(task_id="sync", sql_conn_id=SQL_CONN_ID, resource="campaign_replies",
+                                 campaign_ids=upstream.output)
+    assert op.campaign_ids is not None  # parsed without trying to iterate the XComArg
+    op.campaign_ids = ["not-a-number"]  # as resolved from a bad upstream value
+    with pytest.raises(SnovioValidationError) as refused:
+        op.execute({})
+    assert refused.value.field.startswith("campaign_ids")
+    assert snovio_conn_env.stats()["total_requests"] == 0
