@@ -45,7 +45,6 @@ with DAG(
     start_date=pendulum.datetime(2025, 9, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,  # runs of one account share its 60 requests/minute: one at a time
-    render_template_as_native_obj=True,  # campaign_ids arrive as a list, not its text
     params={
         "sql_conn_id": Param("snovio_warehouse", type="string", description="warehouse connection (SQLite/PostgreSQL)"),
         "snovio_conn_id": Param("snovio_default", type="string", description="Snov.io connection"),
@@ -66,19 +65,17 @@ with DAG(
         return [int(row[0]) for row in rows]
 
     ids = campaign_ids()
-    ids_template = "{{ ti.xcom_pull(task_ids='campaign_ids') }}"
     analytics = SnovioToSqlOperator(task_id="campaign_analytics", resource="campaign_analytics",
-                                    campaign_ids=ids_template, **CONNECTIONS)
-    events = [SnovioToSqlOperator(task_id=resource, resource=resource, campaign_ids=ids_template, **CONNECTIONS)
+                                    campaign_ids=ids, **CONNECTIONS)
+    events = [SnovioToSqlOperator(task_id=resource, resource=resource, campaign_ids=ids, **CONNECTIONS)
               for resource in EVENT_RESOURCES]
 
     @task
     def report(results: list[dict], params: dict | None = None) -> dict:
         """Rows per table and the campaigns ranked by the interval's reply rate, read from the warehouse."""
-        from airflow_provider_snovio.api.resources import analytics_dates
+        from airflow_provider_snovio.operators.base import run_days
 
-        context = get_current_context()
-        date_from, date_to = analytics_dates(context.get("data_interval_start"), context.get("data_interval_end"))
+        date_from, date_to = run_days(get_current_context())  # the days the analytics task synced
         db = _warehouse(params["sql_conn_id"])
         tables = {r["table"]: int(db.get_first(f"SELECT COUNT(*) FROM {r['table']}")[0]) for r in results}
         # dates are ISO days computed here and top an int: safe to inline, and portable across paramstyles
