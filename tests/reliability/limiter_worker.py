@@ -12,7 +12,7 @@ from typing import Any
 
 def send_until(base_url: str, client_id: str, secret: str, backend: str | None, limit: int, window: float,
                duration: float, barrier: Any, results: Any) -> None:
-    """From the common start, call ``get_balance`` for ``duration`` seconds; put the number sent in ``results``."""
+    """From the common start, call ``get_balance`` for ``duration`` seconds; put the number sent then in ``results``."""
     from airflow_provider_snovio.api.client import ClientConfig, SnovioClient
     from airflow_provider_snovio.api.retry import RetryPolicy
 
@@ -20,7 +20,8 @@ def send_until(base_url: str, client_id: str, secret: str, backend: str | None, 
                           rate_window_seconds=window, rate_limit_backend=backend,
                           retry=RetryPolicy(max_retries=0, rate_window_seconds=0.0))  # a 429 fails the worker
     with SnovioClient(config) as client:
-        barrier.wait(timeout=60)
+        client.get_balance()  # warm up (token, lazy imports) before the common start: a slow start eats no window
+        barrier.wait(timeout=120)
         start, sent = time.monotonic(), 0
         while time.monotonic() - start < duration:
             client.get_balance()

@@ -4,7 +4,8 @@
 limit. Here each process is a real client sending real requests (token requests included) to the sandbox,
 whose sliding window counts arrivals: it must never have refused one (no 429 from its limit), its busiest
 window must hold at most the limit, and the processes together must still use most of it. Once for the
-default per-host backend (a SQLite file) and once for Redis.
+default per-host backend (a SQLite file) - the backend every deployment without configuration uses - and
+once for Redis.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.slow
 
 LIMIT = 20
 WINDOW = 2.0
-DURATION = 4.0  # two windows
+DURATION = 6.0  # three windows
 PROCESSES = 4
 
 
@@ -36,7 +37,7 @@ def run_processes(sandbox: SandboxServer, backend: str | None) -> int:
     for worker in workers:
         worker.start()
     try:
-        sent = [results.get(timeout=60) for _ in workers]
+        sent = [results.get(timeout=180) for _ in workers]
     finally:
         for worker in workers:
             worker.join(timeout=10)
@@ -60,9 +61,9 @@ def test_four_processes_never_exceed_the_limit_the_sandbox_counts(backend: str, 
     stats = snovio_sandbox.stats()
     assert stats["rate_limited"] == 0 and stats["responses_429"] == 0, stats
     assert stats["peak_requests_in_window"] <= LIMIT, stats
-    assert stats["requests"]["GET /v1/get-balance"] == sent
-    # Not idle either: the four together got close to what the limit allows in the period.
-    allowed = LIMIT * DURATION / WINDOW
-    print(f"{backend}: {stats['total_requests']} requests in {DURATION} s, peak {stats['peak_requests_in_window']}"
-          f" per {WINDOW} s window (limit {LIMIT})")
-    assert stats["total_requests"] >= 0.8 * allowed, stats
+    assert stats["requests"]["GET /v1/get-balance"] == sent + PROCESSES  # + one warm-up call each
+    print(f"{backend}: {sent} requests in {DURATION} s, peak {stats['peak_requests_in_window']} per {WINDOW} s "
+          f"window (limit {LIMIT})")
+    # Not idle either: the limit was reached, and the four together used at least all but one window of it.
+    assert stats["peak_requests_in_window"] == LIMIT, stats
+    assert sent >= LIMIT * (DURATION / WINDOW - 1), sent
