@@ -403,3 +403,31 @@ def test_module_does_not_import_airflow() -> None:
         "sys.exit(1 if any(m == 'airflow' or m.startswith('airflow.') for m in sys.modules) else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
+
+
+def test_async_waiters_wake_spread_out_never_early(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many async waiters told the same wait must not all wake at one instant (the triggerer's event loop
+    lagged when 200 did), and none may wake before the wait the log reported."""
+    import asyncio
+
+    from airflow_provider_snovio.api import ratelimit
+
+    limiter = ratelimit.RateLimiter("jitter-account", 1, "memory", window_seconds=60)
+    answers = iter([4.0, None] * 50)
+    monkeypatch.setattr(limiter, "_attempt", lambda: next(answers))
+    slept: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    monkeypatch.setattr(ratelimit.asyncio, "sleep", fake_sleep)
+
+    async def many() -> None:
+        for _ in range(50):
+            await limiter.acquire_async()
+
+    asyncio.run(many())
+    assert len(slept) == 50
+    assert all(4.0 <= s <= 4.0 + min(4.0 * ratelimit.ASYNC_WAKE_JITTER, ratelimit.ASYNC_WAKE_JITTER_MAX_SECONDS)
+               for s in slept)
+    assert len({round(s, 3) for s in slept}) > 25  # spread, not one instant
