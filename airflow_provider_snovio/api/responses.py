@@ -14,6 +14,7 @@ wherever it points.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Collection, Mapping
 from email.utils import parsedate_to_datetime
@@ -38,10 +39,15 @@ _MAX_DETAIL = 500  # characters of Snov.io's own error text kept in a message
 _MAX_RAW_DETAIL = 200  # characters of a non-JSON error body (an HTML page...) kept
 
 
+#: A JSON ``\\u0000`` escape: preceded by an even number of backslashes (``\\\\u0000`` is a literal
+#: backslash followed by the text "u0000", and must stay).
+_NUL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+
+
 def clean_text(raw: bytes | str) -> str:
-    """Decode and drop the stray ``\\u0000`` characters some Snov.io bodies carry."""
+    """Decode and drop the stray NUL characters some Snov.io bodies carry, raw or as ``\\u0000`` escapes."""
     text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
-    return text.replace("\x00", "").replace("\\u0000", "")
+    return _NUL_ESCAPE.sub(r"\1", text.replace("\x00", ""))
 
 
 def scrub_text(text: str, secrets: Collection[str]) -> str:

@@ -244,6 +244,15 @@ def test_stray_nul_characters_are_stripped_before_parsing() -> None:
     assert clean_text("a\x00b\\u0000c") == "abc"
 
 
+@pytest.mark.parametrize(("value", "expected"), [
+    ("C:\\u0000dir", "C:\\u0000dir"),  # a literal backslash, then the text "u0000": kept as sent
+    ("x\u0000y", "xy"),  # a NUL escape: dropped
+    ("\\\u0000z", "\\z"),  # an escaped backslash, then a NUL escape
+])
+def test_only_real_nul_escapes_are_stripped(value: str, expected: str) -> None:
+    assert parse_response(200, {}, json.dumps({"p": value}), "/v1/x") == {"p": expected}
+
+
 def test_stray_nul_in_an_error_body_is_stripped_too() -> None:
     with pytest.raises(SnovioOutOfCreditsError) as caught:
         parse_response(400, {}, b'\x00{"success": false, "message": "Sorry, you ran out of credits\\u0000"}', PATH)
