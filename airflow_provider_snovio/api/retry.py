@@ -4,9 +4,10 @@ Three questions, answered once for the sync and the async client (:class:`Attemp
 
 * *May we retry?* Rate limits (429), server errors, timeouts, dropped connections and unreadable
   bodies are transient. But a call that spends credits must not be repeated unless it certainly
-  did not take effect: a refused connection, a 429, a 503 or the hourly "too many prospects
-  processing" refusal. After a read timeout or a 500 it may have been processed, and a retry could
-  pay twice, so the error goes to the user instead.
+  did not take effect: a refused connection, a 429 or the hourly "too many prospects processing"
+  refusal. After a read timeout, a dropped connection or any 5xx (a 503 too: a proxy may send it after
+  forwarding the request) it may have been processed, and a retry could pay twice, so the error goes to
+  the caller, whose own resume logic (e.g. re-reading verification statuses, which is free) decides.
 * *How long to wait?* ``Retry-After`` when Snov.io sends it (on a 429, a 503 or any other answer);
   otherwise exponential backoff with jitter, so that many workers hitting the same error do not
   retry in lockstep.
@@ -72,7 +73,7 @@ def is_retryable(error: BaseException, *, spends_credits: bool) -> bool:
     if isinstance(error, SnovioTransportError):
         return not error.sent or not spends_credits
     if isinstance(error, SnovioServerError):
-        return error.status == 503 or not spends_credits
+        return not spends_credits  # even a 503: a proxy may answer it after forwarding the request
     if isinstance(error, SnovioResponseError):
         return not spends_credits
     return False
@@ -82,13 +83,13 @@ def may_have_taken_effect(error: BaseException) -> bool:
     """Whether the request that failed with ``error`` may still have been processed (and charged).
 
     True for a request that got no readable answer after it was sent: a read timeout or dropped
-    connection, a 5xx other than 503, an unreadable 2xx body. A refusal (4xx, 429, 503, an error body)
-    or a connection that was never made means it was not.
+    connection, any 5xx (a 503 too: a proxy may send it after forwarding), an unreadable 2xx body. A
+    refusal (4xx, 429, an error body) or a connection that was never made means it was not.
     """
     if isinstance(error, SnovioTransportError):
         return error.sent
     if isinstance(error, SnovioServerError):
-        return error.status != 503
+        return True
     return isinstance(error, SnovioResponseError)
 
 

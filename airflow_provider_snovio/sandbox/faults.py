@@ -10,7 +10,8 @@ Knobs (see ``SandboxConfig``) and what ``fault_phase`` means for each:
 - ``error_rate``: answer 500 (JSON), 502 or 503 (HTML, as a proxy would). "before": the request never reaches
   the API (no credits, no writes, no rate-limit slot). "after": it ran, then the answer is replaced.
 - ``burst_429_every``/``burst_429_length``: after every N API requests the next M get 429 with
-  ``Retry-After: 1``. Phase as above.
+  ``Retry-After: 1``, always before the request runs, whatever the phase: a rate limiter refuses before
+  any work is done (clients rely on that to resend a paid call after a 429).
 - ``truncate_rate``: a 200 whose body is cut mid-JSON. "after": the real body of a request that took effect.
   "before": the request does not run and the cut body is that of a generic error.
 - ``drop_rate``: the connection is closed mid-answer: the status line, the headers (announcing the whole
@@ -175,6 +176,9 @@ class FaultMiddleware:
         state = scope["app"].state.sandbox
         plan = plan_faults(state)
         seed = plan.seed
+        if plan.burst_429:  # refused before any work, in either phase
+            await self._send_replacement(plan, send, None, seed)
+            return
 
         if plan.phase == "before":
             if plan.latency:

@@ -88,7 +88,7 @@ def test_verification_status_is_chunked_and_merged_by_email(harness: Harness) ->
 
 
 def test_a_transient_failure_retries_only_its_own_batch(harness: Harness) -> None:
-    harness.session.queue(ADD_PATH, echo_sent, status(503, "Service Unavailable"), echo_sent, echo_sent)
+    harness.session.queue(ADD_PATH, echo_sent, status(429, {"message": "Too Many Requests"}), echo_sent, echo_sent)
     merged = harness.client.add_emails_to_verification(UNIQUE)
     sent = [emails_of(c) for c in harness.session.calls_to(ADD_PATH)]
     assert sent == [UNIQUE[:10], UNIQUE[10:20], UNIQUE[10:20], UNIQUE[20:]]

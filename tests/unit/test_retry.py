@@ -105,13 +105,12 @@ def test_unreadable_bodies_on_free_gets_are_retried(body: bytes, harness: Harnes
 
 @pytest.mark.parametrize("name", sorted(CREDIT_CALLS))
 @pytest.mark.parametrize("failure", [
-    lambda: status(503, "Service Unavailable"),
     lambda: status(429, {"message": "Too Many Requests"}),
     refused,
     refused_bare,
     connect_timeout,
     lambda: status(200, TOO_MANY),
-], ids=["503", "429", "refused", "refused_bare", "connect_timeout", "too_many_processing"])
+], ids=["429", "refused", "refused_bare", "connect_timeout", "too_many_processing"])
 def test_credit_spending_post_is_retried_when_it_certainly_did_not_take_effect(
         name: str, failure: Callable[[], Any], harness: Harness) -> None:
     path, invoke = CREDIT_CALLS[name]
@@ -124,12 +123,13 @@ def test_credit_spending_post_is_retried_when_it_certainly_did_not_take_effect(
 @pytest.mark.parametrize(("failure", "error"), [
     (lambda: status(500, "Internal Server Error"), SnovioServerError),
     (lambda: status(502, "Bad Gateway"), SnovioServerError),
+    (lambda: status(503, "Service Unavailable"), SnovioServerError),
     (read_timeout, SnovioTransportError),
     (dropped, SnovioTransportError),
     (chunked, SnovioTransportError),
     (lambda: FakeResponse(200, b'{"data": [], "meta": {"task_ha'), SnovioResponseError),
     (lambda: FakeResponse(200, b"not json at all"), SnovioResponseError),
-], ids=["500", "502", "read_timeout", "dropped", "chunked", "truncated_json", "invalid_json"])
+], ids=["500", "502", "503", "read_timeout", "dropped", "chunked", "truncated_json", "invalid_json"])
 def test_credit_spending_post_is_not_retried_when_it_may_have_been_processed(
         name: str, failure: Callable[[], Any], error: type[Exception], harness: Harness) -> None:
     path, invoke = CREDIT_CALLS[name]
@@ -301,11 +301,14 @@ def test_503_with_retry_after_waits_exactly_that_long(harness: Harness) -> None:
     assert harness.time.sleeps == [7.0]
 
 
-def test_503_retry_after_on_a_credit_spending_call(harness: Harness) -> None:
+def test_503_on_a_credit_spending_call_is_raised_with_its_retry_after(harness: Harness) -> None:
+    """A proxy may send a 503 after forwarding a paid request: not resent, but the caller learns when to."""
     harness.session.queue(ADD_VERIFY, status(503, "Service Unavailable", {"Retry-After": "11"}),
                           CREDIT_OK[ADD_VERIFY])
-    harness.client.add_emails_to_verification(EMAILS)
-    assert harness.time.sleeps == [11.0]
+    with pytest.raises(SnovioServerError) as raised:
+        harness.client.add_emails_to_verification(EMAILS)
+    assert raised.value.retry_after == 11.0
+    assert len(harness.session.calls_to(ADD_VERIFY)) == 1 and harness.time.sleeps == []
 
 
 def test_retry_after_as_an_http_date_is_honoured(harness: Harness) -> None:
@@ -374,7 +377,7 @@ def test_refusals_are_not_retried(response: FakeResponse, error: type[Exception]
 @pytest.mark.parametrize(("error", "free", "credits"), [
     (SnovioRateLimitError("x", status=429), True, True),
     (SnovioTooManyProcessingError("x", status=200), True, True),
-    (SnovioServerError("x", status=503), True, True),
+    (SnovioServerError("x", status=503), True, False),
     (SnovioServerError("x", status=500), True, False),
     (SnovioServerError("x", status=504), True, False),
     (SnovioTransportError("refused", sent=False), True, True),
