@@ -31,6 +31,8 @@ from airflow_provider_snovio.api.incremental import DEFAULT_OVERLAP, Page, Posit
 from airflow_provider_snovio.api.methods import LIST_PAGE_SIZE
 from airflow_provider_snovio.api.paging import iter_pages
 
+_ABSENT = object()  # a field missing from a record (not the same as present with null)
+
 
 class Kind(str, Enum):
     """A column's value kind; the warehouse maps it to a SQL type."""
@@ -146,11 +148,46 @@ class Resource:
             raise SnovioResponseError(f"{self.method}: expected a list of records, got {type(rows).__name__}")
         return rows
 
+    def __post_init__(self) -> None:  # resolved once: values() runs for every record of a sync
+        object.__setattr__(self, "_column_names", tuple(name for name, _ in self.columns))
+        object.__setattr__(self, "_scope_names", tuple(name for name, _, _ in self.scope_columns))
+        object.__setattr__(self, "_plan", tuple(
+            (f.source if isinstance(f.source, str) else None, f._sources, f.parse,  # type: ignore[attr-defined]
+             f.parse is r.text) for f in self.fields))
+
     def row(self, record: Mapping[str, Any], scope_values: Mapping[str, Any]) -> dict[str, Any]:
         """Typed columns of one record (scope columns first), without ``raw``/``synced_at``."""
-        out = {name: scope_values[name] for name, _, _ in self.scope_columns}
-        for f in self.fields:
-            out[f.column] = f.value(record)
+        names = self._column_names  # type: ignore[attr-defined]
+        return dict(zip(names, self.values(record, scope_values), strict=True))
+
+    def values(self, record: Mapping[str, Any], scope_values: Mapping[str, Any]) -> list[Any]:
+        """:meth:`row`'s values in :attr:`columns` order, as a list (the warehouse appends ``raw`` and
+        ``synced_at`` and sends it as is).
+
+        The rule of :meth:`Field.value`, inlined, because it runs for every field of every record and a
+        call per field cost as much as the parsing: the first present source, parsed; absent -> None.
+        A text field whose value is a non-empty string is that string (what :func:`records.text` returns)
+        without the call; absent and null are the same for it (``text(None)`` is None)."""
+        out = [scope_values[name] for name in self._scope_names]  # type: ignore[attr-defined]
+        append = out.append
+        get = record.get
+        for single, sources, parse, is_text in self._plan:  # type: ignore[attr-defined]
+            if single is not None:
+                if is_text:
+                    value = get(single)
+                    append(value if value.__class__ is str and value else parse(value))
+                    continue
+                value = get(single, _ABSENT)
+                append(None if value is _ABSENT else parse(value))
+            elif sources is None:
+                append(parse(record))
+            else:
+                for name in sources:
+                    if name in record:
+                        append(parse(record[name]))
+                        break
+                else:
+                    append(None)
         return out
 
     def pages(self, client: Any, scope_values: Mapping[str, Any], position: Position | None = None, *,

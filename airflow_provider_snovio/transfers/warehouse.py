@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -86,24 +86,133 @@ def build_state_table(metadata: Any) -> Table:
     )
 
 
-def upsert(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """``INSERT ... ON CONFLICT (primary key) DO UPDATE SET <every other column>`` for ``rows``."""
-    if not rows:
-        return
-    dialect = connection.dialect.name
+def _insert_construct(dialect: str) -> Any:
     if dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert
     elif dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:  # pragma: no cover - refused earlier by Warehouse
         raise SnovioConfigError(f"no upsert for SQL dialect {dialect!r}")
-    statement = insert(table)
+    return insert
+
+
+def upsert_statement(table: Table, dialect: str) -> Any:
+    """``INSERT ... ON CONFLICT (primary key) DO UPDATE SET <every other column> = excluded.<column>``."""
+    statement = _insert_construct(dialect)(table)
     key = [column.name for column in table.primary_key.columns]
-    statement = statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=key,
         set_={column.name: statement.excluded[column.name] for column in table.columns if column.name not in key},
     )
-    connection.execute(statement, rows)
+
+
+#: Rows per statement of psycopg2's ``execute_values`` (its ``executemany`` is one round trip per row).
+PSYCOPG2_PAGE_SIZE = 1000
+
+
+class CompiledUpsert:
+    """The :func:`upsert_statement` of one table, compiled once for one engine's dialect, and how to send rows.
+
+    Why: ``Connection.execute(statement, rows)`` re-does per row what never changes within a page - the
+    parameter dictionaries, the column types' bind processing through generic machinery - and that cost
+    more than the database's own work on a 10,000-row page. Here the statement's SQL text, its bind
+    names and each column's bind processor (the column type's own, for this dialect: ``JSON`` serialises
+    with the engine's JSON serialiser, ``DateTime`` on SQLite formats the text SQLAlchemy stores and reads
+    back, ...) are looked up once; :meth:`parameters` converts rows with them and :meth:`execute` hands the
+    same SQL text SQLAlchemy would send to the driver (``exec_driver_sql``: in the caller's transaction,
+    with SQLAlchemy's events and exception wrapping). The database receives exactly what
+    ``execute(statement, rows)`` sends it, in one ``executemany`` - or, with psycopg2, whose
+    ``executemany`` is a round trip per row, batched multi-row ``VALUES`` (``execute_values``).
+    """
+
+    def __init__(self, table: Table, dialect: Any) -> None:
+        self.table = table
+        self.columns: tuple[str, ...] = tuple(column.key for column in table.columns)
+        compiled = upsert_statement(table, dialect.name).compile(dialect=dialect)
+        binds = compiled.binds
+        if set(binds) != set(self.columns):  # pragma: no cover - a SQLAlchemy change, caught by the tests
+            raise SnovioConfigError(f"unexpected parameters of the upsert into {table.name}: {sorted(binds)}")
+        self.sql: str = compiled.string
+        processors = [binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in self.columns]
+        #: (column position, bind processor) of the columns whose values the driver cannot take as they are.
+        self.processors: tuple[tuple[int, Callable[[Any], Any]], ...] = tuple(
+            (index, processor) for index, processor in enumerate(processors) if processor is not None)
+        self.positional: bool = bool(compiled.positional)
+        if self.positional:  # the placeholders' order, as column positions
+            self.order: tuple[int, ...] | None = tuple(self.columns.index(name) for name in compiled.positiontup)
+            if self.order == tuple(range(len(self.columns))):
+                self.order = None
+        else:
+            self.order = None
+            escaped = compiled.escaped_bind_names
+            self.names: tuple[str, ...] = tuple(escaped.get(name, name) for name in self.columns)
+        self.execute_values = dialect.driver == "psycopg2"
+        if self.execute_values:  # "INSERT ... VALUES %s ON CONFLICT ..." and the "(%(a)s, ...)" of one row
+            head, _, rest = self.sql.partition(" VALUES (")
+            values, _, tail = rest.partition(") ON CONFLICT ")
+            self.values_sql, self.values_template = f"{head} VALUES %s ON CONFLICT {tail}", f"({values})"
+
+    def convert(self, column: str, value: Any) -> Any:
+        """``value`` as the driver gets it for ``column`` (through the column type's bind processor)."""
+        for index, processor in self.processors:
+            if self.columns[index] == column:
+                return processor(value)
+        return value
+
+    def converter(self, converted: Collection[str] = ()) -> Callable[[list[Any]], Any]:
+        """A function turning one row - its values in table column order, those of the ``converted`` columns
+        already through :meth:`convert` (a value every row shares is converted once) - into its driver
+        parameters. It converts the list in place."""
+        processors = tuple((index, processor) for index, processor in self.processors
+                           if self.columns[index] not in converted)
+        order = self.order
+        if not self.positional:
+            names = self.names
+
+            def named(row: list[Any]) -> dict[str, Any]:
+                for index, processor in processors:
+                    row[index] = processor(row[index])
+                return dict(zip(names, row, strict=True))
+            return named
+
+        def positional(row: list[Any]) -> tuple[Any, ...]:
+            for index, processor in processors:
+                row[index] = processor(row[index])
+            return tuple(row) if order is None else tuple([row[index] for index in order])
+        return positional
+
+    def parameters(self, rows: Iterable[list[Any]]) -> list[Any]:
+        """Driver parameters of ``rows`` (values in table column order; converted in place)."""
+        return list(map(self.converter(), rows))
+
+    def execute(self, connection: Connection, parameters: list[Any]) -> None:
+        """Send :meth:`parameters` (one statement's worth: one row per key) in ``connection``'s transaction."""
+        if not parameters:
+            return
+        if self.execute_values:
+            self._execute_values(connection, parameters)
+        else:
+            connection.exec_driver_sql(self.sql, parameters)
+
+    def _execute_values(self, connection: Connection, parameters: list[Any]) -> None:
+        from psycopg2.extras import execute_values
+
+        cursor = connection.connection.cursor()
+        try:
+            execute_values(cursor, self.values_sql, parameters, template=self.values_template,
+                           page_size=PSYCOPG2_PAGE_SIZE)
+        finally:
+            cursor.close()
+
+
+def upsert(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]],
+           compiled: CompiledUpsert | None = None) -> None:
+    """``INSERT ... ON CONFLICT (primary key) DO UPDATE SET <every other column>`` for ``rows`` (each with a
+    value for every column; one row per key). ``compiled``: the table's :class:`CompiledUpsert`, if kept."""
+    if not rows:
+        return
+    compiled = compiled or CompiledUpsert(table, connection.dialect)
+    compiled.execute(connection, compiled.parameters([row[name] for name in compiled.columns] for row in rows))
 
 
 def scope_label(resource: Resource, scope_values: Mapping[str, Any]) -> str:
@@ -148,6 +257,14 @@ class Warehouse:
         self.schema = sql_identifier("schema", schema) if schema is not None else None
         self.metadata = MetaData(schema=self.schema)
         self.state = build_state_table(self.metadata)
+        self._upserts: dict[Table, CompiledUpsert] = {}
+
+    def compiled_upsert(self, table: Table) -> CompiledUpsert:
+        """``table``'s upsert, compiled once for this engine."""
+        found = self._upserts.get(table)
+        if found is None:
+            found = self._upserts[table] = CompiledUpsert(table, self.engine.dialect)
+        return found
 
     def table(self, resource: Resource, name: str) -> Table:
         """The table for ``resource``, created with the state table when missing; columns a newer provider
@@ -203,39 +320,50 @@ class Warehouse:
         and store the new position. Returns (rows written, records skipped)."""
         from sqlalchemy import and_, delete
 
-        rows, skipped = self._rows(resource, scope_values, page.records, synced_at)
+        compiled = self.compiled_upsert(table)
+        expected = (*(name for name, _ in resource.columns), "raw", "synced_at")
+        if compiled.columns != expected:
+            raise SnovioConfigError(f"table {table.name} has the columns {list(compiled.columns)}, "
+                                    f"not those of resource {resource.name}: {list(expected)}")
+        parameters, skipped = self._rows(resource, scope_values, page.records, synced_at, compiled)
         with self.engine.begin() as connection:
             if page.restarted:
                 conditions = [table.c[name] == scope_values[name] for name in resource.scope_key]
                 connection.execute(delete(table).where(and_(*conditions)) if conditions else delete(table))
-            upsert(connection, table, rows)
+            compiled.execute(connection, parameters)
             if page.position is not None:
                 upsert(connection, self.state, [{
                     "table_name": table.name, "scope": scope_label(resource, scope_values),
                     "resource": resource.name, "position": page.position.offset,
                     "tail": list(page.position.tail), "updated_at": synced_at,
-                }])
-        return len(rows), skipped
+                }], self.compiled_upsert(self.state))
+        return len(parameters), skipped
 
     @staticmethod
     def _rows(resource: Resource, scope_values: Mapping[str, Any], records: Iterable[dict[str, Any]],
-              synced_at: datetime) -> tuple[list[dict[str, Any]], int]:
-        """Typed rows, one per natural key (the last record of a key wins: one statement may not touch a row
-        twice), without records that lack a key value."""
-        by_key: dict[tuple[Any, ...], dict[str, Any]] = {}
+              synced_at: datetime, compiled: CompiledUpsert) -> tuple[list[Any], int]:
+        """The driver parameters of the typed rows - :meth:`Resource.values`, then ``raw`` (the record) and
+        ``synced_at``, as ``compiled`` converts them - one per natural key (the last record of a key wins:
+        one statement may not touch a row twice), without records that lack a key value."""
+        columns = [name for name, _ in resource.columns]
+        key_at = [columns.index(name) for name in resource.key]
+        synced = compiled.convert("synced_at", synced_at)  # once, not per row
+        finish = compiled.converter(converted=("synced_at",))
+        values_of = resource.values
+        by_key: dict[tuple[Any, ...], Any] = {}
         skipped = 0
         for record in records:
             if not isinstance(record, dict):
                 skipped += 1
                 continue
-            row = resource.row(record, scope_values)
-            key = tuple(row[name] for name in resource.key)
-            if any(part is None for part in key):
+            row = values_of(record, scope_values)
+            key = tuple([row[index] for index in key_at])
+            if None in key:
                 skipped += 1
                 continue
-            row["raw"] = record
-            row["synced_at"] = synced_at
-            by_key[key] = row
+            row.append(record)
+            row.append(synced)
+            by_key[key] = finish(row)
         if skipped:
             log.warning("%s: %d record(s) without a natural key were skipped", resource.name, skipped)
         return list(by_key.values()), skipped
