@@ -162,13 +162,17 @@ class Resource:
 
     def values(self, record: Mapping[str, Any], scope_values: Mapping[str, Any]) -> list[Any]:
         """:meth:`row`'s values in :attr:`columns` order, as a list (the warehouse appends ``raw`` and
-        ``synced_at`` and sends it as is).
+        ``synced_at`` and sends it as is)."""
+        return self.append_values([scope_values[name] for name in self._scope_names], record)  # type: ignore[attr-defined]
+
+    def append_values(self, out: list[Any], record: Mapping[str, Any]) -> list[Any]:
+        """Append the typed values of ``record``'s fields to ``out`` (which holds the scope columns' values:
+        a page's rows share them) and return it.
 
         The rule of :meth:`Field.value`, inlined, because it runs for every field of every record and a
         call per field cost as much as the parsing: the first present source, parsed; absent -> None.
         A text field whose value is a non-empty string is that string (what :func:`records.text` returns)
         without the call; absent and null are the same for it (``text(None)`` is None)."""
-        out = [scope_values[name] for name in self._scope_names]  # type: ignore[attr-defined]
         append = out.append
         get = record.get
         for single, sources, parse, is_text in self._plan:  # type: ignore[attr-defined]

@@ -274,3 +274,38 @@ def test_a_table_of_another_resource_is_refused(warehouse) -> None:
     with pytest.raises(SnovioConfigError, match="not those of resource campaign_replies"):
         wh.write_page(table, resource("campaign_replies"), {"campaign_id": 7}, Page([reply(1)], 1),
                       datetime.now(timezone.utc))
+
+
+# --- the raw JSON -----------------------------------------------------------------------------------------
+
+json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**30, 10**30), st.floats(), st.text(max_size=8))
+json_objects = st.dictionaries(st.text(max_size=5), st.recursive(json_scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=3), inner, max_size=3)), max_leaves=10), max_size=6)
+
+
+def test_raw_json_is_what_json_dumps_gives() -> None:
+    from sqlalchemy import create_engine
+
+    wh = Warehouse(create_engine("sqlite://"))
+    compiled = wh.compiled_upsert(wh.table(resource("campaigns"), "c"))
+
+    @EXAMPLES
+    @given(json_objects)
+    def same_text(value: dict[str, Any]) -> None:
+        assert compiled.convert("raw", value) == json.dumps(value)
+
+    same_text()
+
+
+def test_the_engines_own_json_serializer_is_used(tmp_path) -> None:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'w.db'}",
+                           json_serializer=lambda value: json.dumps(value, sort_keys=True, separators=(",", ":")))
+    wh = Warehouse(engine)
+    res = resource("campaigns")
+    table = wh.table(res, "c")
+    wh.write_page(table, res, {}, Page([{"id": 1, "status": "x", "campaign": "é"}], 1), datetime.now(timezone.utc))
+    with engine.connect() as connection:
+        raw = connection.exec_driver_sql("SELECT raw FROM c").scalar_one()
+    assert raw == '{"campaign":"\\u00e9","id":1,"status":"x"}'
