@@ -9,6 +9,7 @@ from airflow_provider_snovio.triggers.snovio import (
     SnovioCampaignProgressTrigger,
     SnovioEmailFinderTrigger,
     SnovioEmailVerificationTrigger,
+    SnovioProfileUrlTrigger,
     SnovioTaskTrigger,
 )
 
@@ -16,5 +17,6 @@ __all__ = [
     "SnovioCampaignProgressTrigger",
     "SnovioEmailFinderTrigger",
     "SnovioEmailVerificationTrigger",
+    "SnovioProfileUrlTrigger",
     "SnovioTaskTrigger",
 ]

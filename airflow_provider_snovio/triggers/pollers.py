@@ -24,6 +24,7 @@ from airflow_provider_snovio.api.status import (
     campaign_progress_state,
     finder_state,
     task_state,
+    url_prospect,
     verification_state,
 )
 
@@ -33,6 +34,7 @@ FREE_V1_READS: frozenset[str] = frozenset({
     "get_emails_verification_status",  # #17, free (the hourly verifier quota counts it)
     "get_emails_from_names",  # #12, free (the hourly finder quota counts it)
     "get_campaign_progress",  # #20, GET
+    "get_emails_from_url",  # #15, a POST on the wire but a free read (queueing the URL, #14, is what costs)
 })
 
 #: Snov.io suggests asking again about a greylisted address after 15 min - 1 h.
@@ -266,6 +268,50 @@ class CampaignProgressPoller(Poller):
 
     def pending_payload(self) -> dict[str, Any]:
         return {**self.kwargs(), "last": self.last}
+
+
+def check_urls(field: str, urls: Any) -> list[str]:
+    """Profile URLs, each validated by the catalogue's own ``url`` rule of #15, each once."""
+    from airflow_provider_snovio.api.validation import list_of
+
+    check = endpoint("get_emails_from_url").params_by_name["url"].check
+    return list(list_of(check, unique=True).uncapped(field, _strings(field, urls)))
+
+
+class UrlProspectPoller(Poller):
+    """Prospect by profile URL (#15) for every URL until each is found.
+
+    "Couldn't find" waits: queueing the URL (#14, 1 credit) is the operator's job, done once before
+    waiting; a waiter never pays. Only the URLs still pending are read again, and what was found is
+    kept in the timeout payload too (``results``), so a wait that ends early loses nothing it read.
+    """
+
+    def __init__(self, urls: Sequence[str]) -> None:
+        self.urls = check_urls("urls", urls)
+        self.results: dict[str, dict[str, Any]] = {}
+
+    def kwargs(self) -> dict[str, Any]:
+        return {"urls": list(self.urls)}
+
+    def _pending(self) -> list[str]:
+        return [u for u in self.urls if u not in self.results]
+
+    def calls(self) -> list[tuple[str, dict[str, Any]]]:
+        return [("get_emails_from_url", {"url": u}) for u in self._pending()]
+
+    def absorb(self, answers: Sequence[Any]) -> None:
+        for url, body in zip(self._pending(), answers, strict=True):
+            prospect = url_prospect(body)
+            if prospect is not None:
+                self.results[url] = prospect
+
+    def done_payload(self) -> dict[str, Any] | None:
+        if self._pending():
+            return None
+        return {"results": {u: self.results[u] for u in self.urls}}
+
+    def pending_payload(self) -> dict[str, Any]:
+        return {"pending": self._pending(), "results": dict(self.results)}
 
 
 def poll_sync(call: Any, poller: Poller) -> dict[str, Any] | None:

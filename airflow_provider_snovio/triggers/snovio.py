@@ -15,6 +15,7 @@ from airflow_provider_snovio.triggers.pollers import (
     CampaignProgressPoller,
     FinderPoller,
     TaskPoller,
+    UrlProspectPoller,
     VerificationPoller,
 )
 
@@ -85,10 +86,29 @@ class SnovioCampaignProgressTrigger(SnovioPollingTrigger):
                          min_progress=min_progress, target_status=target_status)
 
 
+class SnovioProfileUrlTrigger(SnovioPollingTrigger):
+    """Wait until the prospect behind every queued LinkedIn/X profile URL is found (#15, a free read).
+
+    Success event: ``{"status": "success", "results": {url: prospect}}``; timeout/error events carry the
+    ``pending`` URLs and the ``results`` found so far.
+
+    :param urls: profile URLs already queued for search (#14) by the operator.
+    """
+
+    poller_class = UrlProspectPoller
+
+    def __init__(self, urls: Sequence[str], *, snovio_conn_id: str = DEFAULT_CONN_ID, deadline: float,
+                 poll_interval: float = 30.0,
+                 max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES) -> None:
+        super().__init__(snovio_conn_id=snovio_conn_id, deadline=deadline, poll_interval=poll_interval,
+                         max_consecutive_failures=max_consecutive_failures, urls=urls)
+
+
 __all__ = [
     "SnovioCampaignProgressTrigger",
     "SnovioEmailFinderTrigger",
     "SnovioEmailVerificationTrigger",
+    "SnovioProfileUrlTrigger",
     "SnovioTaskTrigger",
 ]
 
