@@ -8,15 +8,18 @@ rerun of the same run) reuses it and pays nothing again.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from airflow_provider_snovio.api import validation as v
 from airflow_provider_snovio.api.catalogue import endpoint
-from airflow_provider_snovio.api.errors import SnovioValidationError
+from airflow_provider_snovio.api.errors import SnovioTaskTimeoutError, SnovioValidationError
 from airflow_provider_snovio.api.methods import check_wait_times
 from airflow_provider_snovio.api.status import profile_found, url_prospect
-from airflow_provider_snovio.operators.base import SnovioBaseOperator, TaskProgress
+from airflow_provider_snovio.operators.base import SnovioBaseOperator, TaskProgress, default_deferrable
+from airflow_provider_snovio.triggers.events import success_payload
+from airflow_provider_snovio.triggers.pollers import UrlProspectPoller, poll_sync
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -52,6 +55,10 @@ class SnovioProfileEnrichmentOperator(SnovioBaseOperator):
     :param profile_urls: LinkedIn/X profile URLs (templated).
     :param poll_interval: seconds between look-ups of queued URLs.
     :param timeout: seconds to wait for queued URLs.
+    :param deferrable: wait for queued URLs in the triggerer (:class:`SnovioProfileUrlTrigger`) instead of a
+        worker slot (default: Airflow's ``[operators] default_deferrable``). E-mails, the free look-ups
+        and the queueing still run on the worker first, recorded as above; the URLs are then asked for
+        once more and, if some are still not found, the task defers. The XCom is the same either way.
 
     XCom: ``{"found", "not_found", "paid_calls", "emails": {email: summary}, "profile_urls": {url: summary},
     "output_path"}``; a summary is ``{"found": False}`` or ``{"found": True, id, name, country, locality,
@@ -62,12 +69,14 @@ class SnovioProfileEnrichmentOperator(SnovioBaseOperator):
     template_fields: Sequence[str] = (*SnovioBaseOperator.template_fields, "emails", "profile_urls")
 
     def __init__(self, *, emails: Sequence[str] | None = None, profile_urls: Sequence[str] | None = None,
-                 poll_interval: float = 30.0, timeout: float = 600.0, **kwargs: Any) -> None:
+                 poll_interval: float = 30.0, timeout: float = 600.0, deferrable: bool | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.emails = emails
         self.profile_urls = profile_urls
         self.poll_interval = poll_interval
         self.timeout = timeout
+        self.deferrable = default_deferrable() if deferrable is None else bool(deferrable)
 
     def _validated(self) -> tuple[list[str], list[str]]:
         def checked(field: str, values: Any, method: str, param: str) -> list[str]:
@@ -94,9 +103,41 @@ class SnovioProfileEnrichmentOperator(SnovioBaseOperator):
         for email in emails:
             by_email[email], paid = self._email_profile(progress, email)
             paid_calls += paid
-        by_url, paid = self._url_prospects(progress, urls) if urls else ({}, 0)
+        by_url, paid, waiting = self._start_url_searches(progress, urls)
         paid_calls += paid
+        if waiting and self.deferrable:
+            waiting = self._check_once(progress, by_url, waiting)
+            if waiting:
+                self._defer(by_email, by_url, paid_calls, waiting)
+        elif waiting:
+            self._wait_on_worker(progress, by_url, waiting)
+        return self._result(by_email, by_url, paid_calls)
 
+    def execute_complete(self, context: Context, event: dict[str, Any] | None = None,
+                         emails: dict[str, Any] | None = None, profile_urls: dict[str, Any] | None = None,
+                         paid_calls: int = 0) -> dict[str, Any]:
+        """Resume after the trigger (:class:`~airflow_provider_snovio.triggers.SnovioProfileUrlTrigger`): record
+        what it found and return the usual XCom.
+
+        A timeout is not a failure, as on the worker: the URLs still not found are reported
+        ``found: False`` (and what the trigger found before the deadline is kept). An error or a missing
+        event raises (the queued URLs are recorded: a retry does not queue them again).
+        """
+        try:
+            payload = success_payload(event, f"{self.task_id}: waiting for profile URLs")
+        except SnovioTaskTimeoutError:
+            payload = dict(event or {})  # success_payload raises this only for a well-formed timeout event
+        progress = TaskProgress(context, "enrichment", self.log)
+        by_url: dict[str, dict[str, Any] | None] = dict(profile_urls or {})
+        results = payload.get("results")
+        self._record_found(progress, by_url, results if isinstance(results, Mapping) else {})
+        waiting = [url for url, prospect in by_url.items() if prospect is None]
+        if waiting:
+            self.log.warning("%d profile URLs not found within %s s", len(waiting), self.timeout)
+        return self._result(dict(emails or {}), by_url, int(paid_calls))
+
+    def _result(self, by_email: dict[str, dict[str, Any] | None],
+                by_url: dict[str, dict[str, Any] | None], paid_calls: int) -> dict[str, Any]:
         rows = [{"input": key, "kind": kind, "found": profile is not None, "profile": profile}
                 for kind, found in (("email", by_email), ("profile_url", by_url)) for key, profile in found.items()]
         found = sum(1 for row in rows if row["found"])
@@ -121,9 +162,10 @@ class SnovioProfileEnrichmentOperator(SnovioBaseOperator):
         progress.set(f"email:{email.lower()}", {"profile": profile})
         return profile, int(profile is not None)
 
-    def _url_prospects(self, progress: TaskProgress,
-                       urls: list[str]) -> tuple[dict[str, dict[str, Any] | None], int]:
-        """``({url: prospect or None}, credits spent now)``."""
+    def _start_url_searches(self, progress: TaskProgress,
+                            urls: list[str]) -> tuple[dict[str, dict[str, Any] | None], int, list[str]]:
+        """``({url: prospect or None}, credits spent now, URLs still awaited)``: the free look-up of each
+        URL, and the URLs not found queued (once: a URL recorded as queued is not queued again)."""
         found: dict[str, dict[str, Any] | None] = {}
         paid = 0
         waiting: list[str] = []
@@ -142,16 +184,51 @@ class SnovioProfileEnrichmentOperator(SnovioBaseOperator):
             found[url] = record.get("prospect")
             if found[url] is None:
                 waiting.append(url)
+        return found, paid, waiting
 
+    @staticmethod
+    def _record_found(progress: TaskProgress, by_url: dict[str, dict[str, Any] | None],
+                      prospects: Mapping[str, Any]) -> None:
+        """Keep (and record for a retry) each prospect found for one of ``by_url``'s URLs."""
+        for url, prospect in prospects.items():
+            if url in by_url and isinstance(prospect, dict):
+                by_url[url] = prospect
+                progress.set(f"url:{url}", {"queued": True, "prospect": prospect})
+
+    def _check_once(self, progress: TaskProgress, by_url: dict[str, dict[str, Any] | None],
+                    waiting: list[str]) -> list[str]:
+        """One free round of the trigger's own poller on the worker; the URLs still awaited."""
+        poller = UrlProspectPoller(waiting)
+        poll_sync(self.hook.call, poller)
+        self._record_found(progress, by_url, poller.results)
+        return [url for url in waiting if by_url[url] is None]
+
+    def _defer(self, by_email: dict[str, Any], by_url: dict[str, Any], paid_calls: int,
+               waiting: list[str]) -> NoReturn:
+        """Free the worker slot. What was found so far travels in the kwargs (JSON), so resuming needs
+        no paid call even without a ``task_state_store``."""
+        from airflow_provider_snovio.triggers.snovio import SnovioProfileUrlTrigger
+
+        trigger = SnovioProfileUrlTrigger(waiting, snovio_conn_id=self.snovio_conn_id,
+                                          deadline=time.time() + float(self.timeout),
+                                          poll_interval=float(self.poll_interval))
+        self.log.info("Deferring: %d queued profile URLs not found yet", len(waiting))
+        # Airflow's own deferral timeout is a backstop only: the trigger ends at its deadline first.
+        self.defer(trigger=trigger, method_name="execute_complete",
+                   kwargs={"emails": by_email, "profile_urls": by_url, "paid_calls": paid_calls},
+                   timeout=timedelta(seconds=float(self.timeout) + 2 * float(self.poll_interval) + 60))
+
+    def _wait_on_worker(self, progress: TaskProgress, by_url: dict[str, dict[str, Any] | None],
+                        waiting: list[str]) -> None:
+        """Ask for each queued URL again every ``poll_interval`` until found or ``timeout`` (holds the slot)."""
         deadline = time.monotonic() + float(self.timeout)
         while waiting and time.monotonic() < deadline:
             time.sleep(min(float(self.poll_interval), max(0.0, deadline - time.monotonic())))
             for url in list(waiting):
                 prospect = url_prospect(self.hook.get_emails_from_url(url))
                 if prospect is not None:
-                    found[url] = prospect
+                    by_url[url] = prospect
                     progress.set(f"url:{url}", {"queued": True, "prospect": prospect})
                     waiting.remove(url)
         if waiting:
             self.log.warning("%d profile URLs not found within %s s", len(waiting), self.timeout)
-        return found, paid
