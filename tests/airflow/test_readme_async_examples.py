@@ -34,3 +34,25 @@ def test_every_class_of_mine_has_an_example() -> None:
                  "SnovioCampaignProgressSensor", "SnovioTaskTrigger", "SnovioEmailVerificationTrigger",
                  "SnovioEmailFinderTrigger", "SnovioCampaignProgressTrigger"):
         assert name in text, name
+
+
+def test_the_custom_operator_example_defers_to_a_trigger_and_resumes(snovio_conn_env) -> None:
+    """The README's "operator of your own" example, run for real: execute defers, the trigger polls the
+    sandbox to its event, execute_complete returns the company name."""
+    from airflow.sdk.exceptions import TaskDeferred
+
+    from tests.airflow.conftest import run_trigger
+
+    section = README.read_text().split("### Deferrable mode, triggers and the triggerer", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    namespace: dict = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    operator = namespace["CompanyInfoOperator"](task_id="company")
+    with pytest.raises(TaskDeferred) as deferred:
+        operator.execute({})
+    trigger = deferred.value.trigger
+    trigger.poll_interval = 0.05  # the example polls every 10 s; the sandbox finishes after one pending poll
+    (event,) = run_trigger(trigger)
+    assert operator.execute_complete({}, event=event) == "Octagon"
+    for name in ("SnovioProfileEnrichmentOperator", "SnovioProfileUrlTrigger"):
+        assert name in README.read_text(), name
