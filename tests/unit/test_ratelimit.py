@@ -405,29 +405,32 @@ def test_module_does_not_import_airflow() -> None:
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
 
 
-def test_async_waiters_wake_spread_out_never_early(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_async_wake_delays_are_spread_and_never_early() -> None:
     """Many async waiters told the same wait must not all wake at one instant (the triggerer's event loop
     lagged when 200 did), and none may wake before the wait the log reported."""
+    from airflow_provider_snovio.api import ratelimit
+
+    for wait in (0.5, 4.0, 60.0):
+        delays = [ratelimit.async_wake_delay(wait) for _ in range(200)]
+        most = wait + min(wait * ratelimit.ASYNC_WAKE_JITTER, ratelimit.ASYNC_WAKE_JITTER_MAX_SECONDS)
+        assert all(wait <= delay <= most for delay in delays)
+        assert len({round(delay, 4) for delay in delays}) > 100  # spread, not one instant
+
+
+def test_acquire_async_sleeps_the_jittered_delay(monkeypatch: pytest.MonkeyPatch) -> None:
     import asyncio
 
     from airflow_provider_snovio.api import ratelimit
 
     limiter = ratelimit.RateLimiter("jitter-account", 1, "memory", window_seconds=60)
-    answers = iter([4.0, None] * 50)
+    answers = iter([4.0, 2.5, None, None])
     monkeypatch.setattr(limiter, "_attempt", lambda: next(answers))
-    slept: list[float] = []
+    asked: list[float] = []
+    monkeypatch.setattr(ratelimit, "async_wake_delay", lambda wait: asked.append(wait) or 0.0)
 
-    async def fake_sleep(seconds: float) -> None:
-        slept.append(seconds)
+    async def twice() -> None:
+        await limiter.acquire_async()
+        await limiter.acquire_async()
 
-    monkeypatch.setattr(ratelimit.asyncio, "sleep", fake_sleep)
-
-    async def many() -> None:
-        for _ in range(50):
-            await limiter.acquire_async()
-
-    asyncio.run(many())
-    assert len(slept) == 50
-    assert all(4.0 <= s <= 4.0 + min(4.0 * ratelimit.ASYNC_WAKE_JITTER, ratelimit.ASYNC_WAKE_JITTER_MAX_SECONDS)
-               for s in slept)
-    assert len({round(s, 3) for s in slept}) > 25  # spread, not one instant
+    asyncio.run(twice())
+    assert asked == [4.0, 2.5]
