@@ -52,9 +52,15 @@ class AirflowApiServer:
         return f"http://{LOOPBACK}:{self.port}"
 
     def env(self) -> dict[str, str]:
-        """A deployment's environment: none of the test process's Airflow settings or connections leak in."""
+        """A deployment's environment: none of the test process's Airflow settings or connections leak in.
+
+        Its own rate-limit directory too: the per-host limiter log is shared by every process using one
+        account, and the test session's sandbox account has just served thousands of requests, so a
+        connection limited to 60/minute would (rightly) wait half a minute for its slot.
+        """
         env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
         env.update(
+            SNOVIO_RATE_LIMIT_DIR=str(self.home / "rate-limits"),
             AIRFLOW_HOME=str(self.home),
             AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{self.home / 'airflow.db'}",
             AIRFLOW__CORE__LOAD_EXAMPLES="False",
