@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 FAULT_PHASES = ("before", "after")
+#: Snov.io documents the message of a spent hourly quota, not its HTTP status: both readings are served.
+QUOTA_ANSWERS = ("429", "200")
 
 
 def _knob(default: Any, help: str) -> Any:
@@ -35,6 +37,12 @@ class SandboxConfig:
     rate_window_seconds: float = _knob(60.0, "length of the sliding rate-limit window in seconds")
     finder_hourly_limit: int = _knob(200, "email-finder requests per sliding hour")
     verifier_hourly_limit: int = _knob(500, "emails submitted to the verifier per sliding hour")
+    hourly_window_seconds: float = _knob(
+        3600.0, "length of the finder/verifier quota window in seconds (shorter: tests run 'hours' in seconds)"
+    )
+    quota_answer: str = _knob(
+        "429", "how a spent hourly quota is answered: 429 (with Retry-After) or 200 ({success: false}, no Retry-After)"
+    )
     # --- credits ---
     initial_balance: float = _knob(25000.0, "credit balance after start/reset")
     # --- async tasks ---
@@ -70,6 +78,8 @@ class SandboxConfig:
         """Raise ValueError on a value the sandbox cannot honour."""
         if self.fault_phase not in FAULT_PHASES:
             raise ValueError(f"fault_phase must be one of {FAULT_PHASES}, got {self.fault_phase!r}")
+        if self.quota_answer not in QUOTA_ANSWERS:
+            raise ValueError(f"quota_answer must be one of {QUOTA_ANSWERS}, got {self.quota_answer!r}")
         for name in ("error_rate", "truncate_rate", "drop_rate", "nul_rate", "greylisted_share"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
@@ -79,8 +89,8 @@ class SandboxConfig:
         for name in ("requests_per_minute", "finder_hourly_limit", "verifier_hourly_limit"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1")
-        if self.rate_window_seconds <= 0 or self.token_ttl <= 0:
-            raise ValueError("rate_window_seconds and token_ttl must be > 0")
+        if self.rate_window_seconds <= 0 or self.token_ttl <= 0 or self.hourly_window_seconds <= 0:
+            raise ValueError("rate_window_seconds, token_ttl and hourly_window_seconds must be > 0")
         if self.campaigns < 3:
             raise ValueError("campaigns must be >= 3")
         if self.lists < 1 or self.do_not_email_lists < 1:

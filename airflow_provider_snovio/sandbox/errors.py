@@ -30,9 +30,10 @@ class OutOfCredits(Exception):
 class TooManyProcessing(Exception):
     """Raised when an hourly finder/verifier limit is exhausted; ``retry_after`` is in seconds."""
 
-    def __init__(self, retry_after: float) -> None:
+    def __init__(self, retry_after: float, answer: str = "429") -> None:
         super().__init__(TOO_MANY_PROCESSING_MESSAGE)
         self.retry_after = retry_after
+        self.answer = answer  # SandboxConfig.quota_answer
 
 
 class Unauthorized(Exception):
@@ -72,9 +73,12 @@ def out_of_credits() -> JSONResponse:
     return v1_error(OUT_OF_CREDITS_MESSAGE, status=400)
 
 
-def too_many_processing(retry_after: float | None = None) -> JSONResponse:
-    """Documented message; status undocumented -> **decision**: 429 plus ``Retry-After`` (seconds until an
-    hourly slot frees), so a status-only client backs off too. Clients must match on the message."""
+def too_many_processing(retry_after: float | None = None, answer: str = "429") -> JSONResponse:
+    """Documented message; status undocumented -> **decision** (default): 429 plus ``Retry-After`` (seconds until
+    an hourly slot frees), so a status-only client backs off too. ``answer="200"`` serves the other reading: a 200
+    ``{"success": false, "message": ...}`` without ``Retry-After``. Clients must match on the message."""
+    if answer == "200":
+        return v1_error(TOO_MANY_PROCESSING_MESSAGE, status=200)
     response = v1_error(TOO_MANY_PROCESSING_MESSAGE, status=429)
     if retry_after is not None:
         response.headers["Retry-After"] = str(max(1, math.ceil(retry_after)))
@@ -120,7 +124,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return out_of_credits()
 
     async def _too_many(_request: Request, exc: Exception) -> JSONResponse:
-        return too_many_processing(getattr(exc, "retry_after", None))
+        return too_many_processing(getattr(exc, "retry_after", None), getattr(exc, "answer", "429"))
 
     async def _not_found(_request: Request, _exc: Exception) -> JSONResponse:
         return not_found()

@@ -9,8 +9,10 @@ What counts: authenticated API calls and successful token requests (the real lim
 token call is an API call of that account). ``/_sandbox/*`` and rejected (401) calls do not count. Faults
 injected in the "before" phase replace the request before it reaches the limiter, so they do not count either.
 
-Hourly finder/verifier limits are a second sliding log (one hour) counted in units (requests for the finder,
-emails for the verifier); exceeding them raises ``TooManyProcessing`` -> the documented message.
+Hourly finder/verifier limits are a second sliding log (one hour; ``hourly_window_seconds`` compresses it for
+tests) counted in units (requests for the finder, emails for the verifier); exceeding them raises
+``TooManyProcessing`` -> the documented message, as a 429 with ``Retry-After`` or, with ``quota_answer="200"``,
+as a 200 ``{"success": false, "message": ...}`` without one (Snov.io documents the message, not the status).
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ def consume_hourly(state: SandboxState, kind: HourlyKind, units: int = 1) -> Non
     limit = state.config.finder_hourly_limit if kind == "finder" else state.config.verifier_hourly_limit
     with state.lock:
         limiter = state.hourly_limiters[kind]
-        retry_after = limiter.try_acquire(state.now(), limit, HOUR, units)
+        retry_after = limiter.try_acquire(state.now(), limit, state.config.hourly_window_seconds, units)
         if retry_after is not None:
             state.stats.too_many_processing += 1
-            raise TooManyProcessing(retry_after)
+            raise TooManyProcessing(retry_after, state.config.quota_answer)

@@ -7,6 +7,7 @@ with ``greylisted_share=0`` (the greylisting test turns it on).
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import pytest
@@ -229,3 +230,20 @@ def test_v2_result_takes_the_task_hash_in_the_query(http, sb) -> None:
         response = http.get(f"{sb.base_url}/v2/email-verification/result", params=params)
         assert response.status_code == 404
         assert response.json() == NOT_FOUND
+
+
+def test_hourly_quota_answer_as_200_and_a_short_window(http, sb) -> None:
+    """Both readings of the undocumented quota status, and a window compressed for tests."""
+    sb.configure(verifier_hourly_limit=2, quota_answer="200", hourly_window_seconds=1.0)
+    status(http, sb, DOC_EMAILS)  # 2 emails: the quota is full
+    refused = http.post(f"{sb.base_url}/v1/get-emails-verification-status", params={"emails[]": ["c@x.com"]})
+    assert refused.status_code == 200
+    assert refused.json() == {"success": False, "message": TOO_MANY}
+    assert "Retry-After" not in refused.headers
+    time.sleep(1.1)  # the compressed "hour" has passed
+    assert status(http, sb, ["c@x.com"])["c@x.com"]["status"]["identifier"] == "not_verified"
+
+
+def test_quota_answer_is_validated(sb) -> None:
+    with pytest.raises(Exception, match="quota_answer"):
+        sb.configure(quota_answer="418")
