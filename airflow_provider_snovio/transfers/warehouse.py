@@ -1,19 +1,24 @@
-"""Tables, upserts and the sync-state table in a SQL warehouse (SQLAlchemy Core), and the sync loop.
+"""Tables, upserts, soft deletes and the sync loop of a SQL warehouse (SQLAlchemy Core).
 
 Why SQLAlchemy Core rather than ``DbApiHook.insert_rows``: ``insert_rows(replace=True)`` is ``REPLACE INTO``
 on SQLite (a delete plus an insert) and commits every ``commit_every`` rows on its own. An exact,
 crash-safe load needs a real upsert (``INSERT ... ON CONFLICT (key) DO UPDATE``, from the dialect's own
 ``insert`` construct) and ONE transaction per page holding the page's rows AND the stored position.
 A sync killed between two pages therefore resumes from the last committed page and ends with the
-complete table, without duplicates.
+complete table, without duplicates. State, owner rows and the per-scope lock: :mod:`.sync_state`.
 
-Types: SQLite and PostgreSQL are supported and tested; ``raw`` is JSONB on PostgreSQL and JSON (text) on
-SQLite; timestamps are UTC (``timestamptz`` on PostgreSQL, naive UTC text on SQLite). Nothing here knows
-Snov.io: resources, parsers and the resumable reading come from ``airflow_provider_snovio.api``.
+System columns (prefixed, so they never clash with a Snov.io field): ``_snovio_raw`` (the record as
+received: JSONB on PostgreSQL, JSON text on SQLite), ``_snovio_synced_at`` (when a run last wrote the row;
+indexed) and ``_snovio_deleted_at`` (NULL while the record exists upstream; set - the row is kept - when a
+read shows it gone). Tables of an earlier version (``raw``, ``synced_at``) are migrated in place.
+
+Timestamps are UTC (``timestamptz`` on PostgreSQL, naive UTC text on SQLite). Nothing here knows Snov.io:
+resources, parsers and the resumable reading come from ``airflow_provider_snovio.api``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -22,9 +27,17 @@ from datetime import date, datetime, timezone
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_snovio.api.errors import SnovioConfigError, SnovioValidationError
+from airflow_provider_snovio.api.errors import (
+    SnovioAuthError,
+    SnovioConfigError,
+    SnovioError,
+    SnovioOutOfCreditsError,
+    SnovioValidationError,
+)
 from airflow_provider_snovio.api.incremental import DEFAULT_OVERLAP, Page, Position
-from airflow_provider_snovio.api.resources import Kind, Reading, Resource
+from airflow_provider_snovio.api.resources import Kind, Reading, Resource, Scope, campaign_scopes, list_scopes
+from airflow_provider_snovio.transfers import sync_state
+from airflow_provider_snovio.transfers.sync_state import STATE_TABLE, PositionConflict, build_state_table
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -32,10 +45,26 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: The state table, in the same database (and schema) as the synced tables.
-STATE_TABLE = "snovio_sync_state"
+__all__ = ["STATE_TABLE", "SnovioSyncError", "Warehouse", "sync"]
+
 SUPPORTED_DIALECTS = ("sqlite", "postgresql")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+
+#: The system columns every synced table has after its typed columns.
+RAW = "_snovio_raw"
+SYNCED_AT = "_snovio_synced_at"
+DELETED_AT = "_snovio_deleted_at"
+SYSTEM_COLUMNS = (RAW, SYNCED_AT, DELETED_AT)
+#: Column names of tables created before the prefix: migrated (renamed) on the first sync.
+LEGACY_COLUMNS = {"raw": RAW, "synced_at": SYNCED_AT}
+#: Times a scope is re-read after another writer moved its position (see :class:`PositionConflict`).
+MAX_CONFLICTS = 20
+#: Errors that concern the account or the call, not one scope: they end the sync at once.
+_ACCOUNT_ERRORS = (SnovioAuthError, SnovioConfigError, SnovioValidationError, SnovioOutOfCreditsError)
+
+
+class SnovioSyncError(SnovioError):
+    """Some scopes of a sync failed; the others were synced (the message names the failed ones)."""
 
 
 def sql_identifier(field_name: str, value: Any) -> str:
@@ -53,38 +82,38 @@ def _sql_type(kind: Kind) -> Any:
             Kind.TIMESTAMP: DateTime(timezone=True), Kind.BOOLEAN: Boolean(), Kind.DATE: Date()}[kind]
 
 
-def _json_type() -> Any:
+def json_type() -> Any:
+    """JSON on SQLite (text), JSONB on PostgreSQL."""
     from sqlalchemy import JSON
     from sqlalchemy.dialects.postgresql import JSONB
 
     return JSON().with_variant(JSONB(), "postgresql")
 
 
-def build_table(resource: Resource, name: str, metadata: Any) -> Table:
-    """The table of ``resource``: typed columns, ``raw`` JSON, ``synced_at``, primary key = natural key."""
-    from sqlalchemy import Column, DateTime, Table
+def synced_at_index_name(table_name: str) -> str:
+    """``ix_<table>_snovio_synced_at``, shortened with a hash when it would pass PostgreSQL's 63 characters."""
+    name = f"ix_{table_name}_snovio_synced_at"
+    if len(name) <= 63:
+        return name
+    return f"ix_{table_name[:40]}_{hashlib.sha256(table_name.encode()).hexdigest()[:8]}_synced_at"
 
+
+def build_table(resource: Resource, name: str, metadata: Any) -> Table:
+    """The table of ``resource``: typed columns, then :data:`SYSTEM_COLUMNS`; primary key = natural key;
+    an index on ``_snovio_synced_at``."""
+    from sqlalchemy import Column, DateTime, Index, Table
+
+    clash = sorted({col for col, _ in resource.columns} & {*SYSTEM_COLUMNS, *LEGACY_COLUMNS})
+    if clash:  # pragma: no cover - a resource definition error, not user input
+        raise SnovioConfigError(f"resource {resource.name} has columns named like system columns: {clash}")
     columns = [Column(col, _sql_type(kind), primary_key=col in resource.key, nullable=col not in resource.key)
                for col, kind in resource.columns]
-    columns.append(Column("raw", _json_type(), nullable=False))
-    columns.append(Column("synced_at", DateTime(timezone=True), nullable=False))
-    return Table(name, metadata, *columns)
-
-
-def build_state_table(metadata: Any) -> Table:
-    """``snovio_sync_state``: per synced table and scope (a campaign id), the stored position of an offset-paged
-    resource: ``position`` upstream rows stored, ``tail`` = keys of the last of them (the overlap to verify)."""
-    from sqlalchemy import BigInteger, Column, DateTime, Table, Text
-
-    return Table(
-        STATE_TABLE, metadata,
-        Column("table_name", Text(), primary_key=True),
-        Column("scope", Text(), primary_key=True),
-        Column("resource", Text(), nullable=False),
-        Column("position", BigInteger(), nullable=False),
-        Column("tail", _json_type(), nullable=False),
-        Column("updated_at", DateTime(timezone=True), nullable=False),
-    )
+    columns.append(Column(RAW, json_type(), nullable=False))
+    columns.append(Column(SYNCED_AT, DateTime(timezone=True), nullable=False))
+    columns.append(Column(DELETED_AT, DateTime(timezone=True), nullable=True))
+    table = Table(name, metadata, *columns)
+    Index(synced_at_index_name(name), table.c[SYNCED_AT])
+    return table
 
 
 def _insert_construct(dialect: str) -> Any:
@@ -259,6 +288,10 @@ def _plain(value: Any) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
+#: ``write_page(expected=UNCHECKED)``: store the page's position without comparing (a single writer).
+UNCHECKED: Any = object()
+
+
 @dataclass
 class SyncResult:
     """What one sync did, per table (small: it becomes the task's XCom)."""
@@ -270,12 +303,15 @@ class SyncResult:
     pages: int = 0
     scopes: int = 0
     rows_skipped: int = 0  # records without a usable natural key (logged)
-    reread_scopes: list[str] = field(default_factory=list)  # scopes re-read from scratch (overlap mismatch)
+    reread_scopes: list[str] = field(default_factory=list)  # scopes re-read from scratch (overlap, truncation)
+    rows_deleted: int = 0  # rows marked deleted by snapshot reads and by scopes gone upstream
+    deleted_scopes: list[str] = field(default_factory=list)  # campaigns / lists Snov.io no longer has
 
     def as_xcom(self) -> dict[str, Any]:
         return {"resource": self.resource, "table": self.table, "rows_read": self.rows_read,
                 "rows_written": self.rows_written, "pages": self.pages, "scopes": self.scopes,
-                "rows_skipped": self.rows_skipped, "reread_scopes": self.reread_scopes[:50]}
+                "rows_skipped": self.rows_skipped, "reread_scopes": self.reread_scopes[:50],
+                "rows_deleted": self.rows_deleted, "deleted_scopes": self.deleted_scopes[:50]}
 
 
 class Warehouse:
@@ -301,90 +337,168 @@ class Warehouse:
             found = self._upserts[table] = CompiledUpsert(table, self.engine.dialect)
         return found
 
+    def transaction(self, table_name: str, scope: str) -> Any:
+        """A transaction holding the write lock of (table, scope): see :func:`sync_state.locked`."""
+        return sync_state.locked(self.engine, self.schema, table_name, scope)
+
     def table(self, resource: Resource, name: str) -> Table:
-        """The table for ``resource``, created with the state table when missing; columns a newer provider
-        version added are added to an existing table (nullable), so upgrades need no migration."""
+        """The table for ``resource``, ready to write, in one transaction under the table's lock:
+
+        - missing (never created, or dropped): created, and its old state rows go with it, so every scope
+          is read again from the start (data and state are reset together);
+        - of an earlier version: ``raw``/``synced_at`` renamed to the prefixed names, missing columns added
+          (nullable), the ``_snovio_synced_at`` index created;
+        - owned by another resource (its state rows say so): refused with :class:`SnovioConfigError`.
+        """
         from sqlalchemy import inspect
 
         sql_identifier("table", name)
         table = self.metadata.tables.get(f"{self.schema}.{name}" if self.schema else name)
         if table is None:
             table = build_table(resource, name, self.metadata)
-        self.metadata.create_all(self.engine, tables=[self.state, table], checkfirst=True)
-        existing = {column["name"] for column in inspect(self.engine).get_columns(name, schema=self.schema)}
-        missing = [column for column in table.columns if column.name not in existing]
-        if missing:
-            self._add_columns(table, missing)
+        with self.transaction(name, sync_state.OWNER_SCOPE) as connection:
+            inspector = inspect(connection)
+            if inspector.has_table(STATE_TABLE, schema=self.schema):
+                self._upgrade(connection, self.state, inspector)
+            else:
+                self.state.create(connection)
+            created = not inspector.has_table(name, schema=self.schema)
+            if created:
+                table.create(connection)
+            else:
+                self._upgrade(connection, table, inspector)
+            sync_state.claim_table(connection, self.state, name, resource.name, datetime.now(timezone.utc),
+                                   reset=created)
+        if created:
+            log.info("created table %s (any state of an earlier table of that name was reset)", name)
         return table
 
-    def _add_columns(self, table: Table, columns: list[Any]) -> None:
+    def _upgrade(self, connection: Connection, table: Table, inspector: Any) -> None:
+        """Bring an existing ``table`` to this version: legacy column names, new columns, the index."""
         from sqlalchemy import text
 
         preparer = self.engine.dialect.identifier_preparer
-        with self.engine.begin() as connection:
-            for column in columns:
-                if column.primary_key:
-                    raise SnovioConfigError(f"table {table.name} exists without key column {column.name!r}: "
-                                            "it was not created by this resource's sync")
-                kind = column.type.compile(dialect=self.engine.dialect)
-                log.info("adding column %s %s to %s", column.name, kind, table.name)
-                connection.execute(text(f"ALTER TABLE {preparer.format_table(table)} "
-                                        f"ADD COLUMN {preparer.format_column(column)} {kind}"))
+        qualified = preparer.format_table(table)
+        existing = {column["name"] for column in inspector.get_columns(table.name, schema=self.schema)}
+        if table.name != STATE_TABLE:
+            for old, new in LEGACY_COLUMNS.items():
+                if old in existing and new not in existing:
+                    log.warning("migrating %s: column %s renamed to %s", table.name, old, new)
+                    connection.execute(text(f"ALTER TABLE {qualified} RENAME COLUMN {preparer.quote(old)} "
+                                            f"TO {preparer.quote(new)}"))
+                    existing = (existing - {old}) | {new}
+        for column in table.columns:
+            if column.name in existing:
+                continue
+            if column.primary_key:
+                raise SnovioConfigError(f"table {table.name} exists without key column {column.name!r}: "
+                                        "it was not created by this resource's sync")
+            kind = column.type.compile(dialect=self.engine.dialect)
+            log.info("adding column %s %s to %s", column.name, kind, table.name)
+            connection.execute(text(f"ALTER TABLE {qualified} ADD COLUMN {preparer.format_column(column)} {kind}"))
+        indexes = {index["name"] for index in inspector.get_indexes(table.name, schema=self.schema)}
+        for index in table.indexes:
+            if index.name not in indexes:
+                index.create(connection)
 
     def position(self, table: Table, scope: str) -> Position | None:
         """The stored position of ``scope`` in ``table`` (None = nothing stored)."""
-        from sqlalchemy import select
+        stored = self.stored(table, scope)
+        return stored.position if stored else None
 
-        state = self.state
-        query = select(state.c.position, state.c.tail).where(state.c.table_name == table.name,
-                                                            state.c.scope == scope)
+    def stored(self, table: Table, scope: str) -> sync_state.StoredState | None:
+        """``scope``'s state row in ``table`` (position and the live rows it had then)."""
         with self.engine.connect() as connection:
-            found = connection.execute(query).first()
-        if found is None:
-            return None
-        tail = tuple(str(key) for key in (found.tail or ()))
-        try:
-            return Position(int(found.position), tail)
-        except ValueError:
-            log.warning("unreadable stored position for %s %s: re-reading it", table.name, scope)
-            return None
+            return sync_state.load(connection, self.state, table.name, scope)
+
+    @staticmethod
+    def _scope_filter(table: Table, resource: Resource, scope_values: Mapping[str, Any]) -> list[Any]:
+        return [table.c[name] == scope_values[name] for name in resource.scope_key]
+
+    def live_rows(self, table: Table, resource: Resource, scope_values: Mapping[str, Any],
+                  connection: Connection | None = None) -> int:
+        """Rows of the scope not marked deleted."""
+        from sqlalchemy import func, select
+
+        query = select(func.count()).select_from(table).where(
+            *self._scope_filter(table, resource, scope_values), table.c[DELETED_AT].is_(None))
+        if connection is not None:
+            return int(connection.execute(query).scalar_one())
+        with self.engine.connect() as fresh:
+            return int(fresh.execute(query).scalar_one())
+
+    def _mark_deleted(self, connection: Connection, table: Table, conditions: list[Any], moment: datetime, *,
+                      unseen_only: bool) -> int:
+        """Set ``_snovio_deleted_at`` on the live rows matching ``conditions`` (``unseen_only``: only those
+        this run has not written, i.e. with an older ``_snovio_synced_at``). Returns how many."""
+        from sqlalchemy import update
+
+        where = [*conditions, table.c[DELETED_AT].is_(None)]
+        if unseen_only:
+            where.append(table.c[SYNCED_AT] < moment)
+        return int(connection.execute(update(table).where(*where).values({DELETED_AT: moment})).rowcount or 0)
 
     def write_page(self, table: Table, resource: Resource, scope_values: Mapping[str, Any], page: Page,
-                   synced_at: datetime) -> tuple[int, int]:
-        """Store one page in ONE transaction: (on a restart) drop the scope's old rows, upsert the page's rows
-        and store the new position. Returns (rows written, records skipped)."""
-        from sqlalchemy import and_, delete
-
+                   synced_at: datetime, *, expected: Any = UNCHECKED) -> tuple[int, int]:
+        """Store one page in ONE transaction under the scope's lock: (on a restart) mark the scope's rows
+        deleted, upsert the page's rows (which clears the mark of every row seen again) and store the new
+        position - compared first with ``expected``, the position this writer read from (None: none stored);
+        another writer having moved it raises :class:`PositionConflict` and nothing is written.
+        Returns (rows written, records skipped)."""
         compiled = self.compiled_upsert(table)
-        expected = (*(name for name, _ in resource.columns), "raw", "synced_at")
-        if compiled.columns != expected:
+        wanted = (*(name for name, _ in resource.columns), *SYSTEM_COLUMNS)
+        if compiled.columns != wanted:
             raise SnovioConfigError(f"table {table.name} has the columns {list(compiled.columns)}, "
-                                    f"not those of resource {resource.name}: {list(expected)}")
+                                    f"not those of resource {resource.name}: {list(wanted)}")
         parameters, skipped = self._rows(resource, scope_values, page.records, synced_at, compiled)
-        with self.engine.begin() as connection:
+        scope = scope_label(resource, scope_values)
+        with self.transaction(table.name, scope) as connection:
+            if page.position is not None and expected is not UNCHECKED:
+                sync_state.verify(connection, self.state, table.name, scope, expected)
             if page.restarted:
-                conditions = [table.c[name] == scope_values[name] for name in resource.scope_key]
-                connection.execute(delete(table).where(and_(*conditions)) if conditions else delete(table))
+                self._mark_deleted(connection, table, self._scope_filter(table, resource, scope_values),
+                                   synced_at, unseen_only=False)
             compiled.execute(connection, parameters)
             if page.position is not None:
-                upsert(connection, self.state, [{
-                    "table_name": table.name, "scope": scope_label(resource, scope_values),
-                    "resource": resource.name, "position": page.position.offset,
-                    "tail": list(page.position.tail), "updated_at": synced_at,
-                }], self.compiled_upsert(self.state))
+                rows = self.live_rows(table, resource, scope_values, connection)
+                sync_state.store(connection, self.state, table.name, scope, resource.name, page.position, rows,
+                                 synced_at)
         return len(parameters), skipped
+
+    def sweep(self, table: Table, resource: Resource, scope_values: Mapping[str, Any], synced_at: datetime) -> int:
+        """After a whole read of a scope that had no position: mark deleted the rows it did not return."""
+        with self.transaction(table.name, scope_label(resource, scope_values)) as connection:
+            return self._mark_deleted(connection, table, self._scope_filter(table, resource, scope_values),
+                                      synced_at, unseen_only=True)
+
+    def retire(self, table: Table, column: str, value: int, moment: datetime) -> int:
+        """A campaign or list gone upstream: mark all its rows deleted and forget its positions."""
+        scope = f"{column}={value}"
+        with self.transaction(table.name, scope) as connection:
+            count = self._mark_deleted(connection, table, [table.c[column] == value], moment, unseen_only=False)
+            sync_state.forget_scope(connection, self.state, table.name, scope)
+        return count
+
+    def live_scope_ids(self, table: Table, column: str) -> list[int]:
+        """The campaign / list ids the table has live rows of."""
+        from sqlalchemy import select
+
+        with self.engine.connect() as connection:
+            found = connection.execute(select(table.c[column]).where(table.c[DELETED_AT].is_(None)).distinct())
+            return sorted(int(row[0]) for row in found if row[0] is not None)
 
     @staticmethod
     def _rows(resource: Resource, scope_values: Mapping[str, Any], records: Iterable[dict[str, Any]],
               synced_at: datetime, compiled: CompiledUpsert) -> tuple[list[Any], int]:
-        """The driver parameters of the typed rows - :meth:`Resource.values`, then ``raw`` (the record) and
-        ``synced_at``, as ``compiled`` converts them - one per natural key (the last record of a key wins:
-        one statement may not touch a row twice), without records that lack a key value."""
+        """The driver parameters of the typed rows - :meth:`Resource.values`, then ``_snovio_raw`` (the
+        record), ``_snovio_synced_at`` and ``_snovio_deleted_at`` (NULL: seen now), as ``compiled`` converts
+        them - one per natural key (the last record of a key wins: one statement may not touch a row twice),
+        without records that lack a key value."""
         columns = [name for name, _ in resource.columns]
         key_at = [columns.index(name) for name in resource.key]
         key_of = itemgetter(*key_at) if len(key_at) > 1 else lambda row: (row[key_at[0]],)
-        synced = compiled.convert("synced_at", synced_at)  # once, not per row
-        finish = compiled.converter(converted=("synced_at",))
+        synced = compiled.convert(SYNCED_AT, synced_at)  # once, not per row
+        finish = compiled.converter(converted=(SYNCED_AT, DELETED_AT))
         scope_part = [scope_values[name] for name, _, _ in resource.scope_columns]  # the same in every row
         append_values = resource.append_values
         by_key: dict[tuple[Any, ...], Any] = {}
@@ -400,10 +514,53 @@ class Warehouse:
                 continue
             row.append(record)
             row.append(synced)
+            row.append(None)
             by_key[key] = finish(row)
         if skipped:
             log.warning("%s: %d record(s) without a natural key were skipped", resource.name, skipped)
         return list(by_key.values()), skipped
+
+
+# --- the sync loop ---------------------------------------------------------------------------------------
+
+class _Upstream:
+    """Which campaigns / lists exist upstream, for a resource read per campaign or per list.
+
+    Why: a campaign deleted in Snov.io must not fail every later run (its id still in a DAG's list or the
+    warehouse) and its rows must not stay as if it existed. Snov.io does not document what a deleted
+    campaign's endpoints answer (404, an empty 200, ``success: false``...), so the judge is the listing,
+    which is documented: a campaign is gone when ``get_user_campaigns`` no longer lists it; a list when
+    ``get_user_lists`` no longer lists it or marks it deleted (one request per sync)."""
+
+    def __init__(self, client: Any, resource: Resource) -> None:
+        self.client = client
+        self.column = {Scope.CAMPAIGN: "campaign_id", Scope.LIST: "list_id"}.get(resource.scope)
+        self._ids: list[int] | None = None
+
+    def ids(self, *, fresh: bool = False) -> list[int]:
+        if self._ids is None or fresh:
+            lister = campaign_scopes if self.column == "campaign_id" else list_scopes
+            self._ids = lister(self.client, None)
+        return self._ids
+
+
+def _plan(client: Any, warehouse: Warehouse, table: Table, resource: Resource, upstream: _Upstream,
+          campaign_ids: list[int] | None, list_ids: list[int] | None,
+          dates: tuple[date, date] | None) -> tuple[list[dict[str, Any]], list[int]]:
+    """(scope values to read, ids gone upstream whose rows are to be marked deleted)."""
+    if upstream.column is None:
+        return resource.scopes(client, None, None, dates), []
+    wanted = campaign_ids if upstream.column == "campaign_id" else list_ids
+    live = upstream.ids()
+    if wanted is None:
+        present = set(live)
+        ids, gone = live, [i for i in warehouse.live_scope_ids(table, upstream.column) if i not in present]
+    else:
+        present = set(live)
+        ids, gone = [i for i in wanted if i in present], [i for i in wanted if i not in present]
+    if upstream.column == "campaign_id":
+        return resource.scopes(client, ids, None, dates), gone
+    return resource.scopes(client, None, ids, dates), gone
 
 
 def sync(client: Any, warehouse: Warehouse, resource: Resource, table_name: str, *,
@@ -414,24 +571,91 @@ def sync(client: Any, warehouse: Warehouse, resource: Resource, table_name: str,
 
     ``client`` is a :class:`~airflow_provider_snovio.api.client.SnovioClient` or the hook. Offset-paged
     resources resume from the stored position (see :mod:`airflow_provider_snovio.api.incremental`);
-    ``full_refresh`` re-reads everything and replaces each scope's rows.
+    ``full_refresh`` re-reads everything. Rows a read shows gone are marked deleted (``_snovio_deleted_at``);
+    a campaign or list Snov.io no longer lists is skipped with a warning and its rows marked deleted. A
+    scope that fails does not stop the others: they are synced, then :class:`SnovioSyncError` names the
+    failed ones. One writer per table and scope: concurrent writers are serialised per page and a writer
+    whose stored position was moved under it re-reads from the new one.
     """
     table = warehouse.table(resource, table_name)
     result = SyncResult(resource.name, table.name)
     synced_at = datetime.now(timezone.utc)
-    for scope_values in resource.scopes(client, campaign_ids, list_ids, dates):
+    upstream = _Upstream(client, resource)
+    scopes, gone = _plan(client, warehouse, table, resource, upstream, campaign_ids, list_ids, dates)
+    for value in gone:
+        _retire(warehouse, table, upstream.column or "", value, synced_at, result)
+    failures: dict[str, SnovioError] = {}
+    for scope_values in scopes:
         result.scopes += 1
-        scope = scope_label(resource, scope_values)
-        resumable = resource.reading is Reading.OFFSET and not full_refresh
-        position = warehouse.position(table, scope) if resumable else None
-        for page in resource.pages(client, scope_values, position, full_refresh=full_refresh, overlap=overlap):
-            written, skipped = warehouse.write_page(table, resource, scope_values, page, synced_at)
-            result.rows_read += page.read
-            result.rows_written += written
-            result.rows_skipped += skipped
-            result.pages += 1
-            if page.restarted and position is not None and not full_refresh:
-                result.reread_scopes.append(scope)
-                log.warning("%s %s: the stored overlap no longer matches upstream; re-reading it from the start",
-                            table.name, scope)
+        label = scope_label(resource, scope_values)
+        try:
+            _sync_scope(client, warehouse, table, resource, scope_values, synced_at, result,
+                        full_refresh=full_refresh, overlap=overlap)
+        except _ACCOUNT_ERRORS:
+            raise
+        except SnovioError as exc:
+            value = scope_values.get(upstream.column or "")
+            if value is not None and value not in upstream.ids(fresh=True):  # deleted while this run read it
+                _retire(warehouse, table, upstream.column or "", value, synced_at, result)
+                continue
+            log.error("%s %s failed (the other scopes go on): %s", table.name, label, exc)
+            failures[label] = exc
+    if failures:
+        named = "; ".join(f"{label}: {exc}" for label, exc in list(failures.items())[:20])
+        raise SnovioSyncError(f"{resource.name} into {table.name}: {len(failures)} of {result.scopes} scope(s) "
+                              f"failed, the others were synced - {named}")
     return result
+
+
+def _retire(warehouse: Warehouse, table: Table, column: str, value: int, moment: datetime,
+            result: SyncResult) -> None:
+    count = warehouse.retire(table, column, value, moment)
+    label = f"{column}={value}"
+    result.deleted_scopes.append(label)
+    result.rows_deleted += count
+    log.warning("%s %s: Snov.io no longer lists it (deleted upstream): skipped, %d row(s) marked deleted "
+                "(%s) and its stored position forgotten", table.name, label, count, DELETED_AT)
+
+
+def _sync_scope(client: Any, warehouse: Warehouse, table: Table, resource: Resource,
+                scope_values: Mapping[str, Any], synced_at: datetime, result: SyncResult, *,
+                full_refresh: bool, overlap: int) -> None:
+    """Read one scope into the table; re-read from the stored position when another writer moved it."""
+    label = scope_label(resource, scope_values)
+    offset_paged = resource.reading is Reading.OFFSET
+    restart = full_refresh
+    for attempt in range(1, MAX_CONFLICTS + 1):
+        stored = warehouse.stored(table, label) if offset_paged else None
+        expected = stored.position if stored else None
+        if stored is not None and not restart:
+            live = warehouse.live_rows(table, resource, scope_values)
+            floor = stored.rows if stored.rows is not None else stored.position.offset
+            if live < floor:
+                log.warning("%s %s: the table holds %d live row(s), fewer than the %d it held with the stored "
+                            "position (truncated, or rows deleted in the warehouse): re-reading it from the "
+                            "start", table.name, label, live, floor)
+                restart = True
+                result.reread_scopes.append(label)
+        position = None if restart else expected
+        try:
+            for page in resource.pages(client, scope_values, position, full_refresh=restart, overlap=overlap):
+                written, skipped = warehouse.write_page(table, resource, scope_values, page, synced_at,
+                                                        expected=expected if offset_paged else UNCHECKED)
+                expected = page.position
+                if page.restarted:
+                    restart = False  # committed: after a conflict, resume rather than restart again
+                    if position is not None:
+                        result.reread_scopes.append(label)
+                        log.warning("%s %s: the stored overlap no longer matches upstream; re-reading it from "
+                                    "the start", table.name, label)
+                result.rows_read += page.read
+                result.rows_written += written
+                result.rows_skipped += skipped
+                result.pages += 1
+            if not offset_paged:
+                result.rows_deleted += warehouse.sweep(table, resource, scope_values, synced_at)
+            return
+        except PositionConflict as exc:
+            log.warning("%s (attempt %d): re-reading from the position the other writer stored", exc, attempt)
+    raise SnovioSyncError(f"{table.name} {label}: other writers kept moving the stored position "
+                          f"({MAX_CONFLICTS} times); keep one writer per table and scope")

@@ -27,9 +27,11 @@ REPLIES = "GET /v1/get-emails-replies"
 TABLE = "snovio_campaign_replies"
 
 
-def stored(engine: Any, table: str = TABLE) -> dict[int, set[str]]:
+def stored(engine: Any, table: str = TABLE, *, deleted: bool = False) -> dict[int, set[str]]:
+    """Ids per campaign of the live rows (``deleted``: of the rows marked deleted)."""
+    where = "IS NOT NULL" if deleted else "IS NULL"
     with engine.connect() as connection:
-        rows = connection.execute(text(f"SELECT campaign_id, id FROM {table}")).all()
+        rows = connection.execute(text(f"SELECT campaign_id, id FROM {table} WHERE _snovio_deleted_at {where}")).all()
     out: dict[int, set[str]] = {}
     for campaign_id, row_id in rows:
         out.setdefault(int(campaign_id), set()).add(row_id)
@@ -37,21 +39,22 @@ def stored(engine: Any, table: str = TABLE) -> dict[int, set[str]]:
 
 
 def row_count(engine: Any, table: str = TABLE) -> int:
+    """Live rows (not marked deleted)."""
     with engine.connect() as connection:
-        return connection.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one()
+        return connection.execute(text(f"SELECT COUNT(*) FROM {table} WHERE _snovio_deleted_at IS NULL")).scalar_one()
 
 
 def snapshot(engine: Any, table: str = TABLE) -> list[tuple[Any, ...]]:
-    """Every row but ``synced_at``, ordered (raw compared as parsed JSON)."""
+    """Every row but ``_snovio_synced_at``, ordered (``_snovio_raw`` compared as parsed JSON)."""
     with engine.connect() as connection:
         result = connection.execute(text(f"SELECT * FROM {table}"))
         names = list(result.keys())
         rows = []
         for row in result:
             values = dict(zip(names, row, strict=True))
-            values.pop("synced_at")
-            raw = values["raw"]
-            values["raw"] = json.dumps(json.loads(raw) if isinstance(raw, str) else raw, sort_keys=True)
+            values.pop("_snovio_synced_at")
+            raw = values["_snovio_raw"]
+            values["_snovio_raw"] = json.dumps(json.loads(raw) if isinstance(raw, str) else raw, sort_keys=True)
             rows.append(tuple(sorted((k, str(v)) for k, v in values.items())))
     return sorted(rows)
 
@@ -98,7 +101,7 @@ def test_replies_exact_then_incremental_then_appended_then_reread(warehouse, sno
     assert set(added) <= stored(warehouse.engine)[big] | stored(warehouse.engine)[exact]
 
     # 4. Rows deleted upstream before the stored position: the overlap no longer matches, so that campaign
-    #    (and only it) is re-read from offset 0 and its deleted rows leave the table.
+    #    (and only it) is re-read from offset 0 and its deleted rows are marked deleted (kept, with the time).
     small = next(cid for cid, ids in now.items() if 0 < len(ids) < 1000)
     gone = snovio_sandbox.delete_events(small, "replies", offset=2, count=2)["ids"]
     sent = requests_of(snovio_sandbox, REPLIES)
@@ -108,6 +111,7 @@ def test_replies_exact_then_incremental_then_appended_then_reread(warehouse, sno
     final = upstream_ids(snovio_sandbox, "replies")
     assert stored(warehouse.engine) == {cid: set(ids) for cid, ids in final.items() if ids}
     assert not set(gone) & stored(warehouse.engine)[small]
+    assert stored(warehouse.engine, deleted=True) == {small: set(gone)}
     assert row_count(warehouse.engine) == sum(len(ids) for ids in final.values())
 
 
@@ -151,7 +155,7 @@ def test_types_are_parsed_and_raw_json_round_trips(warehouse, snovio_sandbox, cl
         assert started.hash == camp.hash  # a hex hash stays text
 
         first = camp.replies[0]
-        row = connection.execute(text(f"SELECT visited_at, hash, raw FROM {TABLE} WHERE id = :i"),
+        row = connection.execute(text(f"SELECT visited_at, hash, _snovio_raw AS raw FROM {TABLE} WHERE id = :i"),
                                  {"i": first.id}).one()
         assert as_utc(row.visited_at) == datetime.fromtimestamp(first.ts, timezone.utc)
         raw = json.loads(row.raw) if isinstance(row.raw, str) else row.raw
@@ -173,7 +177,7 @@ def test_types_are_parsed_and_raw_json_round_trips(warehouse, snovio_sandbox, cl
             kinds = dict(connection.execute(text(
                 "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = :t"),
                 {"t": TABLE}).all())
-        assert kinds["raw"] == "jsonb"
+        assert kinds["_snovio_raw"] == "jsonb"
         assert kinds["visited_at"] == "timestamp with time zone"
         assert kinds["campaign_id"] == "bigint"
 
