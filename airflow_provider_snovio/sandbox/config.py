@@ -15,6 +15,8 @@ from typing import Any
 FAULT_PHASES = ("before", "after")
 #: Snov.io documents the message of a spent hourly quota, not its HTTP status: both readings are served.
 QUOTA_ANSWERS = ("429", "200")
+#: Snov.io does not document what a deleted campaign's endpoints answer: each plausible reading is served.
+DELETED_CAMPAIGN_ANSWERS = ("404", "200-empty", "200-success-false")
 
 
 def _knob(default: Any, help: str) -> Any:
@@ -42,6 +44,10 @@ class SandboxConfig:
     )
     quota_answer: str = _knob(
         "429", "how a spent hourly quota is answered: 429 (with Retry-After) or 200 ({success: false}, no Retry-After)"
+    )
+    deleted_campaign_answer: str = _knob(
+        "404", "what the endpoints of a campaign deleted via DELETE /_sandbox/campaigns/{id} answer: 404 (the "
+        "documented not-found body), 200-empty (an empty list) or 200-success-false ({success: false})"
     )
     # --- credits ---
     initial_balance: float = _knob(25000.0, "credit balance after start/reset")
@@ -80,6 +86,9 @@ class SandboxConfig:
             raise ValueError(f"fault_phase must be one of {FAULT_PHASES}, got {self.fault_phase!r}")
         if self.quota_answer not in QUOTA_ANSWERS:
             raise ValueError(f"quota_answer must be one of {QUOTA_ANSWERS}, got {self.quota_answer!r}")
+        if self.deleted_campaign_answer not in DELETED_CAMPAIGN_ANSWERS:
+            raise ValueError(f"deleted_campaign_answer must be one of {DELETED_CAMPAIGN_ANSWERS}, "
+                             f"got {self.deleted_campaign_answer!r}")
         for name in ("error_rate", "truncate_rate", "drop_rate", "nul_rate", "greylisted_share"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:

@@ -10,6 +10,10 @@ campaign. These routes do to the sandbox what real campaigns do to Snov.io betwe
 - ``DELETE /_sandbox/campaigns/{campaign_id}/events?kind=replies&offset=5&count=2`` removes 2 events from
   position 5 (oldest first, as served). Answers ``{"success": true, "kind", "deleted", "total", "ids"}``.
 
+- ``DELETE /_sandbox/campaigns/{campaign_id}`` deletes the campaign: it leaves the listing (#27) and its
+  endpoints answer as the knob ``deleted_campaign_answer`` says (404, an empty 200, ``success: false``).
+  Answers ``{"success": true, "deleted": <id>, "campaigns": <left>}``.
+
 The seeded campaign set is cached and shared (it is immutable); a change replaces the campaign in this
 state's data only (copy on write), and ``reset()`` brings the seeded events back.
 """
@@ -131,3 +135,33 @@ async def delete_events_route(campaign_id: int, state: StateDep, kind: str = "",
         return _fail(str(exc), 404)
     except ValueError as exc:
         return _fail(str(exc))
+
+
+#: ``state.extensions`` key of the ids of campaigns deleted through the control route (cleared by reset).
+DELETED_CAMPAIGNS = "deleted_campaigns"
+
+
+def deleted_campaigns(state: SandboxState) -> set[int]:
+    """Ids of the campaigns deleted through ``DELETE /_sandbox/campaigns/{id}`` since the last reset."""
+    with state.lock:
+        return state.extensions.setdefault(DELETED_CAMPAIGNS, set())
+
+
+def delete_campaign(state: SandboxState, campaign_id: int) -> dict[str, Any]:
+    """Delete a campaign upstream (see the module docstring); returns the answer body."""
+    with state.lock:
+        if state.data.campaigns.by_id(campaign_id) is None:
+            raise LookupError(f"no campaign {campaign_id}")
+        state.data.campaigns = CampaignSet(
+            tuple(camp for camp in state.data.campaigns.campaigns if camp.id != campaign_id))
+        deleted_campaigns(state).add(campaign_id)
+        return {"success": True, "deleted": campaign_id, "campaigns": len(state.data.campaigns.campaigns)}
+
+
+@router.delete("/campaigns/{campaign_id}")
+async def delete_campaign_route(campaign_id: int, state: StateDep) -> JSONResponse:
+    """Delete a campaign: it leaves the listing; its endpoints answer per ``deleted_campaign_answer``."""
+    try:
+        return JSONResponse(delete_campaign(state, campaign_id))
+    except LookupError as exc:
+        return _fail(str(exc), 404)

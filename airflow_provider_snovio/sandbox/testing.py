@@ -167,6 +167,13 @@ class SandboxServer:
         response.raise_for_status()
         return response.json()
 
+    def delete_campaign(self, campaign_id: int) -> dict[str, Any]:
+        """Delete a campaign upstream via ``DELETE /_sandbox/campaigns/{id}``: it leaves the listing and its
+        endpoints answer as the knob ``deleted_campaign_answer`` says."""
+        response = httpx.delete(f"{self.base_url}/_sandbox/campaigns/{campaign_id}", timeout=30.0)
+        response.raise_for_status()
+        return response.json()
+
     def token(self) -> str:
         """A fresh access token (counts as one API request and one token issued)."""
         response = httpx.post(

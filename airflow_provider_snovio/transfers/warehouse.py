@@ -536,12 +536,24 @@ class _Upstream:
         self.client = client
         self.column = {Scope.CAMPAIGN: "campaign_id", Scope.LIST: "list_id"}.get(resource.scope)
         self._ids: list[int] | None = None
+        self._refreshed = False
 
-    def ids(self, *, fresh: bool = False) -> list[int]:
-        if self._ids is None or fresh:
+    def ids(self) -> list[int]:
+        """The ids listed upstream (listed once per sync)."""
+        if self._ids is None:
             lister = campaign_scopes if self.column == "campaign_id" else list_scopes
             self._ids = lister(self.client, None)
         return self._ids
+
+    def gone(self, scope_values: Mapping[str, Any]) -> bool:
+        """Whether the scope's campaign / list is no longer listed, asked again (at most once per sync) after
+        a read of it failed or came back empty: it may have been deleted since the first listing."""
+        value = scope_values.get(self.column or "")
+        if value is None:
+            return False
+        if not self._refreshed:
+            self._refreshed, self._ids = True, None
+        return value not in self.ids()
 
 
 def _plan(client: Any, warehouse: Warehouse, table: Table, resource: Resource, upstream: _Upstream,
@@ -589,17 +601,19 @@ def sync(client: Any, warehouse: Warehouse, resource: Resource, table_name: str,
         result.scopes += 1
         label = scope_label(resource, scope_values)
         try:
-            _sync_scope(client, warehouse, table, resource, scope_values, synced_at, result,
-                        full_refresh=full_refresh, overlap=overlap)
+            read = _sync_scope(client, warehouse, table, resource, scope_values, synced_at, result,
+                               full_refresh=full_refresh, overlap=overlap)
         except _ACCOUNT_ERRORS:
             raise
         except SnovioError as exc:
-            value = scope_values.get(upstream.column or "")
-            if value is not None and value not in upstream.ids(fresh=True):  # deleted while this run read it
-                _retire(warehouse, table, upstream.column or "", value, synced_at, result)
+            if upstream.gone(scope_values):  # deleted while this run read it: the answer said so its own way
+                _retire(warehouse, table, upstream.column or "", scope_values[upstream.column], synced_at, result)
                 continue
             log.error("%s %s failed (the other scopes go on): %s", table.name, label, exc)
             failures[label] = exc
+            continue
+        if read == 0 and upstream.gone(scope_values):  # an empty answer for a campaign deleted meanwhile
+            _retire(warehouse, table, upstream.column or "", scope_values[upstream.column], synced_at, result)
     if failures:
         named = "; ".join(f"{label}: {exc}" for label, exc in list(failures.items())[:20])
         raise SnovioSyncError(f"{resource.name} into {table.name}: {len(failures)} of {result.scopes} scope(s) "
@@ -619,8 +633,9 @@ def _retire(warehouse: Warehouse, table: Table, column: str, value: int, moment:
 
 def _sync_scope(client: Any, warehouse: Warehouse, table: Table, resource: Resource,
                 scope_values: Mapping[str, Any], synced_at: datetime, result: SyncResult, *,
-                full_refresh: bool, overlap: int) -> None:
-    """Read one scope into the table; re-read from the stored position when another writer moved it."""
+                full_refresh: bool, overlap: int) -> int:
+    """Read one scope into the table; re-read from the stored position when another writer moved it.
+    Returns the records read by the attempt that completed."""
     label = scope_label(resource, scope_values)
     offset_paged = resource.reading is Reading.OFFSET
     restart = full_refresh
@@ -637,6 +652,7 @@ def _sync_scope(client: Any, warehouse: Warehouse, table: Table, resource: Resou
                 restart = True
                 result.reread_scopes.append(label)
         position = None if restart else expected
+        read = 0
         try:
             for page in resource.pages(client, scope_values, position, full_refresh=restart, overlap=overlap):
                 written, skipped = warehouse.write_page(table, resource, scope_values, page, synced_at,
@@ -648,13 +664,14 @@ def _sync_scope(client: Any, warehouse: Warehouse, table: Table, resource: Resou
                         result.reread_scopes.append(label)
                         log.warning("%s %s: the stored overlap no longer matches upstream; re-reading it from "
                                     "the start", table.name, label)
+                read += page.read
                 result.rows_read += page.read
                 result.rows_written += written
                 result.rows_skipped += skipped
                 result.pages += 1
             if not offset_paged:
                 result.rows_deleted += warehouse.sweep(table, resource, scope_values, synced_at)
-            return
+            return read
         except PositionConflict as exc:
             log.warning("%s (attempt %d): re-reading from the position the other writer stored", exc, attempt)
     raise SnovioSyncError(f"{table.name} {label}: other writers kept moving the stored position "

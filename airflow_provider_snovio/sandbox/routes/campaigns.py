@@ -5,7 +5,8 @@ rows[offset:offset+10000] (oldest first), WITHOUT ``offset`` they return the LAS
 forgets ``offset`` silently loses data; one that never advances it loops forever. The sandbox reproduces both.
 
 Decisions where the docs are silent: an unknown campaign id answers the documented 404 body; a missing or
-non-numeric ``campaignId`` answers ``v1_error`` (400) naming the field.
+non-numeric ``campaignId`` answers ``v1_error`` (400) naming the field; a campaign deleted through the
+control route answers as the knob ``deleted_campaign_answer`` says (404, ``[]`` or ``{"success": false}``).
 """
 
 from __future__ import annotations
@@ -40,13 +41,27 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.IGNORECASE)
 
 
+class _DeletedCampaign(Exception):
+    """A campaign deleted upstream, answered with 200 per the ``deleted_campaign_answer`` knob."""
+
+
 def _campaign(state: SandboxState, raw: Any, name: str = "campaignId") -> Campaign:
+    from airflow_provider_snovio.sandbox.control import deleted_campaigns
+
     campaign_id = parse_int(raw, name)
     assert campaign_id is not None
     camp = state.data.campaigns.by_id(campaign_id)
     if camp is None:
+        if state.config.deleted_campaign_answer != "404" and campaign_id in deleted_campaigns(state):
+            raise _DeletedCampaign()
         raise EntityNotFound(campaign_id)
     return camp
+
+
+def _deleted_answer(state: SandboxState) -> Response:
+    if state.config.deleted_campaign_answer == "200-empty":
+        return fast_json([])
+    return JSONResponse({"success": False, "message": "Campaign not found"})
 
 
 def _page(rows: list[Any], offset: int | None) -> list[Any]:
@@ -57,7 +72,10 @@ def _page(rows: list[Any], offset: int | None) -> list[Any]:
 
 async def _events(request: Request, state: SandboxState, kind: str) -> Response:
     params = await request_params(request)
-    camp = _campaign(state, params.get("campaignId"))
+    try:
+        camp = _campaign(state, params.get("campaignId"))
+    except _DeletedCampaign:
+        return _deleted_answer(state)
     offset = parse_int(params.get("offset"), "offset", required=False, minimum=0)
     events = getattr(camp, kind)
     page = _page(events, offset)
@@ -94,7 +112,10 @@ async def emails_sent(request: Request, state: StateDep) -> Response:
 async def prospect_finished(request: Request, state: StateDep) -> Response:
     """#22 prospects for whom the campaign finished."""
     params = await request_params(request)
-    camp = _campaign(state, params.get("campaignId"))
+    try:
+        camp = _campaign(state, params.get("campaignId"))
+    except _DeletedCampaign:
+        return _deleted_answer(state)
     return fast_json([finished_row(camp, ridx) for ridx in sorted(camp.finished)])
 
 
