@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import Asset, BaseHook, BaseOperator
+from airflow.sdk import Asset, AssetAlias, BaseHook, BaseOperator
 
 from airflow_provider_snovio import DEFAULT_CONN_ID
 from airflow_provider_snovio.api.incremental import DEFAULT_OVERLAP
@@ -26,10 +26,43 @@ if TYPE_CHECKING:
     from airflow_provider_snovio.hooks.snovio import SnovioHook
 
 
+def table_asset_uri(url: Any, schema: str | None, table: str) -> str:
+    """The asset URI of a table, as the SQL providers name it, from the SQLAlchemy URL of its database:
+    ``postgres://host:port/database/schema/table`` (the postgres provider's AIP-60 form; schema ``public``
+    unless given), ``sqlite:///<absolute file>/<table>`` (the OpenLineage SQLite namespace plus the table:
+    the sqlite provider registers no asset URI of its own)."""
+    if url.get_backend_name() == "postgresql":
+        return f"postgres://{url.host}:{url.port or 5432}/{url.database}/{schema or 'public'}/{table}"
+    database = url.database or ":memory:"
+    path = database if database == ":memory:" else os.path.abspath(database)
+    return f"sqlite://{path}/{f'{schema}.' if schema else ''}{table}"
+
+
 def sql_table_asset(sql_conn_id: str, table: str, schema: str | None = None) -> Asset:
-    """The :class:`Asset` a :class:`SnovioToSqlOperator` declares for its table:
-    ``snovio-sql://<sql_conn_id>/<schema or "default">/<table>``. Schedule downstream DAGs on it."""
-    return Asset(f"snovio-sql://{sql_conn_id}/{schema or 'default'}/{table}")
+    """The :class:`Asset` a :class:`SnovioToSqlOperator` emits for its table (see :func:`table_asset_uri`).
+    It reads the connection ``sql_conn_id`` (host, port, database): call it where connections are
+    available, e.g. to ``schedule`` a downstream DAG on the table."""
+    from airflow.providers.common.sql.hooks.sql import DbApiHook
+
+    db_hook = BaseHook.get_connection(sql_conn_id).get_hook()
+    if not isinstance(db_hook, DbApiHook):
+        from airflow_provider_snovio.api.errors import SnovioConfigError
+
+        raise SnovioConfigError(f"connection {sql_conn_id!r} is not a SQL (common-sql DbApiHook) connection")
+    engine = db_hook.get_sqlalchemy_engine()
+    try:
+        return Asset(table_asset_uri(engine.url, schema, table))
+    finally:
+        engine.dispose()
+
+
+def sql_table_alias_name(sql_conn_id: str, table: str, schema: str | None = None, *, dag_id: str = "",
+                         task_id: str = "") -> str:
+    """The name of the :class:`AssetAlias` a :class:`SnovioToSqlOperator` declares: ``snovio-sql:<conn>/<schema
+    or default>/<table>``, or ``snovio-sql-task:<dag_id>.<task_id>`` when any of those is templated."""
+    if is_templated(sql_conn_id, table, schema):
+        return f"snovio-sql-task:{dag_id}.{task_id}"
+    return f"snovio-sql:{sql_conn_id}/{schema or 'default'}/{table}"
 
 
 class SnovioToSqlOperator(BaseOperator):
@@ -47,7 +80,12 @@ class SnovioToSqlOperator(BaseOperator):
     :param overlap: rows re-read before the stored position of an engagement resource to verify it.
 
     Returns an XCom such as ``{"resource", "table", "rows_read", "rows_written", "pages", "scopes",
-    "rows_skipped", "reread_scopes"}``. Declares ``sql_table_asset(sql_conn_id, table, schema)`` as outlet.
+    "rows_skipped", "reread_scopes", "rows_deleted", "deleted_scopes"}``. A scope that fails does not stop
+    the others; the task then fails naming it (:class:`~airflow_provider_snovio.transfers.warehouse.SnovioSyncError`).
+
+    Outlet: an :class:`AssetAlias` (:func:`sql_table_alias_name`), resolved at run time - when the connection
+    is known, even if its id is templated - to the table's asset (:func:`sql_table_asset`, the URI the SQL
+    providers use for the same table).
     """
 
     template_fields: Sequence[str] = ("resource", "sql_conn_id", "table", "campaign_ids", "list_ids",
@@ -59,9 +97,13 @@ class SnovioToSqlOperator(BaseOperator):
                  full_refresh: bool = False, snovio_conn_id: str = DEFAULT_CONN_ID, schema: str | None = None,
                  overlap: int = DEFAULT_OVERLAP, **kwargs: Any) -> None:
         table_name = table if table is not None else f"snovio_{resource}"
-        if "outlets" not in kwargs and not is_templated(sql_conn_id, table_name, schema):
-            kwargs["outlets"] = [sql_table_asset(sql_conn_id, table_name, schema)]
+        declare = "outlets" not in kwargs
         super().__init__(**kwargs)
+        self._alias: AssetAlias | None = None
+        if declare:
+            self._alias = AssetAlias(sql_table_alias_name(sql_conn_id, table_name, schema, dag_id=self.dag_id,
+                                                          task_id=self.task_id))
+            self.outlets = [self._alias]
         self.resource = resource
         self.sql_conn_id = sql_conn_id
         self.table = table_name
@@ -113,10 +155,15 @@ class SnovioToSqlOperator(BaseOperator):
             self._lineage = {"account": self.hook.client.config.account_key, "resource": spec.resource.name,
                              "output": _output_dataset(engine, self.schema, self.table),
                              "columns": [*((name, kind.value) for name, kind in spec.resource.columns),
-                                         ("raw", "json"), ("synced_at", "timestamp")],
+                                         ("_snovio_raw", "json"), ("_snovio_synced_at", "timestamp"),
+                                         ("_snovio_deleted_at", "timestamp")],
                              "rows_written": result.rows_written}
+            asset_uri = table_asset_uri(engine.url, self.schema, self.table)
         finally:
             engine.dispose()
+        events = context.get("outlet_events") if hasattr(context, "get") else None
+        if self._alias is not None and events is not None:
+            events[self._alias].add(Asset(asset_uri), extra={"rows_written": result.rows_written})
         self.log.info("%s: read %d rows, wrote %d in %d pages over %d scopes%s", self.table, result.rows_read,
                       result.rows_written, result.pages, result.scopes,
                       f"; re-read {result.reread_scopes}" if result.reread_scopes else "")

@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from airflow_provider_snovio.api.errors import SnovioValidationError
 from airflow_provider_snovio.transfers import SnovioToObjectStorageOperator, SnovioToSqlOperator, sql_table_asset
+from airflow_provider_snovio.transfers.sql import sql_table_alias_name
 from tests.warehouse.conftest import SQL_CONN_ID
 
 UTC = timezone.utc
@@ -28,12 +29,13 @@ def interval(day: date) -> dict[str, datetime]:
 def test_analytics_one_row_per_campaign_per_interval(warehouse, snovio_conn_env, client):
     campaigns = [c.id for c in snovio_conn_env.state.data.campaigns.campaigns]
     op = SnovioToSqlOperator(task_id="analytics", resource="campaign_analytics", sql_conn_id=SQL_CONN_ID)
-    assert op.outlets == [sql_table_asset(SQL_CONN_ID, "snovio_campaign_analytics")]
+    assert [alias.name for alias in op.outlets] == [sql_table_alias_name(SQL_CONN_ID, "snovio_campaign_analytics")]
 
     first = op.execute(interval(date(2025, 9, 10)))
     assert first == {"resource": "campaign_analytics", "table": "snovio_campaign_analytics",
                      "rows_read": len(campaigns), "rows_written": len(campaigns), "pages": len(campaigns),
-                     "scopes": len(campaigns), "rows_skipped": 0, "reread_scopes": []}
+                     "scopes": len(campaigns), "rows_skipped": 0, "reread_scopes": [],
+                     "rows_deleted": 0, "deleted_scopes": []}
     op.execute(interval(date(2025, 9, 10)))  # a rerun of the same run: no duplicate
     op.execute(interval(date(2025, 9, 11)))
     with warehouse.engine.connect() as connection:
@@ -59,6 +61,35 @@ def test_analytics_one_row_per_campaign_per_interval(warehouse, snovio_conn_env,
     else:
         assert output.namespace.startswith("sqlite:///") and output.name == "snovio_campaign_analytics"
     assert "email_opens_rate" in {field.name for field in output.facets["schema"].fields}
+
+
+def test_the_asset_is_the_sql_providers_uri_even_with_a_templated_connection_id(warehouse, snovio_conn_env):
+    """The outlet is an AssetAlias; the run resolves it - through Airflow's own outlet-event accessors - to
+    the asset the postgres provider names for the same table (for SQLite: sqlite://<file>/<table>)."""
+    from airflow.sdk import Asset
+    from airflow.sdk.execution_time.context import OutletEventAccessors
+    from sqlalchemy.engine import make_url
+
+    op = SnovioToSqlOperator(task_id="campaigns", resource="campaigns", sql_conn_id="{{ params.sql_conn_id }}")
+    alias = op.outlets[0]
+    assert alias.name == "snovio-sql-task:adhoc_airflow.campaigns"
+    context: dict = {"params": {"sql_conn_id": SQL_CONN_ID}, **interval(date(2025, 9, 10))}
+    op.render_template_fields(context)
+    assert op.sql_conn_id == SQL_CONN_ID
+    events = OutletEventAccessors()
+    op.execute({**context, "outlet_events": events})
+    [event] = events[alias].asset_alias_events
+    url = make_url(warehouse.url)
+    if warehouse.dialect == "postgresql":
+        from airflow.providers.postgres.assets.postgres import create_asset
+
+        expected = create_asset(host=url.host, port=url.port, database=url.database, schema="public",
+                                table="snovio_campaigns")
+    else:
+        expected = Asset(f"sqlite://{url.database}/snovio_campaigns")
+    assert event.dest_asset_key.uri == expected.uri
+    assert sql_table_asset(SQL_CONN_ID, "snovio_campaigns").uri == expected.uri  # the helper for schedules
+    assert event.extra == {"rows_written": len(snovio_conn_env.state.data.campaigns.campaigns)}
 
 
 def test_runs_without_a_data_interval_read_the_previous_utc_day(tmp_path, warehouse, snovio_conn_env):
