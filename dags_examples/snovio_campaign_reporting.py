@@ -12,7 +12,9 @@ What it does, once a day (each run covers its data interval, one UTC day):
    returned as the XCom.
 
 Every step is a :class:`~airflow_provider_snovio.transfers.SnovioToSqlOperator`; the only hand-written tasks
-read the warehouse (campaign ids, the report). The reporting reads are free: this DAG spends no credits.
+are the campaign ids (asked of Snov.io: an id read back from the warehouse may belong to a campaign deleted
+upstream since) and the report (read from the warehouse, live rows only: ``_snovio_deleted_at IS NULL``).
+The reads are free: this DAG spends no credits.
 
 Connections:
 
@@ -30,6 +32,8 @@ from airflow_provider_snovio.transfers import SnovioToSqlOperator
 
 #: Engagement resources synced after the analytics, each into ``snovio_<resource>``.
 EVENT_RESOURCES = ("campaign_replies", "campaign_opens", "campaign_clicks", "emails_sent", "finished_prospects")
+#: Rows that exist upstream (a row Snov.io no longer has is kept, with the time it was seen gone).
+LIVE = "_snovio_deleted_at IS NULL"
 CONNECTIONS = {"sql_conn_id": "{{ params.sql_conn_id }}", "snovio_conn_id": "{{ params.snovio_conn_id }}"}
 
 
@@ -58,11 +62,12 @@ with DAG(
 
     @task
     def campaign_ids(params: dict | None = None) -> list[int]:
-        """Campaigns that can have events (Drafts have none): read back from the table just synced."""
-        table = "snovio_campaigns"
-        rows = _warehouse(params["sql_conn_id"]).get_records(
-            f"SELECT id FROM {table} WHERE status IS NULL OR status <> 'Draft' ORDER BY id")
-        return [int(row[0]) for row in rows]
+        """Campaigns that can have events (Drafts have none), as Snov.io lists them now. A campaign deleted
+        between this task and the syncs is skipped by them with a warning and its rows marked deleted."""
+        from airflow_provider_snovio.hooks.snovio import SnovioHook
+
+        listed = SnovioHook(params["snovio_conn_id"]).get_user_campaigns()
+        return sorted(int(c["id"]) for c in listed if isinstance(c, dict) and c.get("status") != "Draft")
 
     ids = campaign_ids()
     analytics = SnovioToSqlOperator(task_id="campaign_analytics", resource="campaign_analytics",
@@ -77,12 +82,14 @@ with DAG(
 
         date_from, date_to = run_days(get_current_context())  # the days the analytics task synced
         db = _warehouse(params["sql_conn_id"])
-        tables = {r["table"]: int(db.get_first(f"SELECT COUNT(*) FROM {r['table']}")[0]) for r in results}
+        tables = {r["table"]: int(db.get_first(f"SELECT COUNT(*) FROM {r['table']} WHERE {LIVE}")[0])
+                  for r in results}
         # dates are ISO days computed here and top an int: safe to inline, and portable across paramstyles
         ranked = db.get_records(
             "SELECT c.id, c.name, a.emails_sent, a.email_replies, a.email_replies_rate "
             "FROM snovio_campaign_analytics a JOIN snovio_campaigns c ON c.id = a.campaign_id "
             f"WHERE a.date_from = '{date_from.isoformat()}' AND a.date_to = '{date_to.isoformat()}' "
+            "AND a._snovio_deleted_at IS NULL AND c._snovio_deleted_at IS NULL "
             "AND (a.emails_sent > 0 OR a.email_replies > 0) "
             f"ORDER BY a.email_replies_rate DESC, a.email_replies DESC, c.id LIMIT {int(params['top'])}")
         top = [{"campaign_id": int(cid), "name": name, "emails_sent": sent or 0, "replies": replies or 0,
@@ -96,5 +103,5 @@ with DAG(
         return {"date_from": date_from.isoformat(), "date_to": date_to.isoformat(), "tables": tables,
                 "top_campaigns": top}
 
-    campaigns >> ids >> analytics >> events
+    campaigns >> analytics >> events
     report([campaigns.output, analytics.output, *(e.output for e in events)])
