@@ -2,8 +2,8 @@
 
 The engagement sync is what a user schedules: ``SnovioToSqlOperator`` for replies, opens, clicks, sent
 e-mails and finished prospects of every campaign, reading the Snov.io connection ``snovio_default`` and the
-SQL connection from the environment. Tables are compared by digest (one SHA-256 per row, ``synced_at``
-left out), so 100,000 rows compare without holding them all as Python tuples.
+SQL connection from the environment. Tables are compared by digest (one SHA-256 per live row,
+``_snovio_synced_at`` left out), so 100,000 rows compare without holding them all as Python tuples.
 """
 
 from __future__ import annotations
@@ -45,17 +45,19 @@ def sync_engagement(sql_conn_id: str, **snovio: Any) -> dict[str, dict[str, Any]
 
 
 def table_digest(url: str, table: str) -> dict[tuple[str, str], str]:
-    """``{(scope, id): sha256 of the row}`` - every column but ``synced_at``, raw compared as parsed JSON."""
+    """``{(scope, id): sha256 of the row}`` of the live rows (not marked deleted) - every column but
+    ``_snovio_synced_at``, ``_snovio_raw`` compared as parsed JSON."""
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
-            result = connection.execute(text(f"SELECT * FROM {table}"))
+            result = connection.execute(text(f"SELECT * FROM {table} WHERE _snovio_deleted_at IS NULL"))
             names = list(result.keys())
             digests: dict[tuple[str, str], str] = {}
             for row in result:
                 values = dict(zip(names, row, strict=True))
-                values.pop("synced_at")
-                values["raw"] = json.loads(values["raw"]) if isinstance(values["raw"], str) else values["raw"]
+                values.pop("_snovio_synced_at")
+                raw = values["_snovio_raw"]
+                values["_snovio_raw"] = json.loads(raw) if isinstance(raw, str) else raw
                 key = (str(values["campaign_id"]), str(values["id"]))
                 assert key not in digests, f"duplicate row {key} in {table}"
                 canonical = json.dumps(values, sort_keys=True, default=str)

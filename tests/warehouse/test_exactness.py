@@ -31,8 +31,8 @@ from airflow_provider_snovio.transfers.warehouse import (
     Warehouse,
     _sql_type,
     json_type,
-    synced_at_index_name,
     sync,
+    synced_at_index_name,
 )
 from tests.warehouse.conftest import upstream_ids
 
@@ -134,7 +134,8 @@ def test_explicit_full_refresh_resets_data_and_state_together(warehouse, snovio_
     sync(client, wh, resource("campaign_replies"), REPLIES)
     with warehouse.engine.begin() as connection:  # damage both: a wrong value, a row upstream never had
         connection.execute(text("UPDATE snovio_campaigns SET name = 'wrong'"))
-        connection.execute(text("UPDATE snovio_campaigns SET id = 1 WHERE id = (SELECT MIN(id) FROM snovio_campaigns)"))
+        connection.execute(text(
+            "UPDATE snovio_campaigns SET id = 1 WHERE id = (SELECT MIN(id) FROM snovio_campaigns)"))
         connection.execute(text(f"UPDATE {REPLIES} SET id = 'stale' WHERE id = (SELECT MIN(id) FROM {REPLIES})"))
         connection.execute(text(f"UPDATE {STATE_TABLE} SET position = 3, tail = '[\"a\", \"b\"]' "
                                 "WHERE scope <> '#table'"))
@@ -194,7 +195,8 @@ def test_deleted_campaign_is_soft_deleted_and_the_others_synced(warehouse, snovi
     assert victim not in ids(warehouse.engine, "snovio_emails_sent")
     assert ids(warehouse.engine, "snovio_emails_sent", deleted=True) == {victim: before_sent[victim]}
     with warehouse.engine.connect() as connection:
-        live = {r[0] for r in connection.execute(text("SELECT id FROM snovio_campaigns WHERE _snovio_deleted_at IS NULL"))}
+        live = {r[0] for r in connection.execute(text(
+            "SELECT id FROM snovio_campaigns WHERE _snovio_deleted_at IS NULL"))}
         gone = {r[0] for r in connection.execute(text(
             "SELECT id FROM snovio_campaigns WHERE _snovio_deleted_at IS NOT NULL"))}
         states = [r[0] for r in connection.execute(text(f"SELECT scope FROM {STATE_TABLE} WHERE scope = :s"),
@@ -371,8 +373,8 @@ def test_a_table_holding_another_resource_is_refused(warehouse, snovio_sandbox, 
     wh = Warehouse(warehouse.engine)
     sync(client, wh, resource("campaign_replies"), "shared")
     before = ids(warehouse.engine, "shared")
-    with pytest.raises(SnovioConfigError, match="'shared' holds the sync state of resource 'campaign_replies'.*"
-                                                "resource 'campaign_opens' cannot"):
+    with pytest.raises(SnovioConfigError, match=r"'shared' holds the sync state of resource 'campaign_replies'.*"
+                                                r"resource 'campaign_opens' cannot"):
         sync(client, Warehouse(warehouse.engine), resource("campaign_opens"), "shared")
     assert ids(warehouse.engine, "shared") == before == replies_upstream(snovio_sandbox)
     with pytest.raises(SnovioConfigError, match="resource 'user_lists' cannot"):
@@ -388,8 +390,10 @@ def test_a_table_of_the_previous_version_is_migrated_without_loss(warehouse, sno
     campaigns = resource("campaigns")
     metadata = MetaData()
     legacy = Table("snovio_campaigns", metadata,
-                   *[Column(name, _sql_type(kind), primary_key=name in campaigns.key) for name, kind in campaigns.columns],
-                   Column("raw", json_type(), nullable=False), Column("synced_at", DateTime(timezone=True), nullable=False))
+                   *[Column(name, _sql_type(kind), primary_key=name in campaigns.key)
+                     for name, kind in campaigns.columns],
+                   Column("raw", json_type(), nullable=False),
+                   Column("synced_at", DateTime(timezone=True), nullable=False))
     from sqlalchemy import BigInteger, Text
 
     Table(STATE_TABLE, metadata, Column("table_name", Text(), primary_key=True),  # without row_count
@@ -424,5 +428,6 @@ def test_a_table_of_the_previous_version_is_migrated_without_loss(warehouse, sno
     assert (json.loads(row._snovio_raw) if isinstance(row._snovio_raw, str) else row._snovio_raw) == gone_record
     assert row._snovio_deleted_at is not None
     with warehouse.engine.connect() as connection:
-        live = {r[0] for r in connection.execute(text("SELECT id FROM snovio_campaigns WHERE _snovio_deleted_at IS NULL"))}
+        live = {r[0] for r in connection.execute(text(
+            "SELECT id FROM snovio_campaigns WHERE _snovio_deleted_at IS NULL"))}
     assert live == campaign_ids_upstream(snovio_sandbox)

@@ -223,7 +223,8 @@ def check_same_as_sqlalchemy(engine: Any) -> None:
             positions = connection.exec_driver_sql(
                 "SELECT position FROM snovio_sync_state WHERE scope <> '#table' AND table_name = ?"
                 if engine.dialect.name == "sqlite" else
-                "SELECT position FROM snovio_sync_state WHERE scope <> '#table' AND table_name = %s", (fast.name,)).scalar_one()
+                "SELECT position FROM snovio_sync_state WHERE scope <> '#table' AND table_name = %s",
+                (fast.name,)).scalar_one()
         assert positions == len(pages)
 
 
