@@ -559,17 +559,17 @@ class _Upstream:
 def _plan(client: Any, warehouse: Warehouse, table: Table, resource: Resource, upstream: _Upstream,
           campaign_ids: list[int] | None, list_ids: list[int] | None,
           dates: tuple[date, date] | None) -> tuple[list[dict[str, Any]], list[int]]:
-    """(scope values to read, ids gone upstream whose rows are to be marked deleted)."""
+    """(scope values to read, ids gone upstream: skipped, their rows to be marked deleted)."""
     if upstream.column is None:
         return resource.scopes(client, None, None, dates), []
     wanted = campaign_ids if upstream.column == "campaign_id" else list_ids
     live = upstream.ids()
-    if wanted is None:
-        present = set(live)
-        ids, gone = live, [i for i in warehouse.live_scope_ids(table, upstream.column) if i not in present]
-    else:
-        present = set(live)
-        ids, gone = [i for i in wanted if i in present], [i for i in wanted if i not in present]
+    present = set(live)
+    ids = live if wanted is None else [i for i in wanted if i in present]
+    # Gone: asked for but not listed, and any campaign / list the table still has live rows of that is no
+    # longer listed (whichever ids this sync was asked for: those rows describe nothing that exists).
+    stored = warehouse.live_scope_ids(table, upstream.column)
+    gone = list(dict.fromkeys(i for i in [*(wanted or ()), *stored] if i not in present))
     if upstream.column == "campaign_id":
         return resource.scopes(client, ids, None, dates), gone
     return resource.scopes(client, None, ids, dates), gone

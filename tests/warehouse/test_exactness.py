@@ -169,7 +169,8 @@ def test_deleted_campaign_is_soft_deleted_and_the_others_synced(warehouse, snovi
     wh = Warehouse(warehouse.engine)
     everything = sorted(campaign_ids_upstream(snovio_sandbox))
     before_replies, before_finished = replies_upstream(snovio_sandbox), finished_upstream(snovio_sandbox)
-    victim = next(cid for cid in everything if cid in before_replies and cid in before_finished)
+    opened = {cid for cid, found in upstream_ids(snovio_sandbox, "opens").items() if found}
+    victim = next(cid for cid in everything if cid in before_replies and cid in before_finished and cid in opened)
     other = next(cid for cid in before_replies if cid != victim)
     runs = {"campaigns": {}, "campaign_replies": {}, "finished_prospects": {},
             "emails_sent": {"campaign_ids": everything}}  # explicit ids, as a DAG's list would hold them
@@ -177,13 +178,20 @@ def test_deleted_campaign_is_soft_deleted_and_the_others_synced(warehouse, snovi
         sync(client, wh, resource(name), f"snovio_{name}", **kwargs)
     before_sent = ids(warehouse.engine, "snovio_emails_sent")
 
+    sync(client, wh, resource("campaign_opens"), "snovio_campaign_opens", campaign_ids=everything)
+    before_opens = ids(warehouse.engine, "snovio_campaign_opens")
+
     snovio_sandbox.delete_campaign(victim)
     added = set(snovio_sandbox.append_events(other, "replies", 3)["ids"])
     with caplog.at_level(logging.WARNING):
         results = {name: sync(client, wh, resource(name), f"snovio_{name}", **kwargs) for name, kwargs in runs.items()}
+        # ids taken from the API after the deletion (as the example DAG does): the victim is not asked for,
+        # and its stored rows are marked deleted all the same
+        results["campaign_opens"] = sync(client, wh, resource("campaign_opens"), "snovio_campaign_opens",
+                                         campaign_ids=sorted(campaign_ids_upstream(snovio_sandbox)))
 
     label = f"campaign_id={victim}"
-    for name in ("campaign_replies", "finished_prospects", "emails_sent"):
+    for name in ("campaign_replies", "finished_prospects", "emails_sent", "campaign_opens"):
         assert results[name].deleted_scopes == [label], name
     assert label in caplog.text and "no longer lists it" in caplog.text
     replies, finished = replies_upstream(snovio_sandbox), finished_upstream(snovio_sandbox)
@@ -194,6 +202,9 @@ def test_deleted_campaign_is_soft_deleted_and_the_others_synced(warehouse, snovi
     assert ids(warehouse.engine, "snovio_finished_prospects", deleted=True) == {victim: before_finished[victim]}
     assert victim not in ids(warehouse.engine, "snovio_emails_sent")
     assert ids(warehouse.engine, "snovio_emails_sent", deleted=True) == {victim: before_sent[victim]}
+    assert ids(warehouse.engine, "snovio_campaign_opens", deleted=True) == {victim: before_opens[victim]}
+    assert ids(warehouse.engine, "snovio_campaign_opens") == {cid: found for cid, found in before_opens.items()
+                                                              if cid != victim}
     with warehouse.engine.connect() as connection:
         live = {r[0] for r in connection.execute(text(
             "SELECT id FROM snovio_campaigns WHERE _snovio_deleted_at IS NULL"))}
