@@ -81,7 +81,8 @@ class SnovioToSqlOperator(BaseOperator):
 
     Returns an XCom such as ``{"resource", "table", "rows_read", "rows_written", "pages", "scopes",
     "rows_skipped", "reread_scopes", "rows_deleted", "deleted_scopes"}``. A scope that fails does not stop
-    the others; the task then fails naming it (:class:`~airflow_provider_snovio.transfers.warehouse.SnovioSyncError`).
+    the others; the task then fails naming it
+    (:class:`~airflow_provider_snovio.transfers.warehouse.SnovioSyncError`).
 
     Outlet: an :class:`AssetAlias` (:func:`sql_table_alias_name`), resolved at run time - when the connection
     is known, even if its id is templated - to the table's asset (:func:`sql_table_asset`, the URI the SQL
@@ -100,10 +101,6 @@ class SnovioToSqlOperator(BaseOperator):
         declare = "outlets" not in kwargs
         super().__init__(**kwargs)
         self._alias: AssetAlias | None = None
-        if declare:
-            self._alias = AssetAlias(sql_table_alias_name(sql_conn_id, table_name, schema, dag_id=self.dag_id,
-                                                          task_id=self.task_id))
-            self.outlets = [self._alias]
         self.resource = resource
         self.sql_conn_id = sql_conn_id
         self.table = table_name
@@ -116,6 +113,10 @@ class SnovioToSqlOperator(BaseOperator):
         self._lineage: dict[str, Any] | None = None
         if not is_templated(resource, table_name, schema, campaign_ids, list_ids):
             self._check()  # fail at DAG-parse time when nothing is left to render
+        if declare:  # after the check: a bad table name is refused as such, not as a bad alias name
+            self._alias = AssetAlias(sql_table_alias_name(sql_conn_id, table_name, schema, dag_id=self.dag_id,
+                                                          task_id=self.task_id))
+            self.outlets = [self._alias]
 
     def _check(self) -> Any:
         spec = check_spec(self.resource, self.campaign_ids, self.list_ids, self.overlap)
