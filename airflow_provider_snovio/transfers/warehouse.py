@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_snovio.api.errors import SnovioConfigError, SnovioValidationError
 from airflow_provider_snovio.api.incremental import DEFAULT_OVERLAP, Page, Position
-from airflow_provider_snovio.api.resources import Kind, Reading, Resource
+from airflow_provider_snovio.api.resources import DEFAULT_LOOKBACK_DAYS, Kind, Reading, Resource
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -271,11 +271,13 @@ class SyncResult:
     scopes: int = 0
     rows_skipped: int = 0  # records without a usable natural key (logged)
     reread_scopes: list[str] = field(default_factory=list)  # scopes re-read from scratch (overlap mismatch)
+    key_collisions: int = 0  # records whose natural key an earlier record of the same read had (logged)
 
     def as_xcom(self) -> dict[str, Any]:
         return {"resource": self.resource, "table": self.table, "rows_read": self.rows_read,
                 "rows_written": self.rows_written, "pages": self.pages, "scopes": self.scopes,
-                "rows_skipped": self.rows_skipped, "reread_scopes": self.reread_scopes[:50]}
+                "rows_skipped": self.rows_skipped, "reread_scopes": self.reread_scopes[:50],
+                "key_collisions": self.key_collisions}
 
 
 class Warehouse:
@@ -342,10 +344,9 @@ class Warehouse:
             found = connection.execute(query).first()
         if found is None:
             return None
-        tail = tuple(str(key) for key in (found.tail or ()))
-        try:
-            return Position(int(found.position), tail)
-        except ValueError:
+        try:  # the ``tail`` column holds Position.to_json() (a bare list of tail keys before order detection)
+            return Position.from_json(int(found.position), found.tail)
+        except (ValueError, TypeError):
             log.warning("unreadable stored position for %s %s: re-reading it", table.name, scope)
             return None
 
@@ -370,7 +371,7 @@ class Warehouse:
                 upsert(connection, self.state, [{
                     "table_name": table.name, "scope": scope_label(resource, scope_values),
                     "resource": resource.name, "position": page.position.offset,
-                    "tail": list(page.position.tail), "updated_at": synced_at,
+                    "tail": page.position.to_json(), "updated_at": synced_at,
                 }], self.compiled_upsert(self.state))
         return len(parameters), skipped
 
@@ -409,17 +410,18 @@ class Warehouse:
 def sync(client: Any, warehouse: Warehouse, resource: Resource, table_name: str, *,
          campaign_ids: list[int] | None = None, list_ids: list[int] | None = None,
          dates: tuple[date, date] | None = None, full_refresh: bool = False,
-         overlap: int = DEFAULT_OVERLAP) -> SyncResult:
+         overlap: int = DEFAULT_OVERLAP, lookback_days: int = DEFAULT_LOOKBACK_DAYS) -> SyncResult:
     """Sync ``resource`` into ``table_name``: every scope, page by page, one transaction per page.
 
     ``client`` is a :class:`~airflow_provider_snovio.api.client.SnovioClient` or the hook. Offset-paged
     resources resume from the stored position (see :mod:`airflow_provider_snovio.api.incremental`);
-    ``full_refresh`` re-reads everything and replaces each scope's rows.
+    ``full_refresh`` re-reads everything and replaces each scope's rows. ``lookback_days``: analytics days
+    before ``dates`` asked again (see :func:`~airflow_provider_snovio.api.resources.lookback_intervals`).
     """
     table = warehouse.table(resource, table_name)
     result = SyncResult(resource.name, table.name)
     synced_at = datetime.now(timezone.utc)
-    for scope_values in resource.scopes(client, campaign_ids, list_ids, dates):
+    for scope_values in resource.scopes(client, campaign_ids, list_ids, dates, lookback_days):
         result.scopes += 1
         scope = scope_label(resource, scope_values)
         resumable = resource.reading is Reading.OFFSET and not full_refresh
@@ -430,6 +432,10 @@ def sync(client: Any, warehouse: Warehouse, resource: Resource, table_name: str,
             result.rows_written += written
             result.rows_skipped += skipped
             result.pages += 1
+            if page.collisions:
+                result.key_collisions += page.collisions
+                log.warning("%s %s: %d record(s) repeat a key an earlier record of this read had (the last wins)",
+                            table.name, scope, page.collisions)
             if page.restarted and position is not None and not full_refresh:
                 result.reread_scopes.append(scope)
                 log.warning("%s %s: the stored overlap no longer matches upstream; re-reading it from the start",
