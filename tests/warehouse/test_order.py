@@ -21,7 +21,6 @@ from airflow_provider_snovio.api.incremental import (
     resume_offset,
 )
 from airflow_provider_snovio.api.resources import RESOURCES, lookback_intervals
-from airflow_provider_snovio.sandbox.data.campaigns import engagement_row
 
 PAGE = 5
 OVERLAP = 2
@@ -42,7 +41,7 @@ class Events:
 
     def fetch(self, offset: int) -> list[dict[str, int | str]]:
         self.offsets.append(offset)
-        page = self.served()[offset: offset + PAGE]
+        page = self.served()[offset : offset + PAGE]
         if self.on_fetch is not None:
             self.on_fetch(len(self.offsets))
         return page
@@ -58,8 +57,16 @@ class Events:
             self.serial += 1
 
     def read(self, position: Position | None) -> tuple[dict[str, dict], Position | None, list]:
-        pages = list(resume_offset(self.fetch, lambda row: str(row["id"]), position, overlap=OVERLAP,
-                                   page_size=PAGE, time_of=lambda row: row["t"]))
+        pages = list(
+            resume_offset(
+                self.fetch,
+                lambda row: str(row["id"]),
+                position,
+                overlap=OVERLAP,
+                page_size=PAGE,
+                time_of=lambda row: row["t"],
+            )
+        )
         return pages, next((p.position for p in reversed(pages) if p.position is not None), position)
 
 
@@ -71,7 +78,7 @@ class Table:
         self.position: Position | None = None
 
     def sync(self, upstream: Events) -> list:
-        pages, position = upstream.read(self.position)
+        pages, _ = upstream.read(self.position)
         for page in pages:
             if page.restarted:
                 self.rows.clear()
@@ -147,8 +154,16 @@ def test_new_events_arriving_at_the_head_during_a_newest_first_read_are_skipped_
 
 def test_a_partial_newest_first_read_is_continued_by_the_next_run():
     upstream, table = Events(23, newest_first=True), Table()
-    pages = list(resume_offset(upstream.fetch, lambda row: str(row["id"]), None, overlap=OVERLAP, page_size=PAGE,
-                               time_of=lambda row: row["t"]))
+    pages = list(
+        resume_offset(
+            upstream.fetch,
+            lambda row: str(row["id"]),
+            None,
+            overlap=OVERLAP,
+            page_size=PAGE,
+            time_of=lambda row: row["t"],
+        )
+    )
     first_two = pages[:2]  # a crash after two pages
     for page in first_two:
         table.rows.update((str(row["id"]), row) for row in page.records)
@@ -201,8 +216,16 @@ def test_positions_round_trip_and_read_the_older_shape():
 
 def test_collisions_are_counted_and_opens_clicks_are_keyed_by_time():
     rows = [{"id": "same", "t": 1}, {"id": "other", "t": 2}, {"id": "same", "t": 3}]
-    pages = list(resume_offset(lambda offset: rows[offset: offset + PAGE], lambda row: str(row["id"]), None,
-                               overlap=OVERLAP, page_size=PAGE, time_of=lambda row: row["t"]))
+    pages = list(
+        resume_offset(
+            lambda offset: rows[offset : offset + PAGE],
+            lambda row: str(row["id"]),
+            None,
+            overlap=OVERLAP,
+            page_size=PAGE,
+            time_of=lambda row: row["t"],
+        )
+    )
     assert sum(p.collisions for p in pages) == 1
 
     opens, replies = RESOURCES["campaign_opens"], RESOURCES["campaign_replies"]
@@ -210,7 +233,6 @@ def test_collisions_are_counted_and_opens_clicks_are_keyed_by_time():
     again = {"id": "x1", "visitedAt": {"date": "2025-09-02 10:00:00.000000", "timezone": "UTC"}}
     assert opens.key_of(first) != opens.key_of(again) and replies.key_of(first) == replies.key_of(again)
     assert opens.key == ("campaign_id", "id", "visited_at") and "visited_at" in RESOURCES["campaign_clicks"].key
-    assert engagement_row  # the sandbox row builder the scenario test reads through HTTP
 
 
 def test_analytics_lookback_intervals_keep_the_grain():
@@ -225,4 +247,6 @@ def test_analytics_lookback_intervals_keep_the_grain():
         lookback_intervals((day, day), -1)
     scopes = RESOURCES["campaign_analytics"].scopes(None, [7], dates=two, lookback_days=2)
     assert [(s["date_from"], s["date_to"], s["grain_days"]) for s in scopes] == [
-        (date(2025, 9, 8), date(2025, 9, 9), 2), (*two, 2)]
+        (date(2025, 9, 8), date(2025, 9, 9), 2),
+        (*two, 2),
+    ]

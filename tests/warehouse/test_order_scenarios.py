@@ -7,8 +7,8 @@ nothing new, new events, late events inserted by event time, deletions between r
 multi-page read (an armed one-shot deletion fires after the first page). The request counts of the
 incremental cases are printed and bounded.
 
-Small data knobs (a big campaign of 12,000 replies, so replies and sent e-mails take two pages) keep each
-case to seconds.
+Small data knobs keep each case to seconds: every campaign fits in one page for the between-runs cases; the
+multi-page cases use one campaign just over a page (10,000 rows), of replies and of opens.
 """
 
 from __future__ import annotations
@@ -25,8 +25,13 @@ from airflow_provider_snovio.transfers import SnovioToSqlOperator
 from airflow_provider_snovio.transfers.warehouse import Warehouse
 from tests.warehouse.conftest import SQL_CONN_ID, requests_of
 
-KNOBS = {"campaigns": 4, "big_campaign_replies": 12_000, "exact_campaign_replies": 150, "small_campaign_events": 60,
-         "shared_event_ids": True}
+KNOBS = {
+    "campaigns": 4,
+    "big_campaign_replies": 400,
+    "exact_campaign_replies": 150,
+    "small_campaign_events": 60,
+    "shared_event_ids": True,
+}
 #: resource -> (sandbox kind, endpoint counted by the sandbox)
 CASES = {
     "campaign_replies": ("replies", "GET /v1/get-emails-replies"),
@@ -76,95 +81,114 @@ def stored_keys(engine: Any, res: Any, table_name: str) -> list[tuple[Any, ...]]
 
 def run(name: str, table: str) -> dict[str, Any]:
     """One run of the SQL transfer, as a task would (a new operator each time)."""
-    return SnovioToSqlOperator(task_id=f"sync_{table}", resource=name, sql_conn_id=SQL_CONN_ID,
-                               table=table).execute({})
+    return SnovioToSqlOperator(task_id=f"sync_{table}", resource=name, sql_conn_id=SQL_CONN_ID, table=table).execute({})
+
+
+class Scenario:
+    """One resource and order against one warehouse: runs the transfer, compares, counts requests."""
+
+    def __init__(self, name: str, newest_first: bool, warehouse: Any, sandbox: Any, client: Any) -> None:
+        self.name, self.newest_first, self.warehouse, self.sandbox, self.client = (
+            name,
+            newest_first,
+            warehouse,
+            sandbox,
+            client,
+        )
+        sandbox.configure(**KNOBS, newest_first_events=newest_first)
+        self.res = resource(name)
+        self.kind, self.endpoint = CASES[name]
+        self.ids = [c.id for c in sandbox.state.data.campaigns.campaigns]
+        self.label = f"{name} {'newest' if newest_first else 'oldest'}-first {warehouse.dialect}"
+
+    def events(self, campaign_id: int) -> int:
+        return len(getattr(self.sandbox.state.data.campaigns.by_id(campaign_id), self.kind))
+
+    def run(self, step: str, table: str) -> tuple[dict[str, Any], int]:
+        """Run the transfer into ``table``, check the table equals what is served; (XCom, requests spent)."""
+        before = requests_of(self.sandbox, self.endpoint)
+        xcom = run(self.name, table)
+        spent = requests_of(self.sandbox, self.endpoint) - before
+        served = served_keys(self.client, self.res, self.ids)
+        stored = stored_keys(self.warehouse.engine, self.res, table)
+        assert len(stored) == len(set(stored)), step
+        assert set(stored) == set(served), (
+            f"{self.label} {step}: {len(set(served) - set(stored))} missing, "
+            f"{len(set(stored) - set(served))} not upstream"
+        )
+        assert len(stored) == len(set(served)), step
+        print(
+            f"{self.label} {step}: {spent} requests for {len(self.ids)} campaigns, {len(stored)} rows, "
+            f"reread {xcom['reread_scopes']}, key_collisions {xcom['key_collisions']}"
+        )
+        return xcom, spent
 
 
 @pytest.mark.parametrize("newest_first", [False, True], ids=["oldest_first", "newest_first"])
 @pytest.mark.parametrize("name", list(CASES))
-def test_the_table_equals_the_sandbox_after_every_change(name, newest_first, warehouse, snovio_conn_env, client):
-    sandbox = snovio_conn_env
-    sandbox.configure(**KNOBS, newest_first_events=newest_first)
-    res, (kind, endpoint) = resource(name), CASES[name]
-    campaigns = {c.id: c for c in sandbox.state.data.campaigns.campaigns}
-    ids = list(campaigns)
-    big = ids[0]
-    small = next(cid for cid, camp in campaigns.items() if 0 < len(getattr(camp, kind)) < 1000)
-    table = f"t_{name}"
+def test_the_table_equals_the_sandbox_after_every_change_between_runs(
+    name, newest_first, warehouse, snovio_conn_env, client
+):
+    case = Scenario(name, newest_first, warehouse, snovio_conn_env, client)
+    sandbox, kind, table = snovio_conn_env, case.kind, f"t_{name}"
+    big = case.ids[0]
+    small = next(cid for cid in case.ids if 0 < case.events(cid) < 100)
+    assert max(case.events(cid) for cid in case.ids) < OFFSET_PAGE_SIZE  # every campaign in one page
 
-    def check(step: str, xcom: dict[str, Any], table_name: str = table) -> None:
-        served = served_keys(client, res, ids)
-        stored = stored_keys(warehouse.engine, res, table_name)
-        assert len(stored) == len(set(stored)), step
-        assert set(stored) == set(served), f"{step}: {len(set(served) - set(stored))} missing, " \
-                                           f"{len(set(stored) - set(served))} not upstream"
-        assert len(stored) == len(set(served)), step
-        print(f"{name} {'newest' if newest_first else 'oldest'}-first {warehouse.dialect} {step}: "
-              f"{len(stored)} rows, xcom {xcom}")
+    first, spent = case.run("first sync", table)
+    assert spent == len(case.ids) and first["reread_scopes"] == []
+    if name == "campaign_opens":  # the knob is on: repeated opens share an id, the event time keeps them apart
+        served_ids = [key[:2] for key in served_keys(client, case.res, case.ids)]
+        assert len(set(served_ids)) < len(served_ids) and first["key_collisions"] == 0
 
-    def requests(step: str, action: Any) -> tuple[dict[str, Any], int]:
-        before = requests_of(sandbox, endpoint)
-        xcom = action()
-        spent = requests_of(sandbox, endpoint) - before
-        print(f"{name} {'newest' if newest_first else 'oldest'}-first {warehouse.dialect} {step}: {spent} requests "
-              f"for {len(ids)} campaigns")
-        return xcom, spent
-
-    # Big campaign larger than a page (opens: top it up), so reads of it take several pages.
-    missing = OFFSET_PAGE_SIZE + 500 - len(getattr(campaigns[big], kind))
-    if missing > 0:
-        sandbox.append_events(big, kind, missing)
-    pages_of_big = -(-(len(getattr(sandbox.state.data.campaigns.by_id(big), kind)) + 1) // OFFSET_PAGE_SIZE)
-    assert pages_of_big >= 2
-    # One request per campaign; newest first, a campaign bigger than a page also needs its tail checked.
-    steady = len(ids) + (1 if newest_first else 0)
-
-    first, _ = requests("first sync", lambda: run(name, table))
-    check("first sync", first)
-    if name == "campaign_opens":  # the knob is on: repeated opens share an id, the time keeps them apart
-        served_ids = [key[:2] for key in served_keys(client, res, ids)]
-        assert len(set(served_ids)) < len(served_ids)
-
-    xcom, spent = requests("nothing new", lambda: run(name, table))
-    check("nothing new", xcom)
-    assert spent == steady and xcom["rows_written"] == 0 and xcom["reread_scopes"] == []
+    xcom, spent = case.run("nothing new", table)  # one request per campaign, in either order
+    assert spent == len(case.ids) and xcom["rows_written"] == 0 and xcom["reread_scopes"] == []
 
     sandbox.append_events(big, kind, 3)
     sandbox.append_events(small, kind, 2)
-    xcom, spent = requests("a handful new", lambda: run(name, table))
-    check("a handful new", xcom)
-    assert spent == steady and xcom["rows_written"] == 5 and xcom["reread_scopes"] == []
+    xcom, spent = case.run("a handful new", table)  # still one request per campaign, nothing re-read
+    assert spent == len(case.ids) and xcom["rows_written"] == 5 and xcom["reread_scopes"] == []
 
-    sandbox.insert_late_events(small, kind, 2, after_offset=3)
+    sandbox.insert_late_events(small, kind, 2, after_offset=3)  # by event time, inside the history
     sandbox.insert_late_events(big, kind, 1, after_offset=100)
-    xcom, spent = requests("late inserts", lambda: run(name, table))
-    check("late inserts", xcom)
+    xcom, spent = case.run("late inserts", table)
     assert sorted(xcom["reread_scopes"]) == sorted([f"campaign_id={small}", f"campaign_id={big}"])
+    assert spent == len(case.ids) + 2  # + one re-read page each
 
     sandbox.delete_events(small, kind, offset=5, count=2)
     sandbox.delete_events(big, kind, offset=7, count=3)
-    xcom, spent = requests("deletions between runs", lambda: run(name, table))
-    check("deletions between runs", xcom)
+    xcom, spent = case.run("deletions between runs", table)
     assert sorted(xcom["reread_scopes"]) == sorted([f"campaign_id={small}", f"campaign_id={big}"])
 
-    xcom, spent = requests("nothing new again", lambda: run(name, table))
-    check("nothing new again", xcom)
-    assert spent == steady and xcom["rows_written"] == 0
+    xcom, spent = case.run("nothing new again", table)
+    assert spent == len(case.ids) and xcom["rows_written"] == 0
 
-    # Deletions during a multi-page read: a fresh table's first read of the big campaign; after its first page
-    # is served, 4 events the page already covered are deleted upstream (oldest-first positions: 5..8 oldest
-    # first, newest first the events served at 5..8), which shifts the second page.
-    total = len(getattr(sandbox.state.data.campaigns.by_id(big), kind))
-    at = total - 9 if newest_first else 5
-    sandbox.arm_deletion(big, kind, offset=at, count=4, after_pages=1)
-    fresh = f"{table}_2"
-    xcom, spent = requests("deletions during a multi-page read", lambda: run(name, fresh))
+
+@pytest.mark.parametrize("newest_first", [False, True], ids=["oldest_first", "newest_first"])
+@pytest.mark.parametrize("name", ["campaign_replies", "campaign_opens"])
+def test_the_table_equals_the_sandbox_after_deletions_during_a_multi_page_read(
+    name, newest_first, warehouse, snovio_conn_env, client
+):
+    case = Scenario(name, newest_first, warehouse, snovio_conn_env, client)
+    sandbox, kind, table = snovio_conn_env, case.kind, f"t_{name}"
+    big = case.ids[0]
+    sandbox.append_events(big, kind, OFFSET_PAGE_SIZE + 50 - case.events(big))  # just over one page
+    total = case.events(big)
+    # After the first page of the big campaign is served, 4 events that page already covered are deleted
+    # upstream (served at 5..8 in either order; positions count oldest first), which shifts the second page.
+    sandbox.arm_deletion(big, kind, offset=total - 9 if newest_first else 5, count=4, after_pages=1)
+    xcom, spent = case.run("deletions during a multi-page read", table)
     armed = sandbox.armed()
     assert armed["pending"] == [] and len(armed["fired"]) == 1 and len(armed["fired"][0]["ids"]) == 4
-    check("deletions during a multi-page read", xcom, fresh)
-    gone = set(armed["fired"][0]["ids"])
-    assert not gone & {key[1] for key in stored_keys(warehouse.engine, res, fresh)}
-    assert spent > pages_of_big + len(ids) - 1  # the big campaign was re-read after the shift was noticed
-    # ... and the incremental table notices the same deletions on its next run.
-    xcom, _ = requests("after the mid-read deletions", lambda: run(name, table))
-    check("after the mid-read deletions", xcom)
+    assert not set(armed["fired"][0]["ids"]) & {key[1] for key in stored_keys(warehouse.engine, case.res, table)}
+    assert spent == len(case.ids) + 1 + 2  # the big campaign: 2 pages, the shift noticed, 2 pages again
+
+    # Nothing new: one request per campaign; newest first, the campaign bigger than a page also has its
+    # stored last rows checked (one request more), which is what notices deletions in its middle.
+    xcom, spent = case.run("nothing new", table)
+    assert spent == len(case.ids) + (1 if newest_first else 0) and xcom["rows_written"] == 0
+
+    sandbox.append_events(big, kind, 3)
+    xcom, spent = case.run("a handful new", table)
+    assert spent == len(case.ids) + (1 if newest_first else 0) and xcom["rows_written"] == 3
+    assert xcom["reread_scopes"] == []
