@@ -250,3 +250,30 @@ def test_analytics_lookback_intervals_keep_the_grain():
         (date(2025, 9, 8), date(2025, 9, 9), 2),
         (*two, 2),
     ]
+
+
+class DuplicatingClient:
+    """A Snov.io stand-in whose reply page holds one id twice, with different event times."""
+
+    def get_campaign_replies(self, campaign_id, offset=None):
+        def row(event_id, day):
+            return {"id": event_id, "visitedAt": {"date": f"2025-09-0{day} 09:00:00.000000", "timezone": "UTC"}}
+
+        return [row("a", 1), row("b", 2), row("a", 3)][offset:]
+
+
+def test_collisions_reach_the_xcom_and_the_log(tmp_path, caplog):
+    from sqlalchemy import create_engine, text
+
+    from airflow_provider_snovio.transfers.warehouse import Warehouse, sync
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'w.db'}")
+    with caplog.at_level("WARNING"):
+        result = sync(DuplicatingClient(), Warehouse(engine), RESOURCES["campaign_replies"], "replies",
+                      campaign_ids=[7])
+    assert result.key_collisions == 1 and result.as_xcom()["key_collisions"] == 1
+    assert "repeat a key" in caplog.text
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT id, visited_at FROM replies ORDER BY id")).all()
+    assert [row[0] for row in rows] == ["a", "b"] and str(rows[0][1]).startswith("2025-09-03")  # the last wins
+    engine.dispose()
