@@ -13,7 +13,15 @@ Reading styles (:class:`Reading`):
 - ``SINGLE``: one call answers the whole scope (campaigns, lists, custom fields, finished prospects).
 - ``PAGES``: prospects in a list (#34), ``page``/``perPage``, newest first: there is no stable position to
   resume from, so each run re-reads the list (upserts keep the table exact).
-- ``INTERVAL``: campaign analytics (#19), one call per campaign and date interval.
+- ``INTERVAL``: campaign analytics (#19), one call per campaign and date interval. The row stores the
+  interval's length (``grain_days``): figures of different grains overlap and are not additive (a two-day
+  row is not the sum of two one-day rows' rates, and a non-UTC daily schedule asks for overlapping two-day
+  ranges). Each run also re-asks the ``lookback_days`` days before its interval, in intervals of the same
+  grain, so figures Snov.io completes late are corrected.
+
+Natural keys: Snov.io never says what an event's ``id`` identifies (its opens and clicks examples share one
+id), so opens and clicks are keyed by id *and* event time (``time_in_key``); collisions still seen are
+counted by :mod:`incremental` (``Page.collisions``).
 """
 
 from __future__ import annotations
@@ -30,6 +38,9 @@ from airflow_provider_snovio.api.errors import SnovioResponseError, SnovioValida
 from airflow_provider_snovio.api.incremental import DEFAULT_OVERLAP, Page, Position, resume_offset
 from airflow_provider_snovio.api.methods import LIST_PAGE_SIZE
 from airflow_provider_snovio.api.paging import iter_pages
+
+#: Days before a run's analytics interval that are asked again (late figures corrected).
+DEFAULT_LOOKBACK_DAYS = 2
 
 _ABSENT = object()  # a field missing from a record (not the same as present with null)
 
@@ -100,6 +111,7 @@ class Resource:
     doc: str
     records_key: str | None = None  # the list inside the answer, when it is not the answer itself
     time_column: str | None = None  # the column holding when an event happened (event resources)
+    time_in_key: bool = False  # the event time is part of the natural key (its column is in ``key``)
 
     @property
     def default_table(self) -> str:
@@ -111,7 +123,8 @@ class Resource:
         if self.reading is Reading.INTERVAL:
             return (("campaign_id", Kind.INTEGER, "the campaign the figures are for"),
                     ("date_from", Kind.DATE, "first day of the interval (UTC, inclusive)"),
-                    ("date_to", Kind.DATE, "last day of the interval (UTC, inclusive)"))
+                    ("date_to", Kind.DATE, "last day of the interval (UTC, inclusive)"),
+                    ("grain_days", Kind.INTEGER, "days in the interval: rows of different grains are not additive"))
         if self.scope is Scope.CAMPAIGN:
             return (("campaign_id", Kind.INTEGER, "the campaign read"),)
         if self.scope is Scope.LIST:
@@ -132,8 +145,17 @@ class Resource:
         return tuple(name for name, _, _ in self.scope_columns)
 
     def key_of(self, record: Mapping[str, Any]) -> str:
-        """The record's own key within its scope (used to verify the overlap of offset reads)."""
-        return r.record_id(record)
+        """The record's own key within its scope (used to verify the overlap of offset reads): its id, and
+        for ``time_in_key`` resources its event time too (``id@2025-09-01T09:00:00+00:00``)."""
+        if not self.time_in_key:
+            return r.record_id(record)
+        moment = self.time_of(record)
+        return f"{r.record_id(record)}@{moment.isoformat() if moment is not None else 'none'}"
+
+    def time_of(self, record: Mapping[str, Any]) -> datetime | None:
+        """When the event happened (UTC), or None (no time column, or unreadable)."""
+        field_ = self._time_field  # type: ignore[attr-defined]
+        return field_.value(record) if field_ is not None and isinstance(record, Mapping) else None
 
     def records(self, body: Any) -> list[dict[str, Any]]:
         """The records of one answer."""
@@ -154,6 +176,9 @@ class Resource:
         object.__setattr__(self, "_plan", tuple(
             (f.source if isinstance(f.source, str) else None, f._sources, f.parse,  # type: ignore[attr-defined]
              f.parse is r.text) for f in self.fields))
+        object.__setattr__(self, "_time_field", next((f for f in self.fields if f.column == self.time_column), None))
+        if self.time_in_key and (self.time_column is None or self.time_column not in self.key):
+            raise ValueError(f"{self.name}: time_in_key needs its time column in the key")
 
     def row(self, record: Mapping[str, Any], scope_values: Mapping[str, Any]) -> dict[str, Any]:
         """Typed columns of one record (scope columns first), without ``raw``/``synced_at``."""
@@ -206,12 +231,15 @@ class Resource:
         if self.reading is Reading.OFFSET:
             campaign_id = scope_values["campaign_id"]
             fetch = lambda offset: method(campaign_id, offset=offset)  # noqa: E731 - offset always sent
+            time_of = self.time_of if self.time_column else None
             if full_refresh:  # from offset 0 whatever is stored; the first page replaces the campaign's rows
-                pages = resume_offset(fetch, self.key_of, None, overlap=overlap, what=self.method)
+                pages = resume_offset(fetch, self.key_of, None, overlap=overlap, what=self.method, time_of=time_of)
                 for index, page in enumerate(pages):
-                    yield Page(page.records, page.read, page.position, restarted=index == 0)
+                    yield Page(page.records, page.read, page.position, page.restarted or index == 0,
+                               page.collisions)
                 return
-            yield from resume_offset(fetch, self.key_of, position, overlap=overlap, what=self.method)
+            yield from resume_offset(fetch, self.key_of, position, overlap=overlap, what=self.method,
+                                     time_of=time_of)
             return
         if self.reading is Reading.PAGES:
             list_id = scope_values["list_id"]
@@ -237,17 +265,20 @@ class Resource:
         yield Page(rows, len(rows), restarted=full_refresh)
 
     def scopes(self, client: Any, campaign_ids: list[int] | None = None, list_ids: list[int] | None = None,
-               dates: tuple[date, date] | None = None) -> list[dict[str, Any]]:
+               dates: tuple[date, date] | None = None, lookback_days: int = 0) -> list[dict[str, Any]]:
         """The scope values of every read a sync of this resource makes, e.g. ``[{"campaign_id": 7}, ...]``.
 
         ``campaign_ids``/``list_ids`` None means every campaign/list of the account (one listing request);
-        ``dates`` is the analytics interval (see :func:`analytics_dates`).
+        ``dates`` is the analytics interval (see :func:`analytics_dates`), preceded by the intervals of
+        :func:`lookback_intervals` (``lookback_days``).
         """
         if self.reading is Reading.INTERVAL:
             if dates is None:
                 raise SnovioValidationError("dates", "campaign analytics needs a (date_from, date_to) interval")
-            return [{"campaign_id": cid, "date_from": dates[0], "date_to": dates[1]}
-                    for cid in campaign_scopes(client, campaign_ids)]
+            intervals = lookback_intervals(dates, lookback_days)
+            return [{"campaign_id": cid, "date_from": first, "date_to": last,
+                     "grain_days": (last - first).days + 1}
+                    for cid in campaign_scopes(client, campaign_ids) for first, last in intervals]
         if self.scope is Scope.CAMPAIGN:
             return [{"campaign_id": cid} for cid in campaign_scopes(client, campaign_ids)]
         if self.scope is Scope.LIST:
@@ -319,9 +350,11 @@ RESOURCES: Mapping[str, Resource] = {res.name: res for res in (
     Resource("campaign_replies", "get_campaign_replies", Scope.CAMPAIGN, Reading.OFFSET, _ENGAGEMENT,
              ("campaign_id", "id"), "Replies (#23).", time_column="visited_at"),
     Resource("campaign_opens", "get_campaign_opens", Scope.CAMPAIGN, Reading.OFFSET, _ENGAGEMENT,
-             ("campaign_id", "id"), "Email opens (#24).", time_column="visited_at"),
+             ("campaign_id", "id", "visited_at"), "Email opens (#24); repeated opens may share an id.",
+             time_column="visited_at", time_in_key=True),
     Resource("campaign_clicks", "get_campaign_clicks", Scope.CAMPAIGN, Reading.OFFSET, _ENGAGEMENT,
-             ("campaign_id", "id"), "Link clicks (#25).", time_column="visited_at"),
+             ("campaign_id", "id", "visited_at"), "Link clicks (#25); repeated clicks may share an id.",
+             time_column="visited_at", time_in_key=True),
     Resource("emails_sent", "get_emails_sent", Scope.CAMPAIGN, Reading.OFFSET, (
         _ID, _f("sent_at", TS, "sentDate", "when it was sent (UTC)"), _f("user_name", T, "userName"),
         _f("user_email", T, "userEmail"), _f("campaign", T, "campaign"), _f("hash", T, "hash"),
@@ -406,6 +439,21 @@ def analytics_dates(start: datetime | None, end: datetime | None, *, now: dateti
     """
     first, last = data_interval(start, end, now=now, default_days=default_days)
     return first.date(), (last - timedelta(microseconds=1)).date()
+
+
+def lookback_intervals(dates: tuple[date, date], lookback_days: int) -> list[tuple[date, date]]:
+    """``dates`` and, before it, as many intervals of the same length as cover ``lookback_days`` days
+    (oldest first): a daily run with 2 asks for its day and the 2 days before, a weekly run the week before.
+    Same grain, so a re-asked interval replaces the row an earlier run stored for it."""
+    if isinstance(lookback_days, bool) or not isinstance(lookback_days, int) or lookback_days < 0:
+        raise SnovioValidationError("lookback_days", f"must be a non-negative integer, got {lookback_days!r}")
+    first, last = dates
+    grain = (last - first).days + 1
+    if grain < 1:
+        raise SnovioValidationError("dates", f"date_from {first} is after date_to {last}")
+    back = -(-lookback_days // grain)  # ceil
+    return [(first - timedelta(days=k * grain), last - timedelta(days=k * grain)) for k in range(back, 0, -1)] + [
+        (first, last)]
 
 
 def _utc(moment: datetime) -> datetime:

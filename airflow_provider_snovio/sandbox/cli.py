@@ -32,6 +32,16 @@ def connection_json(config: SandboxConfig, base_url: str) -> str:
     })
 
 
+def _flag_bool(value: str) -> bool:
+    """A boolean knob on the command line: true/false, 1/0, yes/no, on/off (``bool("false")`` would be True)."""
+    lowered = value.strip().lower()
+    if lowered in ("true", "1", "yes", "on"):
+        return True
+    if lowered in ("false", "0", "no", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {value!r}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="snovio-sandbox",
@@ -41,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     for f in dataclasses.fields(SandboxConfig):
         kind = type(f.default)
         flag = "--" + f.name.replace("_", "-")
-        parser.add_argument(flag, dest=f.name, type=kind, default=f.default, help=f.metadata.get("help", ""))
+        parser.add_argument(flag, dest=f.name, type=_flag_bool if kind is bool else kind, default=f.default,
+                            help=f.metadata.get("help", ""))
     # short alias of --task-delay-seconds (same dest: the last one given wins)
     parser.add_argument("--task-delay", dest="task_delay_seconds", type=float, help="alias of --task-delay-seconds")
     parser.add_argument(

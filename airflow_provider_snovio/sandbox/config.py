@@ -65,6 +65,13 @@ class SandboxConfig:
     do_not_email_lists: int = _knob(2, "number of do-not-email lists")
     webhooks: int = _knob(3, "webhooks present after reset")
     max_webhooks: int = _knob(50, "webhook limit of the account")
+    # --- event order and identity (Snov.io documents neither; off = the sandbox's default reading) ---
+    newest_first_events: bool = _knob(
+        False, "serve replies/opens/clicks/sent newest first (offset 0 = the newest event) instead of oldest first"
+    )
+    shared_event_ids: bool = _knob(
+        False, "repeated opens/clicks of one recipient share one id (with different event times)"
+    )
     # --- faults (random from a seeded RNG; all off by default) ---
     error_rate: float = _knob(0.0, "share of API requests answered 500/502/503")
     burst_429_every: int = _knob(0, "after every N API requests ...")

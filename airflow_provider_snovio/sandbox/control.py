@@ -7,8 +7,18 @@ campaign. These routes do to the sandbox what real campaigns do to Snov.io betwe
 - ``POST /_sandbox/campaigns/{campaign_id}/events`` with ``{"kind": "replies", "count": 7}`` appends 7 new
   events (kinds: replies, opens, clicks, sent), newer than every existing one, to the end of the list the
   offset-paged endpoints serve. Answers ``{"success": true, "kind", "added", "total", "ids": [...]}``.
+  With ``"after_offset": 5`` they are *late* events instead: inserted by event time in the middle of the
+  history, right after the event at position 5 (with its event time), as a late-arriving event would be
+  if Snov.io sorts by event time.
 - ``DELETE /_sandbox/campaigns/{campaign_id}/events?kind=replies&offset=5&count=2`` removes 2 events from
-  position 5 (oldest first, as served). Answers ``{"success": true, "kind", "deleted", "total", "ids"}``.
+  position 5. Answers ``{"success": true, "kind", "deleted", "total", "ids"}``.
+- ``POST /_sandbox/campaigns/{campaign_id}/events/arm`` with ``{"kind", "offset", "count", "after_pages": 1}``
+  arms a one-shot deletion: once ``after_pages`` more pages of that campaign's ``kind`` have been served, the
+  deletion happens (before the next page is asked for) - rows deleted *during* a multi-page read.
+  ``GET /_sandbox/events/armed`` answers ``{"pending": [...], "fired": [{..., "ids": [...]}]}``.
+
+Positions count oldest first whatever the serving order (knob ``newest_first_events``), so a position
+names the same event under both orders.
 
 - ``DELETE /_sandbox/campaigns/{campaign_id}`` deletes the campaign: it leaves the listing (#27) and its
   endpoints answer as the knob ``deleted_campaign_answer`` says (404, an empty 200, ``success: false``).
@@ -49,8 +59,10 @@ def _replace_campaign(state: SandboxState, new: Campaign) -> None:
         tuple(new if camp.id == new.id else camp for camp in state.data.campaigns.campaigns))
 
 
-def append_events(state: SandboxState, campaign_id: int, kind: str, count: int) -> dict[str, Any]:
-    """Append ``count`` new ``kind`` events to a campaign (see the module docstring); returns the answer body."""
+def append_events(state: SandboxState, campaign_id: int, kind: str, count: int,
+                  after_offset: int | None = None) -> dict[str, Any]:
+    """Append ``count`` new ``kind`` events to a campaign, or insert them late after position ``after_offset``
+    (see the module docstring); returns the answer body."""
     attr = EVENT_KINDS[kind]
     with state.lock:
         camp = state.data.campaigns.by_id(campaign_id)
@@ -60,17 +72,22 @@ def append_events(state: SandboxState, campaign_id: int, kind: str, count: int) 
             raise ValueError(f"campaign {campaign_id} has no recipients (a Draft): nothing can happen in it")
         events = list(getattr(camp, attr))
         rng = state.data.rng
+        if after_offset is not None and not 0 <= after_offset < len(events):
+            raise ValueError(f"after_offset must be a position of the {len(events)} {kind} events")
         newest = max([int(state.now()), *(e.ts + 1 for e in events)])
         added: list[str] = []
+        new: list[Any] = []
         for k in range(count):
             ridx = (len(events) + k) % len(camp.recipients)
             event_id, event_hash = format(rng.getrandbits(128), "032x"), format(rng.getrandbits(128), "032x")
-            ts = newest + k
+            ts = newest + k if after_offset is None else events[after_offset].ts  # late: its neighbour's time
             if attr == "sent":
-                events.append(Sent(ts, ridx, False, False, event_id, event_hash))
+                new.append(Sent(ts, ridx, False, False, event_id, event_hash))
             else:
-                events.append(Engagement(ts, ridx, event_id, event_hash, 0, sentiment=SENTIMENTS[k % len(SENTIMENTS)]))
+                new.append(Engagement(ts, ridx, event_id, event_hash, 0, sentiment=SENTIMENTS[k % len(SENTIMENTS)]))
             added.append(event_id)
+        at = len(events) if after_offset is None else after_offset + 1
+        events[at:at] = new
         _replace_campaign(state, dataclasses.replace(camp, **{attr: events}))
         return {"success": True, "kind": kind, "added": count, "total": len(events), "ids": added}
 
@@ -115,7 +132,9 @@ async def post_events(campaign_id: int, request: Request, state: StateDep) -> JS
         count = _int(body.get("count", 1), "count", 1)
         if count > MAX_APPEND:
             raise ValueError(f"count must be <= {MAX_APPEND}")
-        return JSONResponse(append_events(state, campaign_id, body["kind"], count))
+        late = body.get("after_offset")
+        return JSONResponse(append_events(state, campaign_id, body["kind"], count,
+                                          None if late is None else _int(late, "after_offset", 0)))
     except LookupError as exc:
         return _fail(str(exc), 404)
     except ValueError as exc:
@@ -165,3 +184,66 @@ async def delete_campaign_route(campaign_id: int, state: StateDep) -> JSONRespon
         return JSONResponse(delete_campaign(state, campaign_id))
     except LookupError as exc:
         return _fail(str(exc), 404)
+# --- deletions during a read (one-shot, armed) ---
+
+ARMED = "armed_deletions"  # state.extensions keys (cleared by reset)
+FIRED = "fired_deletions"
+
+
+def arm_deletion(state: SandboxState, campaign_id: int, kind: str, offset: int, count: int,
+                 after_pages: int) -> dict[str, Any]:
+    """Arm a one-shot deletion of ``count`` events at ``offset`` after ``after_pages`` more served pages."""
+    with state.lock:
+        if state.data.campaigns.by_id(campaign_id) is None:
+            raise LookupError(f"no campaign {campaign_id}")
+        armed = {"campaign_id": campaign_id, "kind": kind, "offset": offset, "count": count,
+                 "after_pages": after_pages}
+        state.extensions.setdefault(ARMED, []).append(armed)
+        return {"success": True, "armed": dict(armed)}
+
+
+def page_served(state: SandboxState, campaign_id: int, kind: str) -> None:
+    """Called by the event routes after building a page: fires the armed deletions that are due."""
+    with state.lock:
+        pending = state.extensions.get(ARMED)
+        if not pending:
+            return
+        for armed in list(pending):
+            if armed["campaign_id"] != campaign_id or armed["kind"] != kind:
+                continue
+            armed["after_pages"] -= 1
+            if armed["after_pages"] <= 0:
+                pending.remove(armed)
+                done = delete_events(state, campaign_id, kind, armed["offset"], armed["count"])
+                state.extensions.setdefault(FIRED, []).append({**armed, "ids": done["ids"]})
+
+
+def armed_status(state: SandboxState) -> dict[str, Any]:
+    with state.lock:
+        return {"pending": [dict(a) for a in state.extensions.get(ARMED, [])],
+                "fired": [dict(f) for f in state.extensions.get(FIRED, [])]}
+
+
+@router.post("/campaigns/{campaign_id}/events/arm")
+async def arm_events(campaign_id: int, request: Request, state: StateDep) -> JSONResponse:
+    """Arm a deletion during a read: ``{"kind", "offset", "count", "after_pages": 1}``."""
+    try:
+        body: Any = await request.json()
+    except ValueError:
+        return _fail('body must be {"kind": "replies", "offset": <n>, "count": <n>, "after_pages": <n>}')
+    if not isinstance(body, dict) or _kind(body.get("kind")) is None:
+        return _fail(f"kind must be one of {', '.join(EVENT_KINDS)}")
+    try:
+        return JSONResponse(arm_deletion(state, campaign_id, body["kind"], _int(body.get("offset", 0), "offset", 0),
+                                         _int(body.get("count", 1), "count", 1),
+                                         _int(body.get("after_pages", 1), "after_pages", 1)))
+    except LookupError as exc:
+        return _fail(str(exc), 404)
+    except ValueError as exc:
+        return _fail(str(exc))
+
+
+@router.get("/events/armed")
+async def get_armed(state: StateDep) -> JSONResponse:
+    """Armed deletions not fired yet, and those fired (with the deleted ids)."""
+    return JSONResponse(armed_status(state))

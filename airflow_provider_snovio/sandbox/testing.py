@@ -174,6 +174,31 @@ class SandboxServer:
         response.raise_for_status()
         return response.json()
 
+    def insert_late_events(self, campaign_id: int, kind: str = "replies", count: int = 1, *,
+                           after_offset: int = 0) -> dict[str, Any]:
+        """Insert ``count`` late events of ``kind`` by event time, right after position ``after_offset`` (oldest
+        first), via ``POST /_sandbox/campaigns/{id}/events``; returns the answer (``added``, ``total``, ``ids``)."""
+        response = httpx.post(f"{self.base_url}/_sandbox/campaigns/{campaign_id}/events",
+                              json={"kind": kind, "count": count, "after_offset": after_offset}, timeout=30.0)
+        response.raise_for_status()
+        return response.json()
+
+    def arm_deletion(self, campaign_id: int, kind: str = "replies", *, offset: int = 0, count: int = 1,
+                     after_pages: int = 1) -> dict[str, Any]:
+        """Once ``after_pages`` more pages of ``kind`` of the campaign are served, delete ``count`` events at
+        ``offset`` (oldest first): a deletion during a multi-page read (``POST .../events/arm``)."""
+        response = httpx.post(f"{self.base_url}/_sandbox/campaigns/{campaign_id}/events/arm",
+                              json={"kind": kind, "offset": offset, "count": count, "after_pages": after_pages},
+                              timeout=30.0)
+        response.raise_for_status()
+        return response.json()
+
+    def armed(self) -> dict[str, Any]:
+        """The armed deletions: ``{"pending": [...], "fired": [{..., "ids": [...]}]}`` (``GET .../events/armed``)."""
+        response = httpx.get(f"{self.base_url}/_sandbox/events/armed", timeout=30.0)
+        response.raise_for_status()
+        return response.json()
+
     def token(self) -> str:
         """A fresh access token (counts as one API request and one token issued)."""
         response = httpx.post(

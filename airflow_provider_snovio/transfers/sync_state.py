@@ -79,13 +79,13 @@ def build_state_table(metadata: Any) -> Table:
 
 def encode_position(position: Position) -> dict[str, Any]:
     """The state-row columns that hold ``position``."""
-    return {"position": position.offset, "tail": list(position.tail)}
+    return {"position": position.offset, "tail": position.to_json()}
 
 
 def decode_position(row: Any) -> Position | None:
     """The :class:`Position` of a state row (None if unreadable: the scope is then re-read)."""
-    try:
-        return Position(int(row.position), tuple(str(key) for key in (row.tail or ())))
+    try:  # ``tail`` holds Position.to_json() (a bare list of tail keys in rows of older versions)
+        return Position.from_json(int(row.position), row.tail)
     except (TypeError, ValueError):
         return None
 

@@ -35,7 +35,7 @@ from airflow_provider_snovio.api.errors import (
     SnovioValidationError,
 )
 from airflow_provider_snovio.api.incremental import DEFAULT_OVERLAP, Page, Position
-from airflow_provider_snovio.api.resources import Kind, Reading, Resource, Scope, campaign_scopes, list_scopes
+from airflow_provider_snovio.api.resources import DEFAULT_LOOKBACK_DAYS, Kind, Reading, Resource, Scope, campaign_scopes, list_scopes
 from airflow_provider_snovio.transfers import sync_state
 from airflow_provider_snovio.transfers.sync_state import STATE_TABLE, PositionConflict, build_state_table
 
@@ -306,12 +306,14 @@ class SyncResult:
     reread_scopes: list[str] = field(default_factory=list)  # scopes re-read from scratch (overlap, truncation)
     rows_deleted: int = 0  # rows marked deleted by snapshot reads and by scopes gone upstream
     deleted_scopes: list[str] = field(default_factory=list)  # campaigns / lists Snov.io no longer has
+    key_collisions: int = 0  # records whose natural key an earlier record of the same read had (logged)
 
     def as_xcom(self) -> dict[str, Any]:
         return {"resource": self.resource, "table": self.table, "rows_read": self.rows_read,
                 "rows_written": self.rows_written, "pages": self.pages, "scopes": self.scopes,
                 "rows_skipped": self.rows_skipped, "reread_scopes": self.reread_scopes[:50],
-                "rows_deleted": self.rows_deleted, "deleted_scopes": self.deleted_scopes[:50]}
+                "rows_deleted": self.rows_deleted, "deleted_scopes": self.deleted_scopes[:50],
+                "key_collisions": self.key_collisions}
 
 
 class Warehouse:
@@ -558,10 +560,10 @@ class _Upstream:
 
 def _plan(client: Any, warehouse: Warehouse, table: Table, resource: Resource, upstream: _Upstream,
           campaign_ids: list[int] | None, list_ids: list[int] | None,
-          dates: tuple[date, date] | None) -> tuple[list[dict[str, Any]], list[int]]:
+          dates: tuple[date, date] | None, lookback_days: int) -> tuple[list[dict[str, Any]], list[int]]:
     """(scope values to read, ids gone upstream: skipped, their rows to be marked deleted)."""
     if upstream.column is None:
-        return resource.scopes(client, None, None, dates), []
+        return resource.scopes(client, None, None, dates, lookback_days), []
     wanted = campaign_ids if upstream.column == "campaign_id" else list_ids
     live = upstream.ids()
     present = set(live)
@@ -571,14 +573,14 @@ def _plan(client: Any, warehouse: Warehouse, table: Table, resource: Resource, u
     stored = warehouse.live_scope_ids(table, upstream.column)
     gone = list(dict.fromkeys(i for i in [*(wanted or ()), *stored] if i not in present))
     if upstream.column == "campaign_id":
-        return resource.scopes(client, ids, None, dates), gone
-    return resource.scopes(client, None, ids, dates), gone
+        return resource.scopes(client, ids, None, dates, lookback_days), gone
+    return resource.scopes(client, None, ids, dates, lookback_days), gone
 
 
 def sync(client: Any, warehouse: Warehouse, resource: Resource, table_name: str, *,
          campaign_ids: list[int] | None = None, list_ids: list[int] | None = None,
          dates: tuple[date, date] | None = None, full_refresh: bool = False,
-         overlap: int = DEFAULT_OVERLAP) -> SyncResult:
+         overlap: int = DEFAULT_OVERLAP, lookback_days: int = DEFAULT_LOOKBACK_DAYS) -> SyncResult:
     """Sync ``resource`` into ``table_name``: every scope, page by page, one transaction per page.
 
     ``client`` is a :class:`~airflow_provider_snovio.api.client.SnovioClient` or the hook. Offset-paged
@@ -587,13 +589,15 @@ def sync(client: Any, warehouse: Warehouse, resource: Resource, table_name: str,
     a campaign or list Snov.io no longer lists is skipped with a warning and its rows marked deleted. A
     scope that fails does not stop the others: they are synced, then :class:`SnovioSyncError` names the
     failed ones. One writer per table and scope: concurrent writers are serialised per page and a writer
-    whose stored position was moved under it re-reads from the new one.
+    whose stored position was moved under it re-reads from the new one. ``lookback_days``: analytics days
+    before ``dates`` asked again (see :func:`~airflow_provider_snovio.api.resources.lookback_intervals`).
     """
     table = warehouse.table(resource, table_name)
     result = SyncResult(resource.name, table.name)
     synced_at = datetime.now(timezone.utc)
     upstream = _Upstream(client, resource)
-    scopes, gone = _plan(client, warehouse, table, resource, upstream, campaign_ids, list_ids, dates)
+    scopes, gone = _plan(client, warehouse, table, resource, upstream, campaign_ids, list_ids, dates,
+                          lookback_days)
     for value in gone:
         _retire(warehouse, table, upstream.column or "", value, synced_at, result)
     failures: dict[str, SnovioError] = {}
@@ -657,7 +661,12 @@ def _sync_scope(client: Any, warehouse: Warehouse, table: Table, resource: Resou
             for page in resource.pages(client, scope_values, position, full_refresh=restart, overlap=overlap):
                 written, skipped = warehouse.write_page(table, resource, scope_values, page, synced_at,
                                                         expected=expected if offset_paged else UNCHECKED)
-                expected = page.position
+                if page.position is not None:  # None: a head search not finished leaves the position as is
+                    expected = page.position
+                if page.collisions:
+                    result.key_collisions += page.collisions
+                    log.warning("%s %s: %d record(s) repeat a key an earlier record of this read had (the last "
+                                "wins)", table.name, label, page.collisions)
                 if page.restarted:
                     restart = False  # committed: after a conflict, resume rather than restart again
                     if position is not None:

@@ -43,7 +43,7 @@ def test_demo_runs_then_syncs_incrementally(tmp_path: Path) -> None:
 
     campaigns = build_data(SandboxConfig(seed=42)).campaigns.campaigns
     active = [c for c in campaigns if c.status != "Draft"]
-    expected = {"snovio_campaigns": len(campaigns), "snovio_campaign_analytics": len(active),
+    expected = {"snovio_campaigns": len(campaigns), "snovio_campaign_analytics": 3 * len(active),  # + 2 lookback days
                 "snovio_campaign_replies": sum(len(c.replies) for c in active),
                 "snovio_campaign_opens": sum(len(c.opens) for c in active),
                 "snovio_campaign_clicks": sum(len(c.clicks) for c in active),

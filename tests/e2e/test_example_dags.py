@@ -177,7 +177,7 @@ def test_campaign_reporting(env_of, snovio_sandbox: SandboxServer, warehouse: Wa
     active = [c for c in campaigns if c.status != "Draft"]
     expected = {
         "snovio_campaigns": len(campaigns),
-        "snovio_campaign_analytics": len(active),
+        "snovio_campaign_analytics": 3 * len(active),  # the run's day and the 2 days of lookback_days
         "snovio_campaign_replies": sum(len(c.replies) for c in active),
         "snovio_campaign_opens": sum(len(c.opens) for c in active),
         "snovio_campaign_clicks": sum(len(c.clicks) for c in active),
@@ -186,7 +186,8 @@ def test_campaign_reporting(env_of, snovio_sandbox: SandboxServer, warehouse: Wa
     }
     assert {table: warehouse.rows(f"SELECT COUNT(*) FROM {table}")[0][0] for table in expected} == expected
     assert {(str(a), str(b)) for a, b in warehouse.rows("SELECT DISTINCT date_from, date_to FROM "
-                                                       "snovio_campaign_analytics")} == {("2025-10-15", "2025-10-15")}
+                                                       "snovio_campaign_analytics")} == {
+        (day, day) for day in ("2025-10-13", "2025-10-14", "2025-10-15")}
     # the report ranks the day's campaigns by reply rate, read back from the warehouse
     ranked = warehouse.rows("SELECT c.name, a.email_replies_rate FROM snovio_campaign_analytics a JOIN "
                             "snovio_campaigns c ON c.id = a.campaign_id WHERE a.emails_sent > 0 OR "

@@ -128,7 +128,8 @@ def resource_records(draw: Any) -> tuple[str, dict[str, Any]]:
 def test_resource_values_equal_field_value(case: tuple[str, dict[str, Any]]) -> None:
     name, record = case
     res = resource(name)
-    scope = {"campaign_id": 7, "list_id": 9, "date_from": date(2025, 9, 1), "date_to": date(2025, 9, 2)}
+    scope = {"campaign_id": 7, "list_id": 9, "date_from": date(2025, 9, 1), "date_to": date(2025, 9, 2),
+             "grain_days": 2}
     expected = {column: scope[column] for column, _, _ in res.scope_columns}
     expected.update({f.column: f.value(record) for f in res.fields})
     assert res.row(record, scope) == expected
@@ -166,7 +167,8 @@ CASES = {
         [{"id": 5, "name": "l", "isDeleted": "true", "deleteDate": "2020-07-14 13:10:46"},
          {"id": 6, "contacts": "12", "isDeleted": 0, "creationDate": {"date": "2021-01-01 00:00:00.000000"}}],
     ]),
-    "campaign_analytics": ({"campaign_id": 7, "date_from": date(2025, 9, 1), "date_to": date(2025, 9, 30)}, [
+    "campaign_analytics": ({"campaign_id": 7, "date_from": date(2025, 9, 1), "date_to": date(2025, 9, 30),
+                            "grain_days": 30}, [
         [{"emails_sent": 10, "email_opens_rate": "77,5%", "delivered": "9"}],
         [{"emails_sent": 11, "email_opens_rate": 80}],
     ]),

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from airflow_provider_snovio.api.errors import SnovioValidationError
+from airflow_provider_snovio.api.incremental import DEFAULT_OVERLAP
 from airflow_provider_snovio.transfers import SnovioToObjectStorageOperator, SnovioToSqlOperator, sql_table_asset
 from airflow_provider_snovio.transfers.sql import sql_table_alias_name
 from tests.warehouse.conftest import SQL_CONN_ID
@@ -32,18 +33,18 @@ def test_analytics_one_row_per_campaign_per_interval(warehouse, snovio_conn_env,
     assert [alias.name for alias in op.outlets] == [sql_table_alias_name(SQL_CONN_ID, "snovio_campaign_analytics")]
 
     first = op.execute(interval(date(2025, 9, 10)))
+    reads = 3 * len(campaigns)  # the run's day and, lookback_days=2, the 2 days before it
     assert first == {"resource": "campaign_analytics", "table": "snovio_campaign_analytics",
-                     "rows_read": len(campaigns), "rows_written": len(campaigns), "pages": len(campaigns),
-                     "scopes": len(campaigns), "rows_skipped": 0, "reread_scopes": [],
-                     "rows_deleted": 0, "deleted_scopes": []}
+                     "rows_read": reads, "rows_written": reads, "pages": reads,
+                     "scopes": reads, "rows_skipped": 0, "reread_scopes": [],
+                     "rows_deleted": 0, "deleted_scopes": [], "key_collisions": 0}
     op.execute(interval(date(2025, 9, 10)))  # a rerun of the same run: no duplicate
     op.execute(interval(date(2025, 9, 11)))
     with warehouse.engine.connect() as connection:
         rows = connection.execute(text(
             "SELECT campaign_id, date_from, date_to, emails_sent FROM snovio_campaign_analytics")).all()
-    assert len(rows) == 2 * len(campaigns)
-    assert {(str(r.date_from), str(r.date_to)) for r in rows} == {("2025-09-10", "2025-09-10"),
-                                                                  ("2025-09-11", "2025-09-11")}
+    assert len(rows) == 4 * len(campaigns)  # 9-08 .. 9-11: re-asked days replace their rows
+    assert {(str(r.date_from), str(r.date_to)) for r in rows} == {(f"2025-09-{d:02d}",) * 2 for d in range(8, 12)}
     big = campaigns[0]
     upstream = client.get_campaign_analytics(campaign_ids=[big], date_from="2025-09-10", date_to="2025-09-10")
     assert [r.emails_sent for r in rows if r.campaign_id == big and str(r.date_from) == "2025-09-10"] == [
@@ -96,10 +97,10 @@ def test_runs_without_a_data_interval_read_the_previous_utc_day(tmp_path, wareho
     op = SnovioToSqlOperator(task_id="analytics", resource="campaign_analytics", sql_conn_id=SQL_CONN_ID,
                              campaign_ids=["237900"], table="daily")
     op.execute({})
-    yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    days = [(datetime.now(UTC) - timedelta(days=back)).date().isoformat() for back in (3, 2, 1)]  # + lookback
     with warehouse.engine.connect() as connection:
-        assert [tuple(map(str, r)) for r in connection.execute(text("SELECT date_from, date_to FROM daily"))] == [
-            (yesterday, yesterday)]
+        assert sorted(tuple(map(str, r)) for r in connection.execute(text(
+            "SELECT date_from, date_to FROM daily"))) == [(day, day) for day in days]
 
 
 @pytest.mark.parametrize(("kwargs", "field"), [
@@ -142,7 +143,8 @@ def test_object_storage_writes_one_jsonl_file_per_resource_and_interval(tmp_path
     stamp = f"{day:%Y%m%d}T000000Z_{day + timedelta(days=1):%Y%m%d}T000000Z"
     path = tmp_path / "campaign_replies" / f"{stamp}.jsonl"
     assert result["uri"] == f"file://{path}"
-    assert result["rows_read"] == 10_000 and result["rows_written"] == len(expected)
+    assert result["rows_read"] == 10_000 + DEFAULT_OVERLAP  # the 2nd page re-reads the 1st's last rows, to verify
+    assert result["rows_written"] == len(expected)
     lines = [json.loads(line) for line in path.read_text().splitlines()]
     assert {line["id"] for line in lines} == expected
     assert all(line["campaign_id"] == camp.id and line["raw"]["id"] == line["id"] for line in lines)

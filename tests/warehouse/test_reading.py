@@ -74,6 +74,14 @@ class Upstream:
         self.offsets.append(offset)
         return self.rows[offset : offset + self.page_size]
 
+    def first_read_offsets(self, overlap: int = 2) -> list[int]:
+        """Offsets a read from 0 asks for: each page after the first starts ``overlap`` rows early."""
+        offsets, offset = [0], 0
+        while len(self.rows[offset: offset + self.page_size]) == self.page_size:
+            offset += self.page_size - overlap
+            offsets.append(offset)
+        return offsets
+
     def read(self, position: Position | None, overlap: int = 2) -> tuple[list[str], Position, list[bool]]:
         pages = list(resume_offset(self.fetch, r.record_id, position, overlap=overlap, page_size=self.page_size))
         written = [row["id"] for page in pages for row in page.records]
@@ -85,8 +93,9 @@ def test_a_first_read_pages_from_offset_zero_until_a_short_page(n):
     upstream = Upstream(n)
     written, position, restarted = upstream.read(None)
     assert written == [row["id"] for row in upstream.rows]
-    assert upstream.offsets == list(range(0, n + 1, 5))  # exactly full pages end with one more, empty page
-    assert position == Position(n, tuple(row["id"] for row in upstream.rows[-2:]))
+    assert upstream.offsets == upstream.first_read_offsets()  # a full page is followed by one more request
+    assert position == Position(n, tuple(row["id"] for row in upstream.rows[-2:]),
+                                head=tuple(row["id"] for row in upstream.rows[:2]))
     assert not any(restarted)
 
 
@@ -105,8 +114,8 @@ def test_resuming_reads_only_what_is_new_across_page_boundaries():
     upstream.offsets.clear()
     written, after, _ = upstream.read(position)
     assert written == [f"new{i}" for i in range(9)]
-    assert upstream.offsets == [8, 13, 18]
-    assert after == Position(19, ("new7", "new8"))
+    assert upstream.offsets == [8, 11, 14, 17]  # every page after the first re-reads 2 rows to verify them
+    assert after == Position(19, ("new7", "new8"), head=("e0", "e1"))
 
 
 @pytest.mark.parametrize("change", ["delete_early", "delete_tail", "truncate_all"])
@@ -130,7 +139,7 @@ def test_an_overlap_that_no_longer_matches_restarts_the_scope_from_zero(change):
 def test_a_server_ignoring_offset_is_an_error_not_an_endless_loop():
     rows = [{"id": f"e{i}"} for i in range(5)]
     with pytest.raises(SnovioResponseError):
-        list(resume_offset(lambda offset: rows, r.record_id, None, page_size=5))
+        list(resume_offset(lambda offset: rows, r.record_id, None, overlap=2, page_size=5))
 
 
 def test_positions_and_overlap_are_checked():

@@ -266,6 +266,14 @@ def engagement_row(camp: Campaign, event: Engagement) -> dict[str, Any]:
     return row
 
 
+def first_ids(events: list[Engagement]) -> dict[int, str]:
+    """Recipient index -> id of its first event (oldest first): the ids served with ``shared_event_ids``."""
+    out: dict[int, str] = {}
+    for event in events:
+        out.setdefault(event.ridx, event.id)
+    return out
+
+
 def sent_row(camp: Campaign, event: Sent) -> dict[str, Any]:
     """A row of #26 emails-sent."""
     rec = camp.recipients[event.ridx]

@@ -1,7 +1,9 @@
 """Campaign endpoints #19-#27 and do-not-email #28.
 
 Why faithful paging matters here: #23-#26 return at most 10,000 rows; with ``offset`` they return
-rows[offset:offset+10000] (oldest first), WITHOUT ``offset`` they return the LAST 10,000 rows. A client that
+rows[offset:offset+10000] (oldest first; newest first with the knob ``newest_first_events``), WITHOUT
+``offset`` they return the LAST 10,000 rows of that order. With ``shared_event_ids`` a recipient's repeated
+opens/clicks carry the id of its first one (Snov.io's own examples share one id). A client that
 forgets ``offset`` silently loses data; one that never advances it loops forever. The sandbox reproduces both.
 
 Decisions where the docs are silent: an unknown campaign id answers the documented 404 body; a missing or
@@ -19,12 +21,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from airflow_provider_snovio.sandbox.auth import require_token
+from airflow_provider_snovio.sandbox.control import page_served
 from airflow_provider_snovio.sandbox.data.campaigns import (
     DAY,
     Campaign,
     analytics,
     engagement_row,
     finished_row,
+    first_ids,
     rate,
     sent_row,
 )
@@ -78,10 +82,18 @@ async def _events(request: Request, state: SandboxState, kind: str) -> Response:
         return _deleted_answer(state)
     offset = parse_int(params.get("offset"), "offset", required=False, minimum=0)
     events = getattr(camp, kind)
-    page = _page(events, offset)
+    config = state.config
+    page = _page(events[::-1] if config.newest_first_events else events, offset)
     if kind == "sent":
-        return fast_json([sent_row(camp, e) for e in page])
-    return fast_json([engagement_row(camp, e) for e in page])
+        rows = [sent_row(camp, e) for e in page]
+    else:
+        rows = [engagement_row(camp, e) for e in page]
+        if config.shared_event_ids and kind in ("opens", "clicks"):
+            shared = first_ids(events)
+            for row, event in zip(rows, page, strict=True):
+                row["id"] = shared[event.ridx]
+    page_served(state, camp.id, kind)  # armed deletions (control routes) fire after this page
+    return fast_json(rows)
 
 
 @router.get("/v1/get-emails-replies")
