@@ -35,7 +35,15 @@ from airflow_provider_snovio.api.errors import (
     SnovioValidationError,
 )
 from airflow_provider_snovio.api.incremental import DEFAULT_OVERLAP, Page, Position
-from airflow_provider_snovio.api.resources import DEFAULT_LOOKBACK_DAYS, Kind, Reading, Resource, Scope, campaign_scopes, list_scopes
+from airflow_provider_snovio.api.resources import (
+    DEFAULT_LOOKBACK_DAYS,
+    Kind,
+    Reading,
+    Resource,
+    Scope,
+    campaign_scopes,
+    list_scopes,
+)
 from airflow_provider_snovio.transfers import sync_state
 from airflow_provider_snovio.transfers.sync_state import STATE_TABLE, PositionConflict, build_state_table
 
