@@ -287,13 +287,21 @@ def test_a_restart_by_one_writer_and_a_crash_leave_no_hole_for_the_other(warehou
     wh = Warehouse(warehouse.engine)
     replies = resource("campaign_replies")
 
-    def crash_after_first_page(real: Any, campaign_id: int, offset: int = 0, **kwargs: Any) -> Any:
-        if offset >= 10_000:
-            raise Crash(f"killed before reading offset {offset}")
-        return real(campaign_id, offset=offset, **kwargs)
+    def crash_after_first_page() -> Any:
+        """A proxy method that reads the first page and kills the run before its second request (which asks
+        from ``overlap`` rows before the first page's end, so no offset threshold names it)."""
+        served: list[int] = []
+
+        def method(real: Any, campaign_id: int, offset: int = 0, **kwargs: Any) -> Any:
+            if served:
+                raise Crash(f"killed before reading offset {offset}")
+            served.append(offset)
+            return real(campaign_id, offset=offset, **kwargs)
+
+        return method
 
     with pytest.raises(Crash):  # a first run that stopped after one page: position 10,000
-        sync(Proxy(client, get_campaign_replies=crash_after_first_page), wh, replies, REPLIES, campaign_ids=[big])
+        sync(Proxy(client, get_campaign_replies=crash_after_first_page()), wh, replies, REPLIES, campaign_ids=[big])
     assert wh.position(wh.table(replies, REPLIES), f"campaign_id={big}").offset == 10_000
 
     paused, resume = threading.Event(), threading.Event()
@@ -322,7 +330,7 @@ def test_a_restart_by_one_writer_and_a_crash_leave_no_hole_for_the_other(warehou
         b_position = wh.position(wh.table(replies, REPLIES), f"campaign_id={big}").offset
         assert b_position == 10_000 - 20 + 10_000  # B committed its first page (from the overlap on)
         with pytest.raises(Crash):
-            sync(Proxy(client, get_campaign_replies=crash_after_first_page), wh, replies, REPLIES,
+            sync(Proxy(client, get_campaign_replies=crash_after_first_page()), wh, replies, REPLIES,
                  campaign_ids=[big], full_refresh=True)
         assert wh.position(wh.table(replies, REPLIES), f"campaign_id={big}").offset == 10_000
     finally:

@@ -255,6 +255,9 @@ def test_analytics_lookback_intervals_keep_the_grain():
 class DuplicatingClient:
     """A Snov.io stand-in whose reply page holds one id twice, with different event times."""
 
+    def get_user_campaigns(self):  # the sync lists the campaigns to notice deleted ones
+        return [{"id": 7, "campaign": "c", "status": "Active"}]
+
     def get_campaign_replies(self, campaign_id, offset=None):
         def row(event_id, day):
             return {"id": event_id, "visitedAt": {"date": f"2025-09-0{day} 09:00:00.000000", "timezone": "UTC"}}
