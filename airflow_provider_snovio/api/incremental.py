@@ -238,7 +238,6 @@ class _Reader:
                 seen.add(key)
         return count
 
-
     @staticmethod
     def _verify(keys: list[str], expect: Sequence[str], shift: bool) -> int:
         """Where the fresh rows of a page begin: after ``expect``, which must open it (or, with ``shift``,

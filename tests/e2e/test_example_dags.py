@@ -190,8 +190,9 @@ def test_campaign_reporting(env_of, snovio_sandbox: SandboxServer, warehouse: Wa
         (day, day) for day in ("2025-10-13", "2025-10-14", "2025-10-15")}
     # the report ranks the day's campaigns by reply rate, read back from the warehouse
     ranked = warehouse.rows("SELECT c.name, a.email_replies_rate FROM snovio_campaign_analytics a JOIN "
-                            "snovio_campaigns c ON c.id = a.campaign_id WHERE a.emails_sent > 0 OR "
-                            "a.email_replies > 0 ORDER BY a.email_replies_rate DESC, a.email_replies DESC, c.id")
+                            "snovio_campaigns c ON c.id = a.campaign_id WHERE a.date_from = '2025-10-15' AND "
+                            "a.date_to = '2025-10-15' AND (a.emails_sent > 0 OR a.email_replies > 0) "
+                            "ORDER BY a.email_replies_rate DESC, a.email_replies DESC, c.id")
     assert ranked, "no campaign had activity on the reported day"
     output = result.stdout + result.stderr
     assert "Snov.io report for 2025-10-15" in output
@@ -201,7 +202,7 @@ def test_campaign_reporting(env_of, snovio_sandbox: SandboxServer, warehouse: Wa
     # by the listing whether a campaign was deleted upstream)
     assert stats["credits_spent"] == 0 and stats["rate_limited"] == 0
     assert stats["requests"]["GET /v1/get-user-campaigns"] == 1 + 1 + 1 + 5
-    assert stats["requests"]["GET /v2/statistics/campaign-analytics"] == len(active)
+    assert stats["requests"]["GET /v2/statistics/campaign-analytics"] == 3 * len(active)  # + 2 lookback days
 
 
 def test_lead_enrichment(env_of, snovio_conn_env: SandboxServer, warehouse: Warehouse) -> None:

@@ -280,3 +280,21 @@ def test_collisions_reach_the_xcom_and_the_log(tmp_path, caplog):
         rows = connection.execute(text("SELECT id, visited_at FROM replies ORDER BY id")).all()
     assert [row[0] for row in rows] == ["a", "b"] and str(rows[0][1]).startswith("2025-09-03")  # the last wins
     engine.dispose()
+
+
+@pytest.mark.parametrize("newest_first", [False, True], ids=["oldest_first", "newest_first"])
+def test_a_late_event_inserted_during_a_multi_page_read_is_never_lost(newest_first):
+    upstream, table = Events(23, newest_first), Table()
+
+    def insert_inside_what_was_read(fetches: int) -> None:
+        if fetches == 1:  # an event whose time puts it among the rows the first page served
+            upstream.add_late(after=len(upstream.events) - 3 if newest_first else 1)
+
+    upstream.on_fetch = insert_inside_what_was_read
+    pages = table.sync(upstream)
+    upstream.on_fetch = None
+    if not newest_first:  # oldest first the shift is noticed at once: re-read
+        assert any(p.restarted for p in pages) and table.exact(upstream)
+    else:  # newest first a push-down is skipped over; the next run's tail check notices the extra row
+        table.sync(upstream)
+        assert table.exact(upstream)
