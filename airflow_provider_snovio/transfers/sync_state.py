@@ -118,7 +118,7 @@ def verify(connection: Connection, state: Table, table_name: str, scope: str, ex
 
 def store(connection: Connection, state: Table, table_name: str, scope: str, resource: str,
           position: Position, rows: int | None, updated_at: datetime) -> None:
-    """Write a state row unconditionally (an upsert on table_name, scope)."""
+    """Write a state row unconditionally (delete and insert, in the caller's locked transaction)."""
     from sqlalchemy import delete, insert
 
     values = {"table_name": table_name, "scope": scope, "resource": resource, **encode_position(position),
