@@ -106,7 +106,7 @@ class _Run:
             raise SnovioConfigError(
                 f"{store.uri(root)} holds resource {self.state.get('resource')!r}, not {resource.name!r}"
             )
-        self.loaded_batch = self.state.get("last_batch")
+        self.generation = int(self.state.get("generation") or 0)
         self.scopes: dict[str, Any] = dict(self.state.get("scopes") or {})
         self.columns = tuple(name for name, _ in resource.columns)
         self.batch: b.Batch | None = None
@@ -131,24 +131,34 @@ class _Run:
             self.commit()
 
     def commit(self) -> None:
-        """Publish the open batch (data, then manifest), then the state that goes with it."""
+        """Publish the open batch (data, then manifest), then the state that goes with it.
+
+        The state's ``generation`` counts its writes: if it moved since this run read it, another run wrote
+        to the same place meanwhile, and this one stops (before publishing, and again before saving) rather
+        than overwrite that run's positions."""
+        if self.batch is None and not self.dirty:
+            return
+        self._check_generation()
         if self.batch is not None:
             manifest = self.batch.publish(self.state.get("last_batch"))
             self.result.files.append(manifest["uri"])
             self.state["last_batch"], self.state["last_synced_at"] = manifest["batch"], manifest["synced_at"]
             self.batch = None
-            self.dirty = True
-        if not self.dirty:
-            return
-        current = b.load_state(self.store, self.root).get("last_batch")
-        if current != self.loaded_batch:
-            raise SnovioConfigError(
-                f"{self.store.uri(self.root)} was written by another run meanwhile (its last "
-                f"batch is {current}, not {self.loaded_batch}): run one sync per path at a time"
-            )
-        self.state.update({"format": b.FORMAT, "resource": self.resource.name, "scopes": self.scopes})
+        self._check_generation()
+        generation = self.generation + 1
+        self.state.update(
+            {"format": b.FORMAT, "resource": self.resource.name, "generation": generation, "scopes": self.scopes}
+        )
         b.save_state(self.store, self.root, self.state)
-        self.loaded_batch, self.dirty = self.state.get("last_batch"), False
+        self.generation, self.dirty = generation, False
+
+    def _check_generation(self) -> None:
+        current = b.load_state(self.store, self.root).get("generation", 0)
+        if current != self.generation:
+            raise SnovioConfigError(
+                f"{self.store.uri(self.root)} was written by another run meanwhile (state generation {current}, "
+                f"not {self.generation}): run one sync per path and resource at a time"
+            )
 
     def abort(self, error: BaseException) -> None:
         if self.batch is not None:

@@ -41,8 +41,12 @@ def s3_server() -> Iterator[str]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
-    env = {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-           "AWS_DEFAULT_REGION": "us-east-1"}
+    env = {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)
     try:
@@ -145,8 +149,10 @@ def test_first_sync_nothing_new_new_events_and_deletions(base_uri, snovio_sandbo
     assert requests_of(snovio_sandbox, REPLIES_ENDPOINT) - before == campaigns  # one request per campaign
     count = len(files.data_files())
 
-    added = {*snovio_sandbox.append_events(SMALL, "replies", 3)["ids"],
-             *snovio_sandbox.append_events(BIG, "replies", 2)["ids"]}
+    added = {
+        *snovio_sandbox.append_events(SMALL, "replies", 3)["ids"],
+        *snovio_sandbox.append_events(BIG, "replies", 2)["ids"],
+    }
     late = sync_to_storage(client, store, root, REPLIES)
     assert late.rows_written == 5 and len(late.files) == 1 and len(files.data_files()) == count + 1
     assert {line["id"] for line in files.lines(files.data_files()[-1])} == added  # only the new rows
@@ -242,8 +248,9 @@ def test_the_operator_declares_the_directory_and_reports_it_to_lineage(tmp_path,
     day = date(2025, 9, 10)
     start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
     context = {"data_interval_start": start, "data_interval_end": start + timedelta(days=1)}
-    op = SnovioToObjectStorageOperator(task_id="stage", resource="campaign_replies", path=f"file://{tmp_path}/",
-                                       campaign_ids=[SMALL])
+    op = SnovioToObjectStorageOperator(
+        task_id="stage", resource="campaign_replies", path=f"file://{tmp_path}/", campaign_ids=[SMALL]
+    )
     assert [asset.uri for asset in op.outlets] == [f"file://{tmp_path}/campaign_replies"]
     result = op.execute(context)
     assert result["uri"] == f"file://{tmp_path}/campaign_replies"
@@ -254,3 +261,63 @@ def test_the_operator_declares_the_directory_and_reports_it_to_lineage(tmp_path,
     assert facets.inputs[0].name == "campaign_replies"
     assert (facets.outputs[0].namespace, facets.outputs[0].name) == ("file://", f"{tmp_path}/campaign_replies")
     assert op.execute(context)["files"] == []
+
+
+def test_a_run_stopped_between_a_batch_and_its_state_only_duplicates(base_uri, snovio_sandbox, client, monkeypatch):
+    """The batch is in place but its state is not (the worker died in between): the next run writes those rows
+    again. The union de-duplicated by key is still exact."""
+    from airflow_provider_snovio.transfers import batches
+
+    store, base = open_store(base_uri)
+    root = f"{base}/campaign_replies"
+    files = Files(store, root)
+    scope = [SMALL, 237938]
+    sync_to_storage(client, store, root, REPLIES, campaign_ids=scope)
+    snovio_sandbox.append_events(SMALL, "replies", 4)
+
+    def lost(*_: Any) -> None:
+        raise OSError("worker lost before the state was written")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(batches, "save_state", lost)
+        with pytest.raises(OSError, match="worker lost"):
+            sync_to_storage(client, store, root, REPLIES, campaign_ids=scope)
+    assert len(files.data_files()) == 2  # the 4 new rows are in place, complete, with their manifest
+    files.check_complete()
+
+    rerun = sync_to_storage(client, store, root, REPLIES, campaign_ids=scope)
+    assert rerun.rows_written == 4  # the same 4 rows again (the stored position had not moved)
+    ids = upstream_ids(snovio_sandbox, "replies")
+    assert set(files.union(REPLIES.key)) == {(c, e) for c in scope for e in ids[c]}
+    assert sync_to_storage(client, store, root, REPLIES, campaign_ids=scope).rows_written == 0
+
+
+class SyncingMeanwhile:
+    """A real client that, on its first replies request, lets another sync write to the same place."""
+
+    def __init__(self, client, other_run) -> None:
+        self.client, self.other_run, self.done = client, other_run, False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.client, name)
+
+    def get_campaign_replies(self, *args: Any, **kwargs: Any) -> Any:
+        if not self.done:
+            self.done = True
+            self.other_run()
+        return self.client.get_campaign_replies(*args, **kwargs)
+
+
+def test_a_run_does_not_overwrite_the_state_another_run_wrote_meanwhile(tmp_path, snovio_sandbox, client):
+    store, base = open_store(f"file://{tmp_path}")
+    root = f"{base}/campaign_replies"
+    files = Files(store, root)
+    other = lambda: sync_to_storage(client, store, root, REPLIES, campaign_ids=[237938])  # noqa: E731
+    from airflow_provider_snovio.api.errors import SnovioConfigError
+
+    with pytest.raises(SnovioConfigError, match="another run"):
+        sync_to_storage(SyncingMeanwhile(client, other), store, root, REPLIES, campaign_ids=[SMALL])
+    assert len(files.data_files()) == 1  # the other run's file; this run's batch was not published
+    files.check_complete()
+    state = json.loads((tmp_path / "campaign_replies" / "_snovio_state.json").read_text())
+    assert list(state["scopes"]) == ["campaign_id=237938"]
