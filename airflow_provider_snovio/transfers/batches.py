@@ -34,6 +34,10 @@ DATA_SUFFIX = ".jsonl.gz"
 MANIFEST_SUFFIX = ".manifest.json"
 STATE_FILE = "_snovio_state.json"
 FORMAT = "snovio-batch/1"
+#: Uncompressed bytes buffered before one compression call.
+WRITE_CHUNK = 1 << 20
+#: zlib's default: level 9 takes about twice as long for a few percent smaller JSON.
+COMPRESS_LEVEL = 6
 
 
 def timestamp_text(moment: datetime) -> str:
@@ -102,7 +106,17 @@ class Batch:
         self._context = atomic_open(self.store, self.path, self.temp)
         self._handle = self._context.__enter__()
         self._hashing = _Hashing(self._handle)
-        self._gzip = gzip.GzipFile(filename="", mode="wb", fileobj=self._hashing, mtime=0)  # type: ignore[arg-type]
+        self._gzip = gzip.GzipFile(filename="", mode="wb", fileobj=self._hashing, mtime=0,  # type: ignore[arg-type]
+                                   compresslevel=COMPRESS_LEVEL)
+        self._buffer: list[bytes] = []
+        self._buffered = 0
+
+    def _flush(self) -> None:
+        """Compress the buffered lines in one call (a call per line costs more than the compression)."""
+        if self._buffer:
+            self._buffer.append(b"")
+            self._gzip.write(b"\n".join(self._buffer))
+            self._buffer, self._buffered = [], 0
 
     def add(self, row: Mapping[str, Any], scope: str, *, deleted: bool = False) -> None:
         """Append one row (the typed columns; the system columns are set here)."""
@@ -111,8 +125,11 @@ class Batch:
         line[DELETED_AT] = self.synced if deleted else None
         if deleted:
             line[RAW] = None
-        self._gzip.write(json.dumps(line, ensure_ascii=False, default=_json_default).encode())
-        self._gzip.write(b"\n")
+        encoded = json.dumps(line, ensure_ascii=False, default=_json_default).encode()
+        self._buffer.append(encoded)
+        self._buffered += len(encoded) + 1
+        if self._buffered >= WRITE_CHUNK:
+            self._flush()
         counts = self.scopes.setdefault(scope, {"rows": 0, "tombstones": 0, "restarted": False})
         if deleted:
             self.tombstones += 1
@@ -126,6 +143,7 @@ class Batch:
 
     def publish(self, previous_batch: str | None) -> dict[str, Any]:
         """Finish the file, move it into place, then write its manifest; returns the manifest."""
+        self._flush()
         self._gzip.close()
         self._context.__exit__(None, None, None)
         manifest = {

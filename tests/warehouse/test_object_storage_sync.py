@@ -13,7 +13,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -79,6 +79,13 @@ class Files:
 
     store: Store
     root: str
+    cache: dict[str, bytes] = field(default_factory=dict)  # a file under its final name never changes
+
+    def read(self, path: str) -> bytes:
+        if path not in self.cache:
+            with self.store.fs.open(path, "rb") as handle:
+                self.cache[path] = handle.read()
+        return self.cache[path]
 
     def listing(self) -> list[str]:
         self.store.fs.invalidate_cache()
@@ -88,8 +95,7 @@ class Files:
         return [path for path in self.listing() if path.endswith(".jsonl.gz")]
 
     def lines(self, path: str) -> list[dict[str, Any]]:
-        with self.store.fs.open(path, "rb") as handle:
-            return [json.loads(line) for line in gzip.decompress(handle.read()).splitlines()]
+        return [json.loads(line) for line in gzip.decompress(self.read(path)).splitlines()]
 
     def union(self, key: tuple[str, ...]) -> dict[tuple[Any, ...], dict[str, Any]]:
         """Every file's rows, de-duplicated by key (latest ``_snovio_synced_at``), deletions dropped."""
@@ -110,8 +116,7 @@ class Files:
             assert manifest_path in listing, f"{path} has no manifest"
             with self.store.fs.open(manifest_path, "rb") as handle:
                 manifest = json.loads(handle.read())
-            with self.store.fs.open(path, "rb") as handle:
-                data = handle.read()
+            data = self.read(path)
             lines = self.lines(path)
             assert manifest["sha256"] == hashlib.sha256(data).hexdigest() and manifest["bytes"] == len(data)
             assert manifest["lines"] == len(lines) == manifest["rows"] + manifest["tombstones"]
@@ -173,8 +178,9 @@ def test_first_sync_nothing_new_new_events_and_deletions(base_uri, snovio_sandbo
 class FailingAfter:
     """A real client whose ``n``-th replies request meets a sandbox that answers 500 to everything."""
 
-    def __init__(self, client, sandbox, n: int) -> None:
-        self.client, self.sandbox, self.n, self.calls = client, sandbox, n, 0
+    def __init__(self, client, sandbox, n: int, files: Files) -> None:
+        self.client, self.sandbox, self.n, self.calls, self.files = client, sandbox, n, 0, files
+        self.temps_seen: list[str] = []
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.client, name)
@@ -183,6 +189,8 @@ class FailingAfter:
         self.calls += 1
         if self.calls == self.n:
             self.sandbox.configure(error_rate=1.0)
+            self.files.store.fs.invalidate_cache()
+            self.temps_seen = [path for path in self.files.store.fs.find(self.files.root) if path.endswith(".tmp")]
         return self.client.get_campaign_replies(*args, **kwargs)
 
 
@@ -192,10 +200,13 @@ def test_a_failure_mid_write_leaves_no_partial_file_and_the_next_run_completes(b
     files = Files(store, root)
     # Requests 1-3 read the 25,500 replies of BIG: pages of 10,000, so the first batch (>= 15,000 rows)
     # closes after page 2 and page 3's 5,500 rows are in the open batch when request 4 (MEDIUM) fails.
-    failing = FailingAfter(client, snovio_sandbox, 4)
+    failing = FailingAfter(client, snovio_sandbox, 4, files)
     with pytest.raises(SnovioError):
         sync_to_storage(failing, store, root, REPLIES, campaign_ids=[BIG, MEDIUM, SMALL], batch_rows=15_000)
     snovio_sandbox.configure(error_rate=0.0)
+    if base_uri.startswith("file://"):  # the open batch was on disk under its temporary name (S3 buffers it)
+        assert len(failing.temps_seen) == 1 and failing.temps_seen[0].endswith(".jsonl.gz." + failing.temps_seen[
+            0].rsplit(".", 2)[-2] + ".tmp")
     assert len(files.data_files()) == 1
     assert len(files.lines(files.data_files()[0])) == 20_000
     files.check_complete()
