@@ -7,6 +7,7 @@ compared with what the sandbox serves. The sandbox runs over HTTP; S3 is moto in
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import json
@@ -22,6 +23,7 @@ import pytest
 from airflow_provider_snovio.api.errors import SnovioError
 from airflow_provider_snovio.api.resources import RESOURCES
 from airflow_provider_snovio.operators.base import write_jsonl
+from airflow_provider_snovio.sandbox.data.campaigns import CampaignSet
 from airflow_provider_snovio.transfers import SnovioToObjectStorageOperator
 from airflow_provider_snovio.transfers.object_storage import sync_to_storage
 from airflow_provider_snovio.transfers.storage import Store, open_store
@@ -252,6 +254,17 @@ def test_snapshot_resources_write_only_changes(base_uri, snovio_sandbox, client)
     again = sync_to_storage(client, store, root, resource)
     assert (again.rows_written, again.files) == (0, [])
     assert set(files.union(resource.key)) == {(cid,) for cid in campaigns}
+
+    # Upstream, one campaign is renamed and another disappears (as the sandbox's own control routes do it).
+    state = snovio_sandbox.state
+    with state.lock:
+        renamed, removed, *rest = state.data.campaigns.campaigns
+        state.data.campaigns = CampaignSet((dataclasses.replace(renamed, name="Renamed"), *rest))
+    changed = sync_to_storage(client, store, root, resource)
+    assert (changed.rows_written, changed.rows_deleted, len(changed.files)) == (1, 1, 1)
+    union = files.union(resource.key)
+    assert set(union) == {(cid,) for cid in campaigns - {removed.id}}
+    assert union[(renamed.id,)]["name"] == "Renamed"
     files.check_complete()
 
 
