@@ -45,11 +45,11 @@ class Store:
     protocol: str
 
     def uri(self, path: str) -> str:
-        return f"{self.protocol}://{path}"
+        return f"{self.protocol}://{path}" if self.protocol else path
 
     @property
     def local(self) -> bool:
-        return self.protocol in ("file", "local")
+        return self.protocol in ("file", "local", "")
 
 
 def open_store(uri: str, conn_id: str | None = None) -> tuple[Store, str]:
@@ -62,7 +62,7 @@ def open_store(uri: str, conn_id: str | None = None) -> tuple[Store, str]:
     """
     from airflow.sdk import ObjectStoragePath
 
-    protocol = uri.split("://", 1)[0]
+    protocol = uri.split("://", 1)[0] if "://" in uri else ""  # a plain path is a local one
     try:
         fs = ObjectStoragePath(uri, conn_id=conn_id).fs
     except ValueError:  # "No filesystem registered for scheme ..."

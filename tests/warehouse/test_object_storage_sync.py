@@ -345,3 +345,10 @@ def test_a_run_does_not_overwrite_the_state_another_run_wrote_meanwhile(tmp_path
     files.check_complete()
     state = json.loads((tmp_path / "campaign_replies" / "_snovio_state.json").read_text())
     assert list(state["scopes"]) == ["campaign_id=237938"]
+
+
+def test_write_jsonl_to_a_plain_local_path(tmp_path):
+    target = tmp_path / "new" / "rows.jsonl"
+    assert write_jsonl(str(target), ({"n": n} for n in range(2))) == (str(target), 2)
+    assert target.read_text() == '{"n": 0}\n{"n": 1}\n'
+    assert [p.name for p in target.parent.iterdir()] == ["rows.jsonl"]
