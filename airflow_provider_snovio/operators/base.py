@@ -50,20 +50,20 @@ def run_days(context: Mapping[str, Any], default_days: int = 1) -> tuple[date, d
 def write_jsonl(uri: str, rows: Iterable[Any]) -> tuple[str, int]:
     """Write ``rows`` as JSON Lines to an ``ObjectStoragePath`` URI (``file://``, ``s3://``, ...).
 
-    Returns ``(uri, rows written)``. Rows are streamed, so a large result never sits in memory twice.
+    Returns ``(uri, rows written)``. Rows are streamed, so a large result never sits in memory twice. The
+    file is written under a temporary name and moved to ``uri`` only once every row is written: a failure
+    while producing the rows leaves no file (fsspec would otherwise complete a partial upload on close).
     """
-    from airflow.sdk import ObjectStoragePath
+    from airflow_provider_snovio.transfers.storage import atomic_open, open_store
 
-    path = ObjectStoragePath(uri)
-    if path.protocol in ("file", "local"):
-        path.parent.mkdir(parents=True, exist_ok=True)
+    store, path = open_store(uri)
     count = 0
-    with path.open("w") as handle:
+    with atomic_open(store, path) as handle:
         for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False, default=str))
-            handle.write("\n")
+            handle.write(json.dumps(row, ensure_ascii=False, default=str).encode())
+            handle.write(b"\n")
             count += 1
-    return str(path), count
+    return store.uri(path), count
 
 
 class TaskProgress:

@@ -1,71 +1,346 @@
-"""SnovioToObjectStorageOperator: a Snov.io resource as a JSON Lines file, for warehouses that load from a stage.
+"""SnovioToObjectStorageOperator: Snov.io rows as gzip JSON Lines batches, for warehouses that load from a stage.
 
-One file per resource and interval: ``<path>/<resource>/<start>_<end>.jsonl`` with the run's data interval
-in UTC (``20250901T000000Z_20250902T000000Z.jsonl``; runs without an interval use the previous full UTC
-day). Each line is the same row the SQL transfer writes: the typed columns (timestamps as
-``YYYY-MM-DD HH:MM:SS+00:00`` text), ``raw`` (the record as received) and ``synced_at``.
+Exactly what a stage needs: every run writes only what arrived since the previous run, as new files
+(see :mod:`.batches` for the layout), and the union of all files, de-duplicated by key (the row with the
+latest ``_snovio_synced_at`` wins, rows whose ``_snovio_deleted_at`` is set are deletions), equals the data
+Snov.io serves. How, per reading style (:class:`~airflow_provider_snovio.api.resources.Reading`):
 
-What a file holds: for the engagement resources (replies, opens, clicks, sent emails) the events whose
-time falls inside the interval, so consecutive files partition the events without duplicates; for
-``campaign_analytics`` each campaign's figures for the interval's days; for the other resources a
-snapshot taken at run time. Rows stream page by page to the file: memory stays bounded by one page.
+- ``OFFSET`` (replies, opens, clicks, sent e-mails): resumed per campaign from the stored position
+  (:mod:`~airflow_provider_snovio.api.incremental`), like the SQL transfer: only rows after it are written.
+  When the stored overlap no longer matches (events were deleted upstream), the campaign is re-read from
+  offset 0, rewritten, and every key the files still hold for it but Snov.io no longer serves gets a
+  deletion row (its keys are read back from the earlier batches that hold the campaign).
+- the others (snapshots, list prospects, analytics per interval): read whole; a row is written only if it
+  is new or its record changed (a digest per key is stored), and a key that disappeared gets a deletion row.
+
+State (positions and digests) is ``<path>/<resource>/_snovio_state.json``, written after the batch it
+describes is in place. A run failing mid-way leaves the batches it completed and their state; the batch
+being written is a temporary object that is removed, never a partial file under a final name. A run
+killed between a batch and its state rewrites that batch's rows next time: duplicates by key, never a gap.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from datetime import datetime, timezone
+import hashlib
+import json
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import Asset, BaseOperator
 
 from airflow_provider_snovio import DEFAULT_CONN_ID
-from airflow_provider_snovio.api.errors import SnovioValidationError
-from airflow_provider_snovio.api.resources import Reading
-from airflow_provider_snovio.operators.base import run_interval
-from airflow_provider_snovio.transfers.common import (
-    SyncSpec,
-    check_spec,
-    interval_dates,
-    is_templated,
-    lineage_input,
-)
+from airflow_provider_snovio.api.errors import SnovioConfigError, SnovioValidationError
+from airflow_provider_snovio.api.incremental import DEFAULT_OVERLAP, Page, Position
+from airflow_provider_snovio.api.resources import Reading, Resource
+from airflow_provider_snovio.transfers import batches as b
+from airflow_provider_snovio.transfers.common import SyncSpec, check_spec, interval_dates, is_templated, lineage_input
+from airflow_provider_snovio.transfers.storage import Store, check_uri, open_store
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from airflow_provider_snovio.hooks.snovio import SnovioHook
 
+log = logging.getLogger(__name__)
 
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+#: Rows after which a batch is closed (at the end of a page) and a new one started: bounds what a failure
+#: costs to redo and how big one file gets.
+DEFAULT_BATCH_ROWS = 100_000
 
 
-def _check_path(path: Any) -> str:
-    if not isinstance(path, str) or "://" not in path:
-        raise SnovioValidationError("path", f"{path!r} is not an object storage URI such as file:///data or s3://bucket/dir")
-    return path.rstrip("/")
+def offset_pages(
+    client: Any, resource: Resource, scope_values: Mapping[str, Any], position: Position | None, overlap: int
+) -> Iterator[Page]:
+    """The one place this module reads an offset-paged scope from ``position`` on (the public reading of
+    :mod:`~airflow_provider_snovio.api.incremental` through :meth:`Resource.pages`)."""
+    return resource.pages(client, scope_values, position, overlap=overlap)
+
+
+def _digest(record: Any) -> str:
+    text = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _key_text(values: Sequence[Any]) -> str:
+    return json.dumps(list(values), default=b._json_default, separators=(",", ":"))
+
+
+@dataclass
+class StorageSyncResult:
+    """What one run did (small: it becomes the task's XCom)."""
+
+    resource: str
+    uri: str
+    rows_read: int = 0
+    rows_written: int = 0
+    rows_deleted: int = 0
+    rows_skipped: int = 0
+    scopes: int = 0
+    files: list[str] = field(default_factory=list)
+    reread_scopes: list[str] = field(default_factory=list)
+
+    def as_xcom(self) -> dict[str, Any]:
+        return {
+            "resource": self.resource,
+            "uri": self.uri,
+            "rows_read": self.rows_read,
+            "rows_written": self.rows_written,
+            "rows_deleted": self.rows_deleted,
+            "rows_skipped": self.rows_skipped,
+            "scopes": self.scopes,
+            "files": self.files[:50],
+            "reread_scopes": self.reread_scopes[:50],
+        }
+
+
+class _Run:
+    """One sync of one resource into ``<root>``: the open batch, the state, the commit order."""
+
+    def __init__(self, store: Store, root: str, resource: Resource, batch_rows: int) -> None:
+        self.store, self.root, self.resource, self.batch_rows = store, root, resource, batch_rows
+        self.state = b.load_state(store, root)
+        if self.state and self.state.get("resource") not in (None, resource.name):
+            raise SnovioConfigError(
+                f"{store.uri(root)} holds resource {self.state.get('resource')!r}, not {resource.name!r}"
+            )
+        self.generation = int(self.state.get("generation") or 0)
+        self.scopes: dict[str, Any] = dict(self.state.get("scopes") or {})
+        self.columns = tuple(name for name, _ in resource.columns)
+        self.batch: b.Batch | None = None
+        self.dirty = False
+        self.result = StorageSyncResult(resource.name, store.uri(root))
+
+    # --- batches ---
+
+    def add(self, row: Mapping[str, Any], scope: str, *, deleted: bool = False) -> None:
+        if self.batch is None:
+            synced_at = b.next_synced_at(self.state.get("last_synced_at"))
+            self.batch = b.Batch(self.store, self.root, self.resource.name, self.columns, self.resource.key, synced_at)
+        self.batch.add(row, scope, deleted=deleted)
+        if deleted:
+            self.result.rows_deleted += 1
+        else:
+            self.result.rows_written += 1
+
+    def rotate(self) -> None:
+        """Called between pages: close the batch once it is big enough."""
+        if self.batch is not None and self.batch.rows + self.batch.tombstones >= self.batch_rows:
+            self.commit()
+
+    def commit(self) -> None:
+        """Publish the open batch (data, then manifest), then the state that goes with it.
+
+        The state's ``generation`` counts its writes: if it moved since this run read it, another run wrote
+        to the same place meanwhile, and this one stops (before publishing, and again before saving) rather
+        than overwrite that run's positions."""
+        if self.batch is None and not self.dirty:
+            return
+        self._check_generation()
+        if self.batch is not None:
+            manifest = self.batch.publish(self.state.get("last_batch"))
+            self.result.files.append(manifest["uri"])
+            self.state["last_batch"], self.state["last_synced_at"] = manifest["batch"], manifest["synced_at"]
+            self.batch = None
+        self._check_generation()
+        generation = self.generation + 1
+        self.state.update(
+            {"format": b.FORMAT, "resource": self.resource.name, "generation": generation, "scopes": self.scopes}
+        )
+        b.save_state(self.store, self.root, self.state)
+        self.generation, self.dirty = generation, False
+
+    def _check_generation(self) -> None:
+        current = b.load_state(self.store, self.root).get("generation", 0)
+        if current != self.generation:
+            raise SnovioConfigError(
+                f"{self.store.uri(self.root)} was written by another run meanwhile (state generation {current}, "
+                f"not {self.generation}): run one sync per path and resource at a time"
+            )
+
+    def abort(self, error: BaseException) -> None:
+        if self.batch is not None:
+            self.batch.abort(error)
+            self.batch = None
+
+    def set_scope(self, scope: str, value: Any) -> None:
+        if self.scopes.get(scope) != value:
+            self.scopes[scope] = value
+            self.dirty = True
+
+    # --- rows ---
+
+    def keyed_rows(self, scope_values: Mapping[str, Any], records: list[Any]) -> dict[str, dict[str, Any]]:
+        """Typed rows of ``records`` by key text (the last record of a key wins), records without a key skipped."""
+        res = self.resource
+        rows: dict[str, dict[str, Any]] = {}
+        for record in records:
+            if not isinstance(record, dict):
+                self.result.rows_skipped += 1
+                continue
+            row = res.row(record, scope_values)
+            key = [row[name] for name in res.key]
+            if None in key:
+                self.result.rows_skipped += 1
+                continue
+            row[b.RAW] = record
+            rows[_key_text(key)] = row
+        return rows
+
+    def tombstone(self, key_text: str, scope_values: Mapping[str, Any]) -> dict[str, Any]:
+        row: dict[str, Any] = dict.fromkeys(self.columns)
+        row.update(scope_values)
+        row.update(zip(self.resource.key, json.loads(key_text), strict=True))
+        return row
+
+    def live_keys_in_files(self, scope: str, scope_values: Mapping[str, Any]) -> set[str]:
+        """Keys of ``scope`` whose latest row in the published batches is not a deletion."""
+        latest: dict[str, tuple[str, bool]] = {}
+        wanted = json.loads(json.dumps(dict(scope_values), default=b._json_default))  # as the files hold it
+        for manifest in b.manifests(self.store, self.root):
+            if scope not in (manifest.get("scopes") or {}):
+                continue
+            for line in b.read_rows(self.store, self.root, manifest):
+                if any(line.get(name) != value for name, value in wanted.items()):
+                    continue
+                key = _key_text([line.get(name) for name in self.resource.key])
+                seen = latest.get(key)
+                if seen is None or line[b.SYNCED_AT] >= seen[0]:
+                    latest[key] = (line[b.SYNCED_AT], line.get(b.DELETED_AT) is not None)
+        return {key for key, (_, deleted) in latest.items() if not deleted}
+
+
+def sync_to_storage(
+    client: Any,
+    store: Store,
+    root: str,
+    resource: Resource,
+    *,
+    campaign_ids: list[int] | None = None,
+    list_ids: list[int] | None = None,
+    dates: tuple[date, date] | None = None,
+    overlap: int = DEFAULT_OVERLAP,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+) -> StorageSyncResult:
+    """Sync ``resource`` into ``root`` (``<path>/<resource>``); see the module docstring."""
+    from airflow_provider_snovio.transfers.warehouse import scope_label
+
+    run = _Run(store, root, resource, batch_rows)
+    try:
+        for scope_values in resource.scopes(client, campaign_ids, list_ids, dates):
+            run.result.scopes += 1
+            scope = scope_label(resource, scope_values)
+            if resource.reading is Reading.OFFSET:
+                _offset_scope(run, client, scope, scope_values, overlap)
+            else:
+                _snapshot_scope(run, client, scope, scope_values)
+        run.commit()
+    except BaseException as error:
+        run.abort(error)
+        raise
+    return run.result
+
+
+def _offset_scope(run: _Run, client: Any, scope: str, scope_values: Mapping[str, Any], overlap: int) -> None:
+    stored = run.scopes.get(scope)
+    position = None
+    if isinstance(stored, dict) and "offset" in stored:
+        try:
+            position = Position(int(stored["offset"]), tuple(str(k) for k in stored.get("tail") or ()))
+        except (TypeError, ValueError):
+            log.warning("%s %s: unreadable stored position, re-reading it", run.resource.name, scope)
+    restarted = False
+    seen: set[str] = set()
+    final: Position | None = None
+    for page in offset_pages(client, run.resource, scope_values, position, overlap):
+        run.result.rows_read += page.read
+        if page.restarted:
+            restarted = True
+            run.result.reread_scopes.append(scope)
+            log.warning(
+                "%s %s: the stored overlap no longer matches upstream; re-reading it from the start",
+                run.resource.name,
+                scope,
+            )
+            previous = run.live_keys_in_files(scope, scope_values)
+        rows = run.keyed_rows(scope_values, page.records)
+        for row in rows.values():
+            run.add(row, scope)
+        if restarted:
+            seen.update(rows)
+            if run.batch is not None:
+                run.batch.mark_restarted(scope)
+        final = page.position
+        if not restarted and final is not None:  # a re-read's position waits for its deletions (below)
+            run.set_scope(scope, {"offset": final.offset, "tail": list(final.tail)})
+        run.rotate()
+    if restarted:
+        for key in sorted(previous - seen):
+            run.add(run.tombstone(key, scope_values), scope, deleted=True)
+        if final is not None:
+            run.set_scope(scope, {"offset": final.offset, "tail": list(final.tail)})
+
+
+def _snapshot_scope(run: _Run, client: Any, scope: str, scope_values: Mapping[str, Any]) -> None:
+    stored = run.scopes.get(scope)
+    old: dict[str, str] = dict(stored.get("digests") or {}) if isinstance(stored, dict) else {}
+    new: dict[str, str] = {}
+    for page in run.resource.pages(client, scope_values):
+        run.result.rows_read += page.read
+        for key, row in run.keyed_rows(scope_values, page.records).items():
+            digest = _digest(row[b.RAW])
+            new[key] = digest
+            if old.get(key) != digest:
+                run.add(row, scope)
+        run.rotate()
+    for key in sorted(set(old) - set(new)):
+        run.add(run.tombstone(key, scope_values), scope, deleted=True)
+    run.set_scope(scope, {"digests": new})
 
 
 class SnovioToObjectStorageOperator(BaseOperator):
-    """Write a Snov.io resource as JSON Lines under an ``ObjectStoragePath`` (``file://``, ``s3://``, ``gs://``).
+    """Write what arrived in Snov.io since the last run as gzip JSON Lines batches under ``<path>/<resource>``.
 
     :param resource: a resource name, as for :class:`~airflow_provider_snovio.transfers.sql.SnovioToSqlOperator`
         (templated).
-    :param path: the base URI; the file is ``<path>/<resource>/<start>_<end>.jsonl`` (templated).
+    :param path: the base URI (``file://``, ``s3://``, ``gs://``, ...); files go under ``<path>/<resource>/``
+        (templated).
     :param campaign_ids: campaigns to read; None = every campaign (templated).
     :param list_ids: prospect lists to read (``list_prospects``); None = every list (templated).
+    :param storage_conn_id: Airflow connection of the storage (e.g. ``aws_default``); None = the
+        filesystem's default credentials.
+    :param overlap: rows re-read before a stored position to prove nothing moved (offset resources).
+    :param batch_rows: rows after which a batch is closed and the next one started.
     :param snovio_conn_id: the Snov.io connection (templated).
 
-    Returns ``{"resource", "uri", "rows_read", "rows_written", "interval_start", "interval_end"}`` and declares
-    ``Asset("<path>/<resource>")`` as outlet.
+    Returns :meth:`StorageSyncResult.as_xcom` and declares ``Asset("<path>/<resource>")`` as outlet.
     """
 
-    template_fields: Sequence[str] = ("resource", "path", "campaign_ids", "list_ids", "snovio_conn_id")
+    template_fields: Sequence[str] = (
+        "resource",
+        "path",
+        "campaign_ids",
+        "list_ids",
+        "snovio_conn_id",
+        "storage_conn_id",
+    )
     ui_color = "#dbeafe"
 
-    def __init__(self, *, resource: str, path: str, campaign_ids: Sequence[int | str] | None = None,
-                 list_ids: Sequence[int | str] | None = None, snovio_conn_id: str = DEFAULT_CONN_ID,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        resource: str,
+        path: str,
+        campaign_ids: Sequence[int | str] | None = None,
+        list_ids: Sequence[int | str] | None = None,
+        storage_conn_id: str | None = None,
+        overlap: int = DEFAULT_OVERLAP,
+        batch_rows: int = DEFAULT_BATCH_ROWS,
+        snovio_conn_id: str = DEFAULT_CONN_ID,
+        **kwargs: Any,
+    ) -> None:
         if "outlets" not in kwargs and not is_templated(resource, path) and isinstance(path, str) and "://" in path:
             kwargs["outlets"] = [Asset(f"{path.rstrip('/')}/{resource}")]
         super().__init__(**kwargs)
@@ -73,14 +348,19 @@ class SnovioToObjectStorageOperator(BaseOperator):
         self.path = path
         self.campaign_ids = campaign_ids
         self.list_ids = list_ids
+        self.storage_conn_id = storage_conn_id
+        self.overlap = overlap
+        self.batch_rows = batch_rows
         self.snovio_conn_id = snovio_conn_id
         self._lineage: dict[str, Any] | None = None
         if not is_templated(resource, path, campaign_ids, list_ids):
             self._check()
 
     def _check(self) -> SyncSpec:
-        spec = check_spec(self.resource, self.campaign_ids, self.list_ids)
-        _check_path(self.path)
+        spec = check_spec(self.resource, self.campaign_ids, self.list_ids, self.overlap)
+        check_uri("path", self.path)
+        if isinstance(self.batch_rows, bool) or not isinstance(self.batch_rows, int) or self.batch_rows < 1:
+            raise SnovioValidationError("batch_rows", f"must be a positive integer, got {self.batch_rows!r}")
         return spec
 
     @cached_property
@@ -90,41 +370,39 @@ class SnovioToObjectStorageOperator(BaseOperator):
         return SnovioHook(self.snovio_conn_id)
 
     def execute(self, context: Any) -> dict[str, Any]:
-        from airflow_provider_snovio.operators.base import write_jsonl
-
         spec = self._check()
-        start, end = run_interval(context)
-        uri = f"{_check_path(self.path)}/{spec.resource.name}/{_stamp(start)}_{_stamp(end)}.jsonl"
-        counts = {"read": 0}
-        written_uri, written = write_jsonl(uri, self._rows(spec, context, start, end, counts))
-        self.log.info("Wrote %d %s rows (of %d read) to %s", written, spec.resource.name, counts["read"], written_uri)
-        self._lineage = {"account": self.hook.client.config.account_key, "resource": spec.resource.name,
-                         "uri": written_uri, "rows": written}
-        return {"resource": spec.resource.name, "uri": written_uri, "rows_read": counts["read"],
-                "rows_written": written, "interval_start": start.isoformat(), "interval_end": end.isoformat()}
-
-    def _rows(self, spec: SyncSpec, context: Any, start: datetime, end: datetime,
-              counts: dict[str, int]) -> Iterator[dict[str, Any]]:
-        res = spec.resource
-        synced_at = datetime.now(timezone.utc)
-        for scope_values in res.scopes(self.hook, spec.campaign_ids, spec.list_ids, interval_dates(spec, context)):
-            # Engagement resources are read whole (no stored position here) and filtered to the interval.
-            for page in res.pages(self.hook, scope_values, None, overlap=spec.overlap):
-                counts["read"] += page.read
-                for record in page.records:
-                    if not isinstance(record, dict):
-                        continue
-                    row = res.row(record, scope_values)
-                    if res.reading is Reading.OFFSET and res.time_column:
-                        moment = row.get(res.time_column)
-                        if moment is None or not start <= moment < end:
-                            continue
-                    row["raw"] = record
-                    row["synced_at"] = synced_at
-                    yield row
+        store, base = open_store(check_uri("path", self.path), self.storage_conn_id)
+        root = f"{base}/{spec.resource.name}"
+        result = sync_to_storage(
+            self.hook,
+            store,
+            root,
+            spec.resource,
+            campaign_ids=spec.campaign_ids,
+            list_ids=spec.list_ids,
+            dates=interval_dates(spec, context),
+            overlap=spec.overlap,
+            batch_rows=self.batch_rows,
+        )
+        self.log.info(
+            "%s: %d rows and %d deletions written in %d file(s) under %s (%d read)",
+            result.resource,
+            result.rows_written,
+            result.rows_deleted,
+            len(result.files),
+            result.uri,
+            result.rows_read,
+        )
+        self._lineage = {
+            "account": self.hook.client.config.account_key,
+            "resource": spec.resource.name,
+            "uri": result.uri,
+        }
+        return result.as_xcom()
 
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
-        """Input ``snovio://<account>/<resource>``, output the written file. Needs the ``openlineage`` extra."""
+        """Input ``snovio://<account>/<resource>``; output the resource's directory (one dataset however many
+        files a run writes). Needs the ``openlineage`` extra."""
         from urllib.parse import urlsplit
 
         from airflow.providers.common.compat.openlineage.facet import Dataset
@@ -134,5 +412,7 @@ class SnovioToObjectStorageOperator(BaseOperator):
             return OperatorLineage()
         namespace, name = lineage_input(self._lineage["account"], self._lineage["resource"])
         parts = urlsplit(self._lineage["uri"])
-        return OperatorLineage(inputs=[Dataset(namespace=namespace, name=name)],
-                               outputs=[Dataset(namespace=f"{parts.scheme}://{parts.netloc}", name=parts.path)])
+        return OperatorLineage(
+            inputs=[Dataset(namespace=namespace, name=name)],
+            outputs=[Dataset(namespace=f"{parts.scheme}://{parts.netloc}", name=parts.path)],
+        )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -125,37 +124,6 @@ def test_bad_inputs_are_refused_before_any_request(kwargs, field, snovio_conn_en
         op.execute({})
     assert refused.value.field.startswith(field)  # e.g. campaign_ids[0]
     assert snovio_conn_env.stats()["total_requests"] == 0
-
-
-def test_object_storage_writes_one_jsonl_file_per_resource_and_interval(tmp_path: Path, snovio_conn_env):
-    state = snovio_conn_env.state
-    camp = next(c for c in state.data.campaigns.campaigns if len(c.replies) == 10_000)
-    day = datetime.fromtimestamp(camp.replies[5000].ts, UTC).date()
-    context = interval(day)
-    start, end = context["data_interval_start"].timestamp(), context["data_interval_end"].timestamp()
-    expected = {e.id for e in camp.replies if start <= e.ts < end}
-    assert expected
-
-    op = SnovioToObjectStorageOperator(task_id="stage", resource="campaign_replies", path=f"file://{tmp_path}",
-                                       campaign_ids=[camp.id])
-    assert op.outlets[0].uri == f"file://{tmp_path}/campaign_replies"
-    result = op.execute(context)
-    stamp = f"{day:%Y%m%d}T000000Z_{day + timedelta(days=1):%Y%m%d}T000000Z"
-    path = tmp_path / "campaign_replies" / f"{stamp}.jsonl"
-    assert result["uri"] == f"file://{path}"
-    assert result["rows_read"] == 10_000 + DEFAULT_OVERLAP  # the 2nd page re-reads the 1st's last rows, to verify
-    assert result["rows_written"] == len(expected)
-    lines = [json.loads(line) for line in path.read_text().splitlines()]
-    assert {line["id"] for line in lines} == expected
-    assert all(line["campaign_id"] == camp.id and line["raw"]["id"] == line["id"] for line in lines)
-    assert all(line["visited_at"].startswith(day.isoformat()) for line in lines)
-
-    snapshot = SnovioToObjectStorageOperator(task_id="campaigns", resource="campaigns", path=f"file://{tmp_path}/")
-    written = snapshot.execute(context)
-    rows = [json.loads(line) for line in Path(written["uri"][len("file://"):]).read_text().splitlines()]
-    assert {row["id"] for row in rows} == {c.id for c in state.data.campaigns.campaigns}
-    facets = snapshot.get_openlineage_facets_on_complete(None)
-    assert facets.inputs[0].name == "campaigns" and facets.outputs[0].name.endswith(f"{stamp}.jsonl")
 
 
 def test_object_storage_refuses_a_path_without_scheme(snovio_conn_env):
