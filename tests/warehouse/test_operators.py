@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import text
 
 from airflow_provider_snovio.api.errors import SnovioValidationError
-from airflow_provider_snovio.api.incremental import DEFAULT_OVERLAP
 from airflow_provider_snovio.transfers import SnovioToObjectStorageOperator, SnovioToSqlOperator, sql_table_asset
 from airflow_provider_snovio.transfers.sql import sql_table_alias_name
 from tests.warehouse.conftest import SQL_CONN_ID
