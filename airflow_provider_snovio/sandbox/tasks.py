@@ -63,8 +63,8 @@ class Progress:
     def poll(self, now: float, *, delay_seconds: float, polls_pending: int) -> bool:
         """Count one status poll; True when the work is complete (from this poll on)."""
         if not self.done and self.polls >= polls_pending and now - self.started_at >= delay_seconds:
-            self.done = True
             self.completed_at = self.ready_at(delay_seconds=delay_seconds, polls_pending=polls_pending)
+            self.done = True
         if not self.done:
             self.polls += 1
             if self.polls <= polls_pending:
