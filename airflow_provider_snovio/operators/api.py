@@ -115,10 +115,11 @@ class SnovioApiOperator(SnovioBaseOperator):
 
 
 def _items(row: Any, arguments: Mapping[str, Any]) -> int:
-    """How many items one call may charge for: the length of its split list (e-mails), else 1."""
+    """How many items one call may charge for: the length of its (split) list argument, else 1."""
     if row.chunk and isinstance(arguments.get(row.chunk[0]), list | tuple):
         return max(len(arguments[row.chunk[0]]), 1)
-    return 1
+    lists = [value for value in arguments.values() if isinstance(value, list | tuple)]
+    return max(len(lists[0]), 1) if lists else 1  # e.g. the e-mails of one v2 verification start
 
 
 def _fingerprint(name: str, arguments: Mapping[str, Any]) -> str:
