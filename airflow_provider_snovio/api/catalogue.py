@@ -99,6 +99,10 @@ class Endpoint:
     #: row says so explicitly: reads and "set to" calls are, creating and paid calls are not (a second
     #: POST /v1/lists makes a second list, a second paid start pays again).
     idempotent: bool | None = None
+    #: A paid call Snov.io charges once however often the identical request is sent ("1 per unique
+    #: request": the domain-search starts; "1 per prospect with an email": a prospect's e-mail search).
+    #: Resending one whose answer was lost finds the same paid work without paying for it again.
+    charged_once: bool = False
     params_by_name: Mapping[str, Param] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -107,6 +111,8 @@ class Endpoint:
             if self.method == "POST":
                 raise ValueError(f"catalogue row {self.name}: a POST must say whether it is idempotent")
             object.__setattr__(self, "idempotent", not self.spends_credits)  # a paid GET pays again
+        if self.charged_once and not self.spends_credits:
+            raise ValueError(f"catalogue row {self.name}: charged_once is for paid calls")
         if self.spends_credits and self.idempotent:
             raise ValueError(f"catalogue row {self.name}: a paid call is never idempotent (a resend pays again)")
 
@@ -171,14 +177,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     # 1a. Domain search (v2, asynchronous)
     Endpoint("start_domain_search", "POST", "/v2/domain-search/start", "Start a company-info search.",
              (_DOMAIN,), "1 per unique request; none if no results", True, task=Task.START,
-             result="get_domain_search_result", idempotent=False),
+             result="get_domain_search_result", idempotent=False, charged_once=True),
     Endpoint("get_domain_search_result", "GET", "/v2/domain-search/result/{task_hash}",
              "Company info for a task_hash.", (_TASK_HASH_PATH,), task=Task.RESULT),
     Endpoint("start_prospects_search", "POST", "/v2/domain-search/prospects/start",
              "Start a prospects search (20 per page).",
              (_DOMAIN, _POSITIONS, _p("page", None, F, v.positive_int)),
              "1 per unique request", True, Paging.PAGE, Task.START, result="get_prospects_result",
-             page_size=PROSPECTS_PAGE_SIZE, idempotent=False),
+             page_size=PROSPECTS_PAGE_SIZE, idempotent=False, charged_once=True),
     Endpoint("get_prospects_result", "GET", "/v2/domain-search/prospects/result/{task_hash}",
              "Prospects for a task_hash.", (_TASK_HASH_PATH,), task=Task.RESULT),
     Endpoint("start_prospect_email_search", "POST",
@@ -186,20 +192,20 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              "Start finding one prospect's emails.",
              (_p("prospect_hash", None, P, v.hex_hash, req=True),),
              "1 per prospect with an email", True, task=Task.START,
-             result="get_prospect_email_search_result", idempotent=False),
+             result="get_prospect_email_search_result", idempotent=False, charged_once=True),
     Endpoint("get_prospect_email_search_result", "GET",
              "/v2/domain-search/prospects/search-emails/result/{task_hash}",
              "A prospect's emails for a task_hash.", (_TASK_HASH_PATH,), task=Task.RESULT),
     Endpoint("start_domain_emails_search", "POST", "/v2/domain-search/domain-emails/start",
              "Start a domain-emails search (50 per page, `next` cursor).", (_DOMAIN, _NEXT),
              "1 per unique request", True, Paging.CURSOR, Task.START, result="get_domain_emails_result",
-             page_size=DOMAIN_EMAILS_PAGE_SIZE, idempotent=False),
+             page_size=DOMAIN_EMAILS_PAGE_SIZE, idempotent=False, charged_once=True),
     Endpoint("get_domain_emails_result", "GET", "/v2/domain-search/domain-emails/result/{task_hash}",
              "Domain emails for a task_hash.", (_TASK_HASH_PATH,), task=Task.RESULT),
     Endpoint("start_generic_contacts_search", "POST", "/v2/domain-search/generic-contacts/start",
              "Start a generic-contacts search (50 per page, `next` cursor).", (_DOMAIN, _NEXT),
              "1 per unique request", True, Paging.CURSOR, Task.START, result="get_generic_contacts_result",
-             page_size=DOMAIN_EMAILS_PAGE_SIZE, idempotent=False),
+             page_size=DOMAIN_EMAILS_PAGE_SIZE, idempotent=False, charged_once=True),
     Endpoint("get_generic_contacts_result", "GET",
              "/v2/domain-search/generic-contacts/result/{task_hash}",
              "Generic contacts for a task_hash.", (_TASK_HASH_PATH,), task=Task.RESULT),

@@ -23,8 +23,10 @@ the call may charge), saved before the request; the ``task_hash`` replaces it on
 marker left without a hash means the request may have been charged but its answer was lost (a read
 timeout, a dropped connection, a 5xx). Snov.io offers no free read that finds a v2 task by its inputs,
 so a later try refuses to start it again (:class:`SnovioAnswerLostError`, naming the items) unless the
-operator has ``allow_repay=True``. A start that certainly did not take effect (a refusal, a 429, a
-refused connection) drops its marker.
+operator has ``allow_repay=True`` - except for the starts Snov.io charges once per unique request
+(``Endpoint.charged_once``: domain search, a prospect's e-mails), which a later try simply sends again:
+the identical request is not charged twice. A start that certainly did not take effect (a refusal, a
+429, a refused connection) drops its marker.
 
 **Expired hashes.** Snov.io does not say how long a task's result is kept. A recorded ``task_hash`` that
 answers 404 is forgotten and its step started again (paid again) - at most once per item per try: a
@@ -73,6 +75,8 @@ if TYPE_CHECKING:
 JOB_KEY = "snovio_job"
 #: Write-ahead marker of a slot: the number of items a paid start about to be sent may charge.
 PAYING = "paying"
+#: Set next to the marker when the start is charged once per unique request (resending it is free).
+CHARGED_ONCE = "charged_once"
 DEFAULT_POLL_INTERVAL = 5.0
 DEFAULT_TIMEOUT = 600.0
 
@@ -178,13 +182,16 @@ class SnovioAsyncOperator(SnovioBaseOperator):
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None,
                          job: dict[str, Any] | None = None) -> Any:
         """Resume after a trigger: check the event, then carry on from the job."""
+        resumed = self._job(context, job)
         try:
             payload = success_payload(event, f"{self.task_id}: waiting for Snov.io")
-        except SnovioNotFoundError as error:  # a hash expired while the trigger waited: advance finds which
-            self.log.warning("%s", error)
+        except SnovioNotFoundError as error:
+            if not self._some_hash_expired(resumed):
+                raise
+            self.log.warning("%s: a recorded task_hash expired while the trigger waited", error)
         else:
             self.absorb_event(payload)
-        return self._drive(context, self._job(context, job))
+        return self._drive(context, resumed)
 
     def resume_after_quota(self, context: Context, event: Any = None, job: dict[str, Any] | None = None) -> Any:
         """Resume after the hourly quota's wait (a ``DateTimeTrigger`` event carries only the time)."""
@@ -208,7 +215,13 @@ class SnovioAsyncOperator(SnovioBaseOperator):
     def _check_lost_answers(self, job: Job) -> None:
         """Refuse (or, with ``allow_repay``, clear) the paid starts an earlier try sent without an answer."""
         lost = job.lost_slots()
+        for slot in [slot for slot in lost if slot.get(CHARGED_ONCE)]:
+            self.log.warning("An earlier try lost the answer of a paid start that Snov.io charges once per unique "
+                             "request: sending the identical request again, which is not charged again")
+            slot.pop(PAYING, None)
+            lost.remove(slot)
         if not lost:
+            job.save()
             return
         items = sum(int(slot.get(PAYING) or 1) for slot in lost)
         if not self.allow_repay:
@@ -297,7 +310,8 @@ class SnovioAsyncOperator(SnovioBaseOperator):
             self._bodies.update(payload["results"])
         return {h: self._bodies[h] for h in task_hashes}
 
-    def start_once(self, job: Job, slot: dict[str, Any], start: Callable[[], Any], items: int = 1) -> str:
+    def start_once(self, job: Job, slot: dict[str, Any], start: Callable[[], Any], items: int = 1,
+                   charged_once: bool = False) -> str:
         """The ``task_hash`` in ``slot``, or start the task (paid) and record its hash before anything else.
 
         A write-ahead marker (``items``: what the call may charge) is saved before the request, so a try
@@ -308,6 +322,8 @@ class SnovioAsyncOperator(SnovioBaseOperator):
         if slot.get("task_hash"):
             return str(slot["task_hash"])
         slot[PAYING] = items
+        if charged_once:
+            slot[CHARGED_ONCE] = True
         job.save()
         try:
             answer = start()
@@ -318,11 +334,12 @@ class SnovioAsyncOperator(SnovioBaseOperator):
             raise
         slot["task_hash"] = task_hash_of(answer)
         slot.pop(PAYING, None)
+        slot.pop(CHARGED_ONCE, None)
         job.save()
         return slot["task_hash"]
 
     def forget_expired(self, job: Job, slot: dict[str, Any], error: SnovioNotFoundError, items: int = 1,
-                       what: str = "task") -> None:
+                       what: str = "task", charged_once: bool = False) -> None:
         """A stored task_hash Snov.io no longer knows (expired): drop it so the step starts again, once per try.
 
         The restart is paid again (up to ``items`` credits); a second expiry of the same slot in the same
@@ -334,12 +351,31 @@ class SnovioAsyncOperator(SnovioBaseOperator):
                 f"{self.task_id}: Snov.io forgot {what} {old} again after it was started anew in this try; not "
                 f"paying for it a third time (a retry starts it once more, up to {items} credit(s)): {error.detail}",
                 status=error.status, endpoint=error.endpoint) from error
-        self.log.warning("Snov.io no longer knows %s %s (expired: %s); starting it again once, which costs up to "
-                         "%d credit(s) again", what, old, error.detail, items)
+        cost = ("no credit: Snov.io charges the identical request once" if charged_once
+                else f"up to {items} credit(s) again")
+        self.log.warning("Snov.io no longer knows %s %s (expired: %s); starting it again once, which costs %s",
+                         what, old, error.detail, cost)
         slot.pop("task_hash", None)
         slot["restarted_in"] = self._try_key
         self._bodies.pop(str(old), None)
         job.save()
+
+    def _some_hash_expired(self, job: Job) -> bool:
+        """Whether Snov.io answers 404 for a task_hash the job recorded (free reads), e.g. after a 404 event."""
+        slots: list[dict[str, Any]] = []
+
+        def walk(value: Any) -> None:
+            if isinstance(value, dict):
+                if value.get("task_hash") and value.get("result_method"):
+                    slots.append(value)
+                for item in value.values():
+                    walk(item)
+            elif isinstance(value, list):
+                for item in value:
+                    walk(item)
+
+        walk(job.data)
+        return any(self.expired_hashes(str(slot["result_method"]), [str(slot["task_hash"])]) for slot in slots)
 
     def expired_hashes(self, result_method: str, task_hashes: Sequence[str]) -> list[str]:
         """Which of ``task_hashes`` Snov.io answers 404 for (free reads, one each)."""
@@ -358,9 +394,13 @@ class SnovioAsyncOperator(SnovioBaseOperator):
                   what: str = "task") -> list[Any]:
         """Start each slot's task once (paid, marker first), wait for all, and return their result bodies
         in slot order; an expired hash is started again at most once per slot per try."""
+        from airflow_provider_snovio.api.catalogue import ENDPOINTS
+
+        charged_once = any(row.charged_once for row in ENDPOINTS if row.result == result_method)
         while True:
             for slot in slots:
-                self.start_once(job, slot, lambda s=slot: start(s), items(slot))
+                slot["result_method"] = result_method  # lets a 404 event be checked (_some_hash_expired)
+                self.start_once(job, slot, lambda s=slot: start(s), items(slot), charged_once)
             hashes = [str(slot["task_hash"]) for slot in slots]
             try:
                 bodies = self.await_tasks(job, result_method, hashes)
@@ -370,6 +410,6 @@ class SnovioAsyncOperator(SnovioBaseOperator):
                     raise
                 for slot in slots:
                     if slot["task_hash"] in gone:
-                        self.forget_expired(job, slot, error, items(slot), what)
+                        self.forget_expired(job, slot, error, items(slot), what, charged_once)
                 continue
             return [bodies[h] for h in hashes]

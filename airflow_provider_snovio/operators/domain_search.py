@@ -131,7 +131,7 @@ class SnovioDomainSearchOperator(SnovioAsyncOperator):
                 try:
                     self._bodies[task_hash] = self.hook.call(result_method, task_hash=task_hash)
                 except SnovioNotFoundError as error:  # expired since it was read: one paid restart
-                    self.forget_expired(job, page, error, what=f"{tab} page")
+                    self.forget_expired(job, page, error, what=f"{tab} page", charged_once=True)
                     self._page_body(job, tab, page)  # keeps the body in self._bodies
             yield self._bodies[page["task_hash"]]
 

@@ -198,28 +198,33 @@ def test_lost_answer_of_a_v2_finder_start(sandbox: SandboxServer, context) -> No
     assert xcom["counts"]["found"] >= 1
 
 
-def test_lost_answer_of_a_domain_search_start(sandbox: SandboxServer, context) -> None:
-    def make(allow_repay: bool) -> Any:
-        return SnovioDomainSearchOperator(task_id="ds", domain="octagon.com", include=["company"],
-                                          deferrable=False, allow_repay=allow_repay, **FAST)
-
-    charged, xcom = _lost_then_refused_then_repaid(sandbox, COMPANY_START, make, context, items=1)
-    assert charged == 1 and credits(sandbox) == 1  # the repeat is the same unique request: charged once
+def test_lost_answer_of_a_domain_search_start_is_resent_free(sandbox: SandboxServer, context) -> None:
+    lose_answers(sandbox, COMPANY_START)
+    make = lambda: SnovioDomainSearchOperator(task_id="ds", domain="octagon.com", include=["company"],  # noqa: E731
+                                              deferrable=False, **FAST)
+    with pytest.raises(SnovioError):
+        make().execute(context)
+    assert credits(sandbox) == 1 and requests_to(sandbox, COMPANY_START) == 1  # charged, answer lost
+    sandbox.configure(drop_rate=0.0)
+    xcom = make().execute(context)  # "1 credit per unique request": the identical start is not charged again
     assert xcom["company"]["company_name"] == "Octagon"
+    assert requests_to(sandbox, COMPANY_START) == 2 and credits(sandbox) == 1
 
 
-def test_lost_answer_of_a_prospect_emails_start(sandbox: SandboxServer, context) -> None:
+def test_lost_answer_of_a_prospect_emails_start_is_resent_free(sandbox: SandboxServer, context) -> None:
     hashes = prospect_hashes(sandbox, 3)
-
-    def make(allow_repay: bool) -> Any:
-        return SnovioProspectEmailsOperator(task_id="pe", prospect_hashes=hashes, deferrable=False,
-                                            allow_repay=allow_repay, **FAST)
-
-    # every start's answer is lost, but the first one fails the try: one prospect may have been charged
-    _, xcom = _lost_then_refused_then_repaid(sandbox, PROSPECT_EMAILS_START, make, context, items=1,
-                                             fault_route="POST /v2/domain-search/prospects/search-emails/start",
-                                             sent_in_the_end=1 + 3)
-    assert list(xcom["emails"]) == hashes  # the lost one once more, the two never started once each
+    lose_answers(sandbox, "POST /v2/domain-search/prospects/search-emails/start")
+    make = lambda: SnovioProspectEmailsOperator(task_id="pe", prospect_hashes=hashes,  # noqa: E731
+                                                deferrable=False, **FAST)
+    with pytest.raises(SnovioError):
+        make().execute(context)
+    charged = credits(sandbox)
+    assert requests_to(sandbox, PROSPECT_EMAILS_START) == 1  # the first start failed the try
+    sandbox.configure(drop_rate=0.0)
+    xcom = make().execute(context)
+    assert list(xcom["emails"]) == hashes
+    assert requests_to(sandbox, PROSPECT_EMAILS_START) == 1 + 3  # the lost one once more, the others once
+    assert credits(sandbox) == xcom["counts"]["with_email"] and charged <= 1  # each prospect charged once
 
 
 def test_lost_answer_of_a_queued_profile_url_is_found_by_the_free_read(sandbox: SandboxServer, context) -> None:
