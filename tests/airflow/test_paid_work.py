@@ -67,8 +67,9 @@ def use_connection(monkeypatch: pytest.MonkeyPatch, sandbox: SandboxServer, **ex
 
 
 def prospect_hashes(sandbox: SandboxServer, count: int) -> list[str]:
-    search = SnovioDomainSearchOperator(task_id="ds", domain="octagon.com", include=["prospects"], max_pages=1,
-                                        deferrable=False, **FAST).execute({})
+    search = SnovioDomainSearchOperator(
+        task_id="ds", domain="octagon.com", include=["prospects"], max_pages=1, deferrable=False, **FAST
+    ).execute({})
     sandbox.reset()
     return search["prospect_hashes"][:count]
 
@@ -84,9 +85,17 @@ PROSPECT_EMAILS_START = "POST /v2/domain-search/prospects/search-emails/start/{p
 
 def test_rerun_after_the_hashes_expired_restarts_each_page_once(sandbox: SandboxServer, context) -> None:
     sandbox.configure(task_hash_ttl_seconds=0.5)
-    make = lambda: SnovioDomainSearchOperator(task_id="ds", domain="octagon.com",  # noqa: E731
-                                              include=["company", "prospects"], max_pages=2, deferrable=False,
-                                              **FAST)
+
+    def make():
+        return SnovioDomainSearchOperator(
+            task_id="ds",
+            domain="octagon.com",
+            include=["company", "prospects"],
+            max_pages=2,
+            deferrable=False,
+            **FAST,
+        )
+
     first = make().execute(context)
     assert requests_to(sandbox, COMPANY_START) == 1 and requests_to(sandbox, PROSPECTS_START) == 2
     spent = credits(sandbox)
@@ -100,8 +109,9 @@ def test_rerun_after_the_hashes_expired_restarts_each_page_once(sandbox: Sandbox
 def test_domain_search_never_loops_on_an_expired_hash(sandbox: SandboxServer, context) -> None:
     sandbox.configure(**ALWAYS_EXPIRED)
     for attempt in (1, 2):
-        op = SnovioDomainSearchOperator(task_id="ds", domain="octagon.com", include=["company"], deferrable=False,
-                                        **SLOW)
+        op = SnovioDomainSearchOperator(
+            task_id="ds", domain="octagon.com", include=["company"], deferrable=False, **SLOW
+        )
         with pytest.raises(SnovioTaskExpiredError, match="again after it was started anew"):
             op.execute(context)
         assert requests_to(sandbox, COMPANY_START) == 1 + attempt  # the first start, then one restart per try
@@ -120,8 +130,9 @@ def test_prospect_emails_never_loop_on_an_expired_hash_even_deferred(sandbox: Sa
 def test_v2_verification_never_loops_on_an_expired_hash(sandbox: SandboxServer, context, deferrable: bool) -> None:
     sandbox.configure(**ALWAYS_EXPIRED)
     for attempt in (1, 2):
-        op = SnovioEmailVerificationOperator(task_id="v", emails=EMAILS, api_version="v2", deferrable=deferrable,
-                                             **SLOW)
+        op = SnovioEmailVerificationOperator(
+            task_id="v", emails=EMAILS, api_version="v2", deferrable=deferrable, **SLOW
+        )
         with pytest.raises(SnovioTaskExpiredError):
             run_with_triggers(op, context)
         assert requests_to(sandbox, V2_START) == 1 + attempt
@@ -130,8 +141,16 @@ def test_v2_verification_never_loops_on_an_expired_hash(sandbox: SandboxServer, 
 
 def test_v2_verification_rerun_after_expiry_pays_once_more(sandbox: SandboxServer, context) -> None:
     sandbox.configure(task_hash_ttl_seconds=0.5)
-    make = lambda: SnovioEmailVerificationOperator(task_id="v", emails=EMAILS, api_version="v2",  # noqa: E731
-                                                   deferrable=False, **FAST)
+
+    def make():
+        return SnovioEmailVerificationOperator(
+            task_id="v",
+            emails=EMAILS,
+            api_version="v2",
+            deferrable=False,
+            **FAST,
+        )
+
     first = make().execute(context)
     assert credits(sandbox) == len(EMAILS)
     time.sleep(0.6)
@@ -155,8 +174,9 @@ def test_v2_finder_never_loops_on_an_expired_hash(sandbox: SandboxServer, contex
 # --- item 4: the lost answer of a paid POST ---------------------------------------------------------
 
 
-def _lost_then_refused_then_repaid(sandbox: SandboxServer, route: str, make: Any, context: dict[str, Any],
-                                   items: int) -> tuple[float, Any]:
+def _lost_then_refused_then_repaid(
+    sandbox: SandboxServer, route: str, make: Any, context: dict[str, Any], items: int
+) -> tuple[float, Any]:
     """Try 1 loses the answer of ``route`` (charged); try 2 refuses to pay again; try 3 (allow_repay) pays once.
 
     Returns (credits of one call, try 3's XCom)."""
@@ -179,8 +199,9 @@ def _lost_then_refused_then_repaid(sandbox: SandboxServer, route: str, make: Any
 
 def test_lost_answer_of_a_v2_verification_start(sandbox: SandboxServer, context) -> None:
     def make(allow_repay: bool) -> Any:
-        return SnovioEmailVerificationOperator(task_id="v", emails=EMAILS, api_version="v2", deferrable=True,
-                                               allow_repay=allow_repay, **FAST)
+        return SnovioEmailVerificationOperator(
+            task_id="v", emails=EMAILS, api_version="v2", deferrable=True, allow_repay=allow_repay, **FAST
+        )
 
     charged, xcom = _lost_then_refused_then_repaid(sandbox, V2_START, make, context, items=len(EMAILS))
     assert charged == len(EMAILS) and credits(sandbox) == 2 * len(EMAILS)
@@ -189,8 +210,9 @@ def test_lost_answer_of_a_v2_verification_start(sandbox: SandboxServer, context)
 
 def test_lost_answer_of_a_v2_finder_start(sandbox: SandboxServer, context) -> None:
     def make(allow_repay: bool) -> Any:
-        return SnovioEmailFinderOperator(task_id="f", people=PEOPLE, api_version="v2", deferrable=False,
-                                         allow_repay=allow_repay, **FAST)
+        return SnovioEmailFinderOperator(
+            task_id="f", people=PEOPLE, api_version="v2", deferrable=False, allow_repay=allow_repay, **FAST
+        )
 
     charged, xcom = _lost_then_refused_then_repaid(sandbox, FINDER_START, make, context, items=len(PEOPLE))
     assert charged > 0 and credits(sandbox) == 2 * charged
@@ -199,8 +221,16 @@ def test_lost_answer_of_a_v2_finder_start(sandbox: SandboxServer, context) -> No
 
 def test_lost_answer_of_a_domain_search_start_is_resent_free(sandbox: SandboxServer, context) -> None:
     lose_answers(sandbox, COMPANY_START)
-    make = lambda: SnovioDomainSearchOperator(task_id="ds", domain="octagon.com", include=["company"],  # noqa: E731
-                                              deferrable=False, **FAST)
+
+    def make():
+        return SnovioDomainSearchOperator(
+            task_id="ds",
+            domain="octagon.com",
+            include=["company"],
+            deferrable=False,
+            **FAST,
+        )
+
     with pytest.raises(SnovioError):
         make().execute(context)
     assert credits(sandbox) == 1 and requests_to(sandbox, COMPANY_START) == 1  # charged, answer lost
@@ -213,8 +243,15 @@ def test_lost_answer_of_a_domain_search_start_is_resent_free(sandbox: SandboxSer
 def test_lost_answer_of_a_prospect_emails_start_is_resent_free(sandbox: SandboxServer, context) -> None:
     hashes = prospect_hashes(sandbox, 3)
     lose_answers(sandbox, "POST /v2/domain-search/prospects/search-emails/start")
-    make = lambda: SnovioProspectEmailsOperator(task_id="pe", prospect_hashes=hashes,  # noqa: E731
-                                                deferrable=False, **FAST)
+
+    def make():
+        return SnovioProspectEmailsOperator(
+            task_id="pe",
+            prospect_hashes=hashes,
+            deferrable=False,
+            **FAST,
+        )
+
     with pytest.raises(SnovioError):
         make().execute(context)
     charged = credits(sandbox)
@@ -241,8 +278,9 @@ def test_lost_answer_of_a_queued_profile_url_is_found_by_the_free_read(sandbox: 
 
 def test_lost_answer_of_an_email_profile_is_refused_then_repaid_once(sandbox: SandboxServer, context) -> None:
     def make(allow_repay: bool) -> Any:
-        return SnovioProfileEnrichmentOperator(task_id="e", emails=["gavin.vanrooyen@octagon.com"],
-                                               allow_repay=allow_repay, deferrable=False, **FAST)
+        return SnovioProfileEnrichmentOperator(
+            task_id="e", emails=["gavin.vanrooyen@octagon.com"], allow_repay=allow_repay, deferrable=False, **FAST
+        )
 
     charged, xcom = _lost_then_refused_then_repaid(sandbox, "POST /v1/get-profile-by-email", make, context, 1)
     assert charged == 1 and credits(sandbox) == 2
@@ -251,8 +289,9 @@ def test_lost_answer_of_an_email_profile_is_refused_then_repaid_once(sandbox: Sa
 
 def test_lost_answer_of_a_paid_call_of_the_api_operator(sandbox: SandboxServer, context) -> None:
     def make(allow_repay: bool) -> Any:
-        return SnovioApiOperator(task_id="api", endpoint="start_email_verification",
-                                 arguments={"emails": EMAILS}, allow_repay=allow_repay)
+        return SnovioApiOperator(
+            task_id="api", endpoint="start_email_verification", arguments={"emails": EMAILS}, allow_repay=allow_repay
+        )
 
     charged, xcom = _lost_then_refused_then_repaid(sandbox, V2_START, make, context, items=len(EMAILS))
     assert charged == len(EMAILS) and credits(sandbox) == 2 * len(EMAILS)
@@ -263,8 +302,17 @@ def test_lost_answer_of_a_paid_call_of_the_api_operator(sandbox: SandboxServer, 
 
 def test_a_refused_paid_start_leaves_no_marker(sandbox: SandboxServer, context, store) -> None:
     sandbox.configure(fault_routes=COMPANY_START, error_rate=1.0, fault_phase="before")
-    make = lambda **kw: SnovioDomainSearchOperator(task_id="ds", domain="octagon.com",  # noqa: E731
-                                                   include=["company"], deferrable=False, **kw, **FAST)
+
+    def make(**kw):
+        return SnovioDomainSearchOperator(
+            task_id="ds",
+            domain="octagon.com",
+            include=["company"],
+            deferrable=False,
+            **kw,
+            **FAST,
+        )
+
     with pytest.raises(SnovioError):  # a 5xx: the start may have taken effect
         make().execute(context)
     assert store.values["snovio_job"]["tabs"]["company"]["pages"][0]["paying"] == 1  # the marker is kept
@@ -285,19 +333,22 @@ def test_a_refused_paid_start_leaves_no_marker(sandbox: SandboxServer, context, 
 
 def verifiable_emails(sandbox: SandboxServer, count: int) -> list[str]:
     """Addresses Snov.io has not verified yet (the v1 verifier then queues them, against the hourly quota)."""
-    found = SnovioDomainSearchOperator(task_id="ds", domain="octagon.com", include=["emails"], max_pages=1,
-                                       deferrable=False, **FAST).execute({})["emails"][:count]
+    found = SnovioDomainSearchOperator(
+        task_id="ds", domain="octagon.com", include=["emails"], max_pages=1, deferrable=False, **FAST
+    ).execute({})["emails"][:count]
     sandbox.reset()
     return found
 
 
 def test_not_deferrable_raises_a_retryable_error_when_the_quota_frees_too_late(
-        sandbox: SandboxServer, context, monkeypatch: pytest.MonkeyPatch) -> None:
+    sandbox: SandboxServer, context, monkeypatch: pytest.MonkeyPatch
+) -> None:
     emails = verifiable_emails(sandbox, 4)
     use_connection(monkeypatch, sandbox, max_retries=0)
     sandbox.configure(verifier_hourly_limit=1)  # the "hour" is 3600 s: far beyond the task's timeout
-    op = SnovioEmailVerificationOperator(task_id="v", emails=emails, deferrable=False,
-                                         greylisted_poll_interval=0.01, **FAST)
+    op = SnovioEmailVerificationOperator(
+        task_id="v", emails=emails, deferrable=False, greylisted_poll_interval=0.01, **FAST
+    )
     started = time.monotonic()
     try:
         op.execute(context)
@@ -311,13 +362,15 @@ def test_not_deferrable_raises_a_retryable_error_when_the_quota_frees_too_late(
     assert time.monotonic() - started < FAST["timeout"]  # did not sit out the hour
     assert credits(sandbox) == 0
     sandbox.configure(verifier_hourly_limit=500)  # the hour has passed: the retry resumes the same job
-    retry = SnovioEmailVerificationOperator(task_id="v", emails=emails, deferrable=False,
-                                            greylisted_poll_interval=0.01, **FAST)
+    retry = SnovioEmailVerificationOperator(
+        task_id="v", emails=emails, deferrable=False, greylisted_poll_interval=0.01, **FAST
+    )
     assert len(retry.execute(context)["results"]) == len(emails) and credits(sandbox) == len(emails)
 
 
 def test_not_deferrable_waits_within_its_timeout_for_the_quota(
-        sandbox: SandboxServer, context, monkeypatch: pytest.MonkeyPatch) -> None:
+    sandbox: SandboxServer, context, monkeypatch: pytest.MonkeyPatch
+) -> None:
     emails = verifiable_emails(sandbox, 3)
     use_connection(monkeypatch, sandbox, max_retries=0)  # the client gives up at once: the operator waits
     # The sandbox counts every address of a status read or a queueing against the verifier quota: 6 per
@@ -325,8 +378,9 @@ def test_not_deferrable_waits_within_its_timeout_for_the_quota(
     sandbox.configure(verifier_hourly_limit=6, hourly_window_seconds=2.0, greylisted_share=0.0)
     for _ in range(2):
         SnovioHook().get_emails_verification_status(emails)  # spends this "hour"
-    op = SnovioEmailVerificationOperator(task_id="v", emails=emails, deferrable=False, greylisted_poll_interval=0.01,
-                                         poll_interval=0.01, timeout=20.0)
+    op = SnovioEmailVerificationOperator(
+        task_id="v", emails=emails, deferrable=False, greylisted_poll_interval=0.01, poll_interval=0.01, timeout=20.0
+    )
     started = time.monotonic()
     xcom = op.execute(context)  # raises TaskDeferred if it defers
     assert len(xcom["results"]) == 3 and credits(sandbox) == 3
@@ -338,8 +392,9 @@ def test_not_deferrable_waits_within_its_timeout_for_the_quota(
 
 
 @pytest.mark.parametrize("fault", ["timeout", "drop"])
-def test_a_lost_list_creation_leaves_exactly_one_list(sandbox: SandboxServer, context,
-                                                      monkeypatch: pytest.MonkeyPatch, fault: str) -> None:
+def test_a_lost_list_creation_leaves_exactly_one_list(
+    sandbox: SandboxServer, context, monkeypatch: pytest.MonkeyPatch, fault: str
+) -> None:
     if fault == "timeout":
         use_connection(monkeypatch, sandbox, timeout=0.5)
         sandbox.configure(fault_routes="POST /v1/lists", latency_ms=1500, fault_phase="after")
@@ -365,10 +420,14 @@ def test_a_list_creation_that_failed_cleanly_is_created_once(sandbox: SandboxSer
 
 
 @pytest.mark.parametrize("fault", ["timeout", "drop"])
-def test_a_lost_webhook_creation_leaves_exactly_one_webhook(sandbox: SandboxServer, context,
-                                                            monkeypatch: pytest.MonkeyPatch, fault: str) -> None:
-    wanted = {"event_object": "campaign_email", "event_action": "sent",
-              "endpoint_url": "https://hooks.example.com/lost-answer"}
+def test_a_lost_webhook_creation_leaves_exactly_one_webhook(
+    sandbox: SandboxServer, context, monkeypatch: pytest.MonkeyPatch, fault: str
+) -> None:
+    wanted = {
+        "event_object": "campaign_email",
+        "event_action": "sent",
+        "endpoint_url": "https://hooks.example.com/lost-answer",
+    }
     if fault == "timeout":
         use_connection(monkeypatch, sandbox, timeout=0.5)
         sandbox.configure(fault_routes="POST /v2/webhooks", latency_ms=1500, fault_phase="after")
@@ -382,4 +441,3 @@ def test_a_lost_webhook_creation_leaves_exactly_one_webhook(sandbox: SandboxServ
     matching = [item for item in listed if (item.get("data") or item).get("end_point") == wanted["endpoint_url"]]
     assert len(matching) == 1 and (matching[0].get("data") or matching[0])["id"] == xcom["webhook_id"]
     assert SnovioWebhookOperator(task_id="wh", **wanted).execute(context)["result"] == "unchanged"
-

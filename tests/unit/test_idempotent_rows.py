@@ -23,7 +23,8 @@ def test_every_row_is_marked() -> None:
     assert all(isinstance(row.idempotent, bool) for row in ENDPOINTS)
     assert all(not row.idempotent for row in ENDPOINTS if row.spends_credits)
     assert {row.name for row in ENDPOINTS if not row.resend_safe} == (
-        {row.name for row in ENDPOINTS if row.spends_credits} | set(CREATING))
+        {row.name for row in ENDPOINTS if row.spends_credits} | set(CREATING)
+    )
 
 
 def test_a_post_row_must_say_whether_it_is_idempotent() -> None:
