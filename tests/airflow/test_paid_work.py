@@ -83,7 +83,7 @@ PROSPECTS_START = "POST /v2/domain-search/prospects/start"
 PROSPECT_EMAILS_START = "POST /v2/domain-search/prospects/search-emails/start/{prospect_hash}"
 
 
-def test_rerun_after_the_hashes_expired_restarts_each_page_once(sandbox: SandboxServer, context) -> None:
+def test_rerun_after_the_hashes_expired_restarts_each_page_once(sandbox: SandboxServer, context, capsys) -> None:
     sandbox.configure(task_hash_ttl_seconds=0.5)
 
     def make():
@@ -103,6 +103,8 @@ def test_rerun_after_the_hashes_expired_restarts_each_page_once(sandbox: Sandbox
     again = make().execute(context)  # a rerun of the same task instance: the job is there, its hashes are not
     assert again["counts"] == first["counts"] and again["company"] == first["company"]
     assert requests_to(sandbox, COMPANY_START) == 2 and requests_to(sandbox, PROSPECTS_START) == 4  # one each
+    logged = capsys.readouterr().out
+    assert logged.count("starting it again once, which costs no credit") == 3  # the log line says the cost
     assert credits(sandbox) == spent  # Snov.io charges a domain search once per unique request
 
 
@@ -139,7 +141,7 @@ def test_v2_verification_never_loops_on_an_expired_hash(sandbox: SandboxServer, 
         assert credits(sandbox) == len(EMAILS) * (1 + attempt)  # what each restart costs, and no more
 
 
-def test_v2_verification_rerun_after_expiry_pays_once_more(sandbox: SandboxServer, context) -> None:
+def test_v2_verification_rerun_after_expiry_pays_once_more(sandbox: SandboxServer, context, capsys) -> None:
     sandbox.configure(task_hash_ttl_seconds=0.5)
 
     def make():
@@ -154,8 +156,10 @@ def test_v2_verification_rerun_after_expiry_pays_once_more(sandbox: SandboxServe
     first = make().execute(context)
     assert credits(sandbox) == len(EMAILS)
     time.sleep(0.6)
+    capsys.readouterr()
     assert make().execute(context)["results"] == first["results"]
     assert requests_to(sandbox, V2_START) == 2 and credits(sandbox) == 2 * len(EMAILS)
+    assert f"which costs up to {len(EMAILS)} credit(s) again" in capsys.readouterr().out
 
 
 def test_v2_finder_never_loops_on_an_expired_hash(sandbox: SandboxServer, context) -> None:
