@@ -138,7 +138,7 @@ class AsyncSnovioClient:
 
     async def _execute(self, prepared: PreparedCall) -> Any:
         row = prepared.endpoint
-        return await self._with_retries(lambda: self._send_authorized(prepared), spends_credits=row.spends_credits,
+        return await self._with_retries(lambda: self._send_authorized(prepared), spends_credits=not row.resend_safe,
                                         what=f"{row.method} {row.path}")
 
     async def _send_authorized(self, prepared: PreparedCall) -> Any:

@@ -2,8 +2,9 @@
 
 A row says the HTTP method and path, where each parameter goes (query, form, JSON, path) and in
 which shape (scalar, PHP-style ``name[]`` array, comma-joined, ``name[key]`` brackets), how the
-endpoint pages, whether it spends credits (which decides how boldly a failed call may be retried)
-and whether it starts or reads an asynchronous task. The sync client, the async client, the docs and
+endpoint pages, whether it spends credits, whether it is idempotent (both decide whether a call whose
+answer was lost may be sent again: only an idempotent, free call is) and whether it starts or reads an
+asynchronous task. The sync client, the async client, the docs and
 the tests all read these rows; no endpoint has request code of its own.
 
 Numbers in comments refer to ``shared/snovio-api.md``.
@@ -92,10 +93,33 @@ class Endpoint:
     #: Paged endpoints: the most rows one page holds, as documented (the fixed page size, or the cap of
     #: the page-size parameter). Paging iterators compare with it, never with a number a server may clamp.
     page_size: int | None = None
+    #: Whether sending the call twice has the effect of sending it once. GET, PUT and DELETE are by
+    #: HTTP's definition unless they spend credits (a repeated DELETE answers 404, which the caller treats
+    #: as done; the paid legacy GET pays again); every POST
+    #: row says so explicitly: reads and "set to" calls are, creating and paid calls are not (a second
+    #: POST /v1/lists makes a second list, a second paid start pays again).
+    idempotent: bool | None = None
+    #: A paid call Snov.io charges once however often the identical request is sent ("1 per unique
+    #: request": the domain-search starts; "1 per prospect with an email": a prospect's e-mail search).
+    #: Resending one whose answer was lost finds the same paid work without paying for it again.
+    charged_once: bool = False
     params_by_name: Mapping[str, Param] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params_by_name", {p.name: p for p in self.params})
+        if self.idempotent is None:
+            if self.method == "POST":
+                raise ValueError(f"catalogue row {self.name}: a POST must say whether it is idempotent")
+            object.__setattr__(self, "idempotent", not self.spends_credits)  # a paid GET pays again
+        if self.charged_once and not self.spends_credits:
+            raise ValueError(f"catalogue row {self.name}: charged_once is for paid calls")
+        if self.spends_credits and self.idempotent:
+            raise ValueError(f"catalogue row {self.name}: a paid call is never idempotent (a resend pays again)")
+
+    @property
+    def resend_safe(self) -> bool:
+        """Whether a call whose answer was lost (it may have taken effect) may simply be sent again."""
+        return bool(self.idempotent) and not self.spends_credits
 
 
 def _p(name: str, wire: str | None, loc: Loc, check: Validator, *, req: bool = False,
@@ -153,14 +177,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     # 1a. Domain search (v2, asynchronous)
     Endpoint("start_domain_search", "POST", "/v2/domain-search/start", "Start a company-info search.",
              (_DOMAIN,), "1 per unique request; none if no results", True, task=Task.START,
-             result="get_domain_search_result"),
+             result="get_domain_search_result", idempotent=False, charged_once=True),
     Endpoint("get_domain_search_result", "GET", "/v2/domain-search/result/{task_hash}",
              "Company info for a task_hash.", (_TASK_HASH_PATH,), task=Task.RESULT),
     Endpoint("start_prospects_search", "POST", "/v2/domain-search/prospects/start",
              "Start a prospects search (20 per page).",
              (_DOMAIN, _POSITIONS, _p("page", None, F, v.positive_int)),
              "1 per unique request", True, Paging.PAGE, Task.START, result="get_prospects_result",
-             page_size=PROSPECTS_PAGE_SIZE),
+             page_size=PROSPECTS_PAGE_SIZE, idempotent=False, charged_once=True),
     Endpoint("get_prospects_result", "GET", "/v2/domain-search/prospects/result/{task_hash}",
              "Prospects for a task_hash.", (_TASK_HASH_PATH,), task=Task.RESULT),
     Endpoint("start_prospect_email_search", "POST",
@@ -168,57 +192,57 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              "Start finding one prospect's emails.",
              (_p("prospect_hash", None, P, v.hex_hash, req=True),),
              "1 per prospect with an email", True, task=Task.START,
-             result="get_prospect_email_search_result"),
+             result="get_prospect_email_search_result", idempotent=False, charged_once=True),
     Endpoint("get_prospect_email_search_result", "GET",
              "/v2/domain-search/prospects/search-emails/result/{task_hash}",
              "A prospect's emails for a task_hash.", (_TASK_HASH_PATH,), task=Task.RESULT),
     Endpoint("start_domain_emails_search", "POST", "/v2/domain-search/domain-emails/start",
              "Start a domain-emails search (50 per page, `next` cursor).", (_DOMAIN, _NEXT),
              "1 per unique request", True, Paging.CURSOR, Task.START, result="get_domain_emails_result",
-             page_size=DOMAIN_EMAILS_PAGE_SIZE),
+             page_size=DOMAIN_EMAILS_PAGE_SIZE, idempotent=False, charged_once=True),
     Endpoint("get_domain_emails_result", "GET", "/v2/domain-search/domain-emails/result/{task_hash}",
              "Domain emails for a task_hash.", (_TASK_HASH_PATH,), task=Task.RESULT),
     Endpoint("start_generic_contacts_search", "POST", "/v2/domain-search/generic-contacts/start",
              "Start a generic-contacts search (50 per page, `next` cursor).", (_DOMAIN, _NEXT),
              "1 per unique request", True, Paging.CURSOR, Task.START, result="get_generic_contacts_result",
-             page_size=DOMAIN_EMAILS_PAGE_SIZE),
+             page_size=DOMAIN_EMAILS_PAGE_SIZE, idempotent=False, charged_once=True),
     Endpoint("get_generic_contacts_result", "GET",
              "/v2/domain-search/generic-contacts/result/{task_hash}",
              "Generic contacts for a task_hash.", (_TASK_HASH_PATH,), task=Task.RESULT),
     # 1b. Finder and enrichment (v1)
     Endpoint("get_domain_emails_count", "POST", "/v1/get-domain-emails-count",
-             "How many emails Snov.io knows for a domain.", (_DOMAIN,)),
+             "How many emails Snov.io knows for a domain.", (_DOMAIN,), idempotent=True),
     Endpoint("get_emails_from_names", "POST", "/v1/get-emails-from-names",
-             "Email finder by first name, last name and domain (hourly limit).", _NAME_FORM),
+             "Email finder by first name, last name and domain (hourly limit).", _NAME_FORM, idempotent=True),
     Endpoint("add_names_to_find_emails", "POST", "/v1/add-names-to-find-emails",
-             "Queue a name for the email finder (hourly limit).", _NAME_FORM, "1 per request", True),
+             "Queue a name for the email finder (hourly limit).", _NAME_FORM, "1 per request", True, idempotent=False),
     Endpoint("add_url_for_search", "POST", "/v1/add-url-for-search",
              "Queue a LinkedIn/X profile URL for search.", (_p("url", None, F, v.url, req=True),),
-             "1 per request", True),
+             "1 per request", True, idempotent=False),
     Endpoint("get_emails_from_url", "POST", "/v1/get-emails-from-url",
-             "Prospect found from a profile URL.", (_p("url", None, F, v.url, req=True),)),
+             "Prospect found from a profile URL.", (_p("url", None, F, v.url, req=True),), idempotent=True),
     Endpoint("get_profile_by_email", "POST", "/v1/get-profile-by-email",
              "Profile of the owner of an email.", (_p("email", None, F, v.email, req=True),),
-             "1; none if not found", True),
+             "1; none if not found", True, idempotent=False),
     # 1c. Email verifier
     Endpoint("get_emails_verification_status", "POST", "/v1/get-emails-verification-status",
              "Verification status of emails (keyed by email).", (_EMAILS_QUERY,),
-             "free; not charged for not_verified or greylisted", chunk=("emails", VERIFICATION_BATCH)),
+             "free; not charged for not_verified or greylisted", chunk=("emails", VERIFICATION_BATCH), idempotent=True),
     Endpoint("add_emails_to_verification", "POST", "/v1/add-emails-to-verification",
              "Queue emails for verification (10 per request).", (_EMAILS_QUERY,), "1 per email", True,
-             chunk=("emails", VERIFICATION_BATCH)),
+             chunk=("emails", VERIFICATION_BATCH), idempotent=False),
     Endpoint("start_email_verification", "POST", "/v2/email-verification/start",
              "Start a v2 verification of up to 10 emails.",
              (_p("emails", None, F, _batch_of_emails, req=True, shape=ARR),),
              "1 per email", True, task=Task.START,
-             result="get_email_verification_result"),
+             result="get_email_verification_result", idempotent=False),
     Endpoint("get_email_verification_result", "GET", "/v2/email-verification/result",
              "v2 verification result (task_hash in the query).", (_TASK_HASH_QUERY,), task=Task.RESULT),
     Endpoint("start_emails_by_name", "POST", "/v2/emails-by-domain-by-name/start",
              "Start a v2 email finder for up to 10 {first_name, last_name, domain} rows.",
              (_p("rows", None, J, v.finder_rows, req=True, shape=Shape.RAW),),
              "1 per found email", True, task=Task.START,
-             result="get_emails_by_name_result"),
+             result="get_emails_by_name_result", idempotent=False),
     Endpoint("get_emails_by_name_result", "GET", "/v2/emails-by-domain-by-name/result",
              "v2 email finder result (task_hash in the query).", (_TASK_HASH_QUERY,), task=Task.RESULT),
     # 1d. Campaigns
@@ -241,7 +265,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                  _p("campaign_id", None, F, v.numeric_id, req=True),
                  _p("email", None, F, v.email, req=True),
                  _p("status", None, F, v.recipient_status, req=True),
-             )),
+             ), idempotent=True),
     Endpoint("get_finished_prospects", "GET", "/v1/prospect-finished",
              "Prospects who finished the campaign.", (_CAMPAIGN_QUERY,)),
     _events("get_campaign_replies", "/v1/get-emails-replies", "replies"),
@@ -254,7 +278,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              (
                  _p("list_id", "listId", F, v.numeric_id, req=True),
                  _p("items", "items", F, v.list_of(v.email_or_domain), req=True, shape=ARR),
-             )),
+             ), idempotent=True),
     # 1e. Prospects and lists
     Endpoint("add_prospect_to_list", "POST", "/v1/add-prospect-to-list",
              "Add (or update) a prospect in a list; starts the list's drip campaign.",
@@ -273,11 +297,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                  _p("update_contact", "updateContact", F, v.boolean),
                  _p("custom_fields", "customFields", F, v.string_mapping, shape=BRK),
                  _p("social_links", "socialLinks", F, v.string_mapping, shape=BRK),
-             )),
+             ), idempotent=True),
     Endpoint("get_prospect_by_id", "POST", "/v1/get-prospect-by-id", "A prospect by id.",
-             (_p("prospect_id", "id", F, v.opaque_id, req=True),)),
+             (_p("prospect_id", "id", F, v.opaque_id, req=True),), idempotent=True),
     Endpoint("get_prospects_by_email", "POST", "/v1/get-prospects-by-email",
-             "Prospects with this email.", (_p("email", None, F, v.email, req=True),)),
+             "Prospects with this email.", (_p("email", None, F, v.email, req=True),), idempotent=True),
     Endpoint("get_prospect_custom_fields", "GET", "/v1/prospect-custom-fields", "Custom fields."),
     Endpoint("get_user_lists", "GET", "/v1/get-user-lists", "Prospect lists of the account."),
     Endpoint("get_list_prospects", "POST", "/v1/prospect-list", "Prospects in a list, newest first.",
@@ -285,9 +309,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                  _p("list_id", "listId", F, v.numeric_id, req=True),
                  _p("page", None, F, v.positive_int),
                  _p("per_page", "perPage", F, v.bounded_int(LIST_PAGE_MAX)),
-             ), paging=Paging.PAGE, page_size=LIST_PAGE_MAX),
+             ), paging=Paging.PAGE, page_size=LIST_PAGE_MAX, idempotent=True),
     Endpoint("create_prospect_list", "POST", "/v1/lists", "Create a prospect list.",
-             (_p("name", None, F, v.text, req=True),)),
+             (_p("name", None, F, v.text, req=True),), idempotent=False),
     Endpoint("get_balance", "GET", "/v1/get-balance", "Credit balance."),
     # 1f. Webhooks (v2, JSON)
     Endpoint("list_webhooks", "GET", "/v2/webhooks", "Registered webhooks."),
@@ -296,7 +320,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                  _p("event_object", None, J, v.webhook_event_object, req=True),
                  _p("event_action", None, J, v.webhook_event_action, req=True),
                  _p("endpoint_url", None, J, v.url, req=True),
-             ), constraint=v.webhook_event_pair),
+             ), constraint=v.webhook_event_pair, idempotent=False),
     Endpoint("change_webhook_status", "PUT", "/v2/webhooks/{webhook_id}", "Activate or deactivate.",
              (
                  _p("webhook_id", None, P, v.numeric_id, req=True),

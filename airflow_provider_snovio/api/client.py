@@ -269,7 +269,7 @@ class SnovioClient(SnovioMethods):
     # Sending ------------------------------------------------------------------------------------
     def _execute(self, prepared: PreparedCall) -> Any:
         row = prepared.endpoint
-        return self._with_retries(lambda: self._send_authorized(prepared), spends_credits=row.spends_credits,
+        return self._with_retries(lambda: self._send_authorized(prepared), spends_credits=not row.resend_safe,
                                   what=f"{row.method} {row.path}")
 
     def _send_authorized(self, prepared: PreparedCall) -> Any:

@@ -169,3 +169,24 @@ class SnovioPartialError(SnovioError):
         detail = (f"stopped part-way: {len(done)}{what} done (charged), {len(remaining)} remaining; "
                   f"cause: {cause.detail}")
         super().__init__(detail, status=cause.status, endpoint=cause.endpoint)
+
+
+class SnovioAnswerLostError(SnovioError):
+    """A paid call of an earlier try may have been charged, but its answer was lost and no free read finds it.
+
+    A write-ahead marker was recorded before the call and no result after it, so the call may or may not
+    have taken effect. Sending it again could pay twice: the task fails instead, naming how many items
+    may already have been charged (``items``), until the operator is given ``allow_repay=True``.
+    """
+
+    def __init__(self, detail: str, *, items: int, **kw: Any) -> None:
+        self.items = items
+        super().__init__(detail, **kw)
+
+
+class SnovioTaskExpiredError(SnovioNotFoundError):
+    """A task_hash Snov.io forgot (404) again after it was started anew once in this try.
+
+    The operator starts a forgotten task again at most once per item per try (each restart is paid);
+    a second 404 fails the try instead of paying in a loop.
+    """

@@ -3,11 +3,12 @@
 Three questions, answered once for the sync and the async client (:class:`Attempts`):
 
 * *May we retry?* Rate limits (429), server errors, timeouts, dropped connections and unreadable
-  bodies are transient. But a call that spends credits must not be repeated unless it certainly
-  did not take effect: a refused connection, a 429 or the hourly "too many prospects processing"
-  refusal. After a read timeout, a dropped connection or any 5xx (a 503 too: a proxy may send it after
-  forwarding the request) it may have been processed, and a retry could pay twice, so the error goes to
-  the caller, whose own resume logic (e.g. re-reading verification statuses, which is free) decides.
+  bodies are transient. But a call that spends credits or is not idempotent (the catalogue marks every
+  row: creating a list or a webhook is not) must not be repeated unless it certainly did not take
+  effect: a refused connection, a 429 or the hourly "too many prospects processing" refusal. After a
+  read timeout, a dropped connection or any 5xx (a 503 too: a proxy may send it after forwarding the
+  request) it may have been processed, and a resend could pay twice or create a duplicate, so the error
+  goes to the caller, whose own resume logic (free reads, re-listing before creating again) decides.
 * *How long to wait?* ``Retry-After`` when Snov.io sends it (on a 429, a 503 or any other answer);
   otherwise exponential backoff with jitter, so that many workers hitting the same error do not
   retry in lockstep.
@@ -64,18 +65,19 @@ class RetryPolicy:
                 raise ValueError(f"{knob.name} must be a finite number of seconds, not negative (got {value!r})")
 
 
-def is_retryable(error: BaseException, *, spends_credits: bool) -> bool:
-    """Whether ``error`` is transient and resending cannot spend credits twice."""
+def is_retryable(error: BaseException, *, spends_credits: bool, idempotent: bool = True) -> bool:
+    """Whether ``error`` is transient and resending can neither spend credits twice nor do anything twice."""
+    unsafe = spends_credits or not idempotent
     if isinstance(error, SnovioError) and error.retries_exhausted:
         return False  # already retried as often as the policy allows (the token request inside a call)
     if isinstance(error, SnovioRateLimitError | SnovioTooManyProcessingError):
         return True  # refused before processing
     if isinstance(error, SnovioTransportError):
-        return not error.sent or not spends_credits
+        return not error.sent or not unsafe
     if isinstance(error, SnovioServerError):
-        return not spends_credits  # even a 503: a proxy may answer it after forwarding the request
+        return not unsafe  # even a 503: a proxy may answer it after forwarding the request
     if isinstance(error, SnovioResponseError):
-        return not spends_credits
+        return not unsafe
     return False
 
 
@@ -109,7 +111,7 @@ def wait_seconds(error: BaseException, retry_number: int, policy: RetryPolicy,
 class Attempts:
     """The retry decisions of ONE call, shared by the sync and async clients' retry loops::
 
-        attempts = Attempts(policy, spends_credits=..., clock=time.monotonic)
+        attempts = Attempts(policy, spends_credits=..., idempotent=..., clock=time.monotonic)
         while True:
             try:
                 return send()
@@ -123,9 +125,11 @@ class Attempts:
     window), and the "too many prospects processing" waits add up to at most ``processing_wait_max``.
     """
 
-    def __init__(self, policy: RetryPolicy, *, spends_credits: bool, clock: Callable[[], float]) -> None:
+    def __init__(self, policy: RetryPolicy, *, spends_credits: bool, clock: Callable[[], float],
+                 idempotent: bool = True) -> None:
         self.policy = policy
         self.spends_credits = spends_credits
+        self.idempotent = idempotent
         self._clock = clock
         self.failures = 0
         self._first_429: float | None = None
@@ -140,7 +144,7 @@ class Attempts:
         self.failures += 1
         policy = self.policy
         exhausted = self.failures > policy.max_retries
-        if not is_retryable(error, spends_credits=self.spends_credits):
+        if not is_retryable(error, spends_credits=self.spends_credits, idempotent=self.idempotent):
             return self._give_up(error)
         wait = wait_seconds(error, self.failures, policy)
         if isinstance(error, SnovioTooManyProcessingError):

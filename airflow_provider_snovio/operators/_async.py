@@ -18,11 +18,29 @@ v1 verification operator still reads every status first and adds only the unveri
 Snov.io's domain search charges once per unique request), so document-level advice is to keep
 ``retries`` low for the credit-spending operators there.
 
+**Lost answers.** Before every paid start the slot gets a write-ahead marker (``paying``: how many items
+the call may charge), saved before the request; the ``task_hash`` replaces it once the answer is read. A
+marker left without a hash means the request may have been charged but its answer was lost (a read
+timeout, a dropped connection, a 5xx). Snov.io offers no free read that finds a v2 task by its inputs,
+so a later try refuses to start it again (:class:`SnovioAnswerLostError`, naming the items) unless the
+operator has ``allow_repay=True`` - except for the starts Snov.io charges once per unique request
+(``Endpoint.charged_once``: domain search, a prospect's e-mails), which a later try simply sends again:
+the identical request is not charged twice. A start that certainly did not take effect (a refusal, a
+429, a refused connection) drops its marker.
+
+**Expired hashes.** Snov.io does not say how long a task's result is kept. A recorded ``task_hash`` that
+answers 404 is forgotten and its step started again (paid again) - at most once per item per try: a
+second 404 for the same item in the same try fails with :class:`SnovioTaskExpiredError` instead of
+paying in a loop. Each restart is logged with what it costs.
+
 **Waiting.** ``wait_for`` checks once on the worker; if not done it defers to a trigger (deferrable) or
 polls with the hook until ``timeout`` (synchronous). Both use the same poller, see
 :mod:`airflow_provider_snovio.triggers.pollers`. The hourly "too many prospects processing" quota
-defers the task until the time Snov.io suggests (``DateTimeTrigger``), in either mode, instead of
-holding a worker slot; it then resumes from the job.
+defers a deferrable task until the time Snov.io suggests (``DateTimeTrigger``), then resumes from the
+job. A task with ``deferrable=False`` never defers (it may run where no triggerer is): it waits on the
+worker when Snov.io's ``retry_after`` fits in its ``timeout``, else it raises the retryable
+:class:`SnovioTooManyProcessingError` carrying ``retry_after`` (set the task's ``retry_delay`` to at
+least that), keeping the job for the retry.
 """
 
 from __future__ import annotations
@@ -35,12 +53,16 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from airflow_provider_snovio.api.errors import (
+    SnovioAnswerLostError,
+    SnovioError,
     SnovioNotFoundError,
     SnovioPartialError,
+    SnovioTaskExpiredError,
     SnovioTaskTimeoutError,
     SnovioTooManyProcessingError,
 )
 from airflow_provider_snovio.api.methods import check_wait_times
+from airflow_provider_snovio.api.retry import may_have_taken_effect
 from airflow_provider_snovio.operators.base import SnovioBaseOperator, default_deferrable
 from airflow_provider_snovio.triggers.events import success_payload
 from airflow_provider_snovio.triggers.pollers import Poller, TaskPoller, poll_sync
@@ -51,6 +73,10 @@ if TYPE_CHECKING:
 
 #: Key of the job record in ``task_state_store``. Renaming it breaks resumption of in-flight retries.
 JOB_KEY = "snovio_job"
+#: Write-ahead marker of a slot: the number of items a paid start about to be sent may charge.
+PAYING = "paying"
+#: Set next to the marker when the start is charged once per unique request (resending it is free).
+CHARGED_ONCE = "charged_once"
 DEFAULT_POLL_INTERVAL = 5.0
 DEFAULT_TIMEOUT = 600.0
 
@@ -82,6 +108,31 @@ class Job:
         if self._store is not None:
             self._store.set(JOB_KEY, self.data)
 
+    def lost_slots(self) -> list[dict[str, Any]]:
+        """Slots whose paid start was sent (marker) but whose answer was never recorded (no task_hash)."""
+        found: list[dict[str, Any]] = []
+
+        def walk(value: Any) -> None:
+            if isinstance(value, dict):
+                if PAYING in value and not value.get("task_hash"):
+                    found.append(value)
+                for item in value.values():
+                    walk(item)
+            elif isinstance(value, list):
+                for item in value:
+                    walk(item)
+
+        walk(self.data)
+        return found
+
+
+def repay_refusal(task_id: str, items: int, what: str) -> SnovioAnswerLostError:
+    """The clear error of a paid call whose answer an earlier try lost (one wording for every operator)."""
+    return SnovioAnswerLostError(
+        f"{task_id}: an earlier try sent {what} whose answer was lost, so Snov.io may already have been "
+        f"charged for {items} item(s) and no free read can tell; set allow_repay=True to pay again",
+        items=items)
+
 
 class SnovioAsyncOperator(SnovioBaseOperator):
     """Base of the operators that start paid asynchronous work and wait for it.
@@ -95,16 +146,21 @@ class SnovioAsyncOperator(SnovioBaseOperator):
     :param timeout: seconds one wait (a batch of tasks, a page) may last before the task fails
         (the job is kept: a retry waits on the same paid work).
     :param deferrable: wait in the triggerer instead of a worker slot (default: Airflow's
-        ``[operators] default_deferrable``).
+        ``[operators] default_deferrable``). With False the task never defers, not even for the hourly
+        quota (it waits within ``timeout`` or raises a retryable error carrying ``retry_after``).
+    :param allow_repay: start again a paid call an earlier try sent but whose answer was lost (it may
+        be charged twice). Without it such a task fails naming the items that may have been charged.
     """
 
     def __init__(self, *, poll_interval: float = DEFAULT_POLL_INTERVAL, timeout: float = DEFAULT_TIMEOUT,
-                 deferrable: bool | None = None, **kwargs: Any) -> None:
+                 deferrable: bool | None = None, allow_repay: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.poll_interval = poll_interval
         self.timeout = timeout
         self.deferrable = default_deferrable() if deferrable is None else bool(deferrable)
+        self.allow_repay = allow_repay
         self._bodies: dict[str, Any] = {}  # task_hash -> completed result read in this process
+        self._try_key = f"local-{id(self)}"  # which try restarted an expired hash (see forget_expired)
 
     # --- subclass API ---------------------------------------------------------------------------
     def check_inputs(self) -> Any:  # pragma: no cover - abstract
@@ -126,9 +182,16 @@ class SnovioAsyncOperator(SnovioBaseOperator):
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None,
                          job: dict[str, Any] | None = None) -> Any:
         """Resume after a trigger: check the event, then carry on from the job."""
-        payload = success_payload(event, f"{self.task_id}: waiting for Snov.io")
-        self.absorb_event(payload)
-        return self._drive(context, self._job(context, job))
+        resumed = self._job(context, job)
+        try:
+            payload = success_payload(event, f"{self.task_id}: waiting for Snov.io")
+        except SnovioNotFoundError as error:
+            if not self._some_hash_expired(resumed):
+                raise
+            self.log.warning("%s: a recorded task_hash expired while the trigger waited", error)
+        else:
+            self.absorb_event(payload)
+        return self._drive(context, resumed)
 
     def resume_after_quota(self, context: Context, event: Any = None, job: dict[str, Any] | None = None) -> Any:
         """Resume after the hourly quota's wait (a ``DateTimeTrigger`` event carries only the time)."""
@@ -138,22 +201,66 @@ class SnovioAsyncOperator(SnovioBaseOperator):
     def _job(self, context: Context, carried: dict[str, Any] | None = None) -> Job:
         check_wait_times(self.poll_interval, self.timeout)
         job = Job(context, fingerprint([type(self).__name__, self.check_inputs()]), carried)
+        ti = context.get("ti") if context else None
+        if getattr(ti, "try_number", None) is not None:
+            self._try_key = f"try-{ti.try_number}"
         if job.resumed and carried is None:
             self.log.info("Resuming Snov.io work started by an earlier try (nothing paid is started again)")
         elif not job.durable and carried is None:
             self.log.info("No task_state_store (Airflow < 3.3 or outside a task run): a retry would start "
                           "paid Snov.io calls again")
+        self._check_lost_answers(job)
         return job
 
+    def _check_lost_answers(self, job: Job) -> None:
+        """Refuse (or, with ``allow_repay``, clear) the paid starts an earlier try sent without an answer."""
+        lost = job.lost_slots()
+        for slot in [slot for slot in lost if slot.get(CHARGED_ONCE)]:
+            self.log.warning("An earlier try lost the answer of a paid start that Snov.io charges once per unique "
+                             "request: sending the identical request again, which is not charged again")
+            slot.pop(PAYING, None)
+            lost.remove(slot)
+        if not lost:
+            job.save()
+            return
+        items = sum(int(slot.get(PAYING) or 1) for slot in lost)
+        if not self.allow_repay:
+            raise repay_refusal(self.task_id, items, f"{len(lost)} paid Snov.io start(s)")
+        self.log.warning("allow_repay=True: starting again %d paid Snov.io call(s) whose answer an earlier try "
+                         "lost; this may charge up to %d item(s) a second time", len(lost), items)
+        for slot in lost:
+            slot.pop(PAYING, None)
+        job.save()
+
     def _drive(self, context: Context, job: Job) -> Any:
-        try:
-            return self.advance(context, job)
-        except SnovioTooManyProcessingError as error:
-            self._defer_for_quota(job, error.retry_after)
-        except SnovioPartialError as error:
-            if isinstance(error.cause, SnovioTooManyProcessingError):
-                self._defer_for_quota(job, error.cause.retry_after)
-            raise
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                return self.advance(context, job)
+            except SnovioTooManyProcessingError as error:
+                self._wait_for_quota(job, error.retry_after, deadline, error)
+            except SnovioPartialError as error:
+                if not isinstance(error.cause, SnovioTooManyProcessingError):
+                    raise
+                self._wait_for_quota(job, error.cause.retry_after, deadline, error)
+
+    def _wait_for_quota(self, job: Job, retry_after: float | None, deadline: float, error: SnovioError) -> None:
+        """Deferrable: defer until the quota frees. Otherwise wait here if that fits in ``timeout``, else raise
+        the retryable :class:`SnovioTooManyProcessingError` with ``retry_after`` (never defer)."""
+        seconds = max(float(retry_after or 0.0), 1.0)
+        if self.deferrable:
+            self._defer_for_quota(job, seconds)
+        job.save()
+        remaining = deadline - time.monotonic()
+        if seconds > remaining:
+            raise SnovioTooManyProcessingError(
+                f"{self.task_id}: Snov.io's hourly quota is spent and frees in {seconds:.0f} s, more than the "
+                f"{max(remaining, 0.0):.0f} s left of timeout; not deferrable, so failing this try (the job is "
+                f"kept: a retry after retry_after resumes it; give the task retry_delay >= {seconds:.0f} s)",
+                retry_after=seconds) from error
+        self.log.warning("Snov.io's hourly quota is spent; waiting %.0f s on the worker (deferrable=False), "
+                         "then resuming the same job", seconds)
+        time.sleep(seconds)
 
     def _defer_for_quota(self, job: Job, retry_after: float | None) -> NoReturn:
         from airflow.providers.common.compat.sdk import timezone
@@ -203,19 +310,106 @@ class SnovioAsyncOperator(SnovioBaseOperator):
             self._bodies.update(payload["results"])
         return {h: self._bodies[h] for h in task_hashes}
 
-    def start_once(self, job: Job, slot: dict[str, Any], start: Callable[[], Any]) -> str:
-        """The ``task_hash`` in ``slot``, or start the task (paid) and record its hash before anything else."""
+    def start_once(self, job: Job, slot: dict[str, Any], start: Callable[[], Any], items: int = 1,
+                   charged_once: bool = False) -> str:
+        """The ``task_hash`` in ``slot``, or start the task (paid) and record its hash before anything else.
+
+        A write-ahead marker (``items``: what the call may charge) is saved before the request, so a try
+        that loses the answer leaves a trace the next try refuses to pay for again (see the module doc).
+        """
         from airflow_provider_snovio.api.status import task_hash_of
 
         if slot.get("task_hash"):
             return str(slot["task_hash"])
-        slot["task_hash"] = task_hash_of(start())
+        slot[PAYING] = items
+        if charged_once:
+            slot[CHARGED_ONCE] = True
+        job.save()
+        try:
+            answer = start()
+        except SnovioError as error:
+            if not may_have_taken_effect(error):  # certainly not charged: no trace to keep
+                slot.pop(PAYING, None)
+                job.save()
+            raise
+        slot["task_hash"] = task_hash_of(answer)
+        slot.pop(PAYING, None)
+        slot.pop(CHARGED_ONCE, None)
         job.save()
         return slot["task_hash"]
 
-    def forget_expired(self, job: Job, slot: dict[str, Any], error: SnovioNotFoundError) -> None:
-        """A stored task_hash Snov.io no longer knows (expired): drop it so the step starts again."""
-        self.log.warning("Snov.io no longer knows task %s (%s); starting that step again", slot.get("task_hash"),
-                         error)
+    def forget_expired(self, job: Job, slot: dict[str, Any], error: SnovioNotFoundError, items: int = 1,
+                       what: str = "task", charged_once: bool = False) -> None:
+        """A stored task_hash Snov.io no longer knows (expired): drop it so the step starts again, once per try.
+
+        The restart is paid again (up to ``items`` credits); a second expiry of the same slot in the same
+        try raises :class:`SnovioTaskExpiredError` instead of paying in a loop.
+        """
+        old = slot.get("task_hash")
+        if slot.get("restarted_in") == self._try_key:
+            raise SnovioTaskExpiredError(
+                f"{self.task_id}: Snov.io forgot {what} {old} again after it was started anew in this try; not "
+                f"paying for it a third time (a retry starts it once more, up to {items} credit(s)): {error.detail}",
+                status=error.status, endpoint=error.endpoint) from error
+        cost = ("no credit: Snov.io charges the identical request once" if charged_once
+                else f"up to {items} credit(s) again")
+        self.log.warning("Snov.io no longer knows %s %s (expired: %s); starting it again once, which costs %s",
+                         what, old, error.detail, cost)
         slot.pop("task_hash", None)
+        slot["restarted_in"] = self._try_key
+        self._bodies.pop(str(old), None)
         job.save()
+
+    def _some_hash_expired(self, job: Job) -> bool:
+        """Whether Snov.io answers 404 for a task_hash the job recorded (free reads), e.g. after a 404 event."""
+        slots: list[dict[str, Any]] = []
+
+        def walk(value: Any) -> None:
+            if isinstance(value, dict):
+                if value.get("task_hash") and value.get("result_method"):
+                    slots.append(value)
+                for item in value.values():
+                    walk(item)
+            elif isinstance(value, list):
+                for item in value:
+                    walk(item)
+
+        walk(job.data)
+        return any(self.expired_hashes(str(slot["result_method"]), [str(slot["task_hash"])]) for slot in slots)
+
+    def expired_hashes(self, result_method: str, task_hashes: Sequence[str]) -> list[str]:
+        """Which of ``task_hashes`` Snov.io answers 404 for (free reads, one each)."""
+        gone = []
+        for task_hash in task_hashes:
+            if task_hash in self._bodies:
+                continue
+            try:
+                self.hook.call(result_method, task_hash=task_hash)
+            except SnovioNotFoundError:
+                gone.append(task_hash)
+        return gone
+
+    def run_tasks(self, job: Job, result_method: str, slots: Sequence[dict[str, Any]],
+                  start: Callable[[dict[str, Any]], Any], items: Callable[[dict[str, Any]], int] = lambda slot: 1,
+                  what: str = "task") -> list[Any]:
+        """Start each slot's task once (paid, marker first), wait for all, and return their result bodies
+        in slot order; an expired hash is started again at most once per slot per try."""
+        from airflow_provider_snovio.api.catalogue import ENDPOINTS
+
+        charged_once = any(row.charged_once for row in ENDPOINTS if row.result == result_method)
+        while True:
+            for slot in slots:
+                slot["result_method"] = result_method  # lets a 404 event be checked (_some_hash_expired)
+                self.start_once(job, slot, lambda s=slot: start(s), items(slot), charged_once)
+            hashes = [str(slot["task_hash"]) for slot in slots]
+            try:
+                bodies = self.await_tasks(job, result_method, hashes)
+            except SnovioNotFoundError as error:
+                gone = set(self.expired_hashes(result_method, hashes))
+                if not gone:
+                    raise
+                for slot in slots:
+                    if slot["task_hash"] in gone:
+                        self.forget_expired(job, slot, error, items(slot), what, charged_once)
+                continue
+            return [bodies[h] for h in hashes]

@@ -4,7 +4,8 @@ and the e-mails of chosen prospects.
 Every page is one paid task (1 credit per unique request). Each started ``task_hash`` is recorded in the
 job (see :mod:`._async`) before waiting, so a retry or a resumption after deferral reads the same tasks
 instead of starting (and paying for) them again; a page whose result Snov.io no longer knows (expired
-hash) is the only thing started again.
+hash) is the only thing started again, at most once per page per try. A start whose answer was lost is
+not sent again by a later try unless ``allow_repay=True``.
 """
 
 from __future__ import annotations
@@ -101,22 +102,21 @@ class SnovioDomainSearchOperator(SnovioAsyncOperator):
     def _run_tab(self, job: Job, tab: str) -> None:
         """Start, wait for and chain the pages of one tab until its last page (or ``max_pages``)."""
         state = job.data.setdefault("tabs", {}).setdefault(tab, {"pages": [], "finished": False})
-        result_method = endpoint(TABS[tab][0]).result
         while not state["finished"]:
             if not state["pages"] or state["pages"][-1].get("read"):
                 cursor = state["pages"][-1].get("next") if state["pages"] else None
                 state["pages"].append({"cursor": cursor})
             page = state["pages"][-1]
-            task_hash = self.start_once(job, page, lambda p=page: self._start(tab, p["cursor"]))
-            try:
-                body = self.await_tasks(job, result_method, [task_hash])[task_hash]
-            except SnovioNotFoundError as error:
-                self.forget_expired(job, page, error)
-                continue
+            body = self._page_body(job, tab, page)
             page["next"] = self._next_cursor(tab, body, len(state["pages"]))
             page["read"] = True
             state["finished"] = page["next"] is None
             job.save()
+
+    def _page_body(self, job: Job, tab: str, page: dict[str, Any]) -> Any:
+        """One page's result: started once (paid), awaited; an expired hash restarted at most once per try."""
+        return self.run_tasks(job, endpoint(TABS[tab][0]).result, [page],
+                              lambda p: self._start(tab, p["cursor"]), what=f"{tab} page")[0]
 
     def advance(self, context: Context, job: Job) -> Any:
         for tab in self._include:
@@ -128,8 +128,12 @@ class SnovioDomainSearchOperator(SnovioAsyncOperator):
         for page in job.data["tabs"][tab]["pages"]:
             task_hash = page["task_hash"]
             if task_hash not in self._bodies:  # read before a deferral: a free GET
-                self._bodies[task_hash] = self.hook.call(result_method, task_hash=task_hash)
-            yield self._bodies[task_hash]
+                try:
+                    self._bodies[task_hash] = self.hook.call(result_method, task_hash=task_hash)
+                except SnovioNotFoundError as error:  # expired since it was read: one paid restart
+                    self.forget_expired(job, page, error, what=f"{tab} page", charged_once=True)
+                    self._page_body(job, tab, page)  # keeps the body in self._bodies
+            yield self._bodies[page["task_hash"]]
 
     def _summarise(self, job: Job) -> dict[str, Any]:
         company = None
@@ -183,14 +187,16 @@ class SnovioProspectEmailsOperator(SnovioAsyncOperator):
 
     def advance(self, context: Context, job: Job) -> Any:
         slots = job.data.setdefault("prospects", {})
-        for prospect_hash in self._hashes:
-            slot = slots.setdefault(prospect_hash, {})
-            self.start_once(job, slot, lambda h=prospect_hash: self.hook.start_prospect_email_search(h))
         result_method = endpoint("start_prospect_email_search").result
-        bodies = self.await_tasks(job, result_method, [slots[h]["task_hash"] for h in self._hashes])
+        ordered = [slots.setdefault(h, {}) for h in self._hashes]
+        by_slot = {id(slot): h for slot, h in zip(ordered, self._hashes, strict=True)}
+        answers = self.run_tasks(job, result_method, ordered,
+                                 lambda slot: self.hook.start_prospect_email_search(by_slot[id(slot)]),
+                                 what="prospect e-mail search")
+        bodies = {h: body for h, body in zip(self._hashes, answers, strict=True)}
         found: dict[str, list[dict[str, Any]]] = {}
         for prospect_hash in self._hashes:
-            data = bodies[slots[prospect_hash]["task_hash"]].get("data")
+            data = bodies[prospect_hash].get("data")
             emails = data.get("emails") if isinstance(data, dict) else None
             found[prospect_hash] = [e for e in (emails or []) if isinstance(e, dict) and e.get("email")]
         output = self.write_output({"prospect_hash": h, **e} for h, emails in found.items() for e in emails)

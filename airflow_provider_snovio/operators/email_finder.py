@@ -115,13 +115,12 @@ class SnovioEmailFinderOperator(SnovioAsyncOperator):
         if not chunks:
             chunks.extend({"rows": self._people[i:i + V2_ROWS_PER_TASK]}
                           for i in range(0, len(self._people), V2_ROWS_PER_TASK))
-        for chunk in chunks:
-            self.start_once(job, chunk, lambda c=chunk: self.hook.start_emails_by_name(c["rows"]))
         result_method = endpoint("start_emails_by_name").result
-        bodies = self.await_tasks(job, result_method, [c["task_hash"] for c in chunks])
+        bodies = self.run_tasks(job, result_method, chunks, lambda c: self.hook.start_emails_by_name(c["rows"]),
+                                lambda c: len(c["rows"]), "finder task")  # marker, expired hash: _async
         found = []
-        for chunk in chunks:
-            items = bodies[chunk["task_hash"]].get("data") or []
+        for chunk, body in zip(chunks, bodies, strict=True):
+            items = body.get("data") or []
             if len(items) != len(chunk["rows"]):
                 raise SnovioResponseError(f"v2 finder answered {len(items)} rows for {len(chunk['rows'])} people")
             for person, item in zip(chunk["rows"], items, strict=True):  # answers come in the order sent

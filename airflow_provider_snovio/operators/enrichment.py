@@ -2,7 +2,11 @@
 
 Both spend credits: a found e-mail profile costs 1, queueing a URL costs 1. Every paid answer is
 recorded in the task's ``task_state_store`` (Airflow 3.3+) before the task moves on, so a retry (or a
-rerun of the same run) reuses it and pays nothing again.
+rerun of the same run) reuses it and pays nothing again. Before each paid call a write-ahead marker is
+recorded too: a later try that finds a marker without an answer (the answer was lost: a read timeout, a
+dropped connection, a 5xx) first looks for the paid work with the free read Snov.io offers (a queued URL's
+prospect, #15); what it cannot find (an e-mail profile has no free read) fails the task naming how many
+items may already have been charged, unless ``allow_repay=True``.
 """
 
 from __future__ import annotations
@@ -14,9 +18,11 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from airflow_provider_snovio.api import validation as v
 from airflow_provider_snovio.api.catalogue import endpoint
-from airflow_provider_snovio.api.errors import SnovioTaskTimeoutError, SnovioValidationError
+from airflow_provider_snovio.api.errors import SnovioError, SnovioTaskTimeoutError, SnovioValidationError
 from airflow_provider_snovio.api.methods import check_wait_times
+from airflow_provider_snovio.api.retry import may_have_taken_effect
 from airflow_provider_snovio.api.status import profile_found, url_prospect
+from airflow_provider_snovio.operators._async import repay_refusal
 from airflow_provider_snovio.operators.base import SnovioBaseOperator, TaskProgress, default_deferrable
 from airflow_provider_snovio.triggers.events import success_payload
 from airflow_provider_snovio.triggers.pollers import UrlProspectPoller, poll_sync
@@ -59,6 +65,8 @@ class SnovioProfileEnrichmentOperator(SnovioBaseOperator):
         worker slot (default: Airflow's ``[operators] default_deferrable``). E-mails, the free look-ups
         and the queueing still run on the worker first, recorded as above; the URLs are then asked for
         once more and, if some are still not found, the task defers. The XCom is the same either way.
+    :param allow_repay: send again a paid call whose answer an earlier try lost and no free read finds
+        (it may be charged twice). Without it such a task fails naming the items that may have been charged.
 
     XCom: ``{"found", "not_found", "paid_calls", "emails": {email: summary}, "profile_urls": {url: summary},
     "output_path"}``; a summary is ``{"found": False}`` or ``{"found": True, id, name, country, locality,
@@ -70,8 +78,9 @@ class SnovioProfileEnrichmentOperator(SnovioBaseOperator):
 
     def __init__(self, *, emails: Sequence[str] | None = None, profile_urls: Sequence[str] | None = None,
                  poll_interval: float = 30.0, timeout: float = 600.0, deferrable: bool | None = None,
-                 **kwargs: Any) -> None:
+                 allow_repay: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.allow_repay = allow_repay
         self.emails = emails
         self.profile_urls = profile_urls
         self.poll_interval = poll_interval
@@ -98,6 +107,7 @@ class SnovioProfileEnrichmentOperator(SnovioBaseOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         emails, urls = self._validated()
         progress = TaskProgress(context, "enrichment", self.log)
+        self._check_lost_answers(progress, emails, urls)
         by_email: dict[str, dict[str, Any] | None] = {}
         paid_calls = 0
         for email in emails:
@@ -152,12 +162,52 @@ class SnovioProfileEnrichmentOperator(SnovioBaseOperator):
         self.log.info("Enrichment: %d found, %d not found, %d paid calls", found, len(rows) - found, paid_calls)
         return result
 
+    def _check_lost_answers(self, progress: TaskProgress, emails: list[str], urls: list[str]) -> None:
+        """Settle every paid call an earlier try sent without recording its answer (a write-ahead marker).
+
+        A URL is looked up with the free read first: found, it is recorded and costs nothing. What is left
+        (e-mail profiles: no free read; URLs Snov.io does not show) fails the task unless ``allow_repay``.
+        """
+        lost: list[str] = []
+        for email in emails:
+            record = progress.get(f"email:{email.lower()}")
+            if isinstance(record, dict) and record.get("paying") and "profile" not in record:
+                lost.append(f"email:{email.lower()}")
+        for url in urls:
+            record = progress.get(f"url:{url}")
+            if isinstance(record, dict) and record.get("paying") and not record.get("queued"):
+                prospect = url_prospect(self.hook.get_emails_from_url(url))  # free
+                if prospect is not None:
+                    self.log.info("A URL queued by an earlier try whose answer was lost was found by the free read")
+                    progress.set(f"url:{url}", {"queued": True, "prospect": prospect})
+                else:
+                    lost.append(f"url:{url}")
+        if not lost:
+            return
+        if not self.allow_repay:
+            raise repay_refusal(self.task_id, len(lost), f"{len(lost)} paid Snov.io call(s)")
+        self.log.warning("allow_repay=True: sending again %d paid call(s) whose answer an earlier try lost; up to "
+                         "%d credit(s) may be charged a second time", len(lost), len(lost))
+        for key in lost:
+            progress.set(key, {"repaying": True})
+
+    def _paid(self, progress: TaskProgress, key: str, call: Any) -> Any:
+        """``call()`` (paid) with a write-ahead marker recorded first; the marker is dropped if the call
+        certainly did not take effect, and replaced by the answer's record by the caller otherwise."""
+        progress.set(key, {"paying": True})
+        try:
+            return call()
+        except SnovioError as error:
+            if not may_have_taken_effect(error):
+                progress.set(key, {"paying": False})
+            raise
+
     def _email_profile(self, progress: TaskProgress, email: str) -> tuple[dict[str, Any] | None, int]:
         """``(profile or None, credits spent now)``; a profile recorded by an earlier try costs nothing."""
         record = progress.get(f"email:{email.lower()}")
-        if record is not None:
+        if isinstance(record, dict) and "profile" in record:
             return record["profile"], 0
-        answer = self.hook.get_profile_by_email(email)
+        answer = self._paid(progress, f"email:{email.lower()}", lambda: self.hook.get_profile_by_email(email))
         profile = answer if profile_found(answer) else None
         progress.set(f"email:{email.lower()}", {"profile": profile})
         return profile, int(profile is not None)
@@ -174,7 +224,7 @@ class SnovioProfileEnrichmentOperator(SnovioBaseOperator):
             if record.get("prospect") is None:
                 prospect = url_prospect(self.hook.get_emails_from_url(url))  # free
                 if prospect is None and not record.get("queued"):
-                    self.hook.add_url_for_search(url)  # 1 credit
+                    self._paid(progress, f"url:{url}", lambda u=url: self.hook.add_url_for_search(u))  # 1 credit
                     paid += 1
                     record = {"queued": True}
                     progress.set(f"url:{url}", record)

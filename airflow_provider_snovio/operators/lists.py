@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_snovio.api.catalogue import endpoint
 from airflow_provider_snovio.api.encoding import prepare
-from airflow_provider_snovio.api.errors import SnovioApiError, SnovioResponseError, SnovioValidationError
+from airflow_provider_snovio.api.errors import SnovioApiError, SnovioError, SnovioResponseError, SnovioValidationError
+from airflow_provider_snovio.api.retry import may_have_taken_effect
 from airflow_provider_snovio.operators.base import SnovioBaseOperator, TaskProgress
 
 if TYPE_CHECKING:
@@ -37,6 +38,12 @@ class SnovioCreateListOperator(SnovioBaseOperator):
     is reused (the oldest, if there are several); with ``exist_ok=False`` such a list fails the task.
     A list created by an earlier try of the same task instance is always reused (``task_state_store``).
 
+    Creating a list is not idempotent (a second POST makes a second list), so it is never resent blindly:
+    when its answer is lost (a read timeout, a dropped connection, a 5xx) the lists are read again first,
+    and the list is created again only if no list of that name appeared. A retry after such a loss
+    (recorded by a marker written before the POST) reuses the newest list of that name, even with
+    ``exist_ok=False``. This relies on Snov.io listing a new list right after creating it.
+
     :param name: the list name (templated).
     :param exist_ok: reuse an existing list of that name instead of creating one.
 
@@ -58,21 +65,45 @@ class SnovioCreateListOperator(SnovioBaseOperator):
             self.log.info("Reusing list %s created by an earlier try", created)
             return int(created)
 
-        same_name = sorted((row for row in self.hook.get_user_lists() or []
-                            if isinstance(row, dict) and str(row.get("name", "")).strip() == name
-                            and not row.get("isDeleted")), key=lambda row: int(row["id"]))
+        same_name = self._same_name(name)
+        creating = progress.get(f"creating:{name}")
+        if same_name and creating:
+            list_id = max(same_name)  # the list an earlier try created before its answer was lost
+            self.log.info("Reusing list %s: an earlier try created it but lost the answer", list_id)
+            progress.set(name, list_id)
+            return list_id
         if same_name:
-            ids = [int(row["id"]) for row in same_name]
             if not self.exist_ok:
-                raise SnovioValidationError("name", f"a list named {name!r} already exists (ids {ids}); "
+                raise SnovioValidationError("name", f"a list named {name!r} already exists (ids {same_name}); "
                                                     "pass exist_ok=True to reuse it")
-            self.log.info("List %r exists (ids %s): reusing %s", name, ids, ids[0])
-            return ids[0]
+            self.log.info("List %r exists (ids %s): reusing %s", name, same_name, same_name[0])
+            return same_name[0]
 
-        list_id = int(_answer_data(self.hook.create_prospect_list(name))["id"])
+        progress.set(f"creating:{name}", True)  # write-ahead: a retry re-lists before creating again
+        try:
+            answer = self.hook.create_prospect_list(name)
+        except SnovioError as error:
+            if not may_have_taken_effect(error):
+                raise
+            appeared = self._same_name(name)
+            if appeared:
+                self.log.warning("Creating list %r lost its answer (%s), but the list exists: %s", name,
+                                 error.detail, max(appeared))
+                progress.set(name, max(appeared))
+                return max(appeared)
+            self.log.warning("Creating list %r lost its answer (%s) and no such list exists: creating it again",
+                             name, error.detail)
+            answer = self.hook.create_prospect_list(name)
+        list_id = int(_answer_data(answer)["id"])
         progress.set(name, list_id)
         self.log.info("Created list %r: %s", name, list_id)
         return list_id
+
+    def _same_name(self, name: str) -> list[int]:
+        """Ids of the live (not deleted) lists named exactly ``name``, oldest first."""
+        return sorted(int(row["id"]) for row in self.hook.get_user_lists() or []
+                      if isinstance(row, dict) and str(row.get("name", "")).strip() == name
+                      and not row.get("isDeleted"))
 
 
 class SnovioAddProspectsToListOperator(SnovioBaseOperator):

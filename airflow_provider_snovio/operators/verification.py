@@ -138,12 +138,11 @@ class SnovioEmailVerificationOperator(SnovioAsyncOperator):
         if not chunks:
             chunks.extend({"emails": self._emails[i:i + VERIFICATION_BATCH]}
                           for i in range(0, len(self._emails), VERIFICATION_BATCH))
-        for chunk in chunks:
-            self.start_once(job, chunk, lambda c=chunk: self.hook.start_email_verification(c["emails"]))
         result_method = endpoint("start_email_verification").result
-        bodies = self.await_tasks(job, result_method, [c["task_hash"] for c in chunks])
+        bodies = self.run_tasks(job, result_method, chunks, lambda c: self.hook.start_email_verification(c["emails"]),
+                                lambda c: len(c["emails"]), "verification task")  # marker, expired hash: _async
         results: dict[str, Any] = {}
-        for body in bodies.values():
+        for body in bodies:
             for item in body.get("data") or []:
                 if isinstance(item, dict) and item.get("email"):
                     results[str(item["email"])] = item.get("result")

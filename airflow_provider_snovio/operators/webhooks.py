@@ -2,6 +2,10 @@
 
 A DAG that registers its webhook on every run must not create a new one each time (Snov.io allows at
 most 50 per account), so every action first lists the webhooks and acts only on what differs.
+
+Creating a webhook is not idempotent, so a POST whose answer is lost (a read timeout, a dropped
+connection, a 5xx) is never resent blindly: the webhooks are listed again, and it is created again only
+if no matching webhook appeared (this relies on Snov.io listing a new webhook right after creating it).
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_snovio.api import validation as v
 from airflow_provider_snovio.api.catalogue import endpoint
 from airflow_provider_snovio.api.encoding import prepare
-from airflow_provider_snovio.api.errors import SnovioNotFoundError, SnovioValidationError
+from airflow_provider_snovio.api.errors import SnovioError, SnovioNotFoundError, SnovioValidationError
+from airflow_provider_snovio.api.retry import may_have_taken_effect
 from airflow_provider_snovio.operators.base import SnovioBaseOperator
 
 if TYPE_CHECKING:
@@ -69,16 +74,20 @@ class SnovioWebhookOperator(SnovioBaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         action, wanted = self._validated()
-        matches = [hook for hook in _webhooks(self.hook.list_webhooks())
-                   if hook.get("event_object") == wanted["event_object"]
-                   and hook.get("event_action") == wanted["event_action"]
-                   and str(hook.get("end_point") or "").strip() == wanted["endpoint_url"]]
+        matches = self._matches(wanted)
         if len(matches) > 1:
             self.log.warning("%d webhooks match %s/%s -> %s: %s", len(matches), wanted["event_object"],
                              wanted["event_action"], wanted["endpoint_url"], [m.get("id") for m in matches])
         result, ids = getattr(self, f"_{action}")(wanted, matches)
         self.log.info("Webhook %s: %s (ids %s)", action, result, ids)
         return {"action": action, "result": result, "webhook_id": ids[0] if ids else None, "webhook_ids": ids}
+
+    def _matches(self, wanted: dict[str, Any]) -> list[dict[str, Any]]:
+        """The account's webhooks with ``wanted``'s event object, action and endpoint URL."""
+        return [hook for hook in _webhooks(self.hook.list_webhooks())
+                if hook.get("event_object") == wanted["event_object"]
+                and hook.get("event_action") == wanted["event_action"]
+                and str(hook.get("end_point") or "").strip() == wanted["endpoint_url"]]
 
     def _ensure(self, wanted: dict[str, Any], matches: list[dict[str, Any]]) -> tuple[str, list[Any]]:
         active = [m for m in matches if _status(m) == _ACTIVE]
@@ -88,7 +97,19 @@ class SnovioWebhookOperator(SnovioBaseOperator):
             webhook_id = matches[0]["id"]
             self.hook.change_webhook_status(webhook_id, _ACTIVE)
             return "reactivated", [webhook_id]
-        created = self.hook.add_webhook(**wanted)
+        try:
+            created = self.hook.add_webhook(**wanted)
+        except SnovioError as error:
+            if not may_have_taken_effect(error):
+                raise
+            appeared = self._matches(wanted)
+            if appeared:
+                self.log.warning("Creating the webhook lost its answer (%s), but it exists: %s", error.detail,
+                                 [m.get("id") for m in appeared])
+                return "created", [appeared[-1].get("id")]
+            self.log.warning("Creating the webhook lost its answer (%s) and it does not exist: creating it again",
+                             error.detail)
+            created = self.hook.add_webhook(**wanted)
         data = created.get("data") if isinstance(created, dict) else None
         return "created", [data.get("id") if isinstance(data, dict) else None]
 

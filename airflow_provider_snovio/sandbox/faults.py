@@ -22,6 +22,9 @@ Knobs (see ``SandboxConfig``) and what ``fault_phase`` means for each:
   client read timeout happens after the request took effect (the case where a retry would spend twice).
 - ``nul_rate``: stray NUL bytes inserted in the real body (Snov.io does this). Phase-independent: the body
   is otherwise intact, so stripping ``\\x00`` restores it; the request always runs.
+- ``fault_routes``: every knob above acts only on the requests it names (comma-separated path prefixes, each
+  optionally after a method: ``POST /v1/lists,/v1/add-url-for-search``); empty = every API request. With
+  ``fault_phase=after`` and ``drop_rate=1`` this loses exactly the answers of chosen paid or creating calls.
 """
 
 from __future__ import annotations
@@ -66,14 +69,30 @@ class FaultPlan:
         return self.replaces or self.nul
 
 
-def plan_faults(state: Any) -> FaultPlan:
+def route_matches(routes: str, method: str, path: str) -> bool:
+    """Whether ``method path`` is one of ``routes`` (``fault_routes``: empty = all)."""
+    entries = [entry.strip() for entry in (routes or "").split(",") if entry.strip()]
+    if not entries:
+        return True
+    for entry in entries:
+        wanted_method, _, prefix = entry.rpartition(" ")
+        if path.startswith(prefix) and (not wanted_method or wanted_method.strip().upper() == method.upper()):
+            return True
+    return False
+
+
+def plan_faults(state: Any, method: str = "", path: str = "") -> FaultPlan:
     """Draw this request's faults (same number of RNG draws every time, so runs are reproducible)."""
     with state.lock:
         cfg = state.config
         rng = state.fault_rng
+        r_main, r_status, r_nul = rng.random(), rng.random(), rng.random()
+        if not route_matches(cfg.fault_routes, method, path):
+            plan = FaultPlan(phase=cfg.fault_phase)
+            plan.seed = rng.getrandbits(32)
+            return plan
         state.fault_counter += 1
         n = state.fault_counter
-        r_main, r_status, r_nul = rng.random(), rng.random(), rng.random()
         plan = FaultPlan(phase=cfg.fault_phase, latency=max(0, cfg.latency_ms) / 1000.0)
         every, length = cfg.burst_429_every, cfg.burst_429_length
         if every > 0 and length > 0 and (n - 1) % (every + length) >= every:
@@ -174,7 +193,7 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
             return
         state = scope["app"].state.sandbox
-        plan = plan_faults(state)
+        plan = plan_faults(state, scope.get("method", ""), scope["path"])
         seed = plan.seed
         if plan.burst_429:  # refused before any work, in either phase
             await self._send_replacement(plan, send, None, seed)

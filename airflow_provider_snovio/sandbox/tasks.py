@@ -9,7 +9,10 @@ completed piece of work stays completed. With the defaults (0 s, 1 poll) the fir
 and the second says completed, so every client must really poll.
 
 Task hashes are 32 lowercase hex characters like Snov.io's; an unknown, malformed or wrong-family hash
-raises ``EntityNotFound`` (the documented 404 body). The registry lives in ``state.extensions`` so
+raises ``EntityNotFound`` (the documented 404 body). Snov.io does not say how long it keeps a task's result;
+``task_hash_ttl_seconds`` models a result that is forgotten that long after the task completed (404 from
+then on), so clients must survive an expired hash without paying in a loop. The registry lives in
+``state.extensions`` so
 ``SandboxState.reset()`` forgets every task.
 """
 
@@ -43,13 +46,29 @@ class Progress:
     started_at: float
     polls: int = 0
     done: bool = False
+    #: When the last poll that had to answer "in progress" was made (the start if none had to).
+    last_pending_poll_at: float | None = None
+    #: When the work became complete: both conditions met (the delay passed, the pending polls made).
+    completed_at: float | None = None
+
+    def ready_at(self, *, delay_seconds: float, polls_pending: int) -> float | None:
+        """When the work is (or was) complete, if its pending polls were made; None while they were not."""
+        if self.done:
+            return self.completed_at
+        if self.polls < polls_pending:
+            return None
+        last = self.last_pending_poll_at if self.last_pending_poll_at is not None else self.started_at
+        return max(self.started_at + delay_seconds, last)
 
     def poll(self, now: float, *, delay_seconds: float, polls_pending: int) -> bool:
         """Count one status poll; True when the work is complete (from this poll on)."""
         if not self.done and self.polls >= polls_pending and now - self.started_at >= delay_seconds:
+            self.completed_at = self.ready_at(delay_seconds=delay_seconds, polls_pending=polls_pending)
             self.done = True
         if not self.done:
             self.polls += 1
+            if self.polls <= polls_pending:
+                self.last_pending_poll_at = now
         return self.done
 
     def restart(self, now: float) -> None:
@@ -57,6 +76,8 @@ class Progress:
         self.started_at = now
         self.polls = 0
         self.done = False
+        self.last_pending_poll_at = None
+        self.completed_at = None
 
 
 def poll(state: SandboxState, progress: Progress) -> bool:
@@ -110,9 +131,21 @@ class TaskRegistry:
         return task
 
     def status(self, state: SandboxState, task: Task) -> str:
-        """Poll ``task`` once: ``completed``, ``in_progress`` or its terminal status."""
+        """Poll ``task`` once: ``completed``, ``in_progress`` or its terminal status.
+
+        A task completed at least ``task_hash_ttl_seconds`` ago (when that knob is > 0) is forgotten and
+        raises ``EntityNotFound``, as an unknown hash does.
+        """
         if task.terminal_status is not None:
             return task.terminal_status
+        cfg = state.config
+        if cfg.task_hash_ttl_seconds > 0:
+            with state.lock:
+                ready = task.progress.ready_at(delay_seconds=cfg.task_delay_seconds,
+                                               polls_pending=cfg.task_polls_pending)
+                if ready is not None and state.now() - ready >= cfg.task_hash_ttl_seconds:
+                    self._tasks.pop(task.task_hash, None)
+                    raise EntityNotFound(task.task_hash)
         return COMPLETED if poll(state, task.progress) else IN_PROGRESS
 
 

@@ -19,7 +19,7 @@ from airflow_provider_snovio.operators import (
 )
 from airflow_provider_snovio.sandbox.testing import SandboxServer
 from airflow_provider_snovio.triggers import SnovioEmailVerificationTrigger, SnovioTaskTrigger
-from tests.airflow.conftest import FAST, MemoryTaskStateStore, run_with_triggers
+from tests.airflow.conftest import FAST, MemoryTaskStateStore, run_trigger, run_with_triggers
 
 OCTAGON_PEOPLE = [
     {"first_name": "Gavin", "last_name": "Vanrooyen", "domain": "octagon.com"},
@@ -172,7 +172,7 @@ def test_retried_verification_spends_no_extra_credits(sandbox: SandboxServer, co
 def test_v1_verification_defers_on_the_hourly_quota_then_resumes(sandbox: SandboxServer, context) -> None:
     emails = emails_of(sandbox, 12)
     sandbox.configure(verifier_hourly_limit=5)
-    op = SnovioEmailVerificationOperator(task_id="v", emails=emails, deferrable=False,
+    op = SnovioEmailVerificationOperator(task_id="v", emails=emails, deferrable=True,  # False never defers
                                          greylisted_poll_interval=0.01, **FAST)
     with pytest.raises(TaskDeferred) as deferred:
         op.execute(context)
@@ -180,7 +180,10 @@ def test_v1_verification_defers_on_the_hourly_quota_then_resumes(sandbox: Sandbo
     assert deferred.value.method_name == "resume_after_quota"
     assert sandbox.stats()["credits_spent"] == 0
     sandbox.configure(verifier_hourly_limit=10_000)  # the hour has passed
-    xcom = op.resume_after_quota(context, event=None, **deferred.value.kwargs)
+    with pytest.raises(TaskDeferred) as waiting:  # resumed: queued, then waits in the triggerer
+        op.resume_after_quota(context, event=None, **deferred.value.kwargs)
+    [event] = run_trigger(waiting.value.trigger)
+    xcom = op.execute_complete(context, event=event, **waiting.value.kwargs)
     assert len(xcom["results"]) == 12 and sandbox.stats()["credits_spent"] == 12
 
 
