@@ -165,11 +165,18 @@ class AsyncSnovioClient:
                     quota: tuple[str, int] | None = None, **kwargs: Any) -> Any:
         where = template or path
         try:
-            await (self._limiter.acquire_async(*quota) if quota else self._limiter.acquire_async())
+            ticket = await (self._limiter.acquire_async(*quota) if quota else self._limiter.acquire_async())
         except ConnectionError as error:  # the limiter's backend (Redis...); its text has no password
             raise SnovioLimiterError(f"rate limiter unavailable: {error}", endpoint=where) from None
         except ValueError as error:  # a declared quota smaller than this one request
             raise SnovioConfigError(str(error)) from None
+        try:
+            return await self._exchange(method, path, where, **kwargs)
+        finally:
+            if ticket is not None:  # the units count from the answer on (see api/ratelimit.py)
+                await asyncio.shield(asyncio.to_thread(self._limiter.settle, ticket))
+
+    async def _exchange(self, method: str, path: str, where: str, **kwargs: Any) -> Any:
         try:
             response = await self._http_client.request(method, self.config.base_url + path,
                                                        follow_redirects=False, **kwargs)

@@ -303,15 +303,23 @@ class SnovioClient(SnovioMethods):
               quota: tuple[str, int] | None = None, **kwargs: Any) -> Any:
         """One HTTP exchange inside the rate limit (and ``quota``: its hourly family and units); failures
         become :class:`SnovioError`."""
-        import requests
 
         where = template or path
         try:
-            self._limiter.acquire(*quota) if quota else self._limiter.acquire()
+            ticket = self._limiter.acquire(*quota) if quota else self._limiter.acquire()
         except ConnectionError as error:  # the limiter's backend (Redis...); its text has no password
             raise SnovioLimiterError(f"rate limiter unavailable: {error}", endpoint=where) from None
         except ValueError as error:  # a declared quota smaller than this one request
             raise SnovioConfigError(str(error)) from None
+        try:
+            return self._exchange(method, path, where, **kwargs)
+        finally:
+            if ticket is not None:
+                self._limiter.settle(ticket)  # the units count from the answer on (see api/ratelimit.py)
+
+    def _exchange(self, method: str, path: str, where: str, **kwargs: Any) -> Any:
+        import requests
+
         started = time.monotonic()
         try:
             response = self._session.request(

@@ -28,9 +28,12 @@ text shows a Redis URL only in its redacted form (:func:`~airflow_provider_snovi
 Hourly quotas (Snov.io's finder and verifier plans) ride on the same log: a request of a quota family
 (:data:`QUOTA_FAMILIES`) also takes its *units* (one per finder request, one per verified e-mail) from the
 family's log, in the same transaction, script or lock as its rate slot, so the two are admitted together or
-not at all (a slot taken while the other waits would be stamped before the request is really sent). Units
-are always recorded; a limiter whose quota is unknown (``None``) records them without ever waiting, so a
-connection that declares its plan also counts the units of one that does not.
+not at all (a slot taken while the other waits would be stamped before the request is really sent). When
+the answer arrives, :meth:`RateLimiter.settle` moves the request's units to that moment: Snov.io counted
+them on arrival, no later than the answer, so a unit is never aged out of the client's log before it leaves
+Snov.io's, however long the request took to get there (a compressed test "hour" of seconds has no margin for
+such delays). Units are always recorded; a limiter whose quota is unknown (``None``) records them without
+ever waiting, so a connection that declares its plan also counts the units of one that does not.
 
 This module is pure API layer: it never imports Airflow.
 """
@@ -53,9 +56,9 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn, Protocol
+from typing import Any, NoReturn, Protocol
 from urllib.parse import urlsplit
 
 from airflow_provider_snovio.api.urls import redact_url, scrub_url_secrets
@@ -160,16 +163,30 @@ return 0
 """
 
 
+#: Settling a request's quota units on Redis: KEYS[1] the family's set; ARGV: the ticket and the units. Moves
+#: each unit still in the set to the server's clock now (``XX``: a unit already aged out is not added back).
+_REDIS_SETTLE_SCRIPT = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+for i = 1, tonumber(ARGV[2]) do redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1] .. ':' .. i) end
+return 0
+"""
+
+
 @dataclass(frozen=True)
 class QuotaAsk:
-    """What one request takes from its family's hourly quota: ``units`` against ``limit`` (0 = unknown)."""
+    """What one request takes from its family's hourly quota: ``units`` against ``limit`` (0 = unknown).
+
+    ``ticket`` names the request's units in the log, so that :meth:`RateLimiter.settle` can find them.
+    """
 
     family: str
     units: int
     limit: int
     interval: float
+    ticket: str = field(default_factory=lambda: uuid.uuid4().hex)
 
-    def wait(self, stamps: list[float] | deque[float], now: float) -> float | None:
+    def wait(self, stamps: list[float], now: float) -> float | None:
         """Seconds until ``units`` fit among ``stamps`` (one per unit, oldest first), or ``None`` if they do."""
         count = len(stamps)
         if self.limit <= 0 or count + self.units <= self.limit:
@@ -298,6 +315,8 @@ class _Store(Protocol):
 
     def attempt(self, quota: QuotaAsk | None = None) -> float | None: ...
 
+    def settle(self, quota: QuotaAsk) -> None: ...
+
     def stamps(self) -> list[float]: ...
 
     def close(self) -> None: ...
@@ -310,12 +329,13 @@ class _MemoryStore:
         self._limit = limit
         self._interval = interval
         self._stamps: deque[float] = deque()
-        self._quota_stamps: dict[str, deque[float]] = {family: deque() for family in QUOTA_FAMILIES}
+        #: Per family, ``(stamp, ticket)`` per unit, oldest first.
+        self._quota_units: dict[str, deque[tuple[float, str]]] = {family: deque() for family in QUOTA_FAMILIES}
         self._lock = threading.Lock()
 
     @staticmethod
-    def _prune(stamps: deque[float], now: float, interval: float) -> None:
-        while stamps and stamps[0] <= now - interval:
+    def _prune(stamps: deque[Any], now: float, interval: float, key: Any = lambda entry: entry) -> None:
+        while stamps and key(stamps[0]) <= now - interval:
             stamps.popleft()
 
     def attempt(self, quota: QuotaAsk | None = None) -> float | None:
@@ -325,21 +345,30 @@ class _MemoryStore:
             count = len(self._stamps)
             waits = [] if count < self._limit else [self._stamps[count - self._limit] + self._interval - now]
             if quota is not None:
-                units = self._quota_stamps[quota.family]
-                self._prune(units, now, quota.interval)
-                quota_wait = quota.wait(units, now)
+                units = self._quota_units[quota.family]
+                self._prune(units, now, quota.interval, key=lambda entry: entry[0])
+                quota_wait = quota.wait([stamp for stamp, _ in units], now)
                 if quota_wait is not None:
                     waits.append(quota_wait)
             if waits:
                 return max(waits)
             self._stamps.append(now)
             if quota is not None:
-                self._quota_stamps[quota.family].extend([now] * quota.units)
+                self._quota_units[quota.family].extend([(now, quota.ticket)] * quota.units)
             return None
+
+    def settle(self, quota: QuotaAsk) -> None:
+        with self._lock:
+            units = self._quota_units[quota.family]
+            kept = [entry for entry in units if entry[1] != quota.ticket]
+            moved = len(units) - len(kept)
+            units.clear()
+            units.extend(kept)  # every stamp is <= now: appending keeps the order
+            units.extend([(time.monotonic(), quota.ticket)] * moved)
 
     def quota_stamps(self, family: str) -> list[float]:
         with self._lock:
-            return list(self._quota_stamps[family])
+            return [stamp for stamp, _ in self._quota_units[family]]
 
     def stamps(self) -> list[float]:
         with self._lock:
@@ -373,7 +402,9 @@ class _SQLiteStore:
             self._conn.execute("CREATE TABLE IF NOT EXISTS admissions (stamp REAL NOT NULL)")
             self._conn.execute("CREATE INDEX IF NOT EXISTS admissions_by_stamp ON admissions (stamp)")
             # Hourly quota units, one row per unit (a verification of 10 e-mails takes 10 rows).
-            self._conn.execute("CREATE TABLE IF NOT EXISTS quota_units (family TEXT NOT NULL, stamp REAL NOT NULL)")
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS quota_units (family TEXT NOT NULL, stamp REAL NOT NULL, ticket TEXT)"
+            )
             self._conn.execute("CREATE INDEX IF NOT EXISTS quota_units_by_stamp ON quota_units (family, stamp)")
         except BaseException:
             self._conn.close()
@@ -402,9 +433,14 @@ class _SQLiteStore:
                 return max(waits)
             conn.execute("INSERT INTO admissions (stamp) VALUES (?)", (now,))
             if quota is not None:
-                conn.executemany("INSERT INTO quota_units (family, stamp) VALUES (?, ?)",
-                                 [(quota.family, now)] * quota.units)
+                conn.executemany("INSERT INTO quota_units (family, stamp, ticket) VALUES (?, ?, ?)",
+                                 [(quota.family, now, quota.ticket)] * quota.units)
             return None
+
+    def settle(self, quota: QuotaAsk) -> None:
+        with self._lock, self._transaction() as conn:
+            conn.execute("UPDATE quota_units SET stamp = ? WHERE family = ? AND ticket = ?",
+                         (time.time(), quota.family, quota.ticket))
 
     @staticmethod
     def _quota_wait(conn: sqlite3.Connection, quota: QuotaAsk, now: float) -> float | None:
@@ -474,6 +510,7 @@ class _RedisStore:
             health_check_interval=30,
         )
         self._script = self._client.register_script(_REDIS_SCRIPT)
+        self._settle_script = self._client.register_script(_REDIS_SETTLE_SCRIPT)
 
     def quota_key(self, quota: QuotaAsk) -> str:
         return f"{self._quota_prefix}{quota.family}:{round(quota.interval * 1000)}ms"
@@ -481,13 +518,17 @@ class _RedisStore:
     def attempt(self, quota: QuotaAsk | None = None) -> float | None:
         # Expiry: two windows after the last admission, so an idle account's key disappears.
         keys = [self._key]
-        args: list[object] = [self._limit, self._interval_ms, uuid.uuid4().hex, 2 * self._interval_ms]
+        member = quota.ticket if quota is not None else uuid.uuid4().hex
+        args: list[object] = [self._limit, self._interval_ms, member, 2 * self._interval_ms]
         if quota is not None:
             interval_ms = round(quota.interval * 1000)
             keys.append(self.quota_key(quota))
             args += [quota.limit, interval_ms, quota.units, 2 * interval_ms]
         wait_ms = self._script(keys=keys, args=args)
         return None if int(wait_ms) == 0 else int(wait_ms) / 1000
+
+    def settle(self, quota: QuotaAsk) -> None:
+        self._settle_script(keys=[self.quota_key(quota)], args=[quota.ticket, quota.units])
 
     def quota_stamps(self, key: str) -> list[float]:
         return [score / 1000 for _, score in self._client.zrange(key, 0, -1, withscores=True)]
@@ -574,20 +615,34 @@ class RateLimiter:
             return self._redis_key()
         return str(self._sqlite_path(rate_limit_dir()))
 
-    def acquire(self, family: str | None = None, units: int = 1) -> None:
+    def acquire(self, family: str | None = None, units: int = 1) -> QuotaAsk | None:
         """Block until one request may be sent, then count it. Call it right before sending.
 
         ``family`` (one of :data:`QUOTA_FAMILIES`) makes the request also take ``units`` from that hourly
-        quota, admitted together with its rate slot.
+        quota, admitted together with its rate slot; the returned :class:`QuotaAsk` is then to be handed to
+        :meth:`settle` once the answer (or the failure) has arrived.
         """
         quota = self.quota_ask(family, units)
         while True:
             wait = self._attempt(quota)
             if wait is None:
-                return
+                return quota
             time.sleep(wait)
 
-    async def acquire_async(self, family: str | None = None, units: int = 1) -> None:
+    def settle(self, quota: QuotaAsk | None) -> None:
+        """Re-stamp a request's quota units at the moment its answer arrived (see the module docstring).
+
+        Never raises: the units stay counted at their admission time if the log cannot be reached, which
+        only delays the next admissions by the request's latency.
+        """
+        if quota is None:
+            return
+        try:
+            self._ready().settle(quota)
+        except Exception as exc:
+            log.warning("Snov.io rate limiter: could not settle quota units (%s)", type(exc).__name__)
+
+    async def acquire_async(self, family: str | None = None, units: int = 1) -> QuotaAsk | None:
         """Like :meth:`acquire`, for asyncio code such as triggers, without blocking the event loop.
 
         Each attempt (a SQLite transaction or a Redis round trip) runs in a worker thread, and the waits
@@ -598,7 +653,7 @@ class RateLimiter:
         while True:
             wait = await asyncio.to_thread(self._attempt, quota)
             if wait is None:
-                return
+                return quota
             await asyncio.sleep(async_wake_delay(wait))
 
     def quota_ask(self, family: str | None, units: int = 1) -> QuotaAsk | None:
