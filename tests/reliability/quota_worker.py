@@ -59,11 +59,12 @@ def drive(client: Any, families: list[str], start_at: float, duration: float, ta
                 with lock:
                     records.append((time.time(), family, units))
                 index += 1
-        except BaseException as error:  # noqa: BLE001 - handed to the caller
+        except BaseException as error:
             errors.append(error)
 
-    threads = [threading.Thread(target=loop, args=(family, f"{tag}t{n}"), daemon=True)
-               for n, family in enumerate(families)]
+    threads = [
+        threading.Thread(target=loop, args=(family, f"{tag}t{n}"), daemon=True) for n, family in enumerate(families)
+    ]
     for thread in threads:
         thread.start()
     time.sleep(max(0.0, start_at + duration - time.time()))
@@ -89,22 +90,49 @@ def unit_share(records: list[Record], family: str, quota: int, window: float) ->
     return window / fmean(spans)
 
 
-def client_for(base_url: str, client_id: str, secret: str, backend: str | None, finder: int | None,
-               verifier: int | None, window: float, requests_per_minute: int) -> Any:
+def client_for(
+    base_url: str,
+    client_id: str,
+    secret: str,
+    backend: str | None,
+    finder: int | None,
+    verifier: int | None,
+    window: float,
+    requests_per_minute: int,
+) -> Any:
     """A client declaring the plan's quotas over a compressed hour of ``window`` seconds; no retries."""
     from airflow_provider_snovio.api.client import ClientConfig, SnovioClient
     from airflow_provider_snovio.api.retry import RetryPolicy
 
-    config = ClientConfig(client_id=client_id, client_secret=secret, base_url=base_url,
-                          requests_per_minute=requests_per_minute, rate_limit_backend=backend,
-                          finder_hourly_limit=finder, verifier_hourly_limit=verifier, quota_window_seconds=window,
-                          retry=RetryPolicy(max_retries=0))
+    config = ClientConfig(
+        client_id=client_id,
+        client_secret=secret,
+        base_url=base_url,
+        requests_per_minute=requests_per_minute,
+        rate_limit_backend=backend,
+        finder_hourly_limit=finder,
+        verifier_hourly_limit=verifier,
+        quota_window_seconds=window,
+        retry=RetryPolicy(max_retries=0),
+    )
     return SnovioClient(config)
 
 
-def process_main(base_url: str, client_id: str, secret: str, backend: str | None, finder: int | None,
-                 verifier: int | None, window: float, requests_per_minute: int, families: list[str],
-                 duration: float, tag: str, barrier: Any, results: Any) -> None:
+def process_main(
+    base_url: str,
+    client_id: str,
+    secret: str,
+    backend: str | None,
+    finder: int | None,
+    verifier: int | None,
+    window: float,
+    requests_per_minute: int,
+    families: list[str],
+    duration: float,
+    tag: str,
+    barrier: Any,
+    results: Any,
+) -> None:
     """A spawned process: warm up, meet the others at ``barrier``, drive, put the records in ``results``."""
     client = client_for(base_url, client_id, secret, backend, finder, verifier, window, requests_per_minute)
     client.access_token()  # token and limiter backend before the common start

@@ -43,9 +43,13 @@ QUOTAS = {"finder": FINDER, "verifier": VERIFIER}
 def quota_sandbox(snovio_sandbox: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SandboxServer:
     """The sandbox with compressed quotas, a new account (a fresh limiter log) and a private per-host log."""
     monkeypatch.setenv(RATE_LIMIT_DIR_ENV, str(tmp_path / "ratelimit"))
-    snovio_sandbox.configure(client_id=f"quota-{uuid.uuid4().hex[:12]}", requests_per_minute=RPM,
-                             finder_hourly_limit=FINDER, verifier_hourly_limit=VERIFIER,
-                             hourly_window_seconds=WINDOW)
+    snovio_sandbox.configure(
+        client_id=f"quota-{uuid.uuid4().hex[:12]}",
+        requests_per_minute=RPM,
+        finder_hourly_limit=FINDER,
+        verifier_hourly_limit=VERIFIER,
+        hourly_window_seconds=WINDOW,
+    )
     snovio_sandbox.reset()
     return snovio_sandbox
 
@@ -58,15 +62,25 @@ def check_pacing(sandbox: SandboxServer, records: list[Record], label: str) -> d
         assert stats[f"peak_{family}_units_in_window"] == quota, (family, stats)  # all of it, and no more
         shares[family] = unit_share(records, family, quota, WINDOW)
         units = sum(units for _, kind, units in records if kind == family)
-        print(f"{label}: {family} {units} units in {DURATION:g} s, quota {quota} per {WINDOW:g}-s window, "
-              f"used {shares[family]:.3f} of it, peak {stats[f'peak_{family}_units_in_window']}, 0 refusals")
+        print(
+            f"{label}: {family} {units} units in {DURATION:g} s, quota {quota} per {WINDOW:g}-s window, "
+            f"used {shares[family]:.3f} of it, peak {stats[f'peak_{family}_units_in_window']}, 0 refusals"
+        )
     assert all(share >= 0.95 for share in shares.values()), shares
     return shares
 
 
 def test_threads_of_one_process_use_the_declared_quotas_without_a_refusal(quota_sandbox: SandboxServer) -> None:
-    with client_for(quota_sandbox.base_url, quota_sandbox.client_id, quota_sandbox.client_secret, None,
-                    FINDER, VERIFIER, WINDOW, RPM) as client:
+    with client_for(
+        quota_sandbox.base_url,
+        quota_sandbox.client_id,
+        quota_sandbox.client_secret,
+        None,
+        FINDER,
+        VERIFIER,
+        WINDOW,
+        RPM,
+    ) as client:
         client.access_token()
         records = drive(client, ["finder", "verifier"] * 2, time.time() + 0.1, DURATION, "threads")
     check_pacing(quota_sandbox, records, "4 threads, per-host")
@@ -75,9 +89,27 @@ def test_threads_of_one_process_use_the_declared_quotas_without_a_refusal(quota_
 def run_processes(sandbox: SandboxServer, backend: str | None, count: int) -> list[Record]:
     ctx = multiprocessing.get_context("spawn")
     barrier, results = ctx.Barrier(count), ctx.Queue()
-    workers = [ctx.Process(target=process_main, args=(
-        sandbox.base_url, sandbox.client_id, sandbox.client_secret, backend, FINDER, VERIFIER, WINDOW, RPM,
-        ["finder", "verifier"], DURATION, f"p{n}", barrier, results)) for n in range(count)]
+    workers = [
+        ctx.Process(
+            target=process_main,
+            args=(
+                sandbox.base_url,
+                sandbox.client_id,
+                sandbox.client_secret,
+                backend,
+                FINDER,
+                VERIFIER,
+                WINDOW,
+                RPM,
+                ["finder", "verifier"],
+                DURATION,
+                f"p{n}",
+                barrier,
+                results,
+            ),
+        )
+        for n in range(count)
+    ]
     for worker in workers:
         worker.start()
     try:
@@ -104,8 +136,11 @@ def test_processes_share_the_declared_quotas_without_a_refusal(backend: str, quo
 
 def test_without_declared_quotas_the_same_load_is_refused(quota_sandbox: SandboxServer) -> None:
     """Today's behaviour, kept when the extras are empty: the quota is found out by a refusal."""
-    with client_for(quota_sandbox.base_url, quota_sandbox.client_id, quota_sandbox.client_secret, None,
-                    None, None, WINDOW, RPM) as client:
-        with pytest.raises(SnovioTooManyProcessingError):
-            drive(client, ["finder", "verifier"], time.time(), WINDOW / 2, "undeclared")
+    with (
+        client_for(
+            quota_sandbox.base_url, quota_sandbox.client_id, quota_sandbox.client_secret, None, None, None, WINDOW, RPM
+        ) as client,
+        pytest.raises(SnovioTooManyProcessingError),
+    ):
+        drive(client, ["finder", "verifier"], time.time(), WINDOW / 2, "undeclared")
     assert quota_sandbox.stats()["too_many_processing"] >= 1
