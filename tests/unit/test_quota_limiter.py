@@ -311,3 +311,25 @@ def test_no_warning_with_a_shared_log_or_outside_those_processes(
         SnovioHook().client_config()
     assert server_warnings(caplog) == []
     assert all("hunter2" not in record.getMessage() for record in caplog.records)
+
+
+def test_airflow_redacts_the_backend_url_when_named_sensitive(tmp_path: Path) -> None:
+    """What the README advises: Airflow's API redacts connection extras by key name, and ``rate_limit_backend``
+    is not such a name, so ``[core] sensitive_var_conn_names = rate_limit_backend`` is what hides the URL in the
+    API's answer (and the UI's Extra Fields JSON, which shows that answer)."""
+    import os
+    import subprocess
+
+    script = (
+        "import json\n"
+        "from airflow.api_fastapi.core_api.datamodels.connections import ConnectionResponse\n"
+        "r = ConnectionResponse(connection_id='c', conn_type='snovio', description=None, host=None, login='id',\n"
+        "    schema=None, port=None, password='s', team_name=None,\n"
+        "    extra=json.dumps({'rate_limit_backend': 'redis://:hunter2@cache:6379/0', 'timeout': 5}))\n"
+        "print(r.extra)\n"
+    )
+    env = {**os.environ, "AIRFLOW__CORE__SENSITIVE_VAR_CONN_NAMES": "rate_limit_backend", "AIRFLOW_HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"rate_limit_backend": "***", "timeout": 5}
+    assert "hunter2" not in done.stdout + done.stderr
