@@ -303,7 +303,6 @@ class SnovioClient(SnovioMethods):
               quota: tuple[str, int] | None = None, **kwargs: Any) -> Any:
         """One HTTP exchange inside the rate limit (and ``quota``: its hourly family and units); failures
         become :class:`SnovioError`."""
-
         where = template or path
         try:
             ticket = self._limiter.acquire(*quota) if quota else self._limiter.acquire()
