@@ -144,3 +144,46 @@ def test_without_declared_quotas_the_same_load_is_refused(quota_sandbox: Sandbox
     ):
         drive(client, ["finder", "verifier"], time.time(), WINDOW / 2, "undeclared")
     assert quota_sandbox.stats()["too_many_processing"] >= 1
+
+
+def test_async_clients_of_one_event_loop_share_the_declared_quota(quota_sandbox: SandboxServer) -> None:
+    """Triggers poll with the async client: 12 coroutines verifying through one event loop are paced too."""
+    import asyncio
+
+    from airflow_provider_snovio.api.async_client import AsyncSnovioClient
+    from airflow_provider_snovio.api.client import ClientConfig
+    from airflow_provider_snovio.api.retry import RetryPolicy
+
+    config = ClientConfig(
+        client_id=quota_sandbox.client_id,
+        client_secret=quota_sandbox.client_secret,
+        base_url=quota_sandbox.base_url,
+        requests_per_minute=RPM,
+        verifier_hourly_limit=VERIFIER,
+        quota_window_seconds=WINDOW,
+        retry=RetryPolicy(max_retries=0),
+    )
+    records: list[Record] = []
+
+    async def poller(client: AsyncSnovioClient, n: int, until: float) -> None:
+        index = 0
+        while time.time() < until:
+            emails = [f"async.{n}.{index}.{k}@example.com" for k in range(10)]
+            answer = await client.call("get_emails_verification_status", emails=emails)
+            assert answer["success"] is True
+            records.append((time.time(), "verifier", 10))
+            index += 1
+
+    async def main() -> None:
+        async with AsyncSnovioClient(config) as client:
+            await client.access_token()
+            until = time.time() + 2 * WINDOW + 1
+            await asyncio.gather(*(poller(client, n, until) for n in range(12)))
+
+    asyncio.run(main())
+    stats = quota_sandbox.stats()
+    assert stats["too_many_processing"] == 0 and stats["responses_429"] == 0, stats
+    assert stats["peak_verifier_units_in_window"] == VERIFIER, stats
+    share = unit_share(records, "verifier", VERIFIER, WINDOW)
+    print(f"12 coroutines, async: verifier used {share:.3f} of the quota, 0 refusals")
+    assert share >= 0.95, share
