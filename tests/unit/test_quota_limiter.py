@@ -104,7 +104,8 @@ def test_a_declared_quota_admits_units_until_full_then_waits_for_the_window(back
     assert limiter._attempt() is None  # and a request of no family is not held by the quota
     limiter.acquire("verifier", 1)
     assert WINDOW <= time.monotonic() - start < WINDOW + quota_margin_seconds(WINDOW) + 0.4
-    assert len(limiter.quota_stamps("verifier")) == 1  # the first 10 units left the window
+    # Admitted once the first request's 7 units left; the next 3, stamped a moment later, may still be in it.
+    assert 1 <= len(limiter.quota_stamps("verifier")) <= 4
 
 
 def test_rate_slot_and_units_are_admitted_together_or_not_at_all(backend: str | None) -> None:
