@@ -18,6 +18,8 @@ DEFAULT_BASE_URL = "https://api.snov.io"
 DEFAULT_REQUESTS_PER_MINUTE = 60
 DEFAULT_TIMEOUT_SECONDS = 30.0
 DEFAULT_MAX_RETRIES = 5
+#: Snov.io's hourly quotas are per hour; the extra ``quota_window_seconds`` only compresses it for tests.
+DEFAULT_QUOTA_WINDOW_SECONDS = 3600.0
 
 
 def get_provider_info() -> dict[str, Any]:
@@ -125,7 +127,30 @@ def get_provider_info() -> dict[str, Any]:
                             "Empty: shared by all processes on this host. "
                             "redis://host:port/db: shared by every worker of the deployment."
                         ),
-                        "schema": {"type": ["string", "null"]},
+                        # A password field: the URL may carry the Redis password (redis://:password@host).
+                        "schema": {"type": ["string", "null"], "format": "password"},
+                    },
+                    "finder_hourly_limit": {
+                        "label": "Finder quota per hour",
+                        "description": (
+                            "Your plan's e-mail finder requests per hour (Starter: 200). Empty: unknown, "
+                            "requests are not paced to it."
+                        ),
+                        "schema": {"type": ["integer", "null"], "minimum": 1},
+                    },
+                    "verifier_hourly_limit": {
+                        "label": "Verifier quota per hour",
+                        "description": (
+                            "Your plan's verified e-mails per hour (Starter: 500). Empty: unknown, "
+                            "requests are not paced to it."
+                        ),
+                        "schema": {"type": ["integer", "null"], "minimum": 10},
+                    },
+                    "quota_window_seconds": {
+                        "label": "Quota window (s)",
+                        "description": "Length of the quota hour: keep 3600 (shorter only for tests).",
+                        "schema": {"type": ["number", "null"], "default": DEFAULT_QUOTA_WINDOW_SECONDS,
+                                   "exclusiveMinimum": 0},
                     },
                 },
             }

@@ -24,7 +24,7 @@ Family = tuple[str, list[tuple[str, str, str]], Callable[[], list[Result]]]
 
 
 def families() -> list[Family]:
-    from bench import imports, incremental, sensor, throughput, tokens, triggerer, warehouse
+    from bench import imports, incremental, quota, sensor, throughput, tokens, triggerer, warehouse
 
     return [
         ("throughput", [("1. requests/min achieved / limit, 1 process", ">= 0.95, zero 429s", "ratio"),
@@ -50,6 +50,7 @@ def families() -> list[Family]:
                        (f"9. {triggerer.COUNT} deferred sensors, one event loop: worst event-loop lag", "< 100",
                         "ms")],
          triggerer.measure),
+        ("quota", [(quota.NAME, quota.TARGET, "ratio")], quota.measure),
     ]
 
 

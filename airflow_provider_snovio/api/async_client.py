@@ -38,10 +38,12 @@ from airflow_provider_snovio.api.client import (
 from airflow_provider_snovio.api.encoding import PreparedCall, merge_answers, request_kwargs
 from airflow_provider_snovio.api.errors import (
     SnovioAuthError,
+    SnovioConfigError,
     SnovioError,
     SnovioLimiterError,
     SnovioTransportError,
 )
+from airflow_provider_snovio.api.quotas import quota_use
 from airflow_provider_snovio.api.responses import parse_response
 from airflow_provider_snovio.api.retry import Attempts
 from airflow_provider_snovio.api.token import TOKENS, TokenCache
@@ -156,14 +158,25 @@ class AsyncSnovioClient:
         kwargs = request_kwargs(prepared, token)
         if "data" in kwargs:  # httpx wants a mapping; repeated keys (emails[]) become lists
             kwargs["data"] = _as_mapping(kwargs["data"])
-        return await self._http(prepared.method, prepared.path, template=prepared.endpoint.path, **kwargs)
+        return await self._http(prepared.method, prepared.path, template=prepared.endpoint.path,
+                                quota=quota_use(prepared), **kwargs)
 
-    async def _http(self, method: str, path: str, *, template: str | None = None, **kwargs: Any) -> Any:
+    async def _http(self, method: str, path: str, *, template: str | None = None,
+                    quota: tuple[str, int] | None = None, **kwargs: Any) -> Any:
         where = template or path
         try:
-            await self._limiter.acquire_async()
+            ticket = await (self._limiter.acquire_async(*quota) if quota else self._limiter.acquire_async())
         except ConnectionError as error:  # the limiter's backend (Redis...); its text has no password
             raise SnovioLimiterError(f"rate limiter unavailable: {error}", endpoint=where) from None
+        except ValueError as error:  # a declared quota smaller than this one request
+            raise SnovioConfigError(str(error)) from None
+        try:
+            return await self._exchange(method, path, where, **kwargs)
+        finally:
+            if ticket is not None:  # the units count from the answer on (see api/ratelimit.py)
+                await asyncio.shield(asyncio.to_thread(self._limiter.settle, ticket))
+
+    async def _exchange(self, method: str, path: str, where: str, **kwargs: Any) -> Any:
         try:
             response = await self._http_client.request(method, self.config.base_url + path,
                                                        follow_redirects=False, **kwargs)

@@ -49,6 +49,7 @@ from airflow_provider_snovio.api.errors import (
     SnovioTransportError,
 )
 from airflow_provider_snovio.api.methods import SnovioMethods
+from airflow_provider_snovio.api.quotas import FINDER, VERIFIER, quota_use
 from airflow_provider_snovio.api.responses import parse_response, scrub_text
 from airflow_provider_snovio.api.retry import Attempts, RetryPolicy, describe, may_have_taken_effect
 from airflow_provider_snovio.api.token import TOKENS, TokenCache
@@ -85,7 +86,8 @@ def shared_limiter(config: ClientConfig) -> Any:
 
     try:
         return get_rate_limiter(config.account_key, config.requests_per_minute, config.rate_limit_backend,
-                                window_seconds=config.rate_window_seconds)
+                                window_seconds=config.rate_window_seconds, quotas=config.quotas,
+                                quota_window_seconds=config.quota_window_seconds)
     except (ValueError, ImportError) as error:
         raise SnovioConfigError(str(error)) from None
 
@@ -171,6 +173,11 @@ class ClientConfig:
     #: The limit's window; Snov.io's is a minute. Shorter windows serve tests and benchmarks.
     rate_window_seconds: float = 60.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    #: The plan's hourly quotas (:mod:`quotas`): finder requests and verifier e-mails; ``None`` = unknown.
+    finder_hourly_limit: int | None = None
+    verifier_hourly_limit: int | None = None
+    #: The quotas' window; Snov.io's is an hour. Shorter windows serve tests and benchmarks.
+    quota_window_seconds: float = 3600.0
 
     def __post_init__(self) -> None:
         if not self.client_id:
@@ -180,6 +187,11 @@ class ClientConfig:
         object.__setattr__(self, "base_url", check_base_url(self.base_url))
         if not _positive_seconds(self.timeout):
             raise SnovioConfigError(f"timeout must be a finite, positive number of seconds, got {self.timeout!r}")
+
+    @property
+    def quotas(self) -> dict[str, int | None]:
+        """The declared quotas by family, for the limiter."""
+        return {FINDER: self.finder_hourly_limit, VERIFIER: self.verifier_hourly_limit}
 
     @property
     def account_key(self) -> str:
@@ -285,17 +297,28 @@ class SnovioClient(SnovioMethods):
 
     def _send(self, prepared: PreparedCall, token: str) -> Any:
         return self._http(prepared.method, prepared.path, template=prepared.endpoint.path,
-                          **request_kwargs(prepared, token))
+                          quota=quota_use(prepared), **request_kwargs(prepared, token))
 
-    def _http(self, method: str, path: str, *, template: str | None = None, **kwargs: Any) -> Any:
-        """One HTTP exchange inside the rate limit; failures become :class:`SnovioError`."""
-        import requests
-
+    def _http(self, method: str, path: str, *, template: str | None = None,
+              quota: tuple[str, int] | None = None, **kwargs: Any) -> Any:
+        """One HTTP exchange inside the rate limit (and ``quota``: its hourly family and units); failures
+        become :class:`SnovioError`."""
         where = template or path
         try:
-            self._limiter.acquire()
+            ticket = self._limiter.acquire(*quota) if quota else self._limiter.acquire()
         except ConnectionError as error:  # the limiter's backend (Redis...); its text has no password
             raise SnovioLimiterError(f"rate limiter unavailable: {error}", endpoint=where) from None
+        except ValueError as error:  # a declared quota smaller than this one request
+            raise SnovioConfigError(str(error)) from None
+        try:
+            return self._exchange(method, path, where, **kwargs)
+        finally:
+            if ticket is not None:
+                self._limiter.settle(ticket)  # the units count from the answer on (see api/ratelimit.py)
+
+    def _exchange(self, method: str, path: str, where: str, **kwargs: Any) -> Any:
+        import requests
+
         started = time.monotonic()
         try:
             response = self._session.request(

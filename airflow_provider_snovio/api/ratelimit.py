@@ -25,6 +25,16 @@ to one account:
 A backend that cannot be used raises :class:`RateLimitBackendError`, a builtin ``ConnectionError``, whose
 text shows a Redis URL only in its redacted form (:func:`~airflow_provider_snovio.api.urls.redact_url`).
 
+Hourly quotas (Snov.io's finder and verifier plans) ride on the same log: a request of a quota family
+(:data:`QUOTA_FAMILIES`) also takes its *units* (one per finder request, one per verified e-mail) from the
+family's log, in the same transaction, script or lock as its rate slot, so the two are admitted together or
+not at all (a slot taken while the other waits would be stamped before the request is really sent). When
+the answer arrives, :meth:`RateLimiter.settle` moves the request's units to that moment: Snov.io counted
+them on arrival, no later than the answer, so a unit is never aged out of the client's log before it leaves
+Snov.io's, however long the request took to get there (a compressed test "hour" of seconds has no margin for
+such delays). Units are always recorded; a limiter whose quota is unknown (``None``) records them without
+ever waiting, so a connection that declares its plan also counts the units of one that does not.
+
 This module is pure API layer: it never imports Airflow.
 """
 
@@ -45,14 +55,17 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn, Protocol
+from typing import Any, NoReturn, Protocol
 from urllib.parse import urlsplit
 
 from airflow_provider_snovio.api.urls import redact_url, scrub_url_secrets
 
 __all__ = [
+    "QUOTA_FAMILIES",
+    "QUOTA_MARGIN_MAX_FRACTION",
     "RATE_LIMIT_DIR_ENV",
     "SAFETY_MARGIN_MAX_FRACTION",
     "SAFETY_MARGIN_SECONDS",
@@ -75,6 +88,14 @@ SAFETY_MARGIN_SECONDS = 1.0
 #: demos (e.g. 6 requests per 2 s) keep their throughput; for the 60-s window the 1-s margin applies.
 SAFETY_MARGIN_MAX_FRACTION = 0.05
 
+#: The hourly quota families Snov.io plans limit: the e-mail finder (requests) and the verifier (e-mails).
+QUOTA_FAMILIES = ("finder", "verifier")
+
+#: The quota window's margin (the same :data:`SAFETY_MARGIN_SECONDS` for the real hour, 1/3600 of it) is
+#: capped at this share of a compressed window, so a test or benchmark hour of a few seconds still measures
+#: the throughput the real hour gets, within 2 %.
+QUOTA_MARGIN_MAX_FRACTION = 0.02
+
 #: Environment variable overriding the directory of the per-host SQLite logs.
 RATE_LIMIT_DIR_ENV = "SNOVIO_RATE_LIMIT_DIR"
 
@@ -96,35 +117,81 @@ _SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
 _REDIS_TIMEOUT_SECONDS = 10.0
 
 #: One admission attempt on Redis, atomic on the server. KEYS[1]: the sorted set of admission times (score:
-#: the server's clock in ms; member: unique per request). ARGV: the limit N, the window + margin in ms, a
-#: unique member, the key's expiry in ms. Returns 0 when admitted, else the ms until a slot frees.
+#: the server's clock in ms; member: unique per request); KEYS[2], for a request of a quota family: that
+#: family's sorted set (one member per unit). ARGV: the limit N, the window + margin in ms, a unique member,
+#: the key's expiry in ms, then for a quota: its limit (0 = unknown, never waited on), its window + margin in
+#: ms, the request's units and that key's expiry in ms. Returns 0 when admitted (in both sets), else the ms
+#: until both have room.
 #:
 #: * ``TIME`` is the server's clock: every host stamps and ages entries by the same clock, so a host whose
 #:   own clock is 30 s off neither sees entries as expired early nor counts them too long.
 #: * Entries more than a window in the *future* can only come from the server's clock stepping back; they
 #:   are dropped instead of blocking the account until the clock catches up.
-#: * The k-th oldest entry (k = count - N) is the one whose expiry frees a slot, so a limiter configured
-#:   lower than another one sharing the key waits for the right entry.
+#: * The k-th oldest entry (k = count + units - N) is the one whose expiry frees enough room, so a limiter
+#:   configured lower than another one sharing the key waits for the right entry.
 #: * ``replicate_commands`` lets Redis < 5 replicate a script that writes after reading ``TIME``; newer
 #:   servers do this always and ignore the call.
 _REDIS_SCRIPT = """
 if redis.replicate_commands then pcall(redis.replicate_commands) end
-local key = KEYS[1]
-local limit = tonumber(ARGV[1])
-local interval = tonumber(ARGV[2])
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', key, '-inf', now - interval)
-redis.call('ZREMRANGEBYSCORE', key, now + interval + 1, '+inf')
-local count = redis.call('ZCARD', key)
-if count < limit then
-  redis.call('ZADD', key, now, ARGV[3])
-  redis.call('PEXPIRE', key, tonumber(ARGV[4]))
-  return 0
+local function count(key, interval)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - interval)
+  redis.call('ZREMRANGEBYSCORE', key, now + interval + 1, '+inf')
+  return redis.call('ZCARD', key)
 end
-local entry = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
-return math.max(1, tonumber(entry[2]) + interval - now)
+local function wait(key, n, units, limit, interval)
+  if limit <= 0 or n + units <= limit then return 0 end
+  local entry = redis.call('ZRANGE', key, n + units - limit - 1, n + units - limit - 1, 'WITHSCORES')
+  return math.max(1, tonumber(entry[2]) + interval - now)
+end
+local limit = tonumber(ARGV[1])
+local interval = tonumber(ARGV[2])
+local waited = wait(KEYS[1], count(KEYS[1], interval), 1, limit, interval)
+local qunits = 0
+if KEYS[2] then
+  local qinterval = tonumber(ARGV[6])
+  qunits = tonumber(ARGV[7])
+  waited = math.max(waited, wait(KEYS[2], count(KEYS[2], qinterval), qunits, tonumber(ARGV[5]), qinterval))
+end
+if waited > 0 then return waited end
+redis.call('ZADD', KEYS[1], now, ARGV[3])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4]))
+for i = 1, qunits do redis.call('ZADD', KEYS[2], now, ARGV[3] .. ':' .. i) end
+if qunits > 0 then redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[8])) end
+return 0
 """
+
+
+#: Settling a request's quota units on Redis: KEYS[1] the family's set; ARGV: the ticket and the units. Moves
+#: each unit still in the set to the server's clock now (``XX``: a unit already aged out is not added back).
+_REDIS_SETTLE_SCRIPT = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+for i = 1, tonumber(ARGV[2]) do redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1] .. ':' .. i) end
+return 0
+"""
+
+
+@dataclass(frozen=True)
+class QuotaAsk:
+    """What one request takes from its family's hourly quota: ``units`` against ``limit`` (0 = unknown).
+
+    ``ticket`` names the request's units in the log, so that :meth:`RateLimiter.settle` can find them.
+    """
+
+    family: str
+    units: int
+    limit: int
+    interval: float
+    ticket: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def wait(self, stamps: list[float], now: float) -> float | None:
+        """Seconds until ``units`` fit among ``stamps`` (one per unit, oldest first), or ``None`` if they do."""
+        count = len(stamps)
+        if self.limit <= 0 or count + self.units <= self.limit:
+            return None
+        return stamps[count + self.units - self.limit - 1] + self.interval - now
 
 
 class RateLimitBackendError(ConnectionError):
@@ -138,6 +205,25 @@ class RateLimitBackendError(ConnectionError):
 def safety_margin_seconds(window_seconds: float) -> float:
     """Margin added to ``window_seconds``: :data:`SAFETY_MARGIN_SECONDS`, capped for short windows."""
     return min(SAFETY_MARGIN_SECONDS, window_seconds * SAFETY_MARGIN_MAX_FRACTION)
+
+
+def quota_margin_seconds(window_seconds: float) -> float:
+    """Margin added to a quota window: :data:`SAFETY_MARGIN_SECONDS`, at most 2 % of a compressed window."""
+    return min(SAFETY_MARGIN_SECONDS, window_seconds * QUOTA_MARGIN_MAX_FRACTION)
+
+
+def _validate_quotas(quotas: Mapping[str, int | None] | None) -> tuple[tuple[str, int], ...]:
+    """``{family: units per window or None}`` -> sorted ``(family, limit)`` pairs, 0 for unknown."""
+    pairs = []
+    for family, limit in (quotas or {}).items():
+        if family not in QUOTA_FAMILIES:
+            raise ValueError(f"quota family must be one of {QUOTA_FAMILIES}, got {family!r}")
+        if limit is None:
+            continue
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ValueError(f"{family}_hourly_limit must be a positive integer or empty, got {limit!r}")
+        pairs.append((family, limit))
+    return tuple(sorted(pairs))
 
 
 def _validate_requests_per_minute(value: object) -> int:
@@ -194,7 +280,12 @@ def _rate_limit_dir_path() -> tuple[Path, bool]:
     configured = os.environ.get(RATE_LIMIT_DIR_ENV, "").strip()
     if configured:
         return Path(configured).expanduser(), False
-    return Path(tempfile.gettempdir()) / f"airflow-provider-snovio-{_current_user_tag()}", True
+    return rate_limit_dir_default(), True
+
+
+def rate_limit_dir_default() -> Path:
+    """The per-host logs' directory when ``$SNOVIO_RATE_LIMIT_DIR`` is unset (no I/O)."""
+    return Path(tempfile.gettempdir()) / f"airflow-provider-snovio-{_current_user_tag()}"
 
 
 def rate_limit_dir() -> Path:
@@ -222,7 +313,9 @@ def rate_limit_dir() -> Path:
 class _Store(Protocol):
     """One shared admission log. ``attempt`` admits one request now (``None``) or says how long to wait."""
 
-    def attempt(self) -> float | None: ...
+    def attempt(self, quota: QuotaAsk | None = None) -> float | None: ...
+
+    def settle(self, quota: QuotaAsk) -> None: ...
 
     def stamps(self) -> list[float]: ...
 
@@ -236,18 +329,46 @@ class _MemoryStore:
         self._limit = limit
         self._interval = interval
         self._stamps: deque[float] = deque()
+        #: Per family, ``(stamp, ticket)`` per unit, oldest first.
+        self._quota_units: dict[str, deque[tuple[float, str]]] = {family: deque() for family in QUOTA_FAMILIES}
         self._lock = threading.Lock()
 
-    def attempt(self) -> float | None:
+    @staticmethod
+    def _prune(stamps: deque[Any], now: float, interval: float, key: Any = lambda entry: entry) -> None:
+        while stamps and key(stamps[0]) <= now - interval:
+            stamps.popleft()
+
+    def attempt(self, quota: QuotaAsk | None = None) -> float | None:
         with self._lock:
             now = time.monotonic()
-            while self._stamps and self._stamps[0] <= now - self._interval:
-                self._stamps.popleft()
+            self._prune(self._stamps, now, self._interval)
             count = len(self._stamps)
-            if count < self._limit:
-                self._stamps.append(now)
-                return None
-            return self._stamps[count - self._limit] + self._interval - now
+            waits = [] if count < self._limit else [self._stamps[count - self._limit] + self._interval - now]
+            if quota is not None:
+                units = self._quota_units[quota.family]
+                self._prune(units, now, quota.interval, key=lambda entry: entry[0])
+                quota_wait = quota.wait([stamp for stamp, _ in units], now)
+                if quota_wait is not None:
+                    waits.append(quota_wait)
+            if waits:
+                return max(waits)
+            self._stamps.append(now)
+            if quota is not None:
+                self._quota_units[quota.family].extend([(now, quota.ticket)] * quota.units)
+            return None
+
+    def settle(self, quota: QuotaAsk) -> None:
+        with self._lock:
+            units = self._quota_units[quota.family]
+            kept = [entry for entry in units if entry[1] != quota.ticket]
+            moved = len(units) - len(kept)
+            units.clear()
+            units.extend(kept)  # every stamp is <= now: appending keeps the order
+            units.extend([(time.monotonic(), quota.ticket)] * moved)
+
+    def quota_stamps(self, family: str) -> list[float]:
+        with self._lock:
+            return [stamp for stamp, _ in self._quota_units[family]]
 
     def stamps(self) -> list[float]:
         with self._lock:
@@ -280,11 +401,16 @@ class _SQLiteStore:
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("CREATE TABLE IF NOT EXISTS admissions (stamp REAL NOT NULL)")
             self._conn.execute("CREATE INDEX IF NOT EXISTS admissions_by_stamp ON admissions (stamp)")
+            # Hourly quota units, one row per unit (a verification of 10 e-mails takes 10 rows).
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS quota_units (family TEXT NOT NULL, stamp REAL NOT NULL, ticket TEXT)"
+            )
+            self._conn.execute("CREATE INDEX IF NOT EXISTS quota_units_by_stamp ON quota_units (family, stamp)")
         except BaseException:
             self._conn.close()
             raise
 
-    def attempt(self) -> float | None:
+    def attempt(self, quota: QuotaAsk | None = None) -> float | None:
         with self._lock, self._transaction() as conn:
             now = time.time()  # read under the write lock: stamps follow the admission order
             conn.execute("DELETE FROM admissions WHERE stamp <= ?", (now - self._interval,))
@@ -293,13 +419,47 @@ class _SQLiteStore:
                 log.warning("Snov.io rate limiter: dropped %d entries stamped in the future; was the clock "
                             "stepped backwards?", future)
             (count,) = conn.execute("SELECT COUNT(*) FROM admissions").fetchone()
-            if count < self._limit:
-                conn.execute("INSERT INTO admissions (stamp) VALUES (?)", (now,))
-                return None
-            (stamp,) = conn.execute(
-                "SELECT stamp FROM admissions ORDER BY stamp LIMIT 1 OFFSET ?", (count - self._limit,)
-            ).fetchone()
-            return stamp + self._interval - now
+            waits = []
+            if count >= self._limit:
+                (stamp,) = conn.execute(
+                    "SELECT stamp FROM admissions ORDER BY stamp LIMIT 1 OFFSET ?", (count - self._limit,)
+                ).fetchone()
+                waits.append(stamp + self._interval - now)
+            if quota is not None:
+                quota_wait = self._quota_wait(conn, quota, now)
+                if quota_wait is not None:
+                    waits.append(quota_wait)
+            if waits:
+                return max(waits)
+            conn.execute("INSERT INTO admissions (stamp) VALUES (?)", (now,))
+            if quota is not None:
+                conn.executemany("INSERT INTO quota_units (family, stamp, ticket) VALUES (?, ?, ?)",
+                                 [(quota.family, now, quota.ticket)] * quota.units)
+            return None
+
+    def settle(self, quota: QuotaAsk) -> None:
+        with self._lock, self._transaction() as conn:
+            conn.execute("UPDATE quota_units SET stamp = ? WHERE family = ? AND ticket = ?",
+                         (time.time(), quota.family, quota.ticket))
+
+    @staticmethod
+    def _quota_wait(conn: sqlite3.Connection, quota: QuotaAsk, now: float) -> float | None:
+        """Prune the family's units and return the wait before ``quota.units`` more fit (``None``: they do)."""
+        conn.execute("DELETE FROM quota_units WHERE family = ? AND (stamp <= ? OR stamp > ?)",
+                     (quota.family, now - quota.interval, now + quota.interval))
+        (count,) = conn.execute("SELECT COUNT(*) FROM quota_units WHERE family = ?", (quota.family,)).fetchone()
+        if quota.limit <= 0 or count + quota.units <= quota.limit:
+            return None
+        (stamp,) = conn.execute(
+            "SELECT stamp FROM quota_units WHERE family = ? ORDER BY stamp LIMIT 1 OFFSET ?",
+            (quota.family, count + quota.units - quota.limit - 1),
+        ).fetchone()
+        return stamp + quota.interval - now
+
+    def quota_stamps(self, family: str) -> list[float]:
+        with self._lock:
+            rows = self._conn.execute("SELECT stamp FROM quota_units WHERE family = ? ORDER BY stamp", (family,))
+            return [row[0] for row in rows]
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -340,6 +500,7 @@ class _RedisStore:
         import redis
 
         self._key = key
+        self._quota_prefix = key.rsplit(":", 1)[0] + ":quota:"
         self._limit = limit
         self._interval_ms = interval_ms
         self._client = redis.Redis.from_url(
@@ -349,13 +510,28 @@ class _RedisStore:
             health_check_interval=30,
         )
         self._script = self._client.register_script(_REDIS_SCRIPT)
+        self._settle_script = self._client.register_script(_REDIS_SETTLE_SCRIPT)
 
-    def attempt(self) -> float | None:
+    def quota_key(self, quota: QuotaAsk) -> str:
+        return f"{self._quota_prefix}{quota.family}:{round(quota.interval * 1000)}ms"
+
+    def attempt(self, quota: QuotaAsk | None = None) -> float | None:
         # Expiry: two windows after the last admission, so an idle account's key disappears.
-        wait_ms = self._script(
-            keys=[self._key], args=[self._limit, self._interval_ms, uuid.uuid4().hex, 2 * self._interval_ms]
-        )
+        keys = [self._key]
+        member = quota.ticket if quota is not None else uuid.uuid4().hex
+        args: list[object] = [self._limit, self._interval_ms, member, 2 * self._interval_ms]
+        if quota is not None:
+            interval_ms = round(quota.interval * 1000)
+            keys.append(self.quota_key(quota))
+            args += [quota.limit, interval_ms, quota.units, 2 * interval_ms]
+        wait_ms = self._script(keys=keys, args=args)
         return None if int(wait_ms) == 0 else int(wait_ms) / 1000
+
+    def settle(self, quota: QuotaAsk) -> None:
+        self._settle_script(keys=[self.quota_key(quota)], args=[quota.ticket, quota.units])
+
+    def quota_stamps(self, key: str) -> list[float]:
+        return [score / 1000 for _, score in self._client.zrange(key, 0, -1, withscores=True)]
 
     def stamps(self) -> list[float]:
         return [score / 1000 for _, score in self._client.zrange(self._key, 0, -1, withscores=True)]
@@ -390,6 +566,7 @@ class RateLimiter:
     requests_per_minute: int
     window_seconds: float
     margin_seconds: float
+    quota_window_seconds: float
 
     def __init__(
         self,
@@ -398,11 +575,17 @@ class RateLimiter:
         backend: str | None = None,
         *,
         window_seconds: float = 60.0,
+        quotas: Mapping[str, int | None] | None = None,
+        quota_window_seconds: float = 3600.0,
     ) -> None:
         if not isinstance(account_key, str) or not account_key:
             raise ValueError("account_key must be a non-empty string")
         self.requests_per_minute = _validate_requests_per_minute(requests_per_minute)
         self.window_seconds = _validate_window_seconds(window_seconds)
+        #: Declared hourly quotas, ``{family: units per quota window}``; a family not in it is unknown.
+        self.quotas: dict[str, int] = dict(_validate_quotas(quotas))
+        self.quota_window_seconds = _validate_window_seconds(quota_window_seconds)
+        self.quota_interval = self.quota_window_seconds + quota_margin_seconds(self.quota_window_seconds)
         self._backend_spec = _normalize_backend(backend)
         if self._is_redis and importlib.util.find_spec("redis") is None:
             raise ImportError(f"rate_limit_backend is a redis URL but the 'redis' package is not installed: "
@@ -432,26 +615,67 @@ class RateLimiter:
             return self._redis_key()
         return str(self._sqlite_path(rate_limit_dir()))
 
-    def acquire(self) -> None:
-        """Block until one request may be sent, then count it. Call it right before sending."""
+    def acquire(self, family: str | None = None, units: int = 1) -> QuotaAsk | None:
+        """Block until one request may be sent, then count it. Call it right before sending.
+
+        ``family`` (one of :data:`QUOTA_FAMILIES`) makes the request also take ``units`` from that hourly
+        quota, admitted together with its rate slot; the returned :class:`QuotaAsk` is then to be handed to
+        :meth:`settle` once the answer (or the failure) has arrived.
+        """
+        quota = self.quota_ask(family, units)
         while True:
-            wait = self._attempt()
+            wait = self._attempt(quota)
             if wait is None:
-                return
+                return quota
             time.sleep(wait)
 
-    async def acquire_async(self) -> None:
+    def settle(self, quota: QuotaAsk | None) -> None:
+        """Re-stamp a request's quota units at the moment its answer arrived (see the module docstring).
+
+        Never raises: the units stay counted at their admission time if the log cannot be reached, which
+        only delays the next admissions by the request's latency.
+        """
+        if quota is None:
+            return
+        try:
+            self._ready().settle(quota)
+        except Exception as exc:
+            log.warning("Snov.io rate limiter: could not settle quota units (%s)", type(exc).__name__)
+
+    async def acquire_async(self, family: str | None = None, units: int = 1) -> QuotaAsk | None:
         """Like :meth:`acquire`, for asyncio code such as triggers, without blocking the event loop.
 
         Each attempt (a SQLite transaction or a Redis round trip) runs in a worker thread, and the waits
         between attempts are ``asyncio.sleep``, so a waiter cancelled while it sleeps (a trigger being
         stopped) leaves no thread behind that would later take a slot for nothing.
         """
+        quota = self.quota_ask(family, units)
         while True:
-            wait = await asyncio.to_thread(self._attempt)
+            wait = await asyncio.to_thread(self._attempt, quota)
             if wait is None:
-                return
+                return quota
             await asyncio.sleep(async_wake_delay(wait))
+
+    def quota_ask(self, family: str | None, units: int = 1) -> QuotaAsk | None:
+        """The quota demand of a request of ``family`` (``None``: none); refuses one that can never fit."""
+        if family is None:
+            return None
+        if family not in QUOTA_FAMILIES:
+            raise ValueError(f"quota family must be one of {QUOTA_FAMILIES}, got {family!r}")
+        if isinstance(units, bool) or not isinstance(units, int) or units < 1:
+            raise ValueError(f"quota units must be a positive integer, got {units!r}")
+        limit = self.quotas.get(family, 0)
+        if limit and units > limit:
+            raise ValueError(f"{family}_hourly_limit ({limit}) is smaller than one request's {units} units: "
+                             "it could never be sent")
+        return QuotaAsk(family, units, limit, self.quota_interval)
+
+    def quota_stamps(self, family: str) -> list[float]:
+        """Stamps of the family's recorded units in the shared log, oldest first (tests, benchmarks)."""
+        store = self._ready()
+        if isinstance(store, _RedisStore):
+            return store.quota_stamps(store.quota_key(QuotaAsk(family, 1, 0, self.quota_interval)))
+        return store.quota_stamps(family)  # type: ignore[attr-defined]
 
     def close(self) -> None:
         """Release the log's connections (reopened on the next acquire)."""
@@ -464,7 +688,7 @@ class RateLimiter:
     def __repr__(self) -> str:
         return (
             f"RateLimiter(requests_per_minute={self.requests_per_minute}, "
-            f"window_seconds={self.window_seconds}, backend={self.backend!r})"
+            f"window_seconds={self.window_seconds}, backend={self.backend!r}, quotas={self.quotas!r})"
         )
 
     # -- one attempt ----------------------------------------------------------------------------------
@@ -473,10 +697,10 @@ class RateLimiter:
     def _is_redis(self) -> bool:
         return self._backend_spec.lower().startswith(_REDIS_SCHEMES)
 
-    def _attempt(self) -> float | None:
+    def _attempt(self, quota: QuotaAsk | None = None) -> float | None:
         """Try to admit one request now; return ``None`` if admitted, else the seconds to wait."""
         try:
-            wait = self._ready().attempt()
+            wait = self._ready().attempt(quota)
         except RateLimitBackendError:
             raise
         except Exception as exc:
@@ -485,7 +709,7 @@ class RateLimiter:
             self._raise_backend_error(exc)
         if wait is None:
             return None
-        if wait > 2 * self._interval_ms / 1000:  # only possible if a clock misbehaves
+        if wait > 2 * max(self._interval_ms / 1000, self.quota_interval if quota else 0):  # a clock misbehaves
             log.warning("Snov.io rate limiter: next slot in %.1f s, longer than the window", wait)
         return min(max(wait, _MIN_SLEEP_SECONDS), _MAX_SLEEP_SECONDS)
 
@@ -548,7 +772,7 @@ class RateLimiter:
         return f"{REDIS_KEY_PREFIX}{self._digest}:{self._interval_ms}ms"
 
 
-_cache: dict[tuple[str, int, str, float], RateLimiter] = {}
+_cache: dict[tuple[str, int, str, float, tuple[tuple[str, int], ...], float], RateLimiter] = {}
 _cache_lock = threading.Lock()
 _cache_pid = os.getpid()
 
@@ -570,10 +794,13 @@ def get_rate_limiter(
     backend: str | None = None,
     *,
     window_seconds: float = 60.0,
+    quotas: Mapping[str, int | None] | None = None,
+    quota_window_seconds: float = 3600.0,
 ) -> RateLimiter:
     """Return the process-wide :class:`RateLimiter` for this account and configuration.
 
-    One object per ``(account_key, requests_per_minute, backend, window_seconds)`` per process, so every
+    One object per ``(account_key, requests_per_minute, backend, window_seconds, quotas,
+    quota_window_seconds)`` per process, so every
     hook and client of a process shares it. ``account_key`` is an opaque string (the client derives it
     from the base URL and client id); it is hashed before it names a file or a Redis key.
 
@@ -582,6 +809,10 @@ def get_rate_limiter(
     or ``rediss://...`` shares it with every host using that Redis (needs the ``redis`` extra; the window
     follows the Redis server's clock, so the hosts' clocks need not agree). Anything else raises
     ``ValueError``.
+
+    ``quotas``: the plan's hourly quotas, ``{"finder": 200, "verifier": 500}`` (a family left out or
+    ``None`` is unknown: its units are recorded, never waited on); ``quota_window_seconds`` is their window,
+    an hour (shorter only to compress time in tests and benchmarks).
     """
     if not isinstance(account_key, str) or not account_key:
         raise ValueError("account_key must be a non-empty string")
@@ -590,12 +821,15 @@ def get_rate_limiter(
         _validate_requests_per_minute(requests_per_minute),
         _normalize_backend(backend),
         _validate_window_seconds(window_seconds),
+        _validate_quotas(quotas),
+        _validate_window_seconds(quota_window_seconds),
     )
     if _cache_pid != os.getpid():  # forked without register_at_fork support
         _reset_cache_after_fork()
     with _cache_lock:
         limiter = _cache.get(key)
         if limiter is None:
-            limiter = RateLimiter(key[0], key[1], key[2], window_seconds=key[3])
+            limiter = RateLimiter(key[0], key[1], key[2], window_seconds=key[3], quotas=dict(key[4]),
+                                  quota_window_seconds=key[5])
             _cache[key] = limiter
         return limiter

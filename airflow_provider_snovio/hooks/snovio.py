@@ -15,7 +15,9 @@ from __future__ import annotations
 import logging
 import math
 import os
+import sys
 from functools import cached_property
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -26,9 +28,11 @@ from airflow_provider_snovio import (
     DEFAULT_BASE_URL,
     DEFAULT_CONN_ID,
     DEFAULT_MAX_RETRIES,
+    DEFAULT_QUOTA_WINDOW_SECONDS,
     DEFAULT_REQUESTS_PER_MINUTE,
     DEFAULT_TIMEOUT_SECONDS,
 )
+from airflow_provider_snovio.api.catalogue import VERIFICATION_BATCH
 from airflow_provider_snovio.api.client import ClientConfig, SnovioClient
 from airflow_provider_snovio.api.errors import SnovioConfigError
 from airflow_provider_snovio.api.methods import SnovioMethods
@@ -44,6 +48,9 @@ EXTRA_FIELDS: dict[str, tuple[type, Any]] = {
     "timeout": (float, DEFAULT_TIMEOUT_SECONDS),
     "max_retries": (int, DEFAULT_MAX_RETRIES),
     "rate_limit_backend": (str, None),
+    "finder_hourly_limit": (int, None),
+    "verifier_hourly_limit": (int, None),
+    "quota_window_seconds": (float, DEFAULT_QUOTA_WINDOW_SECONDS),
 }
 
 log = logging.getLogger(__name__)
@@ -54,6 +61,13 @@ SINGLE_HOST_EXECUTORS = frozenset({"LocalExecutor", "SequentialExecutor", "Debug
 
 #: The process that already warned that the account limit is not shared across hosts (one warning each).
 _warned_not_shared_pid: int | None = None
+
+#: Airflow commands whose processes usually run in a container or host of their own, apart from the workers,
+#: so the per-host default log (a file in this container's temp directory) is not the workers' log.
+SERVER_COMMANDS = {"triggerer": "triggerer", "api-server": "API server", "api_server": "API server"}
+
+#: The process that already warned that its per-host log may not be the workers' (one warning each).
+_warned_server_pid: int | None = None
 
 
 def _mask(secret: str) -> None:
@@ -104,6 +118,50 @@ def warn_if_limit_not_shared(rate_limit_backend: str | None) -> None:
     )
 
 
+def airflow_server_role(argv: list[str] | None = None) -> str | None:
+    """``"triggerer"`` or ``"API server"`` when this process is (a child of) that Airflow command, else None.
+
+    Read from ``sys.argv``, which the triggerer's forked trigger runner and the API server's forked or spawned
+    workers inherit: ``airflow triggerer`` or ``python -m airflow api-server``.
+    """
+    argv = sys.argv if argv is None else argv
+    if len(argv) < 2:
+        return None
+    program = PurePath(argv[0])
+    if program.name != "airflow" and program.parent.name != "airflow":
+        return None
+    return SERVER_COMMANDS.get(argv[1])
+
+
+def warn_if_server_limit_not_shared(rate_limit_backend: str | None) -> None:
+    """Warn once per process when a triggerer or API server counts requests in the per-host default log.
+
+    Deployments run these in containers of their own: the default log is then a file in that container's
+    temporary directory, unseen by the workers, and together they exceed the account's limit. Nothing is
+    said when ``rate_limit_backend`` (Redis) or ``$SNOVIO_RATE_LIMIT_DIR`` (a volume shared with the
+    workers) chose the log explicitly.
+    """
+    global _warned_server_pid
+    if rate_limit_backend or _warned_server_pid == os.getpid():
+        return
+    role = airflow_server_role()
+    if role is None:
+        return
+    # Imported here: the limiter module (sqlite3, asyncio) stays out of DAG-parse-time imports of the hook.
+    from airflow_provider_snovio.api.ratelimit import RATE_LIMIT_DIR_ENV, rate_limit_dir_default
+
+    if os.environ.get(RATE_LIMIT_DIR_ENV, "").strip():
+        return
+    _warned_server_pid = os.getpid()
+    log.warning(
+        "This %s counts Snov.io requests in the per-host default rate-limit log (%s), which only processes in "
+        "this container or host share: if the workers run elsewhere, together they can exceed the account's "
+        "limit and be throttled. Mount one volume in every Airflow container and point %s at it, or set the "
+        "connection extra 'rate_limit_backend' to a Redis URL every process reaches (redis://host:6379/0).",
+        role, rate_limit_dir_default(), RATE_LIMIT_DIR_ENV,
+    )
+
+
 def base_url_from(host: str | None, port: int | None = None) -> str:
     """Connection host -> base URL. A bare host means https, except a loopback host (the sandbox)."""
     host = (host or "").strip().rstrip("/")
@@ -138,6 +196,15 @@ def read_extras(extra: dict[str, Any]) -> dict[str, Any]:
         raise SnovioConfigError("connection extra 'max_retries' must not be negative")
     if not math.isfinite(values["timeout"]) or values["timeout"] <= 0:  # float("nan") parses: a NaN never times out
         raise SnovioConfigError("connection extra 'timeout' must be a finite, positive number of seconds")
+    if values["finder_hourly_limit"] is not None and values["finder_hourly_limit"] < 1:
+        raise SnovioConfigError("connection extra 'finder_hourly_limit' must be at least 1 (or empty: unknown)")
+    if values["verifier_hourly_limit"] is not None and values["verifier_hourly_limit"] < VERIFICATION_BATCH:
+        raise SnovioConfigError(f"connection extra 'verifier_hourly_limit' must be at least {VERIFICATION_BATCH} "
+                                "(one verification request's e-mails), or empty: unknown")
+    window = values["quota_window_seconds"]
+    if not math.isfinite(window) or window <= 0:
+        raise SnovioConfigError("connection extra 'quota_window_seconds' must be a finite, positive number of "
+                                "seconds")
     return values
 
 
@@ -193,6 +260,7 @@ class SnovioHook(BaseHook, SnovioMethods):
             for secret in url_secrets(backend, include_usernames=False):
                 _mask(secret)  # a Redis password in the backend URL (user-info or ?password=)
         warn_if_limit_not_shared(backend)
+        warn_if_server_limit_not_shared(backend)
         return ClientConfig(
             client_id=conn.login or "",
             client_secret=conn.password or "",
@@ -201,6 +269,9 @@ class SnovioHook(BaseHook, SnovioMethods):
             requests_per_minute=int(extras["requests_per_minute"]),
             rate_limit_backend=backend,
             retry=RetryPolicy(max_retries=int(extras["max_retries"])),
+            finder_hourly_limit=extras["finder_hourly_limit"],
+            verifier_hourly_limit=extras["verifier_hourly_limit"],
+            quota_window_seconds=float(extras["quota_window_seconds"]),
         )
 
     @cached_property

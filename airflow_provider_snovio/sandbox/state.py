@@ -130,6 +130,8 @@ class SandboxState:
             out = self.stats.as_dict()
             out["balance"] = round(self.balance, 2)
             out["peak_requests_in_window"] = self.rate_limiter.peak
+            for kind, limiter in self.hourly_limiters.items():  # busiest quota window, in units
+                out[f"peak_{kind}_units_in_window"] = limiter.peak
             out["requests_in_window"] = self.rate_limiter.in_window(self.now(), self.config.rate_window_seconds)
             out["uptime_seconds"] = round(time.time() - self.started_at, 3)
             return out

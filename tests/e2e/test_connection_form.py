@@ -132,9 +132,13 @@ def test_snovio_connection_form(
         for label, value in (("Requests per minute", "60"), ("Timeout (s)", "30"), ("Max retries", "5")):
             expect(dialog.get_by_label(label, exact=True)).to_have_value(value)
         # Airflow renders a nullable string conn-field without tying its label to the input: find it by its group.
+        # The backend URL may carry the Redis password, so it is a password input.
         backend = dialog.get_by_role("group").filter(has_text="Rate limit backend")
-        expect(backend.get_by_role("textbox")).to_have_value("")
+        expect(backend.locator("input")).to_have_attribute("type", "password")
+        expect(backend.locator("input")).to_have_value("")
         expect(backend).to_contain_text("redis://host:port/db: shared by every worker")
+        for label in ("Finder quota per hour", "Verifier quota per hour"):
+            expect(dialog.get_by_role("group").filter(has_text=label).locator("input")).to_have_value("")
 
         dialog.get_by_role("button", name="Standard Fields").click()
         expect(dialog.get_by_label("Client ID", exact=True)).to_have_value(snovio_sandbox.client_id)

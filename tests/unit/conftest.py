@@ -176,11 +176,11 @@ class FakeLimiter:
         self.acquires = 0
         self._lock = threading.Lock()
 
-    def acquire(self) -> None:
+    def acquire(self, *quota: object) -> None:
         with self._lock:
             self.acquires += 1
 
-    async def acquire_async(self) -> None:
+    async def acquire_async(self, *quota: object) -> None:
         self.acquire()
 
 

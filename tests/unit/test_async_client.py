@@ -31,7 +31,7 @@ class AsyncLimiter:
     def __init__(self) -> None:
         self.acquired = 0
 
-    async def acquire_async(self) -> None:
+    async def acquire_async(self, *quota: object) -> None:
         self.acquired += 1
 
 
@@ -206,11 +206,11 @@ class FailingLimiter:
     def __init__(self) -> None:
         self.attempts = 0
 
-    async def acquire_async(self) -> None:
+    async def acquire_async(self, *quota: object) -> None:
         self.attempts += 1
         raise ConnectionError("rate limit backend redis://:***@cache.internal:6379/0 is unreachable")
 
-    def acquire(self) -> None:
+    def acquire(self, *quota: object) -> None:
         self.attempts += 1
         raise ConnectionError("rate limit backend redis://:***@cache.internal:6379/0 is unreachable")
 

@@ -67,7 +67,7 @@ def test_a_redirect_is_not_followed_nor_retried_by_the_sync_client() -> None:
 
 
 class DownLimiter(FakeLimiter):
-    def acquire(self) -> None:
+    def acquire(self, *quota: object) -> None:
         super().acquire()
         raise ConnectionError("rate limit backend redis://:***@cache.internal:6379/0 is unreachable")
 

@@ -125,7 +125,8 @@ def test_bad_extras_are_refused_naming_the_field(extra: dict[str, Any], field: s
 def test_read_extras_types_and_prefixed_names() -> None:
     values = read_extras({"requests_per_minute": "45", "extra__snovio__timeout": "7.5", "max_retries": "",
                           "rate_limit_backend": "memory", "unrelated": True})
-    assert values == {"requests_per_minute": 45, "timeout": 7.5, "max_retries": 5, "rate_limit_backend": "memory"}
+    assert values == {"requests_per_minute": 45, "timeout": 7.5, "max_retries": 5, "rate_limit_backend": "memory",
+                      "finder_hourly_limit": None, "verifier_hourly_limit": None, "quota_window_seconds": 3600.0}
     assert read_extras({}) == {name: default for name, (_, default) in EXTRA_FIELDS.items()}
 
 
