@@ -49,6 +49,14 @@ class SandboxConfig:
     task_delay_seconds: float = _knob(0.0, "an async task stays in_progress at least this long")
     task_polls_pending: int = _knob(1, "... and for at least this many result polls")
     greylisted_share: float = _knob(0.1, "share of verified emails answered greylisted")
+    greylist_seconds: float = _knob(
+        0.0, "a greylisted email answers greylisted this long before its real verdict (0: in_progress again, "
+        "then the verdict after the usual task delay/polls)"
+    )
+    status_error_every: int = _knob(
+        0, "every Nth v1 status read (#12, #17; counted per route from when the knob is set) answers 503 "
+        "before it counts or changes anything (0 = off)"
+    )
     # --- data sizes (DATA_KNOBS) ---
     campaigns: int = _knob(6, "number of campaigns (>= 3: a big one, an exactly-10k one, small ones)")
     big_campaign_replies: int = _knob(25500, "replies of the big campaign (> 25,000 exercises offset paging)")
@@ -69,6 +77,9 @@ class SandboxConfig:
     nul_rate: float = _knob(0.0, "share of API responses with stray NUL bytes inserted in the body")
     fault_phase: str = _knob(
         "before", "before: a fault replaces the request (no effect); after: request takes effect, then fault"
+    )
+    fault_routes: str = _knob(
+        "", "comma-separated path prefixes the random faults (error/truncate/drop/nul) apply to ('' = all)"
     )
 
     def __post_init__(self) -> None:
@@ -98,7 +109,7 @@ class SandboxConfig:
         for name in (
             "port", "burst_429_every", "burst_429_length", "latency_ms", "task_polls_pending",
             "big_campaign_replies", "exact_campaign_replies", "small_campaign_events", "list_prospects",
-            "webhooks", "max_webhooks", "task_delay_seconds",
+            "webhooks", "max_webhooks", "task_delay_seconds", "greylist_seconds", "status_error_every",
         ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")

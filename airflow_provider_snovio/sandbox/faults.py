@@ -22,6 +22,8 @@ Knobs (see ``SandboxConfig``) and what ``fault_phase`` means for each:
   client read timeout happens after the request took effect (the case where a retry would spend twice).
 - ``nul_rate``: stray NUL bytes inserted in the real body (Snov.io does this). Phase-independent: the body
   is otherwise intact, so stripping ``\\x00`` restores it; the request always runs.
+- ``fault_routes``: comma-separated path prefixes; when set, the random faults above (not latency or
+  429 bursts) hit only requests whose path starts with one of them (e.g. one paid route).
 """
 
 from __future__ import annotations
@@ -66,7 +68,13 @@ class FaultPlan:
         return self.replaces or self.nul
 
 
-def plan_faults(state: Any) -> FaultPlan:
+def _routed(cfg: Any, path: str | None) -> bool:
+    """Whether the random faults apply to ``path`` (``fault_routes``: comma-separated prefixes, '' = all)."""
+    prefixes = [p.strip() for p in str(getattr(cfg, "fault_routes", "") or "").split(",") if p.strip()]
+    return not prefixes or path is None or any(path.startswith(p) for p in prefixes)
+
+
+def plan_faults(state: Any, path: str | None = None) -> FaultPlan:
     """Draw this request's faults (same number of RNG draws every time, so runs are reproducible)."""
     with state.lock:
         cfg = state.config
@@ -74,6 +82,8 @@ def plan_faults(state: Any) -> FaultPlan:
         state.fault_counter += 1
         n = state.fault_counter
         r_main, r_status, r_nul = rng.random(), rng.random(), rng.random()
+        if not _routed(cfg, path):
+            r_main = r_nul = 1.0  # drawn all the same: the other requests' faults do not shift
         plan = FaultPlan(phase=cfg.fault_phase, latency=max(0, cfg.latency_ms) / 1000.0)
         every, length = cfg.burst_429_every, cfg.burst_429_length
         if every > 0 and length > 0 and (n - 1) % (every + length) >= every:
@@ -174,7 +184,7 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
             return
         state = scope["app"].state.sandbox
-        plan = plan_faults(state)
+        plan = plan_faults(state, scope["path"])
         seed = plan.seed
         if plan.burst_429:  # refused before any work, in either phase
             await self._send_replacement(plan, send, None, seed)
