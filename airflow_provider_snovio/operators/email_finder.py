@@ -143,8 +143,9 @@ class SnovioEmailFinderOperator(SnovioAsyncOperator):
 
             poller = FinderPoller(pending)
 
-            def trigger(deadline: float) -> BaseTrigger:
-                return SnovioEmailFinderTrigger(pending, snovio_conn_id=self.snovio_conn_id, deadline=deadline,
+            def trigger(deadline: float) -> BaseTrigger:  # only what the check on the worker left pending
+                left = [p for i, p in enumerate(pending) if i not in poller.results]
+                return SnovioEmailFinderTrigger(left, snovio_conn_id=self.snovio_conn_id, deadline=deadline,
                                                 poll_interval=self.poll_interval)
 
             try:

@@ -149,9 +149,10 @@ class SnovioEmailVerificationOperator(SnovioAsyncOperator):
 
             poller = self._poller(pending)
 
-            def trigger(deadline: float) -> BaseTrigger:
+            def trigger(deadline: float) -> BaseTrigger:  # only what the check on the worker left pending
                 return SnovioEmailVerificationTrigger(
-                    pending, greylisted_poll_interval=self.greylisted_poll_interval,
+                    [e for e in pending if e not in poller.results],
+                    greylisted_poll_interval=self.greylisted_poll_interval,
                     wait_for_greylisted=self.wait_for_greylisted, snovio_conn_id=self.snovio_conn_id,
                     deadline=deadline, poll_interval=self.poll_interval)
 

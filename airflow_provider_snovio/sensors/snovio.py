@@ -116,9 +116,29 @@ class SnovioBaseSensor(BaseSensorOperator):
                 raise AirflowSkipException("Skipping due to never_fail is set to True.") from error
             raise
 
+    _failures = 0
+
     def poke(self, context: Context) -> bool:
+        """One check. The hourly quota waits (reschedule or poke later); a transient failure (5xx, timeout,
+        429 after the client's retries) pokes again, up to ``max_consecutive_failures`` in a row; answers
+        read before a failure are kept by the poller either way."""
+        from airflow_provider_snovio.api.errors import SnovioPartialError
+        from airflow_provider_snovio.triggers.base import DEFAULT_MAX_CONSECUTIVE_FAILURES, TRANSIENT_ERRORS
+
         try:
-            return self._check(context)
+            try:
+                done = self._check(context)
+            except SnovioPartialError as partial:
+                raise partial.cause from partial
+            self._failures = 0
+            return done
+        except TRANSIENT_ERRORS as error:
+            self._failures += 1
+            if self._failures >= DEFAULT_MAX_CONSECUTIVE_FAILURES:
+                raise
+            self.log.warning("Snov.io check failed (%s); %d of %d in a row", error, self._failures,
+                             DEFAULT_MAX_CONSECUTIVE_FAILURES)
+            return False
         except SnovioTooManyProcessingError as error:
             wait = float(error.retry_after or self.poke_interval)
             if self.reschedule:

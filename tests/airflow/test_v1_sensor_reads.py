@@ -100,3 +100,21 @@ def json_of(value: object) -> str:
     import json
 
     return json.dumps(value)
+
+
+def test_poke_mode_survives_a_failing_chunk_and_keeps_the_others(sandbox: SandboxServer,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    conn = json.loads(sandbox.connection_json())
+    conn["extra"] = {**(conn.get("extra") or {}), "max_retries": 0}
+    monkeypatch.setenv("AIRFLOW_CONN_SNOVIO_DEFAULT", json.dumps(conn))
+    sandbox.configure(greylisted_share=0.0, task_polls_pending=0)
+    emails = [f"c{i}@octagon.com" for i in range(30)]
+    SnovioHook().add_emails_to_verification(emails)
+    sandbox.configure(status_error_every=3)  # the third chunk of the first check answers 503
+    sensor = SnovioEmailVerificationSensor(task_id="s", emails=emails, mode="poke", deferrable=False, **QUICK)
+    result = sensor.execute({})
+    assert list(result) == emails
+    assert sandbox.stats()["status_counts"]["503"] >= 1
+    assert all(n == 1 for n in reads(sandbox).values())  # the two chunks read before the 503 were kept
