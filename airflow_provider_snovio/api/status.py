@@ -141,3 +141,30 @@ def url_prospect(answer: Any) -> dict[str, Any] | None:
     message while the URL queued with #14 is still being searched. The prospect, or None."""
     data = answer.get("data") if isinstance(answer, Mapping) else None
     return data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else None
+
+
+#: The fields of a v1 verification entry (#17) worth keeping, by the provider's name for each.
+VERIFICATION_FIELDS = {
+    "smtp_status": "smtpStatus",
+    "is_valid_format": "isValidFormat",
+    "is_disposable": "isDisposable",
+    "is_webmail": "isWebmail",
+    "is_gibberish": "isGibberish",
+    "is_catchall": "isCatchall",
+}
+
+
+def verification_summary(entry: Any) -> dict[str, Any]:
+    """The compact verdict of one v1 verification entry (#17): what the XCom, the job and a trigger event
+    keep instead of the whole entry (smaller, and no more about the person than the verdict)."""
+    data = entry.get("data") if isinstance(entry, Mapping) else None
+    data = data if isinstance(data, Mapping) else {}
+    return {name: data.get(key) for name, key in VERIFICATION_FIELDS.items()}
+
+
+def finder_emails(body: Any) -> list[dict[str, Any]]:
+    """The e-mails of a ``complete`` v1 finder answer (#12) as ``[{"email", "status"}]``."""
+    data = body.get("data") if isinstance(body, Mapping) else None
+    emails = data.get("emails") if isinstance(data, Mapping) else None
+    return [{"email": e.get("email"), "status": e.get("emailStatus")}
+            for e in emails or [] if isinstance(e, Mapping) and e.get("email")]

@@ -1,9 +1,11 @@
 """Email finder by name and domain: v1 (#12/#13, "queue, then ask again") or v2 (start/result, 10 rows a task).
 
-v1: the finder read (#12) is free; a ``not_found`` person is queued once with add-names (#13, 1 credit),
-recorded in the job before waiting, and then asked again until ``complete`` or the timeout. A retry reads
-first and never queues a person this job already queued. v2: one task per 10 people, each ``task_hash``
-recorded before waiting.
+v1: the finder read (#12) is free; a ``not_found`` person is queued at once with add-names (#13, 1
+credit), and then asked again until ``complete`` or the timeout. The job records, person by person, every
+complete answer (its e-mails), every person Snov.io knows and every person queued, so a resumption after
+the hourly quota (or a retry) reads only the people still pending and never queues a person Snov.io
+already knows: an add whose answer was lost is read again (free) before it is ever sent again. v2: one
+task per 10 people, each ``task_hash`` recorded before waiting.
 """
 
 from __future__ import annotations
@@ -12,9 +14,22 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_snovio.api.catalogue import endpoint
-from airflow_provider_snovio.api.errors import SnovioResponseError, SnovioValidationError
-from airflow_provider_snovio.operators._async import Job, SnovioAsyncOperator
-from airflow_provider_snovio.triggers.pollers import FinderPoller, check_people, poll_sync
+from airflow_provider_snovio.api.errors import (
+    SnovioError,
+    SnovioResponseError,
+    SnovioTaskTimeoutError,
+    SnovioValidationError,
+)
+from airflow_provider_snovio.api.retry import may_have_taken_effect
+from airflow_provider_snovio.api.status import TaskState
+from airflow_provider_snovio.operators._async import DEFAULT_TIMEOUT, Job, SnovioAsyncOperator
+from airflow_provider_snovio.triggers.pollers import (
+    FINDER_POLL_INTERVAL,
+    V1_TIMEOUT,
+    FinderPoller,
+    check_people,
+    poll_sync,
+)
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -24,7 +39,7 @@ API_VERSIONS = ("v1", "v2")
 #: Rows per v2 start request (the documented maximum).
 V2_ROWS_PER_TASK = 10
 #: The v1 finder's reads count against an hourly quota (200/h on Starter): poll gently by default.
-DEFAULT_FINDER_POLL_INTERVAL = 30.0
+DEFAULT_FINDER_POLL_INTERVAL = FINDER_POLL_INTERVAL
 
 
 def person_key(person: Mapping[str, str]) -> str:
@@ -44,8 +59,11 @@ class SnovioEmailFinderOperator(SnovioAsyncOperator):
     template_fields: Sequence[str] = (*SnovioAsyncOperator.template_fields, "people", "api_version")
 
     def __init__(self, *, people: Sequence[Mapping[str, str]], api_version: str = "v1",
-                 poll_interval: float = DEFAULT_FINDER_POLL_INTERVAL, **kwargs: Any) -> None:
-        super().__init__(poll_interval=poll_interval, **kwargs)
+                 poll_interval: float = DEFAULT_FINDER_POLL_INTERVAL, timeout: float | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(poll_interval=poll_interval,
+                         timeout=timeout if timeout is not None else (V1_TIMEOUT if api_version != "v2"
+                                                                      else DEFAULT_TIMEOUT), **kwargs)
         self.people = people
         self.api_version = api_version
 
@@ -73,41 +91,121 @@ class SnovioEmailFinderOperator(SnovioAsyncOperator):
 
     def absorb_event(self, payload: dict[str, Any]) -> None:
         super().absorb_event(payload)
-        if not payload.get("result_method"):  # the v1 finder trigger's [{"person", "answer"}]
+        if not payload.get("result_method"):  # the v1 finder trigger's [{"person", "emails"}]
             self._event_results = list(payload.get("results") or [])
 
+    def _keep(self, job: Job, results: Any) -> None:
+        """Record complete answers (``[{"person", "emails"}]``) of people of this job in ``job``."""
+        final = job.data.setdefault("final", {})
+        keys = {person_key(p) for p in self._people}
+        for result in results or []:
+            if isinstance(result, Mapping) and isinstance(result.get("person"), Mapping):
+                key = person_key(result["person"])
+                if key in keys and isinstance(result.get("emails"), list):
+                    final[key] = result["emails"]
+
     def _advance_v1(self, job: Job) -> list[tuple[dict[str, str], list[dict[str, Any]]]]:
-        queued: list[str] = job.data.setdefault("queued", [])
-        answers: dict[str, Any] = {person_key(r["person"]): r["answer"] for r in self._event_results
-                                   if isinstance(r, dict) and isinstance(r.get("person"), dict)}
-        to_read = [p for p in self._people if person_key(p) not in answers]
-        if to_read:
-            first = FinderPoller(to_read)
+        data = job.data
+        final: dict[str, Any] = data.setdefault("final", {})  # key -> e-mails found (never read again)
+        queued: list[str] = data.setdefault("queued", [])  # paid by this job
+        known: list[str] = data.setdefault("known", [])  # Snov.io knows them: await, never add
+        to_add: list[str] = data.setdefault("to_add", [])  # read not_found, not added yet
+        uncertain: list[str] = data.setdefault("uncertain", [])  # an add whose answer was lost
+        self._keep(job, self._event_results)
+        job.save()
+        by_key = {person_key(p): p for p in self._people}
+        # 1. people read not_found by an earlier try: queue them.
+        for key in [k for k in to_add if k not in final and k not in known]:
+            self._add(job, key, by_key[key])
+        # 2. every other person Snov.io may not know: read (free), and queue at once if not found.
+        for key, person in by_key.items():
+            if key in final or key in known or key in to_add:
+                continue
+            first = FinderPoller([person])
             poll_sync(self.hook.call, first)
-            answers.update({person_key(to_read[i]): body for i, body in first.results.items()})
-            for i, person in enumerate(to_read):
-                key = person_key(person)
-                if first.states.get(i) == "not_found" and key not in queued:
-                    self.hook.add_names_to_find_emails(**person)  # 1 credit
-                    queued.append(key)
-                    job.save()
-        pending = [p for p in self._people if person_key(p) not in answers]
+            state = first.states.get(0)
+            if 0 in first.results:
+                final[key] = first.results[0]
+            elif state == TaskState.NOT_FOUND.value:
+                to_add.append(key)
+                job.save()
+                self._add(job, key, person)
+                continue
+            else:  # in progress: Snov.io has it
+                known.append(key)
+                if key in uncertain:
+                    queued.append(key)  # the add whose answer was lost did take effect (and was paid)
+            job.save()
+        # 3. wait for the rest.
+        pending = [p for k, p in by_key.items() if k not in final]
         if pending:
             from airflow_provider_snovio.triggers.snovio import SnovioEmailFinderTrigger
 
-            def trigger(deadline: float) -> BaseTrigger:
-                return SnovioEmailFinderTrigger(pending, snovio_conn_id=self.snovio_conn_id, deadline=deadline,
+            poller = FinderPoller(pending)
+
+            def trigger(deadline: float) -> BaseTrigger:  # only what the check on the worker left pending
+                left = [p for i, p in enumerate(pending) if i not in poller.results]
+                return SnovioEmailFinderTrigger(left, snovio_conn_id=self.snovio_conn_id, deadline=deadline,
                                                 poll_interval=self.poll_interval)
 
-            for result in self.wait_for(job, FinderPoller(pending), trigger)["results"]:
-                answers[person_key(result["person"])] = result["answer"]
-        found = []
-        for person in self._people:
-            data = answers[person_key(person)].get("data")
-            emails = data.get("emails") if isinstance(data, dict) else None
-            found.append((person, [{"email": e.get("email"), "status": e.get("emailStatus")}
-                                   for e in emails or [] if isinstance(e, dict) and e.get("email")]))
-        return found
+            try:
+                payload = self.wait_for(job, poller, trigger)
+            except SnovioTaskTimeoutError as error:
+                self._keep(job, poller.pending_payload()["results"])
+                job.save()
+                raise self._timed_out(job, str(error)) from error
+            except BaseException:  # the quota, a deferral, a failure: keep every complete answer so far
+                self._keep(job, poller.pending_payload()["results"])
+                job.save()
+                raise
+            self._keep(job, payload["results"])
+            job.save()
+        return [(p, final[k]) for k, p in by_key.items()]
+
+    def _add(self, job: Job, key: str, person: dict[str, str]) -> None:
+        """Queue one person (1 credit) and record it; a lost answer marks it uncertain (read before resending)."""
+        data = job.data
+        try:
+            self.hook.add_names_to_find_emails(**person)
+        except SnovioError as error:
+            if may_have_taken_effect(error):
+                data["to_add"] = [k for k in data["to_add"] if k != key]
+                if key not in data["uncertain"]:
+                    data["uncertain"].append(key)
+                job.save()
+            raise
+        data["to_add"] = [k for k in data["to_add"] if k != key]
+        data["queued"].append(key)
+        data["known"].append(key)
+        job.save()
+
+    def _timed_out(self, job: Job, message: str) -> SnovioTaskTimeoutError:
+        """The timeout error, carrying (and writing to ``output_path``) every complete answer already obtained."""
+        final = job.data.get("final") or {}
+        found = [(p, final[person_key(p)]) for p in self._people if person_key(p) in final]
+        pending = [p for p in self._people if person_key(p) not in final]
+        output = self.write_output({**person, "emails": emails} for person, emails in found)
+        error = SnovioTaskTimeoutError(
+            f"{self.task_id}: {len(found)} of {len(self._people)} people complete, {len(pending)} still "
+            f"pending; {message}")
+        error.results = [{**p, "emails": e} for p, e in found]  # type: ignore[attr-defined]
+        error.pending = pending  # type: ignore[attr-defined]
+        error.output_path = output  # type: ignore[attr-defined]
+        return error
+
+    def execute_complete(self, context: Context, event: dict[str, Any] | None = None,
+                         job: dict[str, Any] | None = None) -> Any:
+        """v1: a trigger that ended without success still brought complete answers: keep them first."""
+        if (isinstance(event, Mapping) and event.get("status") in ("timeout", "error")
+                and not event.get("result_method") and self.api_version != "v2"):
+            self.check_inputs()
+            carried = self._job(context, job)
+            self._keep(carried, event.get("results"))
+            carried.save()
+            job = carried.data
+            if event["status"] == "timeout":
+                raise self._timed_out(carried, str(event.get("message") or "the wait timed out"))
+        return super().execute_complete(context, event=event, job=job)
 
     # --- v2 -----------------------------------------------------------------------------------------
     def _advance_v2(self, job: Job) -> list[tuple[dict[str, str], list[dict[str, Any]]]]:

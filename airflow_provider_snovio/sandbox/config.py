@@ -58,6 +58,14 @@ class SandboxConfig:
     task_hash_ttl_seconds: float = _knob(
         0.0, "a v2 task_hash answers 404 this long after its task completed (0 = never expires)"
     )
+    greylist_seconds: float = _knob(
+        0.0, "a greylisted email answers greylisted this long before its real verdict (0: in_progress again, "
+        "then the verdict after the usual task delay/polls)"
+    )
+    status_error_every: int = _knob(
+        0, "every Nth v1 status read (#12, #17; counted per route from when the knob is set) answers 503 "
+        "before it counts or changes anything (0 = off)"
+    )
     # --- data sizes (DATA_KNOBS) ---
     campaigns: int = _knob(6, "number of campaigns (>= 3: a big one, an exactly-10k one, small ones)")
     big_campaign_replies: int = _knob(25500, "replies of the big campaign (> 25,000 exercises offset paging)")
@@ -121,7 +129,8 @@ class SandboxConfig:
         for name in (
             "port", "burst_429_every", "burst_429_length", "latency_ms", "task_polls_pending",
             "big_campaign_replies", "exact_campaign_replies", "small_campaign_events", "list_prospects",
-            "webhooks", "max_webhooks", "task_delay_seconds", "task_hash_ttl_seconds",
+            "webhooks", "max_webhooks", "task_delay_seconds", "task_hash_ttl_seconds", "greylist_seconds",
+            "status_error_every",
         ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")

@@ -28,6 +28,8 @@ class SandboxStats:
     credits_spent: float = 0.0
     credits_by_endpoint: Counter[str] = field(default_factory=Counter)
     tokens_issued: int = 0
+    #: Answered v1 status reads per item: "verifier:<email>" (#17), "finder:<first>|<last>|<domain>" (#12).
+    item_reads: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -43,6 +45,7 @@ class SandboxStats:
             "credits_spent": round(self.credits_spent, 4),
             "credits_by_endpoint": {k: round(v, 4) for k, v in sorted(self.credits_by_endpoint.items())},
             "tokens_issued": self.tokens_issued,
+            "item_reads": dict(sorted(self.item_reads.items())),
         }
 
 

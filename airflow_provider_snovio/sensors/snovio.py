@@ -7,7 +7,12 @@ the hook, the trigger runs the same poller with the async client, so they can ne
 
 The hourly "too many prospects processing" quota (verification status reads count against it): in
 ``reschedule`` mode the sensor reschedules itself for when Snov.io suggests, in ``poke`` mode it pokes
-again later, in deferrable mode the trigger waits for it.
+again later, in deferrable mode the trigger waits for it (also when the first check, on the worker, meets
+it). That first check honours ``silent_fail`` and ``never_fail`` like a poke.
+
+The verification sensor never reads a finished address again: its poller lives across pokes, its final
+verdicts are kept in ``task_state_store`` (Airflow 3.3+) across reschedules, and only the pending
+addresses go to the trigger.
 """
 
 from __future__ import annotations
@@ -26,10 +31,12 @@ from airflow_provider_snovio.operators.base import default_deferrable
 from airflow_provider_snovio.triggers.events import success_payload
 from airflow_provider_snovio.triggers.pollers import (
     GREYLISTED_POLL_INTERVAL,
+    VERIFICATION_REQUESTS_PER_ROUND,
     CampaignProgressPoller,
     Poller,
     TaskPoller,
     VerificationPoller,
+    check_emails,
     poll_sync,
 )
 
@@ -74,20 +81,64 @@ class SnovioBaseSensor(BaseSensorOperator):
         """What the sensor returns when done (small); None by default."""
         return None
 
+    def carried(self) -> dict[str, Any]:
+        """Keyword arguments ``execute_complete`` gets back after a deferral (small JSON); none by default."""
+        return {}
+
     def execute(self, context: Context) -> Any:
         self.make_poller()  # validate the rendered inputs before any request
         if not self.deferrable:
             super().execute(context)
             return self.xcom_of(self.last_payload or {})
-        if self._check(context):
+        if self._first_check(context):
             return self.xcom_of(self.last_payload or {})
         deadline = time.time() + float(self.timeout)
-        self.defer(trigger=self.make_trigger(deadline), method_name="execute_complete",
+        self.defer(trigger=self.make_trigger(deadline), method_name="execute_complete", kwargs=self.carried(),
                    timeout=timedelta(seconds=float(self.timeout) + 2 * float(self.poke_interval) + 60))
 
-    def poke(self, context: Context) -> bool:
+    def _first_check(self, context: Context) -> bool:
+        """The deferrable mode's check on the worker: a spent quota defers (the trigger waits for it);
+        other failures follow ``silent_fail`` / ``never_fail`` as a poke's would."""
+        from airflow.sdk.exceptions import AirflowSkipException
+
         try:
             return self._check(context)
+        except SnovioTooManyProcessingError:
+            self.log.warning("Snov.io hourly quota reached; the trigger waits for it")
+            return False
+        except AirflowSkipException:
+            raise
+        except Exception as error:
+            if getattr(self, "silent_fail", False):
+                self.log.error("Sensor check failed (silent_fail): %s", error)
+                return False
+            if getattr(self, "never_fail", False):
+                raise AirflowSkipException("Skipping due to never_fail is set to True.") from error
+            raise
+
+    _failures = 0
+
+    def poke(self, context: Context) -> bool:
+        """One check. The hourly quota waits (reschedule or poke later); a transient failure (5xx, timeout,
+        429 after the client's retries) pokes again, up to ``max_consecutive_failures`` in a row; answers
+        read before a failure are kept by the poller either way."""
+        from airflow_provider_snovio.api.errors import SnovioPartialError
+        from airflow_provider_snovio.triggers.base import DEFAULT_MAX_CONSECUTIVE_FAILURES, TRANSIENT_ERRORS
+
+        try:
+            try:
+                done = self._check(context)
+            except SnovioPartialError as partial:
+                raise partial.cause from partial
+            self._failures = 0
+            return done
+        except TRANSIENT_ERRORS as error:
+            self._failures += 1
+            if self._failures >= DEFAULT_MAX_CONSECUTIVE_FAILURES:
+                raise
+            self.log.warning("Snov.io check failed (%s); %d of %d in a row", error, self._failures,
+                             DEFAULT_MAX_CONSECUTIVE_FAILURES)
+            return False
         except SnovioTooManyProcessingError as error:
             wait = float(error.retry_after or self.poke_interval)
             if self.reschedule:
@@ -104,7 +155,7 @@ class SnovioBaseSensor(BaseSensorOperator):
         self.last_payload = payload
         return payload is not None
 
-    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
+    def execute_complete(self, context: Context, event: dict[str, Any] | None = None, **carried: Any) -> Any:
         """Check the trigger's event: success returns; timeout raises ``AirflowSensorTimeout``; else raises."""
         try:
             payload = success_payload(event, f"{self.task_id}")
@@ -112,7 +163,11 @@ class SnovioBaseSensor(BaseSensorOperator):
             from airflow.sdk.exceptions import AirflowSensorTimeout
 
             raise AirflowSensorTimeout(str(error)) from error
-        return self.xcom_of(payload)
+        return self.xcom_of(self.merge_carried(payload, carried))
+
+    def merge_carried(self, payload: dict[str, Any], carried: dict[str, Any]) -> dict[str, Any]:
+        """The event's payload completed with what :meth:`carried` kept before the deferral."""
+        return payload
 
 
 class SnovioTaskSensor(SnovioBaseSensor):
@@ -145,36 +200,81 @@ class SnovioTaskSensor(SnovioBaseSensor):
 class SnovioEmailVerificationSensor(SnovioBaseSensor):
     """Wait until every address has a final v1 verification status (it never queues or pays for any).
 
-    Returns ``{email: smtp_status}``.
+    Returns ``{email: smtp_status}``. A finished address is never read again (see the module docstring);
+    each check reads at most ``max_requests_per_round`` requests of 10 pending addresses, round-robin.
 
     :param emails: the addresses (templated).
-    :param greylisted_poll_interval: deferrable mode: seconds before asking again about greylisted ones.
+    :param greylisted_poll_interval: seconds before asking again about a greylisted address.
+    :param wait_for_greylisted: wait until Snov.io's retries of a greylisted address end (default); False:
+        greylisted is final.
     """
 
     template_fields: Sequence[str] = (*SnovioBaseSensor.template_fields, "emails")
+    #: Key of the final verdicts in ``task_state_store`` (kept across reschedules).
+    STATE_KEY = "snovio_verification_sensor"
 
     def __init__(self, *, emails: Sequence[str], greylisted_poll_interval: float = GREYLISTED_POLL_INTERVAL,
-                 **kwargs: Any) -> None:
+                 wait_for_greylisted: bool = True,
+                 max_requests_per_round: int = VERIFICATION_REQUESTS_PER_ROUND, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.emails = emails
         self.greylisted_poll_interval = greylisted_poll_interval
+        self.wait_for_greylisted = bool(wait_for_greylisted)
+        self.max_requests_per_round = max_requests_per_round
+        self._poller: VerificationPoller | None = None
+        self._final: dict[str, Any] = {}
 
     def make_poller(self) -> Poller:
-        return VerificationPoller(self.emails, greylisted_poll_interval=self.greylisted_poll_interval)
+        return VerificationPoller(self.emails, greylisted_poll_interval=self.greylisted_poll_interval,
+                                  wait_for_greylisted=self.wait_for_greylisted,
+                                  max_requests_per_round=self.max_requests_per_round)
+
+    def _check(self, context: Context) -> bool:
+        store = context.get("task_state_store") if context else None
+        if self._poller is None:
+            self._poller = self.make_poller()  # type: ignore[assignment]
+            kept = store.get(self.STATE_KEY) if store is not None else None
+            if isinstance(kept, dict):
+                self._poller.results.update({e: r for e, r in kept.items() if e in self._poller.emails})
+        poller = self._poller
+        try:
+            payload = poll_sync(self.hook.call, poller)
+        finally:
+            self._final = dict(poller.results)
+            if store is not None and self._final:
+                store.set(self.STATE_KEY, self._final)
+        self.last_payload = payload
+        return payload is not None
+
+    def _pending(self) -> list[str]:
+        emails = self._poller.emails if self._poller is not None else list(self.emails)
+        return [e for e in emails if e not in self._final]
 
     def make_trigger(self, deadline: float) -> BaseTrigger:
         from airflow_provider_snovio.triggers.snovio import SnovioEmailVerificationTrigger
 
-        return SnovioEmailVerificationTrigger(self.emails, greylisted_poll_interval=self.greylisted_poll_interval,
+        return SnovioEmailVerificationTrigger(self._pending() or list(self.emails),
+                                              greylisted_poll_interval=self.greylisted_poll_interval,
+                                              wait_for_greylisted=self.wait_for_greylisted,
                                               snovio_conn_id=self.snovio_conn_id, deadline=deadline,
-                                              poll_interval=float(self.poke_interval))
+                                              poll_interval=float(self.poke_interval),
+                                              max_requests_per_round=self.max_requests_per_round)
+
+    def carried(self) -> dict[str, Any]:
+        return {"final": {e: {"smtp_status": r.get("smtp_status")} for e, r in self._final.items()}}
+
+    def merge_carried(self, payload: dict[str, Any], carried: dict[str, Any]) -> dict[str, Any]:
+        results = dict(carried.get("final") or {})
+        results.update(payload.get("results") or {})
+        return {**payload, "results": results}
 
     def xcom_of(self, payload: dict[str, Any]) -> Any:
         results = payload.get("results") if payload else None
         if not isinstance(results, Mapping):
             return None
-        return {email: (entry.get("data") or {}).get("smtpStatus") if isinstance(entry, Mapping) else None
-                for email, entry in results.items()}
+        emails = self._poller.emails if self._poller is not None else check_emails("emails", self.emails)
+        return {email: results[email].get("smtp_status") if isinstance(results.get(email), Mapping) else None
+                for email in emails if email in results}
 
 
 class SnovioCampaignProgressSensor(SnovioBaseSensor):

@@ -10,7 +10,11 @@ stop) plus this loop (how to wait). The loop:
 * ends at an absolute ``deadline`` (epoch seconds), so a trigger re-created after a triggerer restart
   keeps the original deadline instead of starting a new timeout;
 * sleeps on every path that loops (after a pending answer, a transient failure or the hourly quota);
-* gives up after ``max_consecutive_failures`` failed polls in a row;
+* keeps what a round read before one of its requests failed (the poller absorbs the answers so far), and
+  classifies the failure by its cause: the hourly quota waits (not a failure), a transient error counts
+  towards ``max_consecutive_failures`` - also when it stopped a split request part-way
+  (:class:`SnovioPartialError`, classified by its ``cause``);
+* gives up after ``max_consecutive_failures`` failed rounds in a row;
 * yields exactly one terminal event: ``{"status": "success" | "error" | "timeout", "message": ..., ...}``.
 
 Its kwargs are JSON values only (str, int, float, bool, list, dict, None): Airflow 3.2+ serialises
@@ -29,6 +33,7 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 from airflow_provider_snovio import DEFAULT_CONN_ID
 from airflow_provider_snovio.api.errors import (
     SnovioError,
+    SnovioPartialError,
     SnovioRateLimitError,
     SnovioResponseError,
     SnovioServerError,
@@ -108,11 +113,10 @@ class SnovioPollingTrigger(BaseTrigger):
         while True:
             wait = self.poll_interval
             try:
-                answers = []
-                for name, arguments in poller.calls():
-                    check_poll_method(name)
-                    answers.append(await client.call(name, **arguments))
-                poller.absorb(answers)
+                try:
+                    await self._round(client, poller)
+                except SnovioPartialError as partial:
+                    raise partial.cause from partial  # the answers it carries: see _round
                 failures = 0
                 done = poller.done_payload()
                 if done is not None:
@@ -142,3 +146,20 @@ class SnovioPollingTrigger(BaseTrigger):
                 yield event("timeout", "deadline passed with work still pending", **poller.pending_payload())
                 return
             await asyncio.sleep(min(wait, remaining))
+
+    @staticmethod
+    async def _round(client: Any, poller: Poller) -> None:
+        """One round: every call the poller names, in order. If one fails, the answers before it (and the
+        answers a split request brought before stopping) are absorbed first, then the failure is raised."""
+        answers: list[Any] = []
+        try:
+            for name, arguments in poller.calls():
+                check_poll_method(name)
+                answers.append(await client.call(name, **arguments))
+        except SnovioPartialError as partial:
+            poller.absorb([*answers, partial.answer])
+            raise
+        except BaseException:
+            poller.absorb(answers)
+            raise
+        poller.absorb(answers)

@@ -14,6 +14,7 @@ A poller's constructor arguments are plain JSON (``kwargs()``), so a trigger can
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -22,10 +23,12 @@ from airflow_provider_snovio.api.errors import SnovioValidationError
 from airflow_provider_snovio.api.status import (
     TaskState,
     campaign_progress_state,
+    finder_emails,
     finder_state,
     task_state,
     url_prospect,
     verification_state,
+    verification_summary,
 )
 
 #: Free reads that are POSTs on the wire (v1) or plain GETs without a task: named one by one, so a new
@@ -39,6 +42,26 @@ FREE_V1_READS: frozenset[str] = frozenset({
 
 #: Snov.io suggests asking again about a greylisted address after 15 min - 1 h.
 GREYLISTED_POLL_INTERVAL = 900.0
+
+# Per-family polling defaults. Every v1 status read counts against an hourly quota (verifier: e-mails read,
+# 500/h on Starter; finder: requests, 200/h on Starter) and every read against the account's 60/min, so the
+# v1 families poll once a minute and one round sends at most a few requests (round-robin across the pending
+# items): a wait of 1,000 items never holds the account's whole budget, other tasks still get through.
+#: Seconds between rounds of v1 verification status reads (#17).
+VERIFICATION_POLL_INTERVAL = 60.0
+#: Seconds between rounds of v1 finder reads (#12).
+FINDER_POLL_INTERVAL = 60.0
+#: v1 verification: status requests (10 e-mails each) per round.
+VERIFICATION_REQUESTS_PER_ROUND = 5
+#: v1 finder: requests (1 person each) per round.
+FINDER_REQUESTS_PER_ROUND = 10
+#: v2 tasks: result reads per round.
+TASK_REQUESTS_PER_ROUND = 20
+#: Default wait of the v1 operators: two hours. Snov.io asks to re-check a greylisted address after 15 min -
+#: 1 h, and a spent hourly quota frees up within the hour; in deferrable mode the wait holds no worker slot.
+V1_TIMEOUT = 7200.0
+#: E-mails per v1 status request (#17 takes at most 10).
+STATUS_CHUNK = 10
 
 
 def check_poll_method(name: str) -> str:
@@ -54,7 +77,11 @@ def check_poll_method(name: str) -> str:
 
 
 class Poller:
-    """Base: ``calls()`` -> answers -> ``absorb(answers)`` -> ``done_payload()`` (None while waiting)."""
+    """Base: ``calls()`` -> answers -> ``absorb(answers)`` -> ``done_payload()`` (None while waiting).
+
+    ``absorb`` takes the answers of the last ``calls()`` in order, and may take only the first ones: a
+    round stopped part-way (the hourly quota, a 5xx) keeps what its earlier requests brought.
+    """
 
     def kwargs(self) -> dict[str, Any]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -83,28 +110,58 @@ def _strings(field: str, values: Any) -> list[str]:
     return [str(v) for v in values]
 
 
-class TaskPoller(Poller):
-    """v2 tasks of one family: every ``task_hash`` read with ``result_method`` until ``completed``."""
+def round_robin(items: Sequence[Any], offset: int, limit: int) -> list[Any]:
+    """At most ``limit`` of ``items``, starting at ``offset`` (modulo) and wrapping around: successive rounds
+    that each read a few pending items reach every one of them in turn."""
+    if not items:
+        return []
+    start = offset % len(items)
+    return (list(items[start:]) + list(items[:start]))[:max(1, limit)]
 
-    def __init__(self, task_hashes: Sequence[str], result_method: str) -> None:
+
+def _per_round(field: str, value: Any) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise SnovioValidationError(field, f"expected a whole number, got {value!r}") from None
+    if number < 1:
+        raise SnovioValidationError(field, "must be at least 1")
+    return number
+
+
+class TaskPoller(Poller):
+    """v2 tasks of one family: every ``task_hash`` read with ``result_method`` until ``completed``.
+
+    A round reads at most ``max_requests_per_round`` pending tasks (round-robin); completed ones are
+    never read again.
+    """
+
+    def __init__(self, task_hashes: Sequence[str], result_method: str,
+                 max_requests_per_round: int = TASK_REQUESTS_PER_ROUND) -> None:
         self.result_method = check_poll_method(result_method)
         if endpoint(result_method).task is not Task.RESULT:
             raise SnovioValidationError("result_method", f"{result_method!r} is not a v2 task result method")
         check = endpoint(result_method).params_by_name["task_hash"].check
         self.task_hashes = [check("task_hash", h) for h in _strings("task_hashes", task_hashes)]
+        self.max_requests_per_round = _per_round("max_requests_per_round", max_requests_per_round)
         self.results: dict[str, Any] = {}
+        self._issued: list[str] = []
+        self._offset = 0
 
     def kwargs(self) -> dict[str, Any]:
-        return {"task_hashes": list(self.task_hashes), "result_method": self.result_method}
+        return {"task_hashes": list(self.task_hashes), "result_method": self.result_method,
+                "max_requests_per_round": self.max_requests_per_round}
 
     def _pending(self) -> list[str]:
         return [h for h in self.task_hashes if h not in self.results]
 
     def calls(self) -> list[tuple[str, dict[str, Any]]]:
-        return [(self.result_method, {"task_hash": h}) for h in self._pending()]
+        self._issued = round_robin(self._pending(), self._offset, self.max_requests_per_round)
+        self._offset += len(self._issued)
+        return [(self.result_method, {"task_hash": h}) for h in self._issued]
 
     def absorb(self, answers: Sequence[Any]) -> None:
-        for task_hash, body in zip(self._pending(), answers, strict=True):
+        for task_hash, body in zip(self._issued, answers, strict=False):
             if task_state(body) is TaskState.DONE:  # not_enough_credits raises: terminal
                 self.results[task_hash] = body
 
@@ -127,49 +184,74 @@ def check_emails(field: str, emails: Any) -> list[str]:
 class VerificationPoller(Poller):
     """v1 verification status (#17) of every e-mail until each is final.
 
-    ``in_progress`` and ``greylisted`` wait (Snov.io retries a greylisted address; ask again later);
-    ``not_verified`` waits too: a waiter never queues anything (that costs credits), so an address nobody
-    queued is awaited until the deadline. Only the addresses still pending are read again.
+    ``in_progress`` waits; ``not_verified`` waits too: a waiter never queues anything (that costs
+    credits), so an address nobody queued is awaited until the deadline. ``greylisted``: with
+    ``wait_for_greylisted`` (default) Snov.io is still retrying the address, so it is read again only
+    ``greylisted_poll_interval`` seconds later (Snov.io advises 15 min - 1 h); without, greylisted is a
+    final answer. Final answers are kept as compact verdicts (:func:`verification_summary`) and never
+    read again; a round reads at most ``max_requests_per_round`` requests of 10 pending addresses,
+    round-robin, so every pending address is reached in turn.
     """
 
-    def __init__(self, emails: Sequence[str], greylisted_poll_interval: float = GREYLISTED_POLL_INTERVAL) -> None:
+    def __init__(self, emails: Sequence[str], greylisted_poll_interval: float = GREYLISTED_POLL_INTERVAL,
+                 wait_for_greylisted: bool = True,
+                 max_requests_per_round: int = VERIFICATION_REQUESTS_PER_ROUND) -> None:
         self.emails = check_emails("emails", emails)
         self.greylisted_poll_interval = float(greylisted_poll_interval)
-        self.results: dict[str, Any] = {}
+        self.wait_for_greylisted = bool(wait_for_greylisted)
+        self.max_requests_per_round = _per_round("max_requests_per_round", max_requests_per_round)
+        self.results: dict[str, dict[str, Any]] = {}
         self.states: dict[str, str] = {}
+        self.not_before: dict[str, float] = {}  # greylisted: not read again before this epoch time
+        self._issued: list[list[str]] = []
+        self._offset = 0
 
     def kwargs(self) -> dict[str, Any]:
-        return {"emails": list(self.emails), "greylisted_poll_interval": self.greylisted_poll_interval}
+        return {"emails": list(self.emails), "greylisted_poll_interval": self.greylisted_poll_interval,
+                "wait_for_greylisted": self.wait_for_greylisted,
+                "max_requests_per_round": self.max_requests_per_round}
 
     def _pending(self) -> list[str]:
         return [e for e in self.emails if e not in self.results]
 
     def calls(self) -> list[tuple[str, dict[str, Any]]]:
-        return [("get_emails_verification_status", {"emails": self._pending()})]
+        now = time.time()
+        due = [e for e in self._pending() if self.not_before.get(e, 0.0) <= now]
+        chosen = round_robin(due, self._offset, self.max_requests_per_round * STATUS_CHUNK)
+        self._offset += len(chosen)
+        self._issued = [chosen[i:i + STATUS_CHUNK] for i in range(0, len(chosen), STATUS_CHUNK)]
+        return [("get_emails_verification_status", {"emails": chunk}) for chunk in self._issued]
 
     def absorb(self, answers: Sequence[Any]) -> None:
-        (body,) = answers
-        entries = _entries_by_email(body)
-        for email in self._pending():
-            entry = entries.get(email.lower())
-            state = verification_state(entry) if entry is not None else TaskState.PENDING
-            self.states[email] = state.value
-            if state is TaskState.DONE:
-                self.results[email] = entry
+        now = time.time()
+        for chunk, body in zip(self._issued, answers, strict=False):
+            entries = _entries_by_email(body)
+            for email in chunk:
+                entry = entries.get(email.lower())
+                state = verification_state(entry) if entry is not None else TaskState.PENDING
+                self.states[email] = state.value
+                if state is TaskState.DONE or (state is TaskState.GREYLISTED and not self.wait_for_greylisted):
+                    self.results[email] = verification_summary(entry)
+                elif state is TaskState.GREYLISTED:
+                    self.not_before[email] = now + self.greylisted_poll_interval
 
     def done_payload(self) -> dict[str, Any] | None:
         if self._pending():
             return None
-        return {"results": {e: self.results[e] for e in self.emails}}
+        return {"results": {e: self.results[e] for e in self.emails}, "counts": {"final": len(self.emails)}}
 
     def pending_payload(self) -> dict[str, Any]:
-        return {"pending": self._pending(), "states": {e: self.states.get(e, "pending") for e in self._pending()}}
+        pending = self._pending()
+        return {"pending": pending, "states": {e: self.states.get(e, "pending") for e in pending},
+                "results": dict(self.results), "counts": {"final": len(self.results), "pending": len(pending)}}
 
     def wait_hint(self, poll_interval: float) -> float:
         pending = self._pending()
-        if pending and all(self.states.get(e) == TaskState.GREYLISTED.value for e in pending):
-            return max(poll_interval, self.greylisted_poll_interval)
-        return poll_interval
+        if not pending:
+            return poll_interval
+        now = time.time()
+        earliest = min(self.not_before.get(e, 0.0) for e in pending)
+        return max(poll_interval, earliest - now)
 
 
 def _entries_by_email(body: Any) -> dict[str, Any]:
@@ -198,37 +280,49 @@ class FinderPoller(Poller):
     """v1 email finder (#12) for every person until ``complete``.
 
     ``not_found`` waits like ``in_progress``: queueing the name (add-names, 1 credit) is the operator's
-    job, done once before waiting; a waiter never pays.
+    job, done once before waiting; a waiter never pays. A finished person is kept (its e-mails as
+    ``[{"email", "status"}]``) and never read again; a round reads at most ``max_requests_per_round``
+    pending people, round-robin.
     """
 
-    def __init__(self, people: Sequence[Mapping[str, str]]) -> None:
+    def __init__(self, people: Sequence[Mapping[str, str]],
+                 max_requests_per_round: int = FINDER_REQUESTS_PER_ROUND) -> None:
         self.people = check_people("people", people)
-        self.results: dict[int, Any] = {}
+        self.max_requests_per_round = _per_round("max_requests_per_round", max_requests_per_round)
+        self.results: dict[int, list[dict[str, Any]]] = {}
         self.states: dict[int, str] = {}
+        self._issued: list[int] = []
+        self._offset = 0
 
     def kwargs(self) -> dict[str, Any]:
-        return {"people": [dict(p) for p in self.people]}
+        return {"people": [dict(p) for p in self.people], "max_requests_per_round": self.max_requests_per_round}
 
     def _pending(self) -> list[int]:
         return [i for i in range(len(self.people)) if i not in self.results]
 
     def calls(self) -> list[tuple[str, dict[str, Any]]]:
-        return [("get_emails_from_names", dict(self.people[i])) for i in self._pending()]
+        self._issued = round_robin(self._pending(), self._offset, self.max_requests_per_round)
+        self._offset += len(self._issued)
+        return [("get_emails_from_names", dict(self.people[i])) for i in self._issued]
 
     def absorb(self, answers: Sequence[Any]) -> None:
-        for index, body in zip(self._pending(), answers, strict=True):
+        for index, body in zip(self._issued, answers, strict=False):
             state = finder_state(body)
             self.states[index] = state.value
             if state is TaskState.DONE:
-                self.results[index] = body
+                self.results[index] = finder_emails(body)
 
     def done_payload(self) -> dict[str, Any] | None:
         if self._pending():
             return None
-        return {"results": [{"person": self.people[i], "answer": self.results[i]} for i in range(len(self.people))]}
+        return {"results": [{"person": self.people[i], "emails": self.results[i]} for i in range(len(self.people))],
+                "counts": {"final": len(self.people)}}
 
     def pending_payload(self) -> dict[str, Any]:
-        return {"pending": [self.people[i] for i in self._pending()]}
+        pending = self._pending()
+        return {"pending": [self.people[i] for i in pending],
+                "results": [{"person": self.people[i], "emails": e} for i, e in sorted(self.results.items())],
+                "counts": {"final": len(self.results), "pending": len(pending)}}
 
 
 class CampaignProgressPoller(Poller):
@@ -258,6 +352,8 @@ class CampaignProgressPoller(Poller):
         return [("get_campaign_progress", {"campaign_id": self.campaign_id})]
 
     def absorb(self, answers: Sequence[Any]) -> None:
+        if not answers:
+            return
         (body,) = answers
         self.last = body
         state = campaign_progress_state(body, min_progress=self.min_progress, target_status=self.target_status)
@@ -300,7 +396,7 @@ class UrlProspectPoller(Poller):
         return [("get_emails_from_url", {"url": u}) for u in self._pending()]
 
     def absorb(self, answers: Sequence[Any]) -> None:
-        for url, body in zip(self._pending(), answers, strict=True):
+        for url, body in zip(self._pending(), answers, strict=False):
             prospect = url_prospect(body)
             if prospect is not None:
                 self.results[url] = prospect
@@ -316,6 +412,21 @@ class UrlProspectPoller(Poller):
 
 def poll_sync(call: Any, poller: Poller) -> dict[str, Any] | None:
     """One round of ``poller`` with a synchronous ``call(name, **arguments)`` (the hook's): the worker's
-    twin of the trigger loop's round. Returns the done payload, or None while work is pending."""
-    poller.absorb([call(check_poll_method(name), **arguments) for name, arguments in poller.calls()])
+    twin of the trigger loop's round. Returns the done payload, or None while work is pending.
+
+    A request that fails part-way through the round (the hourly quota, a 5xx) raises, but only after the
+    answers of the requests before it were absorbed: nothing already read is lost."""
+    from airflow_provider_snovio.api.errors import SnovioPartialError
+
+    answers: list[Any] = []
+    try:
+        for name, arguments in poller.calls():
+            answers.append(call(check_poll_method(name), **arguments))
+    except SnovioPartialError as partial:
+        poller.absorb([*answers, partial.answer])
+        raise
+    except BaseException:
+        poller.absorb(answers)
+        raise
+    poller.absorb(answers)
     return poller.done_payload()

@@ -11,7 +11,12 @@ from collections.abc import Mapping, Sequence
 from airflow_provider_snovio import DEFAULT_CONN_ID
 from airflow_provider_snovio.triggers.base import DEFAULT_MAX_CONSECUTIVE_FAILURES, SnovioPollingTrigger
 from airflow_provider_snovio.triggers.pollers import (
+    FINDER_POLL_INTERVAL,
+    FINDER_REQUESTS_PER_ROUND,
     GREYLISTED_POLL_INTERVAL,
+    TASK_REQUESTS_PER_ROUND,
+    VERIFICATION_POLL_INTERVAL,
+    VERIFICATION_REQUESTS_PER_ROUND,
     CampaignProgressPoller,
     FinderPoller,
     TaskPoller,
@@ -28,47 +33,59 @@ class SnovioTaskTrigger(SnovioPollingTrigger):
 
     :param task_hashes: the ``task_hash`` of every started task.
     :param result_method: the hook method reading their result, e.g. ``"get_domain_search_result"``.
+    :param max_requests_per_round: result reads per round (round-robin across the pending tasks).
     """
 
     poller_class = TaskPoller
 
     def __init__(self, task_hashes: Sequence[str], result_method: str, *, snovio_conn_id: str = DEFAULT_CONN_ID,
                  deadline: float, poll_interval: float = 5.0,
-                 max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES) -> None:
+                 max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
+                 max_requests_per_round: int = TASK_REQUESTS_PER_ROUND) -> None:
         super().__init__(snovio_conn_id=snovio_conn_id, deadline=deadline, poll_interval=poll_interval,
                          max_consecutive_failures=max_consecutive_failures, task_hashes=task_hashes,
-                         result_method=result_method)
+                         result_method=result_method, max_requests_per_round=max_requests_per_round)
 
 
 class SnovioEmailVerificationTrigger(SnovioPollingTrigger):
-    """Wait until every e-mail has a final v1 verification status (greylisted ones are asked again later).
+    """Wait until every e-mail has a final v1 verification status (greylisted ones are asked again later,
+    unless ``wait_for_greylisted=False``: then greylisted is final).
 
-    Success event: ``{"status": "success", "results": {email: entry of #17}}``; timeout: ``pending``, ``states``.
+    Events carry compact verdicts, never whole answers: success ``{"status": "success", "results": {email:
+    {"smtp_status", "is_valid_format", ...}}, "counts"}``; timeout and error events carry ``pending``,
+    ``states`` and the ``results`` already final, so the waiter loses none of them.
     """
 
     poller_class = VerificationPoller
 
     def __init__(self, emails: Sequence[str], *, greylisted_poll_interval: float = GREYLISTED_POLL_INTERVAL,
-                 snovio_conn_id: str = DEFAULT_CONN_ID, deadline: float, poll_interval: float = 5.0,
-                 max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES) -> None:
+                 wait_for_greylisted: bool = True, snovio_conn_id: str = DEFAULT_CONN_ID, deadline: float,
+                 poll_interval: float = VERIFICATION_POLL_INTERVAL,
+                 max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
+                 max_requests_per_round: int = VERIFICATION_REQUESTS_PER_ROUND) -> None:
         super().__init__(snovio_conn_id=snovio_conn_id, deadline=deadline, poll_interval=poll_interval,
                          max_consecutive_failures=max_consecutive_failures, emails=emails,
-                         greylisted_poll_interval=greylisted_poll_interval)
+                         greylisted_poll_interval=greylisted_poll_interval, wait_for_greylisted=wait_for_greylisted,
+                         max_requests_per_round=max_requests_per_round)
 
 
 class SnovioEmailFinderTrigger(SnovioPollingTrigger):
     """Wait until the v1 email finder answers ``complete`` for every queued person.
 
-    Success event: ``{"status": "success", "results": [{"person": {...}, "answer": body of #12}]}``.
+    Success event: ``{"status": "success", "results": [{"person": {...}, "emails": [{"email", "status"}]}],
+    "counts"}`` (the e-mails found, not the whole answers); timeout and error events carry ``pending`` and
+    the ``results`` already complete.
     """
 
     poller_class = FinderPoller
 
     def __init__(self, people: Sequence[Mapping[str, str]], *, snovio_conn_id: str = DEFAULT_CONN_ID,
-                 deadline: float, poll_interval: float = 30.0,
-                 max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES) -> None:
+                 deadline: float, poll_interval: float = FINDER_POLL_INTERVAL,
+                 max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
+                 max_requests_per_round: int = FINDER_REQUESTS_PER_ROUND) -> None:
         super().__init__(snovio_conn_id=snovio_conn_id, deadline=deadline, poll_interval=poll_interval,
-                         max_consecutive_failures=max_consecutive_failures, people=people)
+                         max_consecutive_failures=max_consecutive_failures, people=people,
+                         max_requests_per_round=max_requests_per_round)
 
 
 class SnovioCampaignProgressTrigger(SnovioPollingTrigger):

@@ -77,6 +77,32 @@ class NameSearch:
 class FinderState:
     names: dict[tuple[str, str, str], NameSearch] = field(default_factory=dict)
     urls: set[str] = field(default_factory=set)
+    status_errors: StatusErrors = field(default_factory=lambda: StatusErrors())
+
+
+@dataclass
+class StatusErrors:
+    """``status_error_every``: counts one route's v1 status reads from when the knob was (re)set."""
+
+    every: int = 0
+    reads: int = 0
+
+    def fail_now(self, state: SandboxState) -> bool:
+        """Count this read; True when it must answer 503 (before it counts or changes anything)."""
+        every = state.config.status_error_every
+        with state.lock:
+            if every != self.every:
+                self.every, self.reads = every, 0
+            if every <= 0:
+                return False
+            self.reads += 1
+            return self.reads % every == 0
+
+
+def status_error() -> JSONResponse:
+    """The 503 a ``status_error_every`` read gets (as a proxy would send it, but JSON: easier to read)."""
+    body = {"errors": {"code": 503, "title": "Service Temporarily Unavailable", "source": ""}}
+    return JSONResponse(body, status_code=503)
 
 
 def init_state(state: SandboxState) -> None:
@@ -150,7 +176,11 @@ async def get_emails_from_names(request: Request, state: StateDep) -> JSONRespon
     values = _name_params(params)
     if isinstance(values, JSONResponse):
         return values
+    if _own_state(state).status_errors.fail_now(state):
+        return status_error()
     consume_hourly(state, "finder", 1)
+    with state.lock:
+        state.stats.item_reads["finder:" + "|".join(_name_key(values))] += 1
     search = _own_state(state).names.get(_name_key(values))
     if search is None:
         identifier, emails = "not_found", []

@@ -5,8 +5,10 @@ after ``add-emails-to-verification`` until the verification is done (``sandbox.t
 AND polls), then ``complete`` with the documented flags. A configurable share of addresses
 (``greylisted_share``, chosen deterministically per address) first completes with ``smtpStatus:
 greylisted``; Snov.io then retries, so the next polls are ``in_progress`` again and finally give the real
-verdict - a client must treat greylisted as "ask again later", not as final. Both v1 calls count emails
-against the hourly verifier limit; #18 takes at most 10 emails and costs 1 credit per email.
+verdict - a client must treat greylisted as "ask again later", not as final. With ``greylist_seconds`` the
+address instead answers greylisted for that long (Snov.io advises asking again after 15 min - 1 h), then
+its real verdict. ``status_error_every`` makes every Nth status read answer 503 (a chosen chunk fails).
+Both v1 calls count emails against the hourly verifier limit; #18 takes at most 10 emails and costs 1 credit per email.
 
 The v2 pair (2026 docs) takes ``emails[]`` (query, form or JSON), at most 10, charges 1 credit per email at
 start (``not_enough_credits`` as the task's terminal status when the balance cannot cover them, nothing
@@ -31,7 +33,7 @@ from airflow_provider_snovio.sandbox.data.domains import Verdict, dataset_of, fr
 from airflow_provider_snovio.sandbox.errors import OutOfCredits, v1_error, validation_error
 from airflow_provider_snovio.sandbox.limits import consume_hourly
 from airflow_provider_snovio.sandbox.params import Params, get_list, request_params
-from airflow_provider_snovio.sandbox.routes.finder import ensure_balance, v2_email_result
+from airflow_provider_snovio.sandbox.routes.finder import StatusErrors, ensure_balance, status_error, v2_email_result
 from airflow_provider_snovio.sandbox.state import SandboxState, StateDep
 from airflow_provider_snovio.sandbox.tasks import (
     NOT_ENOUGH_CREDITS,
@@ -61,11 +63,14 @@ class Verification:
 
     progress: Progress
     greylisted_first: bool
+    #: ``greylist_seconds``: until when the address answers greylisted (set by its first complete answer).
+    greylisted_until: float | None = None
 
 
 @dataclass
 class VerifierState:
     emails: dict[str, Verification] = field(default_factory=dict)
+    status_errors: StatusErrors = field(default_factory=StatusErrors)
 
 
 def init_state(state: SandboxState) -> None:
@@ -119,19 +124,34 @@ async def get_emails_verification_status(request: Request, state: StateDep) -> J
     emails = emails_param(params)
     if not emails:
         return v1_error("Missing required parameter(s): emails")
+    if _own_state(state).status_errors.fail_now(state):
+        return status_error()
     consume_hourly(state, "verifier", len(emails))
+    with state.lock:
+        state.stats.item_reads.update(f"verifier:{email.lower()}" for email in emails)
     queued = _own_state(state).emails
     data = dataset_of(state)
     body: dict[str, Any] = {"success": True}
+    greylist_seconds = state.config.greylist_seconds
     for email in emails:
         job = queued.get(email.lower())
         if job is None:
             body[email] = _entry("not_verified", [])
             continue
+        if job.greylisted_until is not None:  # greylist_seconds: greylisted until then, then the verdict
+            greylisted = state.now() < job.greylisted_until
+            body[email] = _entry("complete", v1_data(data.verdict(email), greylisted=greylisted))
+            continue
         if not poll(state, job.progress):
             body[email] = _entry("in_progress", [])
             continue
         verdict = data.verdict(email)
+        if job.greylisted_first and greylist_seconds > 0:
+            with state.lock:
+                job.greylisted_first = False
+                job.greylisted_until = state.now() + greylist_seconds
+            body[email] = _entry("complete", v1_data(verdict, greylisted=True))
+            continue
         if job.greylisted_first:
             # Snov.io keeps trying a greylisted address: the client must come back later.
             with state.lock:

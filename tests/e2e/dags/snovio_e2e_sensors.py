@@ -41,7 +41,7 @@ with DAG("snovio_e2e_sensors", schedule=None, start_date=pendulum.datetime(2025,
     progress = SnovioCampaignProgressSensor(task_id="progress", campaign_id=active_campaign(), min_progress=50,
                                             deferrable=True, **QUICK)
     verified = SnovioEmailVerificationSensor(task_id="verified", emails=queue_emails(), mode="poke",
-                                             deferrable=False, **QUICK)
+                                             deferrable=False, greylisted_poll_interval=0.05, **QUICK)
 
     @task
     def check(task_result: dict, progress_result: dict, statuses: dict) -> None:
