@@ -373,6 +373,9 @@ class Warehouse:
             else:
                 self.state.create(connection)
             created = not inspector.has_table(name, schema=self.schema)
+            if not created and self._key_changed(inspector, table):
+                self._set_aside(connection, table)
+                created = True
             if created:
                 table.create(connection)
             else:
@@ -382,6 +385,35 @@ class Warehouse:
         if created:
             log.info("created table %s (any state of an earlier table of that name was reset)", name)
         return table
+
+    def _key_changed(self, inspector: Any, table: Table) -> bool:
+        """Whether the existing table's primary key is not this version's natural key (opens and clicks
+        were keyed by ``(campaign_id, id)`` before their event time joined the key)."""
+        found = inspector.get_pk_constraint(table.name, schema=self.schema).get("constrained_columns") or []
+        return bool(found) and set(found) != {column.name for column in table.primary_key.columns}
+
+    def _set_aside(self, connection: Connection, table: Table) -> None:
+        """Rename a table whose primary key changed to ``<name>_prior_key`` (kept, never dropped: its rows
+        may include some Snov.io no longer serves), so that a table with the new key is created in its place
+        and every scope is read again (its state rows are reset with the new table)."""
+        from sqlalchemy import inspect, text
+
+        preparer = self.engine.dialect.identifier_preparer
+        aside = f"{table.name}_prior_key"
+        taken = set(inspect(connection).get_table_names(schema=self.schema))
+        suffix = 1
+        while aside in taken:
+            suffix += 1
+            aside = f"{table.name}_prior_key{suffix}"
+        sql_identifier("table", aside)
+        index = synced_at_index_name(table.name)
+        qualified_index = f"{preparer.quote_schema(self.schema)}.{preparer.quote(index)}" if self.schema else \
+            preparer.quote(index)
+        connection.execute(text(f"DROP INDEX IF EXISTS {qualified_index}"))  # its name is the new table's
+        connection.execute(text(f"ALTER TABLE {preparer.format_table(table)} RENAME TO {preparer.quote(aside)}"))
+        log.warning("%s: its primary key is not this version's %s (opens and clicks are now keyed by event "
+                    "time too): the old table is kept as %s and a new one is read from the start", table.name,
+                    [column.name for column in table.primary_key.columns], aside)
 
     def _upgrade(self, connection: Connection, table: Table, inspector: Any) -> None:
         """Bring an existing ``table`` to this version: legacy column names, new columns, the index."""

@@ -450,3 +450,38 @@ def test_a_table_of_the_previous_version_is_migrated_without_loss(warehouse, sno
         live = {r[0] for r in connection.execute(text(
             "SELECT id FROM snovio_campaigns WHERE _snovio_deleted_at IS NULL"))}
     assert live == campaign_ids_upstream(snovio_sandbox)
+
+
+def test_an_opens_table_keyed_without_the_event_time_is_kept_aside_and_read_again(warehouse, snovio_sandbox,
+                                                                                    client):
+    """Before opens and clicks were keyed by event time too, their tables had the key (campaign_id, id): the
+    upsert on the new key would be refused there. The old table is kept under another name (nothing lost)
+    and a table with the new key is read from the start."""
+    snovio_sandbox.configure(**SMALL)
+    opens = resource("campaign_opens")
+    metadata = MetaData()
+    legacy = Table("snovio_campaign_opens", metadata,
+                   *[Column(name, _sql_type(kind), primary_key=name in ("campaign_id", "id"))
+                     for name, kind in opens.columns],
+                   Column("raw", json_type(), nullable=False),
+                   Column("synced_at", DateTime(timezone=True), nullable=False))
+    metadata.create_all(warehouse.engine)
+    from datetime import datetime, timezone
+
+    old = {"campaign_id": 1, "id": "old-open", "raw": {"id": "old-open"},
+           "synced_at": datetime(2025, 1, 2, tzinfo=timezone.utc)}
+    with warehouse.engine.begin() as connection:
+        connection.execute(legacy.insert(), [old])
+    upstream = {cid: set(found) for cid, found in upstream_ids(snovio_sandbox, "opens").items() if found}
+    assert upstream
+
+    result = sync(client, Warehouse(warehouse.engine), opens, "snovio_campaign_opens")
+    assert result.rows_written == sum(len(found) for found in upstream.values())
+    key = inspect(warehouse.engine).get_pk_constraint("snovio_campaign_opens")["constrained_columns"]
+    assert set(key) == set(opens.key) and "visited_at" in key
+    assert ids(warehouse.engine, "snovio_campaign_opens") == upstream
+    with warehouse.engine.connect() as connection:  # the old rows, untouched
+        kept = connection.execute(text("SELECT id FROM snovio_campaign_opens_prior_key")).scalars().all()
+    assert kept == ["old-open"]
+    again = sync(client, Warehouse(warehouse.engine), opens, "snovio_campaign_opens")  # the new table stays
+    assert again.rows_written == 0 and ids(warehouse.engine, "snovio_campaign_opens") == upstream
