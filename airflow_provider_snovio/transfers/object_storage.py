@@ -248,7 +248,8 @@ def _offset_scope(run: _Run, client: Any, scope: str, scope_values: Mapping[str,
     position = None
     if isinstance(stored, dict) and "offset" in stored:
         try:
-            position = Position(int(stored["offset"]), tuple(str(k) for k in stored.get("tail") or ()))
+            # "position" holds Position.to_json() (order, head and tail keys); "tail" alone is the older form
+            position = Position.from_json(int(stored["offset"]), stored.get("position", stored.get("tail")))
         except (TypeError, ValueError):
             log.warning("%s %s: unreadable stored position, re-reading it", run.resource.name, scope)
     restarted = False
@@ -272,15 +273,21 @@ def _offset_scope(run: _Run, client: Any, scope: str, scope_values: Mapping[str,
             seen.update(rows)
             if run.batch is not None:
                 run.batch.mark_restarted(scope)
-        final = page.position
+        if page.position is not None:  # None: a newest-first head search not finished keeps the position
+            final = page.position
         if not restarted and final is not None:  # a re-read's position waits for its deletions (below)
-            run.set_scope(scope, {"offset": final.offset, "tail": list(final.tail)})
+            run.set_scope(scope, _stored_position(final))
         run.rotate()
     if restarted:
         for key in sorted(previous - seen):
             run.add(run.tombstone(key, scope_values), scope, deleted=True)
         if final is not None:
-            run.set_scope(scope, {"offset": final.offset, "tail": list(final.tail)})
+            run.set_scope(scope, _stored_position(final))
+
+
+def _stored_position(position: Position) -> dict[str, Any]:
+    """A scope's position in ``_snovio_state.json`` (read back by :func:`_offset_scope`)."""
+    return {"offset": position.offset, "position": position.to_json()}
 
 
 def _snapshot_scope(run: _Run, client: Any, scope: str, scope_values: Mapping[str, Any]) -> None:
