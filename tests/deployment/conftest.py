@@ -89,6 +89,7 @@ class Deployment:
             AIRFLOW__LOGGING__BASE_LOG_FOLDER=str(self.logs),
             AIRFLOW__LOGGING__LOGGING_LEVEL="INFO",
             AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC="1",
+            AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE="False",  # only the runs the test triggers
             AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL="5",
             AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC="1",
             AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD="6",
@@ -242,6 +243,17 @@ class Deployment:
             if path.is_file() and f"dag_id={dag_id}" in str(path) and run_id in str(path):
                 parts.append(f"--- {path.relative_to(self.logs)} ---\n{path.read_text(errors='replace')[-chars:]}")
         return "\n".join(parts)
+
+    def trigger_logs(self, dag_id: str, run_id: str, *, fired: bool = True) -> dict[str, set[str]]:
+        """``{task_id: {triggerer job id, ...}}``: the tasks of a run whose trigger a triggerer ran and logged
+        (``<task log>.trigger.<job id>.log``; with ``fired``, only those holding the event the trigger fired)."""
+        found: dict[str, set[str]] = {}
+        folder = self.logs / f"dag_id={dag_id}" / f"run_id={run_id}"
+        for path in folder.glob("task_id=*/attempt=*.log.trigger.*.log"):
+            if not fired or "Trigger fired event" in path.read_text(errors="replace"):
+                task_id = path.parent.name.removeprefix("task_id=")
+                found.setdefault(task_id, set()).add(path.name.rsplit(".", 2)[-2])
+        return found
 
     def xcom(self, dag_id: str, run_id: str, task_id: str) -> Any:
         return self.api(

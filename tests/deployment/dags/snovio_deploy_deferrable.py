@@ -2,8 +2,9 @@
 
 Run by tests/deployment under a real scheduler, triggerer, dag-processor and api-server. The sandbox keeps
 its asynchronous work pending for several polls (``task_polls_pending``), so each deferring task really
-waits in the triggerer, for some seconds each time. Inputs are fixed, so a second run finds everything already paid for (the domain search and
-prospect starts are charged once per domain/prospect, verified e-mails and found names are read for free).
+waits in the triggerer, for some seconds each time. Inputs are fixed, so a second run finds everything
+already paid for (the domain search and prospect starts are charged once per domain/prospect, verified
+e-mails and found names are read for free, a queued profile URL is found by the free look-up).
 
 Why the waits are seconds, not instants: on a loaded machine Airflow 3.3's scheduler can fail a task that
 resumed after a deferral when it processes the exit of the process that deferred only after the resumed one
