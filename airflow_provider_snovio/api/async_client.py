@@ -32,6 +32,7 @@ from airflow_provider_snovio.api.client import (
     remember_secret,
     scrub,
     shared_limiter,
+    shared_tokens,
     token_form,
     token_refused,
 )
@@ -72,6 +73,7 @@ class AsyncSnovioClient:
         http: httpx.AsyncClient | None = None,
         limiter: Any = None,
         tokens: TokenCache | None = None,
+        share_tokens: bool | None = None,
         on_secret: Callable[[str], None] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -89,6 +91,9 @@ class AsyncSnovioClient:
         self._secrets: set[str] = {config.client_secret}
         self._on_secret(config.client_secret)
         self._limiter = limiter or shared_limiter(config)
+        # The process-wide cache also shares its tokens with the account's other processes; a cache of the
+        # caller's own (tests, benchmarks) stays private unless share_tokens says otherwise.
+        self._shared = shared_tokens(config) if (tokens is None if share_tokens is None else share_tokens) else None
 
     async def call(self, name: str, /, **arguments: Any) -> Any:
         """Call the endpoint whose hook method is ``name`` and return its parsed JSON.
@@ -111,7 +116,7 @@ class AsyncSnovioClient:
     async def access_token(self) -> str:
         """The cached token (shared with every client of this account in the process), fetched once when
         missing, by whichever sync or async caller comes first; the others wait without blocking the loop."""
-        token = await self._tokens.aget(self.config.token_key, self._fetch_token)
+        token = await self._tokens.aget(self.config.token_key, self._fetch_token, self._shared)
         remember_secret(token, self._secrets, self._on_secret)
         return token
 
@@ -151,7 +156,7 @@ class AsyncSnovioClient:
         except SnovioAuthError as error:
             if error.status != 401:
                 raise
-            self._tokens.invalidate(self.config.token_key, token)
+            await self._tokens.ainvalidate(self.config.token_key, token, self._shared)
             return await self._send(prepared, await self.access_token())
 
     async def _send(self, prepared: PreparedCall, token: str) -> Any:

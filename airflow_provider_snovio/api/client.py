@@ -58,6 +58,8 @@ from airflow_provider_snovio.api.urls import is_loopback
 if TYPE_CHECKING:  # requests is imported on first use: DAG files that only import the hook stay fast
     import requests
 
+    from airflow_provider_snovio.api.token_store import GuardedStore
+
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"airflow-provider-snovio/{__version__}"
@@ -90,6 +92,16 @@ def shared_limiter(config: ClientConfig) -> Any:
                                 quota_window_seconds=config.quota_window_seconds)
     except (ValueError, ImportError) as error:
         raise SnovioConfigError(str(error)) from None
+
+
+def shared_tokens(config: ClientConfig) -> GuardedStore | None:
+    """The store through which the processes of ``config``'s account share one token (none for ``memory``)."""
+    from airflow_provider_snovio.api.token_store import shared_token_store
+
+    try:
+        return shared_token_store(config.rate_limit_backend, config.token_key, config.client_secret)
+    except ValueError:  # a bad backend: the limiter has already said so, or was given by the caller
+        return None
 
 
 def token_form(config: ClientConfig) -> dict[str, str]:
@@ -217,6 +229,7 @@ class SnovioClient(SnovioMethods):
         session: requests.Session | None = None,
         limiter: Any = None,
         tokens: TokenCache | None = None,
+        share_tokens: bool | None = None,
         on_secret: Callable[[str], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -230,6 +243,9 @@ class SnovioClient(SnovioMethods):
         self._secrets: set[str] = {config.client_secret}
         self._on_secret(config.client_secret)
         self._limiter = limiter or shared_limiter(config)
+        # The process-wide cache also shares its tokens with the account's other processes; a cache of the
+        # caller's own (tests, benchmarks) stays private unless share_tokens says otherwise.
+        self._shared = shared_tokens(config) if (tokens is None if share_tokens is None else share_tokens) else None
 
     # The one entry point ------------------------------------------------------------------------
     def call(self, name: str, /, **arguments: Any) -> Any:
@@ -262,7 +278,7 @@ class SnovioClient(SnovioMethods):
     # Token --------------------------------------------------------------------------------------
     def access_token(self) -> str:
         """The cached token, fetching a new one when needed (one request per token lifetime)."""
-        return self._known(self._tokens.get(self.config.token_key, self._fetch_token))
+        return self._known(self._tokens.get(self.config.token_key, self._fetch_token, self._shared))
 
     def _fetch_token(self) -> tuple[str, float]:
         def once() -> tuple[str, float]:
@@ -292,7 +308,7 @@ class SnovioClient(SnovioMethods):
         except SnovioAuthError as error:
             if error.status != 401:
                 raise
-            self._tokens.invalidate(self.config.token_key, token)
+            self._tokens.invalidate(self.config.token_key, token, self._shared)
             return self._send(prepared, self.access_token())
 
     def _send(self, prepared: PreparedCall, token: str) -> Any:

@@ -13,6 +13,13 @@ The event loop is never blocked: the cache holds its guard lock only to read or 
 dictionary entries, never while fetching. A coroutine waits for another caller's fetch on an
 ``asyncio`` future (resolved thread-safely when the fetch ends), a thread on a ``threading.Event``;
 so a sync thread whose token request sits in a long rate-limiter wait stalls no trigger.
+
+Across processes: the caller that would fetch first looks in the account's shared store (``shared``, a
+:class:`~airflow_provider_snovio.api.token_store.GuardedStore` chosen like the rate limiter's backend), and
+fetches only if it holds no usable token, under the store's renewal lock, re-reading the store once the
+lock is taken (another process may just have renewed). So every process of a deployment - task tries,
+resumes after a deferral, the triggerer - uses one token per lifetime per account. Blocking store calls
+(a file lock, a Redis round trip) of a coroutine run in a worker thread.
 """
 
 from __future__ import annotations
@@ -23,7 +30,10 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from airflow_provider_snovio.api.token_store import GuardedStore
 
 #: Renew this many seconds before expiry (Snov.io tokens live 3600 s).
 RENEW_EARLY_SECONDS = 60.0
@@ -48,6 +58,11 @@ def renew_at(expires_in: float, now: float) -> float:
     return now + max(0.0, expires_in - early)
 
 
+def usable_seconds(expires_in: float) -> float:
+    """How long a token issued for ``expires_in`` seconds is used (what the shared store records)."""
+    return renew_at(expires_in, 0.0)
+
+
 @dataclass
 class _Flight:
     """One token fetch in progress for an account, and who waits for it."""
@@ -67,6 +82,7 @@ class TokenCache:
         self._flights: dict[str, _Flight] = {}
         self._guard = threading.Lock()  # held for dictionary updates only, never across a fetch
         self.fetches = 0  # how many tokens were requested: observable by tests and benchmarks
+        self.adopted = 0  # how many tokens were taken from the shared store instead
 
     def peek(self, key: str) -> str | None:
         """The cached token for ``key`` if it is still fresh, else None (no fetching)."""
@@ -79,20 +95,33 @@ class TokenCache:
             self.fetches += 1
             self._tokens[key] = Token(value, renew_at(expires_in, self._clock()))
 
-    def get(self, key: str, fetch: Callable[[], tuple[str, float]]) -> str:
-        """Return a fresh token for ``key``, calling ``fetch() -> (token, expires_in)`` if needed (blocking)."""
+    def _remember(self, key: str, value: str, usable: float, *, fetched: bool) -> None:
+        """Remember a token usable for ``usable`` more seconds (fetched here, or adopted from the store)."""
+        with self._guard:
+            if fetched:
+                self.fetches += 1
+            else:
+                self.adopted += 1
+            self._tokens[key] = Token(value, self._clock() + usable)
+
+    def get(self, key: str, fetch: Callable[[], tuple[str, float]], shared: GuardedStore | None = None) -> str:
+        """Return a fresh token for ``key``, calling ``fetch() -> (token, expires_in)`` if needed (blocking).
+
+        With ``shared``, a token another process published is used instead of fetching one.
+        """
         while True:
             cached, flight, leader, _ = self._join(key, None)
             if cached:
                 return cached
             if leader:
-                return self._lead(key, flight, fetch)
+                return self._lead(key, flight, lambda: self._obtain(fetch, shared))
             flight.done.wait()
             if flight.value is not None or flight.error is not None:
                 return self._outcome(flight)
             # the fetching coroutine was cancelled: fetch (or wait for another fetch) again
 
-    async def aget(self, key: str, fetch: Callable[[], Awaitable[tuple[str, float]]]) -> str:
+    async def aget(self, key: str, fetch: Callable[[], Awaitable[tuple[str, float]]],
+                   shared: GuardedStore | None = None) -> str:
         """Async :meth:`get`: ``await fetch()`` if needed; waits for another caller's fetch without blocking."""
         loop = asyncio.get_running_loop()
         while True:
@@ -101,14 +130,14 @@ class TokenCache:
                 return cached
             if leader:
                 try:
-                    value, expires_in = await fetch()
+                    value, usable, fetched = await self._aobtain(fetch, shared)
                 except Exception as error:
                     self._finish(key, flight, error=error)
                     raise
                 except BaseException:  # cancelled: let a waiter fetch instead of failing it
                     self._finish(key, flight)
                     raise
-                self.store(key, value, expires_in)
+                self._remember(key, value, usable, fetched=fetched)
                 self._finish(key, flight, value=value)
                 return value
             assert woken is not None
@@ -117,12 +146,71 @@ class TokenCache:
                 return self._outcome(flight)
             # the fetching caller was cancelled: fetch (or wait for another fetch) again
 
-    def invalidate(self, key: str, value: str) -> None:
-        """Forget ``value`` after a 401, unless another caller already replaced it."""
+    def invalidate(self, key: str, value: str, shared: GuardedStore | None = None) -> None:
+        """Forget ``value`` after a 401, unless another caller already replaced it (here and in ``shared``)."""
         with self._guard:
             current = self._tokens.get(key)
             if current and current.value == value:
                 del self._tokens[key]
+        if shared is not None:
+            shared.discard(value)
+
+    async def ainvalidate(self, key: str, value: str, shared: GuardedStore | None = None) -> None:
+        """Async :meth:`invalidate`: the shared store is updated from a worker thread."""
+        self.invalidate(key, value)
+        if shared is not None:
+            await asyncio.to_thread(shared.discard, value)
+
+    # Shared store -------------------------------------------------------------------------------
+    @staticmethod
+    def _obtain(fetch: Callable[[], tuple[str, float]], shared: GuardedStore | None
+                ) -> tuple[str, float, bool]:
+        """``(token, usable seconds, fetched here)``: the shared store's token, else a fetched one (published)."""
+        if shared is not None:
+            found = shared.read()
+            if found:
+                return found[0], found[1], False
+            release = shared.acquire()
+            try:
+                found = shared.read()  # renewed by another process while we waited for the lock?
+                if found:
+                    return found[0], found[1], False
+                value, expires_in = fetch()
+                usable = usable_seconds(expires_in)
+                shared.write(value, usable)
+                return value, usable, True
+            finally:
+                release()
+        value, expires_in = fetch()
+        return value, usable_seconds(expires_in), True
+
+    @staticmethod
+    async def _aobtain(fetch: Callable[[], Awaitable[tuple[str, float]]], shared: GuardedStore | None
+                       ) -> tuple[str, float, bool]:
+        """Async :meth:`_obtain`; the lock is taken in a worker thread and released even if we are cancelled
+        while it is being taken."""
+        if shared is None:
+            value, expires_in = await fetch()
+            return value, usable_seconds(expires_in), True
+        found = await asyncio.to_thread(shared.read)
+        if found:
+            return found[0], found[1], False
+        taking = asyncio.ensure_future(asyncio.to_thread(shared.acquire))
+        try:
+            release = await asyncio.shield(taking)
+        except asyncio.CancelledError:
+            taking.add_done_callback(_release_when_taken)
+            raise
+        try:
+            found = await asyncio.to_thread(shared.read)
+            if found:
+                return found[0], found[1], False
+            value, expires_in = await fetch()
+            usable = usable_seconds(expires_in)
+            await asyncio.to_thread(shared.write, value, usable)
+            return value, usable, True
+        finally:
+            release()  # closing a file or one Redis round trip: quick, and must happen even when cancelled
 
     def clear(self) -> None:
         with self._guard:
@@ -148,16 +236,16 @@ class TokenCache:
                 flight.waiters.append((loop, woken))
             return None, flight, False, woken
 
-    def _lead(self, key: str, flight: _Flight, fetch: Callable[[], tuple[str, float]]) -> str:
+    def _lead(self, key: str, flight: _Flight, obtain: Callable[[], tuple[str, float, bool]]) -> str:
         try:
-            value, expires_in = fetch()
+            value, usable, fetched = obtain()
         except Exception as error:
             self._finish(key, flight, error=error)
             raise
         except BaseException:
             self._finish(key, flight)
             raise
-        self.store(key, value, expires_in)
+        self._remember(key, value, usable, fetched=fetched)
         self._finish(key, flight, value=value)
         return value
 
@@ -180,6 +268,11 @@ class TokenCache:
             raise flight.error
         assert flight.value is not None
         return flight.value
+
+
+def _release_when_taken(taking: asyncio.Future[Callable[[], None]]) -> None:
+    if not taking.cancelled() and taking.exception() is None:
+        taking.result()()
 
 
 def _wake(future: asyncio.Future[Any]) -> None:
