@@ -198,23 +198,23 @@ def check_wheel() -> float:
     if not where[0].startswith(str(venv)) or where[1] != "True":
         sys.exit(f"the wheel venv imports the provider from {where[0]} (pytest absent: {where[1]})")
 
-    sandbox = subprocess.Popen(
-        [bin_ / "snovio-sandbox", "--port", "0"],
-        cwd=work,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    # Its log goes to a file: a pipe nobody reads once the URL is known would block the sandbox when full.
+    sandbox_log = work / "sandbox.log"
+    with sandbox_log.open("w") as log_file:
+        sandbox = subprocess.Popen(
+            [bin_ / "snovio-sandbox", "--port", "0"], cwd=work, env=env, stdout=log_file, stderr=subprocess.STDOUT
+        )
     try:
         conn = None
-        for line in sandbox.stdout:  # type: ignore[union-attr]
-            print("sandbox:", line.rstrip(), flush=True)
-            if match := re.match(r"AIRFLOW_CONN_SNOVIO_DEFAULT='(.*)'$", line.strip()):
-                conn = match.group(1)
-                break
+        deadline = time.monotonic() + 120
+        while conn is None and sandbox.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+            for line in sandbox_log.read_text().splitlines():
+                if match := re.match(r"AIRFLOW_CONN_SNOVIO_DEFAULT='(.*)'$", line.strip()):
+                    conn = match.group(1)
+        print("sandbox:", sandbox_log.read_text().strip(), flush=True)
         if conn is None:
-            sys.exit(f"snovio-sandbox exited ({sandbox.wait()}) without printing its connection")
+            sys.exit(f"snovio-sandbox ({sandbox.poll()}) printed no connection within 120 s")
         dags = work / "dags"
         dags.mkdir()
         shutil.copy(ROOT / "dags_examples" / "snovio_campaign_reporting.py", dags)
