@@ -26,7 +26,12 @@ Connections:
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import DAG, BaseHook, CronDataIntervalTimetable, Param, get_current_context, task
+from airflow.sdk import DAG, BaseHook, Param, get_current_context, task
+
+try:
+    from airflow.sdk import CronDataIntervalTimetable
+except ImportError:  # Airflow 3.1: the timetable is not in the task SDK yet
+    from airflow.timetables.interval import CronDataIntervalTimetable
 
 from airflow_provider_snovio.transfers import SnovioToSqlOperator
 

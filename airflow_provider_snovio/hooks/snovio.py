@@ -223,6 +223,20 @@ class SnovioHook(BaseHook, SnovioMethods):
     conn_type = CONN_TYPE
     hook_name = "Snov.io"
 
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        """The form's standard fields for Airflow 3.1 (3.2+ reads the provider info instead)."""
+        from airflow_provider_snovio.hooks.connection_form import ui_field_behaviour
+
+        return ui_field_behaviour(cls.conn_type)
+
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        """The form's extra fields for Airflow 3.1 (3.2+ reads the provider info instead)."""
+        from airflow_provider_snovio.hooks.connection_form import connection_form_widgets
+
+        return connection_form_widgets(cls.conn_type)
+
     def __init__(self, snovio_conn_id: str = DEFAULT_CONN_ID, *, requests_per_minute: int | None = None,
                  timeout: float | None = None, max_retries: int | None = None,
                  rate_limit_backend: str | None = None) -> None:

@@ -52,6 +52,7 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from airflow_provider_snovio._compat import DeferralStore, task_state_store
 from airflow_provider_snovio.api.errors import (
     SnovioAnswerLostError,
     SnovioError,
@@ -92,7 +93,7 @@ class Job:
 
     def __init__(self, context: Context | dict[str, Any], inputs_fingerprint: str,
                  carried: dict[str, Any] | None = None) -> None:
-        self._store = context.get("task_state_store") if context else None
+        self._store = task_state_store(context)  # 3.1/3.2: a stand-in kept across deferrals only
         data = carried if carried is not None else (self._store.get(JOB_KEY) if self._store is not None else None)
         if not isinstance(data, dict) or data.get("fingerprint") != inputs_fingerprint:
             data = {"fingerprint": inputs_fingerprint}
@@ -102,7 +103,7 @@ class Job:
     @property
     def durable(self) -> bool:
         """Whether this job survives a task retry (Airflow 3.3+ ``task_state_store``)."""
-        return self._store is not None
+        return self._store is not None and not isinstance(self._store, DeferralStore)
 
     def save(self) -> None:
         if self._store is not None:

@@ -13,9 +13,10 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseOperator, conf
+from airflow.sdk import BaseOperator
 
 from airflow_provider_snovio import DEFAULT_CONN_ID
+from airflow_provider_snovio._compat import conf
 
 if TYPE_CHECKING:
     from airflow_provider_snovio.hooks.snovio import SnovioHook

@@ -142,8 +142,9 @@ class SnovioBaseSensor(BaseSensorOperator):
         except SnovioTooManyProcessingError as error:
             wait = float(error.retry_after or self.poke_interval)
             if self.reschedule:
-                from airflow.sdk.exceptions import AirflowRescheduleException
                 from airflow.sdk.timezone import utcnow
+
+                from airflow_provider_snovio._compat import AirflowRescheduleException
 
                 self.log.warning("Snov.io hourly quota reached; rescheduling in %.0f s", wait)
                 raise AirflowRescheduleException(utcnow() + timedelta(seconds=wait)) from error
@@ -160,7 +161,7 @@ class SnovioBaseSensor(BaseSensorOperator):
         try:
             payload = success_payload(event, f"{self.task_id}")
         except SnovioTaskTimeoutError as error:
-            from airflow.sdk.exceptions import AirflowSensorTimeout
+            from airflow_provider_snovio._compat import AirflowSensorTimeout
 
             raise AirflowSensorTimeout(str(error)) from error
         return self.xcom_of(self.merge_carried(payload, carried))
