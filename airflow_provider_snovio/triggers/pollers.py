@@ -214,13 +214,19 @@ def read_task_results(call: Any, result_method: str, task_hashes: Sequence[str])
     """``{task_hash: body}`` of the ``task_hashes`` a trigger reported completed, read again on the worker
     with ``call(name, **arguments)`` (the hook's): one free GET each (v2 results are not quota-counted).
 
-    A body that is not ``completed`` (an unknown status, a task Snov.io changed since) is left out, so the
-    caller waits for it again; ``not_enough_credits`` raises as in a poll.
+    A body that is not ``completed`` (an unknown status, a task Snov.io changed since) and a hash Snov.io
+    no longer knows (expired since the event: 404) are left out, so the caller waits for them again and
+    its own wait handles the expiry; ``not_enough_credits`` raises as in a poll.
     """
+    from airflow_provider_snovio.api.errors import SnovioNotFoundError
+
     name = check_poll_method(result_method)
     bodies: dict[str, Any] = {}
     for task_hash in task_hashes:
-        body = call(name, task_hash=task_hash)
+        try:
+            body = call(name, task_hash=task_hash)
+        except SnovioNotFoundError:
+            continue
         if task_state(body) is TaskState.DONE:
             bodies[task_hash] = body
     return bodies

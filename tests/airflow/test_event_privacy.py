@@ -233,3 +233,33 @@ def test_enrichment_trigger_found_url_is_read_back_free(sandbox: SandboxServer) 
     assert xcom["profile_urls"][JOHN_URL]["name"] == "John Doe"
     assert sandbox.stats()["requests"]["POST /v1/get-emails-from-url"] == reads + 1
     assert sandbox.stats()["credits_spent"] == credits
+
+
+def test_a_hash_that_expires_between_the_event_and_the_read_back_is_restarted_once(sandbox: SandboxServer) -> None:
+    """The event names a completed hash; by the time the worker reads it back Snov.io forgot it (404). The
+    read-back leaves it out and the operator's own expiry handling starts it again once (paid once more),
+    instead of failing with the 404."""
+    import time
+
+    sandbox.configure(task_polls_pending=1, task_hash_ttl_seconds=0.5)
+    sandbox.reset()
+    op = SnovioEmailVerificationOperator(
+        task_id="v", emails=EMAILS[:1], api_version="v2", deferrable=True, poll_interval=0.01, timeout=10.0
+    )
+    context = {"task_state_store": MemoryTaskStateStore()}
+    with pytest.raises(TaskDeferred) as deferred:
+        op.execute(context)
+    classpath, kwargs = deferred.value.trigger.serialize()
+    module, _, name = classpath.rpartition(".")
+    trigger = getattr(importlib.import_module(module), name)(**kwargs)
+
+    async def collect() -> list[dict[str, Any]]:
+        return [e.payload async for e in trigger.run()]
+
+    (event,) = asyncio.run(collect())
+    assert event["status"] == "success"
+    starts = sandbox.stats()["requests"]["POST /v2/email-verification/start"]
+    time.sleep(0.7)  # the result expires before the worker resumes
+    with pytest.raises(TaskDeferred):  # started again once, then waiting for it in the triggerer again
+        op.execute_complete(context, event=event, **deferred.value.kwargs)
+    assert sandbox.stats()["requests"]["POST /v2/email-verification/start"] == starts + 1
