@@ -75,6 +75,7 @@ class AsyncSnovioClient:
         tokens: TokenCache | None = None,
         share_tokens: bool | None = None,
         on_secret: Callable[[str], None] | None = None,
+        on_asecret: Callable[[str], Awaitable[None]] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -88,8 +89,12 @@ class AsyncSnovioClient:
         self._on_secret = on_secret or (lambda _secret: None)
         self._sleep = sleep
         self._clock = clock
+        # ``on_asecret`` (the hook passes Airflow's async ``amask_secret``) is awaited for every new secret
+        # instead of ``on_secret``: the caller has already masked the client secret the same way.
+        self._on_asecret = on_asecret
         self._secrets: set[str] = {config.client_secret}
-        self._on_secret(config.client_secret)
+        if on_asecret is None:
+            self._on_secret(config.client_secret)
         self._limiter = limiter or shared_limiter(config)
         # The process-wide cache also shares its tokens with the account's other processes; a cache of the
         # caller's own (tests, benchmarks) stays private unless share_tokens says otherwise.
@@ -117,7 +122,11 @@ class AsyncSnovioClient:
         """The cached token (shared with every client of this account in the process), fetched once when
         missing, by whichever sync or async caller comes first; the others wait without blocking the loop."""
         token = await self._tokens.aget(self.config.token_key, self._fetch_token, self._shared)
-        remember_secret(token, self._secrets, self._on_secret)
+        if self._on_asecret is None:
+            remember_secret(token, self._secrets, self._on_secret)
+        elif token not in self._secrets:
+            self._secrets.add(token)
+            await self._on_asecret(token)
         return token
 
     async def _fetch_token(self) -> tuple[str, float]:

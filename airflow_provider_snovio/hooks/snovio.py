@@ -16,6 +16,7 @@ import logging
 import math
 import os
 import sys
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
@@ -76,6 +77,20 @@ def _mask(secret: str) -> None:
     except ImportError:  # pragma: no cover - older task SDKs
         from airflow.sdk.execution_time.secrets_masker import mask_secret  # type: ignore[no-redef]
     mask_secret(secret)
+
+
+async def _amask(secret: str) -> None:
+    """:func:`_mask` for the triggerer's event loop: Airflow's ``amask_secret`` (task SDK 1.1+) sends the
+    mask to the supervisor with ``asend`` instead of a blocking ``send``, which can deadlock a loop that
+    already has a request in flight. Older SDKs have only the sync call, which is harmless in a triggerer:
+    outside a task process there is no supervisor channel, so it only adds the value to the in-process
+    masker (no I/O, nothing to wait for)."""
+    try:
+        from airflow.sdk.log import amask_secret
+    except ImportError:  # pragma: no cover - task SDKs without the async variant
+        _mask(secret)
+        return
+    await amask_secret(secret)
 
 
 def configured_executors() -> list[str]:
@@ -261,18 +276,24 @@ class SnovioHook(BaseHook, SnovioMethods):
         # common-compat picks the safe way for this Airflow (before 3.3.2 the base aget_connection and
         # extra_dejson mask secrets with a blocking call that can deadlock a busy event loop).
         conn = await get_async_connection(self.snovio_conn_id, hook=self)
-        config = self._config_from(conn, extra=await get_async_extra_dejson(conn))
-        _mask(config.client_secret)
-        return AsyncSnovioClient(config, on_secret=_mask)
+        masked: list[str] = []
+        config = self._config_from(conn, extra=await get_async_extra_dejson(conn), mask=masked.append)
+        for secret in [config.client_secret, *masked]:
+            await _amask(secret)
+        return AsyncSnovioClient(config, on_asecret=_amask)
 
-    def _config_from(self, conn: Any, extra: dict[str, Any] | None = None) -> ClientConfig:
+    def _config_from(self, conn: Any, extra: dict[str, Any] | None = None,
+                     mask: Callable[[str], None] | None = None) -> ClientConfig:
+        """The client config of ``conn``; each secret found in the extras goes to ``mask`` (default: masked
+        now; the async path collects them and awaits the async masker)."""
+        mask = mask or _mask
         extras = read_extras((conn.extra_dejson if extra is None else extra) or {})
         extras.update(self._overrides)
         backend = extras["rate_limit_backend"] or None
         self._rate_limit_backend = backend
         if backend:
             for secret in url_secrets(backend, include_usernames=False):
-                _mask(secret)  # a Redis password in the backend URL (user-info or ?password=)
+                mask(secret)  # a Redis password in the backend URL (user-info or ?password=)
         warn_if_limit_not_shared(backend)
         warn_if_server_limit_not_shared(backend)
         return ClientConfig(

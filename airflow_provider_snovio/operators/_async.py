@@ -66,7 +66,7 @@ from airflow_provider_snovio.api.methods import check_wait_times
 from airflow_provider_snovio.api.retry import may_have_taken_effect
 from airflow_provider_snovio.operators.base import SnovioBaseOperator, default_deferrable
 from airflow_provider_snovio.triggers.events import success_payload
-from airflow_provider_snovio.triggers.pollers import Poller, TaskPoller, poll_sync
+from airflow_provider_snovio.triggers.pollers import Poller, TaskPoller, poll_sync, read_task_results
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -171,10 +171,14 @@ class SnovioAsyncOperator(SnovioBaseOperator):
         raise NotImplementedError
 
     def absorb_event(self, payload: dict[str, Any]) -> None:
-        """Keep what a success event brought (task results), so ``advance`` need not read it again."""
-        results = payload.get("results")
-        if payload.get("result_method") and isinstance(results, dict):
-            self._bodies.update(results)
+        """Read back the results of the v2 tasks a success event reports completed (one free GET per hash,
+        on the worker): the event itself carries only hashes and counts, never result bodies (the metadata
+        DB stores it; bodies hold personal data)."""
+        method, completed = payload.get("result_method"), payload.get("completed")
+        if method and isinstance(completed, list):
+            wanted = [str(h) for h in completed if str(h) not in self._bodies]
+            typed = getattr(self.hook, str(method))  # e.g. hook.get_domain_search_result(task_hash)
+            self._bodies.update(read_task_results(lambda _name, task_hash: typed(task_hash), str(method), wanted))
 
     # --- entry points ----------------------------------------------------------------------------
     def execute(self, context: Context) -> Any:
@@ -307,8 +311,9 @@ class SnovioAsyncOperator(SnovioBaseOperator):
                 return SnovioTaskTrigger(missing, result_method, snovio_conn_id=self.snovio_conn_id,
                                          deadline=deadline, poll_interval=self.poll_interval)
 
-            payload = self.wait_for(job, TaskPoller(missing, result_method), trigger)
-            self._bodies.update(payload["results"])
+            poller = TaskPoller(missing, result_method)
+            self.wait_for(job, poller, trigger)  # returns here only when waited on the worker
+            self._bodies.update(poller.results)
         return {h: self._bodies[h] for h in task_hashes}
 
     def start_once(self, job: Job, slot: dict[str, Any], start: Callable[[], Any], items: int = 1,

@@ -65,6 +65,10 @@ class SnovioProfileEnrichmentOperator(SnovioBaseOperator):
         worker slot (default: Airflow's ``[operators] default_deferrable``). E-mails, the free look-ups
         and the queueing still run on the worker first, recorded as above; the URLs are then asked for
         once more and, if some are still not found, the task defers. The XCom is the same either way.
+        Neither the deferral kwargs nor the trigger's event hold a profile (both are stored in the
+        metadata DB): the resumed task takes what was paid for from ``task_state_store`` and reads each URL
+        found back with the free read. Without a ``task_state_store`` (Airflow < 3.3) a task that enriched
+        e-mails waits for its URLs on the worker instead of deferring.
     :param allow_repay: send again a paid call whose answer an earlier try lost and no free read finds
         (it may be charged twice). Without it such a task fails naming the items that may have been charged.
 
@@ -115,19 +119,31 @@ class SnovioProfileEnrichmentOperator(SnovioBaseOperator):
             paid_calls += paid
         by_url, paid, waiting = self._start_url_searches(progress, urls)
         paid_calls += paid
-        if waiting and self.deferrable:
+        if waiting and self.deferrable and not progress.enabled and by_email:
+            # The profiles paid for above could only travel to the resumed task through the metadata DB
+            # (the deferral kwargs): without a task_state_store to keep them, wait here instead.
+            self.log.warning("No task_state_store (Airflow < 3.3): waiting for %d profile URLs on the worker, so "
+                             "the e-mail profiles paid for need not be kept in the metadata DB", len(waiting))
+            self._wait_on_worker(progress, by_url, waiting)
+        elif waiting and self.deferrable:
             waiting = self._check_once(progress, by_url, waiting)
             if waiting:
-                self._defer(by_email, by_url, paid_calls, waiting)
+                self._defer(by_url, paid_calls, waiting)
         elif waiting:
             self._wait_on_worker(progress, by_url, waiting)
         return self._result(by_email, by_url, paid_calls)
 
-    def execute_complete(self, context: Context, event: dict[str, Any] | None = None,
-                         emails: dict[str, Any] | None = None, profile_urls: dict[str, Any] | None = None,
-                         paid_calls: int = 0) -> dict[str, Any]:
-        """Resume after the trigger (:class:`~airflow_provider_snovio.triggers.SnovioProfileUrlTrigger`): record
-        what it found and return the usual XCom.
+    def execute_complete(self, context: Context, event: dict[str, Any] | None = None, paid_calls: int = 0,
+                         found_urls: Sequence[str] | None = None, emails: dict[str, Any] | None = None,
+                         profile_urls: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Resume after the trigger (:class:`~airflow_provider_snovio.triggers.SnovioProfileUrlTrigger`): read
+        back what it found and return the usual XCom.
+
+        Neither the event nor the deferral kwargs hold a profile (both are stored in the metadata DB): the
+        e-mail profiles and the prospects found before deferring come from the task's ``task_state_store``
+        (or, without one, the URLs in ``found_urls`` are read again: free), and each URL the trigger
+        reports found is read back with the same free read (#15). ``emails``/``profile_urls`` are only
+        read from a deferral made by an earlier provider version.
 
         A timeout is not a failure, as on the worker: the URLs still not found are reported
         ``found: False`` (and what the trigger found before the deadline is kept). An error or a missing
@@ -137,14 +153,25 @@ class SnovioProfileEnrichmentOperator(SnovioBaseOperator):
             payload = success_payload(event, f"{self.task_id}: waiting for profile URLs")
         except SnovioTaskTimeoutError:
             payload = dict(event or {})  # success_payload raises this only for a well-formed timeout event
+        email_list, urls = self._validated()
         progress = TaskProgress(context, "enrichment", self.log)
-        by_url: dict[str, dict[str, Any] | None] = dict(profile_urls or {})
-        results = payload.get("results")
-        self._record_found(progress, by_url, results if isinstance(results, Mapping) else {})
+        legacy_emails, legacy_urls = dict(emails or {}), dict(profile_urls or {})
+        by_email: dict[str, dict[str, Any] | None] = {}
+        for email in email_list:
+            record = progress.get(f"email:{email.lower()}")
+            by_email[email] = record.get("profile") if isinstance(record, dict) else legacy_emails.get(email)
+        reported = payload.get("found")
+        read_back = {str(u) for u in (reported if isinstance(reported, list) else [])} | set(found_urls or [])
+        by_url: dict[str, dict[str, Any] | None] = {}
+        for url in urls:
+            record = progress.get(f"url:{url}")
+            by_url[url] = record.get("prospect") if isinstance(record, dict) else legacy_urls.get(url)
+            if by_url[url] is None and url in read_back:
+                self._record_found(progress, by_url, {url: url_prospect(self.hook.get_emails_from_url(url))})  # free
         waiting = [url for url, prospect in by_url.items() if prospect is None]
         if waiting:
             self.log.warning("%d profile URLs not found within %s s", len(waiting), self.timeout)
-        return self._result(dict(emails or {}), by_url, int(paid_calls))
+        return self._result(by_email, by_url, int(paid_calls))
 
     def _result(self, by_email: dict[str, dict[str, Any] | None],
                 by_url: dict[str, dict[str, Any] | None], paid_calls: int) -> dict[str, Any]:
@@ -253,10 +280,10 @@ class SnovioProfileEnrichmentOperator(SnovioBaseOperator):
         self._record_found(progress, by_url, poller.results)
         return [url for url in waiting if by_url[url] is None]
 
-    def _defer(self, by_email: dict[str, Any], by_url: dict[str, Any], paid_calls: int,
-               waiting: list[str]) -> NoReturn:
-        """Free the worker slot. What was found so far travels in the kwargs (JSON), so resuming needs
-        no paid call even without a ``task_state_store``."""
+    def _defer(self, by_url: dict[str, Any], paid_calls: int, waiting: list[str]) -> NoReturn:
+        """Free the worker slot. The kwargs hold no profile (they are stored in the metadata DB): only the
+        credits spent so far and which URLs were found already; everything found is in the task's
+        ``task_state_store``, and a found URL can be read again for free."""
         from airflow_provider_snovio.triggers.snovio import SnovioProfileUrlTrigger
 
         trigger = SnovioProfileUrlTrigger(waiting, snovio_conn_id=self.snovio_conn_id,
@@ -265,7 +292,7 @@ class SnovioProfileEnrichmentOperator(SnovioBaseOperator):
         self.log.info("Deferring: %d queued profile URLs not found yet", len(waiting))
         # Airflow's own deferral timeout is a backstop only: the trigger ends at its deadline first.
         self.defer(trigger=trigger, method_name="execute_complete",
-                   kwargs={"emails": by_email, "profile_urls": by_url, "paid_calls": paid_calls},
+                   kwargs={"paid_calls": paid_calls, "found_urls": [u for u, p in by_url.items() if p is not None]},
                    timeout=timedelta(seconds=float(self.timeout) + 2 * float(self.poll_interval) + 60))
 
     def _wait_on_worker(self, progress: TaskProgress, by_url: dict[str, dict[str, Any] | None],

@@ -159,7 +159,8 @@ class SnovioPollingTrigger(BaseTrigger):
         except SnovioPartialError as partial:
             poller.absorb([*answers, partial.answer])
             raise
-        except BaseException:
+        except BaseException as error:
             poller.absorb(answers)
+            poller.failed_call(len(answers), error)
             raise
         poller.absorb(answers)

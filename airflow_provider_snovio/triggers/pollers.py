@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from airflow_provider_snovio.api.catalogue import Task, endpoint
-from airflow_provider_snovio.api.errors import SnovioValidationError
+from airflow_provider_snovio.api.errors import SnovioError, SnovioValidationError
 from airflow_provider_snovio.api.status import (
     TaskState,
     campaign_progress_state,
@@ -99,6 +99,10 @@ class Poller:
         """What is still awaited (for a timeout event or message)."""
         return {}
 
+    def failed_call(self, index: int, error: BaseException) -> None:
+        """The ``index``-th call of the last ``calls()`` raised ``error`` (after the earlier answers were
+        absorbed); pollers that name failed items in their payloads record it."""
+
     def wait_hint(self, poll_interval: float) -> float:
         """Seconds until the next poll is worth making (greylisted addresses ask for longer)."""
         return poll_interval
@@ -133,7 +137,10 @@ class TaskPoller(Poller):
     """v2 tasks of one family: every ``task_hash`` read with ``result_method`` until ``completed``.
 
     A round reads at most ``max_requests_per_round`` pending tasks (round-robin); completed ones are
-    never read again.
+    never read again. The completed bodies stay in :attr:`results` (in memory, for a waiter on the
+    worker); the payloads carry only hashes, counts and the status of a failed task: a trigger's event is
+    stored in the metadata DB, and result bodies (prospects, e-mails) are personal data. A waiter that
+    deferred reads the results back on the worker (:func:`read_task_results`, free GETs).
     """
 
     def __init__(self, task_hashes: Sequence[str], result_method: str,
@@ -145,6 +152,7 @@ class TaskPoller(Poller):
         self.task_hashes = [check("task_hash", h) for h in _strings("task_hashes", task_hashes)]
         self.max_requests_per_round = _per_round("max_requests_per_round", max_requests_per_round)
         self.results: dict[str, Any] = {}
+        self.failed: dict[str, str] = {}  # task_hash -> the status that ended it (e.g. not_enough_credits)
         self._issued: list[str] = []
         self._offset = 0
 
@@ -162,16 +170,66 @@ class TaskPoller(Poller):
 
     def absorb(self, answers: Sequence[Any]) -> None:
         for task_hash, body in zip(self._issued, answers, strict=False):
-            if task_state(body) is TaskState.DONE:  # not_enough_credits raises: terminal
+            self.failed.pop(task_hash, None)
+            try:
+                state = task_state(body)  # not_enough_credits raises: terminal
+            except SnovioError:
+                status = body.get("status") if isinstance(body, Mapping) else None
+                self.failed[task_hash] = str(status)[:40]
+                raise
+            if state is TaskState.DONE:
                 self.results[task_hash] = body
+
+    def failed_call(self, index: int, error: BaseException) -> None:
+        if 0 <= index < len(self._issued):
+            self.failed[self._issued[index]] = failure_status(error)
+
+    def _completed(self) -> list[str]:
+        return [h for h in self.task_hashes if h in self.results]
 
     def done_payload(self) -> dict[str, Any] | None:
         if self._pending():
             return None
-        return {**self.kwargs(), "results": {h: self.results[h] for h in self.task_hashes}}
+        return {**self.kwargs(), "completed": self._completed(), "counts": {"completed": len(self.task_hashes)}}
 
     def pending_payload(self) -> dict[str, Any]:
-        return {**self.kwargs(), "pending": self._pending()}
+        pending = self._pending()
+        return {**self.kwargs(), "pending": pending, "completed": self._completed(), "failed": dict(self.failed),
+                "counts": {"completed": len(self.results), "pending": len(pending), "failed": len(self.failed)}}
+
+
+def failure_status(error: BaseException) -> str:
+    """A short status for the task a read failed on: Snov.io's own word where the error class is its
+    (``not_enough_credits``, an unknown or expired hash), else the error class."""
+    from airflow_provider_snovio.api.errors import SnovioNotFoundError, SnovioOutOfCreditsError
+
+    if isinstance(error, SnovioOutOfCreditsError):
+        return "not_enough_credits"
+    if isinstance(error, SnovioNotFoundError):
+        return "not_found"
+    return type(error).__name__
+
+
+def read_task_results(call: Any, result_method: str, task_hashes: Sequence[str]) -> dict[str, Any]:
+    """``{task_hash: body}`` of the ``task_hashes`` a trigger reported completed, read again on the worker
+    with ``call(name, **arguments)`` (the hook's): one free GET each (v2 results are not quota-counted).
+
+    A body that is not ``completed`` (an unknown status, a task Snov.io changed since) and a hash Snov.io
+    no longer knows (expired since the event: 404) are left out, so the caller waits for them again and
+    its own wait handles the expiry; ``not_enough_credits`` raises as in a poll.
+    """
+    from airflow_provider_snovio.api.errors import SnovioNotFoundError
+
+    name = check_poll_method(result_method)
+    bodies: dict[str, Any] = {}
+    for task_hash in task_hashes:
+        try:
+            body = call(name, task_hash=task_hash)
+        except SnovioNotFoundError:
+            continue
+        if task_state(body) is TaskState.DONE:
+            bodies[task_hash] = body
+    return bodies
 
 
 def check_emails(field: str, emails: Any) -> list[str]:
@@ -378,8 +436,10 @@ class UrlProspectPoller(Poller):
     """Prospect by profile URL (#15) for every URL until each is found.
 
     "Couldn't find" waits: queueing the URL (#14, 1 credit) is the operator's job, done once before
-    waiting; a waiter never pays. Only the URLs still pending are read again, and what was found is
-    kept in the timeout payload too (``results``), so a wait that ends early loses nothing it read.
+    waiting; a waiter never pays. Only the URLs still pending are read again. The prospects found stay in
+    :attr:`results` (in memory, for a waiter on the worker); the payloads name only the URLs ``found``
+    and ``pending`` and their counts, never a profile (a trigger's event is stored in the metadata DB): a
+    waiter that deferred reads each found URL's prospect back on the worker with the same free read.
     """
 
     def __init__(self, urls: Sequence[str]) -> None:
@@ -391,6 +451,9 @@ class UrlProspectPoller(Poller):
 
     def _pending(self) -> list[str]:
         return [u for u in self.urls if u not in self.results]
+
+    def _found(self) -> list[str]:
+        return [u for u in self.urls if u in self.results]
 
     def calls(self) -> list[tuple[str, dict[str, Any]]]:
         return [("get_emails_from_url", {"url": u}) for u in self._pending()]
@@ -404,10 +467,12 @@ class UrlProspectPoller(Poller):
     def done_payload(self) -> dict[str, Any] | None:
         if self._pending():
             return None
-        return {"results": {u: self.results[u] for u in self.urls}}
+        return {"found": self._found(), "counts": {"found": len(self.urls)}}
 
     def pending_payload(self) -> dict[str, Any]:
-        return {"pending": self._pending(), "results": dict(self.results)}
+        pending = self._pending()
+        return {"pending": pending, "found": self._found(),
+                "counts": {"found": len(self.results), "pending": len(pending)}}
 
 
 def poll_sync(call: Any, poller: Poller) -> dict[str, Any] | None:
@@ -425,8 +490,9 @@ def poll_sync(call: Any, poller: Poller) -> dict[str, Any] | None:
     except SnovioPartialError as partial:
         poller.absorb([*answers, partial.answer])
         raise
-    except BaseException:
+    except BaseException as error:
         poller.absorb(answers)
+        poller.failed_call(len(answers), error)
         raise
     poller.absorb(answers)
     return poller.done_payload()

@@ -28,8 +28,11 @@ from airflow_provider_snovio.triggers.pollers import (
 class SnovioTaskTrigger(SnovioPollingTrigger):
     """Wait for one or more v2 tasks of one family (domain search, v2 finder, v2 verification...).
 
-    Success event: ``{"status": "success", "result_method", "task_hashes", "results": {task_hash: body}}``.
-    Timeout/error events carry ``result_method``, ``task_hashes`` and the ``pending`` hashes.
+    Events carry hashes and counts, never result bodies (the metadata DB stores events; bodies hold
+    personal data): success ``{"status": "success", "result_method", "task_hashes", "completed": [task_hash],
+    "counts"}``, and the waiter reads each completed result back on the worker (a free GET per hash).
+    Timeout/error events carry ``result_method``, ``task_hashes``, the ``pending`` and ``completed`` hashes,
+    ``failed`` (``{task_hash: status}``, e.g. ``not_enough_credits``) and ``counts``.
 
     :param task_hashes: the ``task_hash`` of every started task.
     :param result_method: the hook method reading their result, e.g. ``"get_domain_search_result"``.
@@ -106,8 +109,9 @@ class SnovioCampaignProgressTrigger(SnovioPollingTrigger):
 class SnovioProfileUrlTrigger(SnovioPollingTrigger):
     """Wait until the prospect behind every queued LinkedIn/X profile URL is found (#15, a free read).
 
-    Success event: ``{"status": "success", "results": {url: prospect}}``; timeout/error events carry the
-    ``pending`` URLs and the ``results`` found so far.
+    Events name URLs and counts, never a profile: success ``{"status": "success", "found": [url], "counts"}``;
+    timeout/error events carry the ``pending`` URLs and those ``found`` so far. The operator reads each
+    found URL's prospect back on the worker (the same free read, #15).
 
     :param urls: profile URLs already queued for search (#14) by the operator.
     """

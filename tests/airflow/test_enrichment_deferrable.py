@@ -73,8 +73,8 @@ def test_defers_to_a_url_trigger_for_the_urls_still_pending(sandbox: SandboxServ
     assert deferred.method_name == "execute_complete"
     assert deferred.timeout is not None and deferred.timeout > timedelta(seconds=FAST["timeout"])
     kwargs = json.loads(json.dumps(deferred.kwargs))  # JSON only
-    assert kwargs["paid_calls"] == 3 and kwargs["emails"][GAVIN]["name"] == "Gavin Vanrooyen"
-    assert kwargs["profile_urls"][JOHN_URL]["name"] == "John Doe" and kwargs["profile_urls"][UNKNOWN_URL] is None
+    # No profile in the kwargs (the metadata DB stores them): the credits spent and the URLs found only.
+    assert kwargs == {"paid_calls": 3, "found_urls": [JOHN_URL]}
     # Everything paid happened before deferring, once: Gavin's profile and both URLs queued.
     assert (_credits(sandbox), _requests(sandbox, ADD_URL), _requests(sandbox, BY_EMAIL)) == (3, 2, 1)
     assert _requests(sandbox, GET_URL) == 4  # each URL: the free look-up, then the check once
@@ -142,7 +142,8 @@ def test_trigger_succeeds_once_the_queued_url_is_found(sandbox: SandboxServer) -
 
     (event,) = asyncio.run(scenario())
     assert event["status"] == "success"
-    assert event["results"][JOHN_URL]["name"] == "John Doe"
+    assert event["found"] == [JOHN_URL] and "results" not in event  # URLs only: no profile in the event
+    assert "John Doe" not in json.dumps(event)
     assert _requests(sandbox, GET_URL) >= 3  # "not found" while searching, then the prospect
     assert _credits(sandbox) == 1 and _requests(sandbox, ADD_URL) == 1  # only the test's own queueing paid
 
@@ -154,7 +155,7 @@ def test_trigger_times_out_keeping_what_it_found(sandbox: SandboxServer) -> None
                                                    poll_interval=0.05))
     assert time.monotonic() - started < 3
     assert event["status"] == "timeout"
-    assert event["pending"] == [UNKNOWN_URL] and event["results"][JOHN_URL]["name"] == "John Doe"
+    assert event["pending"] == [UNKNOWN_URL] and event["found"] == [JOHN_URL] and "results" not in event
     # John is read once; the unknown URL again every poll, with sleeps between (no busy loop)
     assert 1 + 2 <= _requests(sandbox, GET_URL) <= 1 + 0.3 / 0.05 + 2
     assert _credits(sandbox) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -76,6 +77,8 @@ def test_task_sensor_deferrable_checks_once_then_defers(sandbox: SandboxServer) 
     assert isinstance(deferred.value.trigger, SnovioTaskTrigger)
     assert sandbox.stats()["requests"]["GET /v2/domain-search/result/{task_hash}"] == 1
     (event,) = run_trigger(deferred.value.trigger)
+    assert event["completed"] == [task_hash] and "results" not in event  # no result body in the event
+    assert "Octagon" not in json.dumps(event)
     assert sensor.execute_complete({}, event) == {"task_hash": task_hash, "status": "completed"}
 
 
@@ -193,7 +196,11 @@ def test_operator_execute_complete_with_every_event_kind(sandbox: SandboxServer,
     with pytest.raises(SnovioTriggerEventError):
         op.execute_complete(context, None, job=job)
     (event,) = run_trigger(deferred.value.trigger)
+    assert "Octagon" not in json.dumps([event, deferred.value.kwargs])  # no result body in the metadata DB
+    reads = sandbox.stats()["requests"]["GET /v2/domain-search/result/{task_hash}"]
     assert op.execute_complete(context, event, job=job)["company"]["company_name"] == "Octagon"
+    # read back on the worker: one free GET for the one completed hash
+    assert sandbox.stats()["requests"]["GET /v2/domain-search/result/{task_hash}"] == reads + 1
 
 
 def test_sensor_execute_complete_with_every_event_kind() -> None:

@@ -66,8 +66,14 @@ def test_task_trigger_succeeds_with_every_result(sandbox: SandboxServer) -> None
     (event,) = run_trigger(SnovioTaskTrigger(hashes, "get_domain_search_result", deadline=time.time() + SOON,
                                              poll_interval=0.01))
     assert event["status"] == "success"
-    assert set(event["results"]) == set(hashes)
-    assert event["results"][hashes[0]]["data"]["company_name"] == "Octagon"
+    # Hashes and counts only: the result bodies stay out of the event (the metadata DB stores it).
+    assert event["completed"] == hashes and event["counts"] == {"completed": 2} and "results" not in event
+    assert "Octagon" not in json.dumps(event)
+    # The waiter reads each result back on the worker (free): the body the trigger saw.
+    from airflow_provider_snovio.triggers.pollers import read_task_results
+
+    bodies = read_task_results(hook.call, "get_domain_search_result", event["completed"])
+    assert bodies[hashes[0]]["data"]["company_name"] == "Octagon"
     after = sandbox.stats()
     assert after["credits_spent"] == before["credits_spent"]  # polling is free
     new = {k: v - before["requests"].get(k, 0) for k, v in after["requests"].items()}
@@ -114,6 +120,26 @@ def test_task_trigger_reports_not_enough_credits(sandbox: SandboxServer) -> None
     (event,) = run_trigger(SnovioTaskTrigger([task_hash], "get_email_verification_result",
                                              deadline=time.time() + SOON, poll_interval=0.01))
     assert event["status"] == "error" and event["error_type"] == "SnovioOutOfCreditsError"
+    assert event["failed"] == {task_hash: "not_enough_credits"} and event["pending"] == [task_hash]
+    assert event["counts"] == {"completed": 0, "pending": 1, "failed": 1}
+
+
+def test_task_trigger_serialize_after_polling_holds_no_result_body(sandbox: SandboxServer) -> None:
+    """The poller keeps the bodies in memory while it runs, but ``serialize()`` (what the metadata DB
+    stores) names the hashes only, before and after polling."""
+    import asyncio
+
+    hook = SnovioHook()
+    hashes = [_hash(hook.start_domain_search("octagon.com"))]
+    trigger = SnovioTaskTrigger(hashes, "get_domain_search_result", deadline=time.time() + SOON, poll_interval=0.01)
+    before = trigger.serialize()
+
+    async def collect() -> list:
+        return [e.payload async for e in trigger.run()]
+
+    (event,) = asyncio.run(collect())
+    assert event["status"] == "success" and trigger.poller.results[hashes[0]]["data"]["company_name"] == "Octagon"
+    assert trigger.serialize() == before and "Octagon" not in json.dumps(trigger.serialize())
 
 
 def test_consecutive_failures_are_capped(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:

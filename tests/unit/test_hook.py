@@ -301,3 +301,38 @@ def test_importing_the_hook_at_dag_parse_time_pulls_in_no_heavy_dependency() -> 
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_async_client_masks_with_airflows_async_masker_never_the_blocking_one(
+        default_conn: None, mocker: MockerFixture) -> None:
+    """On the triggerer's event loop every secret (the client secret, then each new token) is masked with
+    ``airflow.sdk.log.amask_secret`` (awaited), never with the sync ``mask_secret``."""
+    import asyncio
+
+    import airflow.sdk.log as sdk_log
+
+    awaited: list[str] = []
+
+    async def amask(secret: Any, name: str | None = None) -> None:
+        await asyncio.sleep(0)
+        awaited.append(secret)
+
+    mocker.patch.object(sdk_log, "amask_secret", amask)
+    blocking = mocker.patch.object(hook_module, "_mask")
+
+    async def main() -> Any:
+        client = await SnovioHook().async_client()
+        client._tokens = TokenCache()
+
+        async def fetch() -> tuple[str, float]:
+            return "TOKEN-async-1", 3600.0
+
+        client._fetch_token = fetch  # type: ignore[method-assign]
+        await client.access_token()
+        await client.access_token()  # a known token is not masked twice
+        await client.aclose()
+
+    asyncio.run(main())
+    strings = [s for s in awaited if isinstance(s, str)]  # common-compat masks the extras dict the same way
+    assert strings.count(HOOK_SECRET) >= 1 and strings.count("TOKEN-async-1") == 1
+    assert blocking.call_count == 0
