@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from airflow.providers.common.compat.sdk import AirflowSensorTimeout, conf
+from airflow.providers.common.compat.sdk import AirflowSensorTimeout, AirflowSkipException, conf
 
 try:
     from airflow.sdk.exceptions import AirflowRescheduleException
@@ -59,4 +59,11 @@ def task_state_store(context: Mapping[str, Any] | None) -> Any | None:
     return DeferralStore(ti)
 
 
-__all__ = ["AirflowRescheduleException", "AirflowSensorTimeout", "DeferralStore", "conf", "task_state_store"]
+__all__ = [
+    "AirflowRescheduleException",
+    "AirflowSensorTimeout",
+    "AirflowSkipException",
+    "DeferralStore",
+    "conf",
+    "task_state_store",
+]

@@ -99,7 +99,7 @@ class SnovioBaseSensor(BaseSensorOperator):
     def _first_check(self, context: Context) -> bool:
         """The deferrable mode's check on the worker: a spent quota defers (the trigger waits for it);
         other failures follow ``silent_fail`` / ``never_fail`` as a poke's would."""
-        from airflow.sdk.exceptions import AirflowSkipException
+        from airflow_provider_snovio._compat import AirflowSkipException
 
         try:
             return self._check(context)

@@ -81,7 +81,8 @@ def test_connection_form_widgets_are_the_declared_extras(fake_wtforms: dict[str,
     assert (
         list(widgets)
         == list(DECLARED["conn-fields"])
-        == ["requests_per_minute", "timeout", "max_retries", "rate_limit_backend"]
+        == ["requests_per_minute", "timeout", "max_retries", "rate_limit_backend", "finder_hourly_limit",
+            "verifier_hourly_limit", "quota_window_seconds"]
     )
     kinds = {name: type(field).__name__ for name, field in widgets.items()}
     assert kinds == {

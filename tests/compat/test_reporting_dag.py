@@ -36,7 +36,8 @@ def test_campaign_reporting_dag_on_sqlite(
     active = [c for c in campaigns if c.status != "Draft"]
     with sqlite3.connect(warehouse) as db:
         assert db.execute("SELECT COUNT(*) FROM snovio_campaigns").fetchone()[0] == len(campaigns)
-        assert db.execute("SELECT COUNT(*) FROM snovio_campaign_analytics").fetchone()[0] == len(active)
+        # the reported day and, lookback_days=2, the two days before it
+        assert db.execute("SELECT COUNT(*) FROM snovio_campaign_analytics").fetchone()[0] == 3 * len(active)
         assert db.execute("SELECT COUNT(*) FROM snovio_campaign_replies").fetchone()[0] == sum(
             len(c.replies) for c in active
         )
