@@ -88,8 +88,9 @@ class Proxy:
 
 # --- dropped, truncated, full refresh ------------------------------------------------------------------------
 
-def test_dropped_truncated_and_thinned_tables_come_back_whole(warehouse, snovio_sandbox, client):
-    snovio_sandbox.configure(**SMALL)
+@pytest.mark.parametrize("newest_first", [False, True], ids=["oldest-first", "newest-first"])
+def test_dropped_truncated_and_thinned_tables_come_back_whole(warehouse, snovio_sandbox, client, newest_first):
+    snovio_sandbox.configure(**SMALL, newest_first_events=newest_first)
     wh = Warehouse(warehouse.engine)
     replies = resource("campaign_replies")
     upstream = replies_upstream(snovio_sandbox)
@@ -164,7 +165,10 @@ def test_explicit_full_refresh_resets_data_and_state_together(warehouse, snovio_
 # --- a campaign deleted upstream -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("answer", DELETED_CAMPAIGN_ANSWERS)
-def test_deleted_campaign_is_soft_deleted_and_the_others_synced(warehouse, snovio_sandbox, client, answer, caplog):
+@pytest.mark.parametrize("newest_first", [False, True], ids=["oldest-first", "newest-first"])
+def test_deleted_campaign_is_soft_deleted_and_the_others_synced(warehouse, snovio_sandbox, client, answer, caplog,
+                                                               newest_first):
+    snovio_sandbox.configure(newest_first_events=newest_first)
     snovio_sandbox.configure(deleted_campaign_answer=answer, **SMALL)
     wh = Warehouse(warehouse.engine)
     everything = sorted(campaign_ids_upstream(snovio_sandbox))
@@ -359,7 +363,10 @@ print(result.rows_written)
 """
 
 
-def test_two_writer_processes_of_one_scope_end_exact(warehouse, snovio_sandbox, client, tmp_path: Path):
+@pytest.mark.parametrize("newest_first", [False, True], ids=["oldest-first", "newest-first"])
+def test_two_writer_processes_of_one_scope_end_exact(warehouse, snovio_sandbox, client, tmp_path: Path,
+                                                    newest_first):
+    snovio_sandbox.configure(newest_first_events=newest_first)
     upstream = upstream_ids(snovio_sandbox, "replies")
     big = next(cid for cid, found in upstream.items() if len(found) == 25_500)
     wh = Warehouse(warehouse.engine)
