@@ -51,16 +51,17 @@ def connection_form_widgets(conn_type: str = CONN_TYPE) -> dict[str, Any]:
     Imports WTForms, flask_babel and flask_appbuilder only when called (Airflow 3.1 provides them, or
     its stand-ins); an ``ImportError`` here is what Airflow expects when they are absent.
     """
-    from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+    from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, BS3TextFieldWidget
     from flask_babel import lazy_gettext
-    from wtforms import BooleanField, IntegerField, StringField
+    from wtforms import BooleanField, IntegerField, PasswordField, StringField
     from wtforms.validators import Optional
 
     classes = {"integer": IntegerField, "boolean": BooleanField}
     widgets: dict[str, Any] = {}
     for name, field in declared_form(conn_type).get("conn-fields", {}).items():
         schema = field.get("schema", {})
-        field_class = classes.get(_json_type(schema), StringField)
+        secret = schema.get("format") == "password"  # e.g. a Redis URL that may carry a password
+        field_class = PasswordField if secret else classes.get(_json_type(schema), StringField)
         default = schema.get("default")
         if field_class is StringField and default is not None:
             default = str(default)
@@ -69,6 +70,6 @@ def connection_form_widgets(conn_type: str = CONN_TYPE) -> dict[str, Any]:
             validators=[Optional()],
             description=field.get("description", ""),
             default=default,
-            widget=BS3TextFieldWidget(),
+            widget=BS3PasswordFieldWidget() if secret else BS3TextFieldWidget(),
         )
     return widgets

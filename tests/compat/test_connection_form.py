@@ -49,6 +49,7 @@ def fake_wtforms(monkeypatch: pytest.MonkeyPatch) -> dict[str, type]:
     fab = types.ModuleType("flask_appbuilder")
     widgets = types.ModuleType("flask_appbuilder.fieldwidgets")
     widgets.BS3TextFieldWidget = type("BS3TextFieldWidget", (), {})
+    widgets.BS3PasswordFieldWidget = type("BS3PasswordFieldWidget", (), {})
     for name, module in {
         "wtforms": wtforms,
         "wtforms.validators": validators,
@@ -89,7 +90,10 @@ def test_connection_form_widgets_are_the_declared_extras(fake_wtforms: dict[str,
         "requests_per_minute": "IntegerField",
         "timeout": "StringField",
         "max_retries": "IntegerField",
-        "rate_limit_backend": "StringField",
+        "rate_limit_backend": "PasswordField",  # the URL may carry the Redis password
+        "finder_hourly_limit": "IntegerField",
+        "verifier_hourly_limit": "IntegerField",
+        "quota_window_seconds": "StringField",
     }
     assert widgets["requests_per_minute"].label == "translated:Requests per minute"
     assert widgets["requests_per_minute"].default == 60
@@ -99,7 +103,8 @@ def test_connection_form_widgets_are_the_declared_extras(fake_wtforms: dict[str,
     for name, field in widgets.items():
         assert field.description == DECLARED["conn-fields"][name]["description"]
         assert [type(v).__name__ for v in field.validators] == ["Optional"]  # every extra may stay empty
-        assert type(field.widget).__name__ == "BS3TextFieldWidget"
+        assert type(field.widget).__name__ == (
+            "BS3PasswordFieldWidget" if name == "rate_limit_backend" else "BS3TextFieldWidget")
 
 
 def test_without_wtforms_the_widgets_raise_import_error(monkeypatch: pytest.MonkeyPatch) -> None:
