@@ -41,7 +41,7 @@ from airflow_provider_snovio.api.errors import (
     SnovioTransportError,
     SnovioValidationError,
 )
-from airflow_provider_snovio.triggers.pollers import Poller, check_poll_method
+from airflow_provider_snovio.triggers.pollers import Poller, absorb_failed_round, check_poll_method
 
 #: Failures worth another poll (the client has already retried each of them a few times).
 TRANSIENT_ERRORS = (SnovioTransportError, SnovioServerError, SnovioRateLimitError, SnovioResponseError)
@@ -156,11 +156,7 @@ class SnovioPollingTrigger(BaseTrigger):
             for name, arguments in poller.calls():
                 check_poll_method(name)
                 answers.append(await client.call(name, **arguments))
-        except SnovioPartialError as partial:
-            poller.absorb([*answers, partial.answer])
-            raise
         except BaseException as error:
-            poller.absorb(answers)
-            poller.failed_call(len(answers), error)
+            absorb_failed_round(poller, answers, error)
             raise
         poller.absorb(answers)

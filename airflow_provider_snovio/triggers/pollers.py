@@ -481,18 +481,25 @@ def poll_sync(call: Any, poller: Poller) -> dict[str, Any] | None:
 
     A request that fails part-way through the round (the hourly quota, a 5xx) raises, but only after the
     answers of the requests before it were absorbed: nothing already read is lost."""
-    from airflow_provider_snovio.api.errors import SnovioPartialError
-
     answers: list[Any] = []
     try:
         for name, arguments in poller.calls():
             answers.append(call(check_poll_method(name), **arguments))
-    except SnovioPartialError as partial:
-        poller.absorb([*answers, partial.answer])
-        raise
     except BaseException as error:
-        poller.absorb(answers)
-        poller.failed_call(len(answers), error)
+        absorb_failed_round(poller, answers, error)
         raise
     poller.absorb(answers)
     return poller.done_payload()
+
+
+def absorb_failed_round(poller: Poller, answers: list[Any], error: BaseException) -> None:
+    """Keep what a round that stopped at ``error`` read: the answers before it, plus those a split request
+    brought before stopping (:class:`SnovioPartialError`); else tell the poller which call failed. Shared
+    by :func:`poll_sync` and the trigger loop, so both lose nothing already read."""
+    from airflow_provider_snovio.api.errors import SnovioPartialError
+
+    if isinstance(error, SnovioPartialError):
+        poller.absorb([*answers, error.answer])
+        return
+    poller.absorb(answers)
+    poller.failed_call(len(answers), error)
