@@ -132,7 +132,11 @@ def test_trigger_succeeds_once_the_queued_url_is_found(sandbox: SandboxServer) -
 
     async def scenario() -> list[dict[str, Any]]:
         async def search_finishes_later() -> None:
-            await asyncio.sleep(0.15)
+            # the search is queued only once the trigger has asked twice ("not found" both times), however
+            # slowly the machine starts the trigger
+            deadline = time.monotonic() + 20
+            while await asyncio.to_thread(_requests, sandbox, GET_URL) < 2 and time.monotonic() < deadline:
+                await asyncio.sleep(0.02)
             await asyncio.to_thread(SnovioHook().add_url_for_search, JOHN_URL)
 
         finishing = asyncio.create_task(search_finishes_later())
