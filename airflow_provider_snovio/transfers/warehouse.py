@@ -374,6 +374,9 @@ class Warehouse:
                 self.state.create(connection)
             created = not inspector.has_table(name, schema=self.schema)
             if not created and self._key_changed(inspector, table):
+                # only a table of this resource is set aside: another resource's table is refused first
+                sync_state.claim_table(connection, self.state, name, resource.name, datetime.now(timezone.utc),
+                                       reset=False)
                 self._set_aside(connection, table)
                 created = True
             if created:
