@@ -88,6 +88,21 @@ def fingerprint(inputs: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def slots_where(data: Any, wanted: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
+    """Every dict nested anywhere in a job record (its slots: a page, a chunk, an item) that ``wanted`` keeps."""
+    found: list[dict[str, Any]] = []
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            if wanted(value):
+                found.append(value)
+            stack.extend(reversed(list(value.values())))
+        elif isinstance(value, list):
+            stack.extend(reversed(value))
+    return found
+
+
 class Job:
     """The resumable record of one operator's paid work: ``job.data`` is a JSON dict, ``job.save()``."""
 
@@ -111,20 +126,7 @@ class Job:
 
     def lost_slots(self) -> list[dict[str, Any]]:
         """Slots whose paid start was sent (marker) but whose answer was never recorded (no task_hash)."""
-        found: list[dict[str, Any]] = []
-
-        def walk(value: Any) -> None:
-            if isinstance(value, dict):
-                if PAYING in value and not value.get("task_hash"):
-                    found.append(value)
-                for item in value.values():
-                    walk(item)
-            elif isinstance(value, list):
-                for item in value:
-                    walk(item)
-
-        walk(self.data)
-        return found
+        return slots_where(self.data, lambda slot: PAYING in slot and not slot.get("task_hash"))
 
 
 def repay_refusal(task_id: str, items: int, what: str) -> SnovioAnswerLostError:
@@ -368,19 +370,7 @@ class SnovioAsyncOperator(SnovioBaseOperator):
 
     def _some_hash_expired(self, job: Job) -> bool:
         """Whether Snov.io answers 404 for a task_hash the job recorded (free reads), e.g. after a 404 event."""
-        slots: list[dict[str, Any]] = []
-
-        def walk(value: Any) -> None:
-            if isinstance(value, dict):
-                if value.get("task_hash") and value.get("result_method"):
-                    slots.append(value)
-                for item in value.values():
-                    walk(item)
-            elif isinstance(value, list):
-                for item in value:
-                    walk(item)
-
-        walk(job.data)
+        slots = slots_where(job.data, lambda slot: bool(slot.get("task_hash") and slot.get("result_method")))
         return any(self.expired_hashes(str(slot["result_method"]), [str(slot["task_hash"])]) for slot in slots)
 
     def expired_hashes(self, result_method: str, task_hashes: Sequence[str]) -> list[str]:
