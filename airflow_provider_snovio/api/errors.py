@@ -13,12 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 try:  # pragma: no cover - exercised by whichever environment runs the tests
-    from airflow.exceptions import AirflowException as _Root
+    from airflow.exceptions import AirflowException as _Root  # type: ignore[attr-defined]  # re-exported, no __all__
 except ImportError:  # pragma: no cover
     _Root = Exception  # type: ignore[misc,assignment]
 
 
-class SnovioError(_Root):  # type: ignore[misc,valid-type]
+class SnovioError(_Root):
     """Base class: ``status`` (HTTP status or None), ``endpoint`` (path template), ``detail`` (Snov.io text)."""
 
     #: Set once an error has been retried as often as the policy allows (e.g. the token request made

@@ -288,7 +288,7 @@ class _Reader:
         # A read from offset 0 detects the order afresh; a resume keeps a known stored order (a few late
         # events appended by arrival must not flip it).
         stored = position.order if count else UNKNOWN_ORDER
-        order = (lambda: self._order()) if not count or stored == UNKNOWN_ORDER else (lambda: stored)
+        order: Callable[[], str] = self._order if not count or stored == UNKNOWN_ORDER else (lambda: stored)
         for rows, keys, skip, more in self._walk(count - len(tail), tail, lambda: order() == NEWEST_FIRST):
             fresh = keys[skip:]
             if count == 0:

@@ -98,14 +98,14 @@ def may_have_taken_effect(error: BaseException) -> bool:
 def wait_seconds(error: BaseException, retry_number: int, policy: RetryPolicy,
                  rng: random.Random | None = None) -> float:
     """Seconds to wait before retry number ``retry_number`` (1-based) after ``error``."""
-    rng = rng or random
+    uniform = rng.uniform if rng is not None else random.uniform
     retry_after = getattr(error, "retry_after", None)
     if isinstance(error, SnovioError) and retry_after is not None:
-        return min(retry_after, policy.retry_after_max)
+        return float(min(retry_after, policy.retry_after_max))
     if isinstance(error, SnovioTooManyProcessingError):
-        return min(policy.processing_backoff * 2 ** (retry_number - 1), policy.processing_backoff_max)
+        return float(min(policy.processing_backoff * 2 ** (retry_number - 1), policy.processing_backoff_max))
     ceiling = min(policy.backoff_max, policy.backoff_base * 2 ** (retry_number - 1))
-    return rng.uniform(ceiling / 2, ceiling)
+    return uniform(ceiling / 2, ceiling)
 
 
 class Attempts:
@@ -145,12 +145,14 @@ class Attempts:
         policy = self.policy
         exhausted = self.failures > policy.max_retries
         if not is_retryable(error, spends_credits=self.spends_credits, idempotent=self.idempotent):
-            return self._give_up(error)
+            self._give_up(error)
+            return None
         wait = wait_seconds(error, self.failures, policy)
         if isinstance(error, SnovioTooManyProcessingError):
             left = policy.processing_wait_max - self._processing_waited
             if exhausted or left <= 0 or (error.retry_after is not None and error.retry_after > left):
-                return self._give_up(error)
+                self._give_up(error)
+                return None
             wait = min(wait, left)
             self._processing_waited += wait
             return wait
@@ -170,7 +172,6 @@ class Attempts:
     def _give_up(self, error: BaseException) -> None:
         if isinstance(error, SnovioTooManyProcessingError) and error.retry_after is None:
             error.retry_after = self.policy.processing_retry_after
-        return None
 
 
 def describe(error: BaseException) -> str:

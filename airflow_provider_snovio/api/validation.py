@@ -155,7 +155,7 @@ def _integer(field: str, value: Any, expected: str) -> int:
         value = int(text_value)
     if abs(value) >= 10**_MAX_DIGITS:
         raise _fail(field, f"has more than {_MAX_DIGITS} digits")
-    return value
+    return int(value)
 
 
 def positive_int(field: str, value: Any) -> int:
@@ -165,7 +165,7 @@ def positive_int(field: str, value: Any) -> int:
     return number
 
 
-def bounded_int(upper: int):
+def bounded_int(upper: int) -> Callable[[str, Any], int]:
     """A positive integer no larger than ``upper`` (page sizes with a documented maximum)."""
 
     def check(field: str, value: Any) -> int:
@@ -209,7 +209,7 @@ def iso_date(field: str, value: Any) -> str:
     return text_value
 
 
-def one_of(choices: Iterable[str], *, case_sensitive: bool = False):
+def one_of(choices: Iterable[str], *, case_sensitive: bool = False) -> Callable[[str, Any], str]:
     """Build an enum validator; the wire value uses the canonical spelling from ``choices``."""
     canonical = {c if case_sensitive else c.lower(): c for c in choices}
 
@@ -238,7 +238,9 @@ def webhook_event_pair(values: Mapping[str, Any]) -> None:
     on its own, yet names no event Snov.io could ever deliver.
     """
     event_object, event_action = values.get("event_object"), values.get("event_action")
-    if event_object in WEBHOOK_EVENTS and event_action is not None and event_action not in WEBHOOK_EVENTS[event_object]:
+    if not isinstance(event_object, str) or event_object not in WEBHOOK_EVENTS or event_action is None:
+        return
+    if event_action not in WEBHOOK_EVENTS[event_object]:
         raise _fail("event_action", f"{event_action!r} is not an action of {event_object!r} "
                                     f"(one of: {', '.join(WEBHOOK_EVENTS[event_object])})")
 

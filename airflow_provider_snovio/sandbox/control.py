@@ -88,8 +88,14 @@ def append_events(state: SandboxState, campaign_id: int, kind: str, count: int,
             added.append(event_id)
         at = len(events) if after_offset is None else after_offset + 1
         events[at:at] = new
-        _replace_campaign(state, dataclasses.replace(camp, **{attr: events}))
+        _replace_campaign(state, _with_events(camp, attr, events))
         return {"success": True, "kind": kind, "added": count, "total": len(events), "ids": added}
+
+
+def _with_events(camp: Any, attr: str, events: list[Any]) -> Any:
+    """``camp`` with its event list ``attr`` replaced (the attribute is named at run time)."""
+    changes: dict[str, Any] = {attr: events}
+    return dataclasses.replace(camp, **changes)
 
 
 def delete_events(state: SandboxState, campaign_id: int, kind: str, offset: int, count: int) -> dict[str, Any]:
@@ -102,7 +108,7 @@ def delete_events(state: SandboxState, campaign_id: int, kind: str, offset: int,
         events = list(getattr(camp, attr))
         removed = events[offset : offset + count]
         del events[offset : offset + count]
-        _replace_campaign(state, dataclasses.replace(camp, **{attr: events}))
+        _replace_campaign(state, _with_events(camp, attr, events))
         return {"success": True, "kind": kind, "deleted": len(removed), "total": len(events),
                 "ids": [event.id for event in removed]}
 

@@ -6,7 +6,7 @@ issued, credits spent) rather than on what a client believes it sent. ``as_dict`
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +26,7 @@ class SandboxStats:
     unauthorized: int = 0  # 401s (bad credentials or token)
     faults: Counter[str] = field(default_factory=Counter)  # "error", "truncate", "nul", "latency"
     credits_spent: float = 0.0
-    credits_by_endpoint: Counter[str] = field(default_factory=Counter)
+    credits_by_endpoint: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     tokens_issued: int = 0
     #: Answered v1 status reads per item: "verifier:<email>" (#17), "finder:<first>|<last>|<domain>" (#12).
     item_reads: Counter[str] = field(default_factory=Counter)
@@ -103,5 +103,5 @@ def route_template(app: Any, scope: Scope) -> str:
     for route in app.router.routes:
         match, _ = route.matches(scope)
         if match == Match.FULL:
-            return getattr(route, "path", scope["path"])
+            return str(getattr(route, "path", scope["path"]))
     return "<unknown>"
