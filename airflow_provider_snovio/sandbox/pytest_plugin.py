@@ -1,5 +1,9 @@
 """pytest plugin (entry point ``pytest11``): the ``snovio_sandbox`` fixture for any project using the provider.
 
+Why it is harmless where nobody asks for it: pytest loads every installed ``pytest11`` plugin, so this
+module imports nothing heavy at load time (no FastAPI, uvicorn or Airflow; proven by
+``tests/sandbox/test_pytest_plugin_load.py``); the server is imported only when a test uses a fixture.
+
 Why session reuse: starting uvicorn costs ~0.1 s and building the seeded data ~0.7 s the first time; one server
 per session, reset (data, credits, stats, limiter windows) and restored to its start knobs before every test,
 keeps suites fast while each test still sees a fresh account. Issued tokens survive the reset, like a
@@ -13,11 +17,12 @@ session knobs by redefining the ``snovio_sandbox_config`` fixture in your confte
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from airflow_provider_snovio.sandbox.testing import SandboxServer
+if TYPE_CHECKING:
+    from airflow_provider_snovio.sandbox.testing import SandboxServer
 
 TEST_DEFAULTS: dict[str, Any] = {"requests_per_minute": 100_000}
 
@@ -31,6 +36,8 @@ def snovio_sandbox_config() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def snovio_sandbox_session(snovio_sandbox_config: dict[str, Any]) -> Iterator[SandboxServer]:
     """One running sandbox for the whole session; prefer ``snovio_sandbox``, which resets it per test."""
+    from airflow_provider_snovio.sandbox.testing import SandboxServer
+
     with SandboxServer(**snovio_sandbox_config) as server:
         yield server
 
