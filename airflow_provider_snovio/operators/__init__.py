@@ -7,7 +7,25 @@ modules of all the others (DAG parsing stays fast).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from airflow_provider_snovio._lazy import lazy_exports
+
+if TYPE_CHECKING:  # the lazy names, visible to type checkers and IDEs (tests/unit/test_lazy_exports.py)
+    from airflow_provider_snovio.operators.api import SnovioApiOperator
+    from airflow_provider_snovio.operators.balance import SnovioBalanceCheckOperator
+    from airflow_provider_snovio.operators.base import SnovioBaseOperator
+    from airflow_provider_snovio.operators.campaigns import (
+        SnovioCampaignAnalyticsOperator,
+        SnovioChangeRecipientStatusOperator,
+    )
+    from airflow_provider_snovio.operators.do_not_email import SnovioDoNotEmailOperator
+    from airflow_provider_snovio.operators.domain_search import SnovioDomainSearchOperator, SnovioProspectEmailsOperator
+    from airflow_provider_snovio.operators.email_finder import SnovioEmailFinderOperator
+    from airflow_provider_snovio.operators.enrichment import SnovioProfileEnrichmentOperator
+    from airflow_provider_snovio.operators.lists import SnovioAddProspectsToListOperator, SnovioCreateListOperator
+    from airflow_provider_snovio.operators.verification import SnovioEmailVerificationOperator
+    from airflow_provider_snovio.operators.webhooks import SnovioWebhookOperator
 
 #: Public class -> module (under this package) that defines it.
 _EXPORTS: dict[str, str] = {

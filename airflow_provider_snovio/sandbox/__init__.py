@@ -9,26 +9,25 @@ importing this package costs nothing at DAG-parse time.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
+from airflow_provider_snovio._lazy import lazy_exports
+
+if TYPE_CHECKING:  # the lazy names, visible to type checkers and IDEs (tests/unit/test_lazy_exports.py)
     from airflow_provider_snovio.sandbox.app import create_app
     from airflow_provider_snovio.sandbox.config import SandboxConfig
     from airflow_provider_snovio.sandbox.state import SandboxState
     from airflow_provider_snovio.sandbox.testing import SandboxServer
 
-__all__ = ["SandboxConfig", "SandboxServer", "SandboxState", "create_app"]
-
-_LAZY = {
-    "SandboxConfig": "airflow_provider_snovio.sandbox.config",
-    "SandboxServer": "airflow_provider_snovio.sandbox.testing",
-    "SandboxState": "airflow_provider_snovio.sandbox.state",
-    "create_app": "airflow_provider_snovio.sandbox.app",
+#: Public name -> module (under this package) that defines it.
+_EXPORTS: dict[str, str] = {
+    "SandboxConfig": "config",
+    "SandboxServer": "testing",
+    "SandboxState": "state",
+    "create_app": "app",
 }
 
+__all__ = sorted(_EXPORTS)
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -6,7 +6,17 @@ holding them is imported on first access, so a DAG file stays quick to parse.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from airflow_provider_snovio._lazy import lazy_exports
+
+if TYPE_CHECKING:  # the lazy names, visible to type checkers and IDEs (tests/unit/test_lazy_exports.py)
+    from airflow_provider_snovio.sensors.snovio import (
+        SnovioBaseSensor,
+        SnovioCampaignProgressSensor,
+        SnovioEmailVerificationSensor,
+        SnovioTaskSensor,
+    )
 
 _EXPORTS: dict[str, str] = {
     "SnovioBaseSensor": "snovio",

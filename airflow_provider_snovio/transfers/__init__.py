@@ -7,7 +7,13 @@ operator at parse time.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from airflow_provider_snovio._lazy import lazy_exports
+
+if TYPE_CHECKING:  # the lazy names, visible to type checkers and IDEs (tests/unit/test_lazy_exports.py)
+    from airflow_provider_snovio.transfers.object_storage import SnovioToObjectStorageOperator
+    from airflow_provider_snovio.transfers.sql import SnovioToSqlOperator, sql_table_asset
 
 #: Public name -> module (under this package) that defines it.
 _EXPORTS: dict[str, str] = {
