@@ -1,7 +1,8 @@
-"""The README examples of the account, list, campaign, enrichment, webhook and API operators build a DAG.
+"""The manual's examples of the account, list, campaign, enrichment, webhook and API operators build a DAG.
 
-Each ```python block of the "Operators, sensors and triggers" section that imports only these operators
-runs inside a DAG: a renamed parameter or class in the code fails here before it misleads a reader.
+Each ```python block of ``docs/operators.md`` (where the README's table links every operator) that imports
+only these operators runs inside a DAG: a renamed parameter or class in the code fails here before it
+misleads a reader.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+OPERATORS_DOC = Path(__file__).resolve().parents[2] / "docs" / "operators.md"
 MINE = {
     "SnovioAddProspectsToListOperator", "SnovioBalanceCheckOperator", "SnovioCreateListOperator",
     "SnovioDoNotEmailOperator", "SnovioCampaignAnalyticsOperator", "SnovioChangeRecipientStatusOperator",
@@ -20,10 +21,8 @@ MINE = {
 
 
 def _blocks() -> list[str]:
-    text = README.read_text()
-    section = text.split("## Operators, sensors and triggers", 1)[1].split("\n## ", 1)[0]
     blocks = []
-    for block in re.findall(r"```python\n(.*?)```", section, flags=re.S):
+    for block in re.findall(r"```python\n(.*?)```", OPERATORS_DOC.read_text(), flags=re.S):
         imported = set(re.findall(r"Snovio\w+Operator", block.split(")", 1)[0]))
         if imported and imported <= MINE:
             blocks.append(block)
@@ -40,5 +39,5 @@ def test_example_builds_inside_a_dag(block: str) -> None:
     from airflow.sdk import DAG
 
     with DAG("readme_example", schedule=None) as dag:
-        exec(compile(block, "README.md", "exec"), {})
+        exec(compile(block, "docs/operators.md", "exec"), {})
     assert dag.task_ids
