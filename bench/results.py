@@ -46,7 +46,7 @@ def shown(value: float | str | None) -> str:
 
 
 def table(results: list[Result]) -> str:
-    """A Markdown table (pasted as is into the README's "Performance" section)."""
+    """A Markdown table (pasted as is into docs/performance.md)."""
     rows = [("what", "value", "target", "unit", "met")]
     rows += [(r.name, shown(r.value), r.target, r.unit, {True: "yes", False: "NO", None: "-"}[r.met])
              for r in results]

@@ -17,7 +17,7 @@ what PyPI had the day after that Airflow release (``--exclude-newer``), which is
 constraints file for that release pins. The provider's Airflow providers (common-compat, standard,
 common-sql, sqlite) are exempt: the provider needs versions newer than some Airflow releases, and a user
 installs those on top of Airflow's constraints. Resolving today's newest dependencies for Airflow 3.2.2
-instead fails before any provider code runs (fastapi >= 0.156.1, svcs 26): see the README.
+instead fails before any provider code runs (fastapi >= 0.156.1, svcs 26): see docs/installing.md.
 """
 
 from __future__ import annotations

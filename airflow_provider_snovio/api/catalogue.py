@@ -7,7 +7,7 @@ answer was lost may be sent again: only an idempotent, free call is) and whether
 asynchronous task. The sync client, the async client, the docs and
 the tests all read these rows; no endpoint has request code of its own.
 
-Numbers in comments refer to ``shared/snovio-api.md``.
+Numbers in comments refer to the endpoint tables of ``docs/api-reference.md``.
 """
 
 from __future__ import annotations

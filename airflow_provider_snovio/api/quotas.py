@@ -1,6 +1,6 @@
 """Which requests count against Snov.io's hourly plan quotas, and how many units each takes.
 
-Snov.io plans limit two families per hour (``shared/snovio-api.md``, "Hourly limits"): the e-mail finder,
+Snov.io plans limit two families per hour (``docs/api-reference.md``, "Hourly limits"): the e-mail finder,
 counted in requests (``get-emails-from-names`` and ``add-names-to-find-emails``, Starter 200/h), and the
 verifier, counted in e-mails (``get-emails-verification-status`` and ``add-emails-to-verification``,
 Starter 500/h). Over a quota Snov.io answers "There are too many prospects processing". The docs list the
