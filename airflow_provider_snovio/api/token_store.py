@@ -42,7 +42,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from airflow_provider_snovio.api.ratelimit import _normalize_backend, rate_limit_dir
+from airflow_provider_snovio.api.ratelimit.backend import normalize_backend as _normalize_backend, rate_limit_dir
 from airflow_provider_snovio.api.urls import redact_url
 
 __all__ = ["REDIS_TOKEN_PREFIX", "RENEWAL_WAIT_SECONDS", "SharedTokenStore", "shared_token_store"]
