@@ -41,7 +41,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 from airflow_provider_snovio.api.ratelimit.backend import (
     MEMORY,
@@ -51,6 +51,9 @@ from airflow_provider_snovio.api.ratelimit.backend import (
     rate_limit_dir,
     redis_client,
 )
+
+if TYPE_CHECKING:
+    import redis
 
 __all__ = ["REDIS_TOKEN_PREFIX", "RENEWAL_WAIT_SECONDS", "SharedTokenStore", "shared_token_store"]
 
@@ -208,9 +211,9 @@ class RedisTokenStore:
         self._fernet = Fernet(encryption_key(client_secret, token_key))
         self._pid = -1
         self._client_lock = threading.Lock()
-        self._redis = None
+        self._redis: redis.Redis | None = None
 
-    def _client(self):
+    def _client(self) -> redis.Redis:
         with self._client_lock:
             if self._redis is None or self._pid != os.getpid():  # sockets must not cross a fork
                 self._redis = redis_client(self._url)
@@ -242,8 +245,8 @@ class RedisTokenStore:
 
     def discard(self, value: str) -> None:
         client = self._client()
-        ciphertext = client.get(self.key)
-        if self._decrypt(ciphertext) == value:
+        ciphertext = cast("bytes | None", client.get(self.key))  # no decode_responses: bytes
+        if ciphertext is not None and self._decrypt(ciphertext) == value:
             client.eval(_DELETE_IF_SAME, 1, self.key, ciphertext)
 
     def clear(self) -> None:

@@ -111,7 +111,7 @@ class RedisStore:
         # Expiry: two windows after the last admission, so an idle account's key disappears.
         keys = [self._key]
         member = quota.ticket if quota is not None else uuid.uuid4().hex
-        args: list[object] = [self._limit, self._interval_ms, member, 2 * self._interval_ms]
+        args: list[int | float | str] = [self._limit, self._interval_ms, member, 2 * self._interval_ms]
         if quota is not None:
             interval_ms = round(quota.interval * 1000)
             keys.append(_quota_key(self._digest, quota.family, quota.interval))
@@ -131,7 +131,8 @@ class RedisStore:
         return self._scores(self._key)
 
     def _scores(self, key: str) -> list[float]:
-        return [score / 1000 for _, score in self._client.zrange(key, 0, -1, withscores=True)]
+        entries: list[tuple[bytes, float]] = self._client.zrange(key, 0, -1, withscores=True)  # type: ignore[assignment]
+        return [score / 1000 for _, score in entries]
 
     def close(self) -> None:
         self._client.close()

@@ -138,7 +138,8 @@ class _Log:
         self._conn = conn
         self._table = table
         # The admissions table holds one log (every row); the quota table one log per family.
-        self._where, self._args = ("family = ?", (family,)) if family is not None else ("1", ())
+        self._where = "family = ?" if family is not None else "1"
+        self._args: tuple[str, ...] = (family,) if family is not None else ()
 
     def wait(self, units: int, limit: int, interval: float, now: float) -> tuple[int, float | None]:
         """Drop the entries out of the window, then apply :func:`wait_for_room`.
@@ -153,6 +154,6 @@ class _Log:
 
         def stamp_at(index: int) -> float:
             query = f"SELECT stamp FROM {table} WHERE {where} ORDER BY stamp LIMIT 1 OFFSET ?"
-            return self._conn.execute(query, (*args, index)).fetchone()[0]
+            return float(self._conn.execute(query, (*args, index)).fetchone()[0])
 
         return future.rowcount, wait_for_room(count, units, limit, interval, now, stamp_at)
