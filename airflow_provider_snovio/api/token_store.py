@@ -4,7 +4,8 @@ In a real Airflow deployment every task try, every resume after a deferral and t
 processes of their own, so a per-process token cache (:mod:`~airflow_provider_snovio.api.token`) fetched
 a new token each time: a five-task DAG with three deferrals asked Snov.io for 14 tokens per run, each a
 request of the account's 60 per minute. The token is shared the way the rate limiter's log is, chosen by
-the same ``rate_limit_backend`` setting (see :mod:`~airflow_provider_snovio.api.ratelimit`):
+the same ``rate_limit_backend`` setting, read for both by
+:mod:`~airflow_provider_snovio.api.ratelimit.backend` (which also holds their per-host directory and Redis client):
 
 * none (the default): a file per account in the per-host directory of the rate limiter
   (``$SNOVIO_RATE_LIMIT_DIR``, else a private ``0700`` directory under the temp dir), written atomically
@@ -40,10 +41,19 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
-from airflow_provider_snovio.api.ratelimit import _normalize_backend, rate_limit_dir
-from airflow_provider_snovio.api.urls import redact_url
+from airflow_provider_snovio.api.ratelimit.backend import (
+    MEMORY,
+    describe,
+    normalize_backend,
+    owned_by_current_user,
+    rate_limit_dir,
+    redis_client,
+)
+
+if TYPE_CHECKING:
+    import redis
 
 __all__ = ["REDIS_TOKEN_PREFIX", "RENEWAL_WAIT_SECONDS", "SharedTokenStore", "shared_token_store"]
 
@@ -59,7 +69,6 @@ REDIS_TOKEN_PREFIX = "airflow-provider-snovio:token:"
 #: Salt of the HKDF that turns the client secret into the Redis encryption key.
 _KDF_SALT = b"airflow-provider-snovio/token-store/v1"
 _POLL_SECONDS = (0.01, 0.2)  # first and longest pause between attempts to take a held renewal lock
-_REDIS_TIMEOUT_SECONDS = 10.0
 
 #: Compare-and-delete, atomic on the server: remove KEYS[1] only if it still holds ARGV[1].
 _DELETE_IF_SAME = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
@@ -176,10 +185,7 @@ class FileTokenStore:
 
 
 def _private(info: os.stat_result) -> bool:
-    getuid = getattr(os, "getuid", None)
-    if getuid is not None and info.st_uid != getuid():
-        return False
-    return stat.S_ISREG(info.st_mode) and not info.st_mode & 0o077
+    return owned_by_current_user(info) and stat.S_ISREG(info.st_mode) and not info.st_mode & 0o077
 
 
 def encryption_key(client_secret: str, token_key: str) -> bytes:
@@ -205,16 +211,12 @@ class RedisTokenStore:
         self._fernet = Fernet(encryption_key(client_secret, token_key))
         self._pid = -1
         self._client_lock = threading.Lock()
-        self._redis = None
+        self._redis: redis.Redis | None = None
 
-    def _client(self):
+    def _client(self) -> redis.Redis:
         with self._client_lock:
             if self._redis is None or self._pid != os.getpid():  # sockets must not cross a fork
-                import redis
-
-                self._redis = redis.Redis.from_url(
-                    self._url, socket_timeout=_REDIS_TIMEOUT_SECONDS, socket_connect_timeout=_REDIS_TIMEOUT_SECONDS
-                )
+                self._redis = redis_client(self._url)
                 self._pid = os.getpid()
             return self._redis
 
@@ -243,8 +245,8 @@ class RedisTokenStore:
 
     def discard(self, value: str) -> None:
         client = self._client()
-        ciphertext = client.get(self.key)
-        if self._decrypt(ciphertext) == value:
+        ciphertext = cast("bytes | None", client.get(self.key))  # no decode_responses: bytes
+        if ciphertext is not None and self._decrypt(ciphertext) == value:
             client.eval(_DELETE_IF_SAME, 1, self.key, ciphertext)
 
     def clear(self) -> None:
@@ -346,8 +348,8 @@ def shared_token_store(backend: str | None, token_key: str, client_secret: str) 
 
     None for ``memory`` (nothing shared) and on a host without ``fcntl`` (no file locks to renew safely).
     """
-    spec = _normalize_backend(backend)
-    if spec == "memory":
+    spec = normalize_backend(backend)
+    if spec == MEMORY:
         return None
     directory = None
     if not spec:
@@ -364,7 +366,7 @@ def shared_token_store(backend: str | None, token_key: str, client_secret: str) 
         store = _stores.get((spec, token_key, str(directory)))
         if store is None:
             if directory is None:
-                store = GuardedStore(RedisTokenStore(spec, token_key, client_secret), redact_url(spec))
+                store = GuardedStore(RedisTokenStore(spec, token_key, client_secret), describe(spec))
             else:
                 store = GuardedStore(FileTokenStore(directory, token_key), str(directory))
             _stores[(spec, token_key, str(directory))] = store

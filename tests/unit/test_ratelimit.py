@@ -426,7 +426,7 @@ def test_acquire_async_sleeps_the_jittered_delay(monkeypatch: pytest.MonkeyPatch
     answers = iter([4.0, 2.5, None, None])
     monkeypatch.setattr(limiter, "_attempt", lambda quota=None: next(answers))
     asked: list[float] = []
-    monkeypatch.setattr(ratelimit, "async_wake_delay", lambda wait: asked.append(wait) or 0.0)
+    monkeypatch.setattr(ratelimit.aio, "async_wake_delay", lambda wait: asked.append(wait) or 0.0)
 
     async def twice() -> None:
         await limiter.acquire_async()
