@@ -1,4 +1,4 @@
-"""Every catalogue row, called through the public client method, produces the request docs/api-reference.md describes."""
+"""Every catalogue row, called through the public client method, sends the request docs/api-reference.md gives."""
 
 from __future__ import annotations
 
