@@ -31,7 +31,8 @@ from airflow_provider_snovio import (
     DEFAULT_TIMEOUT_SECONDS,
     __version__,
 )
-from airflow_provider_snovio.api.catalogue import TOKEN_PATH, Endpoint, endpoint
+from airflow_provider_snovio.api.catalogue import TOKEN_PATH, Endpoint
+from airflow_provider_snovio.api.catalogue import endpoint as lookup
 from airflow_provider_snovio.api.encoding import (
     PreparedCall,
     merge_answers,
@@ -248,12 +249,13 @@ class SnovioClient(SnovioMethods):
         self._shared = shared_tokens(config) if (tokens is None if share_tokens is None else share_tokens) else None
 
     # The one entry point ------------------------------------------------------------------------
-    def call(self, name: str, /, **arguments: Any) -> Any:
-        """Call the endpoint whose hook method is ``name`` and return its parsed JSON.
+    def call(self, endpoint: Endpoint | str, /, **arguments: Any) -> Any:
+        """Send ``endpoint``, a catalogue row (``ENDPOINTS.get_balance``), with ``arguments``; return the parsed JSON.
 
+        A name (``"get_balance"``) is accepted too and looked up once (:func:`~.catalogue.endpoint`).
         Raises :class:`SnovioPartialError` when a split call fails after its first request.
         """
-        row = endpoint(name)
+        row = lookup(endpoint)
         batches, prepared = prepare_batches(row, arguments)
         answers: list[Any] = []
         for request in prepared:
