@@ -109,10 +109,12 @@ class AsyncSnovioClient:
         """
         row = lookup(endpoint)
         batches, prepared = prepare_batches(row, arguments)
+        what = f"{row.method} {row.path}"
         answers: list[Any] = []
         for request in prepared:
-            try:
-                answers.append(await self._execute(request))
+            try:  # a call that may have taken effect is retried only if the row says resending is safe
+                answers.append(await self._with_retries(functools.partial(self._send_authorized, request),
+                                                        spends_credits=not row.resend_safe, what=what))
             except SnovioError as error:
                 failure = partial_failure(row, batches, answers, error)
                 if failure is error:
@@ -153,11 +155,6 @@ class AsyncSnovioClient:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
-
-    async def _execute(self, prepared: PreparedCall) -> Any:
-        row = prepared.endpoint
-        return await self._with_retries(lambda: self._send_authorized(prepared), spends_credits=not row.resend_safe,
-                                        what=f"{row.method} {row.path}")
 
     async def _send_authorized(self, prepared: PreparedCall) -> Any:
         """Send once; on a 401 drop the token, fetch a new one and send exactly once more."""

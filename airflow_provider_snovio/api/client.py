@@ -22,6 +22,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -257,10 +258,12 @@ class SnovioClient(SnovioMethods):
         """
         row = lookup(endpoint)
         batches, prepared = prepare_batches(row, arguments)
+        what = f"{row.method} {row.path}"
         answers: list[Any] = []
         for request in prepared:
-            try:
-                answers.append(self._execute(request))
+            try:  # a call that may have taken effect is retried only if the row says resending is safe
+                answers.append(self._with_retries(partial(self._send_authorized, request),
+                                                  spends_credits=not row.resend_safe, what=what))
             except SnovioError as error:
                 failure = partial_failure(row, batches, answers, error)
                 if failure is error:
@@ -297,11 +300,6 @@ class SnovioClient(SnovioMethods):
             raise
 
     # Sending ------------------------------------------------------------------------------------
-    def _execute(self, prepared: PreparedCall) -> Any:
-        row = prepared.endpoint
-        return self._with_retries(lambda: self._send_authorized(prepared), spends_credits=not row.resend_safe,
-                                  what=f"{row.method} {row.path}")
-
     def _send_authorized(self, prepared: PreparedCall) -> Any:
         """Send once; on a 401 drop the token, fetch a new one and send exactly once more."""
         token = self.access_token()
