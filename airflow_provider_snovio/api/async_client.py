@@ -5,7 +5,7 @@ It is the sync client's twin, not a second implementation: the same catalogue ro
 (:class:`Attempts`), the same partial-failure error, the same process-wide token cache (one token
 fetch per account for sync and async callers together, awaited without blocking the loop) and the same
 rate limiter (awaited with ``acquire_async``, which never blocks the loop). Only the transport differs.
-Triggers only poll, so the usual use is ``await client.call("get_domain_search_result", task_hash=...)``
+Triggers only poll, so the usual use is ``await client.call(ENDPOINTS.get_domain_search_result, task_hash=...)``
 with :mod:`status` deciding.
 """
 
@@ -21,7 +21,8 @@ from typing import Any
 
 import httpx
 
-from airflow_provider_snovio.api.catalogue import TOKEN_PATH, endpoint
+from airflow_provider_snovio.api.catalogue import TOKEN_PATH, Endpoint
+from airflow_provider_snovio.api.catalogue import endpoint as lookup
 from airflow_provider_snovio.api.client import (
     USER_AGENT,
     ClientConfig,
@@ -100,17 +101,20 @@ class AsyncSnovioClient:
         # caller's own (tests, benchmarks) stays private unless share_tokens says otherwise.
         self._shared = shared_tokens(config) if (tokens is None if share_tokens is None else share_tokens) else None
 
-    async def call(self, name: str, /, **arguments: Any) -> Any:
-        """Call the endpoint whose hook method is ``name`` and return its parsed JSON.
+    async def call(self, endpoint: Endpoint | str, /, **arguments: Any) -> Any:
+        """Send ``endpoint``, a catalogue row (``ENDPOINTS.get_balance``), with ``arguments``; return the parsed JSON.
 
+        A name (``"get_balance"``) is accepted too and looked up once (:func:`~.catalogue.endpoint`).
         Raises :class:`SnovioPartialError` when a split call fails after its first request.
         """
-        row = endpoint(name)
+        row = lookup(endpoint)
         batches, prepared = prepare_batches(row, arguments)
+        what = f"{row.method} {row.path}"
         answers: list[Any] = []
         for request in prepared:
-            try:
-                answers.append(await self._execute(request))
+            try:  # a call that may have taken effect is retried only if the row says resending is safe
+                answers.append(await self._with_retries(functools.partial(self._send_authorized, request),
+                                                        spends_credits=not row.resend_safe, what=what))
             except SnovioError as error:
                 failure = partial_failure(row, batches, answers, error)
                 if failure is error:
@@ -151,11 +155,6 @@ class AsyncSnovioClient:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
-
-    async def _execute(self, prepared: PreparedCall) -> Any:
-        row = prepared.endpoint
-        return await self._with_retries(lambda: self._send_authorized(prepared), spends_credits=not row.resend_safe,
-                                        what=f"{row.method} {row.path}")
 
     async def _send_authorized(self, prepared: PreparedCall) -> Any:
         """Send once; on a 401 drop the token, fetch a new one and send exactly once more."""

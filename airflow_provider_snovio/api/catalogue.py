@@ -7,15 +7,20 @@ answer was lost may be sent again: only an idempotent, free call is) and whether
 asynchronous task. The sync client, the async client, the docs and
 the tests all read these rows; no endpoint has request code of its own.
 
+Rows are attributes of one object, :data:`ENDPOINTS` (``ENDPOINTS.get_balance``), and code passes the row
+itself, never its name: a misspelt endpoint is an ``AttributeError`` at import or a type checker's error,
+never a failed lookup at run time. A name is turned into a row in one place, :func:`endpoint`, and only
+where a name is all there is (a trigger's JSON kwargs, a stored job, a DAG author's string).
+
 Numbers in comments refer to the endpoint tables of ``docs/api-reference.md``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, Final
 
 from airflow_provider_snovio.api import validation as v
 from airflow_provider_snovio.api.errors import SnovioValidationError
@@ -71,11 +76,13 @@ class Param:
     shape: Shape = Shape.SCALAR
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Endpoint:
-    """One Snov.io endpoint. ``name`` is the hook method that calls it."""
+    """One Snov.io endpoint: a row of :class:`Endpoints`, where its attribute name is its ``name``.
 
-    name: str
+    Rows compare by identity (there is one row per endpoint) and are hashable, so sets of rows work.
+    """
+
     method: str
     path: str
     summary: str
@@ -86,8 +93,8 @@ class Endpoint:
     task: Task | None = None
     #: (parameter, size): a longer list is sent in several requests whose answers are merged.
     chunk: tuple[str, int] | None = None
-    #: For a task-starting endpoint: the hook method that reads its result.
-    result: str | None = None
+    #: For a task-starting endpoint: the row that reads its result.
+    result: Endpoint | None = None
     #: A rule across several validated parameters, e.g. a date range: ``check(values)`` raises.
     constraint: Callable[[Mapping[str, Any]], None] | None = None
     #: Paged endpoints: the most rows one page holds, as documented (the fixed page size, or the cap of
@@ -103,18 +110,33 @@ class Endpoint:
     #: request": the domain-search starts; "1 per prospect with an email": a prospect's e-mail search).
     #: Resending one whose answer was lost finds the same paid work without paying for it again.
     charged_once: bool = False
-    params_by_name: Mapping[str, Param] = field(init=False, repr=False, compare=False)
+    #: The hook method that calls it, which is its attribute of :class:`Endpoints` (set from there, so it
+    #: is written once); what a trigger's kwargs or a stored job keep in place of the row.
+    name: str = field(init=False, default="")
+    params_by_name: Mapping[str, Param] = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params_by_name", {p.name: p for p in self.params})
+        where = f"catalogue row {self.method} {self.path}"
         if self.idempotent is None:
             if self.method == "POST":
-                raise ValueError(f"catalogue row {self.name}: a POST must say whether it is idempotent")
+                raise ValueError(f"{where}: a POST must say whether it is idempotent")
             object.__setattr__(self, "idempotent", not self.spends_credits)  # a paid GET pays again
         if self.charged_once and not self.spends_credits:
-            raise ValueError(f"catalogue row {self.name}: charged_once is for paid calls")
+            raise ValueError(f"{where}: charged_once is for paid calls")
         if self.spends_credits and self.idempotent:
-            raise ValueError(f"catalogue row {self.name}: a paid call is never idempotent (a resend pays again)")
+            raise ValueError(f"{where}: a paid call is never idempotent (a resend pays again)")
+        if self.result is not None and self.result.task is not Task.RESULT:
+            raise ValueError(f"{where}: result= must be a task result row")
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        """Take the attribute name the row is first given: its name in :class:`Endpoints` (a class elsewhere
+        that keeps a row as an attribute does not rename it)."""
+        if not self.name:
+            object.__setattr__(self, "name", name)
+
+    def __repr__(self) -> str:
+        return f"<Endpoint {self.name or '?'}: {self.method} {self.path}>"
 
     @property
     def resend_safe(self) -> bool:
@@ -168,188 +190,236 @@ def _date_range(values: Mapping[str, Any]) -> None:
         raise SnovioValidationError("date_to", f"{values['date_to']} is before date_from {values['date_from']}")
 
 
-def _events(name: str, path: str, what: str) -> Endpoint:
-    return Endpoint(name, "GET", path, f"Campaign {what}, up to 10,000 per call (offset paging).",
+def _events(path: str, what: str) -> Endpoint:
+    return Endpoint("GET", path, f"Campaign {what}, up to 10,000 per call (offset paging).",
                     (_CAMPAIGN_QUERY, _OFFSET), paging=Paging.OFFSET, page_size=OFFSET_PAGE_SIZE)
 
 
-ENDPOINTS: tuple[Endpoint, ...] = (
+class Endpoints:
+    """The catalogue itself: one attribute per Snov.io endpoint, named for the hook method that calls it.
+
+    ``ENDPOINTS.get_balance`` *is* the row: code that calls an endpoint names it as an attribute, so "go to
+    definition" lands here and a misspelt name is an ``AttributeError`` a type checker reports before it
+    runs. A row learns its name from its attribute (:meth:`Endpoint.__set_name__`), so every name is
+    written once. Iterating gives every row in catalogue order. A task's result row comes just before the
+    start row that names it (``result=``).
+    """
+
+    __slots__ = ()
+
     # 1a. Domain search (v2, asynchronous)
-    Endpoint("start_domain_search", "POST", "/v2/domain-search/start", "Start a company-info search.",
-             (_DOMAIN,), "1 per unique request; none if no results", True, task=Task.START,
-             result="get_domain_search_result", idempotent=False, charged_once=True),
-    Endpoint("get_domain_search_result", "GET", "/v2/domain-search/result/{task_hash}",
-             "Company info for a task_hash.", (_TASK_HASH_PATH,), task=Task.RESULT),
-    Endpoint("start_prospects_search", "POST", "/v2/domain-search/prospects/start",
-             "Start a prospects search (20 per page).",
-             (_DOMAIN, _POSITIONS, _p("page", None, F, v.positive_int)),
-             "1 per unique request", True, Paging.PAGE, Task.START, result="get_prospects_result",
-             page_size=PROSPECTS_PAGE_SIZE, idempotent=False, charged_once=True),
-    Endpoint("get_prospects_result", "GET", "/v2/domain-search/prospects/result/{task_hash}",
-             "Prospects for a task_hash.", (_TASK_HASH_PATH,), task=Task.RESULT),
-    Endpoint("start_prospect_email_search", "POST",
-             "/v2/domain-search/prospects/search-emails/start/{prospect_hash}",
-             "Start finding one prospect's emails.",
-             (_p("prospect_hash", None, P, v.hex_hash, req=True),),
-             "1 per prospect with an email", True, task=Task.START,
-             result="get_prospect_email_search_result", idempotent=False, charged_once=True),
-    Endpoint("get_prospect_email_search_result", "GET",
-             "/v2/domain-search/prospects/search-emails/result/{task_hash}",
-             "A prospect's emails for a task_hash.", (_TASK_HASH_PATH,), task=Task.RESULT),
-    Endpoint("start_domain_emails_search", "POST", "/v2/domain-search/domain-emails/start",
-             "Start a domain-emails search (50 per page, `next` cursor).", (_DOMAIN, _NEXT),
-             "1 per unique request", True, Paging.CURSOR, Task.START, result="get_domain_emails_result",
-             page_size=DOMAIN_EMAILS_PAGE_SIZE, idempotent=False, charged_once=True),
-    Endpoint("get_domain_emails_result", "GET", "/v2/domain-search/domain-emails/result/{task_hash}",
-             "Domain emails for a task_hash.", (_TASK_HASH_PATH,), task=Task.RESULT),
-    Endpoint("start_generic_contacts_search", "POST", "/v2/domain-search/generic-contacts/start",
-             "Start a generic-contacts search (50 per page, `next` cursor).", (_DOMAIN, _NEXT),
-             "1 per unique request", True, Paging.CURSOR, Task.START, result="get_generic_contacts_result",
-             page_size=DOMAIN_EMAILS_PAGE_SIZE, idempotent=False, charged_once=True),
-    Endpoint("get_generic_contacts_result", "GET",
-             "/v2/domain-search/generic-contacts/result/{task_hash}",
-             "Generic contacts for a task_hash.", (_TASK_HASH_PATH,), task=Task.RESULT),
+    get_domain_search_result = Endpoint("GET", "/v2/domain-search/result/{task_hash}",
+        "Company info for a task_hash.", (_TASK_HASH_PATH,), task=Task.RESULT)
+    start_domain_search = Endpoint("POST", "/v2/domain-search/start", "Start a company-info search.",
+        (_DOMAIN,), "1 per unique request; none if no results", True, task=Task.START,
+        result=get_domain_search_result, idempotent=False, charged_once=True)
+    get_prospects_result = Endpoint("GET", "/v2/domain-search/prospects/result/{task_hash}",
+        "Prospects for a task_hash.", (_TASK_HASH_PATH,), task=Task.RESULT)
+    start_prospects_search = Endpoint("POST", "/v2/domain-search/prospects/start",
+        "Start a prospects search (20 per page).",
+        (_DOMAIN, _POSITIONS, _p("page", None, F, v.positive_int)),
+        "1 per unique request", True, Paging.PAGE, Task.START, result=get_prospects_result,
+        page_size=PROSPECTS_PAGE_SIZE, idempotent=False, charged_once=True)
+    get_prospect_email_search_result = Endpoint("GET",
+        "/v2/domain-search/prospects/search-emails/result/{task_hash}",
+        "A prospect's emails for a task_hash.", (_TASK_HASH_PATH,), task=Task.RESULT)
+    start_prospect_email_search = Endpoint("POST",
+        "/v2/domain-search/prospects/search-emails/start/{prospect_hash}",
+        "Start finding one prospect's emails.",
+        (_p("prospect_hash", None, P, v.hex_hash, req=True),),
+        "1 per prospect with an email", True, task=Task.START,
+        result=get_prospect_email_search_result, idempotent=False, charged_once=True)
+    get_domain_emails_result = Endpoint("GET", "/v2/domain-search/domain-emails/result/{task_hash}",
+        "Domain emails for a task_hash.", (_TASK_HASH_PATH,), task=Task.RESULT)
+    start_domain_emails_search = Endpoint("POST", "/v2/domain-search/domain-emails/start",
+        "Start a domain-emails search (50 per page, `next` cursor).", (_DOMAIN, _NEXT),
+        "1 per unique request", True, Paging.CURSOR, Task.START, result=get_domain_emails_result,
+        page_size=DOMAIN_EMAILS_PAGE_SIZE, idempotent=False, charged_once=True)
+    get_generic_contacts_result = Endpoint("GET",
+        "/v2/domain-search/generic-contacts/result/{task_hash}",
+        "Generic contacts for a task_hash.", (_TASK_HASH_PATH,), task=Task.RESULT)
+    start_generic_contacts_search = Endpoint("POST", "/v2/domain-search/generic-contacts/start",
+        "Start a generic-contacts search (50 per page, `next` cursor).", (_DOMAIN, _NEXT),
+        "1 per unique request", True, Paging.CURSOR, Task.START, result=get_generic_contacts_result,
+        page_size=DOMAIN_EMAILS_PAGE_SIZE, idempotent=False, charged_once=True)
     # 1b. Finder and enrichment (v1)
-    Endpoint("get_domain_emails_count", "POST", "/v1/get-domain-emails-count",
-             "How many emails Snov.io knows for a domain.", (_DOMAIN,), idempotent=True),
-    Endpoint("get_emails_from_names", "POST", "/v1/get-emails-from-names",
-             "Email finder by first name, last name and domain (hourly limit).", _NAME_FORM, idempotent=True),
-    Endpoint("add_names_to_find_emails", "POST", "/v1/add-names-to-find-emails",
-             "Queue a name for the email finder (hourly limit).", _NAME_FORM, "1 per request", True, idempotent=False),
-    Endpoint("add_url_for_search", "POST", "/v1/add-url-for-search",
-             "Queue a LinkedIn/X profile URL for search.", (_p("url", None, F, v.url, req=True),),
-             "1 per request", True, idempotent=False),
-    Endpoint("get_emails_from_url", "POST", "/v1/get-emails-from-url",
-             "Prospect found from a profile URL.", (_p("url", None, F, v.url, req=True),), idempotent=True),
-    Endpoint("get_profile_by_email", "POST", "/v1/get-profile-by-email",
-             "Profile of the owner of an email.", (_p("email", None, F, v.email, req=True),),
-             "1; none if not found", True, idempotent=False),
+    get_domain_emails_count = Endpoint("POST", "/v1/get-domain-emails-count",
+        "How many emails Snov.io knows for a domain.", (_DOMAIN,), idempotent=True)
+    get_emails_from_names = Endpoint("POST", "/v1/get-emails-from-names",
+        "Email finder by first name, last name and domain (hourly limit).", _NAME_FORM, idempotent=True)
+    add_names_to_find_emails = Endpoint("POST", "/v1/add-names-to-find-emails",
+        "Queue a name for the email finder (hourly limit).", _NAME_FORM, "1 per request", True, idempotent=False)
+    add_url_for_search = Endpoint("POST", "/v1/add-url-for-search",
+        "Queue a LinkedIn/X profile URL for search.", (_p("url", None, F, v.url, req=True),),
+        "1 per request", True, idempotent=False)
+    get_emails_from_url = Endpoint("POST", "/v1/get-emails-from-url",
+        "Prospect found from a profile URL.", (_p("url", None, F, v.url, req=True),), idempotent=True)
+    get_profile_by_email = Endpoint("POST", "/v1/get-profile-by-email",
+        "Profile of the owner of an email.", (_p("email", None, F, v.email, req=True),),
+        "1; none if not found", True, idempotent=False)
     # 1c. Email verifier
-    Endpoint("get_emails_verification_status", "POST", "/v1/get-emails-verification-status",
-             "Verification status of emails (keyed by email).", (_EMAILS_QUERY,),
-             "free; not charged for not_verified or greylisted", chunk=("emails", VERIFICATION_BATCH), idempotent=True),
-    Endpoint("add_emails_to_verification", "POST", "/v1/add-emails-to-verification",
-             "Queue emails for verification (10 per request).", (_EMAILS_QUERY,), "1 per email", True,
-             chunk=("emails", VERIFICATION_BATCH), idempotent=False),
-    Endpoint("start_email_verification", "POST", "/v2/email-verification/start",
-             "Start a v2 verification of up to 10 emails.",
-             (_p("emails", None, F, _batch_of_emails, req=True, shape=ARR),),
-             "1 per email", True, task=Task.START,
-             result="get_email_verification_result", idempotent=False),
-    Endpoint("get_email_verification_result", "GET", "/v2/email-verification/result",
-             "v2 verification result (task_hash in the query).", (_TASK_HASH_QUERY,), task=Task.RESULT),
-    Endpoint("start_emails_by_name", "POST", "/v2/emails-by-domain-by-name/start",
-             "Start a v2 email finder for up to 10 {first_name, last_name, domain} rows.",
-             (_p("rows", None, J, v.finder_rows, req=True, shape=Shape.RAW),),
-             "1 per found email", True, task=Task.START,
-             result="get_emails_by_name_result", idempotent=False),
-    Endpoint("get_emails_by_name_result", "GET", "/v2/emails-by-domain-by-name/result",
-             "v2 email finder result (task_hash in the query).", (_TASK_HASH_QUERY,), task=Task.RESULT),
+    get_emails_verification_status = Endpoint("POST", "/v1/get-emails-verification-status",
+        "Verification status of emails (keyed by email).", (_EMAILS_QUERY,),
+        "free; not charged for not_verified or greylisted", chunk=("emails", VERIFICATION_BATCH), idempotent=True)
+    add_emails_to_verification = Endpoint("POST", "/v1/add-emails-to-verification",
+        "Queue emails for verification (10 per request).", (_EMAILS_QUERY,), "1 per email", True,
+        chunk=("emails", VERIFICATION_BATCH), idempotent=False)
+    get_email_verification_result = Endpoint("GET", "/v2/email-verification/result",
+        "v2 verification result (task_hash in the query).", (_TASK_HASH_QUERY,), task=Task.RESULT)
+    start_email_verification = Endpoint("POST", "/v2/email-verification/start",
+        "Start a v2 verification of up to 10 emails.",
+        (_p("emails", None, F, _batch_of_emails, req=True, shape=ARR),),
+        "1 per email", True, task=Task.START,
+        result=get_email_verification_result, idempotent=False)
+    get_emails_by_name_result = Endpoint("GET", "/v2/emails-by-domain-by-name/result",
+        "v2 email finder result (task_hash in the query).", (_TASK_HASH_QUERY,), task=Task.RESULT)
+    start_emails_by_name = Endpoint("POST", "/v2/emails-by-domain-by-name/start",
+        "Start a v2 email finder for up to 10 {first_name, last_name, domain} rows.",
+        (_p("rows", None, J, v.finder_rows, req=True, shape=Shape.RAW),),
+        "1 per found email", True, task=Task.START,
+        result=get_emails_by_name_result, idempotent=False)
     # 1d. Campaigns
-    Endpoint("get_campaign_analytics", "GET", "/v2/statistics/campaign-analytics",
-             "Campaign statistics for a date range, or all time when both dates are left out.",
-             (
-                 _p("campaign_ids", "campaign_id", Q, v.list_of(v.numeric_id), shape=CSV),
-                 _p("date_from", None, Q, v.iso_date),
-                 _p("date_to", None, Q, v.iso_date),
-                 _p("sender_emails", "sender_email", Q, v.list_of(v.numeric_id), shape=CSV),
-                 _p("sender_linkedin", None, Q, v.list_of(v.numeric_id), shape=CSV),
-                 _p("campaign_owners", "campaign_owner", Q, v.list_of(v.email), shape=CSV),
-             ), constraint=_date_range),
-    Endpoint("get_campaign_progress", "GET", "/v2/campaigns/{campaign_id}/progress",
-             "Campaign status, unfinished recipients and progress.",
-             (_p("campaign_id", None, P, v.numeric_id, req=True),)),
-    Endpoint("change_recipient_status", "POST", "/v1/change-recipient-status",
-             "Set a recipient Active, Paused or Unsubscribed in a campaign.",
-             (
-                 _p("campaign_id", None, F, v.numeric_id, req=True),
-                 _p("email", None, F, v.email, req=True),
-                 _p("status", None, F, v.recipient_status, req=True),
-             ), idempotent=True),
-    Endpoint("get_finished_prospects", "GET", "/v1/prospect-finished",
-             "Prospects who finished the campaign.", (_CAMPAIGN_QUERY,)),
-    _events("get_campaign_replies", "/v1/get-emails-replies", "replies"),
-    _events("get_campaign_opens", "/v1/get-emails-opened", "opens"),
-    _events("get_campaign_clicks", "/v1/get-emails-clicked", "link clicks"),
-    _events("get_emails_sent", "/v1/emails-sent", "sent emails"),
-    Endpoint("get_user_campaigns", "GET", "/v1/get-user-campaigns", "All campaigns of the account."),
-    Endpoint("add_to_do_not_email_list", "POST", "/v1/do-not-email-list",
-             "Add emails or domains to a do-not-email list.",
-             (
-                 _p("list_id", "listId", F, v.numeric_id, req=True),
-                 _p("items", "items", F, v.list_of(v.email_or_domain), req=True, shape=ARR),
-             ), idempotent=True),
+    get_campaign_analytics = Endpoint("GET", "/v2/statistics/campaign-analytics",
+        "Campaign statistics for a date range, or all time when both dates are left out.",
+        (
+            _p("campaign_ids", "campaign_id", Q, v.list_of(v.numeric_id), shape=CSV),
+            _p("date_from", None, Q, v.iso_date),
+            _p("date_to", None, Q, v.iso_date),
+            _p("sender_emails", "sender_email", Q, v.list_of(v.numeric_id), shape=CSV),
+            _p("sender_linkedin", None, Q, v.list_of(v.numeric_id), shape=CSV),
+            _p("campaign_owners", "campaign_owner", Q, v.list_of(v.email), shape=CSV),
+        ), constraint=_date_range)
+    get_campaign_progress = Endpoint("GET", "/v2/campaigns/{campaign_id}/progress",
+        "Campaign status, unfinished recipients and progress.",
+        (_p("campaign_id", None, P, v.numeric_id, req=True),))
+    change_recipient_status = Endpoint("POST", "/v1/change-recipient-status",
+        "Set a recipient Active, Paused or Unsubscribed in a campaign.",
+        (
+            _p("campaign_id", None, F, v.numeric_id, req=True),
+            _p("email", None, F, v.email, req=True),
+            _p("status", None, F, v.recipient_status, req=True),
+        ), idempotent=True)
+    get_finished_prospects = Endpoint("GET", "/v1/prospect-finished",
+        "Prospects who finished the campaign.", (_CAMPAIGN_QUERY,))
+    get_campaign_replies = _events("/v1/get-emails-replies", "replies")
+    get_campaign_opens = _events("/v1/get-emails-opened", "opens")
+    get_campaign_clicks = _events("/v1/get-emails-clicked", "link clicks")
+    get_emails_sent = _events("/v1/emails-sent", "sent emails")
+    get_user_campaigns = Endpoint("GET", "/v1/get-user-campaigns", "All campaigns of the account.")
+    add_to_do_not_email_list = Endpoint("POST", "/v1/do-not-email-list",
+        "Add emails or domains to a do-not-email list.",
+        (
+            _p("list_id", "listId", F, v.numeric_id, req=True),
+            _p("items", "items", F, v.list_of(v.email_or_domain), req=True, shape=ARR),
+        ), idempotent=True)
     # 1e. Prospects and lists
-    Endpoint("add_prospect_to_list", "POST", "/v1/add-prospect-to-list",
-             "Add (or update) a prospect in a list; starts the list's drip campaign.",
-             (
-                 _p("list_id", "listId", F, v.numeric_id, req=True),
-                 _p("email", None, F, v.email, req=True),
-                 _p("full_name", "fullName", F, v.text),
-                 _p("first_name", "firstName", F, v.text),
-                 _p("last_name", "lastName", F, v.text),
-                 _p("phones", "phones", F, v.list_of(v.text), shape=ARR),
-                 _p("country", None, F, v.text),
-                 _p("locality", None, F, v.text),
-                 _p("position", None, F, v.text),
-                 _p("company_name", "companyName", F, v.text),
-                 _p("company_site", "companySite", F, v.url),
-                 _p("update_contact", "updateContact", F, v.boolean),
-                 _p("custom_fields", "customFields", F, v.string_mapping, shape=BRK),
-                 _p("social_links", "socialLinks", F, v.string_mapping, shape=BRK),
-             ), idempotent=True),
-    Endpoint("get_prospect_by_id", "POST", "/v1/get-prospect-by-id", "A prospect by id.",
-             (_p("prospect_id", "id", F, v.opaque_id, req=True),), idempotent=True),
-    Endpoint("get_prospects_by_email", "POST", "/v1/get-prospects-by-email",
-             "Prospects with this email.", (_p("email", None, F, v.email, req=True),), idempotent=True),
-    Endpoint("get_prospect_custom_fields", "GET", "/v1/prospect-custom-fields", "Custom fields."),
-    Endpoint("get_user_lists", "GET", "/v1/get-user-lists", "Prospect lists of the account."),
-    Endpoint("get_list_prospects", "POST", "/v1/prospect-list", "Prospects in a list, newest first.",
-             (
-                 _p("list_id", "listId", F, v.numeric_id, req=True),
-                 _p("page", None, F, v.positive_int),
-                 _p("per_page", "perPage", F, v.bounded_int(LIST_PAGE_MAX)),
-             ), paging=Paging.PAGE, page_size=LIST_PAGE_MAX, idempotent=True),
-    Endpoint("create_prospect_list", "POST", "/v1/lists", "Create a prospect list.",
-             (_p("name", None, F, v.text, req=True),), idempotent=False),
-    Endpoint("get_balance", "GET", "/v1/get-balance", "Credit balance."),
+    add_prospect_to_list = Endpoint("POST", "/v1/add-prospect-to-list",
+        "Add (or update) a prospect in a list; starts the list's drip campaign.",
+        (
+            _p("list_id", "listId", F, v.numeric_id, req=True),
+            _p("email", None, F, v.email, req=True),
+            _p("full_name", "fullName", F, v.text),
+            _p("first_name", "firstName", F, v.text),
+            _p("last_name", "lastName", F, v.text),
+            _p("phones", "phones", F, v.list_of(v.text), shape=ARR),
+            _p("country", None, F, v.text),
+            _p("locality", None, F, v.text),
+            _p("position", None, F, v.text),
+            _p("company_name", "companyName", F, v.text),
+            _p("company_site", "companySite", F, v.url),
+            _p("update_contact", "updateContact", F, v.boolean),
+            _p("custom_fields", "customFields", F, v.string_mapping, shape=BRK),
+            _p("social_links", "socialLinks", F, v.string_mapping, shape=BRK),
+        ), idempotent=True)
+    get_prospect_by_id = Endpoint("POST", "/v1/get-prospect-by-id", "A prospect by id.",
+        (_p("prospect_id", "id", F, v.opaque_id, req=True),), idempotent=True)
+    get_prospects_by_email = Endpoint("POST", "/v1/get-prospects-by-email",
+        "Prospects with this email.", (_p("email", None, F, v.email, req=True),), idempotent=True)
+    get_prospect_custom_fields = Endpoint("GET", "/v1/prospect-custom-fields", "Custom fields.")
+    get_user_lists = Endpoint("GET", "/v1/get-user-lists", "Prospect lists of the account.")
+    get_list_prospects = Endpoint("POST", "/v1/prospect-list", "Prospects in a list, newest first.",
+        (
+            _p("list_id", "listId", F, v.numeric_id, req=True),
+            _p("page", None, F, v.positive_int),
+            _p("per_page", "perPage", F, v.bounded_int(LIST_PAGE_MAX)),
+        ), paging=Paging.PAGE, page_size=LIST_PAGE_MAX, idempotent=True)
+    create_prospect_list = Endpoint("POST", "/v1/lists", "Create a prospect list.",
+        (_p("name", None, F, v.text, req=True),), idempotent=False)
+    get_balance = Endpoint("GET", "/v1/get-balance", "Credit balance.")
     # 1f. Webhooks (v2, JSON)
-    Endpoint("list_webhooks", "GET", "/v2/webhooks", "Registered webhooks."),
-    Endpoint("add_webhook", "POST", "/v2/webhooks", "Register a webhook.",
-             (
-                 _p("event_object", None, J, v.webhook_event_object, req=True),
-                 _p("event_action", None, J, v.webhook_event_action, req=True),
-                 _p("endpoint_url", None, J, v.url, req=True),
-             ), constraint=v.webhook_event_pair, idempotent=False),
-    Endpoint("change_webhook_status", "PUT", "/v2/webhooks/{webhook_id}", "Activate or deactivate.",
-             (
-                 _p("webhook_id", None, P, v.numeric_id, req=True),
-                 _p("status", None, J, v.webhook_status, req=True),
-             )),
-    Endpoint("delete_webhook", "DELETE", "/v2/webhooks/{webhook_id}", "Delete a webhook.",
-             (_p("webhook_id", None, P, v.numeric_id, req=True),)),
+    list_webhooks = Endpoint("GET", "/v2/webhooks", "Registered webhooks.")
+    add_webhook = Endpoint("POST", "/v2/webhooks", "Register a webhook.",
+        (
+            _p("event_object", None, J, v.webhook_event_object, req=True),
+            _p("event_action", None, J, v.webhook_event_action, req=True),
+            _p("endpoint_url", None, J, v.url, req=True),
+        ), constraint=v.webhook_event_pair, idempotent=False)
+    change_webhook_status = Endpoint("PUT", "/v2/webhooks/{webhook_id}", "Activate or deactivate.",
+        (
+            _p("webhook_id", None, P, v.numeric_id, req=True),
+            _p("status", None, J, v.webhook_status, req=True),
+        ))
+    delete_webhook = Endpoint("DELETE", "/v2/webhooks/{webhook_id}", "Delete a webhook.",
+        (_p("webhook_id", None, P, v.numeric_id, req=True),))
     # 1g. Only in the older edition
-    Endpoint("get_domain_emails_with_info", "GET", "/v2/domain-emails-with-info",
-             "Legacy domain search with the `lastId` cursor (required: 0 for the first page).",
-             (
-                 _p("domain", None, Q, v.domain, req=True),
-                 _p("type", None, Q, v.domain_email_type),
-                 _p("limit", None, Q, v.bounded_int(LEGACY_LIMIT_MAX)),
-                 _p("last_id", "lastId", Q, v.non_negative_int, req=True),
-                 _p("positions", "positions", Q, v.list_of(v.text, max_items=10), shape=ARR),
-             ), "1 per 10 emails returned (up to 100 a request); none when nothing is found", True,
-             Paging.LAST_ID, page_size=LEGACY_LIMIT_MAX),
-)
+    get_domain_emails_with_info = Endpoint("GET", "/v2/domain-emails-with-info",
+        "Legacy domain search with the `lastId` cursor (required: 0 for the first page).",
+        (
+            _p("domain", None, Q, v.domain, req=True),
+            _p("type", None, Q, v.domain_email_type),
+            _p("limit", None, Q, v.bounded_int(LEGACY_LIMIT_MAX)),
+            _p("last_id", "lastId", Q, v.non_negative_int, req=True),
+            _p("positions", "positions", Q, v.list_of(v.text, max_items=10), shape=ARR),
+        ), "1 per 10 emails returned (up to 100 a request); none when nothing is found", True,
+        Paging.LAST_ID, page_size=LEGACY_LIMIT_MAX)
+
+    def __iter__(self) -> Iterator[Endpoint]:
+        return iter(ROWS)
+
+    def __len__(self) -> int:
+        return len(ROWS)
+
+
+def _rows() -> tuple[Endpoint, ...]:
+    """Every row of :class:`Endpoints` in order; one attribute per row (an alias would be a second name)."""
+    rows = tuple((attribute, row) for attribute, row in vars(Endpoints).items() if isinstance(row, Endpoint))
+    for attribute, row in rows:
+        if row.name != attribute:
+            raise ValueError(f"catalogue row {row.name} is also named {attribute}: one row per endpoint")
+    return tuple(row for _, row in rows)
+
+
+#: Every row, in catalogue order.
+ROWS: tuple[Endpoint, ...] = _rows()
+#: The catalogue: ``ENDPOINTS.get_balance`` is the row of ``hook.get_balance()``; ``for row in ENDPOINTS``.
+ENDPOINTS: Final = Endpoints()
 
 #: The token endpoint is not an API method of the hook; the client calls it itself.
 TOKEN_PATH = "/v1/oauth/access_token"
 
-BY_NAME: Mapping[str, Endpoint] = {e.name: e for e in ENDPOINTS}
+#: Rows by name, for :func:`endpoint` (and tests that enumerate the catalogue).
+BY_NAME: Mapping[str, Endpoint] = {row.name: row for row in ROWS}
 
 
-def endpoint(name: str) -> Endpoint:
-    """Look up a row by hook method name."""
-    try:
-        return BY_NAME[name]
-    except KeyError:
-        raise KeyError(f"no Snov.io endpoint named {name!r}") from None
+def endpoint(ref: Endpoint | str, field: str = "endpoint") -> Endpoint:
+    """The row ``ref`` stands for: a row is returned as it is; a name is looked up, once.
+
+    The one place a name becomes a row. Names come only from where a row cannot travel: a trigger's JSON
+    kwargs, a job stored across retries, a DAG author's string (``SnovioApiOperator(endpoint=...)``,
+    ``hook.call("get_balance")``). An unknown name is a :class:`SnovioValidationError` naming ``field``,
+    raised before any request.
+    """
+    if isinstance(ref, Endpoint):
+        return ref
+    row = BY_NAME.get(ref) if isinstance(ref, str) else None
+    if row is None:
+        raise SnovioValidationError(field, f"{ref!r} is not a Snov.io endpoint (known: {', '.join(sorted(BY_NAME))})")
+    return row
+
+
+def result_of(start: Endpoint) -> Endpoint:
+    """The row that reads the result of the task ``start`` starts (``ENDPOINTS.start_domain_search`` ->
+    ``ENDPOINTS.get_domain_search_result``); a row that starts no task is a programming error."""
+    if start.result is None:
+        raise TypeError(f"catalogue row {start.name} does not start a task")
+    return start.result

@@ -22,6 +22,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -31,7 +32,8 @@ from airflow_provider_snovio import (
     DEFAULT_TIMEOUT_SECONDS,
     __version__,
 )
-from airflow_provider_snovio.api.catalogue import TOKEN_PATH, Endpoint, endpoint
+from airflow_provider_snovio.api.catalogue import TOKEN_PATH, Endpoint
+from airflow_provider_snovio.api.catalogue import endpoint as lookup
 from airflow_provider_snovio.api.encoding import (
     PreparedCall,
     merge_answers,
@@ -248,17 +250,20 @@ class SnovioClient(SnovioMethods):
         self._shared = shared_tokens(config) if (tokens is None if share_tokens is None else share_tokens) else None
 
     # The one entry point ------------------------------------------------------------------------
-    def call(self, name: str, /, **arguments: Any) -> Any:
-        """Call the endpoint whose hook method is ``name`` and return its parsed JSON.
+    def call(self, endpoint: Endpoint | str, /, **arguments: Any) -> Any:
+        """Send ``endpoint``, a catalogue row (``ENDPOINTS.get_balance``), with ``arguments``; return the parsed JSON.
 
+        A name (``"get_balance"``) is accepted too and looked up once (:func:`~.catalogue.endpoint`).
         Raises :class:`SnovioPartialError` when a split call fails after its first request.
         """
-        row = endpoint(name)
+        row = lookup(endpoint)
         batches, prepared = prepare_batches(row, arguments)
+        what = f"{row.method} {row.path}"
         answers: list[Any] = []
         for request in prepared:
-            try:
-                answers.append(self._execute(request))
+            try:  # a call that may have taken effect is retried only if the row says resending is safe
+                answers.append(self._with_retries(partial(self._send_authorized, request),
+                                                  spends_credits=not row.resend_safe, what=what))
             except SnovioError as error:
                 failure = partial_failure(row, batches, answers, error)
                 if failure is error:
@@ -295,11 +300,6 @@ class SnovioClient(SnovioMethods):
             raise
 
     # Sending ------------------------------------------------------------------------------------
-    def _execute(self, prepared: PreparedCall) -> Any:
-        row = prepared.endpoint
-        return self._with_retries(lambda: self._send_authorized(prepared), spends_credits=not row.resend_safe,
-                                  what=f"{row.method} {row.path}")
-
     def _send_authorized(self, prepared: PreparedCall) -> Any:
         """Send once; on a 401 drop the token, fetch a new one and send exactly once more."""
         token = self.access_token()

@@ -1,8 +1,9 @@
 """The public Snov.io methods, one per catalogue row, plus iterators and task waiters.
 
-:class:`SnovioMethods` is a mixin: a class that provides ``call(name, **arguments)`` (the sync
+:class:`SnovioMethods` is a mixin: a class that provides ``call(row, **arguments)`` (the sync
 client, and the hook by delegation) gets every method here with its documented name, arguments and
-docstring. The methods only name their arguments; what goes where on the wire is in the catalogue.
+docstring. Each method hands its own catalogue row (``ENDPOINTS.get_balance``) and its arguments to
+``call``; what goes where on the wire is in the row. No method looks an endpoint up by name.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from airflow_provider_snovio.api.catalogue import LIST_PAGE_MAX, Endpoint, endpoint
+from airflow_provider_snovio.api.catalogue import ENDPOINTS, LIST_PAGE_MAX, Endpoint, Task, endpoint
 from airflow_provider_snovio.api.encoding import prepare
 from airflow_provider_snovio.api.errors import (
     SnovioError,
@@ -51,101 +52,102 @@ class SnovioMethods:
     _sleep: Callable[[float], None] = staticmethod(time.sleep)  # type: ignore[assignment]
     _clock: Callable[[], float] = staticmethod(time.monotonic)  # type: ignore[assignment]
 
-    def call(self, name: str, /, **arguments: Any) -> Any:  # pragma: no cover - abstract
+    def call(self, endpoint: Endpoint | str, /, **arguments: Any) -> Any:  # pragma: no cover - abstract
+        """Send ``endpoint`` (a row of :data:`ENDPOINTS`; a name is looked up) with ``arguments``."""
         raise NotImplementedError
 
     # 1a. Domain search (v2, asynchronous) ------------------------------------------------------
     def start_domain_search(self, domain: str) -> Any:
         """Start a company-info search (#1). Returns the start answer; see :func:`task_hash_of`."""
-        return self.call("start_domain_search", domain=domain)
+        return self.call(ENDPOINTS.start_domain_search, domain=domain)
 
     def get_domain_search_result(self, task_hash: str) -> Any:
         """Company info of a started search (#2)."""
-        return self.call("get_domain_search_result", task_hash=task_hash)
+        return self.call(ENDPOINTS.get_domain_search_result, task_hash=task_hash)
 
     def start_prospects_search(self, domain: str, positions: Sequence[str] | None = None,
                                page: int = 1) -> Any:
         """Start a prospects search (#3): 20 per page, up to 10 ``positions``."""
-        return self.call("start_prospects_search", domain=domain, positions=positions, page=page)
+        return self.call(ENDPOINTS.start_prospects_search, domain=domain, positions=positions, page=page)
 
     def get_prospects_result(self, task_hash: str) -> Any:
         """Prospects of a started search (#4)."""
-        return self.call("get_prospects_result", task_hash=task_hash)
+        return self.call(ENDPOINTS.get_prospects_result, task_hash=task_hash)
 
     def start_prospect_email_search(self, prospect_hash: str) -> Any:
         """Start finding one prospect's emails (#5); ``prospect_hash`` ends its ``search_emails_start`` URL."""
-        return self.call("start_prospect_email_search", prospect_hash=prospect_hash)
+        return self.call(ENDPOINTS.start_prospect_email_search, prospect_hash=prospect_hash)
 
     def get_prospect_email_search_result(self, task_hash: str) -> Any:
         """A prospect's emails (#6)."""
-        return self.call("get_prospect_email_search_result", task_hash=task_hash)
+        return self.call(ENDPOINTS.get_prospect_email_search_result, task_hash=task_hash)
 
     def start_domain_emails_search(self, domain: str, next_cursor: str | None = None) -> Any:
         """Start a domain-emails search (#7); ``next_cursor`` is the previous result's ``meta.next``."""
-        return self.call("start_domain_emails_search", domain=domain, next_cursor=next_cursor)
+        return self.call(ENDPOINTS.start_domain_emails_search, domain=domain, next_cursor=next_cursor)
 
     def get_domain_emails_result(self, task_hash: str) -> Any:
         """Domain emails (#8)."""
-        return self.call("get_domain_emails_result", task_hash=task_hash)
+        return self.call(ENDPOINTS.get_domain_emails_result, task_hash=task_hash)
 
     def start_generic_contacts_search(self, domain: str, next_cursor: str | None = None) -> Any:
         """Start a generic-contacts search (#9)."""
-        return self.call("start_generic_contacts_search", domain=domain, next_cursor=next_cursor)
+        return self.call(ENDPOINTS.start_generic_contacts_search, domain=domain, next_cursor=next_cursor)
 
     def get_generic_contacts_result(self, task_hash: str) -> Any:
         """Generic contacts (#10)."""
-        return self.call("get_generic_contacts_result", task_hash=task_hash)
+        return self.call(ENDPOINTS.get_generic_contacts_result, task_hash=task_hash)
 
     # 1b. Finder and enrichment (v1) ------------------------------------------------------------
     def get_domain_emails_count(self, domain: str) -> Any:
         """How many emails Snov.io has for ``domain`` (#11, free)."""
-        return self.call("get_domain_emails_count", domain=domain)
+        return self.call(ENDPOINTS.get_domain_emails_count, domain=domain)
 
     def get_emails_from_names(self, first_name: str, last_name: str, domain: str) -> Any:
         """Email finder (#12): ``status.identifier`` complete | in_progress | not_found."""
-        return self.call("get_emails_from_names", first_name=first_name, last_name=last_name, domain=domain)
+        return self.call(ENDPOINTS.get_emails_from_names, first_name=first_name, last_name=last_name, domain=domain)
 
     def add_names_to_find_emails(self, first_name: str, last_name: str, domain: str) -> Any:
         """Queue a name for the finder (#13, 1 credit); ask :meth:`get_emails_from_names` later."""
-        return self.call("add_names_to_find_emails", first_name=first_name, last_name=last_name,
+        return self.call(ENDPOINTS.add_names_to_find_emails, first_name=first_name, last_name=last_name,
                          domain=domain)
 
     def add_url_for_search(self, url: str) -> Any:
         """Queue a LinkedIn/X profile URL (#14, 1 credit)."""
-        return self.call("add_url_for_search", url=url)
+        return self.call(ENDPOINTS.add_url_for_search, url=url)
 
     def get_emails_from_url(self, url: str) -> Any:
         """Prospect found from a profile URL (#15, free)."""
-        return self.call("get_emails_from_url", url=url)
+        return self.call(ENDPOINTS.get_emails_from_url, url=url)
 
     def get_profile_by_email(self, email: str) -> Any:
         """Profile of an email's owner (#16, 1 credit; none if not found)."""
-        return self.call("get_profile_by_email", email=email)
+        return self.call(ENDPOINTS.get_profile_by_email, email=email)
 
     # 1c. Email verifier ------------------------------------------------------------------------
     def get_emails_verification_status(self, emails: Iterable[str]) -> Any:
         """Verification status keyed by email (#17). Longer lists are sent 10 at a time and merged."""
-        return self.call("get_emails_verification_status", emails=_listed(emails))
+        return self.call(ENDPOINTS.get_emails_verification_status, emails=_listed(emails))
 
     def add_emails_to_verification(self, emails: Iterable[str]) -> Any:
         """Queue emails for verification (#18, 1 credit each); duplicates dropped, 10 per request."""
-        return self.call("add_emails_to_verification", emails=_listed(emails))
+        return self.call(ENDPOINTS.add_emails_to_verification, emails=_listed(emails))
 
     def start_email_verification(self, emails: Iterable[str]) -> Any:
         """Start a v2 verification of at most 10 emails."""
-        return self.call("start_email_verification", emails=_listed(emails))
+        return self.call(ENDPOINTS.start_email_verification, emails=_listed(emails))
 
     def get_email_verification_result(self, task_hash: str) -> Any:
         """v2 verification result."""
-        return self.call("get_email_verification_result", task_hash=task_hash)
+        return self.call(ENDPOINTS.get_email_verification_result, task_hash=task_hash)
 
     def start_emails_by_name(self, rows: Sequence[Mapping[str, str]]) -> Any:
         """Start a v2 email finder for at most 10 ``{first_name, last_name, domain}`` rows."""
-        return self.call("start_emails_by_name", rows=list(rows))
+        return self.call(ENDPOINTS.start_emails_by_name, rows=list(rows))
 
     def get_emails_by_name_result(self, task_hash: str) -> Any:
         """v2 email finder result."""
-        return self.call("get_emails_by_name_result", task_hash=task_hash)
+        return self.call(ENDPOINTS.get_emails_by_name_result, task_hash=task_hash)
 
     # 1d. Campaigns -----------------------------------------------------------------------------
     def get_campaign_analytics(self, campaign_ids: Iterable[int | str] | None = None,
@@ -158,99 +160,99 @@ class SnovioMethods:
         Leave both out for all-time statistics; one without the other is refused, as is a range that
         runs backwards. The id filters are sent comma-joined.
         """
-        return self.call("get_campaign_analytics", campaign_ids=_listed(campaign_ids),
+        return self.call(ENDPOINTS.get_campaign_analytics, campaign_ids=_listed(campaign_ids),
                          date_from=date_from, date_to=date_to, sender_emails=_listed(sender_emails),
                          sender_linkedin=_listed(sender_linkedin),
                          campaign_owners=_listed(campaign_owners))
 
     def get_campaign_progress(self, campaign_id: int | str) -> Any:
         """Status, unfinished recipients and progress of a campaign (#20)."""
-        return self.call("get_campaign_progress", campaign_id=campaign_id)
+        return self.call(ENDPOINTS.get_campaign_progress, campaign_id=campaign_id)
 
     def change_recipient_status(self, campaign_id: int | str, email: str, status: str) -> Any:
         """Set a recipient Active, Paused or Unsubscribed (#21)."""
-        return self.call("change_recipient_status", campaign_id=campaign_id, email=email, status=status)
+        return self.call(ENDPOINTS.change_recipient_status, campaign_id=campaign_id, email=email, status=status)
 
     def get_finished_prospects(self, campaign_id: int | str) -> Any:
         """Prospects who finished the campaign (#22)."""
-        return self.call("get_finished_prospects", campaign_id=campaign_id)
+        return self.call(ENDPOINTS.get_finished_prospects, campaign_id=campaign_id)
 
     def get_campaign_replies(self, campaign_id: int | str, offset: int | None = None) -> Any:
         """Up to 10,000 replies (#23). Without ``offset`` Snov.io returns the LAST 10,000."""
-        return self.call("get_campaign_replies", campaign_id=campaign_id, offset=offset)
+        return self.call(ENDPOINTS.get_campaign_replies, campaign_id=campaign_id, offset=offset)
 
     def get_campaign_opens(self, campaign_id: int | str, offset: int | None = None) -> Any:
         """Up to 10,000 opens (#24)."""
-        return self.call("get_campaign_opens", campaign_id=campaign_id, offset=offset)
+        return self.call(ENDPOINTS.get_campaign_opens, campaign_id=campaign_id, offset=offset)
 
     def get_campaign_clicks(self, campaign_id: int | str, offset: int | None = None) -> Any:
         """Up to 10,000 link clicks (#25)."""
-        return self.call("get_campaign_clicks", campaign_id=campaign_id, offset=offset)
+        return self.call(ENDPOINTS.get_campaign_clicks, campaign_id=campaign_id, offset=offset)
 
     def get_emails_sent(self, campaign_id: int | str, offset: int | None = None) -> Any:
         """Up to 10,000 sent emails (#26)."""
-        return self.call("get_emails_sent", campaign_id=campaign_id, offset=offset)
+        return self.call(ENDPOINTS.get_emails_sent, campaign_id=campaign_id, offset=offset)
 
     def get_user_campaigns(self) -> Any:
         """All campaigns (#27)."""
-        return self.call("get_user_campaigns")
+        return self.call(ENDPOINTS.get_user_campaigns)
 
     def add_to_do_not_email_list(self, list_id: int | str, items: Iterable[str]) -> Any:
         """Add emails or domains to a do-not-email list (#28)."""
-        return self.call("add_to_do_not_email_list", list_id=list_id, items=_listed(items))
+        return self.call(ENDPOINTS.add_to_do_not_email_list, list_id=list_id, items=_listed(items))
 
     # 1e. Prospects and lists -------------------------------------------------------------------
     def add_prospect_to_list(self, list_id: int | str, email: str, **fields: Any) -> Any:
         """Add or update a prospect (#29). ``fields``: full_name, first_name, last_name, phones,
         country, locality, position, company_name, company_site, update_contact, custom_fields
         (mapping), social_links (mapping); Snov.io's camelCase names are accepted too."""
-        return self.call("add_prospect_to_list", list_id=list_id, email=email, **fields)
+        return self.call(ENDPOINTS.add_prospect_to_list, list_id=list_id, email=email, **fields)
 
     def get_prospect_by_id(self, prospect_id: str) -> Any:
         """A prospect by id (#30)."""
-        return self.call("get_prospect_by_id", prospect_id=prospect_id)
+        return self.call(ENDPOINTS.get_prospect_by_id, prospect_id=prospect_id)
 
     def get_prospects_by_email(self, email: str) -> Any:
         """Prospects with this email (#31)."""
-        return self.call("get_prospects_by_email", email=email)
+        return self.call(ENDPOINTS.get_prospects_by_email, email=email)
 
     def get_prospect_custom_fields(self) -> Any:
         """Custom prospect fields (#32)."""
-        return self.call("get_prospect_custom_fields")
+        return self.call(ENDPOINTS.get_prospect_custom_fields)
 
     def get_user_lists(self) -> Any:
         """Prospect lists (#33)."""
-        return self.call("get_user_lists")
+        return self.call(ENDPOINTS.get_user_lists)
 
     def get_list_prospects(self, list_id: int | str, page: int = 1, per_page: int = LIST_PAGE_SIZE) -> Any:
         """One page of a list's prospects, newest first (#34); ``per_page`` is at most 100 (documented cap)."""
-        return self.call("get_list_prospects", list_id=list_id, page=page, per_page=per_page)
+        return self.call(ENDPOINTS.get_list_prospects, list_id=list_id, page=page, per_page=per_page)
 
     def create_prospect_list(self, name: str) -> Any:
         """Create a prospect list (#35)."""
-        return self.call("create_prospect_list", name=name)
+        return self.call(ENDPOINTS.create_prospect_list, name=name)
 
     def get_balance(self) -> Any:
         """Credit balance (#36); ``data.balance`` is a string such as ``"25000.00"``."""
-        return self.call("get_balance")
+        return self.call(ENDPOINTS.get_balance)
 
     # 1f. Webhooks ------------------------------------------------------------------------------
     def list_webhooks(self) -> Any:
         """Registered webhooks (#37)."""
-        return self.call("list_webhooks")
+        return self.call(ENDPOINTS.list_webhooks)
 
     def add_webhook(self, event_object: str, event_action: str, endpoint_url: str) -> Any:
         """Register a webhook (#38)."""
-        return self.call("add_webhook", event_object=event_object, event_action=event_action,
+        return self.call(ENDPOINTS.add_webhook, event_object=event_object, event_action=event_action,
                          endpoint_url=endpoint_url)
 
     def change_webhook_status(self, webhook_id: int | str, status: str) -> Any:
         """Set a webhook ``active`` or ``deactivated`` (#39)."""
-        return self.call("change_webhook_status", webhook_id=webhook_id, status=status)
+        return self.call(ENDPOINTS.change_webhook_status, webhook_id=webhook_id, status=status)
 
     def delete_webhook(self, webhook_id: int | str) -> Any:
         """Delete a webhook (#40)."""
-        return self.call("delete_webhook", webhook_id=webhook_id)
+        return self.call(ENDPOINTS.delete_webhook, webhook_id=webhook_id)
 
     # 1g. Legacy --------------------------------------------------------------------------------
     def get_domain_emails_with_info(self, domain: str, type: str = "all", limit: int = 100,
@@ -260,58 +262,60 @@ class SnovioMethods:
         ``lastId`` is required by the docs: 0 for the first page, then the previous answer's ``lastId``.
         Costs 1 credit per 10 emails returned, none when nothing is found.
         """
-        return self.call("get_domain_emails_with_info", domain=domain, type=type, limit=limit,
+        return self.call(ENDPOINTS.get_domain_emails_with_info, domain=domain, type=type, limit=limit,
                          last_id=last_id, positions=positions)
 
     # Asynchronous tasks ------------------------------------------------------------------------
-    def wait_for_task(self, result_method: str, task_hash: str, *,
+    def wait_for_task(self, result_method: Endpoint | str, task_hash: str, *,
                       poll_interval: float = DEFAULT_POLL_INTERVAL,
                       timeout: float = DEFAULT_TASK_TIMEOUT) -> Any:
-        """Poll ``result_method`` (e.g. ``"get_domain_search_result"``) until the task completes.
+        """Poll ``result_method`` (e.g. ``ENDPOINTS.get_domain_search_result``, or its name) until the task
+        completes.
 
         ``in_progress`` / ``in progress`` mean wait; ``not_enough_credits`` raises
         :class:`SnovioOutOfCreditsError`; past ``timeout`` seconds raises
         :class:`SnovioTaskTimeoutError`. Every poll goes through the rate limiter, so waiting never
         costs more than ``timeout / poll_interval + 1`` calls.
 
-        Any error raised once polling has begun carries ``task_hash`` and ``result_method``: the task
-        was paid for, so the caller can wait on it again rather than start (and pay for) a new one.
+        Any error raised once polling has begun carries ``task_hash`` and ``result_method`` (the row's
+        name): the task was paid for, so the caller can wait on it again rather than start (and pay for) a
+        new one.
         """
-        row = endpoint(result_method)
-        if row.task is None or row.task.value != "result":
-            raise SnovioValidationError("result_method", f"{result_method!r} is not a task result method")
+        row = endpoint(result_method, "result_method")
+        if row.task is not Task.RESULT:
+            raise SnovioValidationError("result_method", f"{row.name!r} is not a task result method")
         check_wait_times(poll_interval, timeout)
         deadline = self._clock() + timeout
         while True:
             try:
-                body = self.call(result_method, task_hash=task_hash)
+                body = self.call(row, task_hash=task_hash)
                 done = task_state(body) is TaskState.DONE
             except SnovioValidationError:
                 raise
             except SnovioError as error:
                 if error.task_hash is None:
-                    error.task_hash, error.result_method = task_hash, result_method
+                    error.task_hash, error.result_method = task_hash, row.name
                 raise
             if done:
                 return body
             remaining = deadline - self._clock()
             if remaining <= 0:
                 raise SnovioTaskTimeoutError(f"task {task_hash} still in progress after {timeout:g} s",
-                                             endpoint=row.path, task_hash=task_hash, result_method=result_method)
+                                             endpoint=row.path, task_hash=task_hash, result_method=row.name)
             self._sleep(min(poll_interval, remaining))
 
-    def run_task(self, start_method: str, *, poll_interval: float = DEFAULT_POLL_INTERVAL,
+    def run_task(self, start_method: Endpoint | str, *, poll_interval: float = DEFAULT_POLL_INTERVAL,
                  timeout: float = DEFAULT_TASK_TIMEOUT, **arguments: Any) -> Any:
         """Start a v2 task with ``arguments`` and return its completed result.
 
         A :class:`SnovioTaskTimeoutError` (or any error while waiting) carries the started task's
         ``task_hash`` and ``result_method``: keep waiting with :meth:`wait_for_task` instead of paying again.
         """
-        row = endpoint(start_method)
+        row = endpoint(start_method, "start_method")
         if row.result is None:
-            raise SnovioValidationError("start_method", f"{start_method!r} does not start a task")
+            raise SnovioValidationError("start_method", f"{row.name!r} does not start a task")
         check_wait_times(poll_interval, timeout)  # before the task is started and paid for
-        started = self.call(start_method, **arguments)
+        started = self.call(row, **arguments)
         return self.wait_for_task(row.result, task_hash_of(started), poll_interval=poll_interval,
                                   timeout=timeout)
 
@@ -321,32 +325,31 @@ class SnovioMethods:
     # loops are finite).
     def iter_campaign_replies(self, campaign_id: int | str) -> Iterator[dict[str, Any]]:
         """Every reply of a campaign, oldest first, however many there are."""
-        return self._iter_events("get_campaign_replies", campaign_id)
+        return self._iter_events(ENDPOINTS.get_campaign_replies, campaign_id)
 
     def iter_campaign_opens(self, campaign_id: int | str) -> Iterator[dict[str, Any]]:
         """Every open of a campaign."""
-        return self._iter_events("get_campaign_opens", campaign_id)
+        return self._iter_events(ENDPOINTS.get_campaign_opens, campaign_id)
 
     def iter_campaign_clicks(self, campaign_id: int | str) -> Iterator[dict[str, Any]]:
         """Every link click of a campaign."""
-        return self._iter_events("get_campaign_clicks", campaign_id)
+        return self._iter_events(ENDPOINTS.get_campaign_clicks, campaign_id)
 
     def iter_emails_sent(self, campaign_id: int | str) -> Iterator[dict[str, Any]]:
         """Every sent email of a campaign."""
-        return self._iter_events("get_emails_sent", campaign_id)
+        return self._iter_events(ENDPOINTS.get_emails_sent, campaign_id)
 
-    def _iter_events(self, method: str, campaign_id: int | str) -> Iterator[dict[str, Any]]:
-        row = endpoint(method)
+    def _iter_events(self, row: Endpoint, campaign_id: int | str) -> Iterator[dict[str, Any]]:
         prepare(row, {"campaign_id": campaign_id, "offset": 0})  # fail early
-        return iter_offset(lambda offset: self.call(method, campaign_id=campaign_id, offset=offset),
-                           _page_size(row), method)
+        return iter_offset(lambda offset: self.call(row, campaign_id=campaign_id, offset=offset),
+                           _page_size(row), row.name)
 
     def iter_list_prospects(self, list_id: int | str, per_page: int = LIST_PAGE_SIZE) -> Iterator[dict[str, Any]]:
         """Every prospect of a list, newest first (#34, page/perPage); ``per_page`` at most 100."""
-        row = endpoint("get_list_prospects")
+        row = ENDPOINTS.get_list_prospects
         prepare(row, {"list_id": list_id, "page": 1, "per_page": per_page})  # per_page > 100 fails here
         return iter_pages(lambda page: self.get_list_prospects(list_id, page=page, per_page=per_page),
-                          int(per_page), "get_list_prospects", key="prospects", cap=_page_size(row))
+                          int(per_page), row.name, key="prospects", cap=_page_size(row))
 
     def iter_prospects(self, domain: str, positions: Sequence[str] | None = None, *,
                        poll_interval: float = DEFAULT_POLL_INTERVAL,
@@ -355,13 +358,13 @@ class SnovioMethods:
 
         Each page is a paid task, so no more pages are started than ``meta.total_count`` allows.
         """
-        row = endpoint("start_prospects_search")
+        row = ENDPOINTS.start_prospects_search
         positions = _listed(positions)
         prepare(row, {"domain": domain, "positions": positions, "page": 1})  # fail early
 
         def fetch(cursor: str | None) -> Page:
             page = int(cursor or 1)
-            body = self.run_task("start_prospects_search", domain=domain, positions=positions, page=page,
+            body = self.run_task(row, domain=domain, positions=positions, page=page,
                                  poll_interval=poll_interval, timeout=timeout)
             links, meta = body.get("links") or {}, body.get("meta") or {}
             return Page(list(body.get("data") or []), str(page + 1) if links.get("next") else None,
@@ -371,28 +374,27 @@ class SnovioMethods:
 
     def iter_domain_emails(self, domain: str, **wait: float) -> Iterator[dict[str, Any]]:
         """Every email of a domain (#7/#8), following the ``next`` cursor."""
-        return self._iter_next_cursor("start_domain_emails_search", domain, wait)
+        return self._iter_next_cursor(ENDPOINTS.start_domain_emails_search, domain, wait)
 
     def iter_generic_contacts(self, domain: str, **wait: float) -> Iterator[dict[str, Any]]:
         """Every generic contact of a domain (#9/#10)."""
-        return self._iter_next_cursor("start_generic_contacts_search", domain, wait)
+        return self._iter_next_cursor(ENDPOINTS.start_generic_contacts_search, domain, wait)
 
-    def _iter_next_cursor(self, start_method: str, domain: str,
+    def _iter_next_cursor(self, row: Endpoint, domain: str,
                           wait: Mapping[str, float]) -> Iterator[dict[str, Any]]:
-        row = endpoint(start_method)
         prepare(row, {"domain": domain})  # fail early
 
         def fetch(cursor: str | None) -> Page:
-            body = self.run_task(start_method, domain=domain, next_cursor=cursor, **wait)
+            body = self.run_task(row, domain=domain, next_cursor=cursor, **wait)
             meta = body.get("meta") or {}
             return Page(list(body.get("data") or []), meta.get("next"), meta.get("total_count"))
 
-        return iter_cursor(fetch, start_method, page_size=_page_size(row))
+        return iter_cursor(fetch, row.name, page_size=_page_size(row))
 
     def iter_domain_emails_with_info(self, domain: str, type: str = "all", limit: int = 100,
                                      positions: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:
         """Every email of the legacy search (#41), following ``lastId`` from 0; ``limit`` at most 100."""
-        row = endpoint("get_domain_emails_with_info")
+        row = ENDPOINTS.get_domain_emails_with_info
         positions = _listed(positions)
         prepare(row, {"domain": domain, "type": type, "limit": limit, "last_id": 0, "positions": positions})
         full = int(limit)
@@ -402,10 +404,10 @@ class SnovioMethods:
                                                     last_id=int(cursor or 0), positions=positions)
             rows = list(body.get("emails") or [])
             if len(rows) >= full and body.get("lastId") in (None, ""):
-                raise SnovioResponseError("get_domain_emails_with_info: a full page came without lastId")
+                raise SnovioResponseError(f"{row.name}: a full page came without lastId")
             return Page(rows, str(body.get("lastId")) if len(rows) >= full else None)
 
-        return iter_cursor(fetch, "get_domain_emails_with_info")
+        return iter_cursor(fetch, row.name)
 
 
 def _page_size(row: Endpoint) -> int:

@@ -14,23 +14,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from airflow_provider_snovio.api.catalogue import ENDPOINTS, Endpoint
 from airflow_provider_snovio.api.encoding import PreparedCall
 
 FINDER = "finder"
 VERIFIER = "verifier"
 
-#: Hook method -> (quota family, the parameter whose items are the units; ``None``: one unit per request).
-QUOTA_FAMILY_OF: Mapping[str, tuple[str, str | None]] = {
-    "get_emails_from_names": (FINDER, None),
-    "add_names_to_find_emails": (FINDER, None),
-    "get_emails_verification_status": (VERIFIER, "emails"),
-    "add_emails_to_verification": (VERIFIER, "emails"),
+#: Catalogue row -> (quota family, the parameter whose items are the units; ``None``: one unit per request).
+QUOTA_FAMILY_OF: Mapping[Endpoint, tuple[str, str | None]] = {
+    ENDPOINTS.get_emails_from_names: (FINDER, None),
+    ENDPOINTS.add_names_to_find_emails: (FINDER, None),
+    ENDPOINTS.get_emails_verification_status: (VERIFIER, "emails"),
+    ENDPOINTS.add_emails_to_verification: (VERIFIER, "emails"),
 }
 
 
 def quota_use(prepared: PreparedCall) -> tuple[str, int] | None:
     """``(family, units)`` the request takes from an hourly quota, or ``None`` if it counts against none."""
-    entry = QUOTA_FAMILY_OF.get(prepared.endpoint.name)
+    entry = QUOTA_FAMILY_OF.get(prepared.endpoint)
     if entry is None:
         return None
     family, counted = entry

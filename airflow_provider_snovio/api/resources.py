@@ -34,6 +34,7 @@ from typing import Any
 
 from airflow_provider_snovio.api import records as r
 from airflow_provider_snovio.api import validation as v
+from airflow_provider_snovio.api.catalogue import ENDPOINTS, Endpoint
 from airflow_provider_snovio.api.errors import SnovioResponseError, SnovioValidationError
 from airflow_provider_snovio.api.incremental import DEFAULT_OVERLAP, Page, Position, resume_offset
 from airflow_provider_snovio.api.methods import LIST_PAGE_SIZE
@@ -103,7 +104,7 @@ class Resource:
     """One syncable resource (see the module docstring)."""
 
     name: str
-    method: str  # the hook method that reads it
+    endpoint: Endpoint  # the catalogue row that reads it
     scope: Scope
     reading: Reading
     fields: tuple[Field, ...]
@@ -112,6 +113,11 @@ class Resource:
     records_key: str | None = None  # the list inside the answer, when it is not the answer itself
     time_column: str | None = None  # the column holding when an event happened (event resources)
     time_in_key: bool = False  # the event time is part of the natural key (its column is in ``key``)
+
+    @property
+    def method(self) -> str:
+        """The hook method that reads it: its row's name (``hook.get_campaign_replies``)."""
+        return self.endpoint.name
 
     @property
     def default_table(self) -> str:
@@ -227,7 +233,7 @@ class Resource:
         position of an ``OFFSET`` resource (ignored by the others, which always read everything).
         ``full_refresh`` re-reads from the start and marks the first page ``restarted``.
         """
-        method = getattr(client, self.method)
+        method = getattr(client, self.endpoint.name)  # the row's own hook method (every row has one)
         if self.reading is Reading.OFFSET:
             campaign_id = scope_values["campaign_id"]
             fetch = lambda offset: method(campaign_id, offset=offset)  # noqa: E731 - offset always sent
@@ -338,40 +344,40 @@ def _first_email(record: Mapping[str, Any]) -> str | None:
 
 
 RESOURCES: Mapping[str, Resource] = {res.name: res for res in (
-    Resource("campaigns", "get_user_campaigns", Scope.ACCOUNT, Reading.SINGLE, (
+    Resource("campaigns", ENDPOINTS.get_user_campaigns, Scope.ACCOUNT, Reading.SINGLE, (
         _f("id", INT, "id"), _f("name", T, "campaign"), _f("list_id", INT, "list_id"), _f("status", T, "status"),
         _f("created_at", TS, "created_at"), _f("updated_at", TS, "updated_at"),
         _f("started_at", TS, "started_at", "null until the campaign starts"), _f("hash", T, "hash"),
     ), ("id",), "All campaigns of the account (#27)."),
-    Resource("campaign_analytics", "get_campaign_analytics", Scope.CAMPAIGN, Reading.INTERVAL, tuple(
+    Resource("campaign_analytics", ENDPOINTS.get_campaign_analytics, Scope.CAMPAIGN, Reading.INTERVAL, tuple(
         _f(metric, N if metric.endswith("_rate") else INT, metric) for metric in ANALYTICS_METRICS
     ), ("campaign_id", "date_from", "date_to"),
         "Campaign statistics (#19), one row per campaign per interval; rates in percent."),
-    Resource("campaign_replies", "get_campaign_replies", Scope.CAMPAIGN, Reading.OFFSET, _ENGAGEMENT,
+    Resource("campaign_replies", ENDPOINTS.get_campaign_replies, Scope.CAMPAIGN, Reading.OFFSET, _ENGAGEMENT,
              ("campaign_id", "id"), "Replies (#23).", time_column="visited_at"),
-    Resource("campaign_opens", "get_campaign_opens", Scope.CAMPAIGN, Reading.OFFSET, _ENGAGEMENT,
+    Resource("campaign_opens", ENDPOINTS.get_campaign_opens, Scope.CAMPAIGN, Reading.OFFSET, _ENGAGEMENT,
              ("campaign_id", "id", "visited_at"), "Email opens (#24); repeated opens may share an id.",
              time_column="visited_at", time_in_key=True),
-    Resource("campaign_clicks", "get_campaign_clicks", Scope.CAMPAIGN, Reading.OFFSET, _ENGAGEMENT,
+    Resource("campaign_clicks", ENDPOINTS.get_campaign_clicks, Scope.CAMPAIGN, Reading.OFFSET, _ENGAGEMENT,
              ("campaign_id", "id", "visited_at"), "Link clicks (#25); repeated clicks may share an id.",
              time_column="visited_at", time_in_key=True),
-    Resource("emails_sent", "get_emails_sent", Scope.CAMPAIGN, Reading.OFFSET, (
+    Resource("emails_sent", ENDPOINTS.get_emails_sent, Scope.CAMPAIGN, Reading.OFFSET, (
         _ID, _f("sent_at", TS, "sentDate", "when it was sent (UTC)"), _f("user_name", T, "userName"),
         _f("user_email", T, "userEmail"), _f("campaign", T, "campaign"), _f("hash", T, "hash"),
     ), ("campaign_id", "id"), "Sent emails (#26).", time_column="sent_at"),
-    Resource("finished_prospects", "get_finished_prospects", Scope.CAMPAIGN, Reading.SINGLE, (
+    Resource("finished_prospects", ENDPOINTS.get_finished_prospects, Scope.CAMPAIGN, Reading.SINGLE, (
         _ID, _f("prospect_id", T, "prospectId"), _f("user_name", T, "userName"), _f("user_email", T, "userEmail"),
         _f("campaign", T, "campaign"), _f("hash", T, "hash"),
     ), ("campaign_id", "id"), "Prospects who finished a campaign (#22)."),
-    Resource("user_lists", "get_user_lists", Scope.ACCOUNT, Reading.SINGLE, (
+    Resource("user_lists", ENDPOINTS.get_user_lists, Scope.ACCOUNT, Reading.SINGLE, (
         _f("id", INT, "id"), _f("name", T, "name"), _f("contacts", INT, "contacts"), _f("is_deleted", B, "isDeleted"),
         _f("created_at", TS, "creationDate"), _f("deleted_at", TS, ("deletionDate", "deleteDate")),
     ), ("id",), "Prospect lists (#33), deleted ones included."),
-    Resource("list_prospects", "get_list_prospects", Scope.LIST, Reading.PAGES, (
+    Resource("list_prospects", ENDPOINTS.get_list_prospects, Scope.LIST, Reading.PAGES, (
         _ID, _f("name", T, "name"), _f("first_name", T, "firstName"), _f("last_name", T, "lastName"),
         Field("email", T, None, _first_email, "the first of the prospect's emails (all are in raw)"),
     ), ("list_id", "id"), "Prospects in lists (#34).", records_key="prospects"),
-    Resource("custom_fields", "get_prospect_custom_fields", Scope.ACCOUNT, Reading.SINGLE, (
+    Resource("custom_fields", ENDPOINTS.get_prospect_custom_fields, Scope.ACCOUNT, Reading.SINGLE, (
         _f("key", T, "key"), _f("label", T, "label"), _f("required", B, "required"), _f("type", T, "type"),
     ), ("key",), "Custom prospect fields (#32)."),
 )}

@@ -33,7 +33,7 @@ from airflow_provider_snovio import (
     DEFAULT_REQUESTS_PER_MINUTE,
     DEFAULT_TIMEOUT_SECONDS,
 )
-from airflow_provider_snovio.api.catalogue import VERIFICATION_BATCH
+from airflow_provider_snovio.api.catalogue import VERIFICATION_BATCH, Endpoint
 from airflow_provider_snovio.api.client import ClientConfig, SnovioClient
 from airflow_provider_snovio.api.errors import SnovioConfigError
 from airflow_provider_snovio.api.methods import SnovioMethods
@@ -319,10 +319,11 @@ class SnovioHook(BaseHook, SnovioMethods):
         """The underlying :class:`SnovioClient` (created on first use)."""
         return self.client
 
-    def call(self, name: str, /, **arguments: Any) -> Any:
-        return self.client.call(name, **arguments)
+    def call(self, endpoint: Endpoint | str, /, **arguments: Any) -> Any:
+        """Send a catalogue row (``hook.call(ENDPOINTS.get_balance)``; a name is looked up) through the client."""
+        return self.client.call(endpoint, **arguments)
 
-    def wait_for_task(self, result_method: str, task_hash: str, **kwargs: Any) -> Any:
+    def wait_for_task(self, result_method: Endpoint | str, task_hash: str, **kwargs: Any) -> Any:
         return self.client.wait_for_task(result_method, task_hash, **kwargs)
 
     def test_connection(self) -> tuple[bool, str]:

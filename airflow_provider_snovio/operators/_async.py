@@ -53,6 +53,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from airflow_provider_snovio._compat import DeferralStore, task_state_store
+from airflow_provider_snovio.api.catalogue import ENDPOINTS, Endpoint, endpoint
 from airflow_provider_snovio.api.errors import (
     SnovioAnswerLostError,
     SnovioError,
@@ -179,8 +180,7 @@ class SnovioAsyncOperator(SnovioBaseOperator):
         method, completed = payload.get("result_method"), payload.get("completed")
         if method and isinstance(completed, list):
             wanted = [str(h) for h in completed if str(h) not in self._bodies]
-            typed = getattr(self.hook, str(method))  # e.g. hook.get_domain_search_result(task_hash)
-            self._bodies.update(read_task_results(lambda _name, task_hash: typed(task_hash), str(method), wanted))
+            self._bodies.update(read_task_results(self.hook.call, str(method), wanted))  # the name -> its row
 
     # --- entry points ----------------------------------------------------------------------------
     def execute(self, context: Context) -> Any:
@@ -303,7 +303,7 @@ class SnovioAsyncOperator(SnovioBaseOperator):
             if payload is not None:
                 return payload
 
-    def await_tasks(self, job: Job, result_method: str, task_hashes: Sequence[str]) -> dict[str, Any]:
+    def await_tasks(self, job: Job, result_method: Endpoint, task_hashes: Sequence[str]) -> dict[str, Any]:
         """Completed result bodies of v2 tasks, ``{task_hash: body}``: known ones, else wait for them."""
         missing = [h for h in task_hashes if h not in self._bodies]
         if missing:
@@ -371,9 +371,10 @@ class SnovioAsyncOperator(SnovioBaseOperator):
     def _some_hash_expired(self, job: Job) -> bool:
         """Whether Snov.io answers 404 for a task_hash the job recorded (free reads), e.g. after a 404 event."""
         slots = slots_where(job.data, lambda slot: bool(slot.get("task_hash") and slot.get("result_method")))
-        return any(self.expired_hashes(str(slot["result_method"]), [str(slot["task_hash"])]) for slot in slots)
+        return any(self.expired_hashes(endpoint(str(slot["result_method"]), "result_method"),  # a stored name
+                                       [str(slot["task_hash"])]) for slot in slots)
 
-    def expired_hashes(self, result_method: str, task_hashes: Sequence[str]) -> list[str]:
+    def expired_hashes(self, result_method: Endpoint, task_hashes: Sequence[str]) -> list[str]:
         """Which of ``task_hashes`` Snov.io answers 404 for (free reads, one each)."""
         gone = []
         for task_hash in task_hashes:
@@ -385,17 +386,15 @@ class SnovioAsyncOperator(SnovioBaseOperator):
                 gone.append(task_hash)
         return gone
 
-    def run_tasks(self, job: Job, result_method: str, slots: Sequence[dict[str, Any]],
+    def run_tasks(self, job: Job, result_method: Endpoint, slots: Sequence[dict[str, Any]],
                   start: Callable[[dict[str, Any]], Any], items: Callable[[dict[str, Any]], int] = lambda slot: 1,
                   what: str = "task") -> list[Any]:
         """Start each slot's task once (paid, marker first), wait for all, and return their result bodies
         in slot order; an expired hash is started again at most once per slot per try."""
-        from airflow_provider_snovio.api.catalogue import ENDPOINTS
-
-        charged_once = any(row.charged_once for row in ENDPOINTS if row.result == result_method)
+        charged_once = any(row.charged_once for row in ENDPOINTS if row.result is result_method)
         while True:
             for slot in slots:
-                slot["result_method"] = result_method  # lets a 404 event be checked (_some_hash_expired)
+                slot["result_method"] = result_method.name  # lets a 404 event be checked (_some_hash_expired)
                 self.start_once(job, slot, lambda s=slot: start(s), items(slot), charged_once)
             hashes = [str(slot["task_hash"]) for slot in slots]
             try:

@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_snovio.api.catalogue import BY_NAME
+from airflow_provider_snovio.api.catalogue import Endpoint, endpoint
 from airflow_provider_snovio.api.encoding import merge_answers, prepare, split_batches
 from airflow_provider_snovio.api.errors import SnovioError, SnovioPartialError, SnovioValidationError
 from airflow_provider_snovio.api.retry import may_have_taken_effect
@@ -35,7 +35,8 @@ class SnovioApiOperator(SnovioBaseOperator):
     free read to look for the work: the dedicated operators do). On older Airflow a retry repeats the
     paid call.
 
-    :param endpoint: hook method name, as listed in the catalogue (templated).
+    :param endpoint: the catalogue row (``ENDPOINTS.get_balance``) or its name, the hook method's (templated;
+        kept as the name, so the DAG serialises a string).
     :param arguments: the endpoint's arguments by Python name (``campaign_id``) or Snov.io wire name
         (``campaignId``) (templated). Called ``arguments`` because ``params`` is taken by Airflow.
     :param allow_repay: send again a paid call whose answer an earlier try lost (it may be charged twice).
@@ -48,19 +49,15 @@ class SnovioApiOperator(SnovioBaseOperator):
     template_fields: Sequence[str] = (*SnovioBaseOperator.template_fields, "endpoint", "arguments")
     template_fields_renderers = {"arguments": "json"}
 
-    def __init__(self, *, endpoint: str, arguments: Mapping[str, Any] | None = None, allow_repay: bool = False,
-                 **kwargs: Any) -> None:
+    def __init__(self, *, endpoint: Endpoint | str, arguments: Mapping[str, Any] | None = None,
+                 allow_repay: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.allow_repay = allow_repay
-        self.endpoint = endpoint
+        self.endpoint = endpoint.name if isinstance(endpoint, Endpoint) else endpoint
         self.arguments = dict(arguments) if isinstance(arguments, Mapping) else ({} if arguments is None else arguments)
 
-    def _validated(self) -> tuple[Any, dict[str, Any]]:
-        name = str(self.endpoint).strip()
-        row = BY_NAME.get(name)
-        if row is None:
-            raise SnovioValidationError("endpoint", f"{self.endpoint!r} is not a Snov.io endpoint "
-                                                    f"(known: {', '.join(sorted(BY_NAME))})")
+    def _validated(self) -> tuple[Endpoint, dict[str, Any]]:
+        row = endpoint(str(self.endpoint).strip(), "endpoint")  # the rendered name -> its row, checked
         if not isinstance(self.arguments, Mapping):
             raise SnovioValidationError("arguments", f"expected a mapping, got {type(self.arguments).__name__}")
         arguments = {key: value for key, value in self.arguments.items() if value is not None}
@@ -71,7 +68,7 @@ class SnovioApiOperator(SnovioBaseOperator):
     def execute(self, context: Context) -> Any:
         row, arguments = self._validated()
         if not row.spends_credits:
-            return self._result(self.hook.call(row.name, **arguments))
+            return self._result(self.hook.call(row, **arguments))
 
         self.log.warning("%s spends Snov.io credits (%s)", row.name, row.credits)
         progress = TaskProgress(context, "api", self.log)
@@ -94,7 +91,7 @@ class SnovioApiOperator(SnovioBaseOperator):
         before = {key: value for key, value in recorded.items() if key not in ("paying", "uncertain")}
         progress.set(call_key, {**before, "paying": _items(row, arguments)})  # write-ahead marker
         try:
-            answer = self.hook.call(row.name, **arguments)
+            answer = self.hook.call(row, **arguments)
         except SnovioPartialError as error:
             if error.argument:
                 progress.set(call_key, {"answers": [*earlier, error.answer], "argument": error.argument,

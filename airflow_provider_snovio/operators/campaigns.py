@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_snovio.api import validation as v
-from airflow_provider_snovio.api.catalogue import endpoint
+from airflow_provider_snovio.api.catalogue import ENDPOINTS
 from airflow_provider_snovio.api.encoding import prepare
 from airflow_provider_snovio.api.errors import SnovioApiError, SnovioValidationError
 from airflow_provider_snovio.operators.base import SnovioBaseOperator, run_days
@@ -77,7 +77,7 @@ class SnovioCampaignAnalyticsOperator(SnovioBaseOperator):
             "date_to": self.date_to if self.date_to not in (None, "") else interval_to,
             **{name: getattr(self, name) for name in _FILTERS if getattr(self, name) not in (None, "", [], ())},
         }
-        row = endpoint("get_campaign_analytics")
+        row = ENDPOINTS.get_campaign_analytics
         prepare(row, arguments)
         checked = {name: row.params_by_name[name].check(name, value) for name, value in arguments.items()}
         if self.per_campaign and not checked.get("campaign_ids"):
@@ -124,7 +124,7 @@ class SnovioChangeRecipientStatusOperator(SnovioBaseOperator):
         self.fail_on_refused = fail_on_refused
 
     def execute(self, context: Context) -> dict[str, Any]:
-        row = endpoint("change_recipient_status")
+        row = ENDPOINTS.change_recipient_status
         emails = v.list_of(row.params_by_name["email"].check, unique=True).uncapped("emails", self.emails)
         campaign_id = row.params_by_name["campaign_id"].check("campaign_id", self.campaign_id)
         status = row.params_by_name["status"].check("status", self.status)

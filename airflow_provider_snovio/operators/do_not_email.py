@@ -5,15 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_snovio.api.catalogue import Endpoint, endpoint
+from airflow_provider_snovio.api.catalogue import ENDPOINTS, Endpoint
 from airflow_provider_snovio.api.errors import SnovioPartialError
 from airflow_provider_snovio.operators.base import SnovioBaseOperator, TaskProgress
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
-
-_METHOD = "add_to_do_not_email_list"
-
 
 def chunk_size(row: Endpoint) -> int:
     """Items per request: the row's ``chunk`` if it has one, else the cap of its ``items`` validator.
@@ -60,7 +57,7 @@ class SnovioDoNotEmailOperator(SnovioBaseOperator):
         self.items = items
 
     def _validated(self) -> tuple[Endpoint, str, list[str]]:
-        row = endpoint(_METHOD)
+        row = ENDPOINTS.add_to_do_not_email_list
         list_id = row.params_by_name["list_id"].check("list_id", self.list_id)
         items = row.params_by_name["items"].check.uncapped("items", self.items)  # any length; chunked below
         return row, list_id, list(dict.fromkeys(items))

@@ -13,19 +13,19 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_snovio.api.catalogue import endpoint
+from airflow_provider_snovio.api.catalogue import ENDPOINTS, Endpoint, result_of
 from airflow_provider_snovio.api.errors import SnovioNotFoundError, SnovioValidationError
 from airflow_provider_snovio.operators._async import Job, SnovioAsyncOperator
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-#: Tab -> (start method, how its pages are chained). Order = the order they run in.
-TABS: dict[str, tuple[str, str]] = {
-    "company": ("start_domain_search", "single"),
-    "prospects": ("start_prospects_search", "page"),
-    "emails": ("start_domain_emails_search", "cursor"),
-    "generic_contacts": ("start_generic_contacts_search", "cursor"),
+#: Tab -> (its start row, how its pages are chained). Order = the order they run in.
+TABS: dict[str, tuple[Endpoint, str]] = {
+    "company": (ENDPOINTS.start_domain_search, "single"),
+    "prospects": (ENDPOINTS.start_prospects_search, "page"),
+    "emails": (ENDPOINTS.start_domain_emails_search, "cursor"),
+    "generic_contacts": (ENDPOINTS.start_generic_contacts_search, "cursor"),
 }
 DEFAULT_INCLUDE = ("company", "prospects", "emails", "generic_contacts")
 
@@ -68,7 +68,7 @@ class SnovioDomainSearchOperator(SnovioAsyncOperator):
         self.max_pages = max_pages
 
     def check_inputs(self) -> Any:
-        params = endpoint("start_prospects_search").params_by_name
+        params = ENDPOINTS.start_prospects_search.params_by_name
         self._domain = params["domain"].check("domain", self.domain)
         include = [self.include] if isinstance(self.include, str) else list(self.include or [])
         unknown = [tab for tab in include if tab not in TABS]
@@ -82,12 +82,12 @@ class SnovioDomainSearchOperator(SnovioAsyncOperator):
         return [self._domain, self._include, self._positions, self.max_pages]
 
     def _start(self, tab: str, cursor: Any) -> Any:
-        method = TABS[tab][0]
+        row = TABS[tab][0]
         if tab == "company":
-            return self.hook.call(method, domain=self._domain)
+            return self.hook.call(row, domain=self._domain)
         if tab == "prospects":
-            return self.hook.call(method, domain=self._domain, positions=self._positions, page=int(cursor or 1))
-        return self.hook.call(method, domain=self._domain, next_cursor=cursor)
+            return self.hook.call(row, domain=self._domain, positions=self._positions, page=int(cursor or 1))
+        return self.hook.call(row, domain=self._domain, next_cursor=cursor)
 
     def _next_cursor(self, tab: str, body: Any, pages: int) -> Any:
         style = TABS[tab][1]
@@ -115,7 +115,7 @@ class SnovioDomainSearchOperator(SnovioAsyncOperator):
 
     def _page_body(self, job: Job, tab: str, page: dict[str, Any]) -> Any:
         """One page's result: started once (paid), awaited; an expired hash restarted at most once per try."""
-        return self.run_tasks(job, endpoint(TABS[tab][0]).result, [page],
+        return self.run_tasks(job, result_of(TABS[tab][0]), [page],
                               lambda p: self._start(tab, p["cursor"]), what=f"{tab} page")[0]
 
     def advance(self, context: Context, job: Job) -> Any:
@@ -124,7 +124,7 @@ class SnovioDomainSearchOperator(SnovioAsyncOperator):
         return self._summarise(job)
 
     def _bodies_of(self, job: Job, tab: str) -> Iterator[Any]:
-        result_method = endpoint(TABS[tab][0]).result
+        result_method = result_of(TABS[tab][0])
         for page in job.data["tabs"][tab]["pages"]:
             task_hash = page["task_hash"]
             if task_hash not in self._bodies:  # read before a deferral: a free GET
@@ -181,13 +181,13 @@ class SnovioProspectEmailsOperator(SnovioAsyncOperator):
         hashes = self.prospect_hashes
         if isinstance(hashes, str) or not isinstance(hashes, Sequence) or not hashes:
             raise SnovioValidationError("prospect_hashes", "expected a non-empty list of prospect hashes")
-        check = endpoint("start_prospect_email_search").params_by_name["prospect_hash"].check
+        check = ENDPOINTS.start_prospect_email_search.params_by_name["prospect_hash"].check
         self._hashes = list(dict.fromkeys(check(f"prospect_hashes[{i}]", h) for i, h in enumerate(hashes)))
         return self._hashes
 
     def advance(self, context: Context, job: Job) -> Any:
         slots = job.data.setdefault("prospects", {})
-        result_method = endpoint("start_prospect_email_search").result
+        result_method = result_of(ENDPOINTS.start_prospect_email_search)
         ordered = [slots.setdefault(h, {}) for h in self._hashes]
         by_slot = {id(slot): h for slot, h in zip(ordered, self._hashes, strict=True)}
         answers = self.run_tasks(job, result_method, ordered,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_snovio.api.catalogue import endpoint
+from airflow_provider_snovio.api.catalogue import ENDPOINTS, result_of
 from airflow_provider_snovio.api.errors import (
     SnovioError,
     SnovioResponseError,
@@ -213,7 +213,7 @@ class SnovioEmailFinderOperator(SnovioAsyncOperator):
         if not chunks:
             chunks.extend({"rows": self._people[i:i + V2_ROWS_PER_TASK]}
                           for i in range(0, len(self._people), V2_ROWS_PER_TASK))
-        result_method = endpoint("start_emails_by_name").result
+        result_method = result_of(ENDPOINTS.start_emails_by_name)
         bodies = self.run_tasks(job, result_method, chunks, lambda c: self.hook.start_emails_by_name(c["rows"]),
                                 lambda c: len(c["rows"]), "finder task")  # marker, expired hash: _async
         found = []

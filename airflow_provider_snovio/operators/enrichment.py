@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from airflow_provider_snovio.api import validation as v
-from airflow_provider_snovio.api.catalogue import endpoint
+from airflow_provider_snovio.api.catalogue import ENDPOINTS, Endpoint
 from airflow_provider_snovio.api.errors import SnovioError, SnovioTaskTimeoutError, SnovioValidationError
 from airflow_provider_snovio.api.methods import check_wait_times
 from airflow_provider_snovio.api.retry import may_have_taken_effect
@@ -92,17 +92,17 @@ class SnovioProfileEnrichmentOperator(SnovioBaseOperator):
         self.deferrable = default_deferrable() if deferrable is None else bool(deferrable)
 
     def _validated(self) -> tuple[list[str], list[str]]:
-        def checked(field: str, values: Any, method: str, param: str) -> list[str]:
+        def checked(field: str, values: Any, row: Endpoint, param: str) -> list[str]:
             if values in (None, "", [], ()):
                 return []
-            return v.list_of(endpoint(method).params_by_name[param].check, unique=True).uncapped(field, values)
+            return v.list_of(row.params_by_name[param].check, unique=True).uncapped(field, values)
 
         # One address in two spellings is one owner: asking twice would pay twice. The first spelling is kept.
         first_spelling: dict[str, str] = {}
-        for email in checked("emails", self.emails, "get_profile_by_email", "email"):
+        for email in checked("emails", self.emails, ENDPOINTS.get_profile_by_email, "email"):
             first_spelling.setdefault(email.lower(), email)
         emails = list(first_spelling.values())
-        urls = checked("profile_urls", self.profile_urls, "add_url_for_search", "url")
+        urls = checked("profile_urls", self.profile_urls, ENDPOINTS.add_url_for_search, "url")
         if not emails and not urls:
             raise SnovioValidationError("emails", "give emails and/or profile_urls to enrich")
         check_wait_times(self.poll_interval, self.timeout)

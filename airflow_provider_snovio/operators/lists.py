@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_snovio.api.catalogue import endpoint
+from airflow_provider_snovio.api.catalogue import ENDPOINTS
 from airflow_provider_snovio.api.encoding import prepare
 from airflow_provider_snovio.api.errors import SnovioApiError, SnovioError, SnovioResponseError, SnovioValidationError
 from airflow_provider_snovio.api.retry import may_have_taken_effect
@@ -58,7 +58,7 @@ class SnovioCreateListOperator(SnovioBaseOperator):
         self.exist_ok = exist_ok
 
     def execute(self, context: Context) -> int:
-        name = endpoint("create_prospect_list").params_by_name["name"].check("name", self.name)
+        name = ENDPOINTS.create_prospect_list.params_by_name["name"].check("name", self.name)
         progress = TaskProgress(context, "create_list", self.log)
         created = progress.get(name)
         if created is not None:
@@ -141,7 +141,7 @@ class SnovioAddProspectsToListOperator(SnovioBaseOperator):
 
     def _validated(self) -> tuple[str, list[tuple[str, dict[str, Any]]]]:
         """``(list_id, [(email, arguments)])``: every prospect through the catalogue row, nothing sent."""
-        row = endpoint("add_prospect_to_list")
+        row = ENDPOINTS.add_prospect_to_list
         list_id = row.params_by_name["list_id"].check("list_id", self.list_id)
         if not isinstance(self.prospects, list | tuple) or not self.prospects:
             raise SnovioValidationError("prospects", "expected a non-empty list of prospects")

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_snovio.api.catalogue import VERIFICATION_BATCH, endpoint
+from airflow_provider_snovio.api.catalogue import ENDPOINTS, VERIFICATION_BATCH, result_of
 from airflow_provider_snovio.api.errors import SnovioError, SnovioTaskTimeoutError, SnovioValidationError
 from airflow_provider_snovio.api.retry import may_have_taken_effect
 from airflow_provider_snovio.api.status import TaskState, verification_summary
@@ -233,7 +233,7 @@ class SnovioEmailVerificationOperator(SnovioAsyncOperator):
         if not chunks:
             chunks.extend({"emails": self._emails[i:i + VERIFICATION_BATCH]}
                           for i in range(0, len(self._emails), VERIFICATION_BATCH))
-        result_method = endpoint("start_email_verification").result
+        result_method = result_of(ENDPOINTS.start_email_verification)
         bodies = self.run_tasks(job, result_method, chunks, lambda c: self.hook.start_email_verification(c["emails"]),
                                 lambda c: len(c["emails"]), "verification task")  # marker, expired hash: _async
         results: dict[str, Any] = {}

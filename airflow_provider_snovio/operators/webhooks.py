@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_snovio.api import validation as v
-from airflow_provider_snovio.api.catalogue import endpoint
+from airflow_provider_snovio.api.catalogue import ENDPOINTS
 from airflow_provider_snovio.api.encoding import prepare
 from airflow_provider_snovio.api.errors import SnovioError, SnovioNotFoundError, SnovioValidationError
 from airflow_provider_snovio.api.retry import may_have_taken_effect
@@ -67,7 +67,7 @@ class SnovioWebhookOperator(SnovioBaseOperator):
 
     def _validated(self) -> tuple[str, dict[str, Any]]:
         action = v.one_of(ACTIONS)("action", self.action)
-        prepared = prepare(endpoint("add_webhook"), {"event_object": self.event_object,
+        prepared = prepare(ENDPOINTS.add_webhook, {"event_object": self.event_object,
                                                       "event_action": self.event_action,
                                                       "endpoint_url": self.endpoint_url})
         return action, dict(prepared.json or {})

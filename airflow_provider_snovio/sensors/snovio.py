@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseSensorOperator
 
 from airflow_provider_snovio import DEFAULT_CONN_ID
+from airflow_provider_snovio.api.catalogue import Endpoint
 from airflow_provider_snovio.api.errors import SnovioTaskTimeoutError, SnovioTooManyProcessingError
 from airflow_provider_snovio.operators.base import default_deferrable
 from airflow_provider_snovio.triggers.events import success_payload
@@ -175,15 +176,16 @@ class SnovioTaskSensor(SnovioBaseSensor):
     """Wait for a v2 task (any start/result family) to complete; ``not_enough_credits`` fails it.
 
     :param task_hash: the task's hash (templated).
-    :param result_method: the hook method reading its result, e.g. ``"get_domain_search_result"`` (templated).
+    :param result_method: the catalogue row reading its result, e.g. ``ENDPOINTS.get_domain_search_result``,
+        or its name (templated); kept as the name, so the DAG serialises it as a string.
     """
 
     template_fields: Sequence[str] = (*SnovioBaseSensor.template_fields, "task_hash", "result_method")
 
-    def __init__(self, *, task_hash: str, result_method: str, **kwargs: Any) -> None:
+    def __init__(self, *, task_hash: str, result_method: Endpoint | str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.task_hash = task_hash
-        self.result_method = result_method
+        self.result_method = result_method.name if isinstance(result_method, Endpoint) else result_method
 
     def make_poller(self) -> Poller:
         return TaskPoller([self.task_hash], self.result_method)

@@ -153,9 +153,8 @@ class SnovioPollingTrigger(BaseTrigger):
         answers a split request brought before stopping) are absorbed first, then the failure is raised."""
         answers: list[Any] = []
         try:
-            for name, arguments in poller.calls():
-                check_poll_method(name)
-                answers.append(await client.call(name, **arguments))
+            for row, arguments in poller.calls():
+                answers.append(await client.call(check_poll_method(row), **arguments))
         except BaseException as error:
             absorb_failed_round(poller, answers, error)
             raise

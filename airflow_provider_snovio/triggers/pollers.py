@@ -6,10 +6,12 @@ make (:meth:`Poller.calls`), takes their answers (:meth:`Poller.absorb`, classif
 :mod:`airflow_provider_snovio.api.status`) and says when the wait is over (:meth:`Poller.done_payload`).
 The worker drives it with the hook, the trigger with the async client; neither holds family logic.
 
-Pollers only ever name free read endpoints (:data:`POLL_METHODS`, checked when a poller is built and
+Pollers only ever name free read endpoints (:func:`check_poll_method`, checked when a poller is built and
 again before every call): waiting can never start, queue or pay for anything.
 
-A poller's constructor arguments are plain JSON (``kwargs()``), so a trigger can serialise it.
+A poller's calls name catalogue rows (``ENDPOINTS.get_campaign_progress``). Its constructor arguments are
+plain JSON (``kwargs()``), so a trigger can serialise it: a result method travels as its name and is turned
+back into its row once, when the poller is built.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from airflow_provider_snovio.api.catalogue import Task, endpoint
+from airflow_provider_snovio.api.catalogue import ENDPOINTS, Endpoint, Task, endpoint
 from airflow_provider_snovio.api.errors import SnovioError, SnovioValidationError
 from airflow_provider_snovio.api.status import (
     TaskState,
@@ -33,11 +35,11 @@ from airflow_provider_snovio.api.status import (
 
 #: Free reads that are POSTs on the wire (v1) or plain GETs without a task: named one by one, so a new
 #: catalogue row never becomes pollable by accident. Every v2 ``get_*_result`` (task RESULT rows) is allowed.
-FREE_V1_READS: frozenset[str] = frozenset({
-    "get_emails_verification_status",  # #17, free (the hourly verifier quota counts it)
-    "get_emails_from_names",  # #12, free (the hourly finder quota counts it)
-    "get_campaign_progress",  # #20, GET
-    "get_emails_from_url",  # #15, a POST on the wire but a free read (queueing the URL, #14, is what costs)
+FREE_V1_READS: frozenset[Endpoint] = frozenset({
+    ENDPOINTS.get_emails_verification_status,  # #17, free (the hourly verifier quota counts it)
+    ENDPOINTS.get_emails_from_names,  # #12, free (the hourly finder quota counts it)
+    ENDPOINTS.get_campaign_progress,  # #20, GET
+    ENDPOINTS.get_emails_from_url,  # #15, a POST on the wire but a free read (queueing the URL, #14, is what costs)
 })
 
 #: Snov.io suggests asking again about a greylisted address after 15 min - 1 h.
@@ -64,16 +66,14 @@ V1_TIMEOUT = 7200.0
 STATUS_CHUNK = 10
 
 
-def check_poll_method(name: str) -> str:
-    """``name`` if it is a free read a waiter may call; else :class:`SnovioValidationError`."""
-    try:
-        row = endpoint(name)
-    except KeyError:
-        raise SnovioValidationError("result_method", f"no Snov.io endpoint named {name!r}") from None
-    allowed = row.task is Task.RESULT or name in FREE_V1_READS
+def check_poll_method(method: Endpoint | str) -> Endpoint:
+    """The row of ``method`` (a row, or a name from a trigger's kwargs) if it is a free read a waiter may call;
+    else :class:`SnovioValidationError` naming ``result_method``."""
+    row = endpoint(method, "result_method")
+    allowed = row.task is Task.RESULT or row in FREE_V1_READS
     if not allowed or row.spends_credits:
-        raise SnovioValidationError("result_method", f"{name!r} is not a free result/status read")
-    return name
+        raise SnovioValidationError("result_method", f"{row.name!r} is not a free result/status read")
+    return row
 
 
 class Poller:
@@ -86,7 +86,7 @@ class Poller:
     def kwargs(self) -> dict[str, Any]:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def calls(self) -> list[tuple[str, dict[str, Any]]]:  # pragma: no cover - abstract
+    def calls(self) -> list[tuple[Endpoint, dict[str, Any]]]:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def absorb(self, answers: Sequence[Any]) -> None:  # pragma: no cover - abstract
@@ -143,12 +143,12 @@ class TaskPoller(Poller):
     deferred reads the results back on the worker (:func:`read_task_results`, free GETs).
     """
 
-    def __init__(self, task_hashes: Sequence[str], result_method: str,
+    def __init__(self, task_hashes: Sequence[str], result_method: Endpoint | str,
                  max_requests_per_round: int = TASK_REQUESTS_PER_ROUND) -> None:
         self.result_method = check_poll_method(result_method)
-        if endpoint(result_method).task is not Task.RESULT:
-            raise SnovioValidationError("result_method", f"{result_method!r} is not a v2 task result method")
-        check = endpoint(result_method).params_by_name["task_hash"].check
+        if self.result_method.task is not Task.RESULT:
+            raise SnovioValidationError("result_method", f"{self.result_method.name!r} is not a v2 task result method")
+        check = self.result_method.params_by_name["task_hash"].check
         self.task_hashes = [check("task_hash", h) for h in _strings("task_hashes", task_hashes)]
         self.max_requests_per_round = _per_round("max_requests_per_round", max_requests_per_round)
         self.results: dict[str, Any] = {}
@@ -157,13 +157,13 @@ class TaskPoller(Poller):
         self._offset = 0
 
     def kwargs(self) -> dict[str, Any]:
-        return {"task_hashes": list(self.task_hashes), "result_method": self.result_method,
+        return {"task_hashes": list(self.task_hashes), "result_method": self.result_method.name,
                 "max_requests_per_round": self.max_requests_per_round}
 
     def _pending(self) -> list[str]:
         return [h for h in self.task_hashes if h not in self.results]
 
-    def calls(self) -> list[tuple[str, dict[str, Any]]]:
+    def calls(self) -> list[tuple[Endpoint, dict[str, Any]]]:
         self._issued = round_robin(self._pending(), self._offset, self.max_requests_per_round)
         self._offset += len(self._issued)
         return [(self.result_method, {"task_hash": h}) for h in self._issued]
@@ -210,9 +210,9 @@ def failure_status(error: BaseException) -> str:
     return type(error).__name__
 
 
-def read_task_results(call: Any, result_method: str, task_hashes: Sequence[str]) -> dict[str, Any]:
+def read_task_results(call: Any, result_method: Endpoint | str, task_hashes: Sequence[str]) -> dict[str, Any]:
     """``{task_hash: body}`` of the ``task_hashes`` a trigger reported completed, read again on the worker
-    with ``call(name, **arguments)`` (the hook's): one free GET each (v2 results are not quota-counted).
+    with ``call(row, **arguments)`` (the hook's): one free GET each (v2 results are not quota-counted).
 
     A body that is not ``completed`` (an unknown status, a task Snov.io changed since) and a hash Snov.io
     no longer knows (expired since the event: 404) are left out, so the caller waits for them again and
@@ -220,11 +220,11 @@ def read_task_results(call: Any, result_method: str, task_hashes: Sequence[str])
     """
     from airflow_provider_snovio.api.errors import SnovioNotFoundError
 
-    name = check_poll_method(result_method)
+    row = check_poll_method(result_method)
     bodies: dict[str, Any] = {}
     for task_hash in task_hashes:
         try:
-            body = call(name, task_hash=task_hash)
+            body = call(row, task_hash=task_hash)
         except SnovioNotFoundError:
             continue
         if task_state(body) is TaskState.DONE:
@@ -234,7 +234,7 @@ def read_task_results(call: Any, result_method: str, task_hashes: Sequence[str])
 
 def check_emails(field: str, emails: Any) -> list[str]:
     """Any number of e-mails, each validated and de-duplicated by the verifier's catalogue validator."""
-    check = endpoint("get_emails_verification_status").params_by_name["emails"].check
+    check = ENDPOINTS.get_emails_verification_status.params_by_name["emails"].check
     validate = getattr(check, "uncapped", check)  # the client splits long lists into requests of 10
     return list(validate(field, _strings(field, emails)))
 
@@ -272,13 +272,13 @@ class VerificationPoller(Poller):
     def _pending(self) -> list[str]:
         return [e for e in self.emails if e not in self.results]
 
-    def calls(self) -> list[tuple[str, dict[str, Any]]]:
+    def calls(self) -> list[tuple[Endpoint, dict[str, Any]]]:
         now = time.time()
         due = [e for e in self._pending() if self.not_before.get(e, 0.0) <= now]
         chosen = round_robin(due, self._offset, self.max_requests_per_round * STATUS_CHUNK)
         self._offset += len(chosen)
         self._issued = [chosen[i:i + STATUS_CHUNK] for i in range(0, len(chosen), STATUS_CHUNK)]
-        return [("get_emails_verification_status", {"emails": chunk}) for chunk in self._issued]
+        return [(ENDPOINTS.get_emails_verification_status, {"emails": chunk}) for chunk in self._issued]
 
     def absorb(self, answers: Sequence[Any]) -> None:
         now = time.time()
@@ -325,7 +325,7 @@ def check_people(field: str, people: Any) -> list[dict[str, str]]:
     """``[{first_name, last_name, domain}]`` validated with the finder's own catalogue validators."""
     if isinstance(people, Mapping | str) or not isinstance(people, Sequence) or not people:
         raise SnovioValidationError(field, "expected a non-empty list of {first_name, last_name, domain}")
-    params = endpoint("get_emails_from_names").params_by_name
+    params = ENDPOINTS.get_emails_from_names.params_by_name
     checked = []
     for i, person in enumerate(people):
         if not isinstance(person, Mapping):
@@ -358,10 +358,10 @@ class FinderPoller(Poller):
     def _pending(self) -> list[int]:
         return [i for i in range(len(self.people)) if i not in self.results]
 
-    def calls(self) -> list[tuple[str, dict[str, Any]]]:
+    def calls(self) -> list[tuple[Endpoint, dict[str, Any]]]:
         self._issued = round_robin(self._pending(), self._offset, self.max_requests_per_round)
         self._offset += len(self._issued)
-        return [("get_emails_from_names", dict(self.people[i])) for i in self._issued]
+        return [(ENDPOINTS.get_emails_from_names, dict(self.people[i])) for i in self._issued]
 
     def absorb(self, answers: Sequence[Any]) -> None:
         for index, body in zip(self._issued, answers, strict=False):
@@ -388,7 +388,7 @@ class CampaignProgressPoller(Poller):
 
     def __init__(self, campaign_id: int | str, min_progress: float = 100.0,
                  target_status: str | None = None) -> None:
-        check = endpoint("get_campaign_progress").params_by_name["campaign_id"].check
+        check = ENDPOINTS.get_campaign_progress.params_by_name["campaign_id"].check
         self.campaign_id = check("campaign_id", campaign_id)
         try:
             self.min_progress = float(min_progress)
@@ -406,8 +406,8 @@ class CampaignProgressPoller(Poller):
         return {"campaign_id": self.campaign_id, "min_progress": self.min_progress,
                 "target_status": self.target_status}
 
-    def calls(self) -> list[tuple[str, dict[str, Any]]]:
-        return [("get_campaign_progress", {"campaign_id": self.campaign_id})]
+    def calls(self) -> list[tuple[Endpoint, dict[str, Any]]]:
+        return [(ENDPOINTS.get_campaign_progress, {"campaign_id": self.campaign_id})]
 
     def absorb(self, answers: Sequence[Any]) -> None:
         if not answers:
@@ -428,7 +428,7 @@ def check_urls(field: str, urls: Any) -> list[str]:
     """Profile URLs, each validated by the catalogue's own ``url`` rule of #15, each once."""
     from airflow_provider_snovio.api.validation import list_of
 
-    check = endpoint("get_emails_from_url").params_by_name["url"].check
+    check = ENDPOINTS.get_emails_from_url.params_by_name["url"].check
     return list(list_of(check, unique=True).uncapped(field, _strings(field, urls)))
 
 
@@ -455,8 +455,8 @@ class UrlProspectPoller(Poller):
     def _found(self) -> list[str]:
         return [u for u in self.urls if u in self.results]
 
-    def calls(self) -> list[tuple[str, dict[str, Any]]]:
-        return [("get_emails_from_url", {"url": u}) for u in self._pending()]
+    def calls(self) -> list[tuple[Endpoint, dict[str, Any]]]:
+        return [(ENDPOINTS.get_emails_from_url, {"url": u}) for u in self._pending()]
 
     def absorb(self, answers: Sequence[Any]) -> None:
         for url, body in zip(self._pending(), answers, strict=False):
@@ -476,15 +476,15 @@ class UrlProspectPoller(Poller):
 
 
 def poll_sync(call: Any, poller: Poller) -> dict[str, Any] | None:
-    """One round of ``poller`` with a synchronous ``call(name, **arguments)`` (the hook's): the worker's
+    """One round of ``poller`` with a synchronous ``call(row, **arguments)`` (the hook's): the worker's
     twin of the trigger loop's round. Returns the done payload, or None while work is pending.
 
     A request that fails part-way through the round (the hourly quota, a 5xx) raises, but only after the
     answers of the requests before it were absorbed: nothing already read is lost."""
     answers: list[Any] = []
     try:
-        for name, arguments in poller.calls():
-            answers.append(call(check_poll_method(name), **arguments))
+        for row, arguments in poller.calls():
+            answers.append(call(check_poll_method(row), **arguments))
     except BaseException as error:
         absorb_failed_round(poller, answers, error)
         raise

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from airflow_provider_snovio import DEFAULT_CONN_ID
+from airflow_provider_snovio.api.catalogue import Endpoint
 from airflow_provider_snovio.triggers.base import DEFAULT_MAX_CONSECUTIVE_FAILURES, SnovioPollingTrigger
 from airflow_provider_snovio.triggers.pollers import (
     FINDER_POLL_INTERVAL,
@@ -35,13 +36,15 @@ class SnovioTaskTrigger(SnovioPollingTrigger):
     ``failed`` (``{task_hash: status}``, e.g. ``not_enough_credits``) and ``counts``.
 
     :param task_hashes: the ``task_hash`` of every started task.
-    :param result_method: the hook method reading their result, e.g. ``"get_domain_search_result"``.
+    :param result_method: the catalogue row reading their result, e.g. ``ENDPOINTS.get_domain_search_result``,
+        or its name; the serialised kwargs keep the name, turned back into the row (and checked) when built.
     :param max_requests_per_round: result reads per round (round-robin across the pending tasks).
     """
 
     poller_class = TaskPoller
 
-    def __init__(self, task_hashes: Sequence[str], result_method: str, *, snovio_conn_id: str = DEFAULT_CONN_ID,
+    def __init__(self, task_hashes: Sequence[str], result_method: Endpoint | str, *,
+                 snovio_conn_id: str = DEFAULT_CONN_ID,
                  deadline: float, poll_interval: float = 5.0,
                  max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
                  max_requests_per_round: int = TASK_REQUESTS_PER_ROUND) -> None:

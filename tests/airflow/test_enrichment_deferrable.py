@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from airflow.sdk.exceptions import TaskDeferred
 
+from airflow_provider_snovio.api.catalogue import ENDPOINTS
 from airflow_provider_snovio.api.errors import SnovioError, SnovioOutOfCreditsError, SnovioValidationError
 from airflow_provider_snovio.hooks.snovio import SnovioHook
 from airflow_provider_snovio.operators import SnovioProfileEnrichmentOperator
@@ -116,7 +117,8 @@ def test_trigger_serialize_round_trips_through_json() -> None:
 
 
 def test_trigger_polls_only_the_free_url_read_and_validates_urls() -> None:
-    assert check_poll_method("get_emails_from_url") == "get_emails_from_url"
+    assert check_poll_method("get_emails_from_url") is ENDPOINTS.get_emails_from_url  # a stored name -> its row
+    assert check_poll_method(ENDPOINTS.get_emails_from_url) is ENDPOINTS.get_emails_from_url
     with pytest.raises(SnovioValidationError, match="result_method"):
         check_poll_method("add_url_for_search")  # queueing costs a credit: never a waiter's call
     with pytest.raises(SnovioValidationError, match=r"urls\[1\]"):

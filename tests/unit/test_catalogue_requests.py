@@ -290,10 +290,10 @@ def test_every_row_has_a_method_named_like_the_docs_with_the_rows_parameters(nam
 
 class _Recorder(SnovioMethods):
     def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.calls: list[tuple[catalogue.Endpoint | str, dict[str, Any]]] = []
 
-    def call(self, name: str, /, **arguments: Any) -> Any:
-        self.calls.append((name, arguments))
+    def call(self, endpoint: catalogue.Endpoint | str, /, **arguments: Any) -> Any:
+        self.calls.append((endpoint, arguments))
         return {"ok": True}
 
 
@@ -304,7 +304,7 @@ def test_each_method_calls_its_own_row_with_every_argument(name: str) -> None:
     sentinels = {arg: [f"<{arg}>"] for arg in named}
     assert getattr(recorder, name)(**sentinels) == {"ok": True}
     ((called, arguments),) = recorder.calls
-    assert called == name
+    assert called is getattr(catalogue.ENDPOINTS, name), "each method hands its own row, not a name, to call()"
     assert set(arguments) == set(named)
     for arg in named:
         assert arguments[arg] == sentinels[arg], f"{name} altered {arg}"

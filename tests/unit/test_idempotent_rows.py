@@ -29,10 +29,10 @@ def test_every_row_is_marked() -> None:
 
 def test_a_post_row_must_say_whether_it_is_idempotent() -> None:
     with pytest.raises(ValueError, match="idempotent"):
-        Endpoint("made_up", "POST", "/v1/made-up", "A row without the mark.")
+        Endpoint("POST", "/v1/made-up", "A row without the mark.")
     with pytest.raises(ValueError, match="never idempotent"):
-        Endpoint("made_up", "POST", "/v1/made-up", "Paid and idempotent.", (), "1", True, idempotent=True)
-    assert Endpoint("made_up", "GET", "/v1/made-up", "A read.").idempotent is True
+        Endpoint("POST", "/v1/made-up", "Paid and idempotent.", (), "1", True, idempotent=True)
+    assert Endpoint("GET", "/v1/made-up", "A read.").idempotent is True
 
 
 @pytest.mark.parametrize("name", CREATING)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from airflow_provider_snovio import get_provider_info
-from airflow_provider_snovio.api.catalogue import endpoint
+from airflow_provider_snovio.api.catalogue import ENDPOINTS
 from airflow_provider_snovio.api.client import ClientConfig, prepare_batches
 from airflow_provider_snovio.api.errors import SnovioConfigError
 from airflow_provider_snovio.api.quotas import QUOTA_FAMILY_OF, quota_use
@@ -66,27 +66,27 @@ def key() -> str:
 
 def test_the_quota_families_are_the_documented_v1_finder_and_verifier_calls() -> None:
     assert set(QUOTA_FAMILY_OF) == {
-        "get_emails_from_names",
-        "add_names_to_find_emails",
-        "get_emails_verification_status",
-        "add_emails_to_verification",
+        ENDPOINTS.get_emails_from_names,
+        ENDPOINTS.add_names_to_find_emails,
+        ENDPOINTS.get_emails_verification_status,
+        ENDPOINTS.add_emails_to_verification,
     }
     assert {family for family, _ in QUOTA_FAMILY_OF.values()} == set(QUOTA_FAMILIES)
 
 
 def test_units_are_finder_requests_and_verified_emails_per_request() -> None:
     _, (finder,) = prepare_batches(
-        endpoint("add_names_to_find_emails"), {"first_name": "A", "last_name": "B", "domain": "example.com"}
+        ENDPOINTS.add_names_to_find_emails, {"first_name": "A", "last_name": "B", "domain": "example.com"}
     )
     assert quota_use(finder) == ("finder", 1)
     emails = [f"person{n}@example.com" for n in range(23)]
-    _, requests = prepare_batches(endpoint("add_emails_to_verification"), {"emails": emails})
+    _, requests = prepare_batches(ENDPOINTS.add_emails_to_verification, {"emails": emails})
     assert [quota_use(r) for r in requests] == [("verifier", 10), ("verifier", 10), ("verifier", 3)]
-    _, (status,) = prepare_batches(endpoint("get_emails_verification_status"), {"emails": emails[:7]})
+    _, (status,) = prepare_batches(ENDPOINTS.get_emails_verification_status, {"emails": emails[:7]})
     assert quota_use(status) == ("verifier", 7)
-    _, (balance,) = prepare_batches(endpoint("get_balance"), {})
+    _, (balance,) = prepare_batches(ENDPOINTS.get_balance, {})
     assert quota_use(balance) is None
-    _, (v2,) = prepare_batches(endpoint("start_email_verification"), {"emails": emails[:2]})
+    _, (v2,) = prepare_batches(ENDPOINTS.start_email_verification, {"emails": emails[:2]})
     assert quota_use(v2) is None  # the docs list the hourly limits for the v1 calls only
 
 

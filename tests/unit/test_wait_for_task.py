@@ -103,8 +103,9 @@ def test_wait_for_task_refuses_a_method_that_is_not_a_result(harness: Harness) -
     with pytest.raises(SnovioValidationError) as caught:
         harness.client.wait_for_task("get_domain_search_result", TASK, poll_interval=0)
     assert caught.value.field == "poll_interval"
-    with pytest.raises(KeyError):
+    with pytest.raises(SnovioValidationError) as caught:  # a name from a stored job or a DAG: checked, named
         harness.client.wait_for_task("get_nothing", TASK)
+    assert caught.value.field == "result_method" and "'get_nothing' is not a Snov.io endpoint" in str(caught.value)
     assert_nothing_sent(harness)
 
 
@@ -145,13 +146,14 @@ def _result_location(result_name: str) -> tuple[str, list[tuple[str, str]] | Non
 def test_run_task_starts_once_then_polls_the_matching_result_method(start: str, harness: Harness) -> None:
     row = catalogue.BY_NAME[start]
     start_path = row.path.format(prospect_hash=START_ARGS[start].get("prospect_hash", ""))
-    result_path, result_query = _result_location(row.result or "")
+    assert row.result is not None
+    result_path, result_query = _result_location(row.result.name)
     harness.session.queue(start_path, ok({"data": [], "meta": {"task_hash": TASK},
                                           "links": {"result": f"https://api.snov.io{result_path}"}}))
     harness.session.queue(result_path, ok({"data": [], "status": "in_progress"}),
                           ok({"data": [{"email": "a@octagon.com"}], "status": "completed"}))
 
-    body = harness.client.run_task(start, poll_interval=3, timeout=60, **START_ARGS[start])
+    body = harness.client.run_task(row, poll_interval=3, timeout=60, **START_ARGS[start])  # the row itself
 
     assert body["data"] == [{"email": "a@octagon.com"}]
     calls = harness.session.api_calls
