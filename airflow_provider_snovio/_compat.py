@@ -20,7 +20,7 @@ from airflow.providers.common.compat.sdk import AirflowSensorTimeout, AirflowSki
 try:
     from airflow.sdk.exceptions import AirflowRescheduleException
 except ImportError:  # Airflow 3.1
-    from airflow.exceptions import AirflowRescheduleException  # type: ignore[no-redef]
+    from airflow.exceptions import AirflowRescheduleException
 
 
 class DeferralStore:

@@ -142,7 +142,8 @@ class AsyncSnovioClient:
             return read_token(body)
 
         try:
-            return await self._with_retries(once, spends_credits=False, what=f"POST {TOKEN_PATH}")
+            token: tuple[str, float] = await self._with_retries(once, spends_credits=False, what=f"POST {TOKEN_PATH}")
+            return token
         except SnovioError as error:
             error.retries_exhausted = True  # the call's own retry loop must not redo them
             raise

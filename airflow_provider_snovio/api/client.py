@@ -294,7 +294,8 @@ class SnovioClient(SnovioMethods):
             return read_token(body)
 
         try:
-            return self._with_retries(once, spends_credits=False, what=f"POST {TOKEN_PATH}")
+            token: tuple[str, float] = self._with_retries(once, spends_credits=False, what=f"POST {TOKEN_PATH}")
+            return token
         except SnovioError as error:
             error.retries_exhausted = True  # the call's own retry loop must not redo them
             raise

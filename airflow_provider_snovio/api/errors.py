@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 try:  # pragma: no cover - exercised by whichever environment runs the tests
-    from airflow.exceptions import AirflowException as _Root  # type: ignore[attr-defined]  # re-exported, no __all__
+    from airflow.exceptions import AirflowException as _Root
 except ImportError:  # pragma: no cover
     _Root = Exception  # type: ignore[misc,assignment]
 

@@ -49,8 +49,8 @@ class SnovioMethods:
     """Every Snov.io endpoint as a method. Subclasses implement :meth:`call`."""
 
     #: Injected by tests; real code sleeps and reads the monotonic clock.
-    _sleep: Callable[[float], None] = staticmethod(time.sleep)  # type: ignore[assignment]
-    _clock: Callable[[], float] = staticmethod(time.monotonic)  # type: ignore[assignment]
+    _sleep: Callable[[float], None] = staticmethod(time.sleep)
+    _clock: Callable[[], float] = staticmethod(time.monotonic)
 
     def call(self, endpoint: Endpoint | str, /, **arguments: Any) -> Any:  # pragma: no cover - abstract
         """Send ``endpoint`` (a row of :data:`ENDPOINTS`; a name is looked up) with ``arguments``."""

@@ -45,6 +45,7 @@ least that), keeping the job for the retry.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
@@ -208,9 +209,9 @@ class SnovioAsyncOperator(SnovioBaseOperator):
     def _job(self, context: Context, carried: dict[str, Any] | None = None) -> Job:
         check_wait_times(self.poll_interval, self.timeout)
         job = Job(context, fingerprint([type(self).__name__, self.check_inputs()]), carried)
-        ti = context.get("ti") if context else None
-        if getattr(ti, "try_number", None) is not None:
-            self._try_key = f"try-{ti.try_number}"
+        try_number = getattr(context.get("ti") if context else None, "try_number", None)
+        if try_number is not None:
+            self._try_key = f"try-{try_number}"
         if job.resumed and carried is None:
             self.log.info("Resuming Snov.io work started by an earlier try (nothing paid is started again)")
         elif not job.durable and carried is None:
@@ -395,7 +396,7 @@ class SnovioAsyncOperator(SnovioBaseOperator):
         while True:
             for slot in slots:
                 slot["result_method"] = result_method.name  # lets a 404 event be checked (_some_hash_expired)
-                self.start_once(job, slot, lambda s=slot: start(s), items(slot), charged_once)
+                self.start_once(job, slot, functools.partial(start, slot), items(slot), charged_once)
             hashes = [str(slot["task_hash"]) for slot in slots]
             try:
                 bodies = self.await_tasks(job, result_method, hashes)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_snovio.api.catalogue import ENDPOINTS, Endpoint
 from airflow_provider_snovio.api.errors import SnovioPartialError
+from airflow_provider_snovio.api.validation import ListOf
 from airflow_provider_snovio.operators.base import SnovioBaseOperator, TaskProgress
 
 if TYPE_CHECKING:
@@ -59,7 +60,10 @@ class SnovioDoNotEmailOperator(SnovioBaseOperator):
     def _validated(self) -> tuple[Endpoint, str, list[str]]:
         row = ENDPOINTS.add_to_do_not_email_list
         list_id = row.params_by_name["list_id"].check("list_id", self.list_id)
-        items = row.params_by_name["items"].check.uncapped("items", self.items)  # any length; chunked below
+        check = row.params_by_name["items"].check
+        if not isinstance(check, ListOf):  # pragma: no cover - the catalogue row declares a ListOf
+            raise TypeError(f"{row.name}.items is checked by {check!r}, not a ListOf")
+        items = check.uncapped("items", self.items)  # any length; chunked below
         return row, list_id, list(dict.fromkeys(items))
 
     def execute(self, context: Context) -> dict[str, Any]:

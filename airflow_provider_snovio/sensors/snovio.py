@@ -227,19 +227,19 @@ class SnovioEmailVerificationSensor(SnovioBaseSensor):
         self._poller: VerificationPoller | None = None
         self._final: dict[str, Any] = {}
 
-    def make_poller(self) -> Poller:
+    def make_poller(self) -> VerificationPoller:
         return VerificationPoller(self.emails, greylisted_poll_interval=self.greylisted_poll_interval,
                                   wait_for_greylisted=self.wait_for_greylisted,
                                   max_requests_per_round=self.max_requests_per_round)
 
     def _check(self, context: Context) -> bool:
         store = context.get("task_state_store") if context else None
-        if self._poller is None:
-            self._poller = self.make_poller()  # type: ignore[assignment]
+        poller = self._poller
+        if poller is None:
+            poller = self._poller = self.make_poller()
             kept = store.get(self.STATE_KEY) if store is not None else None
             if isinstance(kept, dict):
-                self._poller.results.update({e: r for e, r in kept.items() if e in self._poller.emails})
-        poller = self._poller
+                poller.results.update({e: r for e, r in kept.items() if e in poller.emails and isinstance(r, dict)})
         try:
             payload = poll_sync(self.hook.call, poller)
         finally:
