@@ -35,6 +35,14 @@ Snov.io's, however long the request took to get there (a compressed test "hour" 
 such delays). Units are always recorded; a limiter whose quota is unknown (``None``) records them without
 ever waiting, so a connection that declares its plan also counts the units of one that does not.
 
+The rate slot is settled the same way: once the answer (or the failure) has arrived, the request's entry
+in the rate log moves to that moment. The margin (:data:`SAFETY_MARGIN_SECONDS`) assumes that the time from
+admission to Snov.io's count varies by less than a second; on a loaded host it does not always (a process
+descheduled between admission and send, a busy event loop: a CeleryExecutor deployment test on a busy 2-core
+machine measured 1.5 s), and an entry aged out of the client's log while Snov.io still counts it let a 61st
+request through. Settled at the answer, an entry counts on the client at least as long as on the server,
+whatever the delay; only a request still in flight a whole window after its admission is not covered.
+
 This module is pure API layer: it never imports Airflow.
 """
 
@@ -69,6 +77,7 @@ __all__ = [
     "RATE_LIMIT_DIR_ENV",
     "SAFETY_MARGIN_MAX_FRACTION",
     "SAFETY_MARGIN_SECONDS",
+    "Admission",
     "RateLimitBackendError",
     "RateLimiter",
     "get_rate_limiter",
@@ -163,12 +172,16 @@ return 0
 """
 
 
-#: Settling a request's quota units on Redis: KEYS[1] the family's set; ARGV: the ticket and the units. Moves
-#: each unit still in the set to the server's clock now (``XX``: a unit already aged out is not added back).
+#: Settling a request on Redis: KEYS[1] the rate set, KEYS[2] (a quota request) the family's set; ARGV: the
+#: ticket and the units. Moves the request's rate entry and each of its units still in their set to the
+#: server's clock now (``XX``: an entry already aged out is not added back).
 _REDIS_SETTLE_SCRIPT = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-for i = 1, tonumber(ARGV[2]) do redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1] .. ':' .. i) end
+redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1])
+if KEYS[2] then
+  for i = 1, tonumber(ARGV[2]) do redis.call('ZADD', KEYS[2], 'XX', now, ARGV[1] .. ':' .. i) end
+end
 return 0
 """
 
@@ -192,6 +205,17 @@ class QuotaAsk:
         if self.limit <= 0 or count + self.units <= self.limit:
             return None
         return stamps[count + self.units - self.limit - 1] + self.interval - now
+
+
+@dataclass(frozen=True)
+class Admission:
+    """One admitted request: its entry in the rate log (named ``ticket``) and, for a quota family, its units.
+
+    Hand it to :meth:`RateLimiter.settle` once the answer (or the failure) has arrived.
+    """
+
+    ticket: str
+    quota: QuotaAsk | None = None
 
 
 class RateLimitBackendError(ConnectionError):
@@ -311,11 +335,12 @@ def rate_limit_dir() -> Path:
 
 
 class _Store(Protocol):
-    """One shared admission log. ``attempt`` admits one request now (``None``) or says how long to wait."""
+    """One shared admission log. ``attempt`` admits one request now (``None``), its entry named ``ticket``, or
+    says how long to wait; ``settle`` moves an admitted request's entries to now."""
 
-    def attempt(self, quota: QuotaAsk | None = None) -> float | None: ...
+    def attempt(self, quota: QuotaAsk | None = None, ticket: str = "") -> float | None: ...
 
-    def settle(self, quota: QuotaAsk) -> None: ...
+    def settle(self, admission: Admission) -> None: ...
 
     def stamps(self) -> list[float]: ...
 
@@ -328,7 +353,8 @@ class _MemoryStore:
     def __init__(self, limit: int, interval: float) -> None:
         self._limit = limit
         self._interval = interval
-        self._stamps: deque[float] = deque()
+        #: ``(stamp, ticket)`` per admitted request, oldest first.
+        self._stamps: deque[tuple[float, str]] = deque()
         #: Per family, ``(stamp, ticket)`` per unit, oldest first.
         self._quota_units: dict[str, deque[tuple[float, str]]] = {family: deque() for family in QUOTA_FAMILIES}
         self._lock = threading.Lock()
@@ -338,12 +364,12 @@ class _MemoryStore:
         while stamps and key(stamps[0]) <= now - interval:
             stamps.popleft()
 
-    def attempt(self, quota: QuotaAsk | None = None) -> float | None:
+    def attempt(self, quota: QuotaAsk | None = None, ticket: str = "") -> float | None:
         with self._lock:
             now = time.monotonic()
-            self._prune(self._stamps, now, self._interval)
+            self._prune(self._stamps, now, self._interval, key=lambda entry: entry[0])
             count = len(self._stamps)
-            waits = [] if count < self._limit else [self._stamps[count - self._limit] + self._interval - now]
+            waits = [] if count < self._limit else [self._stamps[count - self._limit][0] + self._interval - now]
             if quota is not None:
                 units = self._quota_units[quota.family]
                 self._prune(units, now, quota.interval, key=lambda entry: entry[0])
@@ -352,19 +378,26 @@ class _MemoryStore:
                     waits.append(quota_wait)
             if waits:
                 return max(waits)
-            self._stamps.append(now)
+            self._stamps.append((now, ticket))
             if quota is not None:
                 self._quota_units[quota.family].extend([(now, quota.ticket)] * quota.units)
             return None
 
-    def settle(self, quota: QuotaAsk) -> None:
+    @staticmethod
+    def _restamp(entries: deque[tuple[float, str]], ticket: str, now: float) -> None:
+        """Move the entries named ``ticket`` to ``now`` (every stamp is <= now: appending keeps the order)."""
+        kept = [entry for entry in entries if entry[1] != ticket]
+        moved = len(entries) - len(kept)
+        entries.clear()
+        entries.extend(kept)
+        entries.extend([(now, ticket)] * moved)
+
+    def settle(self, admission: Admission) -> None:
         with self._lock:
-            units = self._quota_units[quota.family]
-            kept = [entry for entry in units if entry[1] != quota.ticket]
-            moved = len(units) - len(kept)
-            units.clear()
-            units.extend(kept)  # every stamp is <= now: appending keeps the order
-            units.extend([(time.monotonic(), quota.ticket)] * moved)
+            now = time.monotonic()
+            self._restamp(self._stamps, admission.ticket, now)
+            if admission.quota is not None:
+                self._restamp(self._quota_units[admission.quota.family], admission.quota.ticket, now)
 
     def quota_stamps(self, family: str) -> list[float]:
         with self._lock:
@@ -372,7 +405,7 @@ class _MemoryStore:
 
     def stamps(self) -> list[float]:
         with self._lock:
-            return list(self._stamps)
+            return [stamp for stamp, _ in self._stamps]
 
     def close(self) -> None:
         pass
@@ -399,8 +432,15 @@ class _SQLiteStore:
             # across an OS crash is worthless for a one-minute log, hence synchronous=NORMAL.
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.execute("CREATE TABLE IF NOT EXISTS admissions (stamp REAL NOT NULL)")
+            self._conn.execute("CREATE TABLE IF NOT EXISTS admissions (stamp REAL NOT NULL, ticket TEXT)")
             self._conn.execute("CREATE INDEX IF NOT EXISTS admissions_by_stamp ON admissions (stamp)")
+            columns = {row[1] for row in self._conn.execute("PRAGMA table_info(admissions)")}
+            if "ticket" not in columns:  # a log written by an older release: entries are settled from now on
+                try:
+                    self._conn.execute("ALTER TABLE admissions ADD COLUMN ticket TEXT")
+                except sqlite3.OperationalError as error:  # another process added it first
+                    if "duplicate column" not in str(error):
+                        raise
             # Hourly quota units, one row per unit (a verification of 10 e-mails takes 10 rows).
             self._conn.execute(
                 "CREATE TABLE IF NOT EXISTS quota_units (family TEXT NOT NULL, stamp REAL NOT NULL, ticket TEXT)"
@@ -410,7 +450,7 @@ class _SQLiteStore:
             self._conn.close()
             raise
 
-    def attempt(self, quota: QuotaAsk | None = None) -> float | None:
+    def attempt(self, quota: QuotaAsk | None = None, ticket: str = "") -> float | None:
         with self._lock, self._transaction() as conn:
             now = time.time()  # read under the write lock: stamps follow the admission order
             conn.execute("DELETE FROM admissions WHERE stamp <= ?", (now - self._interval,))
@@ -431,16 +471,19 @@ class _SQLiteStore:
                     waits.append(quota_wait)
             if waits:
                 return max(waits)
-            conn.execute("INSERT INTO admissions (stamp) VALUES (?)", (now,))
+            conn.execute("INSERT INTO admissions (stamp, ticket) VALUES (?, ?)", (now, ticket))
             if quota is not None:
                 conn.executemany("INSERT INTO quota_units (family, stamp, ticket) VALUES (?, ?, ?)",
                                  [(quota.family, now, quota.ticket)] * quota.units)
             return None
 
-    def settle(self, quota: QuotaAsk) -> None:
+    def settle(self, admission: Admission) -> None:
         with self._lock, self._transaction() as conn:
-            conn.execute("UPDATE quota_units SET stamp = ? WHERE family = ? AND ticket = ?",
-                         (time.time(), quota.family, quota.ticket))
+            now = time.time()
+            conn.execute("UPDATE admissions SET stamp = ? WHERE ticket = ?", (now, admission.ticket))
+            if admission.quota is not None:
+                conn.execute("UPDATE quota_units SET stamp = ? WHERE family = ? AND ticket = ?",
+                             (now, admission.quota.family, admission.quota.ticket))
 
     @staticmethod
     def _quota_wait(conn: sqlite3.Connection, quota: QuotaAsk, now: float) -> float | None:
@@ -515,11 +558,10 @@ class _RedisStore:
     def quota_key(self, quota: QuotaAsk) -> str:
         return f"{self._quota_prefix}{quota.family}:{round(quota.interval * 1000)}ms"
 
-    def attempt(self, quota: QuotaAsk | None = None) -> float | None:
+    def attempt(self, quota: QuotaAsk | None = None, ticket: str = "") -> float | None:
         # Expiry: two windows after the last admission, so an idle account's key disappears.
         keys = [self._key]
-        member = quota.ticket if quota is not None else uuid.uuid4().hex
-        args: list[object] = [self._limit, self._interval_ms, member, 2 * self._interval_ms]
+        args: list[object] = [self._limit, self._interval_ms, ticket or uuid.uuid4().hex, 2 * self._interval_ms]
         if quota is not None:
             interval_ms = round(quota.interval * 1000)
             keys.append(self.quota_key(quota))
@@ -527,8 +569,10 @@ class _RedisStore:
         wait_ms = self._script(keys=keys, args=args)
         return None if int(wait_ms) == 0 else int(wait_ms) / 1000
 
-    def settle(self, quota: QuotaAsk) -> None:
-        self._settle_script(keys=[self.quota_key(quota)], args=[quota.ticket, quota.units])
+    def settle(self, admission: Admission) -> None:
+        quota = admission.quota
+        keys = [self._key] if quota is None else [self._key, self.quota_key(quota)]
+        self._settle_script(keys=keys, args=[admission.ticket, quota.units if quota else 0])
 
     def quota_stamps(self, key: str) -> list[float]:
         return [score / 1000 for _, score in self._client.zrange(key, 0, -1, withscores=True)]
@@ -615,34 +659,35 @@ class RateLimiter:
             return self._redis_key()
         return str(self._sqlite_path(rate_limit_dir()))
 
-    def acquire(self, family: str | None = None, units: int = 1) -> QuotaAsk | None:
+    def acquire(self, family: str | None = None, units: int = 1) -> Admission:
         """Block until one request may be sent, then count it. Call it right before sending.
 
         ``family`` (one of :data:`QUOTA_FAMILIES`) makes the request also take ``units`` from that hourly
-        quota, admitted together with its rate slot; the returned :class:`QuotaAsk` is then to be handed to
-        :meth:`settle` once the answer (or the failure) has arrived.
+        quota, admitted together with its rate slot. Hand the returned :class:`Admission` to :meth:`settle`
+        once the answer (or the failure) has arrived.
         """
         quota = self.quota_ask(family, units)
+        ticket = quota.ticket if quota is not None else uuid.uuid4().hex
         while True:
-            wait = self._attempt(quota)
+            wait = self._attempt(quota, ticket)
             if wait is None:
-                return quota
+                return Admission(ticket, quota)
             time.sleep(wait)
 
-    def settle(self, quota: QuotaAsk | None) -> None:
-        """Re-stamp a request's quota units at the moment its answer arrived (see the module docstring).
+    def settle(self, admission: Admission | None) -> None:
+        """Re-stamp a request's rate entry and quota units at the moment its answer arrived (see the module
+        docstring).
 
-        Never raises: the units stay counted at their admission time if the log cannot be reached, which
-        only delays the next admissions by the request's latency.
+        Never raises: the entries stay counted at their admission time if the log cannot be reached.
         """
-        if quota is None:
+        if admission is None:
             return
         try:
-            self._ready().settle(quota)
+            self._ready().settle(admission)
         except Exception as exc:
-            log.warning("Snov.io rate limiter: could not settle quota units (%s)", type(exc).__name__)
+            log.warning("Snov.io rate limiter: could not settle a request (%s)", type(exc).__name__)
 
-    async def acquire_async(self, family: str | None = None, units: int = 1) -> QuotaAsk | None:
+    async def acquire_async(self, family: str | None = None, units: int = 1) -> Admission:
         """Like :meth:`acquire`, for asyncio code such as triggers, without blocking the event loop.
 
         Each attempt (a SQLite transaction or a Redis round trip) runs in a worker thread, and the waits
@@ -650,10 +695,11 @@ class RateLimiter:
         stopped) leaves no thread behind that would later take a slot for nothing.
         """
         quota = self.quota_ask(family, units)
+        ticket = quota.ticket if quota is not None else uuid.uuid4().hex
         while True:
-            wait = await asyncio.to_thread(self._attempt, quota)
+            wait = await asyncio.to_thread(self._attempt, quota, ticket)
             if wait is None:
-                return quota
+                return Admission(ticket, quota)
             await asyncio.sleep(async_wake_delay(wait))
 
     def quota_ask(self, family: str | None, units: int = 1) -> QuotaAsk | None:
@@ -697,10 +743,11 @@ class RateLimiter:
     def _is_redis(self) -> bool:
         return self._backend_spec.lower().startswith(_REDIS_SCHEMES)
 
-    def _attempt(self, quota: QuotaAsk | None = None) -> float | None:
-        """Try to admit one request now; return ``None`` if admitted, else the seconds to wait."""
+    def _attempt(self, quota: QuotaAsk | None = None, ticket: str = "") -> float | None:
+        """Try to admit one request now (its rate entry named ``ticket``); ``None`` if admitted, else the
+        seconds to wait."""
         try:
-            wait = self._ready().attempt(quota)
+            wait = self._ready().attempt(quota, ticket)
         except RateLimitBackendError:
             raise
         except Exception as exc:
