@@ -42,7 +42,7 @@ $(CELERY_STAMP): pyproject.toml $(STAMP)
 	$(BIN)/uv pip install -q -p $(BIN)/python -r pyproject.toml --extra celery
 	touch $@
 
-# A CeleryExecutor deployment (tests/distributed, ~5 min): Redis as broker and rate-limit backend, two
+# A CeleryExecutor deployment (tests/distributed, ~4 min): Redis as broker and rate-limit backend, two
 # workers with homes of their own, one triggerer; the account's limit and token are shared through Redis.
 test-distributed: $(CELERY_STAMP) system-deps
 	$(BIN)/python -m pytest -m distributed tests/distributed
