@@ -4,8 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CELERY_STAMP := $(VENV)/.installed-celery
 
-.PHONY: install system-deps test lint demo bench clean test-matrix test-wheel constraints
+.PHONY: install system-deps test lint demo bench clean test-matrix test-wheel test-distributed constraints
 
 # System packages the test suite runs for real (a Redis server for the shared rate-limit backend).
 system-deps:
@@ -35,6 +36,16 @@ test-matrix: $(STAMP)
 # python -m build, the wheel (no test extra) in a clean venv, then snovio-sandbox and the reporting DAG.
 test-wheel: $(STAMP)
 	$(BIN)/python scripts/test_matrix.py wheel
+
+# The celery extra's requirements (the Celery provider; the project itself stays installed as it is).
+$(CELERY_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/uv pip install -q -p $(BIN)/python -r pyproject.toml --extra celery
+	touch $@
+
+# A CeleryExecutor deployment (tests/distributed, ~4 min): Redis as broker and rate-limit backend, two
+# workers with homes of their own, one triggerer; the account's limit and token are shared through Redis.
+test-distributed: $(CELERY_STAMP) system-deps
+	$(BIN)/python -m pytest -m distributed tests/distributed
 
 # Regenerate constraints/airflow-<minor>.txt from PyPI (see scripts/test_matrix.py for how).
 constraints: $(STAMP)

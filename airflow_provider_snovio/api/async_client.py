@@ -187,7 +187,7 @@ class AsyncSnovioClient:
         try:
             return await self._exchange(method, path, where, **kwargs)
         finally:
-            if ticket is not None:  # the units count from the answer on (see api/ratelimit.py)
+            if ticket is not None:  # its entries count from the answer on (see api/ratelimit/)
                 await asyncio.shield(asyncio.to_thread(self._limiter.settle, ticket))
 
     async def _exchange(self, method: str, path: str, where: str, **kwargs: Any) -> Any:

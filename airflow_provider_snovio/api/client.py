@@ -331,7 +331,7 @@ class SnovioClient(SnovioMethods):
             return self._exchange(method, path, where, **kwargs)
         finally:
             if ticket is not None:
-                self._limiter.settle(ticket)  # the units count from the answer on (see api/ratelimit.py)
+                self._limiter.settle(ticket)  # its entries count from the answer on (see api/ratelimit/)
 
     def _exchange(self, method: str, path: str, where: str, **kwargs: Any) -> Any:
         import requests

@@ -24,22 +24,12 @@ import time
 import pytest
 
 from airflow_provider_snovio.sandbox.testing import SandboxServer
-from tests.deployment.conftest import Deployment
+from tests.deployment.conftest import DEFERRABLE, DEFERRING, REPORTING, Deployment, deferrable_dag_credits, paid
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 #: The whole test, start-up included, must end within this (a loaded 2-core machine).
 BUDGET_SECONDS = 540.0
-DEFERRABLE = "snovio_deploy_deferrable"
-REPORTING = "snovio_campaign_reporting"
-#: Tasks of the deferrable DAG that defer on a fresh account (the sandbox keeps their work pending). The other
-#: deferrable ones find their answer at their first check, on the worker (no trigger log in any run here): the
-#: verification sensor runs after the verification, the campaign is past 50 %, the queued URL is found at once.
-DEFERRING = {"domain_search", "prospect_emails", "email_finder", "verification", "task_sensor"}
-
-
-def paid(sandbox: SandboxServer) -> dict[str, float]:
-    return {k: v for k, v in sandbox.stats()["credits_by_endpoint"].items() if v}
 
 
 def test_dags_run_in_a_real_deployment(deployment: Deployment, snovio_sandbox: SandboxServer) -> None:
@@ -57,21 +47,7 @@ def test_dags_run_in_a_real_deployment(deployment: Deployment, snovio_sandbox: S
     deployment.wait_run(REPORTING, report_run, deadline)
     first = paid(snovio_sandbox)
     summary = deployment.xcom(DEFERRABLE, run1, "check")
-    prospects = summary["prospects_with_emails"]
-    # Each paid thing once: 4 e-mails queued for verification, the 2 names queued to the finder, 1 profile
-    # URL queued, each of the domain search's 4 starts (the domain, then one per tab: it has results on
-    # each), and each searched prospect that has e-mails (the sandbox charges a search that finds none 0).
-    assert summary["verification_queued"] == 4 and summary["finder_queued"] == 2, summary
-    assert first == {
-        "POST /v1/add-emails-to-verification": 4,
-        "POST /v1/add-names-to-find-emails": 2,
-        "POST /v1/add-url-for-search": 1,
-        "POST /v2/domain-search/start": 1,
-        "POST /v2/domain-search/prospects/start": 1,
-        "POST /v2/domain-search/domain-emails/start": 1,
-        "POST /v2/domain-search/generic-contacts/start": 1,
-        "POST /v2/domain-search/prospects/search-emails/start": prospects,
-    }, (first, summary)
+    assert first == deferrable_dag_credits(summary), (first, summary)
     report = deployment.xcom(REPORTING, report_run, "report")
     assert report["tables"]["snovio_campaigns"] == len(snovio_sandbox.state.data.campaigns.campaigns), report
     # The deferring tasks deferred, and their triggers ran in the triggerer process: it writes each trigger's

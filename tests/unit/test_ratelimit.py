@@ -424,7 +424,7 @@ def test_acquire_async_sleeps_the_jittered_delay(monkeypatch: pytest.MonkeyPatch
 
     limiter = ratelimit.RateLimiter("jitter-account", 1, "memory", window_seconds=60)
     answers = iter([4.0, 2.5, None, None])
-    monkeypatch.setattr(limiter, "_attempt", lambda quota=None: next(answers))
+    monkeypatch.setattr(limiter, "_attempt", lambda quota=None, ticket="": next(answers))
     asked: list[float] = []
     monkeypatch.setattr(ratelimit.aio, "async_wake_delay", lambda wait: asked.append(wait) or 0.0)
 

@@ -35,6 +35,14 @@ Snov.io's, however long the request took to get there (a compressed test "hour" 
 such delays). Units are always recorded; a limiter whose quota is unknown (``None``) records them without
 ever waiting, so a connection that declares its plan also counts the units of one that does not.
 
+The rate slot is settled the same way: once the answer (or the failure) has arrived, the request's entry
+in the rate log moves to that moment. The margin (:data:`SAFETY_MARGIN_SECONDS`) assumes that the time from
+admission to Snov.io's count varies by less than a second; on a loaded host it does not always (a process
+descheduled between admission and send, a busy event loop: a CeleryExecutor deployment test on a busy 2-core
+machine measured 1.5 s), and an entry aged out of the client's log while Snov.io still counts it let a 61st
+request through. Settled at the answer, an entry counts on the client at least as long as on the server,
+whatever the delay; only a request still in flight a whole window after its admission is not covered.
+
 The package, one module per concern (this ``__init__`` only re-exports their public names):
 
 * :mod:`.policy`: the window, its margins, the rule of when the next request fits, settings validation;
@@ -63,6 +71,7 @@ from airflow_provider_snovio.api.ratelimit.policy import (
     QUOTA_MARGIN_MAX_FRACTION,
     SAFETY_MARGIN_MAX_FRACTION,
     SAFETY_MARGIN_SECONDS,
+    Admission,
     QuotaAsk,
     quota_margin_seconds,
     safety_margin_seconds,
@@ -78,6 +87,7 @@ __all__ = [
     "REDIS_KEY_PREFIX",
     "SAFETY_MARGIN_MAX_FRACTION",
     "SAFETY_MARGIN_SECONDS",
+    "Admission",
     "QuotaAsk",
     "RateLimitBackendError",
     "RateLimiter",

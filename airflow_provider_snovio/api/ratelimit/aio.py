@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from airflow_provider_snovio.api.ratelimit.limiter import RateLimiter
-    from airflow_provider_snovio.api.ratelimit.policy import QuotaAsk
+    from airflow_provider_snovio.api.ratelimit.policy import Admission
 
 #: Async waiters sleep up to this share longer than the wait the log reported (at most
 #: :data:`ASYNC_WAKE_JITTER_MAX_SECONDS` more). Hundreds of triggers waiting on one full window all learn the
@@ -29,11 +29,14 @@ def async_wake_delay(wait: float) -> float:
     return wait + random.uniform(0.0, min(wait * ASYNC_WAKE_JITTER, ASYNC_WAKE_JITTER_MAX_SECONDS))
 
 
-async def acquire_async(limiter: RateLimiter, family: str | None = None, units: int = 1) -> QuotaAsk | None:
+async def acquire_async(limiter: RateLimiter, family: str | None = None, units: int = 1) -> Admission:
     """:meth:`RateLimiter.acquire` for asyncio code (see the module docstring); what ``acquire`` returns."""
+    from airflow_provider_snovio.api.ratelimit.policy import new_admission
+
     quota = limiter.quota_ask(family, units)
+    admission = new_admission(quota)
     while True:
-        wait = await asyncio.to_thread(limiter._attempt, quota)
+        wait = await asyncio.to_thread(limiter._attempt, quota, admission.ticket)
         if wait is None:
-            return quota
+            return admission
         await asyncio.sleep(async_wake_delay(wait))

@@ -34,8 +34,10 @@ from airflow_provider_snovio.api.ratelimit.memory import MemoryStore
 from airflow_provider_snovio.api.ratelimit.policy import (
     MAX_SLEEP_SECONDS,
     MIN_SLEEP_SECONDS,
+    Admission,
     QuotaAsk,
     Store,
+    new_admission,
     quota_ask,
     quota_margin_seconds,
     safety_margin_seconds,
@@ -145,36 +147,37 @@ class RateLimiter:
             return log_key(self._digest, self._interval_ms)
         return str(log_path(rate_limit_dir(), self._digest, self._interval_ms))
 
-    def acquire(self, family: str | None = None, units: int = 1) -> QuotaAsk | None:
+    def acquire(self, family: str | None = None, units: int = 1) -> Admission:
         """Block until one request may be sent, then count it. Call it right before sending.
 
         ``family`` (one of :data:`~.policy.QUOTA_FAMILIES`) makes the request also take ``units`` from that
-        hourly quota, admitted together with its rate slot; the returned :class:`QuotaAsk` is then to be
-        handed to :meth:`settle` once the answer (or the failure) has arrived.
+        hourly quota, admitted together with its rate slot. Hand the returned :class:`~.policy.Admission` to
+        :meth:`settle` once the answer (or the failure) has arrived.
         """
         quota = self.quota_ask(family, units)
+        admission = new_admission(quota)
         while True:
-            wait = self._attempt(quota)
+            wait = self._attempt(quota, admission.ticket)
             if wait is None:
-                return quota
+                return admission
             time.sleep(wait)
 
-    async def acquire_async(self, family: str | None = None, units: int = 1) -> QuotaAsk | None:
+    async def acquire_async(self, family: str | None = None, units: int = 1) -> Admission:
         """Like :meth:`acquire`, for asyncio code such as triggers, without blocking the event loop (:mod:`.aio`)."""
         return await aio.acquire_async(self, family, units)
 
-    def settle(self, quota: QuotaAsk | None) -> None:
-        """Re-stamp a request's quota units at the moment its answer arrived (see the package docstring).
+    def settle(self, admission: Admission | None) -> None:
+        """Re-stamp a request's rate entry and quota units at the moment its answer arrived (see the
+        package docstring).
 
-        Never raises: the units stay counted at their admission time if the log cannot be reached, which
-        only delays the next admissions by the request's latency.
+        Never raises: the entries stay counted at their admission time if the log cannot be reached.
         """
-        if quota is None:
+        if admission is None:
             return
         try:
-            self._ready().settle(quota)
+            self._ready().settle(admission)
         except Exception as exc:
-            log.warning("Snov.io rate limiter: could not settle quota units (%s)", type(exc).__name__)
+            log.warning("Snov.io rate limiter: could not settle a request (%s)", type(exc).__name__)
 
     def quota_ask(self, family: str | None, units: int = 1) -> QuotaAsk | None:
         """The quota demand of a request of ``family`` (``None``: none); refuses one that can never fit."""
@@ -200,10 +203,11 @@ class RateLimiter:
 
     # -- one attempt ----------------------------------------------------------------------------------
 
-    def _attempt(self, quota: QuotaAsk | None = None) -> float | None:
-        """Try to admit one request now; return ``None`` if admitted, else the seconds to wait."""
+    def _attempt(self, quota: QuotaAsk | None = None, ticket: str = "") -> float | None:
+        """Try to admit one request now (its rate entry named ``ticket``); ``None`` if admitted, else the
+        seconds to wait."""
         try:
-            wait = self._ready().attempt(quota)
+            wait = self._ready().attempt(quota, ticket)
         except RateLimitBackendError:
             raise
         except Exception as exc:

@@ -10,7 +10,13 @@ import threading
 import time
 from collections import deque
 
-from airflow_provider_snovio.api.ratelimit.policy import QUOTA_FAMILIES, QuotaAsk, longest_wait, wait_for_room
+from airflow_provider_snovio.api.ratelimit.policy import (
+    QUOTA_FAMILIES,
+    Admission,
+    QuotaAsk,
+    longest_wait,
+    wait_for_room,
+)
 
 
 class MemoryStore:
@@ -19,17 +25,19 @@ class MemoryStore:
     def __init__(self, limit: int, interval: float) -> None:
         self._limit = limit
         self._interval = interval
-        self._stamps: deque[float] = deque()
+        #: ``(stamp, ticket)`` per admitted request, oldest first.
+        self._stamps: deque[tuple[float, str]] = deque()
         #: Per family, ``(stamp, ticket)`` per unit, oldest first.
         self._quota_units: dict[str, deque[tuple[float, str]]] = {family: deque() for family in QUOTA_FAMILIES}
         self._lock = threading.Lock()
 
-    def attempt(self, quota: QuotaAsk | None = None) -> float | None:
+    def attempt(self, quota: QuotaAsk | None = None, ticket: str = "") -> float | None:
         with self._lock:
             now = time.monotonic()
-            while self._stamps and self._stamps[0] <= now - self._interval:
-                self._stamps.popleft()
-            rate_wait = wait_for_room(len(self._stamps), 1, self._limit, self._interval, now, self._stamps.__getitem__)
+            stamps = self._stamps
+            while stamps and stamps[0][0] <= now - self._interval:
+                stamps.popleft()
+            rate_wait = wait_for_room(len(stamps), 1, self._limit, self._interval, now, lambda i: stamps[i][0])
             quota_wait = None
             if quota is not None:
                 units = self._quota_units[quota.family]
@@ -41,19 +49,17 @@ class MemoryStore:
             wait = longest_wait(rate_wait, quota_wait)
             if wait is not None:
                 return wait
-            self._stamps.append(now)
+            self._stamps.append((now, ticket))
             if quota is not None:
                 self._quota_units[quota.family].extend([(now, quota.ticket)] * quota.units)
             return None
 
-    def settle(self, quota: QuotaAsk) -> None:
+    def settle(self, admission: Admission) -> None:
         with self._lock:
-            units = self._quota_units[quota.family]
-            kept = [entry for entry in units if entry[1] != quota.ticket]
-            moved = len(units) - len(kept)
-            units.clear()
-            units.extend(kept)  # every stamp is <= now: appending keeps the order
-            units.extend([(time.monotonic(), quota.ticket)] * moved)
+            now = time.monotonic()
+            _restamp(self._stamps, admission.ticket, now)
+            if admission.quota is not None:
+                _restamp(self._quota_units[admission.quota.family], admission.quota.ticket, now)
 
     def quota_stamps(self, family: str, interval: float) -> list[float]:
         with self._lock:
@@ -61,7 +67,16 @@ class MemoryStore:
 
     def stamps(self) -> list[float]:
         with self._lock:
-            return list(self._stamps)
+            return [stamp for stamp, _ in self._stamps]
 
     def close(self) -> None:
         pass
+
+
+def _restamp(entries: deque[tuple[float, str]], ticket: str, now: float) -> None:
+    """Move the entries named ``ticket`` to ``now`` (an entry already aged out is not added back)."""
+    kept = [entry for entry in entries if entry[1] != ticket]
+    moved = len(entries) - len(kept)
+    entries.clear()
+    entries.extend(kept)  # every stamp is <= now: appending keeps the order
+    entries.extend([(now, ticket)] * moved)

@@ -87,6 +87,23 @@ class QuotaAsk:
     ticket: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
+@dataclass(frozen=True)
+class Admission:
+    """One admitted request: its entry in the rate log (named ``ticket``) and, for a quota family, its units.
+
+    Hand it to :meth:`~airflow_provider_snovio.api.ratelimit.RateLimiter.settle` once the answer (or the
+    failure) has arrived: its entries then count from that moment (see the package docstring).
+    """
+
+    ticket: str
+    quota: QuotaAsk | None = None
+
+
+def new_admission(quota: QuotaAsk | None) -> Admission:
+    """The admission a request asks for: its ticket names its rate entry and, for a quota, its units."""
+    return Admission(quota.ticket if quota is not None else uuid.uuid4().hex, quota)
+
+
 class Store(Protocol):
     """One shared admission log. ``attempt`` admits one request now (``None``) or says how long to wait.
 
@@ -94,9 +111,9 @@ class Store(Protocol):
     step: both are admitted together or neither is.
     """
 
-    def attempt(self, quota: QuotaAsk | None = None) -> float | None: ...
+    def attempt(self, quota: QuotaAsk | None = None, ticket: str = "") -> float | None: ...
 
-    def settle(self, quota: QuotaAsk) -> None: ...
+    def settle(self, admission: Admission) -> None: ...
 
     def stamps(self) -> list[float]: ...
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 
 from airflow_provider_snovio.api.ratelimit.backend import redis_client
-from airflow_provider_snovio.api.ratelimit.policy import QuotaAsk
+from airflow_provider_snovio.api.ratelimit.policy import Admission, QuotaAsk
 
 #: Prefix of the Redis sorted-set keys (one per account and window).
 REDIS_KEY_PREFIX = "airflow-provider-snovio:ratelimit:"
@@ -71,12 +71,16 @@ return 0
 """
 )
 
-#: Settling a request's quota units on Redis: KEYS[1] the family's set; ARGV: the ticket and the units. Moves
-#: each unit still in the set to the server's clock now (``XX``: a unit already aged out is not added back).
+#: Settling a request on Redis: KEYS[1] the rate set, KEYS[2] (a quota request) the family's set; ARGV: the
+#: ticket and the units. Moves the request's rate entry and each of its units still in their set to the
+#: server's clock now (``XX``: an entry already aged out is not added back).
 _SETTLE_SCRIPT = (
     _NOW_MS
     + """
-for i = 1, tonumber(ARGV[2]) do redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1] .. ':' .. i) end
+redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1])
+if KEYS[2] then
+  for i = 1, tonumber(ARGV[2]) do redis.call('ZADD', KEYS[2], 'XX', now, ARGV[1] .. ':' .. i) end
+end
 return 0
 """
 )
@@ -107,10 +111,10 @@ class RedisStore:
         self._script = self._client.register_script(_ATTEMPT_SCRIPT)
         self._settle_script = self._client.register_script(_SETTLE_SCRIPT)
 
-    def attempt(self, quota: QuotaAsk | None = None) -> float | None:
+    def attempt(self, quota: QuotaAsk | None = None, ticket: str = "") -> float | None:
         # Expiry: two windows after the last admission, so an idle account's key disappears.
         keys = [self._key]
-        member = quota.ticket if quota is not None else uuid.uuid4().hex
+        member = ticket or (quota.ticket if quota is not None else uuid.uuid4().hex)
         args: list[int | float | str] = [self._limit, self._interval_ms, member, 2 * self._interval_ms]
         if quota is not None:
             interval_ms = round(quota.interval * 1000)
@@ -119,10 +123,10 @@ class RedisStore:
         wait_ms = self._script(keys=keys, args=args)
         return None if int(wait_ms) == 0 else int(wait_ms) / 1000
 
-    def settle(self, quota: QuotaAsk) -> None:
-        self._settle_script(
-            keys=[_quota_key(self._digest, quota.family, quota.interval)], args=[quota.ticket, quota.units]
-        )
+    def settle(self, admission: Admission) -> None:
+        quota = admission.quota
+        keys = [self._key] if quota is None else [self._key, _quota_key(self._digest, quota.family, quota.interval)]
+        self._settle_script(keys=keys, args=[admission.ticket, quota.units if quota is not None else 0])
 
     def quota_stamps(self, family: str, interval: float) -> list[float]:
         return self._scores(_quota_key(self._digest, family, interval))

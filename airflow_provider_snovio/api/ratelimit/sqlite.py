@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from airflow_provider_snovio.api.ratelimit.policy import QuotaAsk, longest_wait, wait_for_room
+from airflow_provider_snovio.api.ratelimit.policy import Admission, QuotaAsk, longest_wait, wait_for_room
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +55,15 @@ class SQLiteStore:
             # across an OS crash is worthless for a one-minute log, hence synchronous=NORMAL.
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.execute("CREATE TABLE IF NOT EXISTS admissions (stamp REAL NOT NULL)")
+            self._conn.execute("CREATE TABLE IF NOT EXISTS admissions (stamp REAL NOT NULL, ticket TEXT)")
             self._conn.execute("CREATE INDEX IF NOT EXISTS admissions_by_stamp ON admissions (stamp)")
+            columns = {row[1] for row in self._conn.execute("PRAGMA table_info(admissions)")}
+            if "ticket" not in columns:  # a log written by an older release: entries are settled from now on
+                try:
+                    self._conn.execute("ALTER TABLE admissions ADD COLUMN ticket TEXT")
+                except sqlite3.OperationalError as error:  # another process added it first
+                    if "duplicate column" not in str(error):
+                        raise
             # Hourly quota units, one row per unit (a verification of 10 e-mails takes 10 rows).
             self._conn.execute(
                 "CREATE TABLE IF NOT EXISTS quota_units (family TEXT NOT NULL, stamp REAL NOT NULL, ticket TEXT)"
@@ -66,7 +73,7 @@ class SQLiteStore:
             self._conn.close()
             raise
 
-    def attempt(self, quota: QuotaAsk | None = None) -> float | None:
+    def attempt(self, quota: QuotaAsk | None = None, ticket: str = "") -> float | None:
         with self._lock, self._transaction() as conn:
             now = time.time()  # read under the write lock: stamps follow the admission order
             future, rate_wait = _Log(conn, "admissions", None).wait(1, self._limit, self._interval, now)
@@ -83,7 +90,7 @@ class SQLiteStore:
             wait = longest_wait(rate_wait, quota_wait)
             if wait is not None:
                 return wait
-            conn.execute("INSERT INTO admissions (stamp) VALUES (?)", (now,))
+            conn.execute("INSERT INTO admissions (stamp, ticket) VALUES (?, ?)", (now, ticket))
             if quota is not None:
                 conn.executemany(
                     "INSERT INTO quota_units (family, stamp, ticket) VALUES (?, ?, ?)",
@@ -91,12 +98,15 @@ class SQLiteStore:
                 )
             return None
 
-    def settle(self, quota: QuotaAsk) -> None:
+    def settle(self, admission: Admission) -> None:
         with self._lock, self._transaction() as conn:
-            conn.execute(
-                "UPDATE quota_units SET stamp = ? WHERE family = ? AND ticket = ?",
-                (time.time(), quota.family, quota.ticket),
-            )
+            now = time.time()
+            conn.execute("UPDATE admissions SET stamp = ? WHERE ticket = ?", (now, admission.ticket))
+            if admission.quota is not None:
+                conn.execute(
+                    "UPDATE quota_units SET stamp = ? WHERE family = ? AND ticket = ?",
+                    (now, admission.quota.family, admission.quota.ticket),
+                )
 
     def quota_stamps(self, family: str, interval: float) -> list[float]:
         with self._lock:
