@@ -5,7 +5,7 @@
   (timezone_type 1, 2, 3, zones with DST rules, unknown names) and every text shape, odd ones included;
 * ``Resource.values``/``row`` (the inlined field rule) equal :meth:`Field.value` field by field;
 * ``Warehouse.write_page`` (the upsert compiled once, parameters converted by the column types' own bind
-  processors, sent with ``exec_driver_sql`` - or psycopg2's ``execute_values``) stores byte for byte what
+  processors, sent with ``exec_driver_sql`` - or psycopg2's ``execute_batch``) stores byte for byte what
   SQLAlchemy's ``connection.execute(upsert_statement, rows)`` stores, on SQLite and PostgreSQL, including
   the last-record-of-a-key-wins rule and the update of every non-key column of an existing row.
 """
@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from airflow_provider_snovio.api import records
 from airflow_provider_snovio.api.incremental import Page, Position
 from airflow_provider_snovio.api.resources import RESOURCES, resource
-from airflow_provider_snovio.transfers.warehouse import Warehouse, upsert_statement
+from airflow_provider_snovio.transfers.warehouse import Psycopg2Upsert, Warehouse, upsert_statement
 
 EXAMPLES = settings(max_examples=400, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -249,7 +249,7 @@ def test_last_record_of_a_key_wins_within_a_page(warehouse) -> None:
     assert (json.loads(raw) if isinstance(raw, str) else raw) == reply(1, campaign="last")
 
 
-def test_psycopg2_execute_values_stores_what_sqlalchemy_stores(postgres_server) -> None:
+def test_psycopg2_execute_batch_stores_what_sqlalchemy_stores(postgres_server) -> None:
     from sqlalchemy import create_engine, text
 
     from tests.warehouse.conftest import _postgres_database
@@ -260,7 +260,8 @@ def test_psycopg2_execute_values_stores_what_sqlalchemy_stores(postgres_server) 
         assert engine.dialect.driver == "psycopg2"
         check_same_as_sqlalchemy(engine)
         wh = Warehouse(engine)
-        assert wh.compiled_upsert(wh.table(resource("campaign_replies"), "fast_campaign_replies")).execute_values
+        compiled = wh.compiled_upsert(wh.table(resource("campaign_replies"), "fast_campaign_replies"))
+        assert compiled.direct and isinstance(compiled.dialect, Psycopg2Upsert)
     finally:
         engine.dispose()
         admin = create_engine(postgres_server, isolation_level="AUTOCOMMIT")
