@@ -150,6 +150,9 @@ class UpsertDialect:
             dialect = type(dialect)(paramstyle=self.paramstyle)
         return statement.compile(dialect=dialect).string
 
+    def prepare(self, table: Table, dialect: Any, sql: str) -> None:
+        """Anything the driver needs besides ``sql`` (the upsert's SQL text), worked out once per table."""
+
     def send(self, connection: Connection, sql: str, parameters: list[dict[str, Any]]) -> None:
         """Run ``sql`` once per row of ``parameters`` (one ``executemany``)."""
         connection.exec_driver_sql(sql, parameters)
@@ -176,22 +179,51 @@ class PostgresUpsert(UpsertDialect):
 
 
 class Psycopg2Upsert(PostgresUpsert):
-    """PostgreSQL through psycopg2, whose ``executemany`` is one round trip per row: the rows go in batches
-    of :data:`PSYCOPG2_PAGE_SIZE` statements per round trip with psycopg2's public ``execute_batch``
-    (the same SQL text, each row's statement as psycopg2 itself renders it), on the DB-API connection of
-    the caller's SQLAlchemy ``Connection`` (so in its transaction)."""
+    """PostgreSQL through psycopg2, whose ``executemany`` is one round trip per row: the rows go as multi-row
+    ``VALUES`` of :data:`PSYCOPG2_PAGE_SIZE` rows with psycopg2's public ``execute_values``, on the DB-API
+    connection of the caller's SQLAlchemy ``Connection`` (so in its transaction).
+
+    ``execute_values`` wants ``INSERT ... VALUES %s ON CONFLICT ...`` and a one-row template: the statement
+    is built by SQLAlchemy from the same upsert with a textual ``VALUES %s`` as its source (rendered in the
+    named style, where ``%`` needs no escaping), and the template is what SQLAlchemy's one-row rendering has
+    in that place. Should the two renderings differ anywhere else, the rows go with ``execute_batch`` (one
+    statement per row, 1000 per round trip) - the same SQL text, somewhat slower."""
+
+    values_sql: str | None = None
+    template: str | None = None
+
+    def prepare(self, table: Table, dialect: Any, sql: str) -> None:
+        from sqlalchemy import text
+
+        names = [column.name for column in table.columns]
+        source = text("VALUES %s").columns(*(table.c[name] for name in names))
+        statement = _upsert_of(self.insert()(table).from_select(names, source), table)
+        values_sql = statement.compile(dialect=type(dialect)(paramstyle="named")).string
+        # The one-row template is what SQLAlchemy rendered in place of "%s" (the placeholders and any cast
+        # such as ``::JSONB``): the two renderings differ there and nowhere else, or execute_values is not used.
+        head, marker, tail = values_sql.partition(" VALUES %s ")
+        if not marker or values_sql.count("%") != 1 or not sql.startswith(f"{head} VALUES (") or \
+                not sql.endswith(f") {tail}"):
+            return
+        template = sql[len(head) + len(" VALUES "):len(sql) - len(tail) - 1]
+        if all(template.count(self.placeholder(name)) == 1 for name in names):
+            self.values_sql, self.template = values_sql, template
 
     def send(self, connection: Connection, sql: str, parameters: list[dict[str, Any]]) -> None:
-        from psycopg2.extras import execute_batch
+        from psycopg2.extras import execute_batch, execute_values
 
         cursor = connection.connection.cursor()
         try:
-            execute_batch(cursor, sql, parameters, page_size=PSYCOPG2_PAGE_SIZE)
+            if self.values_sql is not None:
+                execute_values(cursor, self.values_sql, parameters, template=self.template,
+                               page_size=PSYCOPG2_PAGE_SIZE)
+            else:
+                execute_batch(cursor, sql, parameters, page_size=PSYCOPG2_PAGE_SIZE)
         finally:
             cursor.close()
 
 
-#: Statements per round trip of psycopg2's ``execute_batch``.
+#: Rows per statement of psycopg2's ``execute_values`` (statements per round trip of ``execute_batch``).
 PSYCOPG2_PAGE_SIZE = 1000
 
 
@@ -214,7 +246,11 @@ def _insert_construct(dialect: str) -> Any:
 
 def upsert_statement(table: Table, dialect: str) -> Any:
     """``INSERT ... ON CONFLICT (primary key) DO UPDATE SET <every other column> = excluded.<column>``."""
-    statement = _insert_construct(dialect)(table)
+    return _upsert_of(_insert_construct(dialect)(table), table)
+
+
+def _upsert_of(statement: Any, table: Table) -> Any:
+    """``statement`` (an ``insert`` of ``table``) with ``ON CONFLICT (primary key) DO UPDATE SET ...``."""
     key = [column.name for column in table.primary_key.columns]
     return statement.on_conflict_do_update(
         index_elements=key,
@@ -250,6 +286,8 @@ class CompiledUpsert:
         self.direct: bool = all(
             len(re.findall(re.escape(self.dialect.placeholder(name)) + r"(?!\w)", self.sql)) == 1
             for name in self.columns)
+        if self.direct:
+            self.dialect.prepare(table, dialect, self.sql)
         processors = [binds[name].type.dialect_impl(dialect).bind_processor(dialect) if self.direct else None
                       for name in self.columns]
         #: (column position, bind processor) of the columns whose values the driver cannot take as they are.

@@ -5,7 +5,7 @@
   (timezone_type 1, 2, 3, zones with DST rules, unknown names) and every text shape, odd ones included;
 * ``Resource.values``/``row`` (the inlined field rule) equal :meth:`Field.value` field by field;
 * ``Warehouse.write_page`` (the upsert compiled once, parameters converted by the column types' own bind
-  processors, sent with ``exec_driver_sql`` - or psycopg2's ``execute_batch``) stores byte for byte what
+  processors, sent with ``exec_driver_sql`` - or psycopg2's ``execute_values``) stores byte for byte what
   SQLAlchemy's ``connection.execute(upsert_statement, rows)`` stores, on SQLite and PostgreSQL, including
   the last-record-of-a-key-wins rule and the update of every non-key column of an existing row.
 """
@@ -249,7 +249,7 @@ def test_last_record_of_a_key_wins_within_a_page(warehouse) -> None:
     assert (json.loads(raw) if isinstance(raw, str) else raw) == reply(1, campaign="last")
 
 
-def test_psycopg2_execute_batch_stores_what_sqlalchemy_stores(postgres_server) -> None:
+def test_psycopg2_execute_values_stores_what_sqlalchemy_stores(postgres_server) -> None:
     from sqlalchemy import create_engine, text
 
     from tests.warehouse.conftest import _postgres_database
@@ -261,7 +261,7 @@ def test_psycopg2_execute_batch_stores_what_sqlalchemy_stores(postgres_server) -
         check_same_as_sqlalchemy(engine)
         wh = Warehouse(engine)
         compiled = wh.compiled_upsert(wh.table(resource("campaign_replies"), "fast_campaign_replies"))
-        assert compiled.direct and isinstance(compiled.dialect, Psycopg2Upsert)
+        assert compiled.direct and isinstance(compiled.dialect, Psycopg2Upsert) and compiled.dialect.values_sql
     finally:
         engine.dispose()
         admin = create_engine(postgres_server, isolation_level="AUTOCOMMIT")
