@@ -136,6 +136,8 @@ class UpsertDialect:
 
     #: The DB-API ``paramstyle`` the SQL text is rendered in (named: rows are dictionaries).
     paramstyle = "named"
+    #: Whether rows may be sent as tuples in the engine's own positional style (see :class:`SqliteUpsert`).
+    positional = False
 
     def insert(self) -> Any:  # pragma: no cover - every database has its own
         raise NotImplementedError
@@ -153,13 +155,17 @@ class UpsertDialect:
     def prepare(self, table: Table, dialect: Any, sql: str) -> None:
         """Anything the driver needs besides ``sql`` (the upsert's SQL text), worked out once per table."""
 
-    def send(self, connection: Connection, sql: str, parameters: list[dict[str, Any]]) -> None:
+    def send(self, connection: Connection, sql: str, parameters: list[Any]) -> None:
         """Run ``sql`` once per row of ``parameters`` (one ``executemany``)."""
         connection.exec_driver_sql(sql, parameters)
 
 
 class SqliteUpsert(UpsertDialect):
-    """SQLite (pysqlite): ``sqlite3`` accepts the ``named`` style; its ``executemany`` runs in-process."""
+    """SQLite (pysqlite): its ``executemany`` runs in-process, where binding a tuple costs less than looking
+    up names in a dictionary: rows are tuples when the named rendering shows the placeholders in column
+    order (then the engine's own ``qmark`` text is sent)."""
+
+    positional = True
 
     def insert(self) -> Any:
         from sqlalchemy.dialects.sqlite import insert
@@ -209,7 +215,7 @@ class Psycopg2Upsert(PostgresUpsert):
         if all(template.count(self.placeholder(name)) == 1 for name in names):
             self.values_sql, self.template = values_sql, template
 
-    def send(self, connection: Connection, sql: str, parameters: list[dict[str, Any]]) -> None:
+    def send(self, connection: Connection, sql: str, parameters: list[Any]) -> None:
         from psycopg2.extras import execute_batch, execute_values
 
         cursor = connection.connection.cursor()
@@ -286,6 +292,15 @@ class CompiledUpsert:
         self.direct: bool = all(
             len(re.findall(re.escape(self.dialect.placeholder(name)) + r"(?!\w)", self.sql)) == 1
             for name in self.columns)
+        #: Whether rows are tuples in column order (the engine's positional SQL text), not dictionaries.
+        self.positional = False
+        if self.direct and self.dialect.positional and dialect.positional:
+            at = [re.search(re.escape(self.dialect.placeholder(name)) + r"(?!\w)", self.sql) for name in self.columns]
+            starts = [found.start() for found in at if found is not None]
+            own = self.statement.compile(dialect=dialect)
+            if starts == sorted(starts) and len(starts) == len(self.columns) == len(own.binds) and \
+                    own.string.count("?") == len(self.columns):
+                self.sql, self.positional = own.string, True
         if self.direct:
             self.dialect.prepare(table, dialect, self.sql)
         processors = [binds[name].type.dialect_impl(dialect).bind_processor(dialect) if self.direct else None
@@ -301,13 +316,20 @@ class CompiledUpsert:
                 return processor(value)
         return value
 
-    def converter(self, converted: Collection[str] = ()) -> Callable[[list[Any]], dict[str, Any]]:
+    def converter(self, converted: Collection[str] = ()) -> Callable[[list[Any]], Any]:
         """A function turning one row - its values in table column order, those of the ``converted`` columns
         already through :meth:`convert` (a value every row shares is converted once) - into its parameters
-        (a dictionary keyed by column). It converts the list in place."""
+        (a dictionary keyed by column; a tuple in column order if :attr:`positional`). It converts the list
+        in place."""
         processors = tuple((index, processor) for index, processor in self.processors
                            if self.columns[index] not in converted)
         names = self.columns
+        if self.positional:
+            def positional(row: list[Any]) -> tuple[Any, ...]:
+                for index, processor in processors:
+                    row[index] = processor(row[index])
+                return tuple(row)
+            return positional
 
         def named(row: list[Any]) -> dict[str, Any]:
             for index, processor in processors:
@@ -315,11 +337,11 @@ class CompiledUpsert:
             return dict(zip(names, row, strict=True))
         return named
 
-    def parameters(self, rows: Iterable[list[Any]]) -> list[dict[str, Any]]:
+    def parameters(self, rows: Iterable[list[Any]]) -> list[Any]:
         """Parameters of ``rows`` (values in table column order; converted in place)."""
         return list(map(self.converter(), rows))
 
-    def execute(self, connection: Connection, parameters: list[dict[str, Any]]) -> None:
+    def execute(self, connection: Connection, parameters: list[Any]) -> None:
         """Send :meth:`parameters` (one statement's worth: one row per key) in ``connection``'s transaction."""
         if not parameters:
             return
