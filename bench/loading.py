@@ -76,7 +76,7 @@ def plain_rows_per_second(engine: Any, records: list[dict[str, Any]], campaign_i
 
     scope = {"campaign_id": campaign_id}
     prepared = time.perf_counter()
-    rows = [(*(plain(v) for v in resource.row(record, scope).values()), json.dumps(record), plain(synced_at))
+    rows = [(*(plain(v) for v in resource.row(record, scope).values()), json.dumps(record), plain(synced_at), None)
             for record in records]
     preparing = time.perf_counter() - prepared
     quote = engine.dialect.identifier_preparer.quote

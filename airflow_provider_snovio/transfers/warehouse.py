@@ -124,19 +124,139 @@ def build_table(resource: Resource, name: str, metadata: Any) -> Table:
     return table
 
 
+class UpsertDialect:
+    """What differs between the warehouse's databases when an upsert is built and its rows are sent - kept in
+    one place, as common-sql's ``Dialect`` keeps a database's SQL differences (one subclass per database).
+
+    Only public APIs: the dialect's own ``insert`` construct, ``statement.compile(dialect=...)`` rendered in a
+    *named* DB-API parameter style (so that rows are dictionaries keyed by bind name: no placeholder order to
+    look up), the column types' ``dialect_impl(dialect).bind_processor(dialect)``, and SQLAlchemy's
+    ``Connection.exec_driver_sql`` (in the caller's transaction, with SQLAlchemy's events and exception
+    wrapping)."""
+
+    #: The DB-API ``paramstyle`` the SQL text is rendered in (named: rows are dictionaries).
+    paramstyle = "named"
+    #: Whether rows may be sent as tuples in the engine's own positional style (see :class:`SqliteUpsert`).
+    positional = False
+
+    def insert(self) -> Any:  # pragma: no cover - every database has its own
+        raise NotImplementedError
+
+    def placeholder(self, name: str) -> str:
+        """How a bind parameter ``name`` is written in the SQL text of :attr:`paramstyle`."""
+        return f":{name}" if self.paramstyle == "named" else f"%({name})s"
+
+    def render(self, statement: Any, dialect: Any) -> str:
+        """``statement``'s SQL text as ``dialect``'s driver runs it, in :attr:`paramstyle`."""
+        if dialect.paramstyle != self.paramstyle:  # another instance of the same dialect class, named style
+            dialect = type(dialect)(paramstyle=self.paramstyle)
+        return statement.compile(dialect=dialect).string
+
+    def prepare(self, table: Table, dialect: Any, sql: str) -> None:
+        """Anything the driver needs besides ``sql`` (the upsert's SQL text), worked out once per table."""
+
+    def send(self, connection: Connection, sql: str, parameters: list[Any]) -> None:
+        """Run ``sql`` once per row of ``parameters`` (one ``executemany``)."""
+        connection.exec_driver_sql(sql, parameters)
+
+
+class SqliteUpsert(UpsertDialect):
+    """SQLite (pysqlite): its ``executemany`` runs in-process, where binding a tuple costs less than looking
+    up names in a dictionary: rows are tuples when the named rendering shows the placeholders in column
+    order (then the engine's own ``qmark`` text is sent)."""
+
+    positional = True
+
+    def insert(self) -> Any:
+        from sqlalchemy.dialects.sqlite import insert
+
+        return insert
+
+
+class PostgresUpsert(UpsertDialect):
+    """PostgreSQL (psycopg 3, and any driver of the ``pyformat`` style): ``executemany`` is pipelined by psycopg."""
+
+    paramstyle = "pyformat"
+
+    def insert(self) -> Any:
+        from sqlalchemy.dialects.postgresql import insert
+
+        return insert
+
+
+class Psycopg2Upsert(PostgresUpsert):
+    """PostgreSQL through psycopg2, whose ``executemany`` is one round trip per row: the rows go as multi-row
+    ``VALUES`` of :data:`PSYCOPG2_PAGE_SIZE` rows with psycopg2's public ``execute_values``, on the DB-API
+    connection of the caller's SQLAlchemy ``Connection`` (so in its transaction).
+
+    ``execute_values`` wants ``INSERT ... VALUES %s ON CONFLICT ...`` and a one-row template: the statement
+    is built by SQLAlchemy from the same upsert with a textual ``VALUES %s`` as its source (rendered in the
+    named style, where ``%`` needs no escaping), and the template is what SQLAlchemy's one-row rendering has
+    in that place. Should the two renderings differ anywhere else, the rows go with ``execute_batch`` (one
+    statement per row, 1000 per round trip) - the same SQL text, somewhat slower."""
+
+    values_sql: str | None = None
+    template: str | None = None
+
+    def prepare(self, table: Table, dialect: Any, sql: str) -> None:
+        from sqlalchemy import text
+
+        names = [column.name for column in table.columns]
+        source = text("VALUES %s").columns(*(table.c[name] for name in names))
+        statement = _upsert_of(self.insert()(table).from_select(names, source), table)
+        values_sql = statement.compile(dialect=type(dialect)(paramstyle="named")).string
+        # The one-row template is what SQLAlchemy rendered in place of "%s" (the placeholders and any cast
+        # such as ``::JSONB``): the two renderings differ there and nowhere else, or execute_values is not used.
+        head, marker, tail = values_sql.partition(" VALUES %s ")
+        if not marker or values_sql.count("%") != 1 or not sql.startswith(f"{head} VALUES (") or \
+                not sql.endswith(f") {tail}"):
+            return
+        template = sql[len(head) + len(" VALUES "):len(sql) - len(tail) - 1]
+        if all(template.count(self.placeholder(name)) == 1 for name in names):
+            self.values_sql, self.template = values_sql, template
+
+    def send(self, connection: Connection, sql: str, parameters: list[Any]) -> None:
+        from psycopg2.extras import execute_batch, execute_values
+
+        cursor = connection.connection.cursor()
+        try:
+            if self.values_sql is not None:
+                execute_values(cursor, self.values_sql, parameters, template=self.template,
+                               page_size=PSYCOPG2_PAGE_SIZE)
+            else:
+                execute_batch(cursor, sql, parameters, page_size=PSYCOPG2_PAGE_SIZE)
+        finally:
+            cursor.close()
+
+
+#: Rows per statement of psycopg2's ``execute_values`` (statements per round trip of ``execute_batch``).
+PSYCOPG2_PAGE_SIZE = 1000
+
+
+def upsert_dialect(dialect: Any) -> UpsertDialect:
+    """The :class:`UpsertDialect` of a SQLAlchemy dialect (refused earlier by :class:`Warehouse` if unsupported)."""
+    if dialect.name == "sqlite":
+        return SqliteUpsert()
+    if dialect.name == "postgresql":
+        return Psycopg2Upsert() if dialect.driver == "psycopg2" else PostgresUpsert()
+    raise SnovioConfigError(f"no upsert for SQL dialect {dialect.name!r}")  # pragma: no cover
+
+
 def _insert_construct(dialect: str) -> Any:
     if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    elif dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:  # pragma: no cover - refused earlier by Warehouse
-        raise SnovioConfigError(f"no upsert for SQL dialect {dialect!r}")
-    return insert
+        return SqliteUpsert().insert()
+    if dialect == "postgresql":
+        return PostgresUpsert().insert()
+    raise SnovioConfigError(f"no upsert for SQL dialect {dialect!r}")  # pragma: no cover - refused by Warehouse
 
 
 def upsert_statement(table: Table, dialect: str) -> Any:
     """``INSERT ... ON CONFLICT (primary key) DO UPDATE SET <every other column> = excluded.<column>``."""
-    statement = _insert_construct(dialect)(table)
+    return _upsert_of(_insert_construct(dialect)(table), table)
+
+
+def _upsert_of(statement: Any, table: Table) -> Any:
+    """``statement`` (an ``insert`` of ``table``) with ``ON CONFLICT (primary key) DO UPDATE SET ...``."""
     key = [column.name for column in table.primary_key.columns]
     return statement.on_conflict_do_update(
         index_elements=key,
@@ -144,85 +264,50 @@ def upsert_statement(table: Table, dialect: str) -> Any:
     )
 
 
-#: What ``json.dumps`` must agree with for :func:`_same_json` to stand in for a JSON column's bind processor.
-_JSON_PROBE = {"text": "caf\u00e9 \U0001f680 \"q\" \\ \n", "int": 10**20, "float": [1.5, -0.0, 1e-7, 2e300],
-               "bools": [True, False, None], "nested": {"b": {}, "a": []}, "": "\u0000"}
-
-
-def _same_json(processor: Callable[[Any], Any] | None, dialect: Any) -> Callable[[Any], Any] | None:
-    """A JSON column's bind processor is ``json.dumps`` (SQLAlchemy's default serialiser) on SQLite and psycopg:
-    for those, the same ``json.dumps`` with the C encoder built once, not on every call as ``json.dumps``
-    does (a fifth of its cost for a record). Any other processor - a custom ``json_serializer`` of the engine,
-    a dialect that post-processes the text - is kept as it is; so is this one if the probe disagrees."""
-    import json
-    from json.encoder import JSONEncoder, c_make_encoder, encode_basestring_ascii
-
-    if processor is None or getattr(dialect, "_json_serializer", None) is not None or c_make_encoder is None:
-        return processor
-    try:
-        if processor(_JSON_PROBE) != json.dumps(_JSON_PROBE):
-            return processor
-    except Exception:  # not a JSON processor
-        return processor
-    defaults = JSONEncoder()  # json.dumps's settings; no circular check (records parsed from JSON have none)
-    encode = c_make_encoder(None, defaults.default, encode_basestring_ascii, None, defaults.key_separator,
-                            defaults.item_separator, False, False, True)
-    join = "".join
-
-    def dumps(value: Any) -> Any:
-        if value is None or value.__class__ is not dict:  # null and anything unusual: SQLAlchemy's own rule
-            return processor(value)
-        return join(encode(value, 0))
-
-    return dumps if dumps(_JSON_PROBE) == json.dumps(_JSON_PROBE) else processor
-
-
-#: Rows per statement of psycopg2's ``execute_values`` (its ``executemany`` is one round trip per row).
-PSYCOPG2_PAGE_SIZE = 1000
-
-
 class CompiledUpsert:
     """The :func:`upsert_statement` of one table, compiled once for one engine's dialect, and how to send rows.
 
     Why: ``Connection.execute(statement, rows)`` re-does per row what never changes within a page - the
     parameter dictionaries, the column types' bind processing through generic machinery - and that cost
-    more than the database's own work on a 10,000-row page. Here the statement's SQL text, its bind
-    names and each column's bind processor (the column type's own, for this dialect: ``JSON`` serialises
-    with the engine's JSON serialiser, ``DateTime`` on SQLite formats the text SQLAlchemy stores and reads
-    back, ...) are looked up once; :meth:`parameters` converts rows with them and :meth:`execute` hands the
-    same SQL text SQLAlchemy would send to the driver (``exec_driver_sql``: in the caller's transaction,
-    with SQLAlchemy's events and exception wrapping). The database receives exactly what
-    ``execute(statement, rows)`` sends it, in one ``executemany`` - or, with psycopg2, whose
-    ``executemany`` is a round trip per row, batched multi-row ``VALUES`` (``execute_values``).
+    more than the database's own work on a 10,000-row page. Here the statement's SQL text and each column's
+    bind processor (the column type's own, for this engine's dialect: ``JSON`` serialises with the engine's
+    JSON serialiser, ``DateTime`` on SQLite formats the text SQLAlchemy stores and reads back, ...) are
+    looked up once; :meth:`parameters` converts rows with them and :meth:`execute` hands the SQL text to the
+    driver through the table's :class:`UpsertDialect`. The database receives the rows exactly as
+    ``execute(statement, rows)`` would give them (``tests/warehouse/test_fast_paths.py`` compares the stored
+    bytes). When the bind names cannot be used as they are (a column name SQLAlchemy would escape in the SQL
+    text), the rows go through ``Connection.execute(statement, rows)`` instead: slower, same result.
     """
 
     def __init__(self, table: Table, dialect: Any) -> None:
         self.table = table
         self.columns: tuple[str, ...] = tuple(column.key for column in table.columns)
-        compiled = upsert_statement(table, dialect.name).compile(dialect=dialect)
-        binds = compiled.binds
+        self.dialect = upsert_dialect(dialect)
+        self.statement = upsert_statement(table, dialect.name)
+        binds = self.statement.compile(dialect=dialect).binds
         if set(binds) != set(self.columns):  # pragma: no cover - a SQLAlchemy change, caught by the tests
             raise SnovioConfigError(f"unexpected parameters of the upsert into {table.name}: {sorted(binds)}")
-        self.sql: str = compiled.string
-        processors = [_same_json(binds[name].type.dialect_impl(dialect).bind_processor(dialect), dialect)
+        self.sql: str = self.dialect.render(self.statement, dialect)
+        #: Whether every bind is written in the SQL text under its own name (else: SQLAlchemy's general path).
+        self.direct: bool = all(
+            len(re.findall(re.escape(self.dialect.placeholder(name)) + r"(?!\w)", self.sql)) == 1
+            for name in self.columns)
+        #: Whether rows are tuples in column order (the engine's positional SQL text), not dictionaries.
+        self.positional = False
+        if self.direct and self.dialect.positional and dialect.positional:
+            at = [re.search(re.escape(self.dialect.placeholder(name)) + r"(?!\w)", self.sql) for name in self.columns]
+            starts = [found.start() for found in at if found is not None]
+            own = self.statement.compile(dialect=dialect)
+            if starts == sorted(starts) and len(starts) == len(self.columns) == len(own.binds) and \
+                    own.string.count("?") == len(self.columns):
+                self.sql, self.positional = own.string, True
+        if self.direct:
+            self.dialect.prepare(table, dialect, self.sql)
+        processors = [binds[name].type.dialect_impl(dialect).bind_processor(dialect) if self.direct else None
                       for name in self.columns]
         #: (column position, bind processor) of the columns whose values the driver cannot take as they are.
         self.processors: tuple[tuple[int, Callable[[Any], Any]], ...] = tuple(
             (index, processor) for index, processor in enumerate(processors) if processor is not None)
-        self.positional: bool = bool(compiled.positional)
-        if self.positional:  # the placeholders' order, as column positions
-            self.order: tuple[int, ...] | None = tuple(self.columns.index(name) for name in compiled.positiontup)
-            if self.order == tuple(range(len(self.columns))):
-                self.order = None
-        else:
-            self.order = None
-            escaped = compiled.escaped_bind_names
-            self.names: tuple[str, ...] = tuple(escaped.get(name, name) for name in self.columns)
-        self.execute_values = dialect.driver == "psycopg2"
-        if self.execute_values:  # "INSERT ... VALUES %s ON CONFLICT ..." and the "(%(a)s, ...)" of one row
-            head, _, rest = self.sql.partition(" VALUES (")
-            values, _, tail = rest.partition(") ON CONFLICT ")
-            self.values_sql, self.values_template = f"{head} VALUES %s ON CONFLICT {tail}", f"({values})"
 
     def convert(self, column: str, value: Any) -> Any:
         """``value`` as the driver gets it for ``column`` (through the column type's bind processor)."""
@@ -233,48 +318,37 @@ class CompiledUpsert:
 
     def converter(self, converted: Collection[str] = ()) -> Callable[[list[Any]], Any]:
         """A function turning one row - its values in table column order, those of the ``converted`` columns
-        already through :meth:`convert` (a value every row shares is converted once) - into its driver
-        parameters. It converts the list in place."""
+        already through :meth:`convert` (a value every row shares is converted once) - into its parameters
+        (a dictionary keyed by column; a tuple in column order if :attr:`positional`). It converts the list
+        in place."""
         processors = tuple((index, processor) for index, processor in self.processors
                            if self.columns[index] not in converted)
-        order = self.order
-        if not self.positional:
-            names = self.names
-
-            def named(row: list[Any]) -> dict[str, Any]:
+        names = self.columns
+        if self.positional:
+            def positional(row: list[Any]) -> tuple[Any, ...]:
                 for index, processor in processors:
                     row[index] = processor(row[index])
-                return dict(zip(names, row, strict=True))
-            return named
+                return tuple(row)
+            return positional
 
-        def positional(row: list[Any]) -> tuple[Any, ...]:
+        def named(row: list[Any]) -> dict[str, Any]:
             for index, processor in processors:
                 row[index] = processor(row[index])
-            return tuple(row) if order is None else tuple([row[index] for index in order])
-        return positional
+            return dict(zip(names, row, strict=True))
+        return named
 
     def parameters(self, rows: Iterable[list[Any]]) -> list[Any]:
-        """Driver parameters of ``rows`` (values in table column order; converted in place)."""
+        """Parameters of ``rows`` (values in table column order; converted in place)."""
         return list(map(self.converter(), rows))
 
     def execute(self, connection: Connection, parameters: list[Any]) -> None:
         """Send :meth:`parameters` (one statement's worth: one row per key) in ``connection``'s transaction."""
         if not parameters:
             return
-        if self.execute_values:
-            self._execute_values(connection, parameters)
-        else:
-            connection.exec_driver_sql(self.sql, parameters)
-
-    def _execute_values(self, connection: Connection, parameters: list[Any]) -> None:
-        from psycopg2.extras import execute_values
-
-        cursor = connection.connection.cursor()
-        try:
-            execute_values(cursor, self.values_sql, parameters, template=self.values_template,
-                           page_size=PSYCOPG2_PAGE_SIZE)
-        finally:
-            cursor.close()
+        if self.direct:
+            self.dialect.send(connection, self.sql, parameters)
+        else:  # pragma: no cover - no resource has such a column today
+            connection.execute(self.statement, parameters)
 
 
 def upsert(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]],

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from airflow_provider_snovio.api import records
 from airflow_provider_snovio.api.incremental import Page, Position
 from airflow_provider_snovio.api.resources import RESOURCES, resource
-from airflow_provider_snovio.transfers.warehouse import Warehouse, upsert_statement
+from airflow_provider_snovio.transfers.warehouse import Psycopg2Upsert, Warehouse, upsert_statement
 
 EXAMPLES = settings(max_examples=400, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -260,7 +260,8 @@ def test_psycopg2_execute_values_stores_what_sqlalchemy_stores(postgres_server) 
         assert engine.dialect.driver == "psycopg2"
         check_same_as_sqlalchemy(engine)
         wh = Warehouse(engine)
-        assert wh.compiled_upsert(wh.table(resource("campaign_replies"), "fast_campaign_replies")).execute_values
+        compiled = wh.compiled_upsert(wh.table(resource("campaign_replies"), "fast_campaign_replies"))
+        assert compiled.direct and isinstance(compiled.dialect, Psycopg2Upsert) and compiled.dialect.values_sql
     finally:
         engine.dispose()
         admin = create_engine(postgres_server, isolation_level="AUTOCOMMIT")
