@@ -728,13 +728,14 @@ def sync(client: Any, warehouse: Warehouse, resource: Resource, table_name: str,
             raise
         except SnovioError as exc:
             if upstream.gone(scope_values):  # deleted while this run read it: the answer said so its own way
-                _retire(warehouse, table, upstream.column or "", scope_values[upstream.column], synced_at, result)
+                _retire(warehouse, table, upstream.column or "", scope_values[upstream.column or ""], synced_at,
+                        result)
                 continue
             log.error("%s %s failed (the other scopes go on): %s", table.name, label, exc)
             failures[label] = exc
             continue
         if read == 0 and upstream.gone(scope_values):  # an empty answer for a campaign deleted meanwhile
-            _retire(warehouse, table, upstream.column or "", scope_values[upstream.column], synced_at, result)
+            _retire(warehouse, table, upstream.column or "", scope_values[upstream.column or ""], synced_at, result)
     if failures:
         named = "; ".join(f"{label}: {exc}" for label, exc in list(failures.items())[:20])
         raise SnovioSyncError(f"{resource.name} into {table.name}: {len(failures)} of {result.scopes} scope(s) "

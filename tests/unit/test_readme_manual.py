@@ -21,10 +21,6 @@ README = ROOT / "README.md"
 MAX_LINES = 450
 MARKDOWN_FILES = [README, *sorted((ROOT / "docs").glob("*.md"))]
 
-#: Files the README links to that another branch of issue 16 writes (the production recipe). A link to one
-#: of them is accepted only while the file is absent; once it exists its anchors are checked like any other.
-WRITTEN_ELSEWHERE = {ROOT / "docs" / "deployment.md"}
-
 FENCE = re.compile(r"^(```|~~~).*?^\1[ \t]*$", re.S | re.M)
 INLINE_CODE = re.compile(r"`[^`\n]*`")
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
@@ -78,8 +74,7 @@ def test_relative_links_lead_to_a_file_and_heading(path: Path) -> None:
         file_part, _, anchor = target.partition("#")
         linked = (path.parent / file_part).resolve() if file_part else path
         if not linked.exists():
-            if linked not in WRITTEN_ELSEWHERE:
-                broken.append(f"{target}: no file {linked.relative_to(ROOT)}")
+            broken.append(f"{target}: no file {linked.relative_to(ROOT)}")
             continue
         if anchor and linked.suffix == ".md" and anchor not in anchors(linked):
             broken.append(f"{target}: no heading #{anchor} in {linked.relative_to(ROOT)}")
