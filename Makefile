@@ -20,8 +20,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# ruff (lint and the one formatter) and mypy (the package; api/ with strict flags): see pyproject.toml.
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m mypy
 
 test: $(STAMP) system-deps lint
 	$(BIN)/python -m pytest
