@@ -149,8 +149,11 @@ def get_provider_info() -> dict[str, Any]:
                     "quota_window_seconds": {
                         "label": "Quota window (s)",
                         "description": "Length of the quota hour: keep 3600 (shorter only for tests).",
-                        "schema": {"type": ["number", "null"], "default": DEFAULT_QUOTA_WINDOW_SECONDS,
-                                   "exclusiveMinimum": 0},
+                        "schema": {
+                            "type": ["number", "null"],
+                            "default": DEFAULT_QUOTA_WINDOW_SECONDS,
+                            "exclusiveMinimum": 0,
+                        },
                     },
                 },
             }

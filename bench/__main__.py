@@ -27,30 +27,63 @@ def families() -> list[Family]:
     from bench import imports, incremental, quota, sensor, throughput, tokens, triggerer, warehouse
 
     return [
-        ("throughput", [("1. requests/min achieved / limit, 1 process", ">= 0.95, zero 429s", "ratio"),
-                        *((f"2. requests/min achieved / limit, 4 processes, {b}", ">= 0.90, never above the limit",
-                           "ratio") for b in ("per-host SQLite", "Redis"))],
-         lambda: throughput.measure(infra.private_redis)),
-        ("warehouse", [*((f"3. rows/s loading 100,000 replies, transfer / plain executemany, {db}", ">= 0.5",
-                          "ratio") for db in ("SQLite", "PostgreSQL")),
-                       ("4. peak RSS syncing 100,000 replies / syncing 10,000", "<= 1.5", "ratio")],
-         lambda: warehouse.measure(infra.private_postgres)),
-        ("imports", [("5. import of every provider module / import airflow.sdk", "<= 0.05", "ratio")],
-         imports.measure),
-        ("tokens", [("6. token requests per account per token lifetime (4 processes x 1,000 calls)", "1",
-                     "tokens")],
-         tokens.measure),
-        ("sensor", [(f"7. API calls of a sensor waiting T={sensor.T:g} s at poke interval p={sensor.P:g} s",
-                     f"<= T/p + 2 = {sensor.T / sensor.P + 2:g}", "calls"),
-                    ("7. worker slots held while deferred", "0", "slots")],
-         sensor.measure),
-        ("incremental", [("8. requests of an incremental sync with nothing new / minimum", "1.0", "ratio")],
-         incremental.measure),
-        ("triggerer", [(f"9. {triggerer.COUNT} deferred sensors, one event loop: peak requests in any window / "
-                        "limit", "<= 1.0, zero 429s", "ratio"),
-                       (f"9. {triggerer.COUNT} deferred sensors, one event loop: worst event-loop lag", "< 100",
-                        "ms")],
-         triggerer.measure),
+        (
+            "throughput",
+            [
+                ("1. requests/min achieved / limit, 1 process", ">= 0.95, zero 429s", "ratio"),
+                *(
+                    (f"2. requests/min achieved / limit, 4 processes, {b}", ">= 0.90, never above the limit", "ratio")
+                    for b in ("per-host SQLite", "Redis")
+                ),
+            ],
+            lambda: throughput.measure(infra.private_redis),
+        ),
+        (
+            "warehouse",
+            [
+                *(
+                    (f"3. rows/s loading 100,000 replies, transfer / plain executemany, {db}", ">= 0.5", "ratio")
+                    for db in ("SQLite", "PostgreSQL")
+                ),
+                ("4. peak RSS syncing 100,000 replies / syncing 10,000", "<= 1.5", "ratio"),
+            ],
+            lambda: warehouse.measure(infra.private_postgres),
+        ),
+        ("imports", [("5. import of every provider module / import airflow.sdk", "<= 0.05", "ratio")], imports.measure),
+        (
+            "tokens",
+            [("6. token requests per account per token lifetime (4 processes x 1,000 calls)", "1", "tokens")],
+            tokens.measure,
+        ),
+        (
+            "sensor",
+            [
+                (
+                    f"7. API calls of a sensor waiting T={sensor.T:g} s at poke interval p={sensor.P:g} s",
+                    f"<= T/p + 2 = {sensor.T / sensor.P + 2:g}",
+                    "calls",
+                ),
+                ("7. worker slots held while deferred", "0", "slots"),
+            ],
+            sensor.measure,
+        ),
+        (
+            "incremental",
+            [("8. requests of an incremental sync with nothing new / minimum", "1.0", "ratio")],
+            incremental.measure,
+        ),
+        (
+            "triggerer",
+            [
+                (
+                    f"9. {triggerer.COUNT} deferred sensors, one event loop: peak requests in any window / limit",
+                    "<= 1.0, zero 429s",
+                    "ratio",
+                ),
+                (f"9. {triggerer.COUNT} deferred sensors, one event loop: worst event-loop lag", "< 100", "ms"),
+            ],
+            triggerer.measure,
+        ),
         ("quota", [(quota.NAME, quota.TARGET, "ratio")], quota.measure),
     ]
 

@@ -26,8 +26,9 @@ _LINE = re.compile(r"^import time:\s*(\d+) \|\s*(\d+) \|( *)(\S+)$")
 
 def provider_modules() -> list[str]:
     """Every module of the package in git (the tree as committed, without others' untracked drafts)."""
-    listed = subprocess.run(["git", "ls-files", f"{PACKAGE}/*.py"], cwd=REPO, capture_output=True, text=True,
-                            check=True).stdout.split()
+    listed = subprocess.run(
+        ["git", "ls-files", f"{PACKAGE}/*.py"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.split()
     modules = []
     for path in sorted(listed):
         name = path.removesuffix(".py").replace("/", ".").removesuffix(".__init__")
@@ -61,8 +62,13 @@ def measure() -> list[Result]:
     modules = provider_modules()
     sdk, provider = [], []
     for _ in range(RUNS):
-        done = subprocess.run([sys.executable, "-X", "importtime", "-c", script(modules)], cwd=REPO,
-                              capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", script(modules)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         if done.returncode != 0:
             raise RuntimeError(f"importing the provider modules failed: {done.stderr[-1500:]}")
         costs = step_costs(done.stderr)
@@ -71,8 +77,18 @@ def measure() -> list[Result]:
         sdk.append(costs[0])
         provider.append(costs[1])
     share = median(provider) / median(sdk)
-    detail = (f"{len(modules)} modules (all but the sandbox); medians of {RUNS} fresh processes: provider "
-              f"{median(provider) * 1000:.0f} ms over `import airflow.sdk` {median(sdk) * 1000:.0f} ms "
-              f"(-X importtime; runs: provider {', '.join(f'{x * 1000:.0f}' for x in provider)} ms)")
-    return [Result("5. import of every provider module / import airflow.sdk", round(share, 4), "<= 0.05",
-                   "ratio", share <= 0.05, detail)]
+    detail = (
+        f"{len(modules)} modules (all but the sandbox); medians of {RUNS} fresh processes: provider "
+        f"{median(provider) * 1000:.0f} ms over `import airflow.sdk` {median(sdk) * 1000:.0f} ms "
+        f"(-X importtime; runs: provider {', '.join(f'{x * 1000:.0f}' for x in provider)} ms)"
+    )
+    return [
+        Result(
+            "5. import of every provider module / import airflow.sdk",
+            round(share, 4),
+            "<= 0.05",
+            "ratio",
+            share <= 0.05,
+            detail,
+        )
+    ]

@@ -23,8 +23,12 @@ NEW_REPLIES = 7
 def sync_all(campaign_ids: list[int]) -> list[dict[str, Any]]:
     from airflow_provider_snovio.transfers import SnovioToSqlOperator
 
-    return [SnovioToSqlOperator(task_id=f"sync_{name}", resource=name, sql_conn_id=WAREHOUSE_CONN_ID,
-                                campaign_ids=campaign_ids).execute({}) for name in RESOURCES]
+    return [
+        SnovioToSqlOperator(
+            task_id=f"sync_{name}", resource=name, sql_conn_id=WAREHOUSE_CONN_ID, campaign_ids=campaign_ids
+        ).execute({})
+        for name in RESOURCES
+    ]
 
 
 def counted(sandbox: Any, run: Any) -> tuple[Any, dict[str, int]]:
@@ -39,9 +43,13 @@ def measure() -> list[Result]:
     from airflow_provider_snovio.sandbox.testing import SandboxServer
     from bench.infra import environment, fresh_path, sqlite_conn_json
 
-    with SandboxServer(requests_per_minute=1_000_000, big_campaign_replies=10_500) as sandbox, \
-            environment(AIRFLOW_CONN_SNOVIO_DEFAULT=sandbox.connection_json(),
-                        **{f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}": sqlite_conn_json(fresh_path("inc.db"))}):
+    with (
+        SandboxServer(requests_per_minute=1_000_000, big_campaign_replies=10_500) as sandbox,
+        environment(
+            AIRFLOW_CONN_SNOVIO_DEFAULT=sandbox.connection_json(),
+            **{f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}": sqlite_conn_json(fresh_path("inc.db"))},
+        ),
+    ):
         campaign_ids = [campaign.id for campaign in sandbox.state.data.campaigns.campaigns]
         first, _ = counted(sandbox, lambda: sync_all(campaign_ids))
         second, requests = counted(sandbox, lambda: sync_all(campaign_ids))
@@ -56,9 +64,19 @@ def measure() -> list[Result]:
     rewritten = sum(x["rows_written"] for x in second)
     picked_up = sum(x["rows_written"] for x in third)
     exact = rewritten == 0 and picked_up == NEW_REPLIES
-    detail = (f"{len(campaign_ids)} campaigns x {len(RESOURCES)} resources = {minimum}; the first sync stored "
-              f"{stored:,} rows; the run with nothing new made {made} data requests and {tokens} token requests "
-              f"and wrote {rewritten} rows; after {NEW_REPLIES} new replies upstream the next run wrote "
-              f"{picked_up} rows with {sum(third_requests.values())} data requests")
-    return [Result("8. requests of an incremental sync with nothing new / minimum", round(share, 4), "1.0",
-                   "ratio", share == 1.0 and exact, detail)]
+    detail = (
+        f"{len(campaign_ids)} campaigns x {len(RESOURCES)} resources = {minimum}; the first sync stored "
+        f"{stored:,} rows; the run with nothing new made {made} data requests and {tokens} token requests "
+        f"and wrote {rewritten} rows; after {NEW_REPLIES} new replies upstream the next run wrote "
+        f"{picked_up} rows with {sum(third_requests.values())} data requests"
+    )
+    return [
+        Result(
+            "8. requests of an incremental sync with nothing new / minimum",
+            round(share, 4),
+            "1.0",
+            "ratio",
+            share == 1.0 and exact,
+            detail,
+        )
+    ]

@@ -100,8 +100,12 @@ class Worker:
         self.target = target
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bench.child", target, json.dumps(kwargs)],
-            cwd=REPO, env={**os.environ, **(env or {})}, text=True,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            cwd=REPO,
+            env={**os.environ, **(env or {})},
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
 
     def wait_ready(self, timeout: float = 180.0) -> None:
@@ -154,8 +158,9 @@ def run_worker(target: str, env: dict[str, str] | None = None, timeout: float = 
         worker.kill()
 
 
-def run_together(target: str, count: int, lead: float = 0.5, env: dict[str, str] | None = None,
-                 **kwargs: Any) -> list[Any]:
+def run_together(
+    target: str, count: int, lead: float = 0.5, env: dict[str, str] | None = None, **kwargs: Any
+) -> list[Any]:
     """Start ``count`` workers, wait until all are READY, give them one common start time, collect results."""
     workers = [Worker(target, env, **kwargs) for _ in range(count)]
     try:
@@ -184,7 +189,8 @@ def private_redis() -> Iterator[str]:
     port = free_port()
     server = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         client = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=1)
@@ -213,8 +219,12 @@ def private_postgres() -> Iterator[str]:
     """A throw-away PostgreSQL cluster (``scripts/pg-test-cluster.sh``); yields the server's SQLAlchemy URL."""
     directory = tempfile.mkdtemp(prefix="snovio-bench-pg-")
     try:
-        started = subprocess.run(["bash", str(PG_CLUSTER_SCRIPT), "start", directory, str(free_port())],
-                                 capture_output=True, text=True, timeout=180)
+        started = subprocess.run(
+            ["bash", str(PG_CLUSTER_SCRIPT), "start", directory, str(free_port())],
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
         if started.returncode != 0:
             raise RuntimeError(f"could not start PostgreSQL: {started.stderr[-2000:]}")
         yield started.stdout.strip().splitlines()[-1]

@@ -46,7 +46,7 @@ def transfer_rows_per_second(engine: Any, records: list[dict[str, Any]], campaig
     scope = {"campaign_id": campaign_id}
     pages = []
     for start in range(0, len(records), PAGE):
-        chunk = records[start:start + PAGE]
+        chunk = records[start : start + PAGE]
         tail = tuple(resource.key_of(record) for record in chunk[-20:])
         pages.append(Page(chunk, len(chunk), Position(start + len(chunk), tail)))
     synced_at = datetime.now(timezone.utc)
@@ -76,19 +76,23 @@ def plain_rows_per_second(engine: Any, records: list[dict[str, Any]], campaign_i
 
     scope = {"campaign_id": campaign_id}
     prepared = time.perf_counter()
-    rows = [(*(plain(v) for v in resource.row(record, scope).values()), json.dumps(record), plain(synced_at), None)
-            for record in records]
+    rows = [
+        (*(plain(v) for v in resource.row(record, scope).values()), json.dumps(record), plain(synced_at), None)
+        for record in records
+    ]
     preparing = time.perf_counter() - prepared
     quote = engine.dialect.identifier_preparer.quote
     marker = "?" if engine.dialect.paramstyle == "qmark" else "%s"
-    statement = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in table.columns)}) "
-                 f"VALUES ({', '.join([marker] * len(table.columns))})")
+    statement = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in table.columns)}) "
+        f"VALUES ({', '.join([marker] * len(table.columns))})"
+    )
     connection = engine.raw_connection()
     try:
         cursor = connection.cursor()
         started = time.perf_counter()
         for start in range(0, len(rows), PAGE):
-            cursor.executemany(statement, rows[start:start + PAGE])
+            cursor.executemany(statement, rows[start : start + PAGE])
             connection.commit()
         elapsed = time.perf_counter() - started
         cursor.close()
@@ -104,10 +108,17 @@ def measure(records: list[dict[str, Any]], campaign_id: int, engines: dict[str, 
         plain, plain_with_preparing = plain_rows_per_second(engine, records, campaign_id)
         transfer = transfer_rows_per_second(engine, records, campaign_id)
         share = transfer / plain
-        out.append(Result(f"3. rows/s loading 100,000 replies, transfer / plain executemany, {label}",
-                          round(share, 4), ">= 0.5", "ratio", share >= 0.5,
-                          f"transfer {transfer:,.0f} rows/s, plain executemany {plain:,.0f} rows/s "
-                          f"({engine.dialect.name}+{engine.dialect.driver}, pages of {PAGE:,}); counting the "
-                          f"typing and JSON of the rows in the plain load too: {plain_with_preparing:,.0f} "
-                          f"rows/s, ratio {transfer / plain_with_preparing:.2f}"))
+        out.append(
+            Result(
+                f"3. rows/s loading 100,000 replies, transfer / plain executemany, {label}",
+                round(share, 4),
+                ">= 0.5",
+                "ratio",
+                share >= 0.5,
+                f"transfer {transfer:,.0f} rows/s, plain executemany {plain:,.0f} rows/s "
+                f"({engine.dialect.name}+{engine.dialect.driver}, pages of {PAGE:,}); counting the "
+                f"typing and JSON of the rows in the plain load too: {plain_with_preparing:,.0f} "
+                f"rows/s, ratio {transfer / plain_with_preparing:.2f}",
+            )
+        )
     return out

@@ -20,11 +20,11 @@ def sync_worker(campaign_id: int) -> dict[str, Any]:
     """Worker process: one operator run; its result XCom and its peak RSS."""
     from airflow_provider_snovio.transfers import SnovioToSqlOperator
 
-    operator = SnovioToSqlOperator(task_id="sync_replies", resource="campaign_replies",
-                                   sql_conn_id=WAREHOUSE_CONN_ID, campaign_ids=[campaign_id])
+    operator = SnovioToSqlOperator(
+        task_id="sync_replies", resource="campaign_replies", sql_conn_id=WAREHOUSE_CONN_ID, campaign_ids=[campaign_id]
+    )
     xcom = operator.execute({})
-    return {"xcom": xcom, "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-            "vmhwm_kib": peak_rss_kib()}
+    return {"xcom": xcom, "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "vmhwm_kib": peak_rss_kib()}
 
 
 def peak_rss_kib() -> int:
@@ -45,16 +45,28 @@ def measure(sandbox: Any, big_campaign: int, small_campaign: int) -> list[Result
 
     peaks: dict[int, dict[str, Any]] = {}
     for campaign_id in (small_campaign, big_campaign):
-        env = {"AIRFLOW_CONN_SNOVIO_DEFAULT": sandbox.connection_json(),
-               f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}": sqlite_conn_json(fresh_path("rss.db"))}
+        env = {
+            "AIRFLOW_CONN_SNOVIO_DEFAULT": sandbox.connection_json(),
+            f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}": sqlite_conn_json(fresh_path("rss.db")),
+        }
         peaks[campaign_id] = run_worker("bench.memory:sync_worker", env=env, campaign_id=campaign_id)
     big, small = peaks[big_campaign], peaks[small_campaign]
     share = big["vmhwm_kib"] / small["vmhwm_kib"]
-    detail = (f"peak RSS (VmHWM) {big['vmhwm_kib'] / 1024:.0f} MiB syncing {big['xcom']['rows_written']:,} rows "
-              f"({big['xcom']['pages']} pages) vs {small['vmhwm_kib'] / 1024:.0f} MiB syncing "
-              f"{small['xcom']['rows_written']:,} ({small['xcom']['pages']} pages); fresh processes running "
-              f"SnovioToSqlOperator into SQLite; their ru_maxrss ({big['maxrss_kib'] / 1024:.0f} and "
-              f"{small['maxrss_kib'] / 1024:.0f} MiB) is the parent's peak inherited at fork (the parent hosts "
-              f"the sandbox's data), so it is not used")
-    return [Result("4. peak RSS syncing 100,000 replies / syncing 10,000", round(share, 4), "<= 1.5", "ratio",
-                   share <= 1.5, detail)]
+    detail = (
+        f"peak RSS (VmHWM) {big['vmhwm_kib'] / 1024:.0f} MiB syncing {big['xcom']['rows_written']:,} rows "
+        f"({big['xcom']['pages']} pages) vs {small['vmhwm_kib'] / 1024:.0f} MiB syncing "
+        f"{small['xcom']['rows_written']:,} ({small['xcom']['pages']} pages); fresh processes running "
+        f"SnovioToSqlOperator into SQLite; their ru_maxrss ({big['maxrss_kib'] / 1024:.0f} and "
+        f"{small['maxrss_kib'] / 1024:.0f} MiB) is the parent's peak inherited at fork (the parent hosts "
+        f"the sandbox's data), so it is not used"
+    )
+    return [
+        Result(
+            "4. peak RSS syncing 100,000 replies / syncing 10,000",
+            round(share, 4),
+            "<= 1.5",
+            "ratio",
+            share <= 1.5,
+            detail,
+        )
+    ]

@@ -55,23 +55,38 @@ def measure() -> list[Result]:
     from bench.infra import SECRET_ENV, run_together
     from tests.reliability.quota_worker import unit_share
 
-    with SandboxServer(requests_per_minute=RPM, finder_hourly_limit=FINDER, verifier_hourly_limit=VERIFIER,
-                       hourly_window_seconds=WINDOW, client_id=f"bench-quota-{uuid.uuid4().hex[:12]}") as sandbox:
+    with SandboxServer(
+        requests_per_minute=RPM,
+        finder_hourly_limit=FINDER,
+        verifier_hourly_limit=VERIFIER,
+        hourly_window_seconds=WINDOW,
+        client_id=f"bench-quota-{uuid.uuid4().hex[:12]}",
+    ) as sandbox:
         begun = time.monotonic()
-        results = run_together("bench.quota:quota_worker", PROCESSES, env={SECRET_ENV: sandbox.client_secret},
-                               base_url=sandbox.base_url, client_id=sandbox.client_id, duration=DURATION,
-                               tag=uuid.uuid4().hex[:6])
+        results = run_together(
+            "bench.quota:quota_worker",
+            PROCESSES,
+            env={SECRET_ENV: sandbox.client_secret},
+            base_url=sandbox.base_url,
+            client_id=sandbox.client_id,
+            duration=DURATION,
+            tag=uuid.uuid4().hex[:6],
+        )
         took = time.monotonic() - begun
         stats = sandbox.stats()
     records = [tuple(record) for result in results for record in result["records"]]
-    shares = {family: unit_share(records, family, quota, WINDOW)  # type: ignore[arg-type]
-              for family, quota in (("finder", FINDER), ("verifier", VERIFIER))}
+    shares = {
+        family: unit_share(records, family, quota, WINDOW)  # type: ignore[arg-type]
+        for family, quota in (("finder", FINDER), ("verifier", VERIFIER))
+    }
     refusals = stats["too_many_processing"]
     units = {family: sum(r[2] for r in records if r[1] == family) for family in shares}
-    detail = (f"{PROCESSES} processes sharing the per-host log, {took:.0f} s; quotas {FINDER} finder requests and "
-              f"{VERIFIER} verifier e-mails per {WINDOW:g}-s hour; achieved finder {shares['finder']:.3f} "
-              f"({units['finder']} units), verifier {shares['verifier']:.3f} ({units['verifier']} units); sandbox: "
-              f"{refusals} quota refusals, busiest window {stats['peak_finder_units_in_window']} finder / "
-              f"{stats['peak_verifier_units_in_window']} verifier units")
+    detail = (
+        f"{PROCESSES} processes sharing the per-host log, {took:.0f} s; quotas {FINDER} finder requests and "
+        f"{VERIFIER} verifier e-mails per {WINDOW:g}-s hour; achieved finder {shares['finder']:.3f} "
+        f"({units['finder']} units), verifier {shares['verifier']:.3f} ({units['verifier']} units); sandbox: "
+        f"{refusals} quota refusals, busiest window {stats['peak_finder_units_in_window']} finder / "
+        f"{stats['peak_verifier_units_in_window']} verifier units"
+    )
     value = min(shares.values())
     return [Result(NAME, round(value, 4), TARGET, "ratio", value >= 0.95 and refusals == 0, detail)]

@@ -48,8 +48,7 @@ def shown(value: float | str | None) -> str:
 def table(results: list[Result]) -> str:
     """A Markdown table (pasted as is into docs/performance.md)."""
     rows = [("what", "value", "target", "unit", "met")]
-    rows += [(r.name, shown(r.value), r.target, r.unit, {True: "yes", False: "NO", None: "-"}[r.met])
-             for r in results]
+    rows += [(r.name, shown(r.value), r.target, r.unit, {True: "yes", False: "NO", None: "-"}[r.met]) for r in results]
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     lines = ["| " + " | ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)) + " |" for row in rows]
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
@@ -74,7 +73,7 @@ def machine() -> str:
         found = re.search(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.MULTILINE)
         cpu = found.group(1).strip() if found else cpu
         kib = re.search(r"^MemTotal:\s*(\d+) kB", Path("/proc/meminfo").read_text(), re.MULTILINE)
-        memory = f"{int(kib.group(1)) / 1024 ** 2:.1f} GiB" if kib else memory
+        memory = f"{int(kib.group(1)) / 1024**2:.1f} GiB" if kib else memory
     except OSError:
         pass
     try:
@@ -84,5 +83,7 @@ def machine() -> str:
     except Exception:
         airflow = "unknown"
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return (f"{os.cpu_count()} CPUs ({cpu}), {memory} RAM, load average {load} at the end; "
-            f"Python {platform.python_version()}, Airflow {airflow}, {platform.system()} {platform.release()}")
+    return (
+        f"{os.cpu_count()} CPUs ({cpu}), {memory} RAM, load average {load} at the end; "
+        f"Python {platform.python_version()}, Airflow {airflow}, {platform.system()} {platform.release()}"
+    )

@@ -62,14 +62,21 @@ def measure() -> list[Result]:
     from bench.infra import environment
 
     bound = T / P + 2
-    with SandboxServer(requests_per_minute=1_000_000, task_delay_seconds=T) as sandbox, \
-            environment(AIRFLOW_CONN_SNOVIO_DEFAULT=sandbox.connection_json()):
+    with (
+        SandboxServer(requests_per_minute=1_000_000, task_delay_seconds=T) as sandbox,
+        environment(AIRFLOW_CONN_SNOVIO_DEFAULT=sandbox.connection_json()),
+    ):
         task_hash = task_hash_of(SnovioHook().start_domain_search("octagon.com"))
         started = time.monotonic()  # the task stays in progress T seconds from here
         before = sandbox.stats()["requests"]
-        sensor = SnovioTaskSensor(task_id="wait_for_domain_search", task_hash=task_hash,
-                                  result_method="get_domain_search_result", poke_interval=P, timeout=10 * T,
-                                  deferrable=True)
+        sensor = SnovioTaskSensor(
+            task_id="wait_for_domain_search",
+            task_hash=task_hash,
+            result_method="get_domain_search_result",
+            poke_interval=P,
+            timeout=10 * T,
+            deferrable=True,
+        )
         busy = [0]
         lock = threading.Lock()
 
@@ -100,14 +107,24 @@ def measure() -> list[Result]:
     delta = {name: count - before.get(name, 0) for name, count in after.items() if count != before.get(name, 0)}
     tokens = delta.pop(TOKEN_ENDPOINT, 0)
     calls = sum(delta.values())
-    detail = (f"T = {T:g} s (sandbox task_delay_seconds), p = {P:g} s: {calls} status reads "
-              f"({', '.join(f'{k}: {v}' for k, v in sorted(delta.items()))}) and {tokens} token requests "
-              f"(the worker's token was cached; see item 6); waited {waited:.1f} s; XCom {xcom}")
-    slots_detail = (f"execute() checked once and deferred after {held_for * 1000:.0f} ms; for the "
-                    f"{waited - held_for:.1f} s the trigger ran, the worker pool held {slots_held} sensor "
-                    f"executions (sampled every 10 ms)")
+    detail = (
+        f"T = {T:g} s (sandbox task_delay_seconds), p = {P:g} s: {calls} status reads "
+        f"({', '.join(f'{k}: {v}' for k, v in sorted(delta.items()))}) and {tokens} token requests "
+        f"(the worker's token was cached; see item 6); waited {waited:.1f} s; XCom {xcom}"
+    )
+    slots_detail = (
+        f"execute() checked once and deferred after {held_for * 1000:.0f} ms; for the "
+        f"{waited - held_for:.1f} s the trigger ran, the worker pool held {slots_held} sensor "
+        f"executions (sampled every 10 ms)"
+    )
     return [
-        Result(f"7. API calls of a sensor waiting T={T:g} s at poke interval p={P:g} s", calls,
-               f"<= T/p + 2 = {bound:g}", "calls", calls <= bound, detail),
+        Result(
+            f"7. API calls of a sensor waiting T={T:g} s at poke interval p={P:g} s",
+            calls,
+            f"<= T/p + 2 = {bound:g}",
+            "calls",
+            calls <= bound,
+            detail,
+        ),
         Result("7. worker slots held while deferred", slots_held, "0", "slots", slots_held == 0, slots_detail),
     ]

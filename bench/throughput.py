@@ -43,8 +43,9 @@ def achieved_share(stamps: list[float], limit: int, window: float) -> float:
     return window / fmean(spans)
 
 
-def rate_worker(base_url: str, client_id: str, limit: int, window: float, backend: str | None,
-                duration: float) -> dict[str, Any]:
+def rate_worker(
+    base_url: str, client_id: str, limit: int, window: float, backend: str | None, duration: float
+) -> dict[str, Any]:
     """Worker process: free reads in a loop from the common start; the completion stamps of the first
     ``duration`` seconds. The loop runs in a daemon thread: at the end of the period a call may sit in the
     limiter until the next window, and that wait is not part of the measurement."""
@@ -52,8 +53,9 @@ def rate_worker(base_url: str, client_id: str, limit: int, window: float, backen
     from bench.child import wait_for_go
     from bench.infra import client_config
 
-    config = client_config(base_url, client_id, requests_per_minute=limit, rate_limit_backend=backend,
-                           rate_window_seconds=window)
+    config = client_config(
+        base_url, client_id, requests_per_minute=limit, rate_limit_backend=backend, rate_window_seconds=window
+    )
     stamps: list[float] = []
     client = SnovioClient(config)
     client.access_token()  # the token (one limited request) and the limiter's backend, before the clock
@@ -77,17 +79,27 @@ def _run(sandbox: Any, processes: int, backend: str | None) -> tuple[list[float]
 
     sandbox.configure(client_id=f"bench-{uuid.uuid4().hex[:12]}")  # a new account: a fresh limiter log
     sandbox.reset()
-    results = run_together("bench.throughput:rate_worker", processes, env={SECRET_ENV: sandbox.client_secret},
-                           base_url=sandbox.base_url, client_id=sandbox.client_id, limit=LIMIT, window=WINDOW,
-                           backend=backend, duration=DURATION)
+    results = run_together(
+        "bench.throughput:rate_worker",
+        processes,
+        env={SECRET_ENV: sandbox.client_secret},
+        base_url=sandbox.base_url,
+        client_id=sandbox.client_id,
+        limit=LIMIT,
+        window=WINDOW,
+        backend=backend,
+        duration=DURATION,
+    )
     return [stamp for result in results for stamp in result["stamps"]], sandbox.stats()
 
 
 def _describe(stamps: list[float], stats: dict[str, Any], share: float) -> str:
-    return (f"{len(stamps)} calls in {max(stamps) - min(stamps):.1f} s; limit {LIMIT} per {WINDOW:g}-s window "
-            f"(= {LIMIT * 60 / WINDOW:.0f}/min); achieved {share * LIMIT * 60 / WINDOW:.0f}/min; "
-            f"sandbox: {stats['responses_429']} 429s, peak {stats['peak_requests_in_window']} in a window; "
-            f"client-side max in any {WINDOW:g}-s window {max_in_window(stamps, WINDOW)}")
+    return (
+        f"{len(stamps)} calls in {max(stamps) - min(stamps):.1f} s; limit {LIMIT} per {WINDOW:g}-s window "
+        f"(= {LIMIT * 60 / WINDOW:.0f}/min); achieved {share * LIMIT * 60 / WINDOW:.0f}/min; "
+        f"sandbox: {stats['responses_429']} 429s, peak {stats['peak_requests_in_window']} in a window; "
+        f"client-side max in any {WINDOW:g}-s window {max_in_window(stamps, WINDOW)}"
+    )
 
 
 def within_limit(stats: dict[str, Any]) -> bool:
@@ -103,8 +115,16 @@ def measure(redis_url: Callable[[], Any]) -> list[Result]:
     with SandboxServer(requests_per_minute=LIMIT, rate_window_seconds=WINDOW) as sandbox:
         stamps, stats = _run(sandbox, 1, None)
         share = achieved_share(stamps, LIMIT, WINDOW)
-        out.append(Result("1. requests/min achieved / limit, 1 process", round(share, 4), ">= 0.95, zero 429s",
-                          "ratio", share >= 0.95 and within_limit(stats), _describe(stamps, stats, share)))
+        out.append(
+            Result(
+                "1. requests/min achieved / limit, 1 process",
+                round(share, 4),
+                ">= 0.95, zero 429s",
+                "ratio",
+                share >= 0.95 and within_limit(stats),
+                _describe(stamps, stats, share),
+            )
+        )
         for label in ("per-host SQLite", "Redis"):
             if label == "Redis":
                 with redis_url() as url:
@@ -112,7 +132,14 @@ def measure(redis_url: Callable[[], Any]) -> list[Result]:
             else:
                 stamps, stats = _run(sandbox, PROCESSES, None)
             share = achieved_share(stamps, LIMIT, WINDOW)
-            out.append(Result(f"2. requests/min achieved / limit, {PROCESSES} processes, {label}",
-                              round(share, 4), ">= 0.90, never above the limit", "ratio",
-                              share >= 0.90 and within_limit(stats), _describe(stamps, stats, share)))
+            out.append(
+                Result(
+                    f"2. requests/min achieved / limit, {PROCESSES} processes, {label}",
+                    round(share, 4),
+                    ">= 0.90, never above the limit",
+                    "ratio",
+                    share >= 0.90 and within_limit(stats),
+                    _describe(stamps, stats, share),
+                )
+            )
     return out

@@ -56,12 +56,22 @@ def measure() -> list[Result]:
     from bench.infra import SECRET_ENV, Worker
 
     with SandboxServer(requests_per_minute=1_000_000) as sandbox:
-        config = ClientConfig(client_id=sandbox.client_id, client_secret=sandbox.client_secret,
-                              base_url=sandbox.base_url)
+        config = ClientConfig(
+            client_id=sandbox.client_id, client_secret=sandbox.client_secret, base_url=sandbox.base_url
+        )
         store = shared_token_store(None, config.token_key, config.client_secret)
-        workers = [Worker("bench.tokens:token_worker", {SECRET_ENV: sandbox.client_secret}, base_url=sandbox.base_url,
-                          client_id=sandbox.client_id, calls=CALLS, threads=THREADS, phases=len(TTLS))
-                   for _ in range(PROCESSES)]
+        workers = [
+            Worker(
+                "bench.tokens:token_worker",
+                {SECRET_ENV: sandbox.client_secret},
+                base_url=sandbox.base_url,
+                client_id=sandbox.client_id,
+                calls=CALLS,
+                threads=THREADS,
+                phases=len(TTLS),
+            )
+            for _ in range(PROCESSES)
+        ]
         try:
             issued_before = []
             for token_ttl in TTLS:
@@ -84,10 +94,20 @@ def measure() -> list[Result]:
     short = [worker_phases[1] for worker_phases in phases]
     span = max(p["ended"] for p in short) - min(p["started"] for p in short)
     spanned = math.ceil(span / usable)
-    detail = (f"{PROCESSES} processes x {CALLS} calls from {THREADS} threads each, each process starting without a "
-              f"token; 1-h lifetime: the sandbox issued {issued[0]} tokens (processes fetched "
-              f"{sum(p[0]['fetches'] for p in phases)}, the others took the shared one); with a {TTLS[1]:g}-s "
-              f"lifetime ({span:.1f} s of calls, {spanned} usable lifetimes of {usable:g} s): {issued[1]} tokens "
-              f"issued")
-    return [Result("6. token requests per account per token lifetime (4 processes x 1,000 calls)", issued[0], "1",
-                   "tokens", issued[0] == 1, detail)]
+    detail = (
+        f"{PROCESSES} processes x {CALLS} calls from {THREADS} threads each, each process starting without a "
+        f"token; 1-h lifetime: the sandbox issued {issued[0]} tokens (processes fetched "
+        f"{sum(p[0]['fetches'] for p in phases)}, the others took the shared one); with a {TTLS[1]:g}-s "
+        f"lifetime ({span:.1f} s of calls, {spanned} usable lifetimes of {usable:g} s): {issued[1]} tokens "
+        f"issued"
+    )
+    return [
+        Result(
+            "6. token requests per account per token lifetime (4 processes x 1,000 calls)",
+            issued[0],
+            "1",
+            "tokens",
+            issued[0] == 1,
+            detail,
+        )
+    ]

@@ -39,9 +39,17 @@ def triggerer_worker(campaign_ids: list[int], count: int, poll_interval: float, 
     from bench.sensor import rebuilt
 
     deadline = time.time() + duration
-    triggers = [rebuilt(SnovioCampaignProgressTrigger(str(campaign_ids[i % len(campaign_ids)]), min_progress=100,
-                                                      deadline=deadline, poll_interval=poll_interval))
-                for i in range(count)]
+    triggers = [
+        rebuilt(
+            SnovioCampaignProgressTrigger(
+                str(campaign_ids[i % len(campaign_ids)]),
+                min_progress=100,
+                deadline=deadline,
+                poll_interval=poll_interval,
+            )
+        )
+        for i in range(count)
+    ]
 
     async def main() -> tuple[list[list[dict[str, Any]]], list[tuple[float, float]]]:
         loop = asyncio.get_running_loop()
@@ -69,8 +77,12 @@ def triggerer_worker(campaign_ids: list[int], count: int, poll_interval: float, 
     started = time.monotonic()
     events, lags = asyncio.run(main())
     statuses = Counter(payloads[-1]["status"] if payloads else "none" for payloads in events)
-    return {"statuses": dict(statuses), "event_counts": sorted({len(p) for p in events}), "lags": lags,
-            "elapsed": time.monotonic() - started}
+    return {
+        "statuses": dict(statuses),
+        "event_counts": sorted({len(p) for p in events}),
+        "lags": lags,
+        "elapsed": time.monotonic() - started,
+    }
 
 
 def measure() -> list[Result]:
@@ -79,9 +91,14 @@ def measure() -> list[Result]:
 
     with SandboxServer(requests_per_minute=LIMIT, rate_window_seconds=WINDOW) as sandbox:
         running = [c.id for c in sandbox.state.data.campaigns.campaigns if c.status in ("Active", "Paused")]
-        result = run_worker("bench.triggerer:triggerer_worker", env={
-            "AIRFLOW_CONN_SNOVIO_DEFAULT": sandbox.connection_json()}, campaign_ids=running, count=COUNT,
-            poll_interval=POLL, duration=DURATION)
+        result = run_worker(
+            "bench.triggerer:triggerer_worker",
+            env={"AIRFLOW_CONN_SNOVIO_DEFAULT": sandbox.connection_json()},
+            campaign_ids=running,
+            count=COUNT,
+            poll_interval=POLL,
+            duration=DURATION,
+        )
         stats = sandbox.stats()
     lags = [lag for _, lag in result["lags"]]
     worst = max(lags) * 1000
@@ -91,17 +108,33 @@ def measure() -> list[Result]:
     peak = stats["peak_requests_in_window"]
     within = stats["responses_429"] == 0 and peak <= LIMIT
     waited = result["statuses"] == {"timeout": COUNT} and result["event_counts"] == [1]
-    rate_detail = (f"{COUNT} triggers polling every {POLL:g} s ({COUNT / POLL:.0f} requests/s wanted) for "
-                   f"{result['elapsed']:.0f} s; limit {LIMIT} per {WINDOW:g}-s window; the sandbox served "
-                   f"{stats['total_requests']} requests ({stats['tokens_issued']} token), peak {peak} in a "
-                   f"window, {stats['responses_429']} 429s; trigger end events {result['statuses']}")
-    lag_detail = (f"heartbeat every {HEARTBEAT * 1000:.0f} ms, {len(lags)} beats: worst {worst:.1f} ms "
-                  f"({worst_at:.1f} s after the loop started), p99 {p99:.1f} ms; worst after the first "
-                  f"{STARTUP:g} s (all triggers polling): {later[1] * 1000:.1f} ms at {later[0]:.1f} s; all {COUNT} "
-                  f"triggers waited to their deadline: {waited}")
+    rate_detail = (
+        f"{COUNT} triggers polling every {POLL:g} s ({COUNT / POLL:.0f} requests/s wanted) for "
+        f"{result['elapsed']:.0f} s; limit {LIMIT} per {WINDOW:g}-s window; the sandbox served "
+        f"{stats['total_requests']} requests ({stats['tokens_issued']} token), peak {peak} in a "
+        f"window, {stats['responses_429']} 429s; trigger end events {result['statuses']}"
+    )
+    lag_detail = (
+        f"heartbeat every {HEARTBEAT * 1000:.0f} ms, {len(lags)} beats: worst {worst:.1f} ms "
+        f"({worst_at:.1f} s after the loop started), p99 {p99:.1f} ms; worst after the first "
+        f"{STARTUP:g} s (all triggers polling): {later[1] * 1000:.1f} ms at {later[0]:.1f} s; all {COUNT} "
+        f"triggers waited to their deadline: {waited}"
+    )
     return [
-        Result(f"9. {COUNT} deferred sensors, one event loop: peak requests in any window / limit",
-               round(peak / LIMIT, 4), "<= 1.0, zero 429s", "ratio", within and waited, rate_detail),
-        Result(f"9. {COUNT} deferred sensors, one event loop: worst event-loop lag", round(worst, 1), "< 100",
-               "ms", worst < 100 and waited, lag_detail),
+        Result(
+            f"9. {COUNT} deferred sensors, one event loop: peak requests in any window / limit",
+            round(peak / LIMIT, 4),
+            "<= 1.0, zero 429s",
+            "ratio",
+            within and waited,
+            rate_detail,
+        ),
+        Result(
+            f"9. {COUNT} deferred sensors, one event loop: worst event-loop lag",
+            round(worst, 1),
+            "< 100",
+            "ms",
+            worst < 100 and waited,
+            lag_detail,
+        ),
     ]

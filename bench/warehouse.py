@@ -24,13 +24,19 @@ def measure(postgres: Any) -> list[Result]:
         big, small = campaigns[0], campaigns[1]
         if (len(big.replies), len(small.replies)) != (BIG_REPLIES, 10_000):
             raise RuntimeError(f"unexpected sandbox campaigns: {len(big.replies)} and {len(small.replies)} replies")
-        config = ClientConfig(client_id=sandbox.client_id, client_secret=sandbox.client_secret,
-                              base_url=sandbox.base_url, requests_per_minute=1_000_000)
+        config = ClientConfig(
+            client_id=sandbox.client_id,
+            client_secret=sandbox.client_secret,
+            base_url=sandbox.base_url,
+            requests_per_minute=1_000_000,
+        )
         with SnovioClient(config) as client:
             records = loading.fetch_replies(client, big.id)
         with postgres() as server_url:
-            engines = {"SQLite": create_engine(f"sqlite:///{fresh_path('load.db')}"),
-                       "PostgreSQL": create_engine(server_url)}
+            engines = {
+                "SQLite": create_engine(f"sqlite:///{fresh_path('load.db')}"),
+                "PostgreSQL": create_engine(server_url),
+            }
             try:
                 results = loading.measure(records, big.id, engines)
             finally:

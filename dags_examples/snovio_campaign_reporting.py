@@ -75,10 +75,13 @@ with DAG(
         return sorted(int(c["id"]) for c in listed if isinstance(c, dict) and c.get("status") != "Draft")
 
     ids = campaign_ids()
-    analytics = SnovioToSqlOperator(task_id="campaign_analytics", resource="campaign_analytics",
-                                    campaign_ids=ids, **CONNECTIONS)
-    events = [SnovioToSqlOperator(task_id=resource, resource=resource, campaign_ids=ids, **CONNECTIONS)
-              for resource in EVENT_RESOURCES]
+    analytics = SnovioToSqlOperator(
+        task_id="campaign_analytics", resource="campaign_analytics", campaign_ids=ids, **CONNECTIONS
+    )
+    events = [
+        SnovioToSqlOperator(task_id=resource, resource=resource, campaign_ids=ids, **CONNECTIONS)
+        for resource in EVENT_RESOURCES
+    ]
 
     @task
     def report(results: list[dict], params: dict | None = None) -> dict:
@@ -87,8 +90,7 @@ with DAG(
 
         date_from, date_to = run_days(get_current_context())  # the days the analytics task synced
         db = _warehouse(params["sql_conn_id"])
-        tables = {r["table"]: int(db.get_first(f"SELECT COUNT(*) FROM {r['table']} WHERE {LIVE}")[0])
-                  for r in results}
+        tables = {r["table"]: int(db.get_first(f"SELECT COUNT(*) FROM {r['table']} WHERE {LIVE}")[0]) for r in results}
         # dates are ISO days computed here and top an int: safe to inline, and portable across paramstyles
         ranked = db.get_records(
             "SELECT c.id, c.name, a.emails_sent, a.email_replies, a.email_replies_rate "
@@ -96,17 +98,32 @@ with DAG(
             f"WHERE a.date_from = '{date_from.isoformat()}' AND a.date_to = '{date_to.isoformat()}' "
             "AND a._snovio_deleted_at IS NULL AND c._snovio_deleted_at IS NULL "
             "AND (a.emails_sent > 0 OR a.email_replies > 0) "
-            f"ORDER BY a.email_replies_rate DESC, a.email_replies DESC, c.id LIMIT {int(params['top'])}")
-        top = [{"campaign_id": int(cid), "name": name, "emails_sent": sent or 0, "replies": replies or 0,
-                "reply_rate": float(rate or 0)} for cid, name, sent, replies, rate in ranked]
+            f"ORDER BY a.email_replies_rate DESC, a.email_replies DESC, c.id LIMIT {int(params['top'])}"
+        )
+        top = [
+            {
+                "campaign_id": int(cid),
+                "name": name,
+                "emails_sent": sent or 0,
+                "replies": replies or 0,
+                "reply_rate": float(rate or 0),
+            }
+            for cid, name, sent, replies, rate in ranked
+        ]
         lines = [f"Snov.io report for {date_from}{'' if date_from == date_to else f'..{date_to}'}", "Rows per table:"]
         lines += [f"  {table:<28} {count:>8}" for table, count in tables.items()]
         lines.append("Campaigns by reply rate:")
-        lines += [f"  {c['reply_rate']:6.1f}%  {c['replies']:>5} replies / {c['emails_sent']:>5} sent  {c['name']}"
-                  for c in top] or ["  (no e-mails sent or replies in this interval)"]
+        lines += [
+            f"  {c['reply_rate']:6.1f}%  {c['replies']:>5} replies / {c['emails_sent']:>5} sent  {c['name']}"
+            for c in top
+        ] or ["  (no e-mails sent or replies in this interval)"]
         print("\n".join(lines))
-        return {"date_from": date_from.isoformat(), "date_to": date_to.isoformat(), "tables": tables,
-                "top_campaigns": top}
+        return {
+            "date_from": date_from.isoformat(),
+            "date_to": date_to.isoformat(),
+            "tables": tables,
+            "top_campaigns": top,
+        }
 
     campaigns >> analytics >> events
     report([campaigns.output, analytics.output, *(e.output for e in events)])

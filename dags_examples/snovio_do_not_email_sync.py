@@ -36,8 +36,10 @@ def _names(params: dict) -> tuple[str, str, str]:
     """Table and column names from the params, refused unless plain SQL identifiers (they are inlined)."""
     from airflow_provider_snovio.transfers.warehouse import sql_identifier
 
-    return tuple(sql_identifier(key, params[key])  # type: ignore[return-value]
-                 for key in ("table", "item_column", "synced_column"))
+    return tuple(
+        sql_identifier(key, params[key])  # type: ignore[return-value]
+        for key in ("table", "item_column", "synced_column")
+    )
 
 
 with DAG(
@@ -69,8 +71,12 @@ with DAG(
         return sorted({str(row[0]).strip().lower() for row in rows if str(row[0]).strip()})
 
     items = pending()
-    block = SnovioDoNotEmailOperator(task_id="do_not_email", list_id="{{ params.list_id }}", items=items,
-                                     snovio_conn_id="{{ params.snovio_conn_id }}")
+    block = SnovioDoNotEmailOperator(
+        task_id="do_not_email",
+        list_id="{{ params.list_id }}",
+        items=items,
+        snovio_conn_id="{{ params.snovio_conn_id }}",
+    )
 
     @task
     def mark_synced(sent_items: list[str], sent: dict, params: dict | None = None) -> dict:
@@ -82,8 +88,10 @@ with DAG(
         conn = db.get_conn()
         try:
             cursor = conn.cursor()
-            cursor.executemany(f"UPDATE {table} SET {synced} = {placeholder} WHERE LOWER({item}) = {placeholder}",
-                               [(now, value) for value in sent_items])
+            cursor.executemany(
+                f"UPDATE {table} SET {synced} = {placeholder} WHERE LOWER({item}) = {placeholder}",
+                [(now, value) for value in sent_items],
+            )
             conn.commit()
         finally:
             conn.close()

@@ -34,8 +34,11 @@ from airflow.sdk import DAG, BaseHook, Param, task
 
 from airflow_provider_snovio.operators import SnovioEmailVerificationOperator
 
-WAIT = {"poll_interval": float(os.environ.get("SNOVIO_EXAMPLE_POLL_INTERVAL", "10")), "timeout": 3600,
-        "deferrable": True}
+WAIT = {
+    "poll_interval": float(os.environ.get("SNOVIO_EXAMPLE_POLL_INTERVAL", "10")),
+    "timeout": 3600,
+    "deferrable": True,
+}
 GREYLISTED_POLL_INTERVAL = float(os.environ.get("SNOVIO_EXAMPLE_GREYLISTED_POLL_INTERVAL", "900"))
 
 
@@ -43,8 +46,10 @@ def _names(params: dict) -> tuple[str, str, str, str]:
     """Table and column names from the params, refused unless plain SQL identifiers (they are inlined)."""
     from airflow_provider_snovio.transfers.warehouse import sql_identifier
 
-    return tuple(sql_identifier(key, params[key])  # type: ignore[return-value]
-                 for key in ("table", "email_column", "status_column", "verified_at_column"))
+    return tuple(
+        sql_identifier(key, params[key])  # type: ignore[return-value]
+        for key in ("table", "email_column", "status_column", "verified_at_column")
+    )
 
 
 def _now() -> datetime:
@@ -63,8 +68,13 @@ with DAG(
         "email_column": Param("email", type="string"),
         "status_column": Param("smtp_status", type="string", description="gets valid / not_valid / unknown ..."),
         "verified_at_column": Param("verified_at", type="string", description="gets the UTC time of the check"),
-        "batch_size": Param(500, type="integer", minimum=1, maximum=10000,
-                            description="addresses per run (each unverified one costs a credit)"),
+        "batch_size": Param(
+            500,
+            type="integer",
+            minimum=1,
+            maximum=10000,
+            description="addresses per run (each unverified one costs a credit)",
+        ),
         "reverify_days": Param(90, type="integer", minimum=1, description="verify again after this many days"),
         "sql_conn_id": Param("snovio_warehouse", type="string", description="warehouse connection"),
         "snovio_conn_id": Param("snovio_default", type="string", description="Snov.io connection"),
@@ -81,13 +91,18 @@ with DAG(
         db = BaseHook.get_connection(params["sql_conn_id"]).get_hook()
         rows = db.get_records(  # stale is an ISO time computed here and batch_size an int: safe to inline
             f"SELECT {email} FROM {table} WHERE {email} IS NOT NULL AND ({status} IS NULL OR {verified_at} IS NULL "
-            f"OR {verified_at} < '{stale}') ORDER BY {email} LIMIT {int(params['batch_size'])}")
+            f"OR {verified_at} < '{stale}') ORDER BY {email} LIMIT {int(params['batch_size'])}"
+        )
         return sorted({str(row[0]).strip() for row in rows if str(row[0]).strip()})
 
     emails = unverified()
     verify = SnovioEmailVerificationOperator(
-        task_id="verify", emails=emails, snovio_conn_id="{{ params.snovio_conn_id }}",
-        greylisted_poll_interval=GREYLISTED_POLL_INTERVAL, **WAIT)
+        task_id="verify",
+        emails=emails,
+        snovio_conn_id="{{ params.snovio_conn_id }}",
+        greylisted_poll_interval=GREYLISTED_POLL_INTERVAL,
+        **WAIT,
+    )
 
     @task
     def write_back(verified: dict, params: dict | None = None) -> dict:
@@ -97,8 +112,9 @@ with DAG(
         statuses = {address: result.get("smtp_status") for address, result in verified["results"].items()}
         db = BaseHook.get_connection(params["sql_conn_id"]).get_hook()
         placeholder = db.placeholder
-        sql = (f"UPDATE {table} SET {status} = {placeholder}, {verified_at} = {placeholder} "
-               f"WHERE {email} = {placeholder}")
+        sql = (
+            f"UPDATE {table} SET {status} = {placeholder}, {verified_at} = {placeholder} WHERE {email} = {placeholder}"
+        )
         conn = db.get_conn()
         try:  # one transaction: every status or none
             cursor = conn.cursor()

@@ -44,8 +44,11 @@ from airflow_provider_snovio.operators import (
     SnovioProspectEmailsOperator,
 )
 
-WAIT = {"poll_interval": float(os.environ.get("SNOVIO_EXAMPLE_POLL_INTERVAL", "10")), "timeout": 3600,
-        "deferrable": True}
+WAIT = {
+    "poll_interval": float(os.environ.get("SNOVIO_EXAMPLE_POLL_INTERVAL", "10")),
+    "timeout": 3600,
+    "deferrable": True,
+}
 GREYLISTED_POLL_INTERVAL = float(os.environ.get("SNOVIO_EXAMPLE_GREYLISTED_POLL_INTERVAL", "900"))
 SNOVIO = {"snovio_conn_id": "{{ params.snovio_conn_id }}"}
 
@@ -57,8 +60,9 @@ with DAG(
     catchup=False,
     render_template_as_native_obj=True,  # list ids and prospects arrive as Python values
     params={
-        "domains": Param(["octagon.com"], type="array", items={"type": "string"}, minItems=1,
-                         description="company domains to search"),
+        "domains": Param(
+            ["octagon.com"], type="array", items={"type": "string"}, minItems=1, description="company domains to search"
+        ),
         "list_name": Param("Airflow leads", type="string", description="Snov.io prospect list of valid leads"),
         "min_balance": Param(100, type="number", minimum=0, description="skip the run below this many credits"),
         "table": Param("snovio_leads", type="string", description="warehouse table of the results"),
@@ -68,15 +72,20 @@ with DAG(
     tags=["snovio", "example", "enrichment"],
     doc_md=__doc__,
 ) as dag:
-    guard = SnovioBalanceCheckOperator(task_id="balance_guard", min_balance="{{ params.min_balance }}",
-                                       on_low="skip", **SNOVIO)
+    guard = SnovioBalanceCheckOperator(
+        task_id="balance_guard", min_balance="{{ params.min_balance }}", on_low="skip", **SNOVIO
+    )
 
     @task
     def domains(params: dict | None = None) -> list[str]:
         return list(params["domains"])
 
     search = SnovioDomainSearchOperator.partial(
-        task_id="domain_search", include=["company", "prospects"], max_pages=1, **WAIT, **SNOVIO,
+        task_id="domain_search",
+        include=["company", "prospects"],
+        max_pages=1,
+        **WAIT,
+        **SNOVIO,
     ).expand(domain=domains())
 
     @task
@@ -84,26 +93,36 @@ with DAG(
         """Every prospect of every domain (the mapped searches' XComs)."""
         return [h for result in found for h in result["prospect_hashes"]]
 
-    emails = SnovioProspectEmailsOperator(task_id="prospect_emails", prospect_hashes=prospect_hashes(search.output),
-                                          **WAIT, **SNOVIO)
+    emails = SnovioProspectEmailsOperator(
+        task_id="prospect_emails", prospect_hashes=prospect_hashes(search.output), **WAIT, **SNOVIO
+    )
 
     @task
     def addresses(found: dict) -> list[str]:
         return sorted({email for hash_emails in found["emails"].values() for email in hash_emails})
 
-    verify = SnovioEmailVerificationOperator(task_id="verify", emails=addresses(emails.output),
-                                             greylisted_poll_interval=GREYLISTED_POLL_INTERVAL, **WAIT, **SNOVIO)
+    verify = SnovioEmailVerificationOperator(
+        task_id="verify",
+        emails=addresses(emails.output),
+        greylisted_poll_interval=GREYLISTED_POLL_INTERVAL,
+        **WAIT,
+        **SNOVIO,
+    )
 
     @task.short_circuit(ignore_downstream_trigger_rules=False)
     def valid_leads(verified: dict) -> list[dict]:
         """The addresses Snov.io found valid, as list prospects; none: the list steps are skipped."""
-        return [{"email": email, "company_site": "https://" + email.rsplit("@", 1)[1]}
-                for email, result in verified["results"].items() if result.get("smtp_status") == "valid"]
+        return [
+            {"email": email, "company_site": "https://" + email.rsplit("@", 1)[1]}
+            for email, result in verified["results"].items()
+            if result.get("smtp_status") == "valid"
+        ]
 
     valid = valid_leads(verify.output)
     create_list = SnovioCreateListOperator(task_id="create_list", name="{{ params.list_name }}", **SNOVIO)
     add_to_list = SnovioAddProspectsToListOperator(
-        task_id="add_to_list", list_id=create_list.output, prospects=valid, **SNOVIO)
+        task_id="add_to_list", list_id=create_list.output, prospects=valid, **SNOVIO
+    )
 
     @task(trigger_rule="none_failed_min_one_success")
     def to_warehouse(found: dict, verified: dict, params: dict | None = None) -> dict:
@@ -113,17 +132,37 @@ with DAG(
         table = sql_identifier("table", params["table"])
         added = get_current_context()["ti"].xcom_pull(task_ids="add_to_list")  # None when skipped
         list_id = added["list_id"] if added else None
-        listed = set() if not added else {email for email, result in verified["results"].items()
-                                          if result.get("smtp_status") == "valid"} - set(added.get("failures") or {})
+        listed = (
+            set()
+            if not added
+            else {email for email, result in verified["results"].items() if result.get("smtp_status") == "valid"}
+            - set(added.get("failures") or {})
+        )
         prospect_of = {email: h for h, hash_emails in found["emails"].items() for email in hash_emails}
         now = datetime.now(timezone.utc).replace(tzinfo=None).isoformat(sep=" ", timespec="seconds")
-        rows = [(email, email.rsplit("@", 1)[1], prospect_of.get(email), result.get("smtp_status"),
-                 list_id if email in listed else None, now) for email, result in sorted(verified["results"].items())]
+        rows = [
+            (
+                email,
+                email.rsplit("@", 1)[1],
+                prospect_of.get(email),
+                result.get("smtp_status"),
+                list_id if email in listed else None,
+                now,
+            )
+            for email, result in sorted(verified["results"].items())
+        ]
         db = BaseHook.get_connection(params["sql_conn_id"]).get_hook()
-        db.run(f"CREATE TABLE IF NOT EXISTS {table} (email VARCHAR(320) PRIMARY KEY, domain VARCHAR(255), "
-               "prospect_hash VARCHAR(255), smtp_status VARCHAR(32), list_id BIGINT, updated_at VARCHAR(32))")
-        db.insert_rows(table, rows, target_fields=["email", "domain", "prospect_hash", "smtp_status", "list_id",
-                                                   "updated_at"], replace=True, replace_index="email")
+        db.run(
+            f"CREATE TABLE IF NOT EXISTS {table} (email VARCHAR(320) PRIMARY KEY, domain VARCHAR(255), "
+            "prospect_hash VARCHAR(255), smtp_status VARCHAR(32), list_id BIGINT, updated_at VARCHAR(32))"
+        )
+        db.insert_rows(
+            table,
+            rows,
+            target_fields=["email", "domain", "prospect_hash", "smtp_status", "list_id", "updated_at"],
+            replace=True,
+            replace_index="email",
+        )
         return {"table": table, "rows": len(rows), "listed": len(listed), "list_id": list_id}
 
     guard >> search

@@ -34,8 +34,9 @@ with DAG(
     start_date=pendulum.datetime(2025, 9, 1, tz="UTC"),
     catchup=False,
     params={
-        "endpoint_url": Param("https://hooks.example.com/snovio", type="string", pattern="^https?://",
-                              description="the URL Snov.io calls"),
+        "endpoint_url": Param(
+            "https://hooks.example.com/snovio", type="string", pattern="^https?://", description="the URL Snov.io calls"
+        ),
         "action": Param("ensure", enum=["ensure", "deactivate", "delete"]),
         "snovio_conn_id": Param("snovio_default", type="string", description="Snov.io connection"),
     },
@@ -43,6 +44,11 @@ with DAG(
     doc_md=__doc__,
 ) as dag:
     for task_id, (event_object, event_action) in WEBHOOKS.items():
-        SnovioWebhookOperator(task_id=task_id, action="{{ params.action }}", event_object=event_object,
-                              event_action=event_action, endpoint_url="{{ params.endpoint_url }}",
-                              snovio_conn_id="{{ params.snovio_conn_id }}")
+        SnovioWebhookOperator(
+            task_id=task_id,
+            action="{{ params.action }}",
+            event_object=event_object,
+            event_action=event_action,
+            endpoint_url="{{ params.endpoint_url }}",
+            snovio_conn_id="{{ params.snovio_conn_id }}",
+        )

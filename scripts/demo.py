@@ -50,8 +50,15 @@ DAG_ID = "snovio_campaign_reporting"
 #: The run of 2025-10-16 reports on 2025-10-15, a busy day of the sandbox's seeded campaigns.
 SANDBOX_LOGICAL_DATE = "2025-10-16T00:00:00+00:00"
 SANDBOX_KNOBS = ["--requests-per-minute", "60", "--rate-window-seconds", "60", "--seed", "42"]
-TABLES = ("snovio_campaigns", "snovio_campaign_analytics", "snovio_campaign_replies", "snovio_campaign_opens",
-          "snovio_campaign_clicks", "snovio_emails_sent", "snovio_finished_prospects")
+TABLES = (
+    "snovio_campaigns",
+    "snovio_campaign_analytics",
+    "snovio_campaign_replies",
+    "snovio_campaign_opens",
+    "snovio_campaign_clicks",
+    "snovio_emails_sent",
+    "snovio_finished_prospects",
+)
 BIN = Path(sys.executable).parent
 
 
@@ -67,23 +74,26 @@ def shown(path: Path) -> str:
 def airflow_env(warehouse: Path) -> dict[str, str]:
     """The environment of every Airflow command: this demo's home, nothing from the caller's Airflow set-up."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
-    env.update({
-        "AIRFLOW_HOME": str(HOME),
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{HOME / 'airflow.db'}",
-        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
-        "AIRFLOW_CONN_SNOVIO_WAREHOUSE": json.dumps({"conn_type": "sqlite", "host": str(warehouse)}),
-        "SNOVIO_RATE_LIMIT_DIR": str(OUT / "rate-limits"),
-    })
+    env.update(
+        {
+            "AIRFLOW_HOME": str(HOME),
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{HOME / 'airflow.db'}",
+            "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+            "AIRFLOW_CONN_SNOVIO_WAREHOUSE": json.dumps({"conn_type": "sqlite", "host": str(warehouse)}),
+            "SNOVIO_RATE_LIMIT_DIR": str(OUT / "rate-limits"),
+        }
+    )
     return env
 
 
 def migrate(env: dict[str, str]) -> str:
     existed = (HOME / "airflow.db").exists()
     started = time.monotonic()
-    result = subprocess.run([str(BIN / "airflow"), "db", "migrate"], env=env, capture_output=True, text=True,
-                            check=False)
+    result = subprocess.run(
+        [str(BIN / "airflow"), "db", "migrate"], env=env, capture_output=True, text=True, check=False
+    )
     if result.returncode != 0:
         raise SystemExit(f"airflow db migrate failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     return f"{'reused' if existed else 'created and migrated'} ({time.monotonic() - started:.0f} s)"
@@ -94,8 +104,20 @@ class Sandbox:
 
     def __init__(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "airflow_provider_snovio.sandbox", "--port", "0", "--log-level", "warning",
-             *SANDBOX_KNOBS], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            [
+                sys.executable,
+                "-m",
+                "airflow_provider_snovio.sandbox",
+                "--port",
+                "0",
+                "--log-level",
+                "warning",
+                *SANDBOX_KNOBS,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         self.base_url = ""
         self.connection = ""
         assert self.process.stdout is not None
@@ -124,13 +146,22 @@ class Sandbox:
 
 def run_dag(env: dict[str, str], logical_date: str | None, log_path: Path) -> tuple[bool, float]:
     """``airflow dags test``, its whole output saved in ``log_path``; task starts and ends shown live."""
-    command = [str(BIN / "airflow"), "dags", "test", DAG_ID, *([logical_date] if logical_date else []),
-               "--dagfile-path", str(DAGS / f"{DAG_ID}.py")]
+    command = [
+        str(BIN / "airflow"),
+        "dags",
+        "test",
+        DAG_ID,
+        *([logical_date] if logical_date else []),
+        "--dagfile-path",
+        str(DAGS / f"{DAG_ID}.py"),
+    ]
     started = time.monotonic()
     task_started: dict[str, float] = {}
     state = None
-    with log_path.open("w") as log, subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
-                                                     stderr=subprocess.STDOUT, text=True) as process:
+    with (
+        log_path.open("w") as log,
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as process,
+    ):
         assert process.stdout is not None
         for line in process.stdout:
             log.write(line)
@@ -156,7 +187,8 @@ def read_warehouse(warehouse: Path, date_from: str) -> dict[str, Any]:
             "(SELECT COUNT(*) FROM snovio_campaign_replies r WHERE r.campaign_id = c.id) "
             "FROM snovio_campaign_analytics a JOIN snovio_campaigns c ON c.id = a.campaign_id "
             "WHERE a.date_from = ? AND a.date_to = ? AND (a.emails_sent > 0 OR a.email_replies > 0) "
-            "ORDER BY a.email_replies_rate DESC, a.email_replies DESC, c.id LIMIT 5", (date_from, date_from),
+            "ORDER BY a.email_replies_rate DESC, a.email_replies DESC, c.id LIMIT 5",
+            (date_from, date_from),
         ).fetchall()
     return {"tables": tables, "top": top}
 
@@ -179,8 +211,12 @@ def main() -> int:
 
     sandbox = None
     if real:
-        connection = {"conn_type": "snovio", "login": client_id, "password": client_secret,
-                      "extra": {"requests_per_minute": 60}}
+        connection = {
+            "conn_type": "snovio",
+            "login": client_id,
+            "password": client_secret,
+            "extra": {"requests_per_minute": 60},
+        }
         if os.environ.get("SNOVIO_API_URL"):  # another base URL (a proxy; or a sandbox, to try this path)
             connection["host"] = os.environ["SNOVIO_API_URL"]
         env["AIRFLOW_CONN_SNOVIO_DEFAULT"] = json.dumps(connection)
@@ -194,8 +230,7 @@ def main() -> int:
         say(f"  Snov.io       sandbox at {sandbox.base_url} (60 requests/minute, 60-s window, seed 42)")
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     log_path = LOGS / f"run-{run_number}-{stamp}.log"
-    say(f"  warehouse     {shown(warehouse)}"
-        f" ({'reused: the sync is incremental' if warehouse.exists() else 'new'})")
+    say(f"  warehouse     {shown(warehouse)} ({'reused: the sync is incremental' if warehouse.exists() else 'new'})")
     say()
     say("  tasks:")
     try:
@@ -215,32 +250,47 @@ def main() -> int:
     elapsed = time.monotonic() - wall
     requests = stats["total_requests"] if stats else None
     first_requests = (previous or {}).get("first_requests", requests)  # the first run: the full sync
-    this = {"run": run_number, "tables": found["tables"], "dag_seconds": round(dag_seconds, 1),
-            "requests": requests, "first_requests": first_requests, "at": stamp}
+    this = {
+        "run": run_number,
+        "tables": found["tables"],
+        "dag_seconds": round(dag_seconds, 1),
+        "requests": requests,
+        "first_requests": first_requests,
+        "at": stamp,
+    }
 
     say()
     say(f"Summary (read back from {shown(warehouse)})")
     say("  rows per table:")
     before = (previous or {}).get("tables", {})
     for table, count in found["tables"].items():
-        change = "" if table not in before else (
-            "  (unchanged)" if count == before[table] else f"  ({count - before[table]:+d} since the last run)")
+        change = (
+            ""
+            if table not in before
+            else ("  (unchanged)" if count == before[table] else f"  ({count - before[table]:+d} since the last run)")
+        )
         say(f"    {table:<28}{count:>8}{change}")
     say(f"  campaigns by reply rate on {date_from}:")
     for name, sent, replies, rate, all_replies in found["top"]:
-        say(f"    {rate or 0:5.1f}%  {replies or 0:>4} replies to {sent or 0:>4} e-mails   {name}"
-            f"  ({all_replies} replies in all)")
+        say(
+            f"    {rate or 0:5.1f}%  {replies or 0:>4} replies to {sent or 0:>4} e-mails   {name}"
+            f"  ({all_replies} replies in all)"
+        )
     if not found["top"]:
         say("    (no e-mails sent or replies that day)")
     if stats:
         calls = [f"{route.split()[1]} {count}" for route, count in sorted(stats["requests"].items())]
         say(f"  API requests:   {stats['total_requests']}: " + ", ".join(calls[:4]))
         say("                  " + ", ".join(calls[4:]))
-        say(f"  429 responses:  {stats['rate_limited']}   tokens issued: {stats['tokens_issued']}   "
-            f"credits spent: {stats['credits_spent']:g}   busiest window: {stats['peak_requests_in_window']}/60")
+        say(
+            f"  429 responses:  {stats['rate_limited']}   tokens issued: {stats['tokens_issued']}   "
+            f"credits spent: {stats['credits_spent']:g}   busiest window: {stats['peak_requests_in_window']}/60"
+        )
         if previous and first_requests:
-            say(f"  incremental:    the first run (a full sync) made {first_requests} requests, this one "
-                f"{requests}: each campaign's events were read from the last 20 stored rows on")
+            say(
+                f"  incremental:    the first run (a full sync) made {first_requests} requests, this one "
+                f"{requests}: each campaign's events were read from the last 20 stored rows on"
+            )
     else:
         say("  API requests:   counted by the sandbox only (see the task logs for each call)")
     say(f"  wall time:      {elapsed:.0f} s (the DAG run {dag_seconds:.0f} s)")

@@ -113,8 +113,11 @@ class AsyncSnovioClient:
         answers: list[Any] = []
         for request in prepared:
             try:  # a call that may have taken effect is retried only if the row says resending is safe
-                answers.append(await self._with_retries(functools.partial(self._send_authorized, request),
-                                                        spends_credits=not row.resend_safe, what=what))
+                answers.append(
+                    await self._with_retries(
+                        functools.partial(self._send_authorized, request), spends_credits=not row.resend_safe, what=what
+                    )
+                )
             except SnovioError as error:
                 failure = partial_failure(row, batches, answers, error)
                 if failure is error:
@@ -172,11 +175,19 @@ class AsyncSnovioClient:
         kwargs = request_kwargs(prepared, token)
         if "data" in kwargs:  # httpx wants a mapping; repeated keys (emails[]) become lists
             kwargs["data"] = _as_mapping(kwargs["data"])
-        return await self._http(prepared.method, prepared.path, template=prepared.endpoint.path,
-                                quota=quota_use(prepared), **kwargs)
+        return await self._http(
+            prepared.method, prepared.path, template=prepared.endpoint.path, quota=quota_use(prepared), **kwargs
+        )
 
-    async def _http(self, method: str, path: str, *, template: str | None = None,
-                    quota: tuple[str, int] | None = None, **kwargs: Any) -> Any:
+    async def _http(
+        self,
+        method: str,
+        path: str,
+        *,
+        template: str | None = None,
+        quota: tuple[str, int] | None = None,
+        **kwargs: Any,
+    ) -> Any:
         where = template or path
         try:
             ticket = await (self._limiter.acquire_async(*quota) if quota else self._limiter.acquire_async())
@@ -192,24 +203,25 @@ class AsyncSnovioClient:
 
     async def _exchange(self, method: str, path: str, where: str, **kwargs: Any) -> Any:
         try:
-            response = await self._http_client.request(method, self.config.base_url + path,
-                                                       follow_redirects=False, **kwargs)
+            response = await self._http_client.request(
+                method, self.config.base_url + path, follow_redirects=False, **kwargs
+            )
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
-            raise SnovioTransportError(f"{type(error).__name__}: not connected", sent=False,
-                                       endpoint=where) from None
+            raise SnovioTransportError(f"{type(error).__name__}: not connected", sent=False, endpoint=where) from None
         except httpx.TimeoutException:
-            raise SnovioTransportError(f"no answer within {self.config.timeout:g} s", sent=True,
-                                       endpoint=where) from None
+            raise SnovioTransportError(
+                f"no answer within {self.config.timeout:g} s", sent=True, endpoint=where
+            ) from None
         except (httpx.HTTPError, httpx.StreamError) as error:  # DecodingError, RemoteProtocolError, ...
-            raise SnovioTransportError(f"{type(error).__name__} while reading the answer", sent=True,
-                                       endpoint=where) from None
+            raise SnovioTransportError(
+                f"{type(error).__name__} while reading the answer", sent=True, endpoint=where
+            ) from None
         try:
             return parse_response(response.status_code, response.headers, response.content, where, self._secrets)
         except SnovioError as error:
             raise scrub(error, self._secrets) from None
 
-    async def _with_retries(self, attempt: Callable[[], Awaitable[Any]], *, spends_credits: bool,
-                            what: str) -> Any:
+    async def _with_retries(self, attempt: Callable[[], Awaitable[Any]], *, spends_credits: bool, what: str) -> Any:
         """Await ``attempt()`` until it succeeds or :class:`Attempts` says to give up (as the sync client)."""
         attempts = Attempts(self.config.retry, spends_credits=spends_credits, clock=self._clock)
         while True:

@@ -144,8 +144,9 @@ class Endpoint:
         return bool(self.idempotent) and not self.spends_credits
 
 
-def _p(name: str, wire: str | None, loc: Loc, check: Validator, *, req: bool = False,
-       shape: Shape = Shape.SCALAR) -> Param:
+def _p(
+    name: str, wire: str | None, loc: Loc, check: Validator, *, req: bool = False, shape: Shape = Shape.SCALAR
+) -> Param:
     return Param(name=name, wire=wire or name, loc=loc, check=check, required=req, shape=shape)
 
 
@@ -191,8 +192,14 @@ def _date_range(values: Mapping[str, Any]) -> None:
 
 
 def _events(path: str, what: str) -> Endpoint:
-    return Endpoint("GET", path, f"Campaign {what}, up to 10,000 per call (offset paging).",
-                    (_CAMPAIGN_QUERY, _OFFSET), paging=Paging.OFFSET, page_size=OFFSET_PAGE_SIZE)
+    return Endpoint(
+        "GET",
+        path,
+        f"Campaign {what}, up to 10,000 per call (offset paging).",
+        (_CAMPAIGN_QUERY, _OFFSET),
+        paging=Paging.OFFSET,
+        page_size=OFFSET_PAGE_SIZE,
+    )
 
 
 class Endpoints:
@@ -208,78 +215,216 @@ class Endpoints:
     __slots__ = ()
 
     # 1a. Domain search (v2, asynchronous)
-    get_domain_search_result = Endpoint("GET", "/v2/domain-search/result/{task_hash}",
-        "Company info for a task_hash.", (_TASK_HASH_PATH,), task=Task.RESULT)
-    start_domain_search = Endpoint("POST", "/v2/domain-search/start", "Start a company-info search.",
-        (_DOMAIN,), "1 per unique request; none if no results", True, task=Task.START,
-        result=get_domain_search_result, idempotent=False, charged_once=True)
-    get_prospects_result = Endpoint("GET", "/v2/domain-search/prospects/result/{task_hash}",
-        "Prospects for a task_hash.", (_TASK_HASH_PATH,), task=Task.RESULT)
-    start_prospects_search = Endpoint("POST", "/v2/domain-search/prospects/start",
+    get_domain_search_result = Endpoint(
+        "GET",
+        "/v2/domain-search/result/{task_hash}",
+        "Company info for a task_hash.",
+        (_TASK_HASH_PATH,),
+        task=Task.RESULT,
+    )
+    start_domain_search = Endpoint(
+        "POST",
+        "/v2/domain-search/start",
+        "Start a company-info search.",
+        (_DOMAIN,),
+        "1 per unique request; none if no results",
+        True,
+        task=Task.START,
+        result=get_domain_search_result,
+        idempotent=False,
+        charged_once=True,
+    )
+    get_prospects_result = Endpoint(
+        "GET",
+        "/v2/domain-search/prospects/result/{task_hash}",
+        "Prospects for a task_hash.",
+        (_TASK_HASH_PATH,),
+        task=Task.RESULT,
+    )
+    start_prospects_search = Endpoint(
+        "POST",
+        "/v2/domain-search/prospects/start",
         "Start a prospects search (20 per page).",
         (_DOMAIN, _POSITIONS, _p("page", None, F, v.positive_int)),
-        "1 per unique request", True, Paging.PAGE, Task.START, result=get_prospects_result,
-        page_size=PROSPECTS_PAGE_SIZE, idempotent=False, charged_once=True)
-    get_prospect_email_search_result = Endpoint("GET",
+        "1 per unique request",
+        True,
+        Paging.PAGE,
+        Task.START,
+        result=get_prospects_result,
+        page_size=PROSPECTS_PAGE_SIZE,
+        idempotent=False,
+        charged_once=True,
+    )
+    get_prospect_email_search_result = Endpoint(
+        "GET",
         "/v2/domain-search/prospects/search-emails/result/{task_hash}",
-        "A prospect's emails for a task_hash.", (_TASK_HASH_PATH,), task=Task.RESULT)
-    start_prospect_email_search = Endpoint("POST",
+        "A prospect's emails for a task_hash.",
+        (_TASK_HASH_PATH,),
+        task=Task.RESULT,
+    )
+    start_prospect_email_search = Endpoint(
+        "POST",
         "/v2/domain-search/prospects/search-emails/start/{prospect_hash}",
         "Start finding one prospect's emails.",
         (_p("prospect_hash", None, P, v.hex_hash, req=True),),
-        "1 per prospect with an email", True, task=Task.START,
-        result=get_prospect_email_search_result, idempotent=False, charged_once=True)
-    get_domain_emails_result = Endpoint("GET", "/v2/domain-search/domain-emails/result/{task_hash}",
-        "Domain emails for a task_hash.", (_TASK_HASH_PATH,), task=Task.RESULT)
-    start_domain_emails_search = Endpoint("POST", "/v2/domain-search/domain-emails/start",
-        "Start a domain-emails search (50 per page, `next` cursor).", (_DOMAIN, _NEXT),
-        "1 per unique request", True, Paging.CURSOR, Task.START, result=get_domain_emails_result,
-        page_size=DOMAIN_EMAILS_PAGE_SIZE, idempotent=False, charged_once=True)
-    get_generic_contacts_result = Endpoint("GET",
+        "1 per prospect with an email",
+        True,
+        task=Task.START,
+        result=get_prospect_email_search_result,
+        idempotent=False,
+        charged_once=True,
+    )
+    get_domain_emails_result = Endpoint(
+        "GET",
+        "/v2/domain-search/domain-emails/result/{task_hash}",
+        "Domain emails for a task_hash.",
+        (_TASK_HASH_PATH,),
+        task=Task.RESULT,
+    )
+    start_domain_emails_search = Endpoint(
+        "POST",
+        "/v2/domain-search/domain-emails/start",
+        "Start a domain-emails search (50 per page, `next` cursor).",
+        (_DOMAIN, _NEXT),
+        "1 per unique request",
+        True,
+        Paging.CURSOR,
+        Task.START,
+        result=get_domain_emails_result,
+        page_size=DOMAIN_EMAILS_PAGE_SIZE,
+        idempotent=False,
+        charged_once=True,
+    )
+    get_generic_contacts_result = Endpoint(
+        "GET",
         "/v2/domain-search/generic-contacts/result/{task_hash}",
-        "Generic contacts for a task_hash.", (_TASK_HASH_PATH,), task=Task.RESULT)
-    start_generic_contacts_search = Endpoint("POST", "/v2/domain-search/generic-contacts/start",
-        "Start a generic-contacts search (50 per page, `next` cursor).", (_DOMAIN, _NEXT),
-        "1 per unique request", True, Paging.CURSOR, Task.START, result=get_generic_contacts_result,
-        page_size=DOMAIN_EMAILS_PAGE_SIZE, idempotent=False, charged_once=True)
+        "Generic contacts for a task_hash.",
+        (_TASK_HASH_PATH,),
+        task=Task.RESULT,
+    )
+    start_generic_contacts_search = Endpoint(
+        "POST",
+        "/v2/domain-search/generic-contacts/start",
+        "Start a generic-contacts search (50 per page, `next` cursor).",
+        (_DOMAIN, _NEXT),
+        "1 per unique request",
+        True,
+        Paging.CURSOR,
+        Task.START,
+        result=get_generic_contacts_result,
+        page_size=DOMAIN_EMAILS_PAGE_SIZE,
+        idempotent=False,
+        charged_once=True,
+    )
     # 1b. Finder and enrichment (v1)
-    get_domain_emails_count = Endpoint("POST", "/v1/get-domain-emails-count",
-        "How many emails Snov.io knows for a domain.", (_DOMAIN,), idempotent=True)
-    get_emails_from_names = Endpoint("POST", "/v1/get-emails-from-names",
-        "Email finder by first name, last name and domain (hourly limit).", _NAME_FORM, idempotent=True)
-    add_names_to_find_emails = Endpoint("POST", "/v1/add-names-to-find-emails",
-        "Queue a name for the email finder (hourly limit).", _NAME_FORM, "1 per request", True, idempotent=False)
-    add_url_for_search = Endpoint("POST", "/v1/add-url-for-search",
-        "Queue a LinkedIn/X profile URL for search.", (_p("url", None, F, v.url, req=True),),
-        "1 per request", True, idempotent=False)
-    get_emails_from_url = Endpoint("POST", "/v1/get-emails-from-url",
-        "Prospect found from a profile URL.", (_p("url", None, F, v.url, req=True),), idempotent=True)
-    get_profile_by_email = Endpoint("POST", "/v1/get-profile-by-email",
-        "Profile of the owner of an email.", (_p("email", None, F, v.email, req=True),),
-        "1; none if not found", True, idempotent=False)
+    get_domain_emails_count = Endpoint(
+        "POST",
+        "/v1/get-domain-emails-count",
+        "How many emails Snov.io knows for a domain.",
+        (_DOMAIN,),
+        idempotent=True,
+    )
+    get_emails_from_names = Endpoint(
+        "POST",
+        "/v1/get-emails-from-names",
+        "Email finder by first name, last name and domain (hourly limit).",
+        _NAME_FORM,
+        idempotent=True,
+    )
+    add_names_to_find_emails = Endpoint(
+        "POST",
+        "/v1/add-names-to-find-emails",
+        "Queue a name for the email finder (hourly limit).",
+        _NAME_FORM,
+        "1 per request",
+        True,
+        idempotent=False,
+    )
+    add_url_for_search = Endpoint(
+        "POST",
+        "/v1/add-url-for-search",
+        "Queue a LinkedIn/X profile URL for search.",
+        (_p("url", None, F, v.url, req=True),),
+        "1 per request",
+        True,
+        idempotent=False,
+    )
+    get_emails_from_url = Endpoint(
+        "POST",
+        "/v1/get-emails-from-url",
+        "Prospect found from a profile URL.",
+        (_p("url", None, F, v.url, req=True),),
+        idempotent=True,
+    )
+    get_profile_by_email = Endpoint(
+        "POST",
+        "/v1/get-profile-by-email",
+        "Profile of the owner of an email.",
+        (_p("email", None, F, v.email, req=True),),
+        "1; none if not found",
+        True,
+        idempotent=False,
+    )
     # 1c. Email verifier
-    get_emails_verification_status = Endpoint("POST", "/v1/get-emails-verification-status",
-        "Verification status of emails (keyed by email).", (_EMAILS_QUERY,),
-        "free; not charged for not_verified or greylisted", chunk=("emails", VERIFICATION_BATCH), idempotent=True)
-    add_emails_to_verification = Endpoint("POST", "/v1/add-emails-to-verification",
-        "Queue emails for verification (10 per request).", (_EMAILS_QUERY,), "1 per email", True,
-        chunk=("emails", VERIFICATION_BATCH), idempotent=False)
-    get_email_verification_result = Endpoint("GET", "/v2/email-verification/result",
-        "v2 verification result (task_hash in the query).", (_TASK_HASH_QUERY,), task=Task.RESULT)
-    start_email_verification = Endpoint("POST", "/v2/email-verification/start",
+    get_emails_verification_status = Endpoint(
+        "POST",
+        "/v1/get-emails-verification-status",
+        "Verification status of emails (keyed by email).",
+        (_EMAILS_QUERY,),
+        "free; not charged for not_verified or greylisted",
+        chunk=("emails", VERIFICATION_BATCH),
+        idempotent=True,
+    )
+    add_emails_to_verification = Endpoint(
+        "POST",
+        "/v1/add-emails-to-verification",
+        "Queue emails for verification (10 per request).",
+        (_EMAILS_QUERY,),
+        "1 per email",
+        True,
+        chunk=("emails", VERIFICATION_BATCH),
+        idempotent=False,
+    )
+    get_email_verification_result = Endpoint(
+        "GET",
+        "/v2/email-verification/result",
+        "v2 verification result (task_hash in the query).",
+        (_TASK_HASH_QUERY,),
+        task=Task.RESULT,
+    )
+    start_email_verification = Endpoint(
+        "POST",
+        "/v2/email-verification/start",
         "Start a v2 verification of up to 10 emails.",
         (_p("emails", None, F, _batch_of_emails, req=True, shape=ARR),),
-        "1 per email", True, task=Task.START,
-        result=get_email_verification_result, idempotent=False)
-    get_emails_by_name_result = Endpoint("GET", "/v2/emails-by-domain-by-name/result",
-        "v2 email finder result (task_hash in the query).", (_TASK_HASH_QUERY,), task=Task.RESULT)
-    start_emails_by_name = Endpoint("POST", "/v2/emails-by-domain-by-name/start",
+        "1 per email",
+        True,
+        task=Task.START,
+        result=get_email_verification_result,
+        idempotent=False,
+    )
+    get_emails_by_name_result = Endpoint(
+        "GET",
+        "/v2/emails-by-domain-by-name/result",
+        "v2 email finder result (task_hash in the query).",
+        (_TASK_HASH_QUERY,),
+        task=Task.RESULT,
+    )
+    start_emails_by_name = Endpoint(
+        "POST",
+        "/v2/emails-by-domain-by-name/start",
         "Start a v2 email finder for up to 10 {first_name, last_name, domain} rows.",
         (_p("rows", None, J, v.finder_rows, req=True, shape=Shape.RAW),),
-        "1 per found email", True, task=Task.START,
-        result=get_emails_by_name_result, idempotent=False)
+        "1 per found email",
+        True,
+        task=Task.START,
+        result=get_emails_by_name_result,
+        idempotent=False,
+    )
     # 1d. Campaigns
-    get_campaign_analytics = Endpoint("GET", "/v2/statistics/campaign-analytics",
+    get_campaign_analytics = Endpoint(
+        "GET",
+        "/v2/statistics/campaign-analytics",
         "Campaign statistics for a date range, or all time when both dates are left out.",
         (
             _p("campaign_ids", "campaign_id", Q, v.list_of(v.numeric_id), shape=CSV),
@@ -288,32 +433,48 @@ class Endpoints:
             _p("sender_emails", "sender_email", Q, v.list_of(v.numeric_id), shape=CSV),
             _p("sender_linkedin", None, Q, v.list_of(v.numeric_id), shape=CSV),
             _p("campaign_owners", "campaign_owner", Q, v.list_of(v.email), shape=CSV),
-        ), constraint=_date_range)
-    get_campaign_progress = Endpoint("GET", "/v2/campaigns/{campaign_id}/progress",
+        ),
+        constraint=_date_range,
+    )
+    get_campaign_progress = Endpoint(
+        "GET",
+        "/v2/campaigns/{campaign_id}/progress",
         "Campaign status, unfinished recipients and progress.",
-        (_p("campaign_id", None, P, v.numeric_id, req=True),))
-    change_recipient_status = Endpoint("POST", "/v1/change-recipient-status",
+        (_p("campaign_id", None, P, v.numeric_id, req=True),),
+    )
+    change_recipient_status = Endpoint(
+        "POST",
+        "/v1/change-recipient-status",
         "Set a recipient Active, Paused or Unsubscribed in a campaign.",
         (
             _p("campaign_id", None, F, v.numeric_id, req=True),
             _p("email", None, F, v.email, req=True),
             _p("status", None, F, v.recipient_status, req=True),
-        ), idempotent=True)
-    get_finished_prospects = Endpoint("GET", "/v1/prospect-finished",
-        "Prospects who finished the campaign.", (_CAMPAIGN_QUERY,))
+        ),
+        idempotent=True,
+    )
+    get_finished_prospects = Endpoint(
+        "GET", "/v1/prospect-finished", "Prospects who finished the campaign.", (_CAMPAIGN_QUERY,)
+    )
     get_campaign_replies = _events("/v1/get-emails-replies", "replies")
     get_campaign_opens = _events("/v1/get-emails-opened", "opens")
     get_campaign_clicks = _events("/v1/get-emails-clicked", "link clicks")
     get_emails_sent = _events("/v1/emails-sent", "sent emails")
     get_user_campaigns = Endpoint("GET", "/v1/get-user-campaigns", "All campaigns of the account.")
-    add_to_do_not_email_list = Endpoint("POST", "/v1/do-not-email-list",
+    add_to_do_not_email_list = Endpoint(
+        "POST",
+        "/v1/do-not-email-list",
         "Add emails or domains to a do-not-email list.",
         (
             _p("list_id", "listId", F, v.numeric_id, req=True),
             _p("items", "items", F, v.list_of(v.email_or_domain), req=True, shape=ARR),
-        ), idempotent=True)
+        ),
+        idempotent=True,
+    )
     # 1e. Prospects and lists
-    add_prospect_to_list = Endpoint("POST", "/v1/add-prospect-to-list",
+    add_prospect_to_list = Endpoint(
+        "POST",
+        "/v1/add-prospect-to-list",
         "Add (or update) a prospect in a list; starts the list's drip campaign.",
         (
             _p("list_id", "listId", F, v.numeric_id, req=True),
@@ -330,39 +491,72 @@ class Endpoints:
             _p("update_contact", "updateContact", F, v.boolean),
             _p("custom_fields", "customFields", F, v.string_mapping, shape=BRK),
             _p("social_links", "socialLinks", F, v.string_mapping, shape=BRK),
-        ), idempotent=True)
-    get_prospect_by_id = Endpoint("POST", "/v1/get-prospect-by-id", "A prospect by id.",
-        (_p("prospect_id", "id", F, v.opaque_id, req=True),), idempotent=True)
-    get_prospects_by_email = Endpoint("POST", "/v1/get-prospects-by-email",
-        "Prospects with this email.", (_p("email", None, F, v.email, req=True),), idempotent=True)
+        ),
+        idempotent=True,
+    )
+    get_prospect_by_id = Endpoint(
+        "POST",
+        "/v1/get-prospect-by-id",
+        "A prospect by id.",
+        (_p("prospect_id", "id", F, v.opaque_id, req=True),),
+        idempotent=True,
+    )
+    get_prospects_by_email = Endpoint(
+        "POST",
+        "/v1/get-prospects-by-email",
+        "Prospects with this email.",
+        (_p("email", None, F, v.email, req=True),),
+        idempotent=True,
+    )
     get_prospect_custom_fields = Endpoint("GET", "/v1/prospect-custom-fields", "Custom fields.")
     get_user_lists = Endpoint("GET", "/v1/get-user-lists", "Prospect lists of the account.")
-    get_list_prospects = Endpoint("POST", "/v1/prospect-list", "Prospects in a list, newest first.",
+    get_list_prospects = Endpoint(
+        "POST",
+        "/v1/prospect-list",
+        "Prospects in a list, newest first.",
         (
             _p("list_id", "listId", F, v.numeric_id, req=True),
             _p("page", None, F, v.positive_int),
             _p("per_page", "perPage", F, v.bounded_int(LIST_PAGE_MAX)),
-        ), paging=Paging.PAGE, page_size=LIST_PAGE_MAX, idempotent=True)
-    create_prospect_list = Endpoint("POST", "/v1/lists", "Create a prospect list.",
-        (_p("name", None, F, v.text, req=True),), idempotent=False)
+        ),
+        paging=Paging.PAGE,
+        page_size=LIST_PAGE_MAX,
+        idempotent=True,
+    )
+    create_prospect_list = Endpoint(
+        "POST", "/v1/lists", "Create a prospect list.", (_p("name", None, F, v.text, req=True),), idempotent=False
+    )
     get_balance = Endpoint("GET", "/v1/get-balance", "Credit balance.")
     # 1f. Webhooks (v2, JSON)
     list_webhooks = Endpoint("GET", "/v2/webhooks", "Registered webhooks.")
-    add_webhook = Endpoint("POST", "/v2/webhooks", "Register a webhook.",
+    add_webhook = Endpoint(
+        "POST",
+        "/v2/webhooks",
+        "Register a webhook.",
         (
             _p("event_object", None, J, v.webhook_event_object, req=True),
             _p("event_action", None, J, v.webhook_event_action, req=True),
             _p("endpoint_url", None, J, v.url, req=True),
-        ), constraint=v.webhook_event_pair, idempotent=False)
-    change_webhook_status = Endpoint("PUT", "/v2/webhooks/{webhook_id}", "Activate or deactivate.",
+        ),
+        constraint=v.webhook_event_pair,
+        idempotent=False,
+    )
+    change_webhook_status = Endpoint(
+        "PUT",
+        "/v2/webhooks/{webhook_id}",
+        "Activate or deactivate.",
         (
             _p("webhook_id", None, P, v.numeric_id, req=True),
             _p("status", None, J, v.webhook_status, req=True),
-        ))
-    delete_webhook = Endpoint("DELETE", "/v2/webhooks/{webhook_id}", "Delete a webhook.",
-        (_p("webhook_id", None, P, v.numeric_id, req=True),))
+        ),
+    )
+    delete_webhook = Endpoint(
+        "DELETE", "/v2/webhooks/{webhook_id}", "Delete a webhook.", (_p("webhook_id", None, P, v.numeric_id, req=True),)
+    )
     # 1g. Only in the older edition
-    get_domain_emails_with_info = Endpoint("GET", "/v2/domain-emails-with-info",
+    get_domain_emails_with_info = Endpoint(
+        "GET",
+        "/v2/domain-emails-with-info",
         "Legacy domain search with the `lastId` cursor (required: 0 for the first page).",
         (
             _p("domain", None, Q, v.domain, req=True),
@@ -370,8 +564,12 @@ class Endpoints:
             _p("limit", None, Q, v.bounded_int(LEGACY_LIMIT_MAX)),
             _p("last_id", "lastId", Q, v.non_negative_int, req=True),
             _p("positions", "positions", Q, v.list_of(v.text, max_items=10), shape=ARR),
-        ), "1 per 10 emails returned (up to 100 a request); none when nothing is found", True,
-        Paging.LAST_ID, page_size=LEGACY_LIMIT_MAX)
+        ),
+        "1 per 10 emails returned (up to 100 a request); none when nothing is found",
+        True,
+        Paging.LAST_ID,
+        page_size=LEGACY_LIMIT_MAX,
+    )
 
     def __iter__(self) -> Iterator[Endpoint]:
         return iter(ROWS)

@@ -89,9 +89,14 @@ def shared_limiter(config: ClientConfig) -> Any:
     from airflow_provider_snovio.api.ratelimit import get_rate_limiter
 
     try:
-        return get_rate_limiter(config.account_key, config.requests_per_minute, config.rate_limit_backend,
-                                window_seconds=config.rate_window_seconds, quotas=config.quotas,
-                                quota_window_seconds=config.quota_window_seconds)
+        return get_rate_limiter(
+            config.account_key,
+            config.requests_per_minute,
+            config.rate_limit_backend,
+            window_seconds=config.rate_window_seconds,
+            quotas=config.quotas,
+            quota_window_seconds=config.quota_window_seconds,
+        )
     except (ValueError, ImportError) as error:
         raise SnovioConfigError(str(error)) from None
 
@@ -108,8 +113,7 @@ def shared_tokens(config: ClientConfig) -> GuardedStore | None:
 
 def token_form(config: ClientConfig) -> dict[str, str]:
     """The client-credentials form: the only place the client secret is ever sent."""
-    return {"grant_type": "client_credentials", "client_id": config.client_id,
-            "client_secret": config.client_secret}
+    return {"grant_type": "client_credentials", "client_id": config.client_id, "client_secret": config.client_secret}
 
 
 def token_refused(error: SnovioError) -> SnovioError:
@@ -149,8 +153,9 @@ def prepare_batches(row: Endpoint, arguments: dict[str, Any]) -> tuple[list[dict
     return batches, [prepare(row, batch) for batch in batches]
 
 
-def partial_failure(row: Endpoint, batches: list[dict[str, Any]], answers: list[Any],
-                    error: SnovioError) -> SnovioError:
+def partial_failure(
+    row: Endpoint, batches: list[dict[str, Any]], answers: list[Any], error: SnovioError
+) -> SnovioError:
     """The error to raise when request ``len(answers)`` of a (split) call failed with ``error``.
 
     The first request failing means nothing was done: ``error`` itself. Later, a
@@ -168,10 +173,11 @@ def partial_failure(row: Endpoint, batches: list[dict[str, Any]], answers: list[
     return SnovioPartialError(
         done=[item for batch in items[:failed] for item in batch],
         remaining=[item for batch in items[failed:] for item in batch],
-        answer=answer, cause=error, argument=name,
+        answer=answer,
+        cause=error,
+        argument=name,
         uncertain=list(items[failed]) if may_have_taken_effect(error) else [],
     )
-
 
 
 @dataclass(frozen=True)
@@ -262,8 +268,11 @@ class SnovioClient(SnovioMethods):
         answers: list[Any] = []
         for request in prepared:
             try:  # a call that may have taken effect is retried only if the row says resending is safe
-                answers.append(self._with_retries(partial(self._send_authorized, request),
-                                                  spends_credits=not row.resend_safe, what=what))
+                answers.append(
+                    self._with_retries(
+                        partial(self._send_authorized, request), spends_credits=not row.resend_safe, what=what
+                    )
+                )
             except SnovioError as error:
                 failure = partial_failure(row, batches, answers, error)
                 if failure is error:
@@ -313,11 +322,23 @@ class SnovioClient(SnovioMethods):
             return self._send(prepared, self.access_token())
 
     def _send(self, prepared: PreparedCall, token: str) -> Any:
-        return self._http(prepared.method, prepared.path, template=prepared.endpoint.path,
-                          quota=quota_use(prepared), **request_kwargs(prepared, token))
+        return self._http(
+            prepared.method,
+            prepared.path,
+            template=prepared.endpoint.path,
+            quota=quota_use(prepared),
+            **request_kwargs(prepared, token),
+        )
 
-    def _http(self, method: str, path: str, *, template: str | None = None,
-              quota: tuple[str, int] | None = None, **kwargs: Any) -> Any:
+    def _http(
+        self,
+        method: str,
+        path: str,
+        *,
+        template: str | None = None,
+        quota: tuple[str, int] | None = None,
+        **kwargs: Any,
+    ) -> Any:
         """One HTTP exchange inside the rate limit (and ``quota``: its hourly family and units); failures
         become :class:`SnovioError`."""
         where = template or path
@@ -339,24 +360,29 @@ class SnovioClient(SnovioMethods):
         started = time.monotonic()
         try:
             response = self._session.request(
-                method, self.config.base_url + path, timeout=(min(10.0, self.config.timeout),
-                                                               self.config.timeout),
-                allow_redirects=False, **kwargs)
+                method,
+                self.config.base_url + path,
+                timeout=(min(10.0, self.config.timeout), self.config.timeout),
+                allow_redirects=False,
+                **kwargs,
+            )
             body = response.content
         except requests.exceptions.ConnectTimeout:
             raise SnovioTransportError("connect timeout", sent=False, endpoint=where) from None
         except requests.exceptions.Timeout:
-            raise SnovioTransportError(f"no answer within {self.config.timeout:g} s", sent=True,
-                                       endpoint=where) from None
+            raise SnovioTransportError(
+                f"no answer within {self.config.timeout:g} s", sent=True, endpoint=where
+            ) from None
         except requests.exceptions.ConnectionError as error:
             refused = _connection_refused(error)
-            raise SnovioTransportError("connection refused" if refused else "connection dropped",
-                                       sent=not refused, endpoint=where) from None
+            raise SnovioTransportError(
+                "connection refused" if refused else "connection dropped", sent=not refused, endpoint=where
+            ) from None
         except requests.exceptions.RequestException as error:
-            raise SnovioTransportError(f"{type(error).__name__} while reading the answer", sent=True,
-                                       endpoint=where) from None
-        log.debug("Snov.io %s %s -> %s in %.2f s", method, where, response.status_code,
-                  time.monotonic() - started)
+            raise SnovioTransportError(
+                f"{type(error).__name__} while reading the answer", sent=True, endpoint=where
+            ) from None
+        log.debug("Snov.io %s %s -> %s in %.2f s", method, where, response.status_code, time.monotonic() - started)
         try:
             return parse_response(response.status_code, response.headers, body, where, self._secrets)
         except SnovioError as error:
@@ -388,8 +414,14 @@ def remember_secret(secret: str, secrets: set[str], on_secret: Callable[[str], N
 
 
 def log_retry(logger: logging.Logger, what: str, error: SnovioError, attempts: Attempts, wait: float) -> None:
-    logger.warning("Snov.io %s failed (%s); retry %d of %d in %.1f s", what, describe(error), attempts.failures,
-                attempts.policy.max_retries, wait)
+    logger.warning(
+        "Snov.io %s failed (%s); retry %d of %d in %.1f s",
+        what,
+        describe(error),
+        attempts.failures,
+        attempts.policy.max_retries,
+        wait,
+    )
 
 
 def _positive_seconds(value: Any) -> bool:

@@ -112,8 +112,12 @@ def _encoded_size(param: Param, value: Any) -> int:
 
 def _check_size(endpoint: Endpoint, checked: Mapping[str, Any]) -> None:
     """Refuse a request whose query string or body would be larger than the budget, naming its biggest part."""
-    budgets = {Loc.QUERY: ("query string", MAX_QUERY_CHARS), Loc.PATH: ("query string", MAX_QUERY_CHARS),
-               Loc.FORM: ("body", MAX_BODY_CHARS), Loc.JSON: ("body", MAX_BODY_CHARS)}
+    budgets = {
+        Loc.QUERY: ("query string", MAX_QUERY_CHARS),
+        Loc.PATH: ("query string", MAX_QUERY_CHARS),
+        Loc.FORM: ("body", MAX_BODY_CHARS),
+        Loc.JSON: ("body", MAX_BODY_CHARS),
+    }
     sizes: dict[str, dict[str, int]] = {}
     for param in endpoint.params:
         if param.name in checked:
@@ -124,8 +128,11 @@ def _check_size(endpoint: Endpoint, checked: Mapping[str, Any]) -> None:
         if total > limit:
             biggest = max(sizes[part], key=sizes[part].__getitem__)
             raise SnovioValidationError(
-                biggest, f"makes the request's {part} {total:,} characters long, over the {limit:,} allowed; "
-                         "send fewer or shorter values per call", endpoint=endpoint.path)
+                biggest,
+                f"makes the request's {part} {total:,} characters long, over the {limit:,} allowed; "
+                "send fewer or shorter values per call",
+                endpoint=endpoint.path,
+            )
 
 
 def _lay_out(endpoint: Endpoint, checked: Mapping[str, Any]) -> PreparedCall:
@@ -177,7 +184,7 @@ def split_batches(row: Endpoint, arguments: dict[str, Any]) -> list[dict[str, An
         raise SnovioValidationError(error.field, error.problem, endpoint=row.path) from None
     if len(items) <= size:
         return None
-    return [{**arguments, name: items[i:i + size]} for i in range(0, len(items), size)]
+    return [{**arguments, name: items[i : i + size]} for i in range(0, len(items), size)]
 
 
 def merge_answers(answers: list[Any]) -> Any:

@@ -137,8 +137,9 @@ class SnovioTaskTimeoutError(SnovioError):
     ``wait_for_task(error.result_method, error.task_hash)`` (or defer again) instead of starting anew.
     """
 
-    def __init__(self, detail: str, *, task_hash: str | None = None, result_method: str | None = None,
-                 **kw: Any) -> None:
+    def __init__(
+        self, detail: str, *, task_hash: str | None = None, result_method: str | None = None, **kw: Any
+    ) -> None:
         self.task_hash = task_hash
         self.result_method = result_method
         super().__init__(detail, **kw)
@@ -157,8 +158,16 @@ class SnovioPartialError(SnovioError):
     unchanged instead: nothing was done.
     """
 
-    def __init__(self, *, done: list[Any], remaining: list[Any], answer: Any, cause: SnovioError,
-                 argument: str | None = None, uncertain: list[Any] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        done: list[Any],
+        remaining: list[Any],
+        answer: Any,
+        cause: SnovioError,
+        argument: str | None = None,
+        uncertain: list[Any] | None = None,
+    ) -> None:
         self.done = done
         self.remaining = remaining
         self.answer = answer
@@ -166,8 +175,9 @@ class SnovioPartialError(SnovioError):
         self.argument = argument
         self.uncertain = uncertain or []
         what = f" {argument}" if argument else " items"
-        detail = (f"stopped part-way: {len(done)}{what} done (charged), {len(remaining)} remaining; "
-                  f"cause: {cause.detail}")
+        detail = (
+            f"stopped part-way: {len(done)}{what} done (charged), {len(remaining)} remaining; cause: {cause.detail}"
+        )
         super().__init__(detail, status=cause.status, endpoint=cause.endpoint)
 
 

@@ -73,8 +73,9 @@ class Position:
 
     def __post_init__(self) -> None:
         if self.offset < 0 or len(self.tail) > self.offset or len(self.head) > self.offset:
-            raise ValueError(f"inconsistent position: offset {self.offset}, {len(self.tail)} tail keys, "
-                             f"{len(self.head)} head keys")
+            raise ValueError(
+                f"inconsistent position: offset {self.offset}, {len(self.tail)} tail keys, {len(self.head)} head keys"
+            )
         if self.order not in ORDERS:
             raise ValueError(f"unknown order {self.order!r}")
 
@@ -94,9 +95,13 @@ class Position:
             return cls(int(offset), tuple(str(key) for key in value))
         if not isinstance(value, dict):
             raise ValueError(f"unreadable position {type(value).__name__}")
-        return cls(int(offset), tuple(str(key) for key in value.get("tail") or ()),
-                   str(value.get("order") or UNKNOWN_ORDER), tuple(str(key) for key in value.get("head") or ()),
-                   bool(value.get("partial", False)))
+        return cls(
+            int(offset),
+            tuple(str(key) for key in value.get("tail") or ()),
+            str(value.get("order") or UNKNOWN_ORDER),
+            tuple(str(key) for key in value.get("head") or ()),
+            bool(value.get("partial", False)),
+        )
 
 
 @dataclass(frozen=True)
@@ -177,8 +182,15 @@ def resume_offset(
 class _Reader:
     """One read of one scope (see the module docstring)."""
 
-    def __init__(self, fetch: Callable[[int], Any], key_of: Callable[[dict[str, Any]], str],
-                 time_of: Callable[[dict[str, Any]], Any] | None, overlap: int, page_size: int, what: str) -> None:
+    def __init__(
+        self,
+        fetch: Callable[[int], Any],
+        key_of: Callable[[dict[str, Any]], str],
+        time_of: Callable[[dict[str, Any]], Any] | None,
+        overlap: int,
+        page_size: int,
+        what: str,
+    ) -> None:
         self.fetch, self.key_of, self.time_of = fetch, key_of, time_of
         self.overlap, self.page_size, self.what = overlap, page_size, what
         self.seen: set[str] = set()  # keys of this read (collision count)
@@ -211,7 +223,8 @@ class _Reader:
                 continue
         raise SnovioResponseError(
             f"{self.what}: rows kept moving upstream during {MAX_RESTARTS} re-reads from offset 0; stopping "
-            "(what was stored is kept; the next run checks it again)")
+            "(what was stored is kept; the next run checks it again)"
+        )
 
     # --- helpers ---
 
@@ -251,12 +264,13 @@ class _Reader:
         if shift:
             first = wanted[0]
             for index in range(1, len(keys) - n + 1):
-                if keys[index] == first and keys[index:index + n] == wanted:
+                if keys[index] == first and keys[index : index + n] == wanted:
                     return index + n
         raise _Moved
 
-    def _walk(self, start: int, expect: Sequence[str], shift: Callable[[], bool]
-              ) -> Iterator[tuple[list[dict[str, Any]], list[str], int, bool]]:
+    def _walk(
+        self, start: int, expect: Sequence[str], shift: Callable[[], bool]
+    ) -> Iterator[tuple[list[dict[str, Any]], list[str], int, bool]]:
         """Pages from ``start``: (rows, keys, where the fresh rows begin, whether more pages follow). Each
         following page is asked ``overlap`` rows early and must open with the previous page's last keys."""
         previous: tuple[str, str] | None = None
@@ -272,7 +286,7 @@ class _Reader:
             if not full:
                 return
             previous = (keys[0], keys[-1])
-            expect = keys[-self.overlap:]
+            expect = keys[-self.overlap :]
             start += len(rows) - len(expect)
 
     # --- the reads ---
@@ -294,9 +308,14 @@ class _Reader:
             if count == 0:
                 head = tuple(keys[: self.overlap])
             count += len(fresh)
-            tail = tuple([*tail, *fresh][-self.overlap:]) if count else ()
-            yield Page(rows[skip:], len(rows), Position(count, tail, order(), head, partial=more), restarted,
-                       self._collisions(fresh))
+            tail = tuple([*tail, *fresh][-self.overlap :]) if count else ()
+            yield Page(
+                rows[skip:],
+                len(rows),
+                Position(count, tail, order(), head, partial=more),
+                restarted,
+                self._collisions(fresh),
+            )
             restarted = False
 
     def _resume_head(self, position: Position) -> Iterator[Page]:
@@ -313,12 +332,12 @@ class _Reader:
             cut = found if found is not None else (len(rows) - self.overlap if more else None)
             if cut is None:  # the last page, and the head is gone: deleted upstream
                 raise _Moved
-            fresh = keys[taken - start: cut]
+            fresh = keys[taken - start : cut]
             if len(new_head) < self.overlap:
                 new_head.extend(fresh[: self.overlap - len(new_head)])
-            new_tail = [*new_tail, *fresh][-self.overlap:]
+            new_tail = [*new_tail, *fresh][-self.overlap :]
             if found is None:
-                yield Page(rows[taken - start: cut], len(rows), None, False, self._collisions(fresh))
+                yield Page(rows[taken - start : cut], len(rows), None, False, self._collisions(fresh))
                 taken = start + cut
                 start += len(rows) - self.overlap
                 continue
@@ -326,11 +345,15 @@ class _Reader:
             if more:  # the stored tail must be the last rows upstream: one more request proves it
                 if self._get(total - len(tail))[1] != list(tail):
                     raise _Moved
-            elif start + len(rows) != total or keys[len(keys) - len(tail):] != list(tail):
+            elif start + len(rows) != total or keys[len(keys) - len(tail) :] != list(tail):
                 raise _Moved
-            at = Position(total, tuple([*new_tail, *tail][-self.overlap:]) if stored < self.overlap else tail,
-                          self._order(NEWEST_FIRST), tuple([*new_head, *head][: self.overlap]))
-            yield Page(rows[taken - start: found], len(rows), at, False, self._collisions(fresh))
+            at = Position(
+                total,
+                tuple([*new_tail, *tail][-self.overlap :]) if stored < self.overlap else tail,
+                self._order(NEWEST_FIRST),
+                tuple([*new_head, *head][: self.overlap]),
+            )
+            yield Page(rows[taken - start : found], len(rows), at, False, self._collisions(fresh))
             return
 
     @staticmethod
@@ -339,6 +362,6 @@ class _Reader:
         n = len(wanted)
         first = wanted[0]
         for index in range(len(keys) - n + 1):
-            if keys[index] == first and keys[index:index + n] == wanted:
+            if keys[index] == first and keys[index : index + n] == wanted:
                 return index
         return None

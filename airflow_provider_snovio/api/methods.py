@@ -40,6 +40,8 @@ def check_wait_times(poll_interval: float, timeout: float) -> None:
             raise SnovioValidationError(name, f"must be a number of seconds, got {type(value).__name__}")
         if not math.isfinite(value) or value < 0 or (value == 0 and least == "positive"):
             raise SnovioValidationError(name, f"must be a finite, {least} number of seconds, got {value!r}")
+
+
 #: Rows per page when iterating prospects in a list (#34): the documented maximum of ``perPage``, 100
 #: (the catalogue row's ``page_size``; a larger ``per_page`` is refused before sending).
 LIST_PAGE_SIZE = LIST_PAGE_MAX
@@ -65,8 +67,7 @@ class SnovioMethods:
         """Company info of a started search (#2)."""
         return self.call(ENDPOINTS.get_domain_search_result, task_hash=task_hash)
 
-    def start_prospects_search(self, domain: str, positions: Sequence[str] | None = None,
-                               page: int = 1) -> Any:
+    def start_prospects_search(self, domain: str, positions: Sequence[str] | None = None, page: int = 1) -> Any:
         """Start a prospects search (#3): 20 per page, up to 10 ``positions``."""
         return self.call(ENDPOINTS.start_prospects_search, domain=domain, positions=positions, page=page)
 
@@ -109,8 +110,7 @@ class SnovioMethods:
 
     def add_names_to_find_emails(self, first_name: str, last_name: str, domain: str) -> Any:
         """Queue a name for the finder (#13, 1 credit); ask :meth:`get_emails_from_names` later."""
-        return self.call(ENDPOINTS.add_names_to_find_emails, first_name=first_name, last_name=last_name,
-                         domain=domain)
+        return self.call(ENDPOINTS.add_names_to_find_emails, first_name=first_name, last_name=last_name, domain=domain)
 
     def add_url_for_search(self, url: str) -> Any:
         """Queue a LinkedIn/X profile URL (#14, 1 credit)."""
@@ -150,20 +150,29 @@ class SnovioMethods:
         return self.call(ENDPOINTS.get_emails_by_name_result, task_hash=task_hash)
 
     # 1d. Campaigns -----------------------------------------------------------------------------
-    def get_campaign_analytics(self, campaign_ids: Iterable[int | str] | None = None,
-                               date_from: Any = None, date_to: Any = None,
-                               sender_emails: Iterable[int | str] | None = None,
-                               sender_linkedin: Iterable[int | str] | None = None,
-                               campaign_owners: Iterable[str] | None = None) -> Any:
+    def get_campaign_analytics(
+        self,
+        campaign_ids: Iterable[int | str] | None = None,
+        date_from: Any = None,
+        date_to: Any = None,
+        sender_emails: Iterable[int | str] | None = None,
+        sender_linkedin: Iterable[int | str] | None = None,
+        campaign_owners: Iterable[str] | None = None,
+    ) -> Any:
         """Campaign statistics (#19) between ``date_from`` and ``date_to`` (inclusive, yyyy-mm-dd or dates).
 
         Leave both out for all-time statistics; one without the other is refused, as is a range that
         runs backwards. The id filters are sent comma-joined.
         """
-        return self.call(ENDPOINTS.get_campaign_analytics, campaign_ids=_listed(campaign_ids),
-                         date_from=date_from, date_to=date_to, sender_emails=_listed(sender_emails),
-                         sender_linkedin=_listed(sender_linkedin),
-                         campaign_owners=_listed(campaign_owners))
+        return self.call(
+            ENDPOINTS.get_campaign_analytics,
+            campaign_ids=_listed(campaign_ids),
+            date_from=date_from,
+            date_to=date_to,
+            sender_emails=_listed(sender_emails),
+            sender_linkedin=_listed(sender_linkedin),
+            campaign_owners=_listed(campaign_owners),
+        )
 
     def get_campaign_progress(self, campaign_id: int | str) -> Any:
         """Status, unfinished recipients and progress of a campaign (#20)."""
@@ -243,8 +252,9 @@ class SnovioMethods:
 
     def add_webhook(self, event_object: str, event_action: str, endpoint_url: str) -> Any:
         """Register a webhook (#38)."""
-        return self.call(ENDPOINTS.add_webhook, event_object=event_object, event_action=event_action,
-                         endpoint_url=endpoint_url)
+        return self.call(
+            ENDPOINTS.add_webhook, event_object=event_object, event_action=event_action, endpoint_url=endpoint_url
+        )
 
     def change_webhook_status(self, webhook_id: int | str, status: str) -> Any:
         """Set a webhook ``active`` or ``deactivated`` (#39)."""
@@ -255,20 +265,32 @@ class SnovioMethods:
         return self.call(ENDPOINTS.delete_webhook, webhook_id=webhook_id)
 
     # 1g. Legacy --------------------------------------------------------------------------------
-    def get_domain_emails_with_info(self, domain: str, type: str = "all", limit: int = 100,
-                                    last_id: int = 0, positions: Sequence[str] | None = None) -> Any:
+    def get_domain_emails_with_info(
+        self, domain: str, type: str = "all", limit: int = 100, last_id: int = 0, positions: Sequence[str] | None = None
+    ) -> Any:
         """Legacy domain search (#41, older edition): up to 100 emails from after ``last_id``.
 
         ``lastId`` is required by the docs: 0 for the first page, then the previous answer's ``lastId``.
         Costs 1 credit per 10 emails returned, none when nothing is found.
         """
-        return self.call(ENDPOINTS.get_domain_emails_with_info, domain=domain, type=type, limit=limit,
-                         last_id=last_id, positions=positions)
+        return self.call(
+            ENDPOINTS.get_domain_emails_with_info,
+            domain=domain,
+            type=type,
+            limit=limit,
+            last_id=last_id,
+            positions=positions,
+        )
 
     # Asynchronous tasks ------------------------------------------------------------------------
-    def wait_for_task(self, result_method: Endpoint | str, task_hash: str, *,
-                      poll_interval: float = DEFAULT_POLL_INTERVAL,
-                      timeout: float = DEFAULT_TASK_TIMEOUT) -> Any:
+    def wait_for_task(
+        self,
+        result_method: Endpoint | str,
+        task_hash: str,
+        *,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        timeout: float = DEFAULT_TASK_TIMEOUT,
+    ) -> Any:
         """Poll ``result_method`` (e.g. ``ENDPOINTS.get_domain_search_result``, or its name) until the task
         completes.
 
@@ -300,12 +322,22 @@ class SnovioMethods:
                 return body
             remaining = deadline - self._clock()
             if remaining <= 0:
-                raise SnovioTaskTimeoutError(f"task {task_hash} still in progress after {timeout:g} s",
-                                             endpoint=row.path, task_hash=task_hash, result_method=row.name)
+                raise SnovioTaskTimeoutError(
+                    f"task {task_hash} still in progress after {timeout:g} s",
+                    endpoint=row.path,
+                    task_hash=task_hash,
+                    result_method=row.name,
+                )
             self._sleep(min(poll_interval, remaining))
 
-    def run_task(self, start_method: Endpoint | str, *, poll_interval: float = DEFAULT_POLL_INTERVAL,
-                 timeout: float = DEFAULT_TASK_TIMEOUT, **arguments: Any) -> Any:
+    def run_task(
+        self,
+        start_method: Endpoint | str,
+        *,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        timeout: float = DEFAULT_TASK_TIMEOUT,
+        **arguments: Any,
+    ) -> Any:
         """Start a v2 task with ``arguments`` and return its completed result.
 
         A :class:`SnovioTaskTimeoutError` (or any error while waiting) carries the started task's
@@ -316,8 +348,7 @@ class SnovioMethods:
             raise SnovioValidationError("start_method", f"{row.name!r} does not start a task")
         check_wait_times(poll_interval, timeout)  # before the task is started and paid for
         started = self.call(row, **arguments)
-        return self.wait_for_task(row.result, task_hash_of(started), poll_interval=poll_interval,
-                                  timeout=timeout)
+        return self.wait_for_task(row.result, task_hash_of(started), poll_interval=poll_interval, timeout=timeout)
 
     # Iterators (one page in memory at a time) --------------------------------------------------
     # Each validates its arguments when called, so bad input fails before the first row is asked for
@@ -341,19 +372,30 @@ class SnovioMethods:
 
     def _iter_events(self, row: Endpoint, campaign_id: int | str) -> Iterator[dict[str, Any]]:
         prepare(row, {"campaign_id": campaign_id, "offset": 0})  # fail early
-        return iter_offset(lambda offset: self.call(row, campaign_id=campaign_id, offset=offset),
-                           _page_size(row), row.name)
+        return iter_offset(
+            lambda offset: self.call(row, campaign_id=campaign_id, offset=offset), _page_size(row), row.name
+        )
 
     def iter_list_prospects(self, list_id: int | str, per_page: int = LIST_PAGE_SIZE) -> Iterator[dict[str, Any]]:
         """Every prospect of a list, newest first (#34, page/perPage); ``per_page`` at most 100."""
         row = ENDPOINTS.get_list_prospects
         prepare(row, {"list_id": list_id, "page": 1, "per_page": per_page})  # per_page > 100 fails here
-        return iter_pages(lambda page: self.get_list_prospects(list_id, page=page, per_page=per_page),
-                          int(per_page), row.name, key="prospects", cap=_page_size(row))
+        return iter_pages(
+            lambda page: self.get_list_prospects(list_id, page=page, per_page=per_page),
+            int(per_page),
+            row.name,
+            key="prospects",
+            cap=_page_size(row),
+        )
 
-    def iter_prospects(self, domain: str, positions: Sequence[str] | None = None, *,
-                       poll_interval: float = DEFAULT_POLL_INTERVAL,
-                       timeout: float = DEFAULT_TASK_TIMEOUT) -> Iterator[dict[str, Any]]:
+    def iter_prospects(
+        self,
+        domain: str,
+        positions: Sequence[str] | None = None,
+        *,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        timeout: float = DEFAULT_TASK_TIMEOUT,
+    ) -> Iterator[dict[str, Any]]:
         """Every prospect of a domain (#3/#4): one task per 20-prospect page, until ``links.next`` is empty.
 
         Each page is a paid task, so no more pages are started than ``meta.total_count`` allows.
@@ -364,11 +406,13 @@ class SnovioMethods:
 
         def fetch(cursor: str | None) -> Page:
             page = int(cursor or 1)
-            body = self.run_task(row, domain=domain, positions=positions, page=page,
-                                 poll_interval=poll_interval, timeout=timeout)
+            body = self.run_task(
+                row, domain=domain, positions=positions, page=page, poll_interval=poll_interval, timeout=timeout
+            )
             links, meta = body.get("links") or {}, body.get("meta") or {}
-            return Page(list(body.get("data") or []), str(page + 1) if links.get("next") else None,
-                        meta.get("total_count"))
+            return Page(
+                list(body.get("data") or []), str(page + 1) if links.get("next") else None, meta.get("total_count")
+            )
 
         return iter_cursor(fetch, "iter_prospects", page_size=_page_size(row))
 
@@ -380,8 +424,7 @@ class SnovioMethods:
         """Every generic contact of a domain (#9/#10)."""
         return self._iter_next_cursor(ENDPOINTS.start_generic_contacts_search, domain, wait)
 
-    def _iter_next_cursor(self, row: Endpoint, domain: str,
-                          wait: Mapping[str, float]) -> Iterator[dict[str, Any]]:
+    def _iter_next_cursor(self, row: Endpoint, domain: str, wait: Mapping[str, float]) -> Iterator[dict[str, Any]]:
         prepare(row, {"domain": domain})  # fail early
 
         def fetch(cursor: str | None) -> Page:
@@ -391,8 +434,9 @@ class SnovioMethods:
 
         return iter_cursor(fetch, row.name, page_size=_page_size(row))
 
-    def iter_domain_emails_with_info(self, domain: str, type: str = "all", limit: int = 100,
-                                     positions: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:
+    def iter_domain_emails_with_info(
+        self, domain: str, type: str = "all", limit: int = 100, positions: Sequence[str] | None = None
+    ) -> Iterator[dict[str, Any]]:
         """Every email of the legacy search (#41), following ``lastId`` from 0; ``limit`` at most 100."""
         row = ENDPOINTS.get_domain_emails_with_info
         positions = _listed(positions)
@@ -400,8 +444,9 @@ class SnovioMethods:
         full = int(limit)
 
         def fetch(cursor: str | None) -> Page:
-            body = self.get_domain_emails_with_info(domain, type=type, limit=limit,
-                                                    last_id=int(cursor or 0), positions=positions)
+            body = self.get_domain_emails_with_info(
+                domain, type=type, limit=limit, last_id=int(cursor or 0), positions=positions
+            )
             rows = list(body.get("emails") or [])
             if len(rows) >= full and body.get("lastId") in (None, ""):
                 raise SnovioResponseError(f"{row.name}: a full page came without lastId")

@@ -108,8 +108,7 @@ def _rows(body: Any, key: str | None, what: str) -> list[Any]:
     return rows
 
 
-def iter_offset(fetch: Callable[[int], Any], page_size: int, what: str, *,
-                max_pages: int = MAX_PAGES) -> Iterator[Any]:
+def iter_offset(fetch: Callable[[int], Any], page_size: int, what: str, *, max_pages: int = MAX_PAGES) -> Iterator[Any]:
     """Offset paging (#23-#26): ``offset`` always sent, from 0, advanced by the rows received.
 
     Without ``offset`` Snov.io returns the LAST 10,000 rows, so the first call sends ``offset=0``.
@@ -129,8 +128,15 @@ def iter_offset(fetch: Callable[[int], Any], page_size: int, what: str, *,
         offset += len(rows)
 
 
-def iter_pages(fetch: Callable[[int], Any], per_page: int, what: str, key: str | None = None, *,
-               cap: int | None = None, max_pages: int = MAX_PAGES) -> Iterator[Any]:
+def iter_pages(
+    fetch: Callable[[int], Any],
+    per_page: int,
+    what: str,
+    key: str | None = None,
+    *,
+    cap: int | None = None,
+    max_pages: int = MAX_PAGES,
+) -> Iterator[Any]:
     """Page paging (#34): pages from 1 until one returns fewer rows than a full page.
 
     A full page is ``per_page`` rows, or the documented ``cap`` if ``per_page`` asks for more: a server
@@ -150,8 +156,13 @@ def iter_pages(fetch: Callable[[int], Any], per_page: int, what: str, key: str |
         page += 1
 
 
-def iter_cursor(fetch: Callable[[str | None], Page | tuple[list[Any], Any]], what: str, *,
-                page_size: int | None = None, max_pages: int = MAX_PAGES) -> Iterator[Any]:
+def iter_cursor(
+    fetch: Callable[[str | None], Page | tuple[list[Any], Any]],
+    what: str,
+    *,
+    page_size: int | None = None,
+    max_pages: int = MAX_PAGES,
+) -> Iterator[Any]:
     """Cursor paging (#7/#9 ``next``, #3 page links, legacy #41 ``lastId``): until the cursor is empty.
 
     ``fetch(cursor)`` answers a :class:`Page` (or a ``(rows, next_cursor)`` pair); the first call gets

@@ -22,16 +22,26 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 #: PHP's timezone_type 2 (abbreviations) that ``zoneinfo`` does not know as zone names.
 _ABBREVIATIONS: dict[str, timedelta] = {
-    "UTC": timedelta(0), "GMT": timedelta(0), "Z": timedelta(0),
-    "EST": timedelta(hours=-5), "EDT": timedelta(hours=-4), "CST": timedelta(hours=-6),
-    "CDT": timedelta(hours=-5), "MST": timedelta(hours=-7), "MDT": timedelta(hours=-6),
-    "PST": timedelta(hours=-8), "PDT": timedelta(hours=-7), "BST": timedelta(hours=1),
-    "CET": timedelta(hours=1), "CEST": timedelta(hours=2), "EET": timedelta(hours=2),
-    "EEST": timedelta(hours=3), "MSK": timedelta(hours=3),
+    "UTC": timedelta(0),
+    "GMT": timedelta(0),
+    "Z": timedelta(0),
+    "EST": timedelta(hours=-5),
+    "EDT": timedelta(hours=-4),
+    "CST": timedelta(hours=-6),
+    "CDT": timedelta(hours=-5),
+    "MST": timedelta(hours=-7),
+    "MDT": timedelta(hours=-6),
+    "PST": timedelta(hours=-8),
+    "PDT": timedelta(hours=-7),
+    "BST": timedelta(hours=1),
+    "CET": timedelta(hours=1),
+    "CEST": timedelta(hours=2),
+    "EET": timedelta(hours=2),
+    "EEST": timedelta(hours=3),
+    "MSK": timedelta(hours=3),
 }
 _OFFSET = re.compile(r"^([+-])(\d{1,2}):?(\d{2})?$")
-_DATE_FORMATS = ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S",
-                 "%Y-%m-%d")
+_DATE_FORMATS = ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d")
 #: Prefix of a content-hash key, so it can never collide with a real Snov.io id.
 CONTENT_KEY_PREFIX = "sha256:"
 
@@ -102,8 +112,14 @@ def _php_datetime(value: dict[str, Any]) -> datetime | None:
     if zone is None:
         return None
     length = len(text)
-    if (suffix is not None and (length == 19 or (21 <= length <= 26 and text[19] == "."))
-            and text[10] in " T" and text[13] == ":" and text[16] == ":" and text[-1].isdigit()):
+    if (
+        suffix is not None
+        and (length == 19 or (21 <= length <= 26 and text[19] == "."))
+        and text[10] in " T"
+        and text[13] == ":"
+        and text[16] == ":"
+        and text[-1].isdigit()
+    ):
         try:
             parsed = datetime.fromisoformat(text + suffix)
         except ValueError:

@@ -127,10 +127,12 @@ class Resource:
     def scope_columns(self) -> tuple[tuple[str, Kind, str], ...]:
         """Columns filled from the read's scope rather than from the record: (name, kind, doc)."""
         if self.reading is Reading.INTERVAL:
-            return (("campaign_id", Kind.INTEGER, "the campaign the figures are for"),
-                    ("date_from", Kind.DATE, "first day of the interval (UTC, inclusive)"),
-                    ("date_to", Kind.DATE, "last day of the interval (UTC, inclusive)"),
-                    ("grain_days", Kind.INTEGER, "days in the interval: rows of different grains are not additive"))
+            return (
+                ("campaign_id", Kind.INTEGER, "the campaign the figures are for"),
+                ("date_from", Kind.DATE, "first day of the interval (UTC, inclusive)"),
+                ("date_to", Kind.DATE, "last day of the interval (UTC, inclusive)"),
+                ("grain_days", Kind.INTEGER, "days in the interval: rows of different grains are not additive"),
+            )
         if self.scope is Scope.CAMPAIGN:
             return (("campaign_id", Kind.INTEGER, "the campaign read"),)
         if self.scope is Scope.LIST:
@@ -141,7 +143,8 @@ class Resource:
     def columns(self) -> tuple[tuple[str, Kind], ...]:
         """Every typed column in table order (``raw`` and ``synced_at`` come after them)."""
         return tuple((name, kind) for name, kind, _ in self.scope_columns) + tuple(
-            (f.column, f.kind) for f in self.fields)
+            (f.column, f.kind) for f in self.fields
+        )
 
     @property
     def scope_key(self) -> tuple[str, ...]:
@@ -179,9 +182,19 @@ class Resource:
     def __post_init__(self) -> None:  # resolved once: values() runs for every record of a sync
         object.__setattr__(self, "_column_names", tuple(name for name, _ in self.columns))
         object.__setattr__(self, "_scope_names", tuple(name for name, _, _ in self.scope_columns))
-        object.__setattr__(self, "_plan", tuple(
-            (f.source if isinstance(f.source, str) else None, f._sources, f.parse,  # type: ignore[attr-defined]
-             f.parse is r.text) for f in self.fields))
+        object.__setattr__(
+            self,
+            "_plan",
+            tuple(
+                (
+                    f.source if isinstance(f.source, str) else None,
+                    f._sources,  # type: ignore[attr-defined]
+                    f.parse,
+                    f.parse is r.text,
+                )
+                for f in self.fields
+            ),
+        )
         object.__setattr__(self, "_time_field", next((f for f in self.fields if f.column == self.time_column), None))
         if self.time_in_key and (self.time_column is None or self.time_column not in self.key):
             raise ValueError(f"{self.name}: time_in_key needs its time column in the key")
@@ -225,8 +238,15 @@ class Resource:
                     append(None)
         return out
 
-    def pages(self, client: Any, scope_values: Mapping[str, Any], position: Position | None = None, *,
-              full_refresh: bool = False, overlap: int = DEFAULT_OVERLAP) -> Iterator[Page]:
+    def pages(
+        self,
+        client: Any,
+        scope_values: Mapping[str, Any],
+        position: Position | None = None,
+        *,
+        full_refresh: bool = False,
+        overlap: int = DEFAULT_OVERLAP,
+    ) -> Iterator[Page]:
         """Read one scope, one :class:`Page` (one transaction's worth) at a time.
 
         ``client`` is anything with the Snov.io methods (the hook or a client). ``position`` is the stored
@@ -241,18 +261,20 @@ class Resource:
             if full_refresh:  # from offset 0 whatever is stored; the first page replaces the campaign's rows
                 pages = resume_offset(fetch, self.key_of, None, overlap=overlap, what=self.method, time_of=time_of)
                 for index, page in enumerate(pages):
-                    yield Page(page.records, page.read, page.position, page.restarted or index == 0,
-                               page.collisions)
+                    yield Page(page.records, page.read, page.position, page.restarted or index == 0, page.collisions)
                 return
-            yield from resume_offset(fetch, self.key_of, position, overlap=overlap, what=self.method,
-                                     time_of=time_of)
+            yield from resume_offset(fetch, self.key_of, position, overlap=overlap, what=self.method, time_of=time_of)
             return
         if self.reading is Reading.PAGES:
             list_id = scope_values["list_id"]
             chunk: list[dict[str, Any]] = []
             first = True
-            for record in iter_pages(lambda page: method(list_id, page=page, per_page=LIST_PAGE_SIZE),
-                                     LIST_PAGE_SIZE, self.method, key=self.records_key):
+            for record in iter_pages(
+                lambda page: method(list_id, page=page, per_page=LIST_PAGE_SIZE),
+                LIST_PAGE_SIZE,
+                self.method,
+                key=self.records_key,
+            ):
                 chunk.append(record)
                 if len(chunk) >= LIST_PAGE_SIZE:
                     yield Page(chunk, len(chunk), restarted=full_refresh and first)
@@ -261,8 +283,11 @@ class Resource:
                 yield Page(chunk, len(chunk), restarted=full_refresh and first)
             return
         if self.reading is Reading.INTERVAL:
-            body = method(campaign_ids=[scope_values["campaign_id"]], date_from=scope_values["date_from"].isoformat(),
-                          date_to=scope_values["date_to"].isoformat())
+            body = method(
+                campaign_ids=[scope_values["campaign_id"]],
+                date_from=scope_values["date_from"].isoformat(),
+                date_to=scope_values["date_to"].isoformat(),
+            )
         elif self.scope is Scope.CAMPAIGN:
             body = method(scope_values["campaign_id"])
         else:
@@ -270,8 +295,14 @@ class Resource:
         rows = self.records(body)
         yield Page(rows, len(rows), restarted=full_refresh)
 
-    def scopes(self, client: Any, campaign_ids: list[int] | None = None, list_ids: list[int] | None = None,
-               dates: tuple[date, date] | None = None, lookback_days: int = 0) -> list[dict[str, Any]]:
+    def scopes(
+        self,
+        client: Any,
+        campaign_ids: list[int] | None = None,
+        list_ids: list[int] | None = None,
+        dates: tuple[date, date] | None = None,
+        lookback_days: int = 0,
+    ) -> list[dict[str, Any]]:
         """The scope values of every read a sync of this resource makes, e.g. ``[{"campaign_id": 7}, ...]``.
 
         ``campaign_ids``/``list_ids`` None means every campaign/list of the account (one listing request);
@@ -282,9 +313,11 @@ class Resource:
             if dates is None:
                 raise SnovioValidationError("dates", "campaign analytics needs a (date_from, date_to) interval")
             intervals = lookback_intervals(dates, lookback_days)
-            return [{"campaign_id": cid, "date_from": first, "date_to": last,
-                     "grain_days": (last - first).days + 1}
-                    for cid in campaign_scopes(client, campaign_ids) for first, last in intervals]
+            return [
+                {"campaign_id": cid, "date_from": first, "date_to": last, "grain_days": (last - first).days + 1}
+                for cid in campaign_scopes(client, campaign_ids)
+                for first, last in intervals
+            ]
         if self.scope is Scope.CAMPAIGN:
             return [{"campaign_id": cid} for cid in campaign_scopes(client, campaign_ids)]
         if self.scope is Scope.LIST:
@@ -294,9 +327,16 @@ class Resource:
 
 # --- the resources ---------------------------------------------------------------------------------
 
+
 def _f(column: str, kind: Kind, source: str | tuple[str, ...] | None, doc: str = "") -> Field:
-    parse = {Kind.TEXT: r.text, Kind.INTEGER: r.integer, Kind.NUMBER: r.rate, Kind.TIMESTAMP: r.timestamp,
-             Kind.BOOLEAN: r.boolean, Kind.DATE: r.iso_date}[kind]
+    parse = {
+        Kind.TEXT: r.text,
+        Kind.INTEGER: r.integer,
+        Kind.NUMBER: r.rate,
+        Kind.TIMESTAMP: r.timestamp,
+        Kind.BOOLEAN: r.boolean,
+        Kind.DATE: r.iso_date,
+    }[kind]
     return Field(column, kind, source, parse, doc)
 
 
@@ -324,15 +364,51 @@ _ENGAGEMENT = (
 
 #: The metrics of campaign analytics (#19), in the documented order; ``*_rate`` are percentages.
 ANALYTICS_METRICS = (
-    "total_contacted", "emails_sent", "first_emails", "first_emails_rate", "follow_ups", "follow_ups_rate",
-    "delivered", "delivered_rate", "bounced", "bounced_rate", "contacted_by_email", "email_opens",
-    "email_opens_rate", "link_clicks", "link_clicks_rate", "email_replies", "email_replies_rate", "unsubscribed",
-    "unsubscribed_rate", "auto_replied", "auto_replied_rate", "contacted_by_linkedin", "linkedin_total_replies",
-    "linkedin_total_replies_rate", "connection_request_replies", "connection_request_replies_rate",
-    "message_replies", "message_replies_rate", "in_mail_replies", "in_mail_replies_rate", "connection_requests",
-    "accepted_requests", "accepted_requests_rate", "failed_connection_requests", "messages_sent",
-    "linkedin_views", "linkedin_likes", "linkedin_follows", "in_mail_sent", "interested", "interested_rate",
-    "maybe", "maybe_rate", "not_interested", "not_interested_rate",
+    "total_contacted",
+    "emails_sent",
+    "first_emails",
+    "first_emails_rate",
+    "follow_ups",
+    "follow_ups_rate",
+    "delivered",
+    "delivered_rate",
+    "bounced",
+    "bounced_rate",
+    "contacted_by_email",
+    "email_opens",
+    "email_opens_rate",
+    "link_clicks",
+    "link_clicks_rate",
+    "email_replies",
+    "email_replies_rate",
+    "unsubscribed",
+    "unsubscribed_rate",
+    "auto_replied",
+    "auto_replied_rate",
+    "contacted_by_linkedin",
+    "linkedin_total_replies",
+    "linkedin_total_replies_rate",
+    "connection_request_replies",
+    "connection_request_replies_rate",
+    "message_replies",
+    "message_replies_rate",
+    "in_mail_replies",
+    "in_mail_replies_rate",
+    "connection_requests",
+    "accepted_requests",
+    "accepted_requests_rate",
+    "failed_connection_requests",
+    "messages_sent",
+    "linkedin_views",
+    "linkedin_likes",
+    "linkedin_follows",
+    "in_mail_sent",
+    "interested",
+    "interested_rate",
+    "maybe",
+    "maybe_rate",
+    "not_interested",
+    "not_interested_rate",
 )
 
 
@@ -343,44 +419,149 @@ def _first_email(record: Mapping[str, Any]) -> str | None:
     return None
 
 
-RESOURCES: Mapping[str, Resource] = {res.name: res for res in (
-    Resource("campaigns", ENDPOINTS.get_user_campaigns, Scope.ACCOUNT, Reading.SINGLE, (
-        _f("id", INT, "id"), _f("name", T, "campaign"), _f("list_id", INT, "list_id"), _f("status", T, "status"),
-        _f("created_at", TS, "created_at"), _f("updated_at", TS, "updated_at"),
-        _f("started_at", TS, "started_at", "null until the campaign starts"), _f("hash", T, "hash"),
-    ), ("id",), "All campaigns of the account (#27)."),
-    Resource("campaign_analytics", ENDPOINTS.get_campaign_analytics, Scope.CAMPAIGN, Reading.INTERVAL, tuple(
-        _f(metric, N if metric.endswith("_rate") else INT, metric) for metric in ANALYTICS_METRICS
-    ), ("campaign_id", "date_from", "date_to"),
-        "Campaign statistics (#19), one row per campaign per interval; rates in percent."),
-    Resource("campaign_replies", ENDPOINTS.get_campaign_replies, Scope.CAMPAIGN, Reading.OFFSET, _ENGAGEMENT,
-             ("campaign_id", "id"), "Replies (#23).", time_column="visited_at"),
-    Resource("campaign_opens", ENDPOINTS.get_campaign_opens, Scope.CAMPAIGN, Reading.OFFSET, _ENGAGEMENT,
-             ("campaign_id", "id", "visited_at"), "Email opens (#24); repeated opens may share an id.",
-             time_column="visited_at", time_in_key=True),
-    Resource("campaign_clicks", ENDPOINTS.get_campaign_clicks, Scope.CAMPAIGN, Reading.OFFSET, _ENGAGEMENT,
-             ("campaign_id", "id", "visited_at"), "Link clicks (#25); repeated clicks may share an id.",
-             time_column="visited_at", time_in_key=True),
-    Resource("emails_sent", ENDPOINTS.get_emails_sent, Scope.CAMPAIGN, Reading.OFFSET, (
-        _ID, _f("sent_at", TS, "sentDate", "when it was sent (UTC)"), _f("user_name", T, "userName"),
-        _f("user_email", T, "userEmail"), _f("campaign", T, "campaign"), _f("hash", T, "hash"),
-    ), ("campaign_id", "id"), "Sent emails (#26).", time_column="sent_at"),
-    Resource("finished_prospects", ENDPOINTS.get_finished_prospects, Scope.CAMPAIGN, Reading.SINGLE, (
-        _ID, _f("prospect_id", T, "prospectId"), _f("user_name", T, "userName"), _f("user_email", T, "userEmail"),
-        _f("campaign", T, "campaign"), _f("hash", T, "hash"),
-    ), ("campaign_id", "id"), "Prospects who finished a campaign (#22)."),
-    Resource("user_lists", ENDPOINTS.get_user_lists, Scope.ACCOUNT, Reading.SINGLE, (
-        _f("id", INT, "id"), _f("name", T, "name"), _f("contacts", INT, "contacts"), _f("is_deleted", B, "isDeleted"),
-        _f("created_at", TS, "creationDate"), _f("deleted_at", TS, ("deletionDate", "deleteDate")),
-    ), ("id",), "Prospect lists (#33), deleted ones included."),
-    Resource("list_prospects", ENDPOINTS.get_list_prospects, Scope.LIST, Reading.PAGES, (
-        _ID, _f("name", T, "name"), _f("first_name", T, "firstName"), _f("last_name", T, "lastName"),
-        Field("email", T, None, _first_email, "the first of the prospect's emails (all are in raw)"),
-    ), ("list_id", "id"), "Prospects in lists (#34).", records_key="prospects"),
-    Resource("custom_fields", ENDPOINTS.get_prospect_custom_fields, Scope.ACCOUNT, Reading.SINGLE, (
-        _f("key", T, "key"), _f("label", T, "label"), _f("required", B, "required"), _f("type", T, "type"),
-    ), ("key",), "Custom prospect fields (#32)."),
-)}
+RESOURCES: Mapping[str, Resource] = {
+    res.name: res
+    for res in (
+        Resource(
+            "campaigns",
+            ENDPOINTS.get_user_campaigns,
+            Scope.ACCOUNT,
+            Reading.SINGLE,
+            (
+                _f("id", INT, "id"),
+                _f("name", T, "campaign"),
+                _f("list_id", INT, "list_id"),
+                _f("status", T, "status"),
+                _f("created_at", TS, "created_at"),
+                _f("updated_at", TS, "updated_at"),
+                _f("started_at", TS, "started_at", "null until the campaign starts"),
+                _f("hash", T, "hash"),
+            ),
+            ("id",),
+            "All campaigns of the account (#27).",
+        ),
+        Resource(
+            "campaign_analytics",
+            ENDPOINTS.get_campaign_analytics,
+            Scope.CAMPAIGN,
+            Reading.INTERVAL,
+            tuple(_f(metric, N if metric.endswith("_rate") else INT, metric) for metric in ANALYTICS_METRICS),
+            ("campaign_id", "date_from", "date_to"),
+            "Campaign statistics (#19), one row per campaign per interval; rates in percent.",
+        ),
+        Resource(
+            "campaign_replies",
+            ENDPOINTS.get_campaign_replies,
+            Scope.CAMPAIGN,
+            Reading.OFFSET,
+            _ENGAGEMENT,
+            ("campaign_id", "id"),
+            "Replies (#23).",
+            time_column="visited_at",
+        ),
+        Resource(
+            "campaign_opens",
+            ENDPOINTS.get_campaign_opens,
+            Scope.CAMPAIGN,
+            Reading.OFFSET,
+            _ENGAGEMENT,
+            ("campaign_id", "id", "visited_at"),
+            "Email opens (#24); repeated opens may share an id.",
+            time_column="visited_at",
+            time_in_key=True,
+        ),
+        Resource(
+            "campaign_clicks",
+            ENDPOINTS.get_campaign_clicks,
+            Scope.CAMPAIGN,
+            Reading.OFFSET,
+            _ENGAGEMENT,
+            ("campaign_id", "id", "visited_at"),
+            "Link clicks (#25); repeated clicks may share an id.",
+            time_column="visited_at",
+            time_in_key=True,
+        ),
+        Resource(
+            "emails_sent",
+            ENDPOINTS.get_emails_sent,
+            Scope.CAMPAIGN,
+            Reading.OFFSET,
+            (
+                _ID,
+                _f("sent_at", TS, "sentDate", "when it was sent (UTC)"),
+                _f("user_name", T, "userName"),
+                _f("user_email", T, "userEmail"),
+                _f("campaign", T, "campaign"),
+                _f("hash", T, "hash"),
+            ),
+            ("campaign_id", "id"),
+            "Sent emails (#26).",
+            time_column="sent_at",
+        ),
+        Resource(
+            "finished_prospects",
+            ENDPOINTS.get_finished_prospects,
+            Scope.CAMPAIGN,
+            Reading.SINGLE,
+            (
+                _ID,
+                _f("prospect_id", T, "prospectId"),
+                _f("user_name", T, "userName"),
+                _f("user_email", T, "userEmail"),
+                _f("campaign", T, "campaign"),
+                _f("hash", T, "hash"),
+            ),
+            ("campaign_id", "id"),
+            "Prospects who finished a campaign (#22).",
+        ),
+        Resource(
+            "user_lists",
+            ENDPOINTS.get_user_lists,
+            Scope.ACCOUNT,
+            Reading.SINGLE,
+            (
+                _f("id", INT, "id"),
+                _f("name", T, "name"),
+                _f("contacts", INT, "contacts"),
+                _f("is_deleted", B, "isDeleted"),
+                _f("created_at", TS, "creationDate"),
+                _f("deleted_at", TS, ("deletionDate", "deleteDate")),
+            ),
+            ("id",),
+            "Prospect lists (#33), deleted ones included.",
+        ),
+        Resource(
+            "list_prospects",
+            ENDPOINTS.get_list_prospects,
+            Scope.LIST,
+            Reading.PAGES,
+            (
+                _ID,
+                _f("name", T, "name"),
+                _f("first_name", T, "firstName"),
+                _f("last_name", T, "lastName"),
+                Field("email", T, None, _first_email, "the first of the prospect's emails (all are in raw)"),
+            ),
+            ("list_id", "id"),
+            "Prospects in lists (#34).",
+            records_key="prospects",
+        ),
+        Resource(
+            "custom_fields",
+            ENDPOINTS.get_prospect_custom_fields,
+            Scope.ACCOUNT,
+            Reading.SINGLE,
+            (
+                _f("key", T, "key"),
+                _f("label", T, "label"),
+                _f("required", B, "required"),
+                _f("type", T, "type"),
+            ),
+            ("key",),
+            "Custom prospect fields (#32).",
+        ),
+    )
+}
 
 
 def resource(name: Any) -> Resource:
@@ -404,8 +585,15 @@ def campaign_scopes(client: Any, campaign_ids: list[int] | None) -> list[int]:
     """The campaigns to read: the given ids, or every campaign of the account (one request)."""
     if campaign_ids is not None:
         return campaign_ids
-    return [cid for cid in (r.integer(c.get("id")) for c in RESOURCES["campaigns"].records(client.get_user_campaigns())
-                            if isinstance(c, dict)) if cid is not None]
+    return [
+        cid
+        for cid in (
+            r.integer(c.get("id"))
+            for c in RESOURCES["campaigns"].records(client.get_user_campaigns())
+            if isinstance(c, dict)
+        )
+        if cid is not None
+    ]
 
 
 def list_scopes(client: Any, list_ids: list[int] | None) -> list[int]:
@@ -413,14 +601,19 @@ def list_scopes(client: Any, list_ids: list[int] | None) -> list[int]:
     if list_ids is not None:
         return list_ids
     lists = RESOURCES["user_lists"].records(client.get_user_lists())
-    return [lid for lid in (r.integer(x.get("id")) for x in lists if isinstance(x, dict) and not x.get("isDeleted"))
-            if lid is not None]
+    return [
+        lid
+        for lid in (r.integer(x.get("id")) for x in lists if isinstance(x, dict) and not x.get("isDeleted"))
+        if lid is not None
+    ]
 
 
 # --- analytics intervals -----------------------------------------------------------------------------
 
-def data_interval(start: datetime | None, end: datetime | None, *, now: datetime | None = None,
-                  default_days: int = 1) -> tuple[datetime, datetime]:
+
+def data_interval(
+    start: datetime | None, end: datetime | None, *, now: datetime | None = None, default_days: int = 1
+) -> tuple[datetime, datetime]:
     """A run's ``[start, end)`` in UTC; never empty.
 
     A run without a data interval, or with a zero-length one (a manual or asset-triggered run), gets the
@@ -434,8 +627,9 @@ def data_interval(start: datetime | None, end: datetime | None, *, now: datetime
     return midnight - timedelta(days=max(1, default_days)), midnight
 
 
-def analytics_dates(start: datetime | None, end: datetime | None, *, now: datetime | None = None,
-                    default_days: int = 1) -> tuple[date, date]:
+def analytics_dates(
+    start: datetime | None, end: datetime | None, *, now: datetime | None = None, default_days: int = 1
+) -> tuple[date, date]:
     """The inclusive UTC days ``(date_from, date_to)`` campaign analytics is asked for.
 
     Snov.io's ``date_from``/``date_to`` are whole days, both inclusive. The run's :func:`data_interval`
@@ -459,9 +653,9 @@ def lookback_intervals(dates: tuple[date, date], lookback_days: int) -> list[tup
         raise SnovioValidationError("dates", f"date_from {first} is after date_to {last}")
     back = -(-lookback_days // grain)  # ceil
     return [(first - timedelta(days=k * grain), last - timedelta(days=k * grain)) for k in range(back, 0, -1)] + [
-        (first, last)]
+        (first, last)
+    ]
 
 
 def _utc(moment: datetime) -> datetime:
     return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
-

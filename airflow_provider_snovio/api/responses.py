@@ -107,15 +107,17 @@ def _classify(detail: str, status: int | None, path: str, headers: Mapping[str, 
     if any(marker in lowered for marker in OUT_OF_CREDITS_MARKERS):
         return SnovioOutOfCreditsError(detail, status=status, endpoint=path)
     if TOO_MANY_PROCESSING_MARKER in lowered:
-        return SnovioTooManyProcessingError(detail, retry_after=retry_after_seconds(headers), status=status,
-                                            endpoint=path)
+        return SnovioTooManyProcessingError(
+            detail, retry_after=retry_after_seconds(headers), status=status, endpoint=path
+        )
     return SnovioApiError(detail, status=status, endpoint=path)
 
 
 def _http_error(status: int, headers: Mapping[str, str], detail: str, path: str) -> SnovioError:
     if TOO_MANY_PROCESSING_MARKER in detail.lower():  # the hourly quota: its status code is undocumented
-        return SnovioTooManyProcessingError(detail, retry_after=retry_after_seconds(headers), status=status,
-                                            endpoint=path)
+        return SnovioTooManyProcessingError(
+            detail, retry_after=retry_after_seconds(headers), status=status, endpoint=path
+        )
     if status in (401, 403):
         return SnovioAuthError(detail, status=status, endpoint=path)
     if status == 404:
@@ -138,8 +140,9 @@ def _failed_body(payload: Any) -> bool:
     return isinstance(status, str) and status.lower() == "not_enough_credits"
 
 
-def parse_response(status: int, headers: Mapping[str, str], body: bytes | str, path: str,
-                   secrets: Collection[str] = ()) -> Any:
+def parse_response(
+    status: int, headers: Mapping[str, str], body: bytes | str, path: str, secrets: Collection[str] = ()
+) -> Any:
     """Return the parsed JSON of a successful answer, or raise the matching :class:`SnovioError`.
 
     ``secrets`` are scrubbed from the error text before it is shortened.

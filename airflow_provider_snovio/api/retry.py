@@ -95,8 +95,9 @@ def may_have_taken_effect(error: BaseException) -> bool:
     return isinstance(error, SnovioResponseError)
 
 
-def wait_seconds(error: BaseException, retry_number: int, policy: RetryPolicy,
-                 rng: random.Random | None = None) -> float:
+def wait_seconds(
+    error: BaseException, retry_number: int, policy: RetryPolicy, rng: random.Random | None = None
+) -> float:
     """Seconds to wait before retry number ``retry_number`` (1-based) after ``error``."""
     uniform = rng.uniform if rng is not None else random.uniform
     retry_after = getattr(error, "retry_after", None)
@@ -125,8 +126,9 @@ class Attempts:
     window), and the "too many prospects processing" waits add up to at most ``processing_wait_max``.
     """
 
-    def __init__(self, policy: RetryPolicy, *, spends_credits: bool, clock: Callable[[], float],
-                 idempotent: bool = True) -> None:
+    def __init__(
+        self, policy: RetryPolicy, *, spends_credits: bool, clock: Callable[[], float], idempotent: bool = True
+    ) -> None:
         self.policy = policy
         self.spends_credits = spends_credits
         self.idempotent = idempotent

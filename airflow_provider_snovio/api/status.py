@@ -114,8 +114,7 @@ def progress_percent(body: Any) -> float:
         raise SnovioResponseError(f"unreadable campaign progress {raw!r}") from None
 
 
-def campaign_progress_state(body: Any, *, min_progress: float = 100.0,
-                            target_status: str | None = None) -> TaskState:
+def campaign_progress_state(body: Any, *, min_progress: float = 100.0, target_status: str | None = None) -> TaskState:
     """State of a campaign-progress answer (#20).
 
     DONE when ANY of: the progress reached ``min_progress`` percent; the status is a finished one
@@ -166,5 +165,8 @@ def finder_emails(body: Any) -> list[dict[str, Any]]:
     """The e-mails of a ``complete`` v1 finder answer (#12) as ``[{"email", "status"}]``."""
     data = body.get("data") if isinstance(body, Mapping) else None
     emails = data.get("emails") if isinstance(data, Mapping) else None
-    return [{"email": e.get("email"), "status": e.get("emailStatus")}
-            for e in emails or [] if isinstance(e, Mapping) and e.get("email")]
+    return [
+        {"email": e.get("email"), "status": e.get("emailStatus")}
+        for e in emails or []
+        if isinstance(e, Mapping) and e.get("email")
+    ]

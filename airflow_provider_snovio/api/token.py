@@ -120,8 +120,9 @@ class TokenCache:
                 return self._outcome(flight)
             # the fetching coroutine was cancelled: fetch (or wait for another fetch) again
 
-    async def aget(self, key: str, fetch: Callable[[], Awaitable[tuple[str, float]]],
-                   shared: GuardedStore | None = None) -> str:
+    async def aget(
+        self, key: str, fetch: Callable[[], Awaitable[tuple[str, float]]], shared: GuardedStore | None = None
+    ) -> str:
         """Async :meth:`get`: ``await fetch()`` if needed; waits for another caller's fetch without blocking."""
         loop = asyncio.get_running_loop()
         while True:
@@ -163,8 +164,7 @@ class TokenCache:
 
     # Shared store -------------------------------------------------------------------------------
     @staticmethod
-    def _obtain(fetch: Callable[[], tuple[str, float]], shared: GuardedStore | None
-                ) -> tuple[str, float, bool]:
+    def _obtain(fetch: Callable[[], tuple[str, float]], shared: GuardedStore | None) -> tuple[str, float, bool]:
         """``(token, usable seconds, fetched here)``: the shared store's token, else a fetched one (published)."""
         if shared is not None:
             found = shared.read()
@@ -185,8 +185,9 @@ class TokenCache:
         return value, usable_seconds(expires_in), True
 
     @staticmethod
-    async def _aobtain(fetch: Callable[[], Awaitable[tuple[str, float]]], shared: GuardedStore | None
-                       ) -> tuple[str, float, bool]:
+    async def _aobtain(
+        fetch: Callable[[], Awaitable[tuple[str, float]]], shared: GuardedStore | None
+    ) -> tuple[str, float, bool]:
         """Async :meth:`_obtain`; the lock is taken in a worker thread and released even if we are cancelled
         while it is being taken."""
         if shared is None:
@@ -217,8 +218,9 @@ class TokenCache:
             self._tokens.clear()
 
     # Single flight ------------------------------------------------------------------------------
-    def _join(self, key: str, loop: asyncio.AbstractEventLoop | None
-              ) -> tuple[str | None, _Flight, bool, asyncio.Future[None] | None]:
+    def _join(
+        self, key: str, loop: asyncio.AbstractEventLoop | None
+    ) -> tuple[str | None, _Flight, bool, asyncio.Future[None] | None]:
         """``(token, flight, lead, woken)``: a fresh cached token, or the account's fetch in flight and
         whether the caller must make it. A coroutine (``loop`` given) that joins another caller's
         fetch gets a future (``woken``) that is resolved when that fetch ends."""
@@ -249,8 +251,9 @@ class TokenCache:
         self._finish(key, flight, value=value)
         return value
 
-    def _finish(self, key: str, flight: _Flight, *, value: str | None = None,
-                error: BaseException | None = None) -> None:
+    def _finish(
+        self, key: str, flight: _Flight, *, value: str | None = None, error: BaseException | None = None
+    ) -> None:
         """End ``flight``: record its outcome, wake every waiting thread and coroutine."""
         with self._guard:
             flight.value, flight.error = value, error

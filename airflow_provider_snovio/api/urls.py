@@ -20,20 +20,22 @@ REDACTED = "***"
 
 #: Query options known to hold no secret (redis-py's connection options). Every other query value is
 #: redacted: a deny-list of secret names (password, pass, auth, token...) would miss the next spelling.
-SAFE_QUERY_KEYS = frozenset({
-    "client_name",
-    "db",
-    "decode_responses",
-    "health_check_interval",
-    "max_connections",
-    "protocol",
-    "retry_on_timeout",
-    "socket_connect_timeout",
-    "socket_keepalive",
-    "socket_timeout",
-    "ssl_cert_reqs",
-    "ssl_check_hostname",
-})
+SAFE_QUERY_KEYS = frozenset(
+    {
+        "client_name",
+        "db",
+        "decode_responses",
+        "health_check_interval",
+        "max_connections",
+        "protocol",
+        "retry_on_timeout",
+        "socket_connect_timeout",
+        "socket_keepalive",
+        "socket_timeout",
+        "ssl_cert_reqs",
+        "ssl_check_hostname",
+    }
+)
 
 
 def is_loopback(host: str) -> bool:
@@ -60,8 +62,10 @@ def redact_url(url: str) -> str:
     if "@" in netloc:
         netloc = f"{REDACTED}@{netloc.rsplit('@', 1)[1]}"
     query = urlencode(
-        [(key, value if key.lower() in SAFE_QUERY_KEYS else REDACTED)
-         for key, value in parse_qsl(parts.query, keep_blank_values=True)],
+        [
+            (key, value if key.lower() in SAFE_QUERY_KEYS else REDACTED)
+            for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        ],
         safe="*",
     )
     if parts.query and not query:  # a query parse_qsl cannot split into options: show none of it

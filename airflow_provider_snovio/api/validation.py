@@ -241,8 +241,11 @@ def webhook_event_pair(values: Mapping[str, Any]) -> None:
     if not isinstance(event_object, str) or event_object not in WEBHOOK_EVENTS or event_action is None:
         return
     if event_action not in WEBHOOK_EVENTS[event_object]:
-        raise _fail("event_action", f"{event_action!r} is not an action of {event_object!r} "
-                                    f"(one of: {', '.join(WEBHOOK_EVENTS[event_object])})")
+        raise _fail(
+            "event_action",
+            f"{event_action!r} is not an action of {event_object!r} "
+            f"(one of: {', '.join(WEBHOOK_EVENTS[event_object])})",
+        )
 
 
 class ListOf:
@@ -253,8 +256,14 @@ class ListOf:
     validate the whole list with :meth:`uncapped` and split it into requests that each pass the cap.
     """
 
-    def __init__(self, item_validator: Callable[[str, Any], Any], *, max_items: int = DEFAULT_MAX_ITEMS,
-                 min_items: int = 1, unique: bool = False) -> None:
+    def __init__(
+        self,
+        item_validator: Callable[[str, Any], Any],
+        *,
+        max_items: int = DEFAULT_MAX_ITEMS,
+        min_items: int = 1,
+        unique: bool = False,
+    ) -> None:
         if max_items < min_items:
             raise ValueError("max_items must not be below min_items")
         self.item_validator = item_validator
@@ -286,8 +295,13 @@ class ListOf:
         return self._check_items(field, self._materialise(field, value))
 
 
-def list_of(item_validator: Callable[[str, Any], Any], *, max_items: int = DEFAULT_MAX_ITEMS, min_items: int = 1,
-            unique: bool = False) -> ListOf:
+def list_of(
+    item_validator: Callable[[str, Any], Any],
+    *,
+    max_items: int = DEFAULT_MAX_ITEMS,
+    min_items: int = 1,
+    unique: bool = False,
+) -> ListOf:
     """A :class:`ListOf` validator (kept as a function: the catalogue reads like a table of rules)."""
     return ListOf(item_validator, max_items=max_items, min_items=min_items, unique=unique)
 

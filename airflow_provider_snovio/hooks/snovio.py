@@ -173,7 +173,9 @@ def warn_if_server_limit_not_shared(rate_limit_backend: str | None) -> None:
         "this container or host share: if the workers run elsewhere, together they can exceed the account's "
         "limit and be throttled. Mount one volume in every Airflow container and point %s at it, or set the "
         "connection extra 'rate_limit_backend' to a Redis URL every process reaches (redis://host:6379/0).",
-        role, rate_limit_dir_default(), RATE_LIMIT_DIR_ENV,
+        role,
+        rate_limit_dir_default(),
+        RATE_LIMIT_DIR_ENV,
     )
 
 
@@ -214,12 +216,13 @@ def read_extras(extra: dict[str, Any]) -> dict[str, Any]:
     if values["finder_hourly_limit"] is not None and values["finder_hourly_limit"] < 1:
         raise SnovioConfigError("connection extra 'finder_hourly_limit' must be at least 1 (or empty: unknown)")
     if values["verifier_hourly_limit"] is not None and values["verifier_hourly_limit"] < VERIFICATION_BATCH:
-        raise SnovioConfigError(f"connection extra 'verifier_hourly_limit' must be at least {VERIFICATION_BATCH} "
-                                "(one verification request's e-mails), or empty: unknown")
+        raise SnovioConfigError(
+            f"connection extra 'verifier_hourly_limit' must be at least {VERIFICATION_BATCH} "
+            "(one verification request's e-mails), or empty: unknown"
+        )
     window = values["quota_window_seconds"]
     if not math.isfinite(window) or window <= 0:
-        raise SnovioConfigError("connection extra 'quota_window_seconds' must be a finite, positive number of "
-                                "seconds")
+        raise SnovioConfigError("connection extra 'quota_window_seconds' must be a finite, positive number of seconds")
     return values
 
 
@@ -252,16 +255,28 @@ class SnovioHook(BaseHook, SnovioMethods):
 
         return connection_form_widgets(cls.conn_type)
 
-    def __init__(self, snovio_conn_id: str = DEFAULT_CONN_ID, *, requests_per_minute: int | None = None,
-                 timeout: float | None = None, max_retries: int | None = None,
-                 rate_limit_backend: str | None = None) -> None:
+    def __init__(
+        self,
+        snovio_conn_id: str = DEFAULT_CONN_ID,
+        *,
+        requests_per_minute: int | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        rate_limit_backend: str | None = None,
+    ) -> None:
         super().__init__()
         self.snovio_conn_id = snovio_conn_id
         self._rate_limit_backend: str | None = rate_limit_backend
-        self._overrides = {k: v for k, v in {
-            "requests_per_minute": requests_per_minute, "timeout": timeout,
-            "max_retries": max_retries, "rate_limit_backend": rate_limit_backend,
-        }.items() if v is not None}
+        self._overrides = {
+            k: v
+            for k, v in {
+                "requests_per_minute": requests_per_minute,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "rate_limit_backend": rate_limit_backend,
+            }.items()
+            if v is not None
+        }
 
     def client_config(self) -> ClientConfig:
         """Read the connection and build the client configuration (no network)."""
@@ -282,8 +297,9 @@ class SnovioHook(BaseHook, SnovioMethods):
             await _amask(secret)
         return AsyncSnovioClient(config, on_asecret=_amask)
 
-    def _config_from(self, conn: Any, extra: dict[str, Any] | None = None,
-                     mask: Callable[[str], None] | None = None) -> ClientConfig:
+    def _config_from(
+        self, conn: Any, extra: dict[str, Any] | None = None, mask: Callable[[str], None] | None = None
+    ) -> ClientConfig:
         """The client config of ``conn``; each secret found in the extras goes to ``mask`` (default: masked
         now; the async path collects them and awaits the async masker)."""
         mask = mask or _mask

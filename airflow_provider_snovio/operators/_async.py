@@ -108,8 +108,9 @@ def slots_where(data: Any, wanted: Callable[[dict[str, Any]], bool]) -> list[dic
 class Job:
     """The resumable record of one operator's paid work: ``job.data`` is a JSON dict, ``job.save()``."""
 
-    def __init__(self, context: Context | dict[str, Any], inputs_fingerprint: str,
-                 carried: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, context: Context | dict[str, Any], inputs_fingerprint: str, carried: dict[str, Any] | None = None
+    ) -> None:
         self._store = task_state_store(context)  # 3.1/3.2: a stand-in kept across deferrals only
         data = carried if carried is not None else (self._store.get(JOB_KEY) if self._store is not None else None)
         if not isinstance(data, dict) or data.get("fingerprint") != inputs_fingerprint:
@@ -136,7 +137,8 @@ def repay_refusal(task_id: str, items: int, what: str) -> SnovioAnswerLostError:
     return SnovioAnswerLostError(
         f"{task_id}: an earlier try sent {what} whose answer was lost, so Snov.io may already have been "
         f"charged for {items} item(s) and no free read can tell; set allow_repay=True to pay again",
-        items=items)
+        items=items,
+    )
 
 
 class SnovioAsyncOperator(SnovioBaseOperator):
@@ -157,8 +159,15 @@ class SnovioAsyncOperator(SnovioBaseOperator):
         be charged twice). Without it such a task fails naming the items that may have been charged.
     """
 
-    def __init__(self, *, poll_interval: float = DEFAULT_POLL_INTERVAL, timeout: float = DEFAULT_TIMEOUT,
-                 deferrable: bool | None = None, allow_repay: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        timeout: float = DEFAULT_TIMEOUT,
+        deferrable: bool | None = None,
+        allow_repay: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.poll_interval = poll_interval
         self.timeout = timeout
@@ -187,8 +196,9 @@ class SnovioAsyncOperator(SnovioBaseOperator):
     def execute(self, context: Context) -> Any:
         return self._drive(context, self._job(context))
 
-    def execute_complete(self, context: Context, event: dict[str, Any] | None = None,
-                         job: dict[str, Any] | None = None) -> Any:
+    def execute_complete(
+        self, context: Context, event: dict[str, Any] | None = None, job: dict[str, Any] | None = None
+    ) -> Any:
         """Resume after a trigger: check the event, then carry on from the job."""
         resumed = self._job(context, job)
         try:
@@ -215,8 +225,10 @@ class SnovioAsyncOperator(SnovioBaseOperator):
         if job.resumed and carried is None:
             self.log.info("Resuming Snov.io work started by an earlier try (nothing paid is started again)")
         elif not job.durable and carried is None:
-            self.log.info("No task_state_store (Airflow < 3.3 or outside a task run): a retry would start "
-                          "paid Snov.io calls again")
+            self.log.info(
+                "No task_state_store (Airflow < 3.3 or outside a task run): a retry would start "
+                "paid Snov.io calls again"
+            )
         self._check_lost_answers(job)
         return job
 
@@ -224,8 +236,10 @@ class SnovioAsyncOperator(SnovioBaseOperator):
         """Refuse (or, with ``allow_repay``, clear) the paid starts an earlier try sent without an answer."""
         lost = job.lost_slots()
         for slot in [slot for slot in lost if slot.get(CHARGED_ONCE)]:
-            self.log.warning("An earlier try lost the answer of a paid start that Snov.io charges once per unique "
-                             "request: sending the identical request again, which is not charged again")
+            self.log.warning(
+                "An earlier try lost the answer of a paid start that Snov.io charges once per unique "
+                "request: sending the identical request again, which is not charged again"
+            )
             slot.pop(PAYING, None)
             lost.remove(slot)
         if not lost:
@@ -234,8 +248,12 @@ class SnovioAsyncOperator(SnovioBaseOperator):
         items = sum(int(slot.get(PAYING) or 1) for slot in lost)
         if not self.allow_repay:
             raise repay_refusal(self.task_id, items, f"{len(lost)} paid Snov.io start(s)")
-        self.log.warning("allow_repay=True: starting again %d paid Snov.io call(s) whose answer an earlier try "
-                         "lost; this may charge up to %d item(s) a second time", len(lost), items)
+        self.log.warning(
+            "allow_repay=True: starting again %d paid Snov.io call(s) whose answer an earlier try "
+            "lost; this may charge up to %d item(s) a second time",
+            len(lost),
+            items,
+        )
         for slot in lost:
             slot.pop(PAYING, None)
         job.save()
@@ -265,9 +283,13 @@ class SnovioAsyncOperator(SnovioBaseOperator):
                 f"{self.task_id}: Snov.io's hourly quota is spent and frees in {seconds:.0f} s, more than the "
                 f"{max(remaining, 0.0):.0f} s left of timeout; not deferrable, so failing this try (the job is "
                 f"kept: a retry after retry_after resumes it; give the task retry_delay >= {seconds:.0f} s)",
-                retry_after=seconds) from error
-        self.log.warning("Snov.io's hourly quota is spent; waiting %.0f s on the worker (deferrable=False), "
-                         "then resuming the same job", seconds)
+                retry_after=seconds,
+            ) from error
+        self.log.warning(
+            "Snov.io's hourly quota is spent; waiting %.0f s on the worker (deferrable=False), "
+            "then resuming the same job",
+            seconds,
+        )
         time.sleep(seconds)
 
     def _defer_for_quota(self, job: Job, retry_after: float | None) -> NoReturn:
@@ -277,8 +299,11 @@ class SnovioAsyncOperator(SnovioBaseOperator):
         seconds = max(float(retry_after or 0.0), 1.0)
         job.save()
         self.log.warning("Snov.io's hourly quota is spent; deferring %.0f s, then resuming the same job", seconds)
-        self.defer(trigger=DateTimeTrigger(moment=timezone.utcnow() + timedelta(seconds=seconds)),
-                   method_name="resume_after_quota", kwargs={"job": job.data})
+        self.defer(
+            trigger=DateTimeTrigger(moment=timezone.utcnow() + timedelta(seconds=seconds)),
+            method_name="resume_after_quota",
+            kwargs={"job": job.data},
+        )
 
     def wait_for(self, job: Job, poller: Poller, trigger: Callable[[float], BaseTrigger]) -> dict[str, Any]:
         """Wait until ``poller`` is done; return its payload. Checks once, then defers or polls until timeout."""
@@ -288,8 +313,12 @@ class SnovioAsyncOperator(SnovioBaseOperator):
         deadline = time.time() + self.timeout
         if self.deferrable:
             job.save()
-            self.defer(trigger=trigger(deadline), method_name="execute_complete", kwargs={"job": job.data},
-                       timeout=timedelta(seconds=self.timeout + 2 * self.poll_interval + 60))
+            self.defer(
+                trigger=trigger(deadline),
+                method_name="execute_complete",
+                kwargs={"job": job.data},
+                timeout=timedelta(seconds=self.timeout + 2 * self.poll_interval + 60),
+            )
         while True:
             remaining = deadline - time.time()
             if remaining <= 0:
@@ -298,7 +327,8 @@ class SnovioAsyncOperator(SnovioBaseOperator):
                 raise SnovioTaskTimeoutError(
                     f"{self.task_id}: Snov.io work still pending after {self.timeout:g} s: {pending.get('pending')}",
                     task_hash=hashes[0] if isinstance(hashes[0], str) and pending.get("result_method") else None,
-                    result_method=pending.get("result_method"))
+                    result_method=pending.get("result_method"),
+                )
             time.sleep(min(poller.wait_hint(self.poll_interval), remaining))
             payload = poll_sync(self.hook.call, poller)
             if payload is not None:
@@ -311,16 +341,22 @@ class SnovioAsyncOperator(SnovioBaseOperator):
             from airflow_provider_snovio.triggers.snovio import SnovioTaskTrigger
 
             def trigger(deadline: float) -> BaseTrigger:
-                return SnovioTaskTrigger(missing, result_method, snovio_conn_id=self.snovio_conn_id,
-                                         deadline=deadline, poll_interval=self.poll_interval)
+                return SnovioTaskTrigger(
+                    missing,
+                    result_method,
+                    snovio_conn_id=self.snovio_conn_id,
+                    deadline=deadline,
+                    poll_interval=self.poll_interval,
+                )
 
             poller = TaskPoller(missing, result_method)
             self.wait_for(job, poller, trigger)  # returns here only when waited on the worker
             self._bodies.update(poller.results)
         return {h: self._bodies[h] for h in task_hashes}
 
-    def start_once(self, job: Job, slot: dict[str, Any], start: Callable[[], Any], items: int = 1,
-                   charged_once: bool = False) -> str:
+    def start_once(
+        self, job: Job, slot: dict[str, Any], start: Callable[[], Any], items: int = 1, charged_once: bool = False
+    ) -> str:
         """The ``task_hash`` in ``slot``, or start the task (paid) and record its hash before anything else.
 
         A write-ahead marker (``items``: what the call may charge) is saved before the request, so a try
@@ -347,8 +383,15 @@ class SnovioAsyncOperator(SnovioBaseOperator):
         job.save()
         return slot["task_hash"]
 
-    def forget_expired(self, job: Job, slot: dict[str, Any], error: SnovioNotFoundError, items: int = 1,
-                       what: str = "task", charged_once: bool = False) -> None:
+    def forget_expired(
+        self,
+        job: Job,
+        slot: dict[str, Any],
+        error: SnovioNotFoundError,
+        items: int = 1,
+        what: str = "task",
+        charged_once: bool = False,
+    ) -> None:
         """A stored task_hash Snov.io no longer knows (expired): drop it so the step starts again, once per try.
 
         The restart is paid again (up to ``items`` credits); a second expiry of the same slot in the same
@@ -359,11 +402,21 @@ class SnovioAsyncOperator(SnovioBaseOperator):
             raise SnovioTaskExpiredError(
                 f"{self.task_id}: Snov.io forgot {what} {old} again after it was started anew in this try; not "
                 f"paying for it a third time (a retry starts it once more, up to {items} credit(s)): {error.detail}",
-                status=error.status, endpoint=error.endpoint) from error
-        cost = ("no credit: Snov.io charges the identical request once" if charged_once
-                else f"up to {items} credit(s) again")
-        self.log.warning("Snov.io no longer knows %s %s (expired: %s); starting it again once, which costs %s",
-                         what, old, error.detail, cost)
+                status=error.status,
+                endpoint=error.endpoint,
+            ) from error
+        cost = (
+            "no credit: Snov.io charges the identical request once"
+            if charged_once
+            else f"up to {items} credit(s) again"
+        )
+        self.log.warning(
+            "Snov.io no longer knows %s %s (expired: %s); starting it again once, which costs %s",
+            what,
+            old,
+            error.detail,
+            cost,
+        )
         slot.pop("task_hash", None)
         slot["restarted_in"] = self._try_key
         self._bodies.pop(str(old), None)
@@ -372,8 +425,13 @@ class SnovioAsyncOperator(SnovioBaseOperator):
     def _some_hash_expired(self, job: Job) -> bool:
         """Whether Snov.io answers 404 for a task_hash the job recorded (free reads), e.g. after a 404 event."""
         slots = slots_where(job.data, lambda slot: bool(slot.get("task_hash") and slot.get("result_method")))
-        return any(self.expired_hashes(endpoint(str(slot["result_method"]), "result_method"),  # a stored name
-                                       [str(slot["task_hash"])]) for slot in slots)
+        return any(
+            self.expired_hashes(
+                endpoint(str(slot["result_method"]), "result_method"),  # a stored name
+                [str(slot["task_hash"])],
+            )
+            for slot in slots
+        )
 
     def expired_hashes(self, result_method: Endpoint, task_hashes: Sequence[str]) -> list[str]:
         """Which of ``task_hashes`` Snov.io answers 404 for (free reads, one each)."""
@@ -387,9 +445,15 @@ class SnovioAsyncOperator(SnovioBaseOperator):
                 gone.append(task_hash)
         return gone
 
-    def run_tasks(self, job: Job, result_method: Endpoint, slots: Sequence[dict[str, Any]],
-                  start: Callable[[dict[str, Any]], Any], items: Callable[[dict[str, Any]], int] = lambda slot: 1,
-                  what: str = "task") -> list[Any]:
+    def run_tasks(
+        self,
+        job: Job,
+        result_method: Endpoint,
+        slots: Sequence[dict[str, Any]],
+        start: Callable[[dict[str, Any]], Any],
+        items: Callable[[dict[str, Any]], int] = lambda slot: 1,
+        what: str = "task",
+    ) -> list[Any]:
         """Start each slot's task once (paid, marker first), wait for all, and return their result bodies
         in slot order; an expired hash is started again at most once per slot per try."""
         charged_once = any(row.charged_once for row in ENDPOINTS if row.result is result_method)

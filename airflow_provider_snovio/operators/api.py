@@ -49,8 +49,14 @@ class SnovioApiOperator(SnovioBaseOperator):
     template_fields: Sequence[str] = (*SnovioBaseOperator.template_fields, "endpoint", "arguments")
     template_fields_renderers = {"arguments": "json"}
 
-    def __init__(self, *, endpoint: Endpoint | str, arguments: Mapping[str, Any] | None = None,
-                 allow_repay: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        endpoint: Endpoint | str,
+        arguments: Mapping[str, Any] | None = None,
+        allow_repay: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.allow_repay = allow_repay
         self.endpoint = endpoint.name if isinstance(endpoint, Endpoint) else endpoint
@@ -79,11 +85,14 @@ class SnovioApiOperator(SnovioBaseOperator):
         if lost:
             if not self.allow_repay:
                 raise repay_refusal(self.task_id, lost, f"{row.name}")
-            self.log.warning("allow_repay=True: sending again a %s call whose answer an earlier try lost; up to "
-                             "%d item(s) may be charged a second time", row.name, lost)
+            self.log.warning(
+                "allow_repay=True: sending again a %s call whose answer an earlier try lost; up to "
+                "%d item(s) may be charged a second time",
+                row.name,
+                lost,
+            )
         if "remaining" in recorded:  # an earlier try stopped part-way: send only what it did not
-            self.log.info("Resuming: %d %s already done by an earlier try", len(recorded["done"]),
-                          recorded["argument"])
+            self.log.info("Resuming: %d %s already done by an earlier try", len(recorded["done"]), recorded["argument"])
             arguments = {**arguments, recorded["argument"]: recorded["remaining"]}
         elif earlier:
             self.log.info("Returning the answer recorded by an earlier try: no credits spent again")
@@ -94,9 +103,16 @@ class SnovioApiOperator(SnovioBaseOperator):
             answer = self.hook.call(row, **arguments)
         except SnovioPartialError as error:
             if error.argument:
-                progress.set(call_key, {"answers": [*earlier, error.answer], "argument": error.argument,
-                                        "done": [*recorded.get("done", []), *error.done],
-                                        "remaining": error.remaining, "uncertain": error.uncertain})
+                progress.set(
+                    call_key,
+                    {
+                        "answers": [*earlier, error.answer],
+                        "argument": error.argument,
+                        "done": [*recorded.get("done", []), *error.done],
+                        "remaining": error.remaining,
+                        "uncertain": error.uncertain,
+                    },
+                )
             raise
         except SnovioError as error:
             if not may_have_taken_effect(error):  # certainly not charged: drop the marker

@@ -36,16 +36,24 @@ def run_interval(context: Mapping[str, Any], default_days: int = 1) -> tuple[dat
     """The run's data interval in UTC, or the default of :func:`.api.resources.data_interval`."""
     from airflow_provider_snovio.api.resources import data_interval
 
-    return data_interval(context.get("data_interval_start"), context.get("data_interval_end"),
-                         now=run_anchor(context), default_days=default_days)
+    return data_interval(
+        context.get("data_interval_start"),
+        context.get("data_interval_end"),
+        now=run_anchor(context),
+        default_days=default_days,
+    )
 
 
 def run_days(context: Mapping[str, Any], default_days: int = 1) -> tuple[date, date]:
     """The inclusive UTC days a run reports on (:func:`.api.resources.analytics_dates`)."""
     from airflow_provider_snovio.api.resources import analytics_dates
 
-    return analytics_dates(context.get("data_interval_start"), context.get("data_interval_end"),
-                           now=run_anchor(context), default_days=default_days)
+    return analytics_dates(
+        context.get("data_interval_start"),
+        context.get("data_interval_end"),
+        now=run_anchor(context),
+        default_days=default_days,
+    )
 
 
 def write_jsonl(uri: str, rows: Iterable[Any]) -> tuple[str, int]:
@@ -84,8 +92,11 @@ class TaskProgress:
         self.namespace = namespace
         self.store = context.get("task_state_store")
         if self.store is None:
-            log.warning("No task_state_store in the context (Airflow < 3.3): a retry of this task repeats "
-                        "the Snov.io calls already made (%s)", namespace)
+            log.warning(
+                "No task_state_store in the context (Airflow < 3.3): a retry of this task repeats "
+                "the Snov.io calls already made (%s)",
+                namespace,
+            )
 
     @property
     def enabled(self) -> bool:
@@ -115,8 +126,7 @@ class SnovioBaseOperator(BaseOperator):
     template_fields: Sequence[str] = ("snovio_conn_id", "output_path")
     ui_color = "#e8f1ff"
 
-    def __init__(self, *, snovio_conn_id: str = DEFAULT_CONN_ID, output_path: str | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(self, *, snovio_conn_id: str = DEFAULT_CONN_ID, output_path: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.snovio_conn_id = snovio_conn_id
         self.output_path = output_path

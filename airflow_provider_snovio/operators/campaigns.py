@@ -54,10 +54,19 @@ class SnovioCampaignAnalyticsOperator(SnovioBaseOperator):
 
     template_fields: Sequence[str] = (*SnovioBaseOperator.template_fields, "date_from", "date_to", *_FILTERS)
 
-    def __init__(self, *, campaign_ids: Sequence[int | str] | None = None, date_from: Any = None,
-                 date_to: Any = None, sender_emails: Sequence[int | str] | None = None,
-                 sender_linkedin: Sequence[int | str] | None = None, campaign_owners: Sequence[str] | None = None,
-                 per_campaign: bool = False, default_days: int = 1, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        campaign_ids: Sequence[int | str] | None = None,
+        date_from: Any = None,
+        date_to: Any = None,
+        sender_emails: Sequence[int | str] | None = None,
+        sender_linkedin: Sequence[int | str] | None = None,
+        campaign_owners: Sequence[str] | None = None,
+        per_campaign: bool = False,
+        default_days: int = 1,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.campaign_ids = campaign_ids
         self.date_from = date_from
@@ -94,8 +103,12 @@ class SnovioCampaignAnalyticsOperator(SnovioBaseOperator):
             }
         else:
             analytics = self.hook.get_campaign_analytics(**arguments)
-        return {"date_from": arguments["date_from"], "date_to": arguments["date_to"],
-                "campaign_ids": arguments.get("campaign_ids"), "analytics": analytics}
+        return {
+            "date_from": arguments["date_from"],
+            "date_to": arguments["date_to"],
+            "campaign_ids": arguments.get("campaign_ids"),
+            "analytics": analytics,
+        }
 
 
 class SnovioChangeRecipientStatusOperator(SnovioBaseOperator):
@@ -115,8 +128,15 @@ class SnovioChangeRecipientStatusOperator(SnovioBaseOperator):
 
     template_fields: Sequence[str] = (*SnovioBaseOperator.template_fields, "campaign_id", "emails", "status")
 
-    def __init__(self, *, campaign_id: int | str, emails: str | Sequence[str], status: str,
-                 fail_on_refused: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        campaign_id: int | str,
+        emails: str | Sequence[str],
+        status: str,
+        fail_on_refused: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.campaign_id = campaign_id
         self.emails = emails
@@ -145,5 +165,10 @@ class SnovioChangeRecipientStatusOperator(SnovioBaseOperator):
             from airflow.providers.common.compat.sdk import AirflowException
 
             raise AirflowException(f"Snov.io refused {refused} of {len(emails)} recipients")
-        return {"campaign_id": int(campaign_id), "status": status, "changed": len(emails) - refused,
-                "refused": refused, "results": results}
+        return {
+            "campaign_id": int(campaign_id),
+            "status": status,
+            "changed": len(emails) - refused,
+            "refused": refused,
+            "results": results,
+        }

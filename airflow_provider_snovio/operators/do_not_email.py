@@ -13,6 +13,7 @@ from airflow_provider_snovio.operators.base import SnovioBaseOperator, TaskProgr
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
+
 def chunk_size(row: Endpoint) -> int:
     """Items per request: the row's ``chunk`` if it has one, else the cap of its ``items`` validator.
 
@@ -29,8 +30,12 @@ def chunk_size(row: Endpoint) -> int:
 def _duplicates(answer: Any) -> list[str]:
     """Items Snov.io reported as already listed (#28 answers ``[{"success", "data": {"duplicates"}}]``)."""
     parts = answer if isinstance(answer, list) else [answer]
-    return [str(item) for part in parts if isinstance(part, dict)
-            for item in ((part.get("data") or {}).get("duplicates") or [])]
+    return [
+        str(item)
+        for part in parts
+        if isinstance(part, dict)
+        for item in ((part.get("data") or {}).get("duplicates") or [])
+    ]
 
 
 class SnovioDoNotEmailOperator(SnovioBaseOperator):
@@ -74,7 +79,7 @@ class SnovioDoNotEmailOperator(SnovioBaseOperator):
         duplicates: list[str] = []
         requests = 0
         for start in range(0, len(items), size):
-            chunk = items[start:start + size]
+            chunk = items[start : start + size]
             key = "\n".join(chunk)
             record = progress.get(key) or {"done": [], "duplicates": []}
             done = set(record["done"])
@@ -84,21 +89,31 @@ class SnovioDoNotEmailOperator(SnovioBaseOperator):
                 try:
                     answer = self.hook.add_to_do_not_email_list(list_id, todo)
                 except SnovioPartialError as error:  # the hook split ``todo`` and stopped part-way
-                    progress.set(key, {"done": [*record["done"], *error.done],
-                                       "duplicates": [*record["duplicates"], *_duplicates(error.answer)]})
+                    progress.set(
+                        key,
+                        {
+                            "done": [*record["done"], *error.done],
+                            "duplicates": [*record["duplicates"], *_duplicates(error.answer)],
+                        },
+                    )
                     raise
-                record = {"done": [*record["done"], *todo],
-                          "duplicates": [*record["duplicates"], *_duplicates(answer)]}
+                record = {"done": [*record["done"], *todo], "duplicates": [*record["duplicates"], *_duplicates(answer)]}
                 progress.set(key, record)
             duplicates.extend(record["duplicates"])
         if requests < chunks:
             self.log.info("Resumed: %d of %d chunks were done by an earlier try", chunks - requests, chunks)
         duplicate_set = {d.lower() for d in duplicates}
         uri = self.write_output({"item": item, "duplicate": item.lower() in duplicate_set} for item in items)
-        result = {"list_id": int(list_id), "items": len(items), "added": len(items) - len(duplicate_set),
-                  "duplicates": len(duplicate_set), "duplicate_items": duplicates, "requests": requests,
-                  "output_path": uri}
-        self.log.info("Do-not-email list %s: %d added, %d already listed", list_id, result["added"],
-                      result["duplicates"])
+        result = {
+            "list_id": int(list_id),
+            "items": len(items),
+            "added": len(items) - len(duplicate_set),
+            "duplicates": len(duplicate_set),
+            "duplicate_items": duplicates,
+            "requests": requests,
+            "output_path": uri,
+        }
+        self.log.info(
+            "Do-not-email list %s: %d added, %d already listed", list_id, result["added"], result["duplicates"]
+        )
         return result
-

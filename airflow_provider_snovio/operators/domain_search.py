@@ -59,8 +59,15 @@ class SnovioDomainSearchOperator(SnovioAsyncOperator):
 
     template_fields: Sequence[str] = (*SnovioAsyncOperator.template_fields, "domain", "include", "positions")
 
-    def __init__(self, *, domain: str, include: Sequence[str] = DEFAULT_INCLUDE,
-                 positions: Sequence[str] | None = None, max_pages: int | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        domain: str,
+        include: Sequence[str] = DEFAULT_INCLUDE,
+        positions: Sequence[str] | None = None,
+        max_pages: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.domain = domain
         self.include = include
@@ -76,8 +83,9 @@ class SnovioDomainSearchOperator(SnovioAsyncOperator):
             raise SnovioValidationError("include", f"expected some of {', '.join(TABS)}; got {self.include!r}")
         self._include = [tab for tab in TABS if tab in include]
         self._positions = params["positions"].check("positions", self.positions) if self.positions else None
-        if self.max_pages is not None and (isinstance(self.max_pages, bool) or not isinstance(self.max_pages, int)
-                                           or self.max_pages < 1):
+        if self.max_pages is not None and (
+            isinstance(self.max_pages, bool) or not isinstance(self.max_pages, int) or self.max_pages < 1
+        ):
             raise SnovioValidationError("max_pages", f"must be a positive integer or None, got {self.max_pages!r}")
         return [self._domain, self._include, self._positions, self.max_pages]
 
@@ -115,8 +123,9 @@ class SnovioDomainSearchOperator(SnovioAsyncOperator):
 
     def _page_body(self, job: Job, tab: str, page: dict[str, Any]) -> Any:
         """One page's result: started once (paid), awaited; an expired hash restarted at most once per try."""
-        return self.run_tasks(job, result_of(TABS[tab][0]), [page],
-                              lambda p: self._start(tab, p["cursor"]), what=f"{tab} page")[0]
+        return self.run_tasks(
+            job, result_of(TABS[tab][0]), [page], lambda p: self._start(tab, p["cursor"]), what=f"{tab} page"
+        )[0]
 
     def advance(self, context: Context, job: Job) -> Any:
         for tab in self._include:
@@ -146,16 +155,20 @@ class SnovioDomainSearchOperator(SnovioAsyncOperator):
                 rows[tab] = [company] if company else []
             else:
                 rows[tab] = [row for body in bodies for row in _rows(body)]
-        output = self.write_output({"tab": tab, **(row if isinstance(row, dict) else {"value": row})}
-                                   for tab in self._include for row in rows[tab])
+        output = self.write_output(
+            {"tab": tab, **(row if isinstance(row, dict) else {"value": row})}
+            for tab in self._include
+            for row in rows[tab]
+        )
         return {
             "domain": self._domain,
             "company": company,
             "counts": {tab: len(rows[tab]) for tab in self._include if tab != "company"},
             "prospect_hashes": [h for h in map(prospect_hash_of, rows.get("prospects", [])) if h],
             "emails": [r.get("email") for r in rows.get("emails", []) if isinstance(r, dict) and r.get("email")],
-            "generic_contacts": [r.get("email") for r in rows.get("generic_contacts", [])
-                                 if isinstance(r, dict) and r.get("email")],
+            "generic_contacts": [
+                r.get("email") for r in rows.get("generic_contacts", []) if isinstance(r, dict) and r.get("email")
+            ],
             "task_hashes": {tab: [p["task_hash"] for p in job.data["tabs"][tab]["pages"]] for tab in self._include},
             "output_path": output,
         }
@@ -190,9 +203,13 @@ class SnovioProspectEmailsOperator(SnovioAsyncOperator):
         result_method = result_of(ENDPOINTS.start_prospect_email_search)
         ordered = [slots.setdefault(h, {}) for h in self._hashes]
         by_slot = {id(slot): h for slot, h in zip(ordered, self._hashes, strict=True)}
-        answers = self.run_tasks(job, result_method, ordered,
-                                 lambda slot: self.hook.start_prospect_email_search(by_slot[id(slot)]),
-                                 what="prospect e-mail search")
+        answers = self.run_tasks(
+            job,
+            result_method,
+            ordered,
+            lambda slot: self.hook.start_prospect_email_search(by_slot[id(slot)]),
+            what="prospect e-mail search",
+        )
         bodies = {h: body for h, body in zip(self._hashes, answers, strict=True)}
         found: dict[str, list[dict[str, Any]]] = {}
         for prospect_hash in self._hashes:
@@ -202,7 +219,10 @@ class SnovioProspectEmailsOperator(SnovioAsyncOperator):
         output = self.write_output({"prospect_hash": h, **e} for h, emails in found.items() for e in emails)
         return {
             "emails": {h: [e["email"] for e in emails] for h, emails in found.items()},
-            "counts": {"prospects": len(found), "with_email": sum(1 for e in found.values() if e),
-                       "emails": sum(len(e) for e in found.values())},
+            "counts": {
+                "prospects": len(found),
+                "with_email": sum(1 for e in found.values() if e),
+                "emails": sum(len(e) for e in found.values()),
+            },
             "output_path": output,
         }

@@ -58,12 +58,20 @@ class SnovioEmailFinderOperator(SnovioAsyncOperator):
 
     template_fields: Sequence[str] = (*SnovioAsyncOperator.template_fields, "people", "api_version")
 
-    def __init__(self, *, people: Sequence[Mapping[str, str]], api_version: str = "v1",
-                 poll_interval: float = DEFAULT_FINDER_POLL_INTERVAL, timeout: float | None = None,
-                 **kwargs: Any) -> None:
-        super().__init__(poll_interval=poll_interval,
-                         timeout=timeout if timeout is not None else (V1_TIMEOUT if api_version != "v2"
-                                                                      else DEFAULT_TIMEOUT), **kwargs)
+    def __init__(
+        self,
+        *,
+        people: Sequence[Mapping[str, str]],
+        api_version: str = "v1",
+        poll_interval: float = DEFAULT_FINDER_POLL_INTERVAL,
+        timeout: float | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            poll_interval=poll_interval,
+            timeout=timeout if timeout is not None else (V1_TIMEOUT if api_version != "v2" else DEFAULT_TIMEOUT),
+            **kwargs,
+        )
         self.people = people
         self.api_version = api_version
 
@@ -79,8 +87,11 @@ class SnovioEmailFinderOperator(SnovioAsyncOperator):
         output = self.write_output({**person, "emails": emails} for person, emails in found)
         return {
             "people": [{**person, "emails": emails} for person, emails in found],
-            "counts": {"people": len(found), "found": sum(1 for _, e in found if e),
-                       "emails": sum(len(e) for _, e in found)},
+            "counts": {
+                "people": len(found),
+                "found": sum(1 for _, e in found if e),
+                "emails": sum(len(e) for _, e in found),
+            },
             "queued": len(job.data.get("queued", [])),  # v1: names queued with add-names (1 credit each)
             "task_hashes": [c["task_hash"] for c in job.data.get("chunks", [])],  # v2: one task per 10 people
             "output_path": output,
@@ -145,8 +156,9 @@ class SnovioEmailFinderOperator(SnovioAsyncOperator):
 
             def trigger(deadline: float) -> BaseTrigger:  # only what the check on the worker left pending
                 left = [p for i, p in enumerate(pending) if i not in poller.results]
-                return SnovioEmailFinderTrigger(left, snovio_conn_id=self.snovio_conn_id, deadline=deadline,
-                                                poll_interval=self.poll_interval)
+                return SnovioEmailFinderTrigger(
+                    left, snovio_conn_id=self.snovio_conn_id, deadline=deadline, poll_interval=self.poll_interval
+                )
 
             try:
                 payload = self.wait_for(job, poller, trigger)
@@ -187,17 +199,23 @@ class SnovioEmailFinderOperator(SnovioAsyncOperator):
         output = self.write_output({**person, "emails": emails} for person, emails in found)
         error = SnovioTaskTimeoutError(
             f"{self.task_id}: {len(found)} of {len(self._people)} people complete, {len(pending)} still "
-            f"pending; {message}")
+            f"pending; {message}"
+        )
         error.results = [{**p, "emails": e} for p, e in found]  # type: ignore[attr-defined]
         error.pending = pending  # type: ignore[attr-defined]
         error.output_path = output  # type: ignore[attr-defined]
         return error
 
-    def execute_complete(self, context: Context, event: dict[str, Any] | None = None,
-                         job: dict[str, Any] | None = None) -> Any:
+    def execute_complete(
+        self, context: Context, event: dict[str, Any] | None = None, job: dict[str, Any] | None = None
+    ) -> Any:
         """v1: a trigger that ended without success still brought complete answers: keep them first."""
-        if (isinstance(event, Mapping) and event.get("status") in ("timeout", "error")
-                and not event.get("result_method") and self.api_version != "v2"):
+        if (
+            isinstance(event, Mapping)
+            and event.get("status") in ("timeout", "error")
+            and not event.get("result_method")
+            and self.api_version != "v2"
+        ):
             self.check_inputs()
             carried = self._job(context, job)
             self._keep(carried, event.get("results"))
@@ -211,11 +229,18 @@ class SnovioEmailFinderOperator(SnovioAsyncOperator):
     def _advance_v2(self, job: Job) -> list[tuple[dict[str, str], list[dict[str, Any]]]]:
         chunks = job.data.setdefault("chunks", [])
         if not chunks:
-            chunks.extend({"rows": self._people[i:i + V2_ROWS_PER_TASK]}
-                          for i in range(0, len(self._people), V2_ROWS_PER_TASK))
+            chunks.extend(
+                {"rows": self._people[i : i + V2_ROWS_PER_TASK]} for i in range(0, len(self._people), V2_ROWS_PER_TASK)
+            )
         result_method = result_of(ENDPOINTS.start_emails_by_name)
-        bodies = self.run_tasks(job, result_method, chunks, lambda c: self.hook.start_emails_by_name(c["rows"]),
-                                lambda c: len(c["rows"]), "finder task")  # marker, expired hash: _async
+        bodies = self.run_tasks(
+            job,
+            result_method,
+            chunks,
+            lambda c: self.hook.start_emails_by_name(c["rows"]),
+            lambda c: len(c["rows"]),
+            "finder task",
+        )  # marker, expired hash: _async
         found = []
         for chunk, body in zip(chunks, bodies, strict=True):
             items = body.get("data") or []
@@ -223,6 +248,14 @@ class SnovioEmailFinderOperator(SnovioAsyncOperator):
                 raise SnovioResponseError(f"v2 finder answered {len(items)} rows for {len(chunk['rows'])} people")
             for person, item in zip(chunk["rows"], items, strict=True):  # answers come in the order sent
                 emails = item.get("result") if isinstance(item, dict) else None
-                found.append((person, [{"email": e.get("email"), "status": e.get("smtp_status")}
-                                       for e in emails or [] if isinstance(e, dict) and e.get("email")]))
+                found.append(
+                    (
+                        person,
+                        [
+                            {"email": e.get("email"), "status": e.get("smtp_status")}
+                            for e in emails or []
+                            if isinstance(e, dict) and e.get("email")
+                        ],
+                    )
+                )
         return found

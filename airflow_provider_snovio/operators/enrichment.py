@@ -35,9 +35,15 @@ def _summary(profile: dict[str, Any]) -> dict[str, Any]:
     """The few fields that fit an XCom: who, where, current job; the rest goes to ``output_path``."""
     jobs = profile.get("currentJobs") or profile.get("currentJob") or []
     job = jobs[0] if isinstance(jobs, list) and jobs and isinstance(jobs[0], dict) else {}
-    summary = {"found": True, "id": profile.get("id"), "name": profile.get("name"),
-               "country": profile.get("country"), "locality": profile.get("locality"),
-               "company": job.get("companyName"), "position": job.get("position")}
+    summary = {
+        "found": True,
+        "id": profile.get("id"),
+        "name": profile.get("name"),
+        "country": profile.get("country"),
+        "locality": profile.get("locality"),
+        "company": job.get("companyName"),
+        "position": job.get("position"),
+    }
     if isinstance(profile.get("emails"), list):
         summary["emails"] = [e.get("email") for e in profile["emails"] if isinstance(e, dict)]
     return summary
@@ -80,9 +86,17 @@ class SnovioProfileEnrichmentOperator(SnovioBaseOperator):
 
     template_fields: Sequence[str] = (*SnovioBaseOperator.template_fields, "emails", "profile_urls")
 
-    def __init__(self, *, emails: Sequence[str] | None = None, profile_urls: Sequence[str] | None = None,
-                 poll_interval: float = 30.0, timeout: float = 600.0, deferrable: bool | None = None,
-                 allow_repay: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        emails: Sequence[str] | None = None,
+        profile_urls: Sequence[str] | None = None,
+        poll_interval: float = 30.0,
+        timeout: float = 600.0,
+        deferrable: bool | None = None,
+        allow_repay: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.allow_repay = allow_repay
         self.emails = emails
@@ -122,8 +136,11 @@ class SnovioProfileEnrichmentOperator(SnovioBaseOperator):
         if waiting and self.deferrable and not progress.enabled and by_email:
             # The profiles paid for above could only travel to the resumed task through the metadata DB
             # (the deferral kwargs): without a task_state_store to keep them, wait here instead.
-            self.log.warning("No task_state_store (Airflow < 3.3): waiting for %d profile URLs on the worker, so "
-                             "the e-mail profiles paid for need not be kept in the metadata DB", len(waiting))
+            self.log.warning(
+                "No task_state_store (Airflow < 3.3): waiting for %d profile URLs on the worker, so "
+                "the e-mail profiles paid for need not be kept in the metadata DB",
+                len(waiting),
+            )
             self._wait_on_worker(progress, by_url, waiting)
         elif waiting and self.deferrable:
             waiting = self._check_once(progress, by_url, waiting)
@@ -133,9 +150,15 @@ class SnovioProfileEnrichmentOperator(SnovioBaseOperator):
             self._wait_on_worker(progress, by_url, waiting)
         return self._result(by_email, by_url, paid_calls)
 
-    def execute_complete(self, context: Context, event: dict[str, Any] | None = None, paid_calls: int = 0,
-                         found_urls: Sequence[str] | None = None, emails: dict[str, Any] | None = None,
-                         profile_urls: dict[str, Any] | None = None) -> dict[str, Any]:
+    def execute_complete(
+        self,
+        context: Context,
+        event: dict[str, Any] | None = None,
+        paid_calls: int = 0,
+        found_urls: Sequence[str] | None = None,
+        emails: dict[str, Any] | None = None,
+        profile_urls: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         """Resume after the trigger (:class:`~airflow_provider_snovio.triggers.SnovioProfileUrlTrigger`): read
         back what it found and return the usual XCom.
 
@@ -173,10 +196,14 @@ class SnovioProfileEnrichmentOperator(SnovioBaseOperator):
             self.log.warning("%d profile URLs not found within %s s", len(waiting), self.timeout)
         return self._result(by_email, by_url, int(paid_calls))
 
-    def _result(self, by_email: dict[str, dict[str, Any] | None],
-                by_url: dict[str, dict[str, Any] | None], paid_calls: int) -> dict[str, Any]:
-        rows = [{"input": key, "kind": kind, "found": profile is not None, "profile": profile}
-                for kind, found in (("email", by_email), ("profile_url", by_url)) for key, profile in found.items()]
+    def _result(
+        self, by_email: dict[str, dict[str, Any] | None], by_url: dict[str, dict[str, Any] | None], paid_calls: int
+    ) -> dict[str, Any]:
+        rows = [
+            {"input": key, "kind": kind, "found": profile is not None, "profile": profile}
+            for kind, found in (("email", by_email), ("profile_url", by_url))
+            for key, profile in found.items()
+        ]
         found = sum(1 for row in rows if row["found"])
         result = {
             "found": found,
@@ -213,8 +240,12 @@ class SnovioProfileEnrichmentOperator(SnovioBaseOperator):
             return
         if not self.allow_repay:
             raise repay_refusal(self.task_id, len(lost), f"{len(lost)} paid Snov.io call(s)")
-        self.log.warning("allow_repay=True: sending again %d paid call(s) whose answer an earlier try lost; up to "
-                         "%d credit(s) may be charged a second time", len(lost), len(lost))
+        self.log.warning(
+            "allow_repay=True: sending again %d paid call(s) whose answer an earlier try lost; up to "
+            "%d credit(s) may be charged a second time",
+            len(lost),
+            len(lost),
+        )
         for key in lost:
             progress.set(key, {"repaying": True})
 
@@ -239,8 +270,9 @@ class SnovioProfileEnrichmentOperator(SnovioBaseOperator):
         progress.set(f"email:{email.lower()}", {"profile": profile})
         return profile, int(profile is not None)
 
-    def _start_url_searches(self, progress: TaskProgress,
-                            urls: list[str]) -> tuple[dict[str, dict[str, Any] | None], int, list[str]]:
+    def _start_url_searches(
+        self, progress: TaskProgress, urls: list[str]
+    ) -> tuple[dict[str, dict[str, Any] | None], int, list[str]]:
         """``({url: prospect or None}, credits spent now, URLs still awaited)``: the free look-up of each
         URL, and the URLs not found queued (once: a URL recorded as queued is not queued again)."""
         found: dict[str, dict[str, Any] | None] = {}
@@ -264,16 +296,18 @@ class SnovioProfileEnrichmentOperator(SnovioBaseOperator):
         return found, paid, waiting
 
     @staticmethod
-    def _record_found(progress: TaskProgress, by_url: dict[str, dict[str, Any] | None],
-                      prospects: Mapping[str, Any]) -> None:
+    def _record_found(
+        progress: TaskProgress, by_url: dict[str, dict[str, Any] | None], prospects: Mapping[str, Any]
+    ) -> None:
         """Keep (and record for a retry) each prospect found for one of ``by_url``'s URLs."""
         for url, prospect in prospects.items():
             if url in by_url and isinstance(prospect, dict):
                 by_url[url] = prospect
                 progress.set(f"url:{url}", {"queued": True, "prospect": prospect})
 
-    def _check_once(self, progress: TaskProgress, by_url: dict[str, dict[str, Any] | None],
-                    waiting: list[str]) -> list[str]:
+    def _check_once(
+        self, progress: TaskProgress, by_url: dict[str, dict[str, Any] | None], waiting: list[str]
+    ) -> list[str]:
         """One free round of the trigger's own poller on the worker; the URLs still awaited."""
         poller = UrlProspectPoller(waiting)
         poll_sync(self.hook.call, poller)
@@ -286,17 +320,24 @@ class SnovioProfileEnrichmentOperator(SnovioBaseOperator):
         ``task_state_store``, and a found URL can be read again for free."""
         from airflow_provider_snovio.triggers.snovio import SnovioProfileUrlTrigger
 
-        trigger = SnovioProfileUrlTrigger(waiting, snovio_conn_id=self.snovio_conn_id,
-                                          deadline=time.time() + float(self.timeout),
-                                          poll_interval=float(self.poll_interval))
+        trigger = SnovioProfileUrlTrigger(
+            waiting,
+            snovio_conn_id=self.snovio_conn_id,
+            deadline=time.time() + float(self.timeout),
+            poll_interval=float(self.poll_interval),
+        )
         self.log.info("Deferring: %d queued profile URLs not found yet", len(waiting))
         # Airflow's own deferral timeout is a backstop only: the trigger ends at its deadline first.
-        self.defer(trigger=trigger, method_name="execute_complete",
-                   kwargs={"paid_calls": paid_calls, "found_urls": [u for u, p in by_url.items() if p is not None]},
-                   timeout=timedelta(seconds=float(self.timeout) + 2 * float(self.poll_interval) + 60))
+        self.defer(
+            trigger=trigger,
+            method_name="execute_complete",
+            kwargs={"paid_calls": paid_calls, "found_urls": [u for u, p in by_url.items() if p is not None]},
+            timeout=timedelta(seconds=float(self.timeout) + 2 * float(self.poll_interval) + 60),
+        )
 
-    def _wait_on_worker(self, progress: TaskProgress, by_url: dict[str, dict[str, Any] | None],
-                        waiting: list[str]) -> None:
+    def _wait_on_worker(
+        self, progress: TaskProgress, by_url: dict[str, dict[str, Any] | None], waiting: list[str]
+    ) -> None:
         """Ask for each queued URL again every ``poll_interval`` until found or ``timeout`` (holds the slot)."""
         deadline = time.monotonic() + float(self.timeout)
         while waiting and time.monotonic() < deadline:

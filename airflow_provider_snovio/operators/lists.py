@@ -74,8 +74,9 @@ class SnovioCreateListOperator(SnovioBaseOperator):
             return list_id
         if same_name:
             if not self.exist_ok:
-                raise SnovioValidationError("name", f"a list named {name!r} already exists (ids {same_name}); "
-                                                    "pass exist_ok=True to reuse it")
+                raise SnovioValidationError(
+                    "name", f"a list named {name!r} already exists (ids {same_name}); pass exist_ok=True to reuse it"
+                )
             self.log.info("List %r exists (ids %s): reusing %s", name, same_name, same_name[0])
             return same_name[0]
 
@@ -87,12 +88,14 @@ class SnovioCreateListOperator(SnovioBaseOperator):
                 raise
             appeared = self._same_name(name)
             if appeared:
-                self.log.warning("Creating list %r lost its answer (%s), but the list exists: %s", name,
-                                 error.detail, max(appeared))
+                self.log.warning(
+                    "Creating list %r lost its answer (%s), but the list exists: %s", name, error.detail, max(appeared)
+                )
                 progress.set(name, max(appeared))
                 return max(appeared)
-            self.log.warning("Creating list %r lost its answer (%s) and no such list exists: creating it again",
-                             name, error.detail)
+            self.log.warning(
+                "Creating list %r lost its answer (%s) and no such list exists: creating it again", name, error.detail
+            )
             answer = self.hook.create_prospect_list(name)
         list_id = int(_answer_data(answer)["id"])
         progress.set(name, list_id)
@@ -101,9 +104,11 @@ class SnovioCreateListOperator(SnovioBaseOperator):
 
     def _same_name(self, name: str) -> list[int]:
         """Ids of the live (not deleted) lists named exactly ``name``, oldest first."""
-        return sorted(int(row["id"]) for row in self.hook.get_user_lists() or []
-                      if isinstance(row, dict) and str(row.get("name", "")).strip() == name
-                      and not row.get("isDeleted"))
+        return sorted(
+            int(row["id"])
+            for row in self.hook.get_user_lists() or []
+            if isinstance(row, dict) and str(row.get("name", "")).strip() == name and not row.get("isDeleted")
+        )
 
 
 class SnovioAddProspectsToListOperator(SnovioBaseOperator):
@@ -131,8 +136,15 @@ class SnovioAddProspectsToListOperator(SnovioBaseOperator):
     template_fields: Sequence[str] = (*SnovioBaseOperator.template_fields, "list_id", "prospects")
     template_fields_renderers = {"prospects": "json"}
 
-    def __init__(self, *, list_id: int | str, prospects: Sequence[Mapping[str, Any]], update_contact: bool = False,
-                 fail_on_refused: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        list_id: int | str,
+        prospects: Sequence[Mapping[str, Any]],
+        update_contact: bool = False,
+        fail_on_refused: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.list_id = list_id
         self.prospects = prospects
@@ -184,8 +196,11 @@ class SnovioAddProspectsToListOperator(SnovioBaseOperator):
                     failures[email] = error.detail
                     rows.append({"email": email, "status": "failed", "error": error.detail})
                     continue
-                record = {"id": answer.get("id"), "added": bool(answer.get("added")),
-                          "updated": bool(answer.get("updated"))}
+                record = {
+                    "id": answer.get("id"),
+                    "added": bool(answer.get("added")),
+                    "updated": bool(answer.get("updated")),
+                }
                 progress.set(email.lower(), record)
             status = "added" if record["added"] else "updated" if record["updated"] else "unchanged"
             rows.append({"email": email, "id": record["id"], "status": status, **record})
@@ -205,6 +220,7 @@ class SnovioAddProspectsToListOperator(SnovioBaseOperator):
         if failures and self.fail_on_refused:
             from airflow.providers.common.compat.sdk import AirflowException
 
-            raise AirflowException(f"Snov.io refused {len(failures)} of {len(prospects)} prospects: "
-                                   f"{sorted(failures)[:10]}")
+            raise AirflowException(
+                f"Snov.io refused {len(failures)} of {len(prospects)} prospects: {sorted(failures)[:10]}"
+            )
         return result

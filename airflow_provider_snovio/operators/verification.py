@@ -48,8 +48,10 @@ def summary_v1(entry: Any) -> dict[str, Any]:
 def summary_v2(result: Any) -> dict[str, Any]:
     """The XCom line of one address from a v2 result item."""
     result = result if isinstance(result, dict) else {}
-    line = {key: result.get(key) for key in ("smtp_status", "is_valid_format", "is_disposable", "is_webmail",
-                                             "is_gibberish")}
+    line = {
+        key: result.get(key)
+        for key in ("smtp_status", "is_valid_format", "is_disposable", "is_webmail", "is_gibberish")
+    }
     if result.get("unknown_status_reason") is not None:
         line["unknown_status_reason"] = result["unknown_status_reason"]
     return line
@@ -74,15 +76,25 @@ class SnovioEmailVerificationOperator(SnovioAsyncOperator):
 
     template_fields: Sequence[str] = (*SnovioAsyncOperator.template_fields, "emails", "api_version")
 
-    def __init__(self, *, emails: Sequence[str], api_version: str = "v1",
-                 greylisted_poll_interval: float = GREYLISTED_POLL_INTERVAL, wait_for_greylisted: bool = True,
-                 poll_interval: float | None = None, timeout: float | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        emails: Sequence[str],
+        api_version: str = "v1",
+        greylisted_poll_interval: float = GREYLISTED_POLL_INTERVAL,
+        wait_for_greylisted: bool = True,
+        poll_interval: float | None = None,
+        timeout: float | None = None,
+        **kwargs: Any,
+    ) -> None:
         v1 = api_version != "v2"
         super().__init__(
-            poll_interval=poll_interval if poll_interval is not None else (
-                VERIFICATION_POLL_INTERVAL if v1 else DEFAULT_POLL_INTERVAL),
+            poll_interval=poll_interval
+            if poll_interval is not None
+            else (VERIFICATION_POLL_INTERVAL if v1 else DEFAULT_POLL_INTERVAL),
             timeout=timeout if timeout is not None else (V1_TIMEOUT if v1 else DEFAULT_TIMEOUT),
-            **kwargs)
+            **kwargs,
+        )
         self.emails = emails
         self.api_version = api_version
         self.greylisted_poll_interval = greylisted_poll_interval
@@ -101,8 +113,9 @@ class SnovioEmailVerificationOperator(SnovioAsyncOperator):
 
     # --- v1 -----------------------------------------------------------------------------------------
     def _poller(self, emails: list[str]) -> VerificationPoller:
-        return VerificationPoller(emails, greylisted_poll_interval=self.greylisted_poll_interval,
-                                  wait_for_greylisted=self.wait_for_greylisted)
+        return VerificationPoller(
+            emails, greylisted_poll_interval=self.greylisted_poll_interval, wait_for_greylisted=self.wait_for_greylisted
+        )
 
     def _advance_v1(self, job: Job) -> Any:
         data = job.data
@@ -116,12 +129,12 @@ class SnovioEmailVerificationOperator(SnovioAsyncOperator):
         # 1. addresses read not_verified by an earlier try (e.g. before the quota stopped it): add them.
         ready = [e for e in to_add if e not in final and e not in known]
         for i in range(0, len(ready), VERIFICATION_BATCH):
-            self._add(job, ready[i:i + VERIFICATION_BATCH])
+            self._add(job, ready[i : i + VERIFICATION_BATCH])
         # 2. every other address Snov.io may not know: read its status (free), 10 at a time, and add at
         #    once the ones not verified yet. A lost add is among these: read before it is ever added again.
         unknown = [e for e in self._emails if e not in final and e not in known and e not in to_add]
         for i in range(0, len(unknown), STATUS_CHUNK):
-            chunk = unknown[i:i + STATUS_CHUNK]
+            chunk = unknown[i : i + STATUS_CHUNK]
             first = self._poller(chunk)
             try:
                 poll_sync(self.hook.call, first)
@@ -153,8 +166,11 @@ class SnovioEmailVerificationOperator(SnovioAsyncOperator):
                 return SnovioEmailVerificationTrigger(
                     [e for e in pending if e not in poller.results],
                     greylisted_poll_interval=self.greylisted_poll_interval,
-                    wait_for_greylisted=self.wait_for_greylisted, snovio_conn_id=self.snovio_conn_id,
-                    deadline=deadline, poll_interval=self.poll_interval)
+                    wait_for_greylisted=self.wait_for_greylisted,
+                    snovio_conn_id=self.snovio_conn_id,
+                    deadline=deadline,
+                    poll_interval=self.poll_interval,
+                )
 
             try:
                 payload = self.wait_for(job, poller, trigger)
@@ -185,8 +201,12 @@ class SnovioEmailVerificationOperator(SnovioAsyncOperator):
         data["queued"].extend(emails)
         data["known"].extend(emails)
         job.save()
-        self.log.info("Queued %d addresses for verification (%d credits); %d queued by this job in all",
-                      len(emails), len(emails), len(data["queued"]))
+        self.log.info(
+            "Queued %d addresses for verification (%d credits); %d queued by this job in all",
+            len(emails),
+            len(emails),
+            len(data["queued"]),
+        )
 
     def _timed_out(self, job: Job, message: str) -> SnovioTaskTimeoutError:
         """The timeout error, carrying (and writing to ``output_path``) every final answer already obtained."""
@@ -197,7 +217,8 @@ class SnovioEmailVerificationOperator(SnovioAsyncOperator):
         shown = ", ".join(pending[:5]) + (f" and {len(pending) - 5} more" if len(pending) > 5 else "")
         error = SnovioTaskTimeoutError(
             f"{self.task_id}: {len(results)} of {len(self._emails)} addresses have a final status, "
-            f"{len(pending)} still pending ({shown}); {message}")
+            f"{len(pending)} still pending ({shown}); {message}"
+        )
         error.results = results  # type: ignore[attr-defined]
         error.pending = pending  # type: ignore[attr-defined]
         error.output_path = output  # type: ignore[attr-defined]
@@ -210,11 +231,16 @@ class SnovioEmailVerificationOperator(SnovioAsyncOperator):
         if not payload.get("result_method"):  # the v1 verification trigger's {email: verdict}
             self._event_results = dict(payload.get("results") or {})
 
-    def execute_complete(self, context: Context, event: dict[str, Any] | None = None,
-                         job: dict[str, Any] | None = None) -> Any:
+    def execute_complete(
+        self, context: Context, event: dict[str, Any] | None = None, job: dict[str, Any] | None = None
+    ) -> Any:
         """v1: a trigger that ended without success still brought final verdicts: keep them first."""
-        if (isinstance(event, Mapping) and event.get("status") in ("timeout", "error")
-                and not event.get("result_method") and self.api_version != "v2"):
+        if (
+            isinstance(event, Mapping)
+            and event.get("status") in ("timeout", "error")
+            and not event.get("result_method")
+            and self.api_version != "v2"
+        ):
             self.check_inputs()
             carried = self._job(context, job)
             results = event.get("results")
@@ -231,11 +257,19 @@ class SnovioEmailVerificationOperator(SnovioAsyncOperator):
     def _advance_v2(self, job: Job) -> Any:
         chunks = job.data.setdefault("chunks", [])
         if not chunks:
-            chunks.extend({"emails": self._emails[i:i + VERIFICATION_BATCH]}
-                          for i in range(0, len(self._emails), VERIFICATION_BATCH))
+            chunks.extend(
+                {"emails": self._emails[i : i + VERIFICATION_BATCH]}
+                for i in range(0, len(self._emails), VERIFICATION_BATCH)
+            )
         result_method = result_of(ENDPOINTS.start_email_verification)
-        bodies = self.run_tasks(job, result_method, chunks, lambda c: self.hook.start_email_verification(c["emails"]),
-                                lambda c: len(c["emails"]), "verification task")  # marker, expired hash: _async
+        bodies = self.run_tasks(
+            job,
+            result_method,
+            chunks,
+            lambda c: self.hook.start_email_verification(c["emails"]),
+            lambda c: len(c["emails"]),
+            "verification task",
+        )  # marker, expired hash: _async
         results: dict[str, Any] = {}
         for body in bodies:
             for item in body.get("data") or []:

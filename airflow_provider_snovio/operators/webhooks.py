@@ -30,8 +30,9 @@ _ACTIVE, _DEACTIVATED = v.WEBHOOK_STATUSES
 def _webhooks(answer: Any) -> list[dict[str, Any]]:
     """The webhooks of a list answer (#37: each item wrapped in its own ``data``)."""
     items = answer.get("data") if isinstance(answer, dict) else None
-    return [item["data"] if isinstance(item.get("data"), dict) else item
-            for item in items or [] if isinstance(item, dict)]
+    return [
+        item["data"] if isinstance(item.get("data"), dict) else item for item in items or [] if isinstance(item, dict)
+    ]
 
 
 class SnovioWebhookOperator(SnovioBaseOperator):
@@ -54,11 +55,17 @@ class SnovioWebhookOperator(SnovioBaseOperator):
     ``reactivated``, ``deactivated``, ``deleted``, ``unchanged`` or ``absent``.
     """
 
-    template_fields: Sequence[str] = (*SnovioBaseOperator.template_fields, "action", "event_object",
-                                      "event_action", "endpoint_url")
+    template_fields: Sequence[str] = (
+        *SnovioBaseOperator.template_fields,
+        "action",
+        "event_object",
+        "event_action",
+        "endpoint_url",
+    )
 
-    def __init__(self, *, event_object: str, event_action: str, endpoint_url: str, action: str = "ensure",
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *, event_object: str, event_action: str, endpoint_url: str, action: str = "ensure", **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.action = action
         self.event_object = event_object
@@ -67,27 +74,37 @@ class SnovioWebhookOperator(SnovioBaseOperator):
 
     def _validated(self) -> tuple[str, dict[str, Any]]:
         action = v.one_of(ACTIONS)("action", self.action)
-        prepared = prepare(ENDPOINTS.add_webhook, {"event_object": self.event_object,
-                                                      "event_action": self.event_action,
-                                                      "endpoint_url": self.endpoint_url})
+        prepared = prepare(
+            ENDPOINTS.add_webhook,
+            {"event_object": self.event_object, "event_action": self.event_action, "endpoint_url": self.endpoint_url},
+        )
         return action, dict(prepared.json or {})
 
     def execute(self, context: Context) -> dict[str, Any]:
         action, wanted = self._validated()
         matches = self._matches(wanted)
         if len(matches) > 1:
-            self.log.warning("%d webhooks match %s/%s -> %s: %s", len(matches), wanted["event_object"],
-                             wanted["event_action"], wanted["endpoint_url"], [m.get("id") for m in matches])
+            self.log.warning(
+                "%d webhooks match %s/%s -> %s: %s",
+                len(matches),
+                wanted["event_object"],
+                wanted["event_action"],
+                wanted["endpoint_url"],
+                [m.get("id") for m in matches],
+            )
         result, ids = getattr(self, f"_{action}")(wanted, matches)
         self.log.info("Webhook %s: %s (ids %s)", action, result, ids)
         return {"action": action, "result": result, "webhook_id": ids[0] if ids else None, "webhook_ids": ids}
 
     def _matches(self, wanted: dict[str, Any]) -> list[dict[str, Any]]:
         """The account's webhooks with ``wanted``'s event object, action and endpoint URL."""
-        return [hook for hook in _webhooks(self.hook.list_webhooks())
-                if hook.get("event_object") == wanted["event_object"]
-                and hook.get("event_action") == wanted["event_action"]
-                and str(hook.get("end_point") or "").strip() == wanted["endpoint_url"]]
+        return [
+            hook
+            for hook in _webhooks(self.hook.list_webhooks())
+            if hook.get("event_object") == wanted["event_object"]
+            and hook.get("event_action") == wanted["event_action"]
+            and str(hook.get("end_point") or "").strip() == wanted["endpoint_url"]
+        ]
 
     def _ensure(self, wanted: dict[str, Any], matches: list[dict[str, Any]]) -> tuple[str, list[Any]]:
         active = [m for m in matches if _status(m) == _ACTIVE]
@@ -104,11 +121,15 @@ class SnovioWebhookOperator(SnovioBaseOperator):
                 raise
             appeared = self._matches(wanted)
             if appeared:
-                self.log.warning("Creating the webhook lost its answer (%s), but it exists: %s", error.detail,
-                                 [m.get("id") for m in appeared])
+                self.log.warning(
+                    "Creating the webhook lost its answer (%s), but it exists: %s",
+                    error.detail,
+                    [m.get("id") for m in appeared],
+                )
                 return "created", [appeared[-1].get("id")]
-            self.log.warning("Creating the webhook lost its answer (%s) and it does not exist: creating it again",
-                             error.detail)
+            self.log.warning(
+                "Creating the webhook lost its answer (%s) and it does not exist: creating it again", error.detail
+            )
             created = self.hook.add_webhook(**wanted)
         data = created.get("data") if isinstance(created, dict) else None
         return "created", [data.get("id") if isinstance(data, dict) else None]

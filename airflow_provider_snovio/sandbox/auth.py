@@ -66,8 +66,7 @@ async def access_token(request: Request, state: StateDep) -> JSONResponse:
     grant_type = params.get_str("grant_type")
     if grant_type != "client_credentials":
         return JSONResponse(
-            {"success": False, "error": "unsupported_grant_type",
-             "message": "grant_type must be client_credentials"},
+            {"success": False, "error": "unsupported_grant_type", "message": "grant_type must be client_credentials"},
             status_code=400,
         )
     cfg = state.config

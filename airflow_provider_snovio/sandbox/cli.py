@@ -26,10 +26,15 @@ def connection_json(config: SandboxConfig, base_url: str) -> str:
     The connection's ``requests_per_minute`` is the sandbox's own limit, so a hook pointed at it paces
     itself to exactly what the sandbox allows (a test sandbox with a high limit is not throttled).
     """
-    return json.dumps({
-        "conn_type": CONN_TYPE, "login": config.client_id, "password": config.client_secret, "host": base_url,
-        "extra": {"requests_per_minute": config.requests_per_minute},
-    })
+    return json.dumps(
+        {
+            "conn_type": CONN_TYPE,
+            "login": config.client_id,
+            "password": config.client_secret,
+            "host": base_url,
+            "extra": {"requests_per_minute": config.requests_per_minute},
+        }
+    )
 
 
 def _flag_bool(value: str) -> bool:
@@ -51,8 +56,13 @@ def build_parser() -> argparse.ArgumentParser:
     for f in dataclasses.fields(SandboxConfig):
         kind = type(f.default)
         flag = "--" + f.name.replace("_", "-")
-        parser.add_argument(flag, dest=f.name, type=_flag_bool if kind is bool else kind, default=f.default,
-                            help=f.metadata.get("help", ""))
+        parser.add_argument(
+            flag,
+            dest=f.name,
+            type=_flag_bool if kind is bool else kind,
+            default=f.default,
+            help=f.metadata.get("help", ""),
+        )
     # short alias of --task-delay-seconds (same dest: the last one given wins)
     parser.add_argument("--task-delay", dest="task_delay_seconds", type=float, help="alias of --task-delay-seconds")
     parser.add_argument(
@@ -90,8 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     base_url = f"http://{host_for_url}:{port}"
     app = create_app(config)
     print(f"Snov.io sandbox listening on {base_url}", flush=True)
-    print(f"AIRFLOW_CONN_SNOVIO_DEFAULT='{connection_json(config, base_url)}'",
-          flush=True)
+    print(f"AIRFLOW_CONN_SNOVIO_DEFAULT='{connection_json(config, base_url)}'", flush=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, lifespan="off"))
     # uvicorn shuts down gracefully on SIGINT/SIGTERM and then re-raises the signal to the handlers that
     # were installed before it started; ours just note it, so a requested stop exits 0, not 130/143.

@@ -46,8 +46,9 @@ class SandboxConfig:
         "429", "how a spent hourly quota is answered: 429 (with Retry-After) or 200 ({success: false}, no Retry-After)"
     )
     deleted_campaign_answer: str = _knob(
-        "404", "what the endpoints of a campaign deleted via DELETE /_sandbox/campaigns/{id} answer: 404 (the "
-        "documented not-found body), 200-empty (an empty list) or 200-success-false ({success: false})"
+        "404",
+        "what the endpoints of a campaign deleted via DELETE /_sandbox/campaigns/{id} answer: 404 (the "
+        "documented not-found body), 200-empty (an empty list) or 200-success-false ({success: false})",
     )
     # --- credits ---
     initial_balance: float = _knob(25000.0, "credit balance after start/reset")
@@ -59,12 +60,14 @@ class SandboxConfig:
         0.0, "a v2 task_hash answers 404 this long after its task completed (0 = never expires)"
     )
     greylist_seconds: float = _knob(
-        0.0, "a greylisted email answers greylisted this long before its real verdict (0: in_progress again, "
-        "then the verdict after the usual task delay/polls)"
+        0.0,
+        "a greylisted email answers greylisted this long before its real verdict (0: in_progress again, "
+        "then the verdict after the usual task delay/polls)",
     )
     status_error_every: int = _knob(
-        0, "every Nth v1 status read (#12, #17; counted per route from when the knob is set) answers 503 "
-        "before it counts or changes anything (0 = off)"
+        0,
+        "every Nth v1 status read (#12, #17; counted per route from when the knob is set) answers 503 "
+        "before it counts or changes anything (0 = off)",
     )
     # --- data sizes (DATA_KNOBS) ---
     campaigns: int = _knob(6, "number of campaigns (>= 3: a big one, an exactly-10k one, small ones)")
@@ -95,8 +98,9 @@ class SandboxConfig:
         "before", "before: a fault replaces the request (no effect); after: request takes effect, then fault"
     )
     fault_routes: str = _knob(
-        "", "comma-separated path prefixes, each optionally after a method ('POST /v1/lists'), to which the "
-        "random faults apply (empty = every API route)"
+        "",
+        "comma-separated path prefixes, each optionally after a method ('POST /v1/lists'), to which the "
+        "random faults apply (empty = every API route)",
     )
 
     def __post_init__(self) -> None:
@@ -109,8 +113,10 @@ class SandboxConfig:
         if self.quota_answer not in QUOTA_ANSWERS:
             raise ValueError(f"quota_answer must be one of {QUOTA_ANSWERS}, got {self.quota_answer!r}")
         if self.deleted_campaign_answer not in DELETED_CAMPAIGN_ANSWERS:
-            raise ValueError(f"deleted_campaign_answer must be one of {DELETED_CAMPAIGN_ANSWERS}, "
-                             f"got {self.deleted_campaign_answer!r}")
+            raise ValueError(
+                f"deleted_campaign_answer must be one of {DELETED_CAMPAIGN_ANSWERS}, "
+                f"got {self.deleted_campaign_answer!r}"
+            )
         for name in ("error_rate", "truncate_rate", "drop_rate", "nul_rate", "greylisted_share"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
@@ -127,9 +133,20 @@ class SandboxConfig:
         if self.lists < 1 or self.do_not_email_lists < 1:
             raise ValueError("lists and do_not_email_lists must be >= 1")
         for name in (
-            "port", "burst_429_every", "burst_429_length", "latency_ms", "task_polls_pending",
-            "big_campaign_replies", "exact_campaign_replies", "small_campaign_events", "list_prospects",
-            "webhooks", "max_webhooks", "task_delay_seconds", "task_hash_ttl_seconds", "greylist_seconds",
+            "port",
+            "burst_429_every",
+            "burst_429_length",
+            "latency_ms",
+            "task_polls_pending",
+            "big_campaign_replies",
+            "exact_campaign_replies",
+            "small_campaign_events",
+            "list_prospects",
+            "webhooks",
+            "max_webhooks",
+            "task_delay_seconds",
+            "task_hash_ttl_seconds",
+            "greylist_seconds",
             "status_error_every",
         ):
             if getattr(self, name) < 0:
@@ -163,8 +180,15 @@ class SandboxConfig:
 #: Fields that shape the seeded data: changing one regenerates the data set.
 DATA_KNOBS = frozenset(
     {
-        "seed", "campaigns", "big_campaign_replies", "exact_campaign_replies", "small_campaign_events",
-        "lists", "list_prospects", "do_not_email_lists", "webhooks",
+        "seed",
+        "campaigns",
+        "big_campaign_replies",
+        "exact_campaign_replies",
+        "small_campaign_events",
+        "lists",
+        "list_prospects",
+        "do_not_email_lists",
+        "webhooks",
     }
 )
 

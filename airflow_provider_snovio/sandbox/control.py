@@ -56,11 +56,13 @@ def _kind(value: Any) -> str | None:
 
 def _replace_campaign(state: SandboxState, new: Campaign) -> None:
     state.data.campaigns = CampaignSet(
-        tuple(new if camp.id == new.id else camp for camp in state.data.campaigns.campaigns))
+        tuple(new if camp.id == new.id else camp for camp in state.data.campaigns.campaigns)
+    )
 
 
-def append_events(state: SandboxState, campaign_id: int, kind: str, count: int,
-                  after_offset: int | None = None) -> dict[str, Any]:
+def append_events(
+    state: SandboxState, campaign_id: int, kind: str, count: int, after_offset: int | None = None
+) -> dict[str, Any]:
     """Append ``count`` new ``kind`` events to a campaign, or insert them late after position ``after_offset``
     (see the module docstring); returns the answer body."""
     attr = EVENT_KINDS[kind]
@@ -109,8 +111,13 @@ def delete_events(state: SandboxState, campaign_id: int, kind: str, offset: int,
         removed = events[offset : offset + count]
         del events[offset : offset + count]
         _replace_campaign(state, _with_events(camp, attr, events))
-        return {"success": True, "kind": kind, "deleted": len(removed), "total": len(events),
-                "ids": [event.id for event in removed]}
+        return {
+            "success": True,
+            "kind": kind,
+            "deleted": len(removed),
+            "total": len(events),
+            "ids": [event.id for event in removed],
+        }
 
 
 def _int(value: Any, name: str, minimum: int) -> int:
@@ -139,8 +146,11 @@ async def post_events(campaign_id: int, request: Request, state: StateDep) -> JS
         if count > MAX_APPEND:
             raise ValueError(f"count must be <= {MAX_APPEND}")
         late = body.get("after_offset")
-        return JSONResponse(append_events(state, campaign_id, body["kind"], count,
-                                          None if late is None else _int(late, "after_offset", 0)))
+        return JSONResponse(
+            append_events(
+                state, campaign_id, body["kind"], count, None if late is None else _int(late, "after_offset", 0)
+            )
+        )
     except LookupError as exc:
         return _fail(str(exc), 404)
     except ValueError as exc:
@@ -148,14 +158,14 @@ async def post_events(campaign_id: int, request: Request, state: StateDep) -> JS
 
 
 @router.delete("/campaigns/{campaign_id}/events")
-async def delete_events_route(campaign_id: int, state: StateDep, kind: str = "", offset: str = "0",
-                              count: str = "1") -> JSONResponse:
+async def delete_events_route(
+    campaign_id: int, state: StateDep, kind: str = "", offset: str = "0", count: str = "1"
+) -> JSONResponse:
     """Delete events: query ``kind``, ``offset`` (position, oldest first) and ``count``."""
     if _kind(kind) is None:
         return _fail(f"kind must be one of {', '.join(EVENT_KINDS)}")
     try:
-        return JSONResponse(delete_events(state, campaign_id, kind, _int(offset, "offset", 0),
-                                          _int(count, "count", 1)))
+        return JSONResponse(delete_events(state, campaign_id, kind, _int(offset, "offset", 0), _int(count, "count", 1)))
     except LookupError as exc:
         return _fail(str(exc), 404)
     except ValueError as exc:
@@ -178,7 +188,8 @@ def delete_campaign(state: SandboxState, campaign_id: int) -> dict[str, Any]:
         if state.data.campaigns.by_id(campaign_id) is None:
             raise LookupError(f"no campaign {campaign_id}")
         state.data.campaigns = CampaignSet(
-            tuple(camp for camp in state.data.campaigns.campaigns if camp.id != campaign_id))
+            tuple(camp for camp in state.data.campaigns.campaigns if camp.id != campaign_id)
+        )
         deleted_campaigns(state).add(campaign_id)
         return {"success": True, "deleted": campaign_id, "campaigns": len(state.data.campaigns.campaigns)}
 
@@ -190,20 +201,22 @@ async def delete_campaign_route(campaign_id: int, state: StateDep) -> JSONRespon
         return JSONResponse(delete_campaign(state, campaign_id))
     except LookupError as exc:
         return _fail(str(exc), 404)
+
+
 # --- deletions during a read (one-shot, armed) ---
 
 ARMED = "armed_deletions"  # state.extensions keys (cleared by reset)
 FIRED = "fired_deletions"
 
 
-def arm_deletion(state: SandboxState, campaign_id: int, kind: str, offset: int, count: int,
-                 after_pages: int) -> dict[str, Any]:
+def arm_deletion(
+    state: SandboxState, campaign_id: int, kind: str, offset: int, count: int, after_pages: int
+) -> dict[str, Any]:
     """Arm a one-shot deletion of ``count`` events at ``offset`` after ``after_pages`` more served pages."""
     with state.lock:
         if state.data.campaigns.by_id(campaign_id) is None:
             raise LookupError(f"no campaign {campaign_id}")
-        armed = {"campaign_id": campaign_id, "kind": kind, "offset": offset, "count": count,
-                 "after_pages": after_pages}
+        armed = {"campaign_id": campaign_id, "kind": kind, "offset": offset, "count": count, "after_pages": after_pages}
         state.extensions.setdefault(ARMED, []).append(armed)
         return {"success": True, "armed": dict(armed)}
 
@@ -226,8 +239,10 @@ def page_served(state: SandboxState, campaign_id: int, kind: str) -> None:
 
 def armed_status(state: SandboxState) -> dict[str, Any]:
     with state.lock:
-        return {"pending": [dict(a) for a in state.extensions.get(ARMED, [])],
-                "fired": [dict(f) for f in state.extensions.get(FIRED, [])]}
+        return {
+            "pending": [dict(a) for a in state.extensions.get(ARMED, [])],
+            "fired": [dict(f) for f in state.extensions.get(FIRED, [])],
+        }
 
 
 @router.post("/campaigns/{campaign_id}/events/arm")
@@ -240,9 +255,16 @@ async def arm_events(campaign_id: int, request: Request, state: StateDep) -> JSO
     if not isinstance(body, dict) or _kind(body.get("kind")) is None:
         return _fail(f"kind must be one of {', '.join(EVENT_KINDS)}")
     try:
-        return JSONResponse(arm_deletion(state, campaign_id, body["kind"], _int(body.get("offset", 0), "offset", 0),
-                                         _int(body.get("count", 1), "count", 1),
-                                         _int(body.get("after_pages", 1), "after_pages", 1)))
+        return JSONResponse(
+            arm_deletion(
+                state,
+                campaign_id,
+                body["kind"],
+                _int(body.get("offset", 0), "offset", 0),
+                _int(body.get("count", 1), "count", 1),
+                _int(body.get("after_pages", 1), "after_pages", 1),
+            )
+        )
     except LookupError as exc:
         return _fail(str(exc), 404)
     except ValueError as exc:

@@ -63,9 +63,7 @@ def v1_error(message: Any, status: int = 400) -> JSONResponse:
 
 def not_found() -> JSONResponse:
     """The documented 404 body, also used for unknown routes and wrong task hashes."""
-    return JSONResponse(
-        {"errors": {"code": 404, "title": NOT_FOUND_TITLE, "source": ""}}, status_code=404
-    )
+    return JSONResponse({"errors": {"code": 404, "title": NOT_FOUND_TITLE, "source": ""}}, status_code=404)
 
 
 def out_of_credits() -> JSONResponse:

@@ -84,9 +84,7 @@ def poll(state: SandboxState, progress: Progress) -> bool:
     """Advance ``progress`` by one poll with the state's clock and current task knobs."""
     cfg = state.config
     with state.lock:
-        return progress.poll(
-            state.now(), delay_seconds=cfg.task_delay_seconds, polls_pending=cfg.task_polls_pending
-        )
+        return progress.poll(state.now(), delay_seconds=cfg.task_delay_seconds, polls_pending=cfg.task_polls_pending)
 
 
 @dataclass(eq=False)
@@ -141,8 +139,9 @@ class TaskRegistry:
         cfg = state.config
         if cfg.task_hash_ttl_seconds > 0:
             with state.lock:
-                ready = task.progress.ready_at(delay_seconds=cfg.task_delay_seconds,
-                                               polls_pending=cfg.task_polls_pending)
+                ready = task.progress.ready_at(
+                    delay_seconds=cfg.task_delay_seconds, polls_pending=cfg.task_polls_pending
+                )
                 if ready is not None and state.now() - ready >= cfg.task_hash_ttl_seconds:
                     self._tasks.pop(task.task_hash, None)
                     raise EntityNotFound(task.task_hash)

@@ -147,23 +147,27 @@ class SandboxServer:
 
     def restore_config(self) -> None:
         """Back to the knobs the server was created with."""
-        self.state.update_config(
-            {k: v for k, v in self._initial_config.to_dict().items() if k not in ("host", "port")}
-        )
+        self.state.update_config({k: v for k, v in self._initial_config.to_dict().items() if k not in ("host", "port")})
 
     def append_events(self, campaign_id: int, kind: str = "replies", count: int = 1) -> dict[str, Any]:
         """Append ``count`` new events of ``kind`` (replies, opens, clicks, sent) to a campaign, via
         ``POST /_sandbox/campaigns/{id}/events``; returns the answer (``added``, ``total``, ``ids``)."""
-        response = httpx.post(f"{self.base_url}/_sandbox/campaigns/{campaign_id}/events",
-                              json={"kind": kind, "count": count}, timeout=30.0)
+        response = httpx.post(
+            f"{self.base_url}/_sandbox/campaigns/{campaign_id}/events",
+            json={"kind": kind, "count": count},
+            timeout=30.0,
+        )
         response.raise_for_status()
         return response.json()
 
     def delete_events(self, campaign_id: int, kind: str = "replies", offset: int = 0, count: int = 1) -> dict[str, Any]:
         """Delete ``count`` events of ``kind`` from position ``offset`` (oldest first), via
         ``DELETE /_sandbox/campaigns/{id}/events``; returns the answer (``deleted``, ``total``, ``ids``)."""
-        response = httpx.delete(f"{self.base_url}/_sandbox/campaigns/{campaign_id}/events",
-                                params={"kind": kind, "offset": offset, "count": count}, timeout=30.0)
+        response = httpx.delete(
+            f"{self.base_url}/_sandbox/campaigns/{campaign_id}/events",
+            params={"kind": kind, "offset": offset, "count": count},
+            timeout=30.0,
+        )
         response.raise_for_status()
         return response.json()
 
@@ -174,22 +178,29 @@ class SandboxServer:
         response.raise_for_status()
         return response.json()
 
-    def insert_late_events(self, campaign_id: int, kind: str = "replies", count: int = 1, *,
-                           after_offset: int = 0) -> dict[str, Any]:
+    def insert_late_events(
+        self, campaign_id: int, kind: str = "replies", count: int = 1, *, after_offset: int = 0
+    ) -> dict[str, Any]:
         """Insert ``count`` late events of ``kind`` by event time, right after position ``after_offset`` (oldest
         first), via ``POST /_sandbox/campaigns/{id}/events``; returns the answer (``added``, ``total``, ``ids``)."""
-        response = httpx.post(f"{self.base_url}/_sandbox/campaigns/{campaign_id}/events",
-                              json={"kind": kind, "count": count, "after_offset": after_offset}, timeout=30.0)
+        response = httpx.post(
+            f"{self.base_url}/_sandbox/campaigns/{campaign_id}/events",
+            json={"kind": kind, "count": count, "after_offset": after_offset},
+            timeout=30.0,
+        )
         response.raise_for_status()
         return response.json()
 
-    def arm_deletion(self, campaign_id: int, kind: str = "replies", *, offset: int = 0, count: int = 1,
-                     after_pages: int = 1) -> dict[str, Any]:
+    def arm_deletion(
+        self, campaign_id: int, kind: str = "replies", *, offset: int = 0, count: int = 1, after_pages: int = 1
+    ) -> dict[str, Any]:
         """Once ``after_pages`` more pages of ``kind`` of the campaign are served, delete ``count`` events at
         ``offset`` (oldest first): a deletion during a multi-page read (``POST .../events/arm``)."""
-        response = httpx.post(f"{self.base_url}/_sandbox/campaigns/{campaign_id}/events/arm",
-                              json={"kind": kind, "offset": offset, "count": count, "after_pages": after_pages},
-                              timeout=30.0)
+        response = httpx.post(
+            f"{self.base_url}/_sandbox/campaigns/{campaign_id}/events/arm",
+            json={"kind": kind, "offset": offset, "count": count, "after_pages": after_pages},
+            timeout=30.0,
+        )
         response.raise_for_status()
         return response.json()
 
@@ -203,8 +214,7 @@ class SandboxServer:
         """A fresh access token (counts as one API request and one token issued)."""
         response = httpx.post(
             f"{self.base_url}/v1/oauth/access_token",
-            data={"grant_type": "client_credentials", "client_id": self.client_id,
-                  "client_secret": self.client_secret},
+            data={"grant_type": "client_credentials", "client_id": self.client_id, "client_secret": self.client_secret},
             timeout=10.0,
         )
         response.raise_for_status()

@@ -59,8 +59,7 @@ class SnovioBaseSensor(BaseSensorOperator):
     template_fields: Sequence[str] = ("snovio_conn_id",)
     ui_color = "#e8f1ff"
 
-    def __init__(self, *, snovio_conn_id: str = DEFAULT_CONN_ID, deferrable: bool | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(self, *, snovio_conn_id: str = DEFAULT_CONN_ID, deferrable: bool | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.snovio_conn_id = snovio_conn_id
         self.deferrable = default_deferrable() if deferrable is None else bool(deferrable)
@@ -94,8 +93,12 @@ class SnovioBaseSensor(BaseSensorOperator):
         if self._first_check(context):
             return self.xcom_of(self.last_payload or {})
         deadline = time.time() + float(self.timeout)
-        self.defer(trigger=self.make_trigger(deadline), method_name="execute_complete", kwargs=self.carried(),
-                   timeout=timedelta(seconds=float(self.timeout) + 2 * float(self.poke_interval) + 60))
+        self.defer(
+            trigger=self.make_trigger(deadline),
+            method_name="execute_complete",
+            kwargs=self.carried(),
+            timeout=timedelta(seconds=float(self.timeout) + 2 * float(self.poke_interval) + 60),
+        )
 
     def _first_check(self, context: Context) -> bool:
         """The deferrable mode's check on the worker: a spent quota defers (the trigger waits for it);
@@ -137,8 +140,9 @@ class SnovioBaseSensor(BaseSensorOperator):
             self._failures += 1
             if self._failures >= DEFAULT_MAX_CONSECUTIVE_FAILURES:
                 raise
-            self.log.warning("Snov.io check failed (%s); %d of %d in a row", error, self._failures,
-                             DEFAULT_MAX_CONSECUTIVE_FAILURES)
+            self.log.warning(
+                "Snov.io check failed (%s); %d of %d in a row", error, self._failures, DEFAULT_MAX_CONSECUTIVE_FAILURES
+            )
             return False
         except SnovioTooManyProcessingError as error:
             wait = float(error.retry_after or self.poke_interval)
@@ -193,8 +197,13 @@ class SnovioTaskSensor(SnovioBaseSensor):
     def make_trigger(self, deadline: float) -> BaseTrigger:
         from airflow_provider_snovio.triggers.snovio import SnovioTaskTrigger
 
-        return SnovioTaskTrigger([self.task_hash], self.result_method, snovio_conn_id=self.snovio_conn_id,
-                                 deadline=deadline, poll_interval=float(self.poke_interval))
+        return SnovioTaskTrigger(
+            [self.task_hash],
+            self.result_method,
+            snovio_conn_id=self.snovio_conn_id,
+            deadline=deadline,
+            poll_interval=float(self.poke_interval),
+        )
 
     def xcom_of(self, payload: dict[str, Any]) -> Any:
         return {"task_hash": self.task_hash, "status": "completed"} if payload else None
@@ -216,9 +225,15 @@ class SnovioEmailVerificationSensor(SnovioBaseSensor):
     #: Key of the final verdicts in ``task_state_store`` (kept across reschedules).
     STATE_KEY = "snovio_verification_sensor"
 
-    def __init__(self, *, emails: Sequence[str], greylisted_poll_interval: float = GREYLISTED_POLL_INTERVAL,
-                 wait_for_greylisted: bool = True,
-                 max_requests_per_round: int = VERIFICATION_REQUESTS_PER_ROUND, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        emails: Sequence[str],
+        greylisted_poll_interval: float = GREYLISTED_POLL_INTERVAL,
+        wait_for_greylisted: bool = True,
+        max_requests_per_round: int = VERIFICATION_REQUESTS_PER_ROUND,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.emails = emails
         self.greylisted_poll_interval = greylisted_poll_interval
@@ -228,9 +243,12 @@ class SnovioEmailVerificationSensor(SnovioBaseSensor):
         self._final: dict[str, Any] = {}
 
     def make_poller(self) -> VerificationPoller:
-        return VerificationPoller(self.emails, greylisted_poll_interval=self.greylisted_poll_interval,
-                                  wait_for_greylisted=self.wait_for_greylisted,
-                                  max_requests_per_round=self.max_requests_per_round)
+        return VerificationPoller(
+            self.emails,
+            greylisted_poll_interval=self.greylisted_poll_interval,
+            wait_for_greylisted=self.wait_for_greylisted,
+            max_requests_per_round=self.max_requests_per_round,
+        )
 
     def _check(self, context: Context) -> bool:
         store = context.get("task_state_store") if context else None
@@ -256,12 +274,15 @@ class SnovioEmailVerificationSensor(SnovioBaseSensor):
     def make_trigger(self, deadline: float) -> BaseTrigger:
         from airflow_provider_snovio.triggers.snovio import SnovioEmailVerificationTrigger
 
-        return SnovioEmailVerificationTrigger(self._pending() or list(self.emails),
-                                              greylisted_poll_interval=self.greylisted_poll_interval,
-                                              wait_for_greylisted=self.wait_for_greylisted,
-                                              snovio_conn_id=self.snovio_conn_id, deadline=deadline,
-                                              poll_interval=float(self.poke_interval),
-                                              max_requests_per_round=self.max_requests_per_round)
+        return SnovioEmailVerificationTrigger(
+            self._pending() or list(self.emails),
+            greylisted_poll_interval=self.greylisted_poll_interval,
+            wait_for_greylisted=self.wait_for_greylisted,
+            snovio_conn_id=self.snovio_conn_id,
+            deadline=deadline,
+            poll_interval=float(self.poke_interval),
+            max_requests_per_round=self.max_requests_per_round,
+        )
 
     def carried(self) -> dict[str, Any]:
         return {"final": {e: {"smtp_status": r.get("smtp_status")} for e, r in self._final.items()}}
@@ -276,8 +297,11 @@ class SnovioEmailVerificationSensor(SnovioBaseSensor):
         if not isinstance(results, Mapping):
             return None
         emails = self._poller.emails if self._poller is not None else check_emails("emails", self.emails)
-        return {email: results[email].get("smtp_status") if isinstance(results.get(email), Mapping) else None
-                for email in emails if email in results}
+        return {
+            email: results[email].get("smtp_status") if isinstance(results.get(email), Mapping) else None
+            for email in emails
+            if email in results
+        }
 
 
 class SnovioCampaignProgressSensor(SnovioBaseSensor):
@@ -291,8 +315,9 @@ class SnovioCampaignProgressSensor(SnovioBaseSensor):
 
     template_fields: Sequence[str] = (*SnovioBaseSensor.template_fields, "campaign_id", "target_status")
 
-    def __init__(self, *, campaign_id: int | str, target_status: str | None = None, min_progress: float = 100,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *, campaign_id: int | str, target_status: str | None = None, min_progress: float = 100, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.campaign_id = campaign_id
         self.target_status = target_status
@@ -304,9 +329,14 @@ class SnovioCampaignProgressSensor(SnovioBaseSensor):
     def make_trigger(self, deadline: float) -> BaseTrigger:
         from airflow_provider_snovio.triggers.snovio import SnovioCampaignProgressTrigger
 
-        return SnovioCampaignProgressTrigger(self.campaign_id, min_progress=self.min_progress,
-                                             target_status=self.target_status, snovio_conn_id=self.snovio_conn_id,
-                                             deadline=deadline, poll_interval=float(self.poke_interval))
+        return SnovioCampaignProgressTrigger(
+            self.campaign_id,
+            min_progress=self.min_progress,
+            target_status=self.target_status,
+            snovio_conn_id=self.snovio_conn_id,
+            deadline=deadline,
+            poll_interval=float(self.poke_interval),
+        )
 
     def xcom_of(self, payload: dict[str, Any]) -> Any:
         return payload.get("progress") if payload else None

@@ -106,8 +106,7 @@ class Batch:
         self._context = atomic_open(self.store, self.path, self.temp)
         self._handle = self._context.__enter__()
         self._hashing = _Hashing(self._handle)
-        self._gzip = gzip.GzipFile(filename="", mode="wb", fileobj=self._hashing, mtime=0,
-                                   compresslevel=COMPRESS_LEVEL)
+        self._gzip = gzip.GzipFile(filename="", mode="wb", fileobj=self._hashing, mtime=0, compresslevel=COMPRESS_LEVEL)
         self._buffer: list[bytes] = []
         self._buffered = 0
 

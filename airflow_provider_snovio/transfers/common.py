@@ -26,6 +26,7 @@ from airflow_provider_snovio.operators.base import run_days
 def is_templated(*values: Any) -> bool:
     """True when a value is only known at run time: a Jinja template, or an upstream task's output (an
     ``XComArg``, resolved by Airflow before ``execute``). Such values are checked again after rendering."""
+
     def one(value: Any) -> bool:
         if isinstance(value, str):
             return "{{" in value or "{%" in value

@@ -56,8 +56,9 @@ def sql_table_asset(sql_conn_id: str, table: str, schema: str | None = None) -> 
         engine.dispose()
 
 
-def sql_table_alias_name(sql_conn_id: str, table: str, schema: str | None = None, *, dag_id: str = "",
-                         task_id: str = "") -> str:
+def sql_table_alias_name(
+    sql_conn_id: str, table: str, schema: str | None = None, *, dag_id: str = "", task_id: str = ""
+) -> str:
     """The name of the :class:`AssetAlias` a :class:`SnovioToSqlOperator` declares: ``snovio-sql:<conn>/<schema
     or default>/<table>``, or ``snovio-sql-task:<dag_id>.<task_id>`` when any of those is templated."""
     if is_templated(sql_conn_id, table, schema):
@@ -89,14 +90,31 @@ class SnovioToSqlOperator(BaseOperator):
     providers use for the same table).
     """
 
-    template_fields: Sequence[str] = ("resource", "sql_conn_id", "table", "campaign_ids", "list_ids",
-                                      "snovio_conn_id", "schema")
+    template_fields: Sequence[str] = (
+        "resource",
+        "sql_conn_id",
+        "table",
+        "campaign_ids",
+        "list_ids",
+        "snovio_conn_id",
+        "schema",
+    )
     ui_color = "#dbeafe"
 
-    def __init__(self, *, resource: str, sql_conn_id: str, table: str | None = None,
-                 campaign_ids: Sequence[int | str] | None = None, list_ids: Sequence[int | str] | None = None,
-                 full_refresh: bool = False, snovio_conn_id: str = DEFAULT_CONN_ID, schema: str | None = None,
-                 overlap: int = DEFAULT_OVERLAP, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        resource: str,
+        sql_conn_id: str,
+        table: str | None = None,
+        campaign_ids: Sequence[int | str] | None = None,
+        list_ids: Sequence[int | str] | None = None,
+        full_refresh: bool = False,
+        snovio_conn_id: str = DEFAULT_CONN_ID,
+        schema: str | None = None,
+        overlap: int = DEFAULT_OVERLAP,
+        **kwargs: Any,
+    ) -> None:
         table_name = table if table is not None else f"snovio_{resource}"
         declare = "outlets" not in kwargs
         super().__init__(**kwargs)
@@ -114,8 +132,9 @@ class SnovioToSqlOperator(BaseOperator):
         if not is_templated(resource, table_name, schema, campaign_ids, list_ids):
             self._check()  # fail at DAG-parse time when nothing is left to render
         if declare:  # after the check: a bad table name is refused as such, not as a bad alias name
-            self._alias = AssetAlias(sql_table_alias_name(sql_conn_id, table_name, schema, dag_id=self.dag_id,
-                                                          task_id=self.task_id))
+            self._alias = AssetAlias(
+                sql_table_alias_name(sql_conn_id, table_name, schema, dag_id=self.dag_id, task_id=self.task_id)
+            )
             self.outlets = [self._alias]
 
     def _check(self) -> Any:
@@ -148,26 +167,50 @@ class SnovioToSqlOperator(BaseOperator):
         engine = self.get_engine()
         try:
             warehouse = Warehouse(engine, self.schema)
-            self.log.info("Syncing Snov.io %s into %s%s", spec.resource.name, self.table,
-                          f" for {dates[0]}..{dates[1]}" if dates else "")
-            result = sync(self.hook, warehouse, spec.resource, self.table, campaign_ids=spec.campaign_ids,
-                          list_ids=spec.list_ids, dates=dates, full_refresh=self.full_refresh,
-                          overlap=spec.overlap)
-            self._lineage = {"account": self.hook.client.config.account_key, "resource": spec.resource.name,
-                             "output": _output_dataset(engine, self.schema, self.table),
-                             "columns": [*((name, kind.value) for name, kind in spec.resource.columns),
-                                         ("_snovio_raw", "json"), ("_snovio_synced_at", "timestamp"),
-                                         ("_snovio_deleted_at", "timestamp")],
-                             "rows_written": result.rows_written}
+            self.log.info(
+                "Syncing Snov.io %s into %s%s",
+                spec.resource.name,
+                self.table,
+                f" for {dates[0]}..{dates[1]}" if dates else "",
+            )
+            result = sync(
+                self.hook,
+                warehouse,
+                spec.resource,
+                self.table,
+                campaign_ids=spec.campaign_ids,
+                list_ids=spec.list_ids,
+                dates=dates,
+                full_refresh=self.full_refresh,
+                overlap=spec.overlap,
+            )
+            self._lineage = {
+                "account": self.hook.client.config.account_key,
+                "resource": spec.resource.name,
+                "output": _output_dataset(engine, self.schema, self.table),
+                "columns": [
+                    *((name, kind.value) for name, kind in spec.resource.columns),
+                    ("_snovio_raw", "json"),
+                    ("_snovio_synced_at", "timestamp"),
+                    ("_snovio_deleted_at", "timestamp"),
+                ],
+                "rows_written": result.rows_written,
+            }
             asset_uri = table_asset_uri(engine.url, self.schema, self.table)
         finally:
             engine.dispose()
         events = context.get("outlet_events") if hasattr(context, "get") else None
         if self._alias is not None and events is not None:
             events[self._alias].add(Asset(asset_uri), extra={"rows_written": result.rows_written})
-        self.log.info("%s: read %d rows, wrote %d in %d pages over %d scopes%s", self.table, result.rows_read,
-                      result.rows_written, result.pages, result.scopes,
-                      f"; re-read {result.reread_scopes}" if result.reread_scopes else "")
+        self.log.info(
+            "%s: read %d rows, wrote %d in %d pages over %d scopes%s",
+            self.table,
+            result.rows_read,
+            result.rows_written,
+            result.pages,
+            result.scopes,
+            f"; re-read {result.reread_scopes}" if result.reread_scopes else "",
+        )
         return result.as_xcom()
 
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
@@ -186,15 +229,21 @@ class SnovioToSqlOperator(BaseOperator):
             return OperatorLineage()
         namespace, name = lineage_input(self._lineage["account"], self._lineage["resource"])
         out_namespace, out_name = self._lineage["output"]
-        schema = SchemaDatasetFacet(fields=[SchemaDatasetFacetFields(name=column, type=kind)
-                                            for column, kind in self._lineage["columns"]])
+        schema = SchemaDatasetFacet(
+            fields=[SchemaDatasetFacetFields(name=column, type=kind) for column, kind in self._lineage["columns"]]
+        )
         return OperatorLineage(
             inputs=[Dataset(namespace=namespace, name=name)],
-            outputs=[OutputDataset(
-                namespace=out_namespace, name=out_name, facets={"schema": schema},
-                outputFacets={"outputStatistics": OutputStatisticsOutputDatasetFacet(
-                    rowCount=self._lineage["rows_written"])},
-            )],
+            outputs=[
+                OutputDataset(
+                    namespace=out_namespace,
+                    name=out_name,
+                    facets={"schema": schema},
+                    outputFacets={
+                        "outputStatistics": OutputStatisticsOutputDatasetFacet(rowCount=self._lineage["rows_written"])
+                    },
+                )
+            ],
         )
 
 

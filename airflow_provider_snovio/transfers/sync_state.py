@@ -64,7 +64,8 @@ def build_state_table(metadata: Any) -> Table:
     from airflow_provider_snovio.transfers.warehouse import json_type
 
     return Table(
-        STATE_TABLE, metadata,
+        STATE_TABLE,
+        metadata,
         Column("table_name", Text(), primary_key=True),
         Column("scope", Text(), primary_key=True),
         Column("resource", Text(), nullable=False),
@@ -76,6 +77,7 @@ def build_state_table(metadata: Any) -> Table:
 
 
 # --- the position's storage form (one place) --------------------------------------------------------------
+
 
 def encode_position(position: Position) -> dict[str, Any]:
     """The state-row columns that hold ``position``."""
@@ -92,12 +94,16 @@ def decode_position(row: Any) -> Position | None:
 
 # --- reading and writing state rows ------------------------------------------------------------------------
 
+
 def load(connection: Connection, state: Table, table_name: str, scope: str) -> StoredState | None:
     """The state row of ``scope`` in ``table_name`` (None = nothing stored or unreadable)."""
     from sqlalchemy import select
 
-    found = connection.execute(select(state.c.position, state.c.tail, state.c.row_count).where(
-        state.c.table_name == table_name, state.c.scope == scope)).first()
+    found = connection.execute(
+        select(state.c.position, state.c.tail, state.c.row_count).where(
+            state.c.table_name == table_name, state.c.scope == scope
+        )
+    ).first()
     if found is None:
         return None
     position = decode_position(found)
@@ -112,17 +118,33 @@ def verify(connection: Connection, state: Table, table_name: str, scope: str, ex
     ``expected`` (None = none stored). Call it under :func:`locked` for the scope, before writing."""
     current = load(connection, state, table_name, scope)
     if (current.position if current else None) != expected:
-        raise PositionConflict(f"{table_name} {scope}: another writer moved the stored position from "
-                               f"{expected} to {current.position if current else None}")
+        raise PositionConflict(
+            f"{table_name} {scope}: another writer moved the stored position from "
+            f"{expected} to {current.position if current else None}"
+        )
 
 
-def store(connection: Connection, state: Table, table_name: str, scope: str, resource: str,
-          position: Position, rows: int | None, updated_at: datetime) -> None:
+def store(
+    connection: Connection,
+    state: Table,
+    table_name: str,
+    scope: str,
+    resource: str,
+    position: Position,
+    rows: int | None,
+    updated_at: datetime,
+) -> None:
     """Write a state row unconditionally (delete and insert, in the caller's locked transaction)."""
     from sqlalchemy import delete, insert
 
-    values = {"table_name": table_name, "scope": scope, "resource": resource, **encode_position(position),
-              "updated_at": updated_at, "row_count": rows}
+    values = {
+        "table_name": table_name,
+        "scope": scope,
+        "resource": resource,
+        **encode_position(position),
+        "updated_at": updated_at,
+        "row_count": rows,
+    }
     connection.execute(delete(state).where(state.c.table_name == table_name, state.c.scope == scope))
     connection.execute(insert(state).values(**values))
 
@@ -131,31 +153,42 @@ def forget_scope(connection: Connection, state: Table, table_name: str, scope: s
     """Drop ``scope``'s state row (and those of its sub-scopes, ``scope,...``)."""
     from sqlalchemy import delete, or_
 
-    connection.execute(delete(state).where(state.c.table_name == table_name, or_(
-        state.c.scope == scope, state.c.scope.startswith(f"{scope},", autoescape=True))))
+    connection.execute(
+        delete(state).where(
+            state.c.table_name == table_name,
+            or_(state.c.scope == scope, state.c.scope.startswith(f"{scope},", autoescape=True)),
+        )
+    )
 
 
-def claim_table(connection: Connection, state: Table, table_name: str, resource: str, updated_at: datetime,
-                *, reset: bool) -> None:
+def claim_table(
+    connection: Connection, state: Table, table_name: str, resource: str, updated_at: datetime, *, reset: bool
+) -> None:
     """Make ``resource`` the owner of ``table_name``, refusing a table whose state belongs to another
     resource. ``reset``: the table was just created, so its old state rows (of a dropped table) go."""
     from sqlalchemy import delete, select
 
     if reset:
         connection.execute(delete(state).where(state.c.table_name == table_name))
-    owners = sorted({row[0] for row in connection.execute(
-        select(state.c.resource).where(state.c.table_name == table_name).distinct())})
+    owners = sorted(
+        {
+            row[0]
+            for row in connection.execute(select(state.c.resource).where(state.c.table_name == table_name).distinct())
+        }
+    )
     others = [owner for owner in owners if owner != resource]
     if others:
         raise SnovioConfigError(
             f"table {table_name!r} holds the sync state of resource {others[0]!r}, so resource {resource!r} "
             f"cannot be synced into it (each would evict the other's rows on every run): give {resource} a "
-            f"table of its own (parameter table)")
+            f"table of its own (parameter table)"
+        )
     if not owners:
         store(connection, state, table_name, OWNER_SCOPE, resource, Position(), None, updated_at)
 
 
 # --- the lock ------------------------------------------------------------------------------------------
+
 
 def lock_key(schema: str | None, table_name: str, scope: str) -> int:
     """A signed 64-bit advisory-lock key for (schema, table, scope)."""
@@ -173,8 +206,7 @@ def locked(engine: Engine, schema: str | None, table_name: str, scope: str) -> I
         from sqlalchemy import text
 
         with engine.begin() as connection:
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                               {"key": lock_key(schema, table_name, scope)})
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(schema, table_name, scope)})
             yield connection
         return
     with engine.connect() as connection:

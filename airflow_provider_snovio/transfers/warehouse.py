@@ -86,8 +86,14 @@ def sql_identifier(field_name: str, value: Any) -> str:
 def _sql_type(kind: Kind) -> Any:
     from sqlalchemy import BigInteger, Boolean, Date, DateTime, Double, Text
 
-    return {Kind.TEXT: Text(), Kind.INTEGER: BigInteger(), Kind.NUMBER: Double(),
-            Kind.TIMESTAMP: DateTime(timezone=True), Kind.BOOLEAN: Boolean(), Kind.DATE: Date()}[kind]
+    return {
+        Kind.TEXT: Text(),
+        Kind.INTEGER: BigInteger(),
+        Kind.NUMBER: Double(),
+        Kind.TIMESTAMP: DateTime(timezone=True),
+        Kind.BOOLEAN: Boolean(),
+        Kind.DATE: Date(),
+    }[kind]
 
 
 def json_type() -> Any:
@@ -114,8 +120,10 @@ def build_table(resource: Resource, name: str, metadata: Any) -> Table:
     clash = sorted({col for col, _ in resource.columns} & {*SYSTEM_COLUMNS, *LEGACY_COLUMNS})
     if clash:  # pragma: no cover - a resource definition error, not user input
         raise SnovioConfigError(f"resource {resource.name} has columns named like system columns: {clash}")
-    columns = [Column(col, _sql_type(kind), primary_key=col in resource.key, nullable=col not in resource.key)
-               for col, kind in resource.columns]
+    columns = [
+        Column(col, _sql_type(kind), primary_key=col in resource.key, nullable=col not in resource.key)
+        for col, kind in resource.columns
+    ]
     columns.append(Column(RAW, json_type(), nullable=False))
     columns.append(Column(SYNCED_AT, DateTime(timezone=True), nullable=False))
     columns.append(Column(DELETED_AT, DateTime(timezone=True), nullable=True))
@@ -208,10 +216,14 @@ class Psycopg2Upsert(PostgresUpsert):
         # The one-row template is what SQLAlchemy rendered in place of "%s" (the placeholders and any cast
         # such as ``::JSONB``): the two renderings differ there and nowhere else, or execute_values is not used.
         head, marker, tail = values_sql.partition(" VALUES %s ")
-        if not marker or values_sql.count("%") != 1 or not sql.startswith(f"{head} VALUES (") or \
-                not sql.endswith(f") {tail}"):
+        if (
+            not marker
+            or values_sql.count("%") != 1
+            or not sql.startswith(f"{head} VALUES (")
+            or not sql.endswith(f") {tail}")
+        ):
             return
-        template = sql[len(head) + len(" VALUES "):len(sql) - len(tail) - 1]
+        template = sql[len(head) + len(" VALUES ") : len(sql) - len(tail) - 1]
         if all(template.count(self.placeholder(name)) == 1 for name in names):
             self.values_sql, self.template = values_sql, template
 
@@ -221,8 +233,9 @@ class Psycopg2Upsert(PostgresUpsert):
         cursor = connection.connection.cursor()
         try:
             if self.values_sql is not None:
-                execute_values(cursor, self.values_sql, parameters, template=self.template,
-                               page_size=PSYCOPG2_PAGE_SIZE)
+                execute_values(
+                    cursor, self.values_sql, parameters, template=self.template, page_size=PSYCOPG2_PAGE_SIZE
+                )
             else:
                 execute_batch(cursor, sql, parameters, page_size=PSYCOPG2_PAGE_SIZE)
         finally:
@@ -291,23 +304,30 @@ class CompiledUpsert:
         #: Whether every bind is written in the SQL text under its own name (else: SQLAlchemy's general path).
         self.direct: bool = all(
             len(re.findall(re.escape(self.dialect.placeholder(name)) + r"(?!\w)", self.sql)) == 1
-            for name in self.columns)
+            for name in self.columns
+        )
         #: Whether rows are tuples in column order (the engine's positional SQL text), not dictionaries.
         self.positional = False
         if self.direct and self.dialect.positional and dialect.positional:
             at = [re.search(re.escape(self.dialect.placeholder(name)) + r"(?!\w)", self.sql) for name in self.columns]
             starts = [found.start() for found in at if found is not None]
             own = self.statement.compile(dialect=dialect)
-            if starts == sorted(starts) and len(starts) == len(self.columns) == len(own.binds) and \
-                    own.string.count("?") == len(self.columns):
+            if (
+                starts == sorted(starts)
+                and len(starts) == len(self.columns) == len(own.binds)
+                and own.string.count("?") == len(self.columns)
+            ):
                 self.sql, self.positional = own.string, True
         if self.direct:
             self.dialect.prepare(table, dialect, self.sql)
-        processors = [binds[name].type.dialect_impl(dialect).bind_processor(dialect) if self.direct else None
-                      for name in self.columns]
+        processors = [
+            binds[name].type.dialect_impl(dialect).bind_processor(dialect) if self.direct else None
+            for name in self.columns
+        ]
         #: (column position, bind processor) of the columns whose values the driver cannot take as they are.
         self.processors: tuple[tuple[int, Callable[[Any], Any]], ...] = tuple(
-            (index, processor) for index, processor in enumerate(processors) if processor is not None)
+            (index, processor) for index, processor in enumerate(processors) if processor is not None
+        )
 
     def convert(self, column: str, value: Any) -> Any:
         """``value`` as the driver gets it for ``column`` (through the column type's bind processor)."""
@@ -321,20 +341,24 @@ class CompiledUpsert:
         already through :meth:`convert` (a value every row shares is converted once) - into its parameters
         (a dictionary keyed by column; a tuple in column order if :attr:`positional`). It converts the list
         in place."""
-        processors = tuple((index, processor) for index, processor in self.processors
-                           if self.columns[index] not in converted)
+        processors = tuple(
+            (index, processor) for index, processor in self.processors if self.columns[index] not in converted
+        )
         names = self.columns
         if self.positional:
+
             def positional(row: list[Any]) -> tuple[Any, ...]:
                 for index, processor in processors:
                     row[index] = processor(row[index])
                 return tuple(row)
+
             return positional
 
         def named(row: list[Any]) -> dict[str, Any]:
             for index, processor in processors:
                 row[index] = processor(row[index])
             return dict(zip(names, row, strict=True))
+
         return named
 
     def parameters(self, rows: Iterable[list[Any]]) -> list[Any]:
@@ -351,8 +375,9 @@ class CompiledUpsert:
             connection.execute(self.statement, parameters)
 
 
-def upsert(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]],
-           compiled: CompiledUpsert | None = None) -> None:
+def upsert(
+    connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]], compiled: CompiledUpsert | None = None
+) -> None:
     """``INSERT ... ON CONFLICT (primary key) DO UPDATE SET <every other column>`` for ``rows`` (each with a
     value for every column; one row per key). ``compiled``: the table's :class:`CompiledUpsert`, if kept."""
     if not rows:
@@ -391,11 +416,19 @@ class SyncResult:
     key_collisions: int = 0  # records whose natural key an earlier record of the same read had (logged)
 
     def as_xcom(self) -> dict[str, Any]:
-        return {"resource": self.resource, "table": self.table, "rows_read": self.rows_read,
-                "rows_written": self.rows_written, "pages": self.pages, "scopes": self.scopes,
-                "rows_skipped": self.rows_skipped, "reread_scopes": self.reread_scopes[:50],
-                "rows_deleted": self.rows_deleted, "deleted_scopes": self.deleted_scopes[:50],
-                "key_collisions": self.key_collisions}
+        return {
+            "resource": self.resource,
+            "table": self.table,
+            "rows_read": self.rows_read,
+            "rows_written": self.rows_written,
+            "pages": self.pages,
+            "scopes": self.scopes,
+            "rows_skipped": self.rows_skipped,
+            "reread_scopes": self.reread_scopes[:50],
+            "rows_deleted": self.rows_deleted,
+            "deleted_scopes": self.deleted_scopes[:50],
+            "key_collisions": self.key_collisions,
+        }
 
 
 class Warehouse:
@@ -407,7 +440,8 @@ class Warehouse:
         if engine.dialect.name not in SUPPORTED_DIALECTS:
             raise SnovioConfigError(
                 f"SQL dialect {engine.dialect.name!r} is not supported for the warehouse sync "
-                f"(supported: {', '.join(SUPPORTED_DIALECTS)}): an exact sync needs a real upsert")
+                f"(supported: {', '.join(SUPPORTED_DIALECTS)}): an exact sync needs a real upsert"
+            )
         self.engine = engine
         self.schema = sql_identifier("schema", schema) if schema is not None else None
         self.metadata = MetaData(schema=self.schema)
@@ -449,16 +483,18 @@ class Warehouse:
             created = not inspector.has_table(name, schema=self.schema)
             if not created and self._key_changed(inspector, table):
                 # only a table of this resource is set aside: another resource's table is refused first
-                sync_state.claim_table(connection, self.state, name, resource.name, datetime.now(timezone.utc),
-                                       reset=False)
+                sync_state.claim_table(
+                    connection, self.state, name, resource.name, datetime.now(timezone.utc), reset=False
+                )
                 self._set_aside(connection, table)
                 created = True
             if created:
                 table.create(connection)
             else:
                 self._upgrade(connection, table, inspector)
-            sync_state.claim_table(connection, self.state, name, resource.name, datetime.now(timezone.utc),
-                                   reset=created)
+            sync_state.claim_table(
+                connection, self.state, name, resource.name, datetime.now(timezone.utc), reset=created
+            )
         if created:
             log.info("created table %s (any state of an earlier table of that name was reset)", name)
         return table
@@ -484,13 +520,18 @@ class Warehouse:
             aside = f"{table.name}_prior_key{suffix}"
         sql_identifier("table", aside)
         index = synced_at_index_name(table.name)
-        qualified_index = f"{preparer.quote_schema(self.schema)}.{preparer.quote(index)}" if self.schema else \
-            preparer.quote(index)
+        qualified_index = (
+            f"{preparer.quote_schema(self.schema)}.{preparer.quote(index)}" if self.schema else preparer.quote(index)
+        )
         connection.execute(text(f"DROP INDEX IF EXISTS {qualified_index}"))  # its name is the new table's
         connection.execute(text(f"ALTER TABLE {preparer.format_table(table)} RENAME TO {preparer.quote(aside)}"))
-        log.warning("%s: its primary key is not this version's %s (opens and clicks are now keyed by event "
-                    "time too): the old table is kept as %s and a new one is read from the start", table.name,
-                    [column.name for column in table.primary_key.columns], aside)
+        log.warning(
+            "%s: its primary key is not this version's %s (opens and clicks are now keyed by event "
+            "time too): the old table is kept as %s and a new one is read from the start",
+            table.name,
+            [column.name for column in table.primary_key.columns],
+            aside,
+        )
 
     def _upgrade(self, connection: Connection, table: Table, inspector: Any) -> None:
         """Bring an existing ``table`` to this version: legacy column names, new columns, the index."""
@@ -503,15 +544,18 @@ class Warehouse:
             for old, new in LEGACY_COLUMNS.items():
                 if old in existing and new not in existing:
                     log.warning("migrating %s: column %s renamed to %s", table.name, old, new)
-                    connection.execute(text(f"ALTER TABLE {qualified} RENAME COLUMN {preparer.quote(old)} "
-                                            f"TO {preparer.quote(new)}"))
+                    connection.execute(
+                        text(f"ALTER TABLE {qualified} RENAME COLUMN {preparer.quote(old)} TO {preparer.quote(new)}")
+                    )
                     existing = (existing - {old}) | {new}
         for column in table.columns:
             if column.name in existing:
                 continue
             if column.primary_key:
-                raise SnovioConfigError(f"table {table.name} exists without key column {column.name!r}: "
-                                        "it was not created by this resource's sync")
+                raise SnovioConfigError(
+                    f"table {table.name} exists without key column {column.name!r}: "
+                    "it was not created by this resource's sync"
+                )
             kind = column.type.compile(dialect=self.engine.dialect)
             log.info("adding column %s %s to %s", column.name, kind, table.name)
             connection.execute(text(f"ALTER TABLE {qualified} ADD COLUMN {preparer.format_column(column)} {kind}"))
@@ -534,20 +578,25 @@ class Warehouse:
     def _scope_filter(table: Table, resource: Resource, scope_values: Mapping[str, Any]) -> list[Any]:
         return [table.c[name] == scope_values[name] for name in resource.scope_key]
 
-    def live_rows(self, table: Table, resource: Resource, scope_values: Mapping[str, Any],
-                  connection: Connection | None = None) -> int:
+    def live_rows(
+        self, table: Table, resource: Resource, scope_values: Mapping[str, Any], connection: Connection | None = None
+    ) -> int:
         """Rows of the scope not marked deleted."""
         from sqlalchemy import func, select
 
-        query = select(func.count()).select_from(table).where(
-            *self._scope_filter(table, resource, scope_values), table.c[DELETED_AT].is_(None))
+        query = (
+            select(func.count())
+            .select_from(table)
+            .where(*self._scope_filter(table, resource, scope_values), table.c[DELETED_AT].is_(None))
+        )
         if connection is not None:
             return int(connection.execute(query).scalar_one())
         with self.engine.connect() as fresh:
             return int(fresh.execute(query).scalar_one())
 
-    def _mark_deleted(self, connection: Connection, table: Table, conditions: list[Any], moment: datetime, *,
-                      unseen_only: bool) -> int:
+    def _mark_deleted(
+        self, connection: Connection, table: Table, conditions: list[Any], moment: datetime, *, unseen_only: bool
+    ) -> int:
         """Set ``_snovio_deleted_at`` on the live rows matching ``conditions`` (``unseen_only``: only those
         this run has not written, i.e. with an older ``_snovio_synced_at``). Returns how many."""
         from sqlalchemy import update
@@ -557,8 +606,16 @@ class Warehouse:
             where.append(table.c[SYNCED_AT] < moment)
         return int(connection.execute(update(table).where(*where).values({DELETED_AT: moment})).rowcount or 0)
 
-    def write_page(self, table: Table, resource: Resource, scope_values: Mapping[str, Any], page: Page,
-                   synced_at: datetime, *, expected: Any = UNCHECKED) -> tuple[int, int]:
+    def write_page(
+        self,
+        table: Table,
+        resource: Resource,
+        scope_values: Mapping[str, Any],
+        page: Page,
+        synced_at: datetime,
+        *,
+        expected: Any = UNCHECKED,
+    ) -> tuple[int, int]:
         """Store one page in ONE transaction under the scope's lock: (on a restart) mark the scope's rows
         deleted, upsert the page's rows (which clears the mark of every row seen again) and store the new
         position - compared first with ``expected``, the position this writer read from (None: none stored);
@@ -567,28 +624,33 @@ class Warehouse:
         compiled = self.compiled_upsert(table)
         wanted = (*(name for name, _ in resource.columns), *SYSTEM_COLUMNS)
         if compiled.columns != wanted:
-            raise SnovioConfigError(f"table {table.name} has the columns {list(compiled.columns)}, "
-                                    f"not those of resource {resource.name}: {list(wanted)}")
+            raise SnovioConfigError(
+                f"table {table.name} has the columns {list(compiled.columns)}, "
+                f"not those of resource {resource.name}: {list(wanted)}"
+            )
         parameters, skipped = self._rows(resource, scope_values, page.records, synced_at, compiled)
         scope = scope_label(resource, scope_values)
         with self.transaction(table.name, scope) as connection:
             if page.position is not None and expected is not UNCHECKED:
                 sync_state.verify(connection, self.state, table.name, scope, expected)
             if page.restarted:
-                self._mark_deleted(connection, table, self._scope_filter(table, resource, scope_values),
-                                   synced_at, unseen_only=False)
+                self._mark_deleted(
+                    connection, table, self._scope_filter(table, resource, scope_values), synced_at, unseen_only=False
+                )
             compiled.execute(connection, parameters)
             if page.position is not None:
                 rows = self.live_rows(table, resource, scope_values, connection)
-                sync_state.store(connection, self.state, table.name, scope, resource.name, page.position, rows,
-                                 synced_at)
+                sync_state.store(
+                    connection, self.state, table.name, scope, resource.name, page.position, rows, synced_at
+                )
         return len(parameters), skipped
 
     def sweep(self, table: Table, resource: Resource, scope_values: Mapping[str, Any], synced_at: datetime) -> int:
         """After a whole read of a scope that had no position: mark deleted the rows it did not return."""
         with self.transaction(table.name, scope_label(resource, scope_values)) as connection:
-            return self._mark_deleted(connection, table, self._scope_filter(table, resource, scope_values),
-                                      synced_at, unseen_only=True)
+            return self._mark_deleted(
+                connection, table, self._scope_filter(table, resource, scope_values), synced_at, unseen_only=True
+            )
 
     def retire(self, table: Table, column: str, value: int, moment: datetime) -> int:
         """A campaign or list gone upstream: mark all its rows deleted and forget its positions."""
@@ -607,8 +669,13 @@ class Warehouse:
             return sorted(int(row[0]) for row in found if row[0] is not None)
 
     @staticmethod
-    def _rows(resource: Resource, scope_values: Mapping[str, Any], records: Iterable[dict[str, Any]],
-              synced_at: datetime, compiled: CompiledUpsert) -> tuple[list[Any], int]:
+    def _rows(
+        resource: Resource,
+        scope_values: Mapping[str, Any],
+        records: Iterable[dict[str, Any]],
+        synced_at: datetime,
+        compiled: CompiledUpsert,
+    ) -> tuple[list[Any], int]:
         """The driver parameters of the typed rows - :meth:`Resource.values`, then ``_snovio_raw`` (the
         record), ``_snovio_synced_at`` and ``_snovio_deleted_at`` (NULL: seen now), as ``compiled`` converts
         them - one per natural key (the last record of a key wins: one statement may not touch a row twice),
@@ -641,6 +708,7 @@ class Warehouse:
 
 
 # --- the sync loop ---------------------------------------------------------------------------------------
+
 
 class _Upstream:
     """Which campaigns / lists exist upstream, for a resource read per campaign or per list.
@@ -675,9 +743,17 @@ class _Upstream:
         return value not in self.ids()
 
 
-def _plan(client: Any, warehouse: Warehouse, table: Table, resource: Resource, upstream: _Upstream,
-          campaign_ids: list[int] | None, list_ids: list[int] | None,
-          dates: tuple[date, date] | None, lookback_days: int) -> tuple[list[dict[str, Any]], list[int]]:
+def _plan(
+    client: Any,
+    warehouse: Warehouse,
+    table: Table,
+    resource: Resource,
+    upstream: _Upstream,
+    campaign_ids: list[int] | None,
+    list_ids: list[int] | None,
+    dates: tuple[date, date] | None,
+    lookback_days: int,
+) -> tuple[list[dict[str, Any]], list[int]]:
     """(scope values to read, ids gone upstream: skipped, their rows to be marked deleted)."""
     if upstream.column is None:
         return resource.scopes(client, None, None, dates, lookback_days), []
@@ -694,10 +770,19 @@ def _plan(client: Any, warehouse: Warehouse, table: Table, resource: Resource, u
     return resource.scopes(client, None, ids, dates, lookback_days), gone
 
 
-def sync(client: Any, warehouse: Warehouse, resource: Resource, table_name: str, *,
-         campaign_ids: list[int] | None = None, list_ids: list[int] | None = None,
-         dates: tuple[date, date] | None = None, full_refresh: bool = False,
-         overlap: int = DEFAULT_OVERLAP, lookback_days: int = DEFAULT_LOOKBACK_DAYS) -> SyncResult:
+def sync(
+    client: Any,
+    warehouse: Warehouse,
+    resource: Resource,
+    table_name: str,
+    *,
+    campaign_ids: list[int] | None = None,
+    list_ids: list[int] | None = None,
+    dates: tuple[date, date] | None = None,
+    full_refresh: bool = False,
+    overlap: int = DEFAULT_OVERLAP,
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
+) -> SyncResult:
     """Sync ``resource`` into ``table_name``: every scope, page by page, one transaction per page.
 
     ``client`` is a :class:`~airflow_provider_snovio.api.client.SnovioClient` or the hook. Offset-paged
@@ -713,8 +798,7 @@ def sync(client: Any, warehouse: Warehouse, resource: Resource, table_name: str,
     result = SyncResult(resource.name, table.name)
     synced_at = datetime.now(timezone.utc)
     upstream = _Upstream(client, resource)
-    scopes, gone = _plan(client, warehouse, table, resource, upstream, campaign_ids, list_ids, dates,
-                          lookback_days)
+    scopes, gone = _plan(client, warehouse, table, resource, upstream, campaign_ids, list_ids, dates, lookback_days)
     for value in gone:
         _retire(warehouse, table, upstream.column or "", value, synced_at, result)
     failures: dict[str, SnovioError] = {}
@@ -722,14 +806,22 @@ def sync(client: Any, warehouse: Warehouse, resource: Resource, table_name: str,
         result.scopes += 1
         label = scope_label(resource, scope_values)
         try:
-            read = _sync_scope(client, warehouse, table, resource, scope_values, synced_at, result,
-                               full_refresh=full_refresh, overlap=overlap)
+            read = _sync_scope(
+                client,
+                warehouse,
+                table,
+                resource,
+                scope_values,
+                synced_at,
+                result,
+                full_refresh=full_refresh,
+                overlap=overlap,
+            )
         except _ACCOUNT_ERRORS:
             raise
         except SnovioError as exc:
             if upstream.gone(scope_values):  # deleted while this run read it: the answer said so its own way
-                _retire(warehouse, table, upstream.column or "", scope_values[upstream.column or ""], synced_at,
-                        result)
+                _retire(warehouse, table, upstream.column or "", scope_values[upstream.column or ""], synced_at, result)
                 continue
             log.error("%s %s failed (the other scopes go on): %s", table.name, label, exc)
             failures[label] = exc
@@ -738,24 +830,40 @@ def sync(client: Any, warehouse: Warehouse, resource: Resource, table_name: str,
             _retire(warehouse, table, upstream.column or "", scope_values[upstream.column or ""], synced_at, result)
     if failures:
         named = "; ".join(f"{label}: {exc}" for label, exc in list(failures.items())[:20])
-        raise SnovioSyncError(f"{resource.name} into {table.name}: {len(failures)} of {result.scopes} scope(s) "
-                              f"failed, the others were synced - {named}")
+        raise SnovioSyncError(
+            f"{resource.name} into {table.name}: {len(failures)} of {result.scopes} scope(s) "
+            f"failed, the others were synced - {named}"
+        )
     return result
 
 
-def _retire(warehouse: Warehouse, table: Table, column: str, value: int, moment: datetime,
-            result: SyncResult) -> None:
+def _retire(warehouse: Warehouse, table: Table, column: str, value: int, moment: datetime, result: SyncResult) -> None:
     count = warehouse.retire(table, column, value, moment)
     label = f"{column}={value}"
     result.deleted_scopes.append(label)
     result.rows_deleted += count
-    log.warning("%s %s: Snov.io no longer lists it (deleted upstream): skipped, %d row(s) marked deleted "
-                "(%s) and its stored position forgotten", table.name, label, count, DELETED_AT)
+    log.warning(
+        "%s %s: Snov.io no longer lists it (deleted upstream): skipped, %d row(s) marked deleted "
+        "(%s) and its stored position forgotten",
+        table.name,
+        label,
+        count,
+        DELETED_AT,
+    )
 
 
-def _sync_scope(client: Any, warehouse: Warehouse, table: Table, resource: Resource,
-                scope_values: Mapping[str, Any], synced_at: datetime, result: SyncResult, *,
-                full_refresh: bool, overlap: int) -> int:
+def _sync_scope(
+    client: Any,
+    warehouse: Warehouse,
+    table: Table,
+    resource: Resource,
+    scope_values: Mapping[str, Any],
+    synced_at: datetime,
+    result: SyncResult,
+    *,
+    full_refresh: bool,
+    overlap: int,
+) -> int:
     """Read one scope into the table; re-read from the stored position when another writer moved it.
     Returns the records read by the attempt that completed."""
     label = scope_label(resource, scope_values)
@@ -768,29 +876,43 @@ def _sync_scope(client: Any, warehouse: Warehouse, table: Table, resource: Resou
             live = warehouse.live_rows(table, resource, scope_values)
             floor = stored.rows if stored.rows is not None else stored.position.offset
             if live < floor:
-                log.warning("%s %s: the table holds %d live row(s), fewer than the %d it held with the stored "
-                            "position (truncated, or rows deleted in the warehouse): re-reading it from the "
-                            "start", table.name, label, live, floor)
+                log.warning(
+                    "%s %s: the table holds %d live row(s), fewer than the %d it held with the stored "
+                    "position (truncated, or rows deleted in the warehouse): re-reading it from the "
+                    "start",
+                    table.name,
+                    label,
+                    live,
+                    floor,
+                )
                 restart = True
                 result.reread_scopes.append(label)
         position = None if restart else expected
         read = 0
         try:
             for page in resource.pages(client, scope_values, position, full_refresh=restart, overlap=overlap):
-                written, skipped = warehouse.write_page(table, resource, scope_values, page, synced_at,
-                                                        expected=expected if offset_paged else UNCHECKED)
+                written, skipped = warehouse.write_page(
+                    table, resource, scope_values, page, synced_at, expected=expected if offset_paged else UNCHECKED
+                )
                 if page.position is not None:  # None: a head search not finished leaves the position as is
                     expected = page.position
                 if page.collisions:
                     result.key_collisions += page.collisions
-                    log.warning("%s %s: %d record(s) repeat a key an earlier record of this read had (the last "
-                                "wins)", table.name, label, page.collisions)
+                    log.warning(
+                        "%s %s: %d record(s) repeat a key an earlier record of this read had (the last wins)",
+                        table.name,
+                        label,
+                        page.collisions,
+                    )
                 if page.restarted:
                     restart = False  # committed: after a conflict, resume rather than restart again
                     if position is not None:
                         result.reread_scopes.append(label)
-                        log.warning("%s %s: the stored overlap no longer matches upstream; re-reading it from "
-                                    "the start", table.name, label)
+                        log.warning(
+                            "%s %s: the stored overlap no longer matches upstream; re-reading it from the start",
+                            table.name,
+                            label,
+                        )
                 read += page.read
                 result.rows_read += page.read
                 result.rows_written += written
@@ -801,5 +923,7 @@ def _sync_scope(client: Any, warehouse: Warehouse, table: Table, resource: Resou
             return read
         except PositionConflict as exc:
             log.warning("%s (attempt %d): re-reading from the position the other writer stored", exc, attempt)
-    raise SnovioSyncError(f"{table.name} {label}: other writers kept moving the stored position "
-                          f"({MAX_CONFLICTS} times); keep one writer per table and scope")
+    raise SnovioSyncError(
+        f"{table.name} {label}: other writers kept moving the stored position "
+        f"({MAX_CONFLICTS} times); keep one writer per table and scope"
+    )

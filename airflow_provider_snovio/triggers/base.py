@@ -65,8 +65,15 @@ class SnovioPollingTrigger(BaseTrigger):
 
     poller_class: ClassVar[type[Poller]]
 
-    def __init__(self, *, snovio_conn_id: str = DEFAULT_CONN_ID, deadline: float, poll_interval: float = 5.0,
-                 max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES, **poller_kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        snovio_conn_id: str = DEFAULT_CONN_ID,
+        deadline: float,
+        poll_interval: float = 5.0,
+        max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
+        **poller_kwargs: Any,
+    ) -> None:
         super().__init__()
         self.poller = self.poller_class(**poller_kwargs)  # validates: a bad trigger fails when built
         self.snovio_conn_id = str(snovio_conn_id)
@@ -97,8 +104,9 @@ class SnovioPollingTrigger(BaseTrigger):
         try:
             client = await SnovioHook(self.snovio_conn_id).async_client()
         except Exception as error:  # connection missing or unusable: one terminal event, no loop
-            yield event("error", f"cannot read connection {self.snovio_conn_id!r}: {error}",
-                        error_type=type(error).__name__)
+            yield event(
+                "error", f"cannot read connection {self.snovio_conn_id!r}: {error}", error_type=type(error).__name__
+            )
             return
         try:
             async for final in self._poll_until_done(client):
@@ -130,11 +138,16 @@ class SnovioPollingTrigger(BaseTrigger):
             except TRANSIENT_ERRORS as error:
                 failures += 1
                 if failures >= self.max_consecutive_failures:
-                    yield event("error", f"{failures} polls in a row failed; last: {error}",
-                                error_type=type(error).__name__, **poller.pending_payload())
+                    yield event(
+                        "error",
+                        f"{failures} polls in a row failed; last: {error}",
+                        error_type=type(error).__name__,
+                        **poller.pending_payload(),
+                    )
                     return
-                self.log.warning("Snov.io poll failed (%s); %d of %d in a row", error, failures,
-                                 self.max_consecutive_failures)
+                self.log.warning(
+                    "Snov.io poll failed (%s); %d of %d in a row", error, failures, self.max_consecutive_failures
+                )
             except SnovioError as error:  # out of credits, unknown task_hash, refused: waiting cannot help
                 yield event("error", str(error), error_type=type(error).__name__, **poller.pending_payload())
                 return

@@ -34,9 +34,11 @@ def success_payload(event: Any, what: str) -> dict[str, Any]:
     if event["status"] == "timeout":
         pending = event.get("pending") or []
         first = pending[0] if pending and isinstance(pending[0], str) else None
-        raise SnovioTaskTimeoutError(f"{what}: {message}; still pending: {_short(pending)}",
-                                     task_hash=first if event.get("result_method") else None,
-                                     result_method=event.get("result_method"))
+        raise SnovioTaskTimeoutError(
+            f"{what}: {message}; still pending: {_short(pending)}",
+            task_hash=first if event.get("result_method") else None,
+            result_method=event.get("result_method"),
+        )
     kind = getattr(errors, str(event.get("error_type") or ""), None)
     error_class = kind if isinstance(kind, type) and issubclass(kind, SnovioError) else SnovioError
     detail = f"{what} failed: {message}"

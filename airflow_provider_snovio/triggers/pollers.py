@@ -35,12 +35,14 @@ from airflow_provider_snovio.api.status import (
 
 #: Free reads that are POSTs on the wire (v1) or plain GETs without a task: named one by one, so a new
 #: catalogue row never becomes pollable by accident. Every v2 ``get_*_result`` (task RESULT rows) is allowed.
-FREE_V1_READS: frozenset[Endpoint] = frozenset({
-    ENDPOINTS.get_emails_verification_status,  # #17, free (the hourly verifier quota counts it)
-    ENDPOINTS.get_emails_from_names,  # #12, free (the hourly finder quota counts it)
-    ENDPOINTS.get_campaign_progress,  # #20, GET
-    ENDPOINTS.get_emails_from_url,  # #15, a POST on the wire but a free read (queueing the URL, #14, is what costs)
-})
+FREE_V1_READS: frozenset[Endpoint] = frozenset(
+    {
+        ENDPOINTS.get_emails_verification_status,  # #17, free (the hourly verifier quota counts it)
+        ENDPOINTS.get_emails_from_names,  # #12, free (the hourly finder quota counts it)
+        ENDPOINTS.get_campaign_progress,  # #20, GET
+        ENDPOINTS.get_emails_from_url,  # #15, a POST on the wire but a free read (queueing the URL, #14, is what costs)
+    }
+)
 
 #: Snov.io suggests asking again about a greylisted address after 15 min - 1 h.
 GREYLISTED_POLL_INTERVAL = 900.0
@@ -120,7 +122,7 @@ def round_robin(items: Sequence[Any], offset: int, limit: int) -> list[Any]:
     if not items:
         return []
     start = offset % len(items)
-    return (list(items[start:]) + list(items[:start]))[:max(1, limit)]
+    return (list(items[start:]) + list(items[:start]))[: max(1, limit)]
 
 
 def _per_round(field: str, value: Any) -> int:
@@ -143,8 +145,12 @@ class TaskPoller(Poller):
     deferred reads the results back on the worker (:func:`read_task_results`, free GETs).
     """
 
-    def __init__(self, task_hashes: Sequence[str], result_method: Endpoint | str,
-                 max_requests_per_round: int = TASK_REQUESTS_PER_ROUND) -> None:
+    def __init__(
+        self,
+        task_hashes: Sequence[str],
+        result_method: Endpoint | str,
+        max_requests_per_round: int = TASK_REQUESTS_PER_ROUND,
+    ) -> None:
         self.result_method = check_poll_method(result_method)
         if self.result_method.task is not Task.RESULT:
             raise SnovioValidationError("result_method", f"{self.result_method.name!r} is not a v2 task result method")
@@ -157,8 +163,11 @@ class TaskPoller(Poller):
         self._offset = 0
 
     def kwargs(self) -> dict[str, Any]:
-        return {"task_hashes": list(self.task_hashes), "result_method": self.result_method.name,
-                "max_requests_per_round": self.max_requests_per_round}
+        return {
+            "task_hashes": list(self.task_hashes),
+            "result_method": self.result_method.name,
+            "max_requests_per_round": self.max_requests_per_round,
+        }
 
     def _pending(self) -> list[str]:
         return [h for h in self.task_hashes if h not in self.results]
@@ -194,8 +203,13 @@ class TaskPoller(Poller):
 
     def pending_payload(self) -> dict[str, Any]:
         pending = self._pending()
-        return {**self.kwargs(), "pending": pending, "completed": self._completed(), "failed": dict(self.failed),
-                "counts": {"completed": len(self.results), "pending": len(pending), "failed": len(self.failed)}}
+        return {
+            **self.kwargs(),
+            "pending": pending,
+            "completed": self._completed(),
+            "failed": dict(self.failed),
+            "counts": {"completed": len(self.results), "pending": len(pending), "failed": len(self.failed)},
+        }
 
 
 def failure_status(error: BaseException) -> str:
@@ -251,9 +265,13 @@ class VerificationPoller(Poller):
     round-robin, so every pending address is reached in turn.
     """
 
-    def __init__(self, emails: Sequence[str], greylisted_poll_interval: float = GREYLISTED_POLL_INTERVAL,
-                 wait_for_greylisted: bool = True,
-                 max_requests_per_round: int = VERIFICATION_REQUESTS_PER_ROUND) -> None:
+    def __init__(
+        self,
+        emails: Sequence[str],
+        greylisted_poll_interval: float = GREYLISTED_POLL_INTERVAL,
+        wait_for_greylisted: bool = True,
+        max_requests_per_round: int = VERIFICATION_REQUESTS_PER_ROUND,
+    ) -> None:
         self.emails = check_emails("emails", emails)
         self.greylisted_poll_interval = float(greylisted_poll_interval)
         self.wait_for_greylisted = bool(wait_for_greylisted)
@@ -265,9 +283,12 @@ class VerificationPoller(Poller):
         self._offset = 0
 
     def kwargs(self) -> dict[str, Any]:
-        return {"emails": list(self.emails), "greylisted_poll_interval": self.greylisted_poll_interval,
-                "wait_for_greylisted": self.wait_for_greylisted,
-                "max_requests_per_round": self.max_requests_per_round}
+        return {
+            "emails": list(self.emails),
+            "greylisted_poll_interval": self.greylisted_poll_interval,
+            "wait_for_greylisted": self.wait_for_greylisted,
+            "max_requests_per_round": self.max_requests_per_round,
+        }
 
     def _pending(self) -> list[str]:
         return [e for e in self.emails if e not in self.results]
@@ -277,7 +298,7 @@ class VerificationPoller(Poller):
         due = [e for e in self._pending() if self.not_before.get(e, 0.0) <= now]
         chosen = round_robin(due, self._offset, self.max_requests_per_round * STATUS_CHUNK)
         self._offset += len(chosen)
-        self._issued = [chosen[i:i + STATUS_CHUNK] for i in range(0, len(chosen), STATUS_CHUNK)]
+        self._issued = [chosen[i : i + STATUS_CHUNK] for i in range(0, len(chosen), STATUS_CHUNK)]
         return [(ENDPOINTS.get_emails_verification_status, {"emails": chunk}) for chunk in self._issued]
 
     def absorb(self, answers: Sequence[Any]) -> None:
@@ -300,8 +321,12 @@ class VerificationPoller(Poller):
 
     def pending_payload(self) -> dict[str, Any]:
         pending = self._pending()
-        return {"pending": pending, "states": {e: self.states.get(e, "pending") for e in pending},
-                "results": dict(self.results), "counts": {"final": len(self.results), "pending": len(pending)}}
+        return {
+            "pending": pending,
+            "states": {e: self.states.get(e, "pending") for e in pending},
+            "results": dict(self.results),
+            "counts": {"final": len(self.results), "pending": len(pending)},
+        }
 
     def wait_hint(self, poll_interval: float) -> float:
         pending = self._pending()
@@ -343,8 +368,9 @@ class FinderPoller(Poller):
     pending people, round-robin.
     """
 
-    def __init__(self, people: Sequence[Mapping[str, str]],
-                 max_requests_per_round: int = FINDER_REQUESTS_PER_ROUND) -> None:
+    def __init__(
+        self, people: Sequence[Mapping[str, str]], max_requests_per_round: int = FINDER_REQUESTS_PER_ROUND
+    ) -> None:
         self.people = check_people("people", people)
         self.max_requests_per_round = _per_round("max_requests_per_round", max_requests_per_round)
         self.results: dict[int, list[dict[str, Any]]] = {}
@@ -373,21 +399,24 @@ class FinderPoller(Poller):
     def done_payload(self) -> dict[str, Any] | None:
         if self._pending():
             return None
-        return {"results": [{"person": self.people[i], "emails": self.results[i]} for i in range(len(self.people))],
-                "counts": {"final": len(self.people)}}
+        return {
+            "results": [{"person": self.people[i], "emails": self.results[i]} for i in range(len(self.people))],
+            "counts": {"final": len(self.people)},
+        }
 
     def pending_payload(self) -> dict[str, Any]:
         pending = self._pending()
-        return {"pending": [self.people[i] for i in pending],
-                "results": [{"person": self.people[i], "emails": e} for i, e in sorted(self.results.items())],
-                "counts": {"final": len(self.results), "pending": len(pending)}}
+        return {
+            "pending": [self.people[i] for i in pending],
+            "results": [{"person": self.people[i], "emails": e} for i, e in sorted(self.results.items())],
+            "counts": {"final": len(self.results), "pending": len(pending)},
+        }
 
 
 class CampaignProgressPoller(Poller):
     """Campaign progress (#20) until :func:`campaign_progress_state` says done."""
 
-    def __init__(self, campaign_id: int | str, min_progress: float = 100.0,
-                 target_status: str | None = None) -> None:
+    def __init__(self, campaign_id: int | str, min_progress: float = 100.0, target_status: str | None = None) -> None:
         check = ENDPOINTS.get_campaign_progress.params_by_name["campaign_id"].check
         self.campaign_id = check("campaign_id", campaign_id)
         try:
@@ -403,8 +432,7 @@ class CampaignProgressPoller(Poller):
         self.done = False
 
     def kwargs(self) -> dict[str, Any]:
-        return {"campaign_id": self.campaign_id, "min_progress": self.min_progress,
-                "target_status": self.target_status}
+        return {"campaign_id": self.campaign_id, "min_progress": self.min_progress, "target_status": self.target_status}
 
     def calls(self) -> list[tuple[Endpoint, dict[str, Any]]]:
         return [(ENDPOINTS.get_campaign_progress, {"campaign_id": self.campaign_id})]
@@ -471,8 +499,11 @@ class UrlProspectPoller(Poller):
 
     def pending_payload(self) -> dict[str, Any]:
         pending = self._pending()
-        return {"pending": pending, "found": self._found(),
-                "counts": {"found": len(self.results), "pending": len(pending)}}
+        return {
+            "pending": pending,
+            "found": self._found(),
+            "counts": {"found": len(self.results), "pending": len(pending)},
+        }
 
 
 def poll_sync(call: Any, poller: Poller) -> dict[str, Any] | None:

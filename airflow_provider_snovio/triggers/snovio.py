@@ -43,14 +43,26 @@ class SnovioTaskTrigger(SnovioPollingTrigger):
 
     poller_class = TaskPoller
 
-    def __init__(self, task_hashes: Sequence[str], result_method: Endpoint | str, *,
-                 snovio_conn_id: str = DEFAULT_CONN_ID,
-                 deadline: float, poll_interval: float = 5.0,
-                 max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
-                 max_requests_per_round: int = TASK_REQUESTS_PER_ROUND) -> None:
-        super().__init__(snovio_conn_id=snovio_conn_id, deadline=deadline, poll_interval=poll_interval,
-                         max_consecutive_failures=max_consecutive_failures, task_hashes=task_hashes,
-                         result_method=result_method, max_requests_per_round=max_requests_per_round)
+    def __init__(
+        self,
+        task_hashes: Sequence[str],
+        result_method: Endpoint | str,
+        *,
+        snovio_conn_id: str = DEFAULT_CONN_ID,
+        deadline: float,
+        poll_interval: float = 5.0,
+        max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
+        max_requests_per_round: int = TASK_REQUESTS_PER_ROUND,
+    ) -> None:
+        super().__init__(
+            snovio_conn_id=snovio_conn_id,
+            deadline=deadline,
+            poll_interval=poll_interval,
+            max_consecutive_failures=max_consecutive_failures,
+            task_hashes=task_hashes,
+            result_method=result_method,
+            max_requests_per_round=max_requests_per_round,
+        )
 
 
 class SnovioEmailVerificationTrigger(SnovioPollingTrigger):
@@ -64,15 +76,28 @@ class SnovioEmailVerificationTrigger(SnovioPollingTrigger):
 
     poller_class = VerificationPoller
 
-    def __init__(self, emails: Sequence[str], *, greylisted_poll_interval: float = GREYLISTED_POLL_INTERVAL,
-                 wait_for_greylisted: bool = True, snovio_conn_id: str = DEFAULT_CONN_ID, deadline: float,
-                 poll_interval: float = VERIFICATION_POLL_INTERVAL,
-                 max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
-                 max_requests_per_round: int = VERIFICATION_REQUESTS_PER_ROUND) -> None:
-        super().__init__(snovio_conn_id=snovio_conn_id, deadline=deadline, poll_interval=poll_interval,
-                         max_consecutive_failures=max_consecutive_failures, emails=emails,
-                         greylisted_poll_interval=greylisted_poll_interval, wait_for_greylisted=wait_for_greylisted,
-                         max_requests_per_round=max_requests_per_round)
+    def __init__(
+        self,
+        emails: Sequence[str],
+        *,
+        greylisted_poll_interval: float = GREYLISTED_POLL_INTERVAL,
+        wait_for_greylisted: bool = True,
+        snovio_conn_id: str = DEFAULT_CONN_ID,
+        deadline: float,
+        poll_interval: float = VERIFICATION_POLL_INTERVAL,
+        max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
+        max_requests_per_round: int = VERIFICATION_REQUESTS_PER_ROUND,
+    ) -> None:
+        super().__init__(
+            snovio_conn_id=snovio_conn_id,
+            deadline=deadline,
+            poll_interval=poll_interval,
+            max_consecutive_failures=max_consecutive_failures,
+            emails=emails,
+            greylisted_poll_interval=greylisted_poll_interval,
+            wait_for_greylisted=wait_for_greylisted,
+            max_requests_per_round=max_requests_per_round,
+        )
 
 
 class SnovioEmailFinderTrigger(SnovioPollingTrigger):
@@ -85,13 +110,24 @@ class SnovioEmailFinderTrigger(SnovioPollingTrigger):
 
     poller_class = FinderPoller
 
-    def __init__(self, people: Sequence[Mapping[str, str]], *, snovio_conn_id: str = DEFAULT_CONN_ID,
-                 deadline: float, poll_interval: float = FINDER_POLL_INTERVAL,
-                 max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
-                 max_requests_per_round: int = FINDER_REQUESTS_PER_ROUND) -> None:
-        super().__init__(snovio_conn_id=snovio_conn_id, deadline=deadline, poll_interval=poll_interval,
-                         max_consecutive_failures=max_consecutive_failures, people=people,
-                         max_requests_per_round=max_requests_per_round)
+    def __init__(
+        self,
+        people: Sequence[Mapping[str, str]],
+        *,
+        snovio_conn_id: str = DEFAULT_CONN_ID,
+        deadline: float,
+        poll_interval: float = FINDER_POLL_INTERVAL,
+        max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
+        max_requests_per_round: int = FINDER_REQUESTS_PER_ROUND,
+    ) -> None:
+        super().__init__(
+            snovio_conn_id=snovio_conn_id,
+            deadline=deadline,
+            poll_interval=poll_interval,
+            max_consecutive_failures=max_consecutive_failures,
+            people=people,
+            max_requests_per_round=max_requests_per_round,
+        )
 
 
 class SnovioCampaignProgressTrigger(SnovioPollingTrigger):
@@ -101,12 +137,26 @@ class SnovioCampaignProgressTrigger(SnovioPollingTrigger):
 
     poller_class = CampaignProgressPoller
 
-    def __init__(self, campaign_id: int | str, *, min_progress: float = 100.0, target_status: str | None = None,
-                 snovio_conn_id: str = DEFAULT_CONN_ID, deadline: float, poll_interval: float = 60.0,
-                 max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES) -> None:
-        super().__init__(snovio_conn_id=snovio_conn_id, deadline=deadline, poll_interval=poll_interval,
-                         max_consecutive_failures=max_consecutive_failures, campaign_id=campaign_id,
-                         min_progress=min_progress, target_status=target_status)
+    def __init__(
+        self,
+        campaign_id: int | str,
+        *,
+        min_progress: float = 100.0,
+        target_status: str | None = None,
+        snovio_conn_id: str = DEFAULT_CONN_ID,
+        deadline: float,
+        poll_interval: float = 60.0,
+        max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
+    ) -> None:
+        super().__init__(
+            snovio_conn_id=snovio_conn_id,
+            deadline=deadline,
+            poll_interval=poll_interval,
+            max_consecutive_failures=max_consecutive_failures,
+            campaign_id=campaign_id,
+            min_progress=min_progress,
+            target_status=target_status,
+        )
 
 
 class SnovioProfileUrlTrigger(SnovioPollingTrigger):
@@ -121,11 +171,22 @@ class SnovioProfileUrlTrigger(SnovioPollingTrigger):
 
     poller_class = UrlProspectPoller
 
-    def __init__(self, urls: Sequence[str], *, snovio_conn_id: str = DEFAULT_CONN_ID, deadline: float,
-                 poll_interval: float = 30.0,
-                 max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES) -> None:
-        super().__init__(snovio_conn_id=snovio_conn_id, deadline=deadline, poll_interval=poll_interval,
-                         max_consecutive_failures=max_consecutive_failures, urls=urls)
+    def __init__(
+        self,
+        urls: Sequence[str],
+        *,
+        snovio_conn_id: str = DEFAULT_CONN_ID,
+        deadline: float,
+        poll_interval: float = 30.0,
+        max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
+    ) -> None:
+        super().__init__(
+            snovio_conn_id=snovio_conn_id,
+            deadline=deadline,
+            poll_interval=poll_interval,
+            max_consecutive_failures=max_consecutive_failures,
+            urls=urls,
+        )
 
 
 __all__ = [
@@ -135,5 +196,3 @@ __all__ = [
     "SnovioProfileUrlTrigger",
     "SnovioTaskTrigger",
 ]
-
-

@@ -104,13 +104,19 @@ def test_deferrable_defaults_to_airflow_config(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_trigger_serialize_round_trips_through_json() -> None:
-    trigger = SnovioProfileUrlTrigger([JOHN_URL, UNKNOWN_URL], snovio_conn_id="snovio_x", deadline=1e9,
-                                      poll_interval=2.5, max_consecutive_failures=4)
+    trigger = SnovioProfileUrlTrigger(
+        [JOHN_URL, UNKNOWN_URL], snovio_conn_id="snovio_x", deadline=1e9, poll_interval=2.5, max_consecutive_failures=4
+    )
     classpath, kwargs = trigger.serialize()
     assert classpath == "airflow_provider_snovio.triggers.snovio.SnovioProfileUrlTrigger"
     assert json.loads(json.dumps(kwargs)) == kwargs
-    assert kwargs == {"urls": [JOHN_URL, UNKNOWN_URL], "snovio_conn_id": "snovio_x", "deadline": 1e9,
-                      "poll_interval": 2.5, "max_consecutive_failures": 4}
+    assert kwargs == {
+        "urls": [JOHN_URL, UNKNOWN_URL],
+        "snovio_conn_id": "snovio_x",
+        "deadline": 1e9,
+        "poll_interval": 2.5,
+        "max_consecutive_failures": 4,
+    }
     module, _, name = classpath.rpartition(".")
     rebuilt = getattr(importlib.import_module(module), name)(**json.loads(json.dumps(kwargs)))
     assert rebuilt.serialize() == (classpath, kwargs)
@@ -157,8 +163,9 @@ def test_trigger_succeeds_once_the_queued_url_is_found(sandbox: SandboxServer) -
 def test_trigger_times_out_keeping_what_it_found(sandbox: SandboxServer) -> None:
     SnovioHook().add_url_for_search(JOHN_URL)
     started = time.monotonic()
-    (event,) = run_trigger(SnovioProfileUrlTrigger([JOHN_URL, UNKNOWN_URL], deadline=time.time() + 0.3,
-                                                   poll_interval=0.05))
+    (event,) = run_trigger(
+        SnovioProfileUrlTrigger([JOHN_URL, UNKNOWN_URL], deadline=time.time() + 0.3, poll_interval=0.05)
+    )
     assert time.monotonic() - started < 3
     assert event["status"] == "timeout"
     assert event["pending"] == [UNKNOWN_URL] and event["found"] == [JOHN_URL] and "results" not in event
@@ -189,16 +196,16 @@ def test_execute_complete_with_a_success_event_from_the_trigger(sandbox: Sandbox
     assert _requests(sandbox, GET_URL) == reads and _requests(sandbox, BY_EMAIL) == 1
 
 
-def test_execute_complete_after_a_timeout_returns_the_same_xcom_as_the_worker(sandbox: SandboxServer,
-                                                                              tmp_path) -> None:
+def test_execute_complete_after_a_timeout_returns_the_same_xcom_as_the_worker(sandbox: SandboxServer, tmp_path) -> None:
     inputs = {"emails": [GAVIN], "profile_urls": [JOHN_URL, UNKNOWN_URL], "timeout": 0.2}
     on_worker = _op(deferrable=False, output_path=f"file://{tmp_path / 'worker.jsonl'}", **inputs).execute({})
     sandbox.reset()
     deferring = _op(output_path=f"file://{tmp_path / 'deferred.jsonl'}", **inputs)
     deferred = run_with_triggers(deferring, {"task_state_store": MemoryTaskStateStore()})
     assert deferred["profile_urls"][UNKNOWN_URL] == {"found": False}  # a timeout is "not found", not a failure
-    assert {k: v for k, v in deferred.items() if k != "output_path"} == \
-        {k: v for k, v in on_worker.items() if k != "output_path"}
+    assert {k: v for k, v in deferred.items() if k != "output_path"} == {
+        k: v for k, v in on_worker.items() if k != "output_path"
+    }
     assert (tmp_path / "deferred.jsonl").read_text() == (tmp_path / "worker.jsonl").read_text()
 
 
@@ -211,8 +218,10 @@ def test_execute_complete_with_an_error_event_raises(sandbox: SandboxServer, con
         _op(profile_urls=[UNKNOWN_URL]).execute_complete(context, event=event, **deferred.kwargs)
     with pytest.raises(SnovioOutOfCreditsError, match="waiting for profile URLs failed"):
         _op(profile_urls=[UNKNOWN_URL]).execute_complete(
-            context, event={"status": "error", "message": "no credits", "error_type": "SnovioOutOfCreditsError"},
-            **deferred.kwargs)
+            context,
+            event={"status": "error", "message": "no credits", "error_type": "SnovioOutOfCreditsError"},
+            **deferred.kwargs,
+        )
     # The queued URL stays recorded: the retry does not queue (pay for) it again.
     _deferred(_op(profile_urls=[UNKNOWN_URL]), context)
     assert (_requests(sandbox, ADD_URL), _credits(sandbox)) == (1, 1)
@@ -221,8 +230,9 @@ def test_execute_complete_with_an_error_event_raises(sandbox: SandboxServer, con
 @pytest.mark.parametrize("event", [None, {"status": "done"}, "success"])
 def test_execute_complete_with_a_missing_or_malformed_event_raises(event: Any) -> None:
     with pytest.raises(SnovioTriggerEventError):
-        _op(profile_urls=[UNKNOWN_URL]).execute_complete({}, event=event, emails={},
-                                                        profile_urls={UNKNOWN_URL: None}, paid_calls=1)
+        _op(profile_urls=[UNKNOWN_URL]).execute_complete(
+            {}, event=event, emails={}, profile_urls={UNKNOWN_URL: None}, paid_calls=1
+        )
 
 
 # --- retries ---------------------------------------------------------------------------------------

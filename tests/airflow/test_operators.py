@@ -30,8 +30,11 @@ OCTAGON_PEOPLE = [
 
 def starts(stats: dict[str, Any]) -> dict[str, int]:
     """Requests that can cost credits (every POST but the token), by endpoint."""
-    return {k: v for k, v in stats["requests"].items() if k.startswith("POST ") and "oauth" not in k
-            and "status" not in k and "get-emails-from-names" not in k}
+    return {
+        k: v
+        for k, v in stats["requests"].items()
+        if k.startswith("POST ") and "oauth" not in k and "status" not in k and "get-emails-from-names" not in k
+    }
 
 
 def emails_of(sandbox: SandboxServer, count: int) -> list[str]:
@@ -46,8 +49,9 @@ def emails_of(sandbox: SandboxServer, count: int) -> list[str]:
 
 def test_domain_search_pages_every_tab(sandbox: SandboxServer, tmp_path: Path) -> None:
     out = tmp_path / "rows.jsonl"
-    op = SnovioDomainSearchOperator(task_id="ds", domain="octagon.com", output_path=f"file://{out}",
-                                    deferrable=False, **FAST)
+    op = SnovioDomainSearchOperator(
+        task_id="ds", domain="octagon.com", output_path=f"file://{out}", deferrable=False, **FAST
+    )
     xcom = op.execute({})
     assert xcom["company"]["company_name"] == "Octagon"
     assert xcom["counts"] == {"prospects": 45, "emails": 108, "generic_contacts": 9}
@@ -60,8 +64,9 @@ def test_domain_search_pages_every_tab(sandbox: SandboxServer, tmp_path: Path) -
 
 
 def test_domain_search_max_pages_and_positions(sandbox: SandboxServer) -> None:
-    op = SnovioDomainSearchOperator(task_id="ds", domain="octagon.com", include=("prospects", "emails"),
-                                    max_pages=1, deferrable=False, **FAST)
+    op = SnovioDomainSearchOperator(
+        task_id="ds", domain="octagon.com", include=("prospects", "emails"), max_pages=1, deferrable=False, **FAST
+    )
     xcom = op.execute({})
     assert xcom["counts"] == {"prospects": 20, "emails": 50} and xcom["company"] is None
     assert sandbox.stats()["credits_spent"] == 2
@@ -86,8 +91,9 @@ def test_retried_domain_search_starts_nothing_again(sandbox: SandboxServer, cont
     expected_starts, expected_credits = starts(sandbox.stats()), sandbox.stats()["credits_spent"]
     sandbox.reset()
     sandbox.configure(task_delay_seconds=0.5)
-    first_try = SnovioDomainSearchOperator(task_id="ds", domain="octagon.com", deferrable=False,
-                                           poll_interval=0.01, timeout=0.05)
+    first_try = SnovioDomainSearchOperator(
+        task_id="ds", domain="octagon.com", deferrable=False, poll_interval=0.01, timeout=0.05
+    )
     with pytest.raises(SnovioTaskTimeoutError) as timed_out:
         first_try.execute(context)
     assert timed_out.value.task_hash == store.values["snovio_job"]["tabs"]["company"]["pages"][0]["task_hash"]
@@ -102,16 +108,19 @@ def test_retried_domain_search_starts_nothing_again(sandbox: SandboxServer, cont
 
 
 def test_changed_inputs_start_a_new_job(sandbox: SandboxServer, context) -> None:
-    SnovioDomainSearchOperator(task_id="ds", domain="snov.io", include=["company"], deferrable=False,
-                               **FAST).execute(context)
-    SnovioDomainSearchOperator(task_id="ds", domain="octagon.com", include=["company"], deferrable=False,
-                               **FAST).execute(context)
+    SnovioDomainSearchOperator(task_id="ds", domain="snov.io", include=["company"], deferrable=False, **FAST).execute(
+        context
+    )
+    SnovioDomainSearchOperator(
+        task_id="ds", domain="octagon.com", include=["company"], deferrable=False, **FAST
+    ).execute(context)
     assert sandbox.stats()["requests"]["POST /v2/domain-search/start"] == 2
 
 
 def test_prospect_emails(sandbox: SandboxServer, context) -> None:
-    search = SnovioDomainSearchOperator(task_id="ds", domain="octagon.com", include=["prospects"], max_pages=1,
-                                        deferrable=False, **FAST).execute({})
+    search = SnovioDomainSearchOperator(
+        task_id="ds", domain="octagon.com", include=["prospects"], max_pages=1, deferrable=False, **FAST
+    ).execute({})
     hashes = search["prospect_hashes"][:4]
     op = SnovioProspectEmailsOperator(task_id="pe", prospect_hashes=hashes, deferrable=True, **FAST)
     xcom = run_with_triggers(op, context)
@@ -130,8 +139,9 @@ def test_prospect_emails(sandbox: SandboxServer, context) -> None:
 def test_v1_verification_of_more_than_ten_emails(sandbox: SandboxServer, context, deferrable: bool) -> None:
     emails = emails_of(sandbox, 23)
     sandbox.configure(greylisted_share=0.3)
-    op = SnovioEmailVerificationOperator(task_id="v", emails=emails, deferrable=deferrable,
-                                         greylisted_poll_interval=0.01, **FAST)
+    op = SnovioEmailVerificationOperator(
+        task_id="v", emails=emails, deferrable=deferrable, greylisted_poll_interval=0.01, **FAST
+    )
     xcom = run_with_triggers(op, context)
     assert list(xcom["results"]) == emails
     assert all(line["smtp_status"] in ("valid", "not_valid", "unknown") for line in xcom["results"].values())
@@ -146,8 +156,9 @@ def test_v1_verification_pays_only_for_unverified_emails(sandbox: SandboxServer)
     from airflow_provider_snovio.hooks.snovio import SnovioHook
 
     SnovioHook().add_emails_to_verification(emails[:5])  # verified (or in progress) elsewhere
-    xcom = SnovioEmailVerificationOperator(task_id="v", emails=emails, deferrable=False,
-                                           greylisted_poll_interval=0.01, **FAST).execute({})
+    xcom = SnovioEmailVerificationOperator(
+        task_id="v", emails=emails, deferrable=False, greylisted_poll_interval=0.01, **FAST
+    ).execute({})
     assert xcom["queued"] == 7 and len(xcom["results"]) == 12
     assert sandbox.stats()["credits_spent"] == 5 + 7
 
@@ -155,8 +166,9 @@ def test_v1_verification_pays_only_for_unverified_emails(sandbox: SandboxServer)
 def test_retried_verification_spends_no_extra_credits(sandbox: SandboxServer, context) -> None:
     emails = emails_of(sandbox, 14)
     sandbox.configure(task_delay_seconds=0.4, greylisted_share=0.0)
-    first_try = SnovioEmailVerificationOperator(task_id="v", emails=emails, deferrable=False, poll_interval=0.01,
-                                                timeout=0.05)
+    first_try = SnovioEmailVerificationOperator(
+        task_id="v", emails=emails, deferrable=False, poll_interval=0.01, timeout=0.05
+    )
     with pytest.raises(SnovioTaskTimeoutError):
         first_try.execute(context)
     assert sandbox.stats()["credits_spent"] == 14
@@ -172,8 +184,13 @@ def test_retried_verification_spends_no_extra_credits(sandbox: SandboxServer, co
 def test_v1_verification_defers_on_the_hourly_quota_then_resumes(sandbox: SandboxServer, context) -> None:
     emails = emails_of(sandbox, 12)
     sandbox.configure(verifier_hourly_limit=5)
-    op = SnovioEmailVerificationOperator(task_id="v", emails=emails, deferrable=True,  # False never defers
-                                         greylisted_poll_interval=0.01, **FAST)
+    op = SnovioEmailVerificationOperator(
+        task_id="v",
+        emails=emails,
+        deferrable=True,  # False never defers
+        greylisted_poll_interval=0.01,
+        **FAST,
+    )
     with pytest.raises(TaskDeferred) as deferred:
         op.execute(context)
     assert isinstance(deferred.value.trigger, DateTimeTrigger)  # not sleeping in a worker slot
@@ -214,15 +231,17 @@ def test_v2_verification_in_chunks_of_ten(sandbox: SandboxServer, context, defer
 @pytest.mark.parametrize("api_version", ["v1", "v2"])
 @pytest.mark.parametrize("deferrable", [False, True])
 def test_email_finder(sandbox: SandboxServer, context, api_version: str, deferrable: bool) -> None:
-    op = SnovioEmailFinderOperator(task_id="f", people=OCTAGON_PEOPLE, api_version=api_version,
-                                   deferrable=deferrable, **FAST)
+    op = SnovioEmailFinderOperator(
+        task_id="f", people=OCTAGON_PEOPLE, api_version=api_version, deferrable=deferrable, **FAST
+    )
     xcom = run_with_triggers(op, context)
     found = {p["last_name"]: [e["email"] for e in p["emails"]] for p in xcom["people"]}
     assert found == {"Vanrooyen": ["gavin.vanrooyen@octagon.com"], "Doe": ["john.doe@yourdomain.com"], "Known": []}
     assert xcom["counts"] == {"people": 3, "found": 2, "emails": 2}
     spent = sandbox.stats()["credits_spent"]
-    retry = SnovioEmailFinderOperator(task_id="f", people=OCTAGON_PEOPLE, api_version=api_version,
-                                      deferrable=False, **FAST)
+    retry = SnovioEmailFinderOperator(
+        task_id="f", people=OCTAGON_PEOPLE, api_version=api_version, deferrable=False, **FAST
+    )
     assert retry.execute(context)["people"] == xcom["people"]
     assert sandbox.stats()["credits_spent"] == spent  # nothing queued or started twice
 
@@ -254,7 +273,8 @@ def test_bad_input_is_refused_with_zero_requests(sandbox: SandboxServer, cls, kw
 
 def test_templated_fields_cover_ids_lists_and_paths() -> None:
     assert {"snovio_conn_id", "output_path", "domain", "include", "positions"} <= set(
-        SnovioDomainSearchOperator.template_fields)
+        SnovioDomainSearchOperator.template_fields
+    )
     assert "prospect_hashes" in SnovioProspectEmailsOperator.template_fields
     assert {"emails", "snovio_conn_id", "output_path"} <= set(SnovioEmailVerificationOperator.template_fields)
     assert {"people", "snovio_conn_id", "output_path"} <= set(SnovioEmailFinderOperator.template_fields)

@@ -29,10 +29,19 @@ def test_example_builds_inside_a_dag(heading: str) -> None:
 
 def test_every_class_of_mine_has_an_example() -> None:
     text = OPERATORS_DOC.read_text()
-    for name in ("SnovioDomainSearchOperator", "SnovioProspectEmailsOperator", "SnovioEmailFinderOperator",
-                 "SnovioEmailVerificationOperator", "SnovioTaskSensor", "SnovioEmailVerificationSensor",
-                 "SnovioCampaignProgressSensor", "SnovioTaskTrigger", "SnovioEmailVerificationTrigger",
-                 "SnovioEmailFinderTrigger", "SnovioCampaignProgressTrigger"):
+    for name in (
+        "SnovioDomainSearchOperator",
+        "SnovioProspectEmailsOperator",
+        "SnovioEmailFinderOperator",
+        "SnovioEmailVerificationOperator",
+        "SnovioTaskSensor",
+        "SnovioEmailVerificationSensor",
+        "SnovioCampaignProgressSensor",
+        "SnovioTaskTrigger",
+        "SnovioEmailVerificationTrigger",
+        "SnovioEmailFinderTrigger",
+        "SnovioCampaignProgressTrigger",
+    ):
         assert name in text, name
 
 

@@ -44,15 +44,28 @@ def started_task() -> str:
 
 
 def test_task_sensor_poke_mode(sandbox: SandboxServer) -> None:
-    sensor = SnovioTaskSensor(task_id="s", task_hash=started_task(), result_method="get_domain_search_result",
-                              mode="poke", deferrable=False, **QUICK)
+    sensor = SnovioTaskSensor(
+        task_id="s",
+        task_hash=started_task(),
+        result_method="get_domain_search_result",
+        mode="poke",
+        deferrable=False,
+        **QUICK,
+    )
     assert sensor.poke({}) is False  # the sandbox answers in_progress once
     assert sensor.execute({})["status"] == "completed"
 
 
 def test_task_sensor_reschedule_mode(sandbox: SandboxServer) -> None:
-    sensor = SnovioTaskSensor(task_id="s", task_hash=started_task(), result_method="get_domain_search_result",
-                              mode="reschedule", deferrable=False, poke_interval=30, timeout=600)
+    sensor = SnovioTaskSensor(
+        task_id="s",
+        task_hash=started_task(),
+        result_method="get_domain_search_result",
+        mode="reschedule",
+        deferrable=False,
+        poke_interval=30,
+        timeout=600,
+    )
     with pytest.raises(AirflowRescheduleException) as rescheduled:
         sensor.execute({"ti": FirstTry()})  # pending: the worker slot is given back until the next poke
     from airflow.sdk.timezone import utcnow
@@ -70,8 +83,9 @@ class FirstTry:
 
 def test_task_sensor_deferrable_checks_once_then_defers(sandbox: SandboxServer) -> None:
     task_hash = started_task()
-    sensor = SnovioTaskSensor(task_id="s", task_hash=task_hash, result_method="get_domain_search_result",
-                              deferrable=True, **QUICK)
+    sensor = SnovioTaskSensor(
+        task_id="s", task_hash=task_hash, result_method="get_domain_search_result", deferrable=True, **QUICK
+    )
     with pytest.raises(TaskDeferred) as deferred:
         sensor.execute({})
     assert isinstance(deferred.value.trigger, SnovioTaskTrigger)
@@ -86,8 +100,9 @@ def test_task_sensor_fails_on_not_enough_credits(sandbox: SandboxServer) -> None
     sandbox.configure(initial_balance=0.0)
     sandbox.reset()
     task_hash = task_hash_of(SnovioHook().start_email_verification(["john.doe@yourdomain.com"]))
-    sensor = SnovioTaskSensor(task_id="s", task_hash=task_hash, result_method="get_email_verification_result",
-                              deferrable=False, **QUICK)
+    sensor = SnovioTaskSensor(
+        task_id="s", task_hash=task_hash, result_method="get_email_verification_result", deferrable=False, **QUICK
+    )
     with pytest.raises(SnovioOutOfCreditsError):
         sensor.execute({})
 
@@ -115,8 +130,9 @@ def test_sensors_refuse_bad_input_with_zero_requests(sandbox: SandboxServer) -> 
 @pytest.mark.parametrize("deferrable", [False, True])
 def test_verification_sensor_waits_for_final_statuses(sandbox: SandboxServer, deferrable: bool) -> None:
     SnovioHook().add_emails_to_verification(EMAILS)
-    sensor = SnovioEmailVerificationSensor(task_id="s", emails=EMAILS, deferrable=deferrable,
-                                           greylisted_poll_interval=0.01, **QUICK)
+    sensor = SnovioEmailVerificationSensor(
+        task_id="s", emails=EMAILS, deferrable=deferrable, greylisted_poll_interval=0.01, **QUICK
+    )
     result = run_with_triggers(sensor, {})
     assert set(result) == set(EMAILS) and result["john.doe@yourdomain.com"] == "valid"
     assert sandbox.stats()["credits_spent"] == 3  # the sensor itself never pays
@@ -124,8 +140,9 @@ def test_verification_sensor_waits_for_final_statuses(sandbox: SandboxServer, de
 
 def test_verification_sensor_reschedules_on_the_hourly_quota(sandbox: SandboxServer) -> None:
     sandbox.configure(verifier_hourly_limit=2)
-    sensor = SnovioEmailVerificationSensor(task_id="s", emails=EMAILS, mode="reschedule", deferrable=False,
-                                           poke_interval=5, timeout=60)
+    sensor = SnovioEmailVerificationSensor(
+        task_id="s", emails=EMAILS, mode="reschedule", deferrable=False, poke_interval=5, timeout=60
+    )
     with pytest.raises(AirflowRescheduleException) as rescheduled:
         sensor.poke({})
     from airflow.sdk.timezone import utcnow
@@ -140,16 +157,26 @@ def test_verification_sensor_reschedules_on_the_hourly_quota(sandbox: SandboxSer
 
 def test_campaign_progress_sensor_modes(sandbox: SandboxServer) -> None:
     active = campaign("Active")
-    assert SnovioCampaignProgressSensor(task_id="a", campaign_id=active, min_progress=50, deferrable=False,
-                                        **QUICK).execute({})["status"] == "Active"
-    assert SnovioCampaignProgressSensor(task_id="c", campaign_id=campaign("Completed"), deferrable=True,
-                                        **QUICK).execute({})["progress"] == "100%"  # done at the first check
-    waiting = SnovioCampaignProgressSensor(task_id="w", campaign_id=active, deferrable=False, mode="poke",
-                                           poke_interval=0.05, timeout=0.2)
+    assert (
+        SnovioCampaignProgressSensor(
+            task_id="a", campaign_id=active, min_progress=50, deferrable=False, **QUICK
+        ).execute({})["status"]
+        == "Active"
+    )
+    assert (
+        SnovioCampaignProgressSensor(task_id="c", campaign_id=campaign("Completed"), deferrable=True, **QUICK).execute(
+            {}
+        )["progress"]
+        == "100%"
+    )  # done at the first check
+    waiting = SnovioCampaignProgressSensor(
+        task_id="w", campaign_id=active, deferrable=False, mode="poke", poke_interval=0.05, timeout=0.2
+    )
     with pytest.raises(AirflowSensorTimeout):
         waiting.execute({})
-    deferring = SnovioCampaignProgressSensor(task_id="d", campaign_id=active, deferrable=True,
-                                             poke_interval=0.05, timeout=0.2)
+    deferring = SnovioCampaignProgressSensor(
+        task_id="d", campaign_id=active, deferrable=True, poke_interval=0.05, timeout=0.2
+    )
     with pytest.raises(TaskDeferred) as deferred:
         deferring.execute({})
     assert isinstance(deferred.value.trigger, SnovioCampaignProgressTrigger)
@@ -165,8 +192,10 @@ def test_campaign_progress_sensor_modes(sandbox: SandboxServer) -> None:
 def test_success_payload_with_every_event_kind() -> None:
     assert success_payload({"status": "success", "message": "done", "x": 1}, "w")["x"] == 1
     with pytest.raises(SnovioTaskTimeoutError) as timeout:
-        success_payload({"status": "timeout", "message": "late", "pending": ["ab" * 16],
-                         "result_method": "get_prospects_result"}, "w")
+        success_payload(
+            {"status": "timeout", "message": "late", "pending": ["ab" * 16], "result_method": "get_prospects_result"},
+            "w",
+        )
     assert timeout.value.task_hash == "ab" * 16 and timeout.value.result_method == "get_prospects_result"
     with pytest.raises(SnovioOutOfCreditsError, match="w failed: no credits"):
         success_payload({"status": "error", "message": "no credits", "error_type": "SnovioOutOfCreditsError"}, "w")
@@ -182,17 +211,27 @@ def test_success_payload_with_every_event_kind() -> None:
 
 
 def test_operator_execute_complete_with_every_event_kind(sandbox: SandboxServer, context) -> None:
-    op = SnovioDomainSearchOperator(task_id="ds", domain="octagon.com", include=["company"], deferrable=True,
-                                    poll_interval=0.01, timeout=5)
+    op = SnovioDomainSearchOperator(
+        task_id="ds", domain="octagon.com", include=["company"], deferrable=True, poll_interval=0.01, timeout=5
+    )
     with pytest.raises(TaskDeferred) as deferred:
         op.execute(context)
     job = deferred.value.kwargs["job"]
     with pytest.raises(SnovioTaskTimeoutError):
-        op.execute_complete(context, {"status": "timeout", "message": "late", "pending": ["ab" * 16],
-                                      "result_method": "get_domain_search_result"}, job=job)
+        op.execute_complete(
+            context,
+            {
+                "status": "timeout",
+                "message": "late",
+                "pending": ["ab" * 16],
+                "result_method": "get_domain_search_result",
+            },
+            job=job,
+        )
     with pytest.raises(SnovioNotFoundError):
-        op.execute_complete(context, {"status": "error", "message": "gone", "error_type": "SnovioNotFoundError"},
-                            job=job)
+        op.execute_complete(
+            context, {"status": "error", "message": "gone", "error_type": "SnovioNotFoundError"}, job=job
+        )
     with pytest.raises(SnovioTriggerEventError):
         op.execute_complete(context, None, job=job)
     (event,) = run_trigger(deferred.value.trigger)

@@ -63,8 +63,9 @@ def test_task_trigger_succeeds_with_every_result(sandbox: SandboxServer) -> None
     hook = SnovioHook()
     hashes = [_hash(hook.start_domain_search("octagon.com")), _hash(hook.start_domain_search("snov.io"))]
     before = sandbox.stats()
-    (event,) = run_trigger(SnovioTaskTrigger(hashes, "get_domain_search_result", deadline=time.time() + SOON,
-                                             poll_interval=0.01))
+    (event,) = run_trigger(
+        SnovioTaskTrigger(hashes, "get_domain_search_result", deadline=time.time() + SOON, poll_interval=0.01)
+    )
     assert event["status"] == "success"
     # Hashes and counts only: the result bodies stay out of the event (the metadata DB stores it).
     assert event["completed"] == hashes and event["counts"] == {"completed": 2} and "results" not in event
@@ -93,8 +94,9 @@ def test_task_trigger_times_out_at_its_absolute_deadline(sandbox: SandboxServer)
     sandbox.configure(task_delay_seconds=30.0)
     task_hash = _hash(SnovioHook().start_prospects_search("octagon.com"))
     started = time.monotonic()
-    (event,) = run_trigger(SnovioTaskTrigger([task_hash], "get_prospects_result", deadline=time.time() + 0.3,
-                                             poll_interval=0.1))
+    (event,) = run_trigger(
+        SnovioTaskTrigger([task_hash], "get_prospects_result", deadline=time.time() + 0.3, poll_interval=0.1)
+    )
     assert time.monotonic() - started < 3
     assert event["status"] == "timeout"
     assert event["pending"] == [task_hash] and event["result_method"] == "get_prospects_result"
@@ -120,8 +122,9 @@ def test_task_trigger_reports_not_enough_credits(sandbox: SandboxServer) -> None
     sandbox.configure(initial_balance=0.0)
     sandbox.reset()
     task_hash = _hash(SnovioHook().start_email_verification(["john.doe@yourdomain.com"]))
-    (event,) = run_trigger(SnovioTaskTrigger([task_hash], "get_email_verification_result",
-                                             deadline=time.time() + SOON, poll_interval=0.01))
+    (event,) = run_trigger(
+        SnovioTaskTrigger([task_hash], "get_email_verification_result", deadline=time.time() + SOON, poll_interval=0.01)
+    )
     assert event["status"] == "error" and event["error_type"] == "SnovioOutOfCreditsError"
     assert event["failed"] == {task_hash: "not_enough_credits"} and event["pending"] == [task_hash]
     assert event["counts"] == {"completed": 0, "pending": 1, "failed": 1}
@@ -151,8 +154,15 @@ def test_consecutive_failures_are_capped(sandbox: SandboxServer, monkeypatch: py
     monkeypatch.setenv("AIRFLOW_CONN_SNOVIO_DEFAULT", json.dumps(conn))
     task_hash = _hash(SnovioHook().start_prospects_search("octagon.com"))
     sandbox.configure(error_rate=1.0)
-    (event,) = run_trigger(SnovioTaskTrigger([task_hash], "get_prospects_result", deadline=time.time() + SOON,
-                                             poll_interval=0.01, max_consecutive_failures=3))
+    (event,) = run_trigger(
+        SnovioTaskTrigger(
+            [task_hash],
+            "get_prospects_result",
+            deadline=time.time() + SOON,
+            poll_interval=0.01,
+            max_consecutive_failures=3,
+        )
+    )
     assert event["status"] == "error"
     assert "3 polls in a row failed" in event["message"]
     assert event["pending"] == [task_hash]
@@ -160,8 +170,9 @@ def test_consecutive_failures_are_capped(sandbox: SandboxServer, monkeypatch: py
 
 def test_trigger_without_a_connection_ends_with_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AIRFLOW_CONN_SNOVIO_MISSING", raising=False)
-    (event,) = run_trigger(SnovioTaskTrigger([HASH], "get_prospects_result", snovio_conn_id="snovio_missing",
-                                             deadline=time.time() + SOON))
+    (event,) = run_trigger(
+        SnovioTaskTrigger([HASH], "get_prospects_result", snovio_conn_id="snovio_missing", deadline=time.time() + SOON)
+    )
     assert event["status"] == "error" and "snovio_missing" in event["message"]
 
 
@@ -169,19 +180,25 @@ def test_verification_trigger_waits_for_final_statuses(sandbox: SandboxServer) -
     sandbox.configure(greylisted_share=0.5)
     emails = [f"{n}@octagon.com" for n in ("gavin.vanrooyen", "lizi.hamer", "ben.gillespie", "info", "sales")]
     SnovioHook().add_emails_to_verification(emails)
-    (event,) = run_trigger(SnovioEmailVerificationTrigger(emails, deadline=time.time() + SOON, poll_interval=0.01,
-                                                          greylisted_poll_interval=0.01))
+    (event,) = run_trigger(
+        SnovioEmailVerificationTrigger(
+            emails, deadline=time.time() + SOON, poll_interval=0.01, greylisted_poll_interval=0.01
+        )
+    )
     assert event["status"] == "success"
     assert list(event["results"]) == emails
     # compact verdicts, not whole answers (the event is stored in the metadata DB)
-    assert all(set(verdict) == {"smtp_status", "is_valid_format", "is_disposable", "is_webmail", "is_gibberish",
-                                "is_catchall"} for verdict in event["results"].values())
+    assert all(
+        set(verdict) == {"smtp_status", "is_valid_format", "is_disposable", "is_webmail", "is_gibberish", "is_catchall"}
+        for verdict in event["results"].values()
+    )
     assert all(verdict["smtp_status"] != "greylisted" for verdict in event["results"].values())
 
 
 def test_verification_trigger_never_queues_an_unverified_address(sandbox: SandboxServer) -> None:
-    (event,) = run_trigger(SnovioEmailVerificationTrigger(["nobody.queued@octagon.com"], deadline=time.time() + 0.2,
-                                                          poll_interval=0.05))
+    (event,) = run_trigger(
+        SnovioEmailVerificationTrigger(["nobody.queued@octagon.com"], deadline=time.time() + 0.2, poll_interval=0.05)
+    )
     assert event["status"] == "timeout"
     assert event["states"] == {"nobody.queued@octagon.com": "not_verified"}
     stats = sandbox.stats()
@@ -209,6 +226,7 @@ def test_campaign_progress_trigger_success_and_timeout(sandbox: SandboxServer) -
     completed = _campaigns("Completed")[0]
     (finished,) = run_trigger(SnovioCampaignProgressTrigger(completed, deadline=time.time() + SOON))
     assert finished["status"] == "success"
-    (paused,) = run_trigger(SnovioCampaignProgressTrigger(_campaigns("Paused")[0], target_status="paused",
-                                                          deadline=time.time() + SOON))
+    (paused,) = run_trigger(
+        SnovioCampaignProgressTrigger(_campaigns("Paused")[0], target_status="paused", deadline=time.time() + SOON)
+    )
     assert paused["status"] == "success"

@@ -40,8 +40,13 @@ def compressed_quota_waits(monkeypatch: pytest.MonkeyPatch) -> None:
     """The client waits for the quota on the compressed hour's scale (see the module docstring)."""
     import airflow_provider_snovio.hooks.snovio as hooks
 
-    policy = functools.partial(RetryPolicy, processing_backoff=WINDOW / 4, processing_backoff_max=WINDOW / 2,
-                               processing_wait_max=WINDOW, processing_retry_after=WINDOW)
+    policy = functools.partial(
+        RetryPolicy,
+        processing_backoff=WINDOW / 4,
+        processing_backoff_max=WINDOW / 2,
+        processing_wait_max=WINDOW,
+        processing_retry_after=WINDOW,
+    )
     monkeypatch.setattr(hooks, "RetryPolicy", policy)
 
 
@@ -76,13 +81,16 @@ def reads_of(stats: dict[str, Any], prefix: str) -> dict[str, int]:
 
 @pytest.mark.parametrize("quota_answer", QUOTA_ANSWERS)
 @pytest.mark.parametrize("deferrable", [False, True])
-def test_600_addresses_finish_on_a_starter_verifier_quota(sandbox: SandboxServer, compressed_quota_waits: None,
-                                                          quota_answer: str, deferrable: bool) -> None:
-    sandbox.configure(verifier_hourly_limit=500, hourly_window_seconds=WINDOW, quota_answer=quota_answer,
-                      greylisted_share=0.0)
+def test_600_addresses_finish_on_a_starter_verifier_quota(
+    sandbox: SandboxServer, compressed_quota_waits: None, quota_answer: str, deferrable: bool
+) -> None:
+    sandbox.configure(
+        verifier_hourly_limit=500, hourly_window_seconds=WINDOW, quota_answer=quota_answer, greylisted_share=0.0
+    )
     emails = addresses(600)
-    op = SnovioEmailVerificationOperator(task_id="v", emails=emails, deferrable=deferrable, poll_interval=0.05,
-                                         timeout=120)
+    op = SnovioEmailVerificationOperator(
+        task_id="v", emails=emails, deferrable=deferrable, poll_interval=0.05, timeout=120
+    )
     xcom = drive(op, {"task_state_store": MemoryTaskStateStore()})
     assert list(xcom["results"]) == emails
     assert sum(xcom["counts"].values()) == 600 and xcom["queued"] == 600
@@ -99,12 +107,12 @@ def test_600_addresses_finish_on_a_starter_verifier_quota(sandbox: SandboxServer
 
 @pytest.mark.parametrize("quota_answer", QUOTA_ANSWERS)
 @pytest.mark.parametrize("deferrable", [False, True])
-def test_250_names_finish_on_a_starter_finder_quota(sandbox: SandboxServer, compressed_quota_waits: None,
-                                                    quota_answer: str, deferrable: bool) -> None:
+def test_250_names_finish_on_a_starter_finder_quota(
+    sandbox: SandboxServer, compressed_quota_waits: None, quota_answer: str, deferrable: bool
+) -> None:
     sandbox.configure(finder_hourly_limit=200, hourly_window_seconds=WINDOW, quota_answer=quota_answer)
     people = names(250)
-    op = SnovioEmailFinderOperator(task_id="f", people=people, deferrable=deferrable, poll_interval=0.05,
-                                   timeout=120)
+    op = SnovioEmailFinderOperator(task_id="f", people=people, deferrable=deferrable, poll_interval=0.05, timeout=120)
     xcom = drive(op, {"task_state_store": MemoryTaskStateStore()})
     assert [{k: p[k] for k in ("first_name", "last_name", "domain")} for p in xcom["people"]] == people
     assert xcom["counts"]["people"] == 250 and xcom["queued"] == 250
@@ -123,8 +131,8 @@ def test_250_names_finish_on_a_starter_finder_quota(sandbox: SandboxServer, comp
 
 @pytest.mark.parametrize("quota_answer", QUOTA_ANSWERS)
 def test_deferrable_verification_survives_a_quota_answer_and_a_5xx_on_its_third_chunk(
-        sandbox: SandboxServer, compressed_quota_waits: None, monkeypatch: pytest.MonkeyPatch,
-        quota_answer: str) -> None:
+    sandbox: SandboxServer, compressed_quota_waits: None, monkeypatch: pytest.MonkeyPatch, quota_answer: str
+) -> None:
     conn = json.loads(sandbox.connection_json())
     conn["extra"] = {**(conn.get("extra") or {}), "max_retries": 0}  # every failure reaches the trigger
     monkeypatch.setenv("AIRFLOW_CONN_SNOVIO_DEFAULT", json.dumps(conn))
@@ -132,8 +140,7 @@ def test_deferrable_verification_survives_a_quota_answer_and_a_5xx_on_its_third_
     sandbox.configure(hourly_window_seconds=window, quota_answer=quota_answer, greylisted_share=0.0)
     emails = addresses(40)
     context = {"task_state_store": MemoryTaskStateStore()}
-    op = SnovioEmailVerificationOperator(task_id="v", emails=emails, deferrable=True, poll_interval=0.01,
-                                         timeout=60)
+    op = SnovioEmailVerificationOperator(task_id="v", emails=emails, deferrable=True, poll_interval=0.01, timeout=60)
     with pytest.raises(TaskDeferred) as deferred:
         op.execute(context)
     trigger = deferred.value.trigger
@@ -157,8 +164,9 @@ def test_deferrable_verification_survives_a_quota_answer_and_a_5xx_on_its_third_
     assert max(reads_of(after, "verifier").values()) <= MINIMUM_READS + 2
 
 
-def test_verification_trigger_keeps_the_chunks_read_before_a_failure(sandbox: SandboxServer,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_verification_trigger_keeps_the_chunks_read_before_a_failure(
+    sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     conn = json.loads(sandbox.connection_json())
     conn["extra"] = {**(conn.get("extra") or {}), "max_retries": 0}
     monkeypatch.setenv("AIRFLOW_CONN_SNOVIO_DEFAULT", json.dumps(conn))
@@ -189,10 +197,14 @@ def test_greylisted_batch_finishes_with_the_default_settings(sandbox: SandboxSer
     # Snov.io: ask again after 15 min - 1 h. The longest (1 h) greylisting, with the defaults, all / 1000.
     _greylist_sandbox(sandbox, 3600 * SCALE)
     emails = addresses(20)
-    op = SnovioEmailVerificationOperator(task_id="v", emails=emails, deferrable=deferrable,
-                                         poll_interval=VERIFICATION_POLL_INTERVAL * SCALE,
-                                         greylisted_poll_interval=GREYLISTED_POLL_INTERVAL * SCALE,
-                                         timeout=V1_TIMEOUT * SCALE)
+    op = SnovioEmailVerificationOperator(
+        task_id="v",
+        emails=emails,
+        deferrable=deferrable,
+        poll_interval=VERIFICATION_POLL_INTERVAL * SCALE,
+        greylisted_poll_interval=GREYLISTED_POLL_INTERVAL * SCALE,
+        timeout=V1_TIMEOUT * SCALE,
+    )
     xcom = drive(op, {"task_state_store": MemoryTaskStateStore()})
     assert list(xcom["results"]) == emails
     assert "greylisted" not in xcom["counts"]
@@ -205,10 +217,15 @@ def test_the_old_default_timeout_was_shorter_than_a_greylisting(sandbox: Sandbox
     _greylist_sandbox(sandbox, 3600 * SCALE)
     emails = addresses(20)
     out = tmp_path / "verdicts.jsonl"
-    op = SnovioEmailVerificationOperator(task_id="v", emails=emails, deferrable=False,
-                                         poll_interval=VERIFICATION_POLL_INTERVAL * SCALE,
-                                         greylisted_poll_interval=GREYLISTED_POLL_INTERVAL * SCALE,
-                                         timeout=600 * SCALE, output_path=f"file://{out}")
+    op = SnovioEmailVerificationOperator(
+        task_id="v",
+        emails=emails,
+        deferrable=False,
+        poll_interval=VERIFICATION_POLL_INTERVAL * SCALE,
+        greylisted_poll_interval=GREYLISTED_POLL_INTERVAL * SCALE,
+        timeout=600 * SCALE,
+        output_path=f"file://{out}",
+    )
     with pytest.raises(SnovioTaskTimeoutError) as timed_out:
         op.execute({"task_state_store": MemoryTaskStateStore()})
     error = timed_out.value
@@ -224,8 +241,15 @@ def test_deferrable_timeout_keeps_the_final_answers(sandbox: SandboxServer, tmp_
     _greylist_sandbox(sandbox, 3600.0)  # never ends within the test
     emails = addresses(20)
     out = tmp_path / "verdicts.jsonl"
-    op = SnovioEmailVerificationOperator(task_id="v", emails=emails, deferrable=True, poll_interval=0.01,
-                                         greylisted_poll_interval=0.05, timeout=1.0, output_path=f"file://{out}")
+    op = SnovioEmailVerificationOperator(
+        task_id="v",
+        emails=emails,
+        deferrable=True,
+        poll_interval=0.01,
+        greylisted_poll_interval=0.05,
+        timeout=1.0,
+        output_path=f"file://{out}",
+    )
     with pytest.raises(SnovioTaskTimeoutError) as timed_out:
         drive(op, {"task_state_store": MemoryTaskStateStore()})
     error = timed_out.value
@@ -237,14 +261,18 @@ def test_wait_for_greylisted_false_reports_greylisted_at_once(sandbox: SandboxSe
     _greylist_sandbox(sandbox, 3600.0)  # a wait for them would outlast the test
     emails = addresses(20)
     started = time.monotonic()
-    op = SnovioEmailVerificationOperator(task_id="v", emails=emails, deferrable=True, wait_for_greylisted=False,
-                                         poll_interval=0.01, timeout=30)
+    op = SnovioEmailVerificationOperator(
+        task_id="v", emails=emails, deferrable=True, wait_for_greylisted=False, poll_interval=0.01, timeout=30
+    )
     xcom = drive(op, {"task_state_store": MemoryTaskStateStore()})
     assert time.monotonic() - started < 10
     assert list(xcom["results"]) == emails
     assert 0 < xcom["counts"]["greylisted"] < 20
-    assert all(line["smtp_status"] == "greylisted" for line in xcom["results"].values()
-               if line["smtp_status"] not in ("valid", "not_valid", "unknown"))
+    assert all(
+        line["smtp_status"] == "greylisted"
+        for line in xcom["results"].values()
+        if line["smtp_status"] not in ("valid", "not_valid", "unknown")
+    )
 
 
 # --- item 4: a lost answer of a v1 add POST is never paid again ---------------------------------------
@@ -252,15 +280,17 @@ def test_wait_for_greylisted_false_reports_greylisted_at_once(sandbox: SandboxSe
 
 def test_lost_answer_of_add_emails_to_verification_is_never_paid_again(sandbox: SandboxServer) -> None:
     emails = addresses(12)
-    sandbox.configure(fault_phase="after", error_rate=1.0, fault_routes="/v1/add-emails-to-verification",
-                      greylisted_share=0.0)
+    sandbox.configure(
+        fault_phase="after", error_rate=1.0, fault_routes="/v1/add-emails-to-verification", greylisted_share=0.0
+    )
     store = MemoryTaskStateStore()
     tries = 0
     xcom = None
     while xcom is None and tries < 5:  # Airflow's retries, with the same task instance's store
         tries += 1
-        op = SnovioEmailVerificationOperator(task_id="v", emails=emails, deferrable=False, poll_interval=0.01,
-                                             timeout=10)
+        op = SnovioEmailVerificationOperator(
+            task_id="v", emails=emails, deferrable=False, poll_interval=0.01, timeout=10
+        )
         try:
             xcom = op.execute({"task_state_store": store})
         except SnovioError as error:
@@ -269,8 +299,9 @@ def test_lost_answer_of_add_emails_to_verification_is_never_paid_again(sandbox: 
     stats = sandbox.stats()
     assert stats["requests"]["POST /v1/add-emails-to-verification"] == 2
     assert stats["credits_spent"] == 12 and xcom["queued"] == 12
-    rerun = SnovioEmailVerificationOperator(task_id="v", emails=emails, deferrable=False, poll_interval=0.01,
-                                            timeout=10).execute({})  # no store at all: statuses read first
+    rerun = SnovioEmailVerificationOperator(
+        task_id="v", emails=emails, deferrable=False, poll_interval=0.01, timeout=10
+    ).execute({})  # no store at all: statuses read first
     assert rerun["results"] == xcom["results"]
     assert sandbox.stats()["credits_spent"] == 12
 
@@ -292,6 +323,5 @@ def test_lost_answer_of_add_names_to_find_emails_is_never_paid_again(sandbox: Sa
     stats = sandbox.stats()
     assert stats["requests"]["POST /v1/add-names-to-find-emails"] == 3
     assert stats["credits_spent"] == 3 and xcom["queued"] == 3
-    SnovioEmailFinderOperator(task_id="f", people=people, deferrable=False, poll_interval=0.01,
-                              timeout=10).execute({})
+    SnovioEmailFinderOperator(task_id="f", people=people, deferrable=False, poll_interval=0.01, timeout=10).execute({})
     assert sandbox.stats()["credits_spent"] == 3

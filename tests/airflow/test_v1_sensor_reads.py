@@ -33,8 +33,9 @@ def test_sensor_never_reads_a_final_address_again(sandbox: SandboxServer) -> Non
     assert all(first[e] == 2 for e in done) and all(first[e] == 3 for e in later)
     # a reschedule: a new sensor object (new process) with the same task instance's store
     SnovioHook().add_emails_to_verification(later)
-    again = SnovioEmailVerificationSensor(task_id="s", emails=done + later, mode="reschedule", deferrable=False,
-                                          **QUICK)
+    again = SnovioEmailVerificationSensor(
+        task_id="s", emails=done + later, mode="reschedule", deferrable=False, **QUICK
+    )
     while not again.poke({"task_state_store": store}):
         pass
     result = again.xcom_of(again.last_payload)
@@ -58,8 +59,9 @@ def test_deferrable_first_check_defers_on_the_hourly_quota(sandbox: SandboxServe
     assert list(result) == emails and all(v in FINAL for v in result.values())
 
 
-def test_deferrable_first_check_honours_silent_fail_and_never_fail(sandbox: SandboxServer,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_deferrable_first_check_honours_silent_fail_and_never_fail(
+    sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import json
 
     conn = json.loads(sandbox.connection_json())
@@ -102,8 +104,9 @@ def json_of(value: object) -> str:
     return json.dumps(value)
 
 
-def test_poke_mode_survives_a_failing_chunk_and_keeps_the_others(sandbox: SandboxServer,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_poke_mode_survives_a_failing_chunk_and_keeps_the_others(
+    sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import json
 
     conn = json.loads(sandbox.connection_json())

@@ -82,8 +82,15 @@ def test_connection_form_widgets_are_the_declared_extras(fake_wtforms: dict[str,
     assert (
         list(widgets)
         == list(DECLARED["conn-fields"])
-        == ["requests_per_minute", "timeout", "max_retries", "rate_limit_backend", "finder_hourly_limit",
-            "verifier_hourly_limit", "quota_window_seconds"]
+        == [
+            "requests_per_minute",
+            "timeout",
+            "max_retries",
+            "rate_limit_backend",
+            "finder_hourly_limit",
+            "verifier_hourly_limit",
+            "quota_window_seconds",
+        ]
     )
     kinds = {name: type(field).__name__ for name, field in widgets.items()}
     assert kinds == {
@@ -104,7 +111,8 @@ def test_connection_form_widgets_are_the_declared_extras(fake_wtforms: dict[str,
         assert field.description == DECLARED["conn-fields"][name]["description"]
         assert [type(v).__name__ for v in field.validators] == ["Optional"]  # every extra may stay empty
         assert type(field.widget).__name__ == (
-            "BS3PasswordFieldWidget" if name == "rate_limit_backend" else "BS3TextFieldWidget")
+            "BS3PasswordFieldWidget" if name == "rate_limit_backend" else "BS3TextFieldWidget"
+        )
 
 
 def test_without_wtforms_the_widgets_raise_import_error(monkeypatch: pytest.MonkeyPatch) -> None:

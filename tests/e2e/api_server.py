@@ -80,14 +80,19 @@ class AirflowApiServer:
     def start(self) -> AirflowApiServer:
         self.home.mkdir(parents=True, exist_ok=True)
         env = self.env()
-        migrate = subprocess.run([_airflow_bin(), "db", "migrate"], env=env, capture_output=True, text=True,
-                                 timeout=180, check=False)
+        migrate = subprocess.run(
+            [_airflow_bin(), "db", "migrate"], env=env, capture_output=True, text=True, timeout=180, check=False
+        )
         if migrate.returncode != 0:
             raise RuntimeError(f"airflow db migrate failed:\n{migrate.stdout[-2000:]}\n{migrate.stderr[-2000:]}")
         with self.log_path.open("wb") as log:
             self._process = subprocess.Popen(
                 [_airflow_bin(), "api-server", "--host", LOOPBACK, "--port", str(self.port), "--apps", "core"],
-                env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
         try:
             self._wait_ready()
@@ -110,8 +115,9 @@ class AirflowApiServer:
             except httpx.HTTPError as error:
                 last_error = error
             time.sleep(0.5)
-        raise RuntimeError(f"api-server did not answer within {self.start_timeout}s ({last_error!r}):\n"
-                           f"{self.log_tail()}")
+        raise RuntimeError(
+            f"api-server did not answer within {self.start_timeout}s ({last_error!r}):\n{self.log_tail()}"
+        )
 
     def stop(self, timeout: float = 20.0) -> None:
         """SIGTERM the server's whole process group, SIGKILL it if it lingers."""
@@ -137,6 +143,7 @@ class AirflowApiServer:
     def __enter__(self) -> AirflowApiServer:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()

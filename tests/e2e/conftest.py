@@ -61,8 +61,9 @@ def home_env(home: Path) -> dict[str, str]:
 def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A private AIRFLOW_HOME with a migrated SQLite metadata DB (migrated once per session)."""
     home = tmp_path_factory.mktemp("airflow-dags-test-home")
-    migrate = subprocess.run([airflow_bin(), "db", "migrate"], env=home_env(home), capture_output=True,
-                             text=True, timeout=300, check=False)
+    migrate = subprocess.run(
+        [airflow_bin(), "db", "migrate"], env=home_env(home), capture_output=True, text=True, timeout=300, check=False
+    )
     assert migrate.returncode == 0, f"airflow db migrate failed:\n{migrate.stdout[-3000:]}\n{migrate.stderr[-3000:]}"
     return home
 
@@ -71,8 +72,7 @@ def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def airflow_dags_env(airflow_home: Path) -> Callable[..., dict[str, str]]:
     """``make(sandbox, dags_folder, extra=None)``: the environment of one ``airflow dags test`` run."""
 
-    def make(sandbox: SandboxServer, dags_folder: Path | str,
-             extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    def make(sandbox: SandboxServer, dags_folder: Path | str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         env = home_env(airflow_home)
         env["AIRFLOW__CORE__DAGS_FOLDER"] = str(dags_folder)
         env["AIRFLOW_CONN_SNOVIO_DEFAULT"] = sandbox.connection_json()
@@ -82,9 +82,16 @@ def airflow_dags_env(airflow_home: Path) -> Callable[..., dict[str, str]]:
     return make
 
 
-def run_dag_test(dag_id: str, dags_folder: Path | str, env: Mapping[str, str], *, timeout: float = 180,
-                 expect_success: bool = True, max_seconds: float | None = None,
-                 extra_args: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+def run_dag_test(
+    dag_id: str,
+    dags_folder: Path | str,
+    env: Mapping[str, str],
+    *,
+    timeout: float = 180,
+    expect_success: bool = True,
+    max_seconds: float | None = None,
+    extra_args: tuple[str, ...] = (),
+) -> subprocess.CompletedProcess[str]:
     """Run ``airflow dags test <dag_id>`` on ``dags_folder`` and assert on the outcome.
 
     Only the DAG's own file is parsed when it is ``<dags_folder>/<dag_id>.py`` (``--dagfile-path``);

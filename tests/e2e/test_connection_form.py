@@ -54,9 +54,16 @@ def _airflow_rejects_portless_test(page: Page, api_base_url: str, sandbox_url: s
     Asked of the server itself, with the body the list's Test button sends, so the workaround disappears
     by itself once the installed Airflow has the fix.
     """
-    response = page.request.post(f"{api_base_url}/api/v2/connections/test", data={
-        "connection_id": CONN_ID, "conn_type": "snovio", "host": sandbox_url, "port": 0, "password": "***",
-    })
+    response = page.request.post(
+        f"{api_base_url}/api/v2/connections/test",
+        data={
+            "connection_id": CONN_ID,
+            "conn_type": "snovio",
+            "host": sandbox_url,
+            "port": 0,
+            "password": "***",
+        },
+    )
     return response.status == 400 and "differs from the stored connection" in response.text()
 
 
@@ -114,8 +121,14 @@ def test_snovio_connection_form(
             expect(dialog.get_by_label(label, exact=True)).to_have_attribute("placeholder", placeholder)
         expect(dialog.get_by_label("Client Secret", exact=True)).to_have_attribute("type", "password")
         labels = {re.sub(r"\s*\*$", "", t).strip() for t in dialog.locator("label:visible").all_inner_texts()}
-        assert labels == {"Connection ID", "Connection Type", "Description", "API base URL", "Client ID",
-                          "Client Secret"}, labels
+        assert labels == {
+            "Connection ID",
+            "Connection Type",
+            "Description",
+            "API base URL",
+            "Client ID",
+            "Client Secret",
+        }, labels
         for generic in ("Host", "Login", "Password", "Schema", "Port", "Extra"):
             expect(dialog.get_by_label(generic, exact=True)).to_have_count(0)
         # Airflow 3.3's React form has no standard "Extra" field to hide, and always offers the raw

@@ -25,11 +25,20 @@ pytestmark = pytest.mark.slow
 
 
 def run_demo(output: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("AIRFLOW") and k not in ("SNOVIO_CLIENT_ID", "SNOVIO_CLIENT_SECRET")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("AIRFLOW") and k not in ("SNOVIO_CLIENT_ID", "SNOVIO_CLIENT_SECRET")
+    }
     env["SNOVIO_DEMO_OUTPUT"] = str(output)
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "demo.py")], env=env, capture_output=True,
-                            text=True, timeout=600, check=False)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "demo.py")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert result.returncode == 0, f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
     return result
 
@@ -43,12 +52,15 @@ def test_demo_runs_then_syncs_incrementally(tmp_path: Path) -> None:
 
     campaigns = build_data(SandboxConfig(seed=42)).campaigns.campaigns
     active = [c for c in campaigns if c.status != "Draft"]
-    expected = {"snovio_campaigns": len(campaigns), "snovio_campaign_analytics": 3 * len(active),  # + 2 lookback days
-                "snovio_campaign_replies": sum(len(c.replies) for c in active),
-                "snovio_campaign_opens": sum(len(c.opens) for c in active),
-                "snovio_campaign_clicks": sum(len(c.clicks) for c in active),
-                "snovio_emails_sent": sum(len(c.sent) for c in active),
-                "snovio_finished_prospects": sum(len(c.finished) for c in active)}
+    expected = {
+        "snovio_campaigns": len(campaigns),
+        "snovio_campaign_analytics": 3 * len(active),  # + 2 lookback days
+        "snovio_campaign_replies": sum(len(c.replies) for c in active),
+        "snovio_campaign_opens": sum(len(c.opens) for c in active),
+        "snovio_campaign_clicks": sum(len(c.clicks) for c in active),
+        "snovio_emails_sent": sum(len(c.sent) for c in active),
+        "snovio_finished_prospects": sum(len(c.finished) for c in active),
+    }
     with sqlite3.connect(output / "warehouse.sqlite") as db:
         assert {table: db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in expected} == expected
     assert first_run["tables"] == second_run["tables"] == expected
@@ -59,7 +71,8 @@ def test_demo_runs_then_syncs_incrementally(tmp_path: Path) -> None:
         assert "Q1 Outbound - Enterprise" in result.stdout  # the day's top campaign by reply rate
         assert str(output / "warehouse.sqlite") in result.stdout
     assert second_run["requests"] < first_run["requests"] == second_run["first_requests"]
-    assert (f"the first run (a full sync) made {first_run['requests']} requests, this one "
-            f"{second_run['requests']}") in second.stdout
+    assert (
+        f"the first run (a full sync) made {first_run['requests']} requests, this one {second_run['requests']}"
+    ) in second.stdout
     assert "(unchanged)" in second.stdout
     assert len(list((output / "logs").glob("run-*.log"))) == 2

@@ -40,7 +40,8 @@ def our_modules(dags: Path = DAGS) -> list[str]:
     from airflow.utils.file import get_unique_dag_module_name
 
     provider = [airflow_provider_snovio.__name__] + [
-        info.name for info in pkgutil.walk_packages(airflow_provider_snovio.__path__, "airflow_provider_snovio.")]
+        info.name for info in pkgutil.walk_packages(airflow_provider_snovio.__path__, "airflow_provider_snovio.")
+    ]
     return provider + [get_unique_dag_module_name(str(path)) for path in sorted(dags.glob("*.py"))]
 
 
@@ -83,8 +84,11 @@ def warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Wareho
     server = request.getfixturevalue("postgres_server")
     database, url = _postgres_database(server)
     port = int(server.rsplit(":", 1)[1].split("/")[0])
-    target = Warehouse("postgresql", url, {"conn_type": "postgres", "host": "127.0.0.1", "port": port,
-                                           "login": "postgres", "schema": database})
+    target = Warehouse(
+        "postgresql",
+        url,
+        {"conn_type": "postgres", "host": "127.0.0.1", "port": port, "login": "postgres", "schema": database},
+    )
     try:
         yield target
     finally:
@@ -102,13 +106,17 @@ def env_of(airflow_dags_env, warehouse: Warehouse):
     """``env_of(sandbox, **extra)``: the harness environment plus the warehouse, fast polls and the warning rule."""
 
     def make(sandbox: SandboxServer, **extra: str) -> dict[str, str]:
-        return airflow_dags_env(sandbox, DAGS, {
-            "AIRFLOW_CONN_SNOVIO_WAREHOUSE": warehouse.conn_json,
-            "SNOVIO_EXAMPLE_POLL_INTERVAL": "0.05",
-            "SNOVIO_EXAMPLE_GREYLISTED_POLL_INTERVAL": "0.05",
-            "PYTHONWARNINGS": deprecation_errors(),
-            **extra,
-        })
+        return airflow_dags_env(
+            sandbox,
+            DAGS,
+            {
+                "AIRFLOW_CONN_SNOVIO_WAREHOUSE": warehouse.conn_json,
+                "SNOVIO_EXAMPLE_POLL_INTERVAL": "0.05",
+                "SNOVIO_EXAMPLE_GREYLISTED_POLL_INTERVAL": "0.05",
+                "PYTHONWARNINGS": deprecation_errors(),
+                **extra,
+            },
+        )
 
     return make
 
@@ -118,13 +126,19 @@ def test_the_warning_rule_turns_our_deprecations_into_errors(airflow_dags_env, s
     one from another module does not."""
     env = airflow_dags_env(snovio_sandbox, DAGS, {"PYTHONWARNINGS": deprecation_errors()})
     dag_module = next(m for m in our_modules() if m.endswith("_snovio_campaign_reporting"))
-    code = ("import warnings\n"
-            "exec(compile('warnings.warn(\"old\", DeprecationWarning)', 'x', 'exec'), "
-            "{'__name__': %r, 'warnings': warnings})\n")
-    for module, fails in (("airflow_provider_snovio.transfers.sql", True), (dag_module, True),
-                          ("somebody_else", False)):
-        result = subprocess.run([sys.executable, "-c", code % module], env=env, capture_output=True, text=True,
-                                timeout=60, check=False)
+    code = (
+        "import warnings\n"
+        "exec(compile('warnings.warn(\"old\", DeprecationWarning)', 'x', 'exec'), "
+        "{'__name__': %r, 'warnings': warnings})\n"
+    )
+    for module, fails in (
+        ("airflow_provider_snovio.transfers.sql", True),
+        (dag_module, True),
+        ("somebody_else", False),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-c", code % module], env=env, capture_output=True, text=True, timeout=60, check=False
+        )
         assert (result.returncode != 0) is fails, (module, result.stderr)
         if fails:
             assert "DeprecationWarning: old" in result.stderr
@@ -143,7 +157,8 @@ def test_the_warning_rule_fails_a_dag_run(airflow_dags_env, snovio_sandbox, tmp_
         "    @task\n"
         "    def old() -> None:\n"
         "        warnings.warn('an old API', DeprecationWarning)\n"
-        "    old()\n")
+        "    old()\n"
+    )
     env = airflow_dags_env(snovio_sandbox, dags, {"PYTHONWARNINGS": deprecation_errors(dags)})
     result = run_dag_test("snovio_warns", dags, env, expect_success=False)
     assert "DeprecationWarning: an old API" in result.stdout + result.stderr
@@ -151,27 +166,39 @@ def test_the_warning_rule_fails_a_dag_run(airflow_dags_env, snovio_sandbox, tmp_
 
 def test_dagbag_loads_every_example_without_errors(airflow_dags_env, snovio_sandbox) -> None:
     env = airflow_dags_env(snovio_sandbox, DAGS, {"PYTHONWARNINGS": deprecation_errors()})
-    code = ("import json\n"
-            "from airflow.dag_processing.dagbag import DagBag\n"
-            f"bag = DagBag(dag_folder={str(DAGS)!r})\n"
-            "print(json.dumps({'dags': sorted(bag.dag_ids), 'errors': {str(k): str(v) for k, v in "
-            "bag.import_errors.items()}}))\n")
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=180,
-                            check=False)
+    code = (
+        "import json\n"
+        "from airflow.dag_processing.dagbag import DagBag\n"
+        f"bag = DagBag(dag_folder={str(DAGS)!r})\n"
+        "print(json.dumps({'dags': sorted(bag.dag_ids), 'errors': {str(k): str(v) for k, v in "
+        "bag.import_errors.items()}}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=180, check=False
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     loaded = json.loads(result.stdout.strip().splitlines()[-1])
     assert loaded["errors"] == {}
-    assert loaded["dags"] == EXAMPLE_DAG_IDS == [
-        "snovio_campaign_reporting", "snovio_do_not_email_sync", "snovio_email_verification",
-        "snovio_lead_enrichment", "snovio_webhooks_setup"]
+    assert (
+        loaded["dags"]
+        == EXAMPLE_DAG_IDS
+        == [
+            "snovio_campaign_reporting",
+            "snovio_do_not_email_sync",
+            "snovio_email_verification",
+            "snovio_lead_enrichment",
+            "snovio_webhooks_setup",
+        ]
+    )
     assert "DeprecationWarning" not in result.stderr, result.stderr[-3000:]
 
 
 @pytest.mark.parametrize("warehouse", ["postgresql"], indirect=True)  # SQLite: tests/e2e/test_demo.py
 def test_campaign_reporting(env_of, snovio_sandbox: SandboxServer, warehouse: Warehouse) -> None:
     # 2025-10-16's run reports on 2025-10-15, a day inside the seeded campaigns' activity
-    result = run_dag_test("snovio_campaign_reporting", DAGS, env_of(snovio_sandbox),
-                          extra_args=("2025-10-16T00:00:00+00:00",))
+    result = run_dag_test(
+        "snovio_campaign_reporting", DAGS, env_of(snovio_sandbox), extra_args=("2025-10-16T00:00:00+00:00",)
+    )
     stats = snovio_sandbox.stats()
     campaigns = snovio_sandbox.state.data.campaigns.campaigns
     active = [c for c in campaigns if c.status != "Draft"]
@@ -185,14 +212,16 @@ def test_campaign_reporting(env_of, snovio_sandbox: SandboxServer, warehouse: Wa
         "snovio_finished_prospects": sum(len(c.finished) for c in active),
     }
     assert {table: warehouse.rows(f"SELECT COUNT(*) FROM {table}")[0][0] for table in expected} == expected
-    assert {(str(a), str(b)) for a, b in warehouse.rows("SELECT DISTINCT date_from, date_to FROM "
-                                                       "snovio_campaign_analytics")} == {
-        (day, day) for day in ("2025-10-13", "2025-10-14", "2025-10-15")}
+    assert {
+        (str(a), str(b)) for a, b in warehouse.rows("SELECT DISTINCT date_from, date_to FROM snovio_campaign_analytics")
+    } == {(day, day) for day in ("2025-10-13", "2025-10-14", "2025-10-15")}
     # the report ranks the day's campaigns by reply rate, read back from the warehouse
-    ranked = warehouse.rows("SELECT c.name, a.email_replies_rate FROM snovio_campaign_analytics a JOIN "
-                            "snovio_campaigns c ON c.id = a.campaign_id WHERE a.date_from = '2025-10-15' AND "
-                            "a.date_to = '2025-10-15' AND (a.emails_sent > 0 OR a.email_replies > 0) "
-                            "ORDER BY a.email_replies_rate DESC, a.email_replies DESC, c.id")
+    ranked = warehouse.rows(
+        "SELECT c.name, a.email_replies_rate FROM snovio_campaign_analytics a JOIN "
+        "snovio_campaigns c ON c.id = a.campaign_id WHERE a.date_from = '2025-10-15' AND "
+        "a.date_to = '2025-10-15' AND (a.emails_sent > 0 OR a.email_replies > 0) "
+        "ORDER BY a.email_replies_rate DESC, a.email_replies DESC, c.id"
+    )
     assert ranked, "no campaign had activity on the reported day"
     output = result.stdout + result.stderr
     assert "Snov.io report for 2025-10-15" in output
@@ -210,8 +239,12 @@ def test_lead_enrichment(env_of, snovio_conn_env: SandboxServer, warehouse: Ware
 
     sandbox = snovio_conn_env
     balance_before = sandbox.stats()["balance"]
-    run_dag_test("snovio_lead_enrichment", DAGS, env_of(sandbox),
-                 extra_args=("--conf", json.dumps({"domains": ["octagon.com"], "list_name": "E2E leads"})))
+    run_dag_test(
+        "snovio_lead_enrichment",
+        DAGS,
+        env_of(sandbox),
+        extra_args=("--conf", json.dumps({"domains": ["octagon.com"], "list_name": "E2E leads"})),
+    )
     stats = sandbox.stats()
     rows = warehouse.rows("SELECT email, domain, prospect_hash, smtp_status, list_id FROM snovio_leads")
     assert rows and all(domain == "octagon.com" and prospect for _, domain, prospect, _, _ in rows)
@@ -235,10 +268,15 @@ def test_lead_enrichment(env_of, snovio_conn_env: SandboxServer, warehouse: Ware
 def test_email_verification(env_of, snovio_conn_env: SandboxServer, warehouse: Warehouse) -> None:
     from airflow_provider_snovio.hooks.snovio import SnovioHook
 
-    emails = ["gavin.vanrooyen@octagon.com", "john.doe@yourdomain.com", "nobody.here@octagon.com",
-              "jane.doe@yourdomain.com"]
-    warehouse.run("CREATE TABLE crm_contacts (email VARCHAR(320) PRIMARY KEY, smtp_status VARCHAR(32), "
-                  "verified_at VARCHAR(32))")
+    emails = [
+        "gavin.vanrooyen@octagon.com",
+        "john.doe@yourdomain.com",
+        "nobody.here@octagon.com",
+        "jane.doe@yourdomain.com",
+    ]
+    warehouse.run(
+        "CREATE TABLE crm_contacts (email VARCHAR(320) PRIMARY KEY, smtp_status VARCHAR(32), verified_at VARCHAR(32))"
+    )
     warehouse.run("INSERT INTO crm_contacts (email) VALUES (:email)", [{"email": e} for e in emails])
     warehouse.run("INSERT INTO crm_contacts VALUES ('recent@octagon.com', 'valid', '2999-01-01 00:00:00')")
     run_dag_test("snovio_email_verification", DAGS, env_of(snovio_conn_env))
@@ -253,15 +291,24 @@ def test_email_verification(env_of, snovio_conn_env: SandboxServer, warehouse: W
 
 def test_do_not_email_sync(env_of, snovio_sandbox: SandboxServer, warehouse: Warehouse) -> None:
     list_id = min(snovio_sandbox.state.data.do_not_email)
-    warehouse.run("CREATE TABLE email_suppressions (item VARCHAR(320) PRIMARY KEY, reason VARCHAR(32), "
-                  "synced_at VARCHAR(32))")
-    warehouse.run("INSERT INTO email_suppressions (item, reason) VALUES (:item, :reason)", [
-        {"item": "bounced.lead@example.com", "reason": "bounced"},
-        {"item": "Blocked@octagon.com", "reason": "unsubscribed"},
-        {"item": "spam-trap.example", "reason": "bounced"}])
+    warehouse.run(
+        "CREATE TABLE email_suppressions (item VARCHAR(320) PRIMARY KEY, reason VARCHAR(32), synced_at VARCHAR(32))"
+    )
+    warehouse.run(
+        "INSERT INTO email_suppressions (item, reason) VALUES (:item, :reason)",
+        [
+            {"item": "bounced.lead@example.com", "reason": "bounced"},
+            {"item": "Blocked@octagon.com", "reason": "unsubscribed"},
+            {"item": "spam-trap.example", "reason": "bounced"},
+        ],
+    )
     warehouse.run("INSERT INTO email_suppressions VALUES ('old@example.com', 'bounced', '2025-01-01 00:00:00')")
-    result = run_dag_test("snovio_do_not_email_sync", DAGS, env_of(snovio_sandbox),
-                          extra_args=("--conf", json.dumps({"list_id": list_id})))
+    result = run_dag_test(
+        "snovio_do_not_email_sync",
+        DAGS,
+        env_of(snovio_sandbox),
+        extra_args=("--conf", json.dumps({"list_id": list_id})),
+    )
     items = [item.lower() for item in snovio_sandbox.state.data.do_not_email[list_id].items]
     assert {"bounced.lead@example.com", "blocked@octagon.com", "spam-trap.example"} <= set(items)
     assert "old@example.com" not in items  # synced before: not sent again
@@ -275,8 +322,11 @@ def test_webhooks_setup(env_of, snovio_conn_env: SandboxServer) -> None:
     from airflow_provider_snovio.hooks.snovio import SnovioHook
 
     url = "https://hooks.example.com/e2e-snovio"
-    run_dag_test("snovio_webhooks_setup", DAGS, env_of(snovio_conn_env),
-                 extra_args=("--conf", json.dumps({"endpoint_url": url})))
+    run_dag_test(
+        "snovio_webhooks_setup", DAGS, env_of(snovio_conn_env), extra_args=("--conf", json.dumps({"endpoint_url": url}))
+    )
     hooks = [h["data"] for h in SnovioHook().list_webhooks()["data"] if h["data"]["end_point"] == url]
     assert sorted((h["event_object"], h["event_action"], h["status"]) for h in hooks) == [
-        ("campaign_email", "opened", "active"), ("campaign_reply", "received", "active")]
+        ("campaign_email", "opened", "active"),
+        ("campaign_reply", "received", "active"),
+    ]

@@ -11,8 +11,9 @@ from pathlib import Path
 
 def _airflow(*args: str) -> subprocess.CompletedProcess[str]:
     airflow = Path(sys.executable).with_name("airflow")
-    return subprocess.run([str(airflow), *args], capture_output=True, text=True, timeout=180,
-                          env=os.environ.copy(), check=False)
+    return subprocess.run(
+        [str(airflow), *args], capture_output=True, text=True, timeout=180, env=os.environ.copy(), check=False
+    )
 
 
 def _json_out(stdout: str) -> list[dict[str, str]]:

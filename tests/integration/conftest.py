@@ -17,20 +17,28 @@ from airflow_provider_snovio.api.retry import RetryPolicy
 from airflow_provider_snovio.hooks.snovio import SnovioHook
 from airflow_provider_snovio.sandbox.testing import SandboxServer
 
-FAST_RETRIES = RetryPolicy(max_retries=3, backoff_base=0.01, backoff_max=0.05, processing_backoff=0.05,
-                           processing_backoff_max=0.1, retry_after_max=0.2)
+FAST_RETRIES = RetryPolicy(
+    max_retries=3,
+    backoff_base=0.01,
+    backoff_max=0.05,
+    processing_backoff=0.05,
+    processing_backoff_max=0.1,
+    retry_after_max=0.2,
+)
 #: Poll quickly: the sandbox finishes tasks after one pending poll by default.
 FAST_POLL: dict[str, float] = {"poll_interval": 0.02, "timeout": 10.0}
 
 
 def conn_json(sandbox: SandboxServer, **extra: Any) -> str:
-    return json.dumps({
-        "conn_type": "snovio",
-        "login": sandbox.client_id,
-        "password": sandbox.client_secret,
-        "host": sandbox.base_url,
-        "extra": {"requests_per_minute": 100_000, "max_retries": 3, "timeout": 10, **extra},
-    })
+    return json.dumps(
+        {
+            "conn_type": "snovio",
+            "login": sandbox.client_id,
+            "password": sandbox.client_secret,
+            "host": sandbox.base_url,
+            "extra": {"requests_per_minute": 100_000, "max_retries": 3, "timeout": 10, **extra},
+        }
+    )
 
 
 @pytest.fixture

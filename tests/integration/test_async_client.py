@@ -65,7 +65,8 @@ def test_async_polling_of_a_task_and_errors(hook: SnovioHook, snovio_sandbox: Sa
 
 
 def test_twenty_async_clients_whose_token_expires_together_send_one_token_request(
-        hook: SnovioHook, snovio_sandbox: SandboxServer) -> None:
+    hook: SnovioHook, snovio_sandbox: SandboxServer
+) -> None:
     """Twenty triggers of one account (one client each): one token request per expiry, not twenty."""
     snovio_sandbox.configure(token_ttl=1.0, latency_ms=50)  # the token request is in flight while all ask
     tokens = TokenCache()
@@ -91,8 +92,12 @@ def test_twenty_async_clients_whose_token_expires_together_send_one_token_reques
 def test_a_wrong_secret_never_borrows_the_token_of_the_right_one(snovio_sandbox: SandboxServer) -> None:
     """Token cache entries are keyed by the secret too: testing a connection edited to a wrong secret fails,
     even in a process that already holds a token issued for the right secret (e.g. the API server)."""
-    right = ClientConfig(client_id=snovio_sandbox.client_id, client_secret=snovio_sandbox.client_secret,
-                         base_url=snovio_sandbox.base_url, requests_per_minute=100_000)
+    right = ClientConfig(
+        client_id=snovio_sandbox.client_id,
+        client_secret=snovio_sandbox.client_secret,
+        base_url=snovio_sandbox.base_url,
+        requests_per_minute=100_000,
+    )
     wrong = dataclasses.replace(right, client_secret="not-the-secret")
     assert right.account_key == wrong.account_key  # one account, one rate limit
     with SnovioClient(right) as client:

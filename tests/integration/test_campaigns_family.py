@@ -20,12 +20,14 @@ def _campaigns(client: SnovioClient) -> list[dict]:
 def test_user_campaigns_have_documented_fields(client: SnovioClient) -> None:
     for campaign in _campaigns(client):
         assert {"id", "campaign", "list_id", "status", "created_at", "updated_at", "started_at", "hash"} <= set(
-            campaign)
+            campaign
+        )
         assert isinstance(campaign["id"], int)
 
 
 def test_big_campaign_replies_are_all_read_once_with_offset_paging(
-        client: SnovioClient, snovio_sandbox: SandboxServer) -> None:
+    client: SnovioClient, snovio_sandbox: SandboxServer
+) -> None:
     counts = {c["id"]: sum(1 for _ in client.iter_campaign_replies(c["id"])) for c in _campaigns(client)}
     big = snovio_sandbox.state.config.big_campaign_replies
     exact = snovio_sandbox.state.config.exact_campaign_replies
@@ -41,21 +43,28 @@ def test_big_campaign_replies_are_all_read_once_with_offset_paging(
 
 
 def test_exact_multiple_of_page_size_ends_after_one_empty_page(
-        client: SnovioClient, snovio_sandbox: SandboxServer) -> None:
+    client: SnovioClient, snovio_sandbox: SandboxServer
+) -> None:
     exact = snovio_sandbox.state.config.exact_campaign_replies
-    exact_id = next(c["id"] for c in _campaigns(client)
-                    if len(client.get_campaign_replies(c["id"], offset=0)) == exact
-                    and client.get_campaign_replies(c["id"], offset=exact) == [])
+    exact_id = next(
+        c["id"]
+        for c in _campaigns(client)
+        if len(client.get_campaign_replies(c["id"], offset=0)) == exact
+        and client.get_campaign_replies(c["id"], offset=exact) == []
+    )
     before = snovio_sandbox.stats()["requests"]["GET /v1/get-emails-replies"]
     assert sum(1 for _ in client.iter_campaign_replies(exact_id)) == exact
     assert snovio_sandbox.stats()["requests"]["GET /v1/get-emails-replies"] - before == 2
 
 
-@pytest.mark.parametrize("iterate, single", [
-    ("iter_campaign_opens", "get_campaign_opens"),
-    ("iter_campaign_clicks", "get_campaign_clicks"),
-    ("iter_emails_sent", "get_emails_sent"),
-])
+@pytest.mark.parametrize(
+    "iterate, single",
+    [
+        ("iter_campaign_opens", "get_campaign_opens"),
+        ("iter_campaign_clicks", "get_campaign_clicks"),
+        ("iter_emails_sent", "get_emails_sent"),
+    ],
+)
 def test_other_event_streams_page_to_the_end(client: SnovioClient, iterate: str, single: str) -> None:
     campaign_id = _campaigns(client)[0]["id"]
     rows = list(getattr(client, iterate)(campaign_id))
@@ -67,8 +76,9 @@ def test_other_event_streams_page_to_the_end(client: SnovioClient, iterate: str,
 
 def test_analytics_counts_match_events_in_range(client: SnovioClient) -> None:
     campaign = next(c for c in _campaigns(client) if c["started_at"])
-    everything = client.get_campaign_analytics(campaign_ids=[campaign["id"]], date_from="2000-01-01",
-                                               date_to=dt.date(2100, 1, 1))
+    everything = client.get_campaign_analytics(
+        campaign_ids=[campaign["id"]], date_from="2000-01-01", date_to=dt.date(2100, 1, 1)
+    )
     replies = sum(1 for _ in client.iter_campaign_replies(campaign["id"]))
     # Analytics count recipients (each once), split into human replies and auto-replies.
     repliers = {r["prospectId"] for r in client.iter_campaign_replies(campaign["id"])}
@@ -76,13 +86,11 @@ def test_analytics_counts_match_events_in_range(client: SnovioClient) -> None:
     assert 0 < human <= len(repliers) <= replies
     assert human + auto >= len(repliers)
     assert str(everything["email_replies_rate"]).endswith("%")
-    nothing = client.get_campaign_analytics(campaign_ids=[campaign["id"]], date_from="2001-01-01",
-                                            date_to="2001-01-02")
+    nothing = client.get_campaign_analytics(campaign_ids=[campaign["id"]], date_from="2001-01-01", date_to="2001-01-02")
     assert int(nothing["email_replies"]) == 0
 
 
-def test_analytics_requires_both_dates_before_sending(client: SnovioClient,
-                                                      snovio_sandbox: SandboxServer) -> None:
+def test_analytics_requires_both_dates_before_sending(client: SnovioClient, snovio_sandbox: SandboxServer) -> None:
     before = snovio_sandbox.stats()["total_requests"]
     with pytest.raises(SnovioValidationError, match="date_to"):
         client.get_campaign_analytics(campaign_ids=[1], date_from="2024-01-01")
@@ -96,8 +104,7 @@ def test_progress_finished_and_recipient_status(client: SnovioClient) -> None:
     finished = client.get_finished_prospects(campaign["id"])
     assert isinstance(finished, list)
     finished_emails = {row["userEmail"] for row in finished}
-    reply = next(r for r in client.iter_campaign_replies(campaign["id"])
-                 if r["prospectEmail"] not in finished_emails)
+    reply = next(r for r in client.iter_campaign_replies(campaign["id"]) if r["prospectEmail"] not in finished_emails)
     answer = client.change_recipient_status(campaign["id"], reply["prospectEmail"], "paused")
     assert answer["success"] is True
     if finished_emails:  # Snov.io refuses to change a Finished recipient

@@ -21,7 +21,8 @@ def _credits(sandbox: SandboxServer) -> float:
 
 
 def test_company_info_task_runs_to_completion_and_costs_one_credit(
-        client: SnovioClient, snovio_sandbox: SandboxServer) -> None:
+    client: SnovioClient, snovio_sandbox: SandboxServer
+) -> None:
     snovio_sandbox.configure(task_polls_pending=2)
     started = client.start_domain_search("Octagon.com")
     result = client.wait_for_task("get_domain_search_result", task_hash_of(started), **FAST_POLL)
@@ -33,8 +34,7 @@ def test_company_info_task_runs_to_completion_and_costs_one_credit(
     assert _credits(snovio_sandbox) == 1
 
 
-def test_prospects_are_paged_twenty_at_a_time_to_the_end(client: SnovioClient,
-                                                         snovio_sandbox: SandboxServer) -> None:
+def test_prospects_are_paged_twenty_at_a_time_to_the_end(client: SnovioClient, snovio_sandbox: SandboxServer) -> None:
     prospects = list(client.iter_prospects("octagon.com", **FAST_POLL))
     assert len(prospects) >= 40
     assert len({p["search_emails_start"] for p in prospects}) == len(prospects)
@@ -50,8 +50,7 @@ def test_one_prospects_emails_via_its_hash(client: SnovioClient) -> None:
     assert emails and all(e["smtp_status"] in ("valid", "unknown") for e in emails)
 
 
-def test_domain_emails_follow_the_next_cursor_to_the_end(client: SnovioClient,
-                                                         snovio_sandbox: SandboxServer) -> None:
+def test_domain_emails_follow_the_next_cursor_to_the_end(client: SnovioClient, snovio_sandbox: SandboxServer) -> None:
     emails = [row["email"] for row in client.iter_domain_emails("octagon.com", **FAST_POLL)]
     assert len(emails) >= 100 and len(set(emails)) == len(emails)
     assert all(e.endswith("@octagon.com") for e in emails)
@@ -93,8 +92,9 @@ def test_email_count_and_finder_flow(client: SnovioClient, snovio_sandbox: Sandb
     assert _credits(snovio_sandbox) == 1
 
 
-def test_finder_hourly_limit_is_reported_at_once_with_its_retry_time(client: SnovioClient,
-                                                                     snovio_sandbox: SandboxServer) -> None:
+def test_finder_hourly_limit_is_reported_at_once_with_its_retry_time(
+    client: SnovioClient, snovio_sandbox: SandboxServer
+) -> None:
     """The sandbox's Retry-After for the hourly quota (most of an hour) is past the client's short wait
     budget, so the client raises at once, carrying the suggested time, instead of holding a worker slot."""
     snovio_sandbox.configure(finder_hourly_limit=1)
@@ -134,9 +134,11 @@ def test_v1_verification_flow_and_chunking(client: SnovioClient, snovio_sandbox:
 def test_v2_verification_and_finder_tasks(client: SnovioClient, snovio_sandbox: SandboxServer) -> None:
     verified = client.run_task("start_email_verification", emails=["gavin.vanrooyen@octagon.com"], **FAST_POLL)
     assert verified["data"][0]["result"]["smtp_status"] in ("valid", "not_valid", "unknown")
-    found = client.run_task("start_emails_by_name",
-                            rows=[{"first_name": "Gavin", "last_name": "Vanrooyen", "domain": "octagon.com"}],
-                            **FAST_POLL)
+    found = client.run_task(
+        "start_emails_by_name",
+        rows=[{"first_name": "Gavin", "last_name": "Vanrooyen", "domain": "octagon.com"}],
+        **FAST_POLL,
+    )
     assert found["status"] == "completed" and found["data"]
     with pytest.raises(SnovioValidationError, match="emails"):
         client.start_email_verification([f"p{i}@octagon.com" for i in range(11)])
@@ -146,8 +148,10 @@ def test_v2_finder_out_of_credits_is_an_error(client: SnovioClient, snovio_sandb
     snovio_sandbox.configure(initial_balance=0)
     snovio_sandbox.reset()
     with pytest.raises(SnovioOutOfCreditsError):
-        client.run_task("start_emails_by_name",
-                        rows=[{"first_name": "Gavin", "last_name": "Vanrooyen", "domain": "octagon.com"}],
-                        **FAST_POLL)
+        client.run_task(
+            "start_emails_by_name",
+            rows=[{"first_name": "Gavin", "last_name": "Vanrooyen", "domain": "octagon.com"}],
+            **FAST_POLL,
+        )
     with pytest.raises(SnovioOutOfCreditsError, match="ran out of credits"):
         client.add_emails_to_verification(["gavin.vanrooyen@octagon.com"])

@@ -34,9 +34,17 @@ def test_created_list_and_added_prospect_are_visible_in_later_reads(client: Snov
     list_id = created[0]["data"]["id"]
     assert any(row["id"] == list_id for row in client.get_user_lists())
     added = client.add_prospect_to_list(
-        list_id, "new.lead@example.com", first_name="New", last_name="Lead", full_name="New Lead",
-        phones=["+18882073333"], position="CTO", company_name="Example", update_contact=True,
-        custom_fields={"company": "Example"}, social_links={"linkedIn": "https://www.linkedin.com/in/new-lead"},
+        list_id,
+        "new.lead@example.com",
+        first_name="New",
+        last_name="Lead",
+        full_name="New Lead",
+        phones=["+18882073333"],
+        position="CTO",
+        company_name="Example",
+        update_contact=True,
+        custom_fields={"company": "Example"},
+        social_links={"linkedIn": "https://www.linkedin.com/in/new-lead"},
     )
     assert added["success"] is True and added["added"] is True
     in_list = list(client.iter_list_prospects(list_id))

@@ -254,8 +254,11 @@ def test_redis_with_a_password_in_the_query_or_user_info() -> None:
     password = "s3cret-Redis-pw"
     with private_redis_server("--requirepass", password) as url:
         base = url.removeprefix("redis://")
-        for backend in (f"redis://:{password}@{base}", f"{url}?password={password}",
-                        f"redis://default:{password}@{base}"):
+        for backend in (
+            f"redis://:{password}@{base}",
+            f"{url}?password={password}",
+            f"redis://default:{password}@{base}",
+        ):
             limiter = RateLimiter(new_key(), 5, backend, window_seconds=WINDOW)
             try:
                 limiter.acquire()

@@ -41,8 +41,9 @@ def test_client_limiter_keeps_the_server_free_of_429s(hook: SnovioHook, snovio_s
     assert elapsed >= 4.0  # 12 requests at 5 per ~2.1 s need at least two full windows of waiting
 
 
-def test_without_a_client_limit_429s_are_absorbed_by_retry_after(hook: SnovioHook,
-                                                                   snovio_sandbox: SandboxServer) -> None:
+def test_without_a_client_limit_429s_are_absorbed_by_retry_after(
+    hook: SnovioHook, snovio_sandbox: SandboxServer
+) -> None:
     snovio_sandbox.configure(requests_per_minute=3, rate_window_seconds=0.5)
     client = _client(hook, requests_per_minute=100_000, rate_limit_backend="memory")
     for _ in range(8):
@@ -58,8 +59,9 @@ def test_injected_429_bursts_are_retried(client: SnovioClient, snovio_sandbox: S
     assert snovio_sandbox.stats()["injected_429"] > 0
 
 
-def test_persistent_server_errors_give_up_after_max_retries(client: SnovioClient,
-                                                             snovio_sandbox: SandboxServer) -> None:
+def test_persistent_server_errors_give_up_after_max_retries(
+    client: SnovioClient, snovio_sandbox: SandboxServer
+) -> None:
     client.get_balance()
     snovio_sandbox.configure(error_rate=1.0)
     before = _stat_in(snovio_sandbox, "GET /v1/get-balance", 1)
@@ -78,8 +80,7 @@ def _stat_in(sandbox: SandboxServer, key: str, expected: int) -> int:
     return value
 
 
-def test_truncated_answer_to_a_paid_call_is_not_paid_twice(client: SnovioClient,
-                                                           snovio_sandbox: SandboxServer) -> None:
+def test_truncated_answer_to_a_paid_call_is_not_paid_twice(client: SnovioClient, snovio_sandbox: SandboxServer) -> None:
     client.get_balance()
     snovio_sandbox.configure(truncate_rate=1.0, fault_phase="after")
     with pytest.raises(SnovioResponseError, match="not valid JSON"):
@@ -116,8 +117,9 @@ def test_read_timeout_on_a_paid_call_is_not_retried(hook: SnovioHook, snovio_san
     assert _stat_in(snovio_sandbox, "GET /v1/get-user-lists", expected) == expected
 
 
-def test_token_is_reused_then_renewed_before_expiry_and_after_a_401(hook: SnovioHook,
-                                                                     snovio_sandbox: SandboxServer) -> None:
+def test_token_is_reused_then_renewed_before_expiry_and_after_a_401(
+    hook: SnovioHook, snovio_sandbox: SandboxServer
+) -> None:
     snovio_sandbox.configure(token_ttl=1.0)
     client = _client(hook)
     issued = snovio_sandbox.stats()["tokens_issued"]
@@ -135,8 +137,9 @@ def test_token_is_reused_then_renewed_before_expiry_and_after_a_401(hook: Snovio
     assert snovio_sandbox.stats()["tokens_issued"] == issued + 3
 
 
-def test_secrets_never_reach_logs_or_errors(hook: SnovioHook, snovio_sandbox: SandboxServer,
-                                            caplog: pytest.LogCaptureFixture) -> None:
+def test_secrets_never_reach_logs_or_errors(
+    hook: SnovioHook, snovio_sandbox: SandboxServer, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     client = _client(hook)
     token = client.access_token()
@@ -152,7 +155,8 @@ def test_secrets_never_reach_logs_or_errors(hook: SnovioHook, snovio_sandbox: Sa
 
 
 def test_a_split_call_stopped_by_the_hourly_quota_says_what_was_paid_and_resumes(
-        client: SnovioClient, snovio_sandbox: SandboxServer) -> None:
+    client: SnovioClient, snovio_sandbox: SandboxServer
+) -> None:
     emails = [f"lead{i:02d}@octagon.com" for i in range(25)]
     snovio_sandbox.configure(verifier_hourly_limit=20)
     with pytest.raises(SnovioPartialError) as caught:
@@ -172,8 +176,12 @@ def test_a_split_call_stopped_by_the_hourly_quota_says_what_was_paid_and_resumes
 def test_retry_after_on_a_429_from_the_sandbox_is_waited_for(hook: SnovioHook, snovio_sandbox: SandboxServer) -> None:
     snovio_sandbox.configure(requests_per_minute=2, rate_window_seconds=1.0)
     policy = dataclasses.replace(FAST_RETRIES, max_retries=0, retry_after_max=5.0, rate_window_seconds=1.0)
-    client = SnovioClient(dataclasses.replace(hook.client_config(), retry=policy, requests_per_minute=100_000,
-                                              rate_limit_backend="memory"), tokens=TokenCache())
+    client = SnovioClient(
+        dataclasses.replace(
+            hook.client_config(), retry=policy, requests_per_minute=100_000, rate_limit_backend="memory"
+        ),
+        tokens=TokenCache(),
+    )
     started = time.monotonic()
     for _ in range(3):  # token + 3 calls at 2 per second: a 429 with no retries left is tried once more
         assert client.get_balance()["success"] is True
@@ -183,8 +191,11 @@ def test_retry_after_on_a_429_from_the_sandbox_is_waited_for(hook: SnovioHook, s
 
 def test_an_unreachable_limiter_backend_is_a_snovio_error_without_the_password(hook: SnovioHook) -> None:
     password = "redis-pa55word-never-shown"
-    config = dataclasses.replace(hook.client_config(), retry=dataclasses.replace(FAST_RETRIES, max_retries=1),
-                                 rate_limit_backend=f"redis://:{password}@127.0.0.1:1/0?socket_connect_timeout=0.2")
+    config = dataclasses.replace(
+        hook.client_config(),
+        retry=dataclasses.replace(FAST_RETRIES, max_retries=1),
+        rate_limit_backend=f"redis://:{password}@127.0.0.1:1/0?socket_connect_timeout=0.2",
+    )
     client = SnovioClient(config, tokens=TokenCache())
     with pytest.raises(SnovioLimiterError) as caught:
         client.get_balance()
@@ -192,16 +203,18 @@ def test_an_unreachable_limiter_backend_is_a_snovio_error_without_the_password(h
     assert password not in str(caught.value) and password not in repr(caught.value)
 
 
-def test_dropped_connections_on_reads_are_retried_to_the_exact_answer(client: SnovioClient,
-                                                                       snovio_sandbox: SandboxServer) -> None:
+def test_dropped_connections_on_reads_are_retried_to_the_exact_answer(
+    client: SnovioClient, snovio_sandbox: SandboxServer
+) -> None:
     expected = client.get_user_campaigns()
     snovio_sandbox.configure(drop_rate=0.3, fault_phase="after")
     assert [client.get_user_campaigns() for _ in range(10)] == [expected] * 10
     assert snovio_sandbox.stats()["faults"]["drop"] > 0
 
 
-def test_a_paid_call_dropped_after_it_took_effect_is_not_sent_again(client: SnovioClient,
-                                                                     snovio_sandbox: SandboxServer) -> None:
+def test_a_paid_call_dropped_after_it_took_effect_is_not_sent_again(
+    client: SnovioClient, snovio_sandbox: SandboxServer
+) -> None:
     client.get_balance()  # token first: only the paid call meets the fault
     spent = snovio_sandbox.stats()["credits_spent"]
     before = snovio_sandbox.stats()["total_requests"]

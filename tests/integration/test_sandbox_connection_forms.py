@@ -9,8 +9,9 @@ from airflow_provider_snovio.sandbox.testing import SandboxServer
 
 
 @pytest.mark.parametrize("form", ["connection_json", "connection_uri"])
-def test_hook_connects_with_the_sandbox_connection(form: str, snovio_sandbox: SandboxServer,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hook_connects_with_the_sandbox_connection(
+    form: str, snovio_sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("AIRFLOW_CONN_SNOVIO_DEFAULT", getattr(snovio_sandbox, form)())
     hook = SnovioHook()
     config = hook.client_config()

@@ -34,11 +34,20 @@ class MemoryTaskStateStore:
         self.values.clear()
 
 
-def context(store: MemoryTaskStateStore | None = None, *, data_interval_start: Any = None,
-            data_interval_end: Any = None, logical_date: Any = None) -> dict[str, Any]:
+def context(
+    store: MemoryTaskStateStore | None = None,
+    *,
+    data_interval_start: Any = None,
+    data_interval_end: Any = None,
+    logical_date: Any = None,
+) -> dict[str, Any]:
     """The part of an Airflow task context these operators read."""
-    ctx: dict[str, Any] = {"ti": None, "data_interval_start": data_interval_start,
-                           "data_interval_end": data_interval_end, "logical_date": logical_date}
+    ctx: dict[str, Any] = {
+        "ti": None,
+        "data_interval_start": data_interval_start,
+        "data_interval_end": data_interval_end,
+        "logical_date": logical_date,
+    }
     if store is not None:
         ctx["task_state_store"] = store
     return ctx

@@ -63,17 +63,21 @@ def test_a_split_paid_call_that_stopped_part_way_resumes_with_the_rest(snovio_co
     assert requests(snovio_conn_env, "POST /v1/add-emails-to-verification") == 1 + 1 + 2
 
 
-@pytest.mark.parametrize(("endpoint", "arguments", "field"), [
-    ("get_everything", {}, "endpoint"),
-    ("get_balance", {"verbose": True}, "verbose"),
-    ("get_campaign_progress", {}, "campaign_id"),
-    ("get_campaign_progress", {"campaign_id": "../get-balance"}, "campaign_id"),
-    ("add_emails_to_verification", {"emails": ["a@example.com", "nope"]}, "emails[1]"),
-    ("add_emails_to_verification", {"emails": [f"p{i}@example.com" for i in range(15)] + ["x"]}, "emails[15]"),
-    ("get_profile_by_email", "email=a@example.com", "arguments"),
-])
-def test_bad_input_is_refused_before_any_request(snovio_conn_env: SandboxServer, endpoint: str, arguments: Any,
-                                                 field: str) -> None:
+@pytest.mark.parametrize(
+    ("endpoint", "arguments", "field"),
+    [
+        ("get_everything", {}, "endpoint"),
+        ("get_balance", {"verbose": True}, "verbose"),
+        ("get_campaign_progress", {}, "campaign_id"),
+        ("get_campaign_progress", {"campaign_id": "../get-balance"}, "campaign_id"),
+        ("add_emails_to_verification", {"emails": ["a@example.com", "nope"]}, "emails[1]"),
+        ("add_emails_to_verification", {"emails": [f"p{i}@example.com" for i in range(15)] + ["x"]}, "emails[15]"),
+        ("get_profile_by_email", "email=a@example.com", "arguments"),
+    ],
+)
+def test_bad_input_is_refused_before_any_request(
+    snovio_conn_env: SandboxServer, endpoint: str, arguments: Any, field: str
+) -> None:
     with pytest.raises(SnovioValidationError) as caught:
         SnovioApiOperator(task_id="api", endpoint=endpoint, arguments=arguments).execute(context())
     assert caught.value.field == field
@@ -85,8 +89,9 @@ def test_endpoint_and_arguments_are_templated(snovio_conn_env: SandboxServer) ->
 
     campaign = snovio_conn_env.state.data.campaigns.campaigns[0]
     with DAG("api_templating", schedule=None):
-        op = SnovioApiOperator(task_id="api", endpoint="{{ params.endpoint }}",
-                               arguments={"campaign_id": "{{ params.campaign }}"})
+        op = SnovioApiOperator(
+            task_id="api", endpoint="{{ params.endpoint }}", arguments={"campaign_id": "{{ params.campaign }}"}
+        )
     op.render_template_fields({"params": {"endpoint": "get_campaign_progress", "campaign": campaign.id}})
     assert (op.endpoint, op.arguments) == ("get_campaign_progress", {"campaign_id": str(campaign.id)})
     assert op.execute(context())["status"] == campaign.status

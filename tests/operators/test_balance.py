@@ -29,13 +29,16 @@ def test_exactly_the_minimum_is_enough(snovio_conn_env: SandboxServer) -> None:
     assert SnovioBalanceCheckOperator(task_id="guard", min_balance=25000).execute(context()) == 25000.0
 
 
-@pytest.mark.parametrize(("kwargs", "field"), [
-    ({"min_balance": "lots"}, "min_balance"),
-    ({"min_balance": -1}, "min_balance"),
-    ({"min_balance": True}, "min_balance"),
-    ({"min_balance": float("nan")}, "min_balance"),
-    ({"min_balance": 10, "on_low": "warn"}, "on_low"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"min_balance": "lots"}, "min_balance"),
+        ({"min_balance": -1}, "min_balance"),
+        ({"min_balance": True}, "min_balance"),
+        ({"min_balance": float("nan")}, "min_balance"),
+        ({"min_balance": 10, "on_low": "warn"}, "on_low"),
+    ],
+)
 def test_bad_input_is_refused_before_any_request(snovio_conn_env: SandboxServer, kwargs: dict, field: str) -> None:
     before = requests(snovio_conn_env)
     with pytest.raises(SnovioValidationError) as caught:

@@ -26,13 +26,17 @@ def _daily(day: str) -> dict[str, Any]:
 
 # --- the date rule (pure) ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("start", "end", "expected"), [
-    ("2025-09-02T00:00:00", "2025-09-03T00:00:00", ("2025-09-02", "2025-09-02")),  # daily: its own day only
-    ("2025-09-02T23:00:00", "2025-09-03T00:00:00", ("2025-09-02", "2025-09-02")),  # last hour of a day
-    ("2025-09-02T10:00:00", "2025-09-02T11:00:00", ("2025-09-02", "2025-09-02")),  # hourly
-    ("2025-09-01T00:00:00", "2025-09-08T00:00:00", ("2025-09-01", "2025-09-07")),  # weekly
-    ("2025-09-02T06:00:00", "2025-09-03T06:00:00", ("2025-09-02", "2025-09-03")),  # a day not aligned to UTC
-])
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        ("2025-09-02T00:00:00", "2025-09-03T00:00:00", ("2025-09-02", "2025-09-02")),  # daily: its own day only
+        ("2025-09-02T23:00:00", "2025-09-03T00:00:00", ("2025-09-02", "2025-09-02")),  # last hour of a day
+        ("2025-09-02T10:00:00", "2025-09-02T11:00:00", ("2025-09-02", "2025-09-02")),  # hourly
+        ("2025-09-01T00:00:00", "2025-09-08T00:00:00", ("2025-09-01", "2025-09-07")),  # weekly
+        ("2025-09-02T06:00:00", "2025-09-03T06:00:00", ("2025-09-02", "2025-09-03")),  # a day not aligned to UTC
+    ],
+)
 def test_end_exclusive_interval_becomes_inclusive_days(start: str, end: str, expected: tuple[str, str]) -> None:
     ctx = context(data_interval_start=pendulum.parse(start, tz=UTC), data_interval_end=pendulum.parse(end, tz=UTC))
     assert run_date_range(ctx) == expected
@@ -64,6 +68,7 @@ def test_a_run_without_interval_or_logical_date_uses_run_after_then_today() -> N
 
 # --- analytics over HTTP ------------------------------------------------------------------------------
 
+
 def test_daily_run_reports_exactly_its_day(snovio_conn_env: SandboxServer) -> None:
     hook = SnovioHook()
     result = SnovioCampaignAnalyticsOperator(task_id="analytics").execute(_daily("2025-09-02"))
@@ -76,8 +81,7 @@ def test_daily_run_reports_exactly_its_day(snovio_conn_env: SandboxServer) -> No
 
 def test_manual_run_without_interval_gets_the_default_range(snovio_conn_env: SandboxServer) -> None:
     logical = pendulum.datetime(2025, 9, 9, 12, tz=UTC)
-    result = SnovioCampaignAnalyticsOperator(task_id="analytics", default_days=7).execute(
-        context(logical_date=logical))
+    result = SnovioCampaignAnalyticsOperator(task_id="analytics", default_days=7).execute(context(logical_date=logical))
     assert (result["date_from"], result["date_to"]) == ("2025-09-02", "2025-09-08")
     assert result["analytics"]["emails_sent"] > 0
     assert requests(snovio_conn_env, ANALYTICS) == 1
@@ -87,7 +91,10 @@ def test_explicit_dates_and_filters_win(snovio_conn_env: SandboxServer) -> None:
     campaigns = snovio_conn_env.state.data.campaigns.campaigns
     ids = [campaigns[0].id, campaigns[2].id]
     result = SnovioCampaignAnalyticsOperator(
-        task_id="analytics", campaign_ids=ids, date_from=dt.date(2025, 9, 1), date_to="2025-09-30",
+        task_id="analytics",
+        campaign_ids=ids,
+        date_from=dt.date(2025, 9, 1),
+        date_to="2025-09-30",
     ).execute(_daily("2025-12-01"))
     assert (result["date_from"], result["date_to"]) == ("2025-09-01", "2025-09-30")
     assert result["campaign_ids"] == [str(i) for i in ids]
@@ -97,29 +104,35 @@ def test_explicit_dates_and_filters_win(snovio_conn_env: SandboxServer) -> None:
 def test_per_campaign_returns_one_object_per_campaign(snovio_conn_env: SandboxServer) -> None:
     campaigns = snovio_conn_env.state.data.campaigns.campaigns
     ids = [campaigns[0].id, campaigns[1].id]
-    result = SnovioCampaignAnalyticsOperator(task_id="analytics", campaign_ids=ids, per_campaign=True,
-                                             date_from="2025-09-01", date_to="2025-09-30").execute(context())
+    result = SnovioCampaignAnalyticsOperator(
+        task_id="analytics", campaign_ids=ids, per_campaign=True, date_from="2025-09-01", date_to="2025-09-30"
+    ).execute(context())
     assert set(result["analytics"]) == {str(i) for i in ids}
     hook = SnovioHook()
     for campaign_id in ids:
-        assert result["analytics"][str(campaign_id)] == hook.get_campaign_analytics([campaign_id], "2025-09-01",
-                                                                                    "2025-09-30")
+        assert result["analytics"][str(campaign_id)] == hook.get_campaign_analytics(
+            [campaign_id], "2025-09-01", "2025-09-30"
+        )
     assert requests(snovio_conn_env, ANALYTICS) == 2 + 2
 
 
-@pytest.mark.parametrize(("kwargs", "field"), [
-    ({"date_from": "2025-13-01"}, "date_from"),
-    ({"date_to": "yesterday"}, "date_to"),
-    ({"date_from": "2025-09-10", "date_to": "2025-09-01"}, "date_to"),
-    ({"date_from": "2025-09-05"}, "date_to"),  # after the interval's end day
-    ({"campaign_ids": ["12a"]}, "campaign_ids[0]"),
-    ({"campaign_owners": ["nobody"]}, "campaign_owners[0]"),
-    ({"per_campaign": True}, "campaign_ids"),
-    ({"default_days": 0}, "default_days"),
-    ({"unexpected": 1}, None),
-])
-def test_bad_input_is_refused_before_any_request(snovio_conn_env: SandboxServer, kwargs: dict,
-                                                 field: str | None) -> None:
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"date_from": "2025-13-01"}, "date_from"),
+        ({"date_to": "yesterday"}, "date_to"),
+        ({"date_from": "2025-09-10", "date_to": "2025-09-01"}, "date_to"),
+        ({"date_from": "2025-09-05"}, "date_to"),  # after the interval's end day
+        ({"campaign_ids": ["12a"]}, "campaign_ids[0]"),
+        ({"campaign_owners": ["nobody"]}, "campaign_owners[0]"),
+        ({"per_campaign": True}, "campaign_ids"),
+        ({"default_days": 0}, "default_days"),
+        ({"unexpected": 1}, None),
+    ],
+)
+def test_bad_input_is_refused_before_any_request(
+    snovio_conn_env: SandboxServer, kwargs: dict, field: str | None
+) -> None:
     if field is None:
         with pytest.raises(TypeError):
             SnovioCampaignAnalyticsOperator(task_id="analytics", **kwargs)
@@ -132,6 +145,7 @@ def test_bad_input_is_refused_before_any_request(snovio_conn_env: SandboxServer,
 
 # --- recipient status ---------------------------------------------------------------------------------
 
+
 def _recipients(sandbox: SandboxServer) -> tuple[Any, list[str], str]:
     """A campaign, two of its recipients whose status can change, and a finished one."""
     camp = sandbox.state.data.campaigns.campaigns[0]
@@ -143,8 +157,8 @@ def _recipients(sandbox: SandboxServer) -> tuple[Any, list[str], str]:
 def test_change_status_per_email(snovio_conn_env: SandboxServer) -> None:
     camp, changeable, finished = _recipients(snovio_conn_env)
     result = SnovioChangeRecipientStatusOperator(
-        task_id="pause", campaign_id=str(camp.id), emails=[*changeable, finished, "nobody@example.com"],
-        status="paused").execute(context())
+        task_id="pause", campaign_id=str(camp.id), emails=[*changeable, finished, "nobody@example.com"], status="paused"
+    ).execute(context())
     assert result["status"] == "Paused" and (result["changed"], result["refused"]) == (2, 2)
     assert [result["results"][e] for e in changeable] == ["changed", "changed"]
     assert result["results"][finished].startswith("refused: ") and "Finished" in result["results"][finished]
@@ -158,22 +172,32 @@ def test_change_status_of_one_email_and_fail_on_refused(snovio_conn_env: Sandbox
     from airflow.providers.common.compat.sdk import AirflowException
 
     camp, changeable, finished = _recipients(snovio_conn_env)
-    single = SnovioChangeRecipientStatusOperator(task_id="unsub", campaign_id=camp.id, emails=changeable[0],
-                                                 status="Unsubscribed").execute(context())
+    single = SnovioChangeRecipientStatusOperator(
+        task_id="unsub", campaign_id=camp.id, emails=changeable[0], status="Unsubscribed"
+    ).execute(context())
     assert single["results"] == {changeable[0]: "changed"}
     with pytest.raises(AirflowException, match="refused 1 of 2"):
-        SnovioChangeRecipientStatusOperator(task_id="unsub", campaign_id=camp.id, emails=[changeable[1], finished],
-                                            status="Unsubscribed", fail_on_refused=True).execute(context())
+        SnovioChangeRecipientStatusOperator(
+            task_id="unsub",
+            campaign_id=camp.id,
+            emails=[changeable[1], finished],
+            status="Unsubscribed",
+            fail_on_refused=True,
+        ).execute(context())
 
 
-@pytest.mark.parametrize(("kwargs", "field"), [
-    ({"status": "Stopped"}, "status"),
-    ({"campaign_id": "camp-1"}, "campaign_id"),
-    ({"emails": ["a@example.com", "not-an-email"]}, "emails[1]"),
-    ({"emails": []}, "emails"),
-])
-def test_change_status_refuses_bad_input_before_any_request(snovio_conn_env: SandboxServer, kwargs: dict,
-                                                            field: str) -> None:
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"status": "Stopped"}, "status"),
+        ({"campaign_id": "camp-1"}, "campaign_id"),
+        ({"emails": ["a@example.com", "not-an-email"]}, "emails[1]"),
+        ({"emails": []}, "emails"),
+    ],
+)
+def test_change_status_refuses_bad_input_before_any_request(
+    snovio_conn_env: SandboxServer, kwargs: dict, field: str
+) -> None:
     arguments = {"campaign_id": 1, "emails": ["a@example.com"], "status": "Paused", **kwargs}
     with pytest.raises(SnovioValidationError) as caught:
         SnovioChangeRecipientStatusOperator(task_id="status", **arguments).execute(context())
@@ -183,6 +207,8 @@ def test_change_status_refuses_bad_input_before_any_request(snovio_conn_env: San
 
 def test_templated_fields() -> None:
     assert {"snovio_conn_id", "campaign_ids", "date_from", "date_to", "sender_emails", "campaign_owners"} <= set(
-        SnovioCampaignAnalyticsOperator.template_fields)
+        SnovioCampaignAnalyticsOperator.template_fields
+    )
     assert {"snovio_conn_id", "campaign_id", "emails", "status"} <= set(
-        SnovioChangeRecipientStatusOperator.template_fields)
+        SnovioChangeRecipientStatusOperator.template_fields
+    )

@@ -47,8 +47,9 @@ def test_items_are_sent_in_chunks_and_duplicates_reported(snovio_conn_env: Sandb
     dne = _first_list(snovio_conn_env)
     items = [*_items(2 * SIZE + 5), "blocked@octagon.com", "Competitor.example", "spam.example"]
     out = tmp_path / "dne.jsonl"
-    result = SnovioDoNotEmailOperator(task_id="dne", list_id=str(dne.id), items=items,
-                                      output_path=f"file://{out}").execute(context())
+    result = SnovioDoNotEmailOperator(
+        task_id="dne", list_id=str(dne.id), items=items, output_path=f"file://{out}"
+    ).execute(context())
     assert requests(snovio_conn_env, ROUTE) == 3 == result["requests"]
     assert result["items"] == len(items)
     assert sorted(d.lower() for d in result["duplicate_items"]) == ["blocked@octagon.com", "competitor.example"]
@@ -64,7 +65,8 @@ def test_a_retry_resumes_after_the_chunks_already_done(snovio_conn_env: SandboxS
     store = MemoryTaskStateStore()
     first_try = SnovioDoNotEmailOperator(task_id="dne", list_id=dne.id, items=items)
     first_try.hook.add_to_do_not_email_list = FailOnCall(  # type: ignore[method-assign]
-        first_try.hook.add_to_do_not_email_list, 3, SnovioTransportError("worker lost", sent=False))
+        first_try.hook.add_to_do_not_email_list, 3, SnovioTransportError("worker lost", sent=False)
+    )
     with pytest.raises(SnovioTransportError):
         first_try.execute(context(store))
     assert requests(snovio_conn_env, ROUTE) == 2
@@ -79,12 +81,15 @@ def test_a_retry_resumes_after_the_chunks_already_done(snovio_conn_env: SandboxS
     assert without_store["duplicates"] == len(items)  # what a retry without task_state_store would report
 
 
-@pytest.mark.parametrize(("kwargs", "field"), [
-    ({"list_id": "dne-1"}, "list_id"),
-    ({"items": []}, "items"),
-    ({"items": ["ok@example.com", "not an item"]}, "items[1]"),
-    ({"items": [*[f"p{i}@example.com" for i in range(500)], "bad@"]}, "items[500]"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"list_id": "dne-1"}, "list_id"),
+        ({"items": []}, "items"),
+        ({"items": ["ok@example.com", "not an item"]}, "items[1]"),
+        ({"items": [*[f"p{i}@example.com" for i in range(500)], "bad@"]}, "items[500]"),
+    ],
+)
 def test_bad_input_is_refused_before_any_request(snovio_conn_env: SandboxServer, kwargs: dict, field: str) -> None:
     arguments = {"list_id": 1, "items": ["ok@example.com"], **kwargs}
     with pytest.raises(SnovioValidationError) as caught:
@@ -98,8 +103,13 @@ def test_a_part_way_failure_inside_a_split_call_resumes_with_the_remaining_items
     items = _items(6)
     hook = mock.Mock()
     hook.add_to_do_not_email_list.side_effect = [
-        SnovioPartialError(done=items[:3], remaining=items[3:6], cause=SnovioServerError("boom", status=503),
-                           answer=[{"success": True, "data": {"duplicates": [items[1]]}}], argument="items"),
+        SnovioPartialError(
+            done=items[:3],
+            remaining=items[3:6],
+            cause=SnovioServerError("boom", status=503),
+            answer=[{"success": True, "data": {"duplicates": [items[1]]}}],
+            argument="items",
+        ),
         [{"success": True, "data": {"duplicates": []}}],
     ]
     store = MemoryTaskStateStore()

@@ -80,7 +80,8 @@ def test_a_retry_while_waiting_for_a_url_does_not_queue_it_again(snovio_conn_env
     store = MemoryTaskStateStore()
     first_try = _op(profile_urls=[JOHN_URL])
     first_try.hook.get_emails_from_url = FailOnCall(  # type: ignore[method-assign]
-        first_try.hook.get_emails_from_url, 2, SnovioTransportError("worker lost", sent=False))
+        first_try.hook.get_emails_from_url, 2, SnovioTransportError("worker lost", sent=False)
+    )
     with pytest.raises(SnovioTransportError):
         first_try.execute(context(store))
     assert requests(snovio_conn_env, ADD_URL) == 1
@@ -90,14 +91,17 @@ def test_a_retry_while_waiting_for_a_url_does_not_queue_it_again(snovio_conn_env
     assert (requests(snovio_conn_env, ADD_URL), credits(snovio_conn_env)) == (1, 1)
 
 
-@pytest.mark.parametrize(("kwargs", "field"), [
-    ({}, "emails"),
-    ({"emails": [], "profile_urls": None}, "emails"),
-    ({"emails": [GAVIN, "gavin@"]}, "emails[1]"),
-    ({"emails": GAVIN, "profile_urls": ["linkedin.com/in/john"]}, "profile_urls[0]"),
-    ({"emails": [GAVIN], "poll_interval": 0}, "poll_interval"),
-    ({"emails": [GAVIN], "timeout": "soon"}, "timeout"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({}, "emails"),
+        ({"emails": [], "profile_urls": None}, "emails"),
+        ({"emails": [GAVIN, "gavin@"]}, "emails[1]"),
+        ({"emails": GAVIN, "profile_urls": ["linkedin.com/in/john"]}, "profile_urls[0]"),
+        ({"emails": [GAVIN], "poll_interval": 0}, "poll_interval"),
+        ({"emails": [GAVIN], "timeout": "soon"}, "timeout"),
+    ],
+)
 def test_bad_input_is_refused_before_any_request(snovio_conn_env: SandboxServer, kwargs: dict, field: str) -> None:
     with pytest.raises(SnovioValidationError) as caught:
         SnovioProfileEnrichmentOperator(task_id="enrich", **kwargs).execute(context())
@@ -107,4 +111,5 @@ def test_bad_input_is_refused_before_any_request(snovio_conn_env: SandboxServer,
 
 def test_templated_fields() -> None:
     assert {"snovio_conn_id", "emails", "profile_urls", "output_path"} <= set(
-        SnovioProfileEnrichmentOperator.template_fields)
+        SnovioProfileEnrichmentOperator.template_fields
+    )

@@ -14,9 +14,15 @@ import pytest
 
 OPERATORS_DOC = Path(__file__).resolve().parents[2] / "docs" / "operators.md"
 MINE = {
-    "SnovioAddProspectsToListOperator", "SnovioBalanceCheckOperator", "SnovioCreateListOperator",
-    "SnovioDoNotEmailOperator", "SnovioCampaignAnalyticsOperator", "SnovioChangeRecipientStatusOperator",
-    "SnovioProfileEnrichmentOperator", "SnovioWebhookOperator", "SnovioApiOperator",
+    "SnovioAddProspectsToListOperator",
+    "SnovioBalanceCheckOperator",
+    "SnovioCreateListOperator",
+    "SnovioDoNotEmailOperator",
+    "SnovioCampaignAnalyticsOperator",
+    "SnovioChangeRecipientStatusOperator",
+    "SnovioProfileEnrichmentOperator",
+    "SnovioWebhookOperator",
+    "SnovioApiOperator",
 }
 
 

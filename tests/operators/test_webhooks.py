@@ -48,8 +48,12 @@ def test_ensure_reactivates_a_deactivated_webhook(snovio_conn_env: SandboxServer
     assert _run("deactivate")["result"] == "deactivated"
     assert [hook["status"] for hook in _matching()] == ["deactivated"]
     again = _run("ensure")
-    assert again == {"action": "ensure", "result": "reactivated", "webhook_id": created["webhook_id"],
-                     "webhook_ids": [created["webhook_id"]]}
+    assert again == {
+        "action": "ensure",
+        "result": "reactivated",
+        "webhook_id": created["webhook_id"],
+        "webhook_ids": [created["webhook_id"]],
+    }
     assert [hook["status"] for hook in _matching()] == ["active"]
     assert requests(snovio_conn_env, "POST /v2/webhooks") == 1
 
@@ -74,16 +78,24 @@ def test_delete_removes_every_match_then_nothing(snovio_conn_env: SandboxServer)
     assert _run("delete")["result"] == "absent"
 
 
-@pytest.mark.parametrize(("overrides", "field"), [
-    ({"action": "purge"}, "action"),
-    ({"event_object": "campaign_click"}, "event_object"),
-    ({"event_action": "opened"}, "event_action"),  # not an action of campaign_reply
-    ({"endpoint_url": "ftp://hooks.example.com"}, "endpoint_url"),
-    ({"endpoint_url": ""}, "endpoint_url"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"action": "purge"}, "action"),
+        ({"event_object": "campaign_click"}, "event_object"),
+        ({"event_action": "opened"}, "event_action"),  # not an action of campaign_reply
+        ({"endpoint_url": "ftp://hooks.example.com"}, "endpoint_url"),
+        ({"endpoint_url": ""}, "endpoint_url"),
+    ],
+)
 def test_bad_input_is_refused_before_any_request(snovio_conn_env: SandboxServer, overrides: dict, field: str) -> None:
-    kwargs = {"action": "ensure", "event_object": "campaign_reply", "event_action": "received",
-              "endpoint_url": URL, **overrides}
+    kwargs = {
+        "action": "ensure",
+        "event_object": "campaign_reply",
+        "event_action": "received",
+        "endpoint_url": URL,
+        **overrides,
+    }
     with pytest.raises(SnovioValidationError) as caught:
         SnovioWebhookOperator(task_id="webhook", **kwargs).execute(context())
     assert caught.value.field == field
@@ -92,4 +104,5 @@ def test_bad_input_is_refused_before_any_request(snovio_conn_env: SandboxServer,
 
 def test_templated_fields() -> None:
     assert {"snovio_conn_id", "action", "event_object", "event_action", "endpoint_url"} <= set(
-        SnovioWebhookOperator.template_fields)
+        SnovioWebhookOperator.template_fields
+    )

@@ -20,8 +20,13 @@ from sqlalchemy import create_engine, text
 from airflow_provider_snovio.sandbox.testing import SandboxServer
 
 #: resource -> the sandbox's campaign attribute holding its events ("finished" is a dict of row ids)
-ENGAGEMENT = {"campaign_replies": "replies", "campaign_opens": "opens", "campaign_clicks": "clicks",
-              "emails_sent": "sent", "finished_prospects": "finished"}
+ENGAGEMENT = {
+    "campaign_replies": "replies",
+    "campaign_opens": "opens",
+    "campaign_clicks": "clicks",
+    "emails_sent": "sent",
+    "finished_prospects": "finished",
+}
 #: Seeded data of the engagement runs: the big campaign cut to 10,500 replies (still more than one 10,000-row
 #: page), the exactly-10,000 campaign kept (its last page is empty); ~60,000 rows in all.
 ENGAGEMENT_DATA: dict[str, Any] = {"big_campaign_replies": 10_500}
@@ -79,8 +84,9 @@ def upstream_keys(sandbox: SandboxServer, attribute: str) -> set[tuple[str, str]
 
 
 @pytest.fixture(scope="module")
-def clean_engagement(snovio_sandbox_session: SandboxServer, tmp_path_factory: pytest.TempPathFactory
-                     ) -> dict[str, dict[tuple[str, str], str]]:
+def clean_engagement(
+    snovio_sandbox_session: SandboxServer, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, dict[tuple[str, str], str]]:
     """Digests of a fault-free engagement sync of the seeded data (the reference for the fault runs)."""
     sandbox = snovio_sandbox_session
     sandbox.restore_config()

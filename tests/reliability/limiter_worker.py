@@ -10,15 +10,30 @@ import time
 from typing import Any
 
 
-def send_until(base_url: str, client_id: str, secret: str, backend: str | None, limit: int, window: float,
-               duration: float, barrier: Any, results: Any) -> None:
+def send_until(
+    base_url: str,
+    client_id: str,
+    secret: str,
+    backend: str | None,
+    limit: int,
+    window: float,
+    duration: float,
+    barrier: Any,
+    results: Any,
+) -> None:
     """From the common start, call ``get_balance`` for ``duration`` seconds; put the number sent then in ``results``."""
     from airflow_provider_snovio.api.client import ClientConfig, SnovioClient
     from airflow_provider_snovio.api.retry import RetryPolicy
 
-    config = ClientConfig(client_id=client_id, client_secret=secret, base_url=base_url, requests_per_minute=limit,
-                          rate_window_seconds=window, rate_limit_backend=backend,
-                          retry=RetryPolicy(max_retries=0, rate_window_seconds=0.0))  # a 429 fails the worker
+    config = ClientConfig(
+        client_id=client_id,
+        client_secret=secret,
+        base_url=base_url,
+        requests_per_minute=limit,
+        rate_window_seconds=window,
+        rate_limit_backend=backend,
+        retry=RetryPolicy(max_retries=0, rate_window_seconds=0.0),
+    )  # a 429 fails the worker
     with SnovioClient(config) as client:
         client.get_balance()  # warm up (token, lazy imports) before the common start: a slow start eats no window
         barrier.wait(timeout=120)

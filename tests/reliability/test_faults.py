@@ -30,8 +30,14 @@ pytestmark = pytest.mark.slow
 
 #: ~20% of API requests fail: 1 in 18 is a 429 (5.6%), then 9% 5xx and 6% truncated bodies of the rest
 #: (14.2%); 10% of the good answers carry stray NULs; every request is 20 ms slower.
-FAULTS: dict[str, Any] = {"burst_429_every": 17, "burst_429_length": 1, "error_rate": 0.09,
-                          "truncate_rate": 0.06, "nul_rate": 0.10, "latency_ms": 20}
+FAULTS: dict[str, Any] = {
+    "burst_429_every": 17,
+    "burst_429_length": 1,
+    "error_rate": 0.09,
+    "truncate_rate": 0.06,
+    "nul_rate": 0.10,
+    "latency_ms": 20,
+}
 PHASES = ["before", "after"]
 TASK_TRIES = 6  # as a task with retries=5
 
@@ -46,8 +52,9 @@ def check_every_fault_happened(stats: dict[str, Any]) -> float:
 
 
 @pytest.mark.parametrize("phase", PHASES)
-def test_engagement_sync_under_twenty_percent_faults_is_exact(phase: str, clean_engagement, snovio_conn_env,
-                                                              sqlite_warehouse) -> None:
+def test_engagement_sync_under_twenty_percent_faults_is_exact(
+    phase: str, clean_engagement, snovio_conn_env, sqlite_warehouse
+) -> None:
     url = sqlite_warehouse("warehouse")
     snovio_conn_env.configure(**ENGAGEMENT_DATA)
     snovio_conn_env.configure(**FAULTS, fault_phase=phase)
@@ -73,8 +80,9 @@ def run_like_a_task(make: Callable[[], Any]) -> tuple[Any, list[SnovioError]]:
     raise AssertionError(f"still failing after {TASK_TRIES} tries: {failures}")
 
 
-def paid_path_under_faults(sandbox: SandboxServer, faults: dict[str, Any], make: Callable[[], Any],
-                           paid: str) -> tuple[tuple[Any, float], tuple[Any, float, list[SnovioError]]]:
+def paid_path_under_faults(
+    sandbox: SandboxServer, faults: dict[str, Any], make: Callable[[], Any], paid: str
+) -> tuple[tuple[Any, float], tuple[Any, float, list[SnovioError]]]:
     """The same work fault-free, then from the same seeded state under ``faults``: results and credits.
 
     A faulted run only proves something if a fault hit the paid endpoint ``paid`` ("POST /path"): the fault
@@ -97,22 +105,43 @@ def paid_path_under_faults(sandbox: SandboxServer, faults: dict[str, Any], make:
     raise AssertionError(f"no fault seed hit {paid}")
 
 
-VERIFY = [f"{name}@octagon.com" for name in ("gavin.vanrooyen", "lizi.hamer", "ben.gillespie", "johndoe", "info",
-                                             "sales", "press", "careers", "support", "marketing")]
+VERIFY = [
+    f"{name}@octagon.com"
+    for name in (
+        "gavin.vanrooyen",
+        "lizi.hamer",
+        "ben.gillespie",
+        "johndoe",
+        "info",
+        "sales",
+        "press",
+        "careers",
+        "support",
+        "marketing",
+    )
+]
 VERIFY += [f"lead{i:02d}@example{i % 4}.com" for i in range(17)]
 VERIFY += ["gavin.vanrooyen@OCTAGON.com", "lead03@Example3.COM"]  # the same addresses again, domains spelt otherwise
 QUEUE = "POST /v1/add-emails-to-verification"
-@pytest.mark.parametrize("faults", [{**FAULTS, "fault_phase": "before"}, {**FAULTS, "fault_phase": "after"}],
-                         ids=["before", "after"])
+
+
+@pytest.mark.parametrize(
+    "faults", [{**FAULTS, "fault_phase": "before"}, {**FAULTS, "fault_phase": "after"}], ids=["before", "after"]
+)
 def test_verifying_a_list_under_faults_pays_each_address_once(faults: dict[str, Any], snovio_conn_env) -> None:
     from airflow_provider_snovio.operators import SnovioEmailVerificationOperator
 
     def make() -> Any:
-        return SnovioEmailVerificationOperator(task_id="verify", emails=VERIFY, deferrable=False, poll_interval=0.02,
-                                               timeout=60, greylisted_poll_interval=0.02)
+        return SnovioEmailVerificationOperator(
+            task_id="verify",
+            emails=VERIFY,
+            deferrable=False,
+            poll_interval=0.02,
+            timeout=60,
+            greylisted_poll_interval=0.02,
+        )
 
-    (clean, clean_credits), (faulty, credits, failures) = paid_path_under_faults(snovio_conn_env, faults, make,
-                                                                                 QUEUE)
+    (clean, clean_credits), (faulty, credits, failures) = paid_path_under_faults(snovio_conn_env, faults, make, QUEUE)
     distinct = {email.lower() for email in VERIFY}
     assert clean_credits == len(distinct)  # documented: 1 credit per address queued (none verified before)
     assert credits == clean_credits, f"paid {credits} for {len(distinct)} addresses; tries failed with {failures}"
@@ -126,27 +155,32 @@ def test_domain_search_under_faults_after_effect_pays_each_distinct_request_once
     faults = {**FAULTS, "fault_phase": "after"}
 
     def search() -> Any:
-        return SnovioDomainSearchOperator(task_id="search", domain="octagon.com", max_pages=2, deferrable=False,
-                                          poll_interval=0.02, timeout=60)
+        return SnovioDomainSearchOperator(
+            task_id="search", domain="octagon.com", max_pages=2, deferrable=False, poll_interval=0.02, timeout=60
+        )
 
     (clean, clean_credits), (faulty, credits, failures) = paid_path_under_faults(
-        snovio_conn_env, faults, search, "POST /v2/domain-search/prospects/start")
+        snovio_conn_env, faults, search, "POST /v2/domain-search/prospects/start"
+    )
     # Documented: 1 credit per unique request with results - the company and each page of each tab.
     assert clean_credits == sum(len(set(hashes)) for hashes in clean["task_hashes"].values())
     assert credits == clean_credits, f"paid {credits}, fault-free {clean_credits}; tries failed with {failures}"
     assert {k: v for k, v in faulty.items() if k != "task_hashes"} == {
-        k: v for k, v in clean.items() if k != "task_hashes"}
+        k: v for k, v in clean.items() if k != "task_hashes"
+    }
 
     hashes = clean["prospect_hashes"][:5]
 
     def emails() -> Any:
-        return SnovioProspectEmailsOperator(task_id="emails", prospect_hashes=hashes, deferrable=False,
-                                            poll_interval=0.02, timeout=60)
+        return SnovioProspectEmailsOperator(
+            task_id="emails", prospect_hashes=hashes, deferrable=False, poll_interval=0.02, timeout=60
+        )
 
     snovio_conn_env.restore_config()
     snovio_conn_env.reset()
     (clean, clean_credits), (faulty, credits, failures) = paid_path_under_faults(
-        snovio_conn_env, faults, emails, "POST /v2/domain-search/prospects/search-emails/start/{prospect_hash}")
+        snovio_conn_env, faults, emails, "POST /v2/domain-search/prospects/search-emails/start/{prospect_hash}"
+    )
     # Documented: 1 credit per prospect with an e-mail.
     assert clean_credits == clean["counts"]["with_email"] > 0
     assert credits == clean_credits, f"paid {credits}, fault-free {clean_credits}; tries failed with {failures}"

@@ -31,9 +31,23 @@ PROCESSES = 4
 def run_processes(sandbox: SandboxServer, backend: str | None) -> int:
     ctx = multiprocessing.get_context("spawn")
     barrier, results = ctx.Barrier(PROCESSES), ctx.Queue()
-    workers = [ctx.Process(target=send_until, args=(sandbox.base_url, sandbox.client_id, sandbox.client_secret,
-                                                    backend, LIMIT, WINDOW, DURATION, barrier, results))
-               for _ in range(PROCESSES)]
+    workers = [
+        ctx.Process(
+            target=send_until,
+            args=(
+                sandbox.base_url,
+                sandbox.client_id,
+                sandbox.client_secret,
+                backend,
+                LIMIT,
+                WINDOW,
+                DURATION,
+                barrier,
+                results,
+            ),
+        )
+        for _ in range(PROCESSES)
+    ]
     for worker in workers:
         worker.start()
     try:
@@ -48,9 +62,9 @@ def run_processes(sandbox: SandboxServer, backend: str | None) -> int:
 
 
 @pytest.mark.parametrize("backend", ["per-host", "redis"])
-def test_four_processes_never_exceed_the_limit_the_sandbox_counts(backend: str, snovio_sandbox: SandboxServer,
-                                                                  tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_four_processes_never_exceed_the_limit_the_sandbox_counts(
+    backend: str, snovio_sandbox: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(RATE_LIMIT_DIR_ENV, str(tmp_path))  # a fresh per-host log, not shared with other tests
     snovio_sandbox.configure(requests_per_minute=LIMIT, rate_window_seconds=WINDOW)
     if backend == "redis":
@@ -62,8 +76,10 @@ def test_four_processes_never_exceed_the_limit_the_sandbox_counts(backend: str, 
     assert stats["rate_limited"] == 0 and stats["responses_429"] == 0, stats
     assert stats["peak_requests_in_window"] <= LIMIT, stats
     assert stats["requests"]["GET /v1/get-balance"] == sent + PROCESSES  # + one warm-up call each
-    print(f"{backend}: {sent} requests in {DURATION} s, peak {stats['peak_requests_in_window']} per {WINDOW} s "
-          f"window (limit {LIMIT})")
+    print(
+        f"{backend}: {sent} requests in {DURATION} s, peak {stats['peak_requests_in_window']} per {WINDOW} s "
+        f"window (limit {LIMIT})"
+    )
     # Not idle either: the limit was reached, and the four together used at least all but one window of it.
     assert stats["peak_requests_in_window"] == LIMIT, stats
     assert sent >= LIMIT * (DURATION / WINDOW - 1), sent

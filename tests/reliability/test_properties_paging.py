@@ -33,10 +33,14 @@ def rows_of(n: int, prefix: str = "r") -> list[dict[str, Any]]:
 # -- well-behaved servers: nothing lost, nothing repeated ------------------------------------------------
 
 sizes = st.integers(min_value=1, max_value=9).flatmap(
-    lambda page: st.tuples(st.just(page), st.one_of(
-        st.integers(min_value=0, max_value=6 * page),
-        st.integers(min_value=0, max_value=5).map(lambda k: k * page),  # exact multiples of the page size
-    )))
+    lambda page: st.tuples(
+        st.just(page),
+        st.one_of(
+            st.integers(min_value=0, max_value=6 * page),
+            st.integers(min_value=0, max_value=5).map(lambda k: k * page),  # exact multiples of the page size
+        ),
+    )
+)
 
 
 @PROPERTY
@@ -48,7 +52,7 @@ def test_offset_paging_yields_every_row_once(size: tuple[int, int]) -> None:
 
     def fetch(offset: int) -> list[dict[str, Any]]:
         offsets.append(offset)
-        return rows[offset:offset + page_size]
+        return rows[offset : offset + page_size]
 
     assert list(iter_offset(fetch, page_size, "replies")) == rows
     assert offsets == [k * page_size for k in range(n // page_size + 1)]  # always sent, from 0, then advanced
@@ -65,7 +69,7 @@ def test_page_paging_yields_every_row_once_even_when_per_page_is_clamped(size: t
     def fetch(page: int) -> dict[str, Any]:
         pages.append(page)
         served = min(asked, cap)
-        return {"prospects": rows[(page - 1) * served:page * served]}
+        return {"prospects": rows[(page - 1) * served : page * served]}
 
     assert list(iter_pages(fetch, asked, "list prospects", key="prospects", cap=cap)) == rows
     assert pages == list(range(1, n // cap + 2))
@@ -81,7 +85,7 @@ def test_cursor_paging_yields_every_row_once(size: tuple[int, int], with_total: 
     def fetch(cursor: str | None) -> Page | tuple[list[Any], Any]:
         calls.append(cursor)
         start = int(cursor) if cursor else 0
-        chunk = rows[start:start + page_size]
+        chunk = rows[start : start + page_size]
         following = str(start + page_size) if start + page_size < n else ""
         if pair:
             return chunk, following
@@ -121,8 +125,10 @@ def test_page_paging_is_finite_whatever_the_server_answers(data: st.DataObject, 
         nonlocal fetched
         fetched += 1
         assert fetched <= MAX_PAGES, "fetched past max_pages"
-        return data.draw(st.one_of(page_rows, page_rows.map(lambda rows: {"prospects": rows}),
-                                   st.just({"prospects": None})), label=f"page {page}")
+        return data.draw(
+            st.one_of(page_rows, page_rows.map(lambda rows: {"prospects": rows}), st.just({"prospects": None})),
+            label=f"page {page}",
+        )
 
     _drain(iter_pages(fetch, per_page, "list prospects", key="prospects", max_pages=MAX_PAGES))
     assert fetched <= MAX_PAGES

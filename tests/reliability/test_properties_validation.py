@@ -26,15 +26,19 @@ from tests.reliability.support import PROPERTY
 
 label = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?", fullmatch=True)
 tld = st.from_regex(r"[a-z][a-z0-9-]{0,5}[a-z0-9]", fullmatch=True)
-domains = st.builds(lambda labels, top: ".".join([*labels, top]), st.lists(label, min_size=1, max_size=3),
-                    tld).filter(lambda d: not d.startswith("www."))  # the validator drops a leading "www."
+domains = st.builds(lambda labels, top: ".".join([*labels, top]), st.lists(label, min_size=1, max_size=3), tld).filter(
+    lambda d: not d.startswith("www.")
+)  # the validator drops a leading "www."
 locals_ = st.from_regex(r"[A-Za-z0-9._%+'-]{1,20}", fullmatch=True)
 emails = st.builds(lambda local, host: f"{local}@{host}", locals_, domains)
 hex_hashes = st.text("0123456789abcdefABCDEF", min_size=8, max_size=64)
 ids = st.integers(min_value=0, max_value=10**20 - 1)
 dates = st.dates(min_value=date(1970, 1, 1), max_value=date(2999, 12, 31))
-urls = st.builds(lambda host, path: f"https://{host}/{path}", domains,
-                 st.text(string.ascii_letters + string.digits + "-_/", max_size=20))
+urls = st.builds(
+    lambda host, path: f"https://{host}/{path}",
+    domains,
+    st.text(string.ascii_letters + string.digits + "-_/", max_size=20),
+)
 controls = st.sampled_from([chr(c) for c in (*range(0x20), 0x7F, 0x85, 0x9F)])
 
 #: (validator, strategy of accepted values, the wire form expected for a value)
@@ -46,8 +50,11 @@ ROUND_TRIPS: dict[str, tuple[Callable[[str, Any], Any], Any, Callable[[Any], Any
     "date_from": (v.iso_date, dates.map(date.isoformat), str),
     "status": (v.recipient_status, st.sampled_from(v.RECIPIENT_STATUSES), str),
     "endpoint_url": (v.url, urls, str),
-    "name": (v.text, st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zs", "Zl", "Zp")), min_size=1,
-                             max_size=20), str),
+    "name": (
+        v.text,
+        st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zs", "Zl", "Zp")), min_size=1, max_size=20),
+        str,
+    ),
     "page": (v.positive_int, st.integers(min_value=1, max_value=10**19).map(str), int),
 }
 

@@ -29,9 +29,9 @@ DAGS = Path(__file__).parent / "dags"
 DAG_ID = "snovio_reliability_secrets"
 
 
-def test_no_secret_in_logs_output_xcoms_or_errors(airflow_dags_env, airflow_home: Path,
-                                                  snovio_sandbox: SandboxServer, tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_secret_in_logs_output_xcoms_or_errors(
+    airflow_dags_env, airflow_home: Path, snovio_sandbox: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     client_secret = f"cs-{secrets.token_hex(12)}"
     wrong_secret = f"ws-{secrets.token_hex(12)}"
     redis_password = f"rp{secrets.token_hex(12)}"
@@ -56,13 +56,18 @@ def test_no_secret_in_logs_output_xcoms_or_errors(airflow_dags_env, airflow_home
             conn["extra"] = {**conn["extra"], "rate_limit_backend": backend, "max_retries": 3}
             return json.dumps(conn)
 
-        env = airflow_dags_env(snovio_sandbox, DAGS, extra={
-            "AIRFLOW_CONN_SNOVIO_DEFAULT": snovio(client_secret, redis_url),
-            "AIRFLOW_CONN_SNOVIO_WRONG_SECRET": snovio(wrong_secret, redis_url),
-            "AIRFLOW_CONN_SNOVIO_BAD_REDIS": snovio(client_secret, wrong_redis_url),
-            "AIRFLOW_CONN_RELIABILITY_WAREHOUSE": json.dumps({"conn_type": "sqlite",
-                                                              "host": str(tmp_path / "warehouse.db")}),
-        })
+        env = airflow_dags_env(
+            snovio_sandbox,
+            DAGS,
+            extra={
+                "AIRFLOW_CONN_SNOVIO_DEFAULT": snovio(client_secret, redis_url),
+                "AIRFLOW_CONN_SNOVIO_WRONG_SECRET": snovio(wrong_secret, redis_url),
+                "AIRFLOW_CONN_SNOVIO_BAD_REDIS": snovio(client_secret, wrong_redis_url),
+                "AIRFLOW_CONN_RELIABILITY_WAREHOUSE": json.dumps(
+                    {"conn_type": "sqlite", "host": str(tmp_path / "warehouse.db")}
+                ),
+            },
+        )
         result = run_dag_test(DAG_ID, DAGS, env, timeout=240)
 
         import redis
@@ -83,10 +88,18 @@ def test_no_secret_in_logs_output_xcoms_or_errors(airflow_dags_env, airflow_home
     assert errors["test_connection:snovio_wrong_secret"][0] == "False", errors
     assert errors["test_connection:snovio_bad_redis"][0] == "False", errors
 
-    sought = {"client secret": client_secret, "wrong client secret": wrong_secret, "Redis password": redis_password,
-              "wrong Redis password": wrong_redis_password, **{f"token #{i}": t for i, t in enumerate(issued)}}
-    places = {"stdout": result.stdout.encode(), "stderr": result.stderr.encode(),
-              **{f"xcom {task}": value.encode() for task, value in xcoms.items()}}
+    sought = {
+        "client secret": client_secret,
+        "wrong client secret": wrong_secret,
+        "Redis password": redis_password,
+        "wrong Redis password": wrong_redis_password,
+        **{f"token #{i}": t for i, t in enumerate(issued)},
+    }
+    places = {
+        "stdout": result.stdout.encode(),
+        "stderr": result.stderr.encode(),
+        **{f"xcom {task}": value.encode() for task, value in xcoms.items()},
+    }
     # `airflow dags test` runs the tasks in its own process and prints their logs (Airflow 3.3.2 writes no file
     # under logs/ then): the task logs are in its output - the logged traceback of an expected failure included.
     output = result.stdout + result.stderr
@@ -94,23 +107,31 @@ def test_no_secret_in_logs_output_xcoms_or_errors(airflow_dags_env, airflow_home
     files = [path for path in airflow_home.rglob("*") if path.is_file()]  # logs/ too, should a version write it
     places.update({str(path.relative_to(airflow_home)): path.read_bytes() for path in files})
     assert any(DAG_ID.encode() in data for place, data in places.items() if place.startswith("airflow.db"))
-    leaks = [f"{name} in {place}" for place, data in places.items() for name, secret in sought.items()
-             if secret.encode() in data]
+    leaks = [
+        f"{name} in {place}"
+        for place, data in places.items()
+        for name, secret in sought.items()
+        if secret.encode() in data
+    ]
     assert not leaks, leaks
 
 
 def task_states(home: Path) -> dict[str, str]:
     with sqlite3.connect(home / "airflow.db") as db:
-        rows = db.execute("SELECT task_id, state FROM task_instance WHERE dag_id = ? AND run_id = "
-                          "(SELECT run_id FROM dag_run WHERE dag_id = ? ORDER BY id DESC LIMIT 1)",
-                          (DAG_ID, DAG_ID)).fetchall()
+        rows = db.execute(
+            "SELECT task_id, state FROM task_instance WHERE dag_id = ? AND run_id = "
+            "(SELECT run_id FROM dag_run WHERE dag_id = ? ORDER BY id DESC LIMIT 1)",
+            (DAG_ID, DAG_ID),
+        ).fetchall()
     return dict(rows)
 
 
 def xcom_values(home: Path) -> dict[str, str]:
     """The return values of the last run's tasks, as stored in the metadata DB."""
     with sqlite3.connect(home / "airflow.db") as db:
-        rows = db.execute("SELECT task_id, value FROM xcom WHERE dag_id = ? AND key = 'return_value' AND run_id = "
-                          "(SELECT run_id FROM dag_run WHERE dag_id = ? ORDER BY id DESC LIMIT 1)",
-                          (DAG_ID, DAG_ID)).fetchall()
+        rows = db.execute(
+            "SELECT task_id, value FROM xcom WHERE dag_id = ? AND key = 'return_value' AND run_id = "
+            "(SELECT run_id FROM dag_run WHERE dag_id = ? ORDER BY id DESC LIMIT 1)",
+            (DAG_ID, DAG_ID),
+        ).fetchall()
     return {task: value if isinstance(value, str) else bytes(value).decode() for task, value in rows}

@@ -29,12 +29,15 @@ def test_token_expiry_mid_sync_is_invisible(snovio_conn_env: SandboxServer, sqli
     started = snovio_conn_env.stats()["uptime_seconds"]
     results = {}
     for name in ("campaign_replies", "emails_sent", "campaign_opens"):
-        results[name] = SnovioToSqlOperator(task_id=f"sync_{name}", resource=name,
-                                            sql_conn_id="warehouse").execute({})  # raises if the task fails
+        results[name] = SnovioToSqlOperator(task_id=f"sync_{name}", resource=name, sql_conn_id="warehouse").execute(
+            {}
+        )  # raises if the task fails
     stats = snovio_conn_env.stats()
     elapsed = stats["uptime_seconds"] - started
-    print(f"{elapsed:.1f} s, {stats['total_requests']} requests, {stats['tokens_issued']} tokens, "
-          f"{stats['unauthorized']} 401s absorbed")
+    print(
+        f"{elapsed:.1f} s, {stats['total_requests']} requests, {stats['tokens_issued']} tokens, "
+        f"{stats['unauthorized']} 401s absorbed"
+    )
     assert elapsed > 3 * TOKEN_TTL, f"the sync took {elapsed:.1f} s: not long enough to outlive tokens"
     # About one token per 3/4 of a lifetime (renewed early), plus one after each 401: more than one, and
     # never one per request.

@@ -18,9 +18,7 @@ from airflow_provider_snovio.sandbox.testing import SandboxServer
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if not config.pluginmanager.has_plugin("snovio_sandbox") and not config.pluginmanager.is_registered(
-        pytest_plugin
-    ):
+    if not config.pluginmanager.has_plugin("snovio_sandbox") and not config.pluginmanager.is_registered(pytest_plugin):
         config.pluginmanager.register(pytest_plugin, "snovio_sandbox")
 
 

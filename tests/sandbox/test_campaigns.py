@@ -16,9 +16,26 @@ NOT_FOUND = {"errors": {"code": 404, "title": "Sorry, but url or entity not foun
 RATE = re.compile(r"^\d{1,3}%$")
 CAMPAIGN_KEYS = {"id", "campaign", "list_id", "status", "created_at", "updated_at", "started_at", "hash"}
 EVENT_KEYS = {
-    "visitedAt", "campaignId", "campaign", "prospectId", "prospectFirstName", "prospectLastName", "prospectName",
-    "sourcePage", "source", "locality", "industry", "country", "prospectEmail", "hash", "emailSubject",
-    "emailBody", "skills", "links", "customFields", "id",
+    "visitedAt",
+    "campaignId",
+    "campaign",
+    "prospectId",
+    "prospectFirstName",
+    "prospectLastName",
+    "prospectName",
+    "sourcePage",
+    "source",
+    "locality",
+    "industry",
+    "country",
+    "prospectEmail",
+    "hash",
+    "emailSubject",
+    "emailBody",
+    "skills",
+    "links",
+    "customFields",
+    "id",
 }
 
 
@@ -58,8 +75,10 @@ def test_user_campaigns_shape(api) -> None:
 
 def test_replies_offset_paging_to_the_end_of_25500(api) -> None:
     big = campaigns(api)[0]["id"]
-    pages = [api.get("/v1/get-emails-replies", params={"campaignId": big, "offset": off}).json()
-             for off in (0, 10_000, 20_000, 25_500)]
+    pages = [
+        api.get("/v1/get-emails-replies", params={"campaignId": big, "offset": off}).json()
+        for off in (0, 10_000, 20_000, 25_500)
+    ]
     assert [len(p) for p in pages] == [10_000, 10_000, 5_500, 0]
     rows = [row for page in pages for row in page]
     assert len({row["id"] for row in rows}) == 25_500
@@ -181,8 +200,11 @@ def test_analytics_filters_and_validation(api) -> None:
         "/v2/statistics/campaign-analytics", params={"campaign_id": ids, "campaign_owner": "owner@sandbox.snov.io"}
     ).json()
     assert owner["emails_sent"] in (one["emails_sent"], other["emails_sent"])
-    for bad in ({"date_from": "2025/01/01"}, {"date_from": "2025-02-01", "date_to": "2025-01-01"},
-                {"campaign_id": "1,abc"}):
+    for bad in (
+        {"date_from": "2025/01/01"},
+        {"date_from": "2025-02-01", "date_to": "2025-01-01"},
+        {"campaign_id": "1,abc"},
+    ):
         response = api.get("/v2/statistics/campaign-analytics", params=bad)
         assert response.status_code == 400, bad
 
@@ -213,9 +235,7 @@ def test_change_recipient_status_is_visible(api) -> None:
     paused = api.post("/v1/change-recipient-status", data={"email": email, "campaign_id": big, "status": "Paused"})
     assert paused.json() == {"success": True}
     assert api.get(f"/v2/campaigns/{big}/progress").json()["unfinished"] == before
-    unsub = api.post(
-        "/v1/change-recipient-status", data={"email": email, "campaign_id": big, "status": "Unsubscribed"}
-    )
+    unsub = api.post("/v1/change-recipient-status", data={"email": email, "campaign_id": big, "status": "Unsubscribed"})
     assert unsub.json() == {"success": True}
     assert api.get(f"/v2/campaigns/{big}/progress").json()["unfinished"] == before - 1
     assert api.get("/v2/statistics/campaign-analytics", params=window).json()["unsubscribed"] == 1

@@ -20,8 +20,6 @@ NOT_FOUND = {"errors": {"code": 404, "title": "Sorry, but url or entity not foun
 OUT_OF_CREDITS = {"success": False, "message": "Sorry, you ran out of credits, please order more credits"}
 
 
-
-
 def start(http: requests.Session, sb: SandboxServer, path: str, **data: Any) -> dict[str, Any]:
     response = http.post(f"{sb.base_url}{path}", data=data)
     assert response.status_code == 200, response.text
@@ -61,11 +59,21 @@ def test_company_info_start_and_result_have_the_documented_shape(http, sb) -> No
     body, _ = result(http, started["links"]["result"])
     assert body["status"] == "completed"
     assert set(body["data"]) == {
-        "company_name", "city", "founded", "website", "hq_phone", "industry", "size", "related_domains",
+        "company_name",
+        "city",
+        "founded",
+        "website",
+        "hq_phone",
+        "industry",
+        "size",
+        "related_domains",
     }
     assert body["data"]["company_name"] == "Octagon"
     assert body["meta"] == {
-        "domain": "octagon.com", "task_hash": task_hash, "prospects_count": 45, "emails_count": 108,
+        "domain": "octagon.com",
+        "task_hash": task_hash,
+        "prospects_count": 45,
+        "emails_count": 108,
         "generic_contacts_count": 9,
     }
     assert body["links"]["prospects"] == f"{sb.base_url}/v2/domain-search/prospects/start?domain=octagon.com"
@@ -384,7 +392,14 @@ def test_legacy_types_positions_and_item_shapes(http, sb) -> None:
     prospects = [item for item in personal["emails"] if item["type"] == "prospect"]
     assert prospects
     assert set(prospects[0]) == {
-        "email", "firstName", "lastName", "position", "sourcePage", "companyName", "type", "status",
+        "email",
+        "firstName",
+        "lastName",
+        "position",
+        "sourcePage",
+        "companyName",
+        "type",
+        "status",
     }
     assert {item["status"] for item in personal["emails"]} <= {"verified", "notVerified"}
     filtered = legacy(http, sb, **{"domain": "octagon.com", "limit": 100, "positions[]": ["Account Executive"]})
@@ -401,8 +416,14 @@ def test_legacy_defaults_limits_errors_and_unknown_domain(http, sb) -> None:
     charged = spent(sb)
     unknown = legacy(http, sb, domain="no-one-here-please.com")
     assert unknown == {
-        "success": True, "domain": "", "webmail": False, "result": 0, "lastId": 0, "limit": 10,
-        "companyName": "", "emails": [],
+        "success": True,
+        "domain": "",
+        "webmail": False,
+        "result": 0,
+        "lastId": 0,
+        "limit": 10,
+        "companyName": "",
+        "emails": [],
     }
     assert spent(sb) == charged
     missing = http.get(f"{sb.base_url}/v2/domain-emails-with-info")

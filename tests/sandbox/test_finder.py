@@ -19,8 +19,6 @@ TOO_MANY = "There are too many prospects processing. Please try later"
 GAVIN = {"firstName": "gavin", "lastName": "vanrooyen", "domain": "octagon.com"}  # the docs' example
 
 
-
-
 post = post_json
 
 
@@ -132,8 +130,22 @@ def test_url_search_flow_for_linkedin_and_x(http, sb) -> None:
     found = post(http, sb, "/v1/get-emails-from-url", data={"url": url})
     assert found["success"] is True
     profile = found["data"][0]
-    assert {"id", "name", "firstName", "lastName", "sourcePage", "source", "industry", "country", "locality",
-            "lastUpdateDate", "currentJob", "previousJob", "social", "emails"} <= set(profile)
+    assert {
+        "id",
+        "name",
+        "firstName",
+        "lastName",
+        "sourcePage",
+        "source",
+        "industry",
+        "country",
+        "locality",
+        "lastUpdateDate",
+        "currentJob",
+        "previousJob",
+        "social",
+        "emails",
+    } <= set(profile)
     assert profile["name"] == "John Doe"
     assert profile["currentJob"][0]["companyName"] == "Octagon"
     assert profile["previousJob"][0]["companyName"] == "UPS"
@@ -207,8 +219,14 @@ def test_v2_finder_flow_and_credits_per_found_email(http, sb) -> None:
     assert done["meta"] == {"rows": ROWS, "task_hash": task_hash}
     by_name = {item["people"]: item["result"] for item in done["data"]}
     assert by_name["Gavin Vanrooyen"] == [
-        {"email": "gavin.vanrooyen@octagon.com", "smtp_status": "valid", "is_valid_format": True,
-         "is_disposable": False, "is_webmail": False, "is_gibberish": False}
+        {
+            "email": "gavin.vanrooyen@octagon.com",
+            "smtp_status": "valid",
+            "is_valid_format": True,
+            "is_disposable": False,
+            "is_webmail": False,
+            "is_gibberish": False,
+        }
     ]
     jane = by_name["Jane Doe"][0]
     assert jane["smtp_status"] == "unknown"

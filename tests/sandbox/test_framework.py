@@ -46,9 +46,7 @@ def test_token_is_issued_and_counted(snovio_sandbox: SandboxServer) -> None:
     assert snovio_sandbox.stats()["tokens_issued"] == 1
 
 
-@pytest.mark.parametrize(
-    "overrides", [{"client_secret": "wrong"}, {"client_id": "nobody"}, {"client_secret": ""}]
-)
+@pytest.mark.parametrize("overrides", [{"client_secret": "wrong"}, {"client_id": "nobody"}, {"client_secret": ""}])
 def test_wrong_credentials_get_401_json(snovio_sandbox: SandboxServer, overrides: dict[str, str]) -> None:
     response = token_request(snovio_sandbox, **overrides)
     assert response.status_code == 401
@@ -294,8 +292,14 @@ def test_stats_count_requests_by_route_template(api) -> None:
     assert stats["total_requests"] == 4
     assert stats["status_counts"]["404"] == 2
     for key in (
-        "responses_429", "rate_limited", "injected_429", "credits_spent", "balance", "tokens_issued",
-        "peak_requests_in_window", "routers_missing",
+        "responses_429",
+        "rate_limited",
+        "injected_429",
+        "credits_spent",
+        "balance",
+        "tokens_issued",
+        "peak_requests_in_window",
+        "routers_missing",
     ):
         assert key in stats
     assert stats["routers_missing"] == []
@@ -366,8 +370,13 @@ def test_config_dataclass_rejects_bad_values() -> None:
 def test_php_array_and_bracketed_params() -> None:
     params = Params(
         [
-            ("emails[1]", "b@x.io"), ("emails[0]", "a@x.io"), ("items[]", "x.io"), ("items[]", "y.io"),
-            ("customFields[company]", "Acme"), ("customFields['Project name']", "P"), ("emails", ""),
+            ("emails[1]", "b@x.io"),
+            ("emails[0]", "a@x.io"),
+            ("items[]", "x.io"),
+            ("items[]", "y.io"),
+            ("customFields[company]", "Acme"),
+            ("customFields['Project name']", "P"),
+            ("emails", ""),
         ]
     )
     assert get_list(params, "emails") == ["a@x.io", "b@x.io"]
@@ -401,7 +410,10 @@ def test_server_context_manager_stops_and_frees_port() -> None:
         url = server.base_url
         assert requests.get(f"{url}/_sandbox/config", timeout=5).status_code == 200
         assert json.loads(server.connection_json()) == {
-            "conn_type": "snovio", "login": server.client_id, "password": server.client_secret, "host": url,
+            "conn_type": "snovio",
+            "login": server.client_id,
+            "password": server.client_secret,
+            "host": url,
             "extra": {"requests_per_minute": server.state.config.requests_per_minute},
         }
     with pytest.raises(requests.ConnectionError):
@@ -418,10 +430,29 @@ def _free_port() -> int:
 def test_cli_prints_connection_and_stops_on_signal(stop_signal: int) -> None:
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "airflow_provider_snovio.sandbox", "--port", str(port), "--client-id", "cid",
-         "--client-secret", "csecret", "--requests-per-minute", "1000", "--log-level", "warning",
-         "--big-campaign-replies", "100", "--exact-campaign-replies", "50"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        [
+            sys.executable,
+            "-m",
+            "airflow_provider_snovio.sandbox",
+            "--port",
+            str(port),
+            "--client-id",
+            "cid",
+            "--client-secret",
+            "csecret",
+            "--requests-per-minute",
+            "1000",
+            "--log-level",
+            "warning",
+            "--big-campaign-replies",
+            "100",
+            "--exact-campaign-replies",
+            "50",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
         assert proc.stdout is not None
@@ -431,11 +462,17 @@ def test_cli_prints_connection_and_stops_on_signal(stop_signal: int) -> None:
         assert base_url in first
         assert second.startswith("AIRFLOW_CONN_SNOVIO_DEFAULT=")
         conn = json.loads(second.split("=", 1)[1].strip().strip("'"))
-        assert conn == {"conn_type": "snovio", "login": "cid", "password": "csecret", "host": base_url,
-                        "extra": {"requests_per_minute": 1000}}
+        assert conn == {
+            "conn_type": "snovio",
+            "login": "cid",
+            "password": "csecret",
+            "host": base_url,
+            "extra": {"requests_per_minute": 1000},
+        }
         token = requests.post(
             f"{base_url}/v1/oauth/access_token",
-            data={"grant_type": "client_credentials", "client_id": "cid", "client_secret": "csecret"}, timeout=10,
+            data={"grant_type": "client_credentials", "client_id": "cid", "client_secret": "csecret"},
+            timeout=10,
         )
         assert token.status_code == 200
         proc.send_signal(stop_signal)
@@ -452,7 +489,9 @@ def test_cli_prints_connection_and_stops_on_signal(stop_signal: int) -> None:
 def test_cli_refuses_remote_host() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "airflow_provider_snovio.sandbox", "--host", "0.0.0.0"],
-        capture_output=True, text=True, timeout=30,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode == 2
     assert "--allow-remote" in result.stderr

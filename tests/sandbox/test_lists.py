@@ -96,8 +96,17 @@ def test_added_prospect_is_visible_everywhere(api) -> None:
     assert record["lists"] == [{"id": list_id, "name": "Sandbox leads"}]
     assert record["social"] == [{"link": "https://www.linkedin.com/in/johnnewman/", "type": "linkedIn"}]
     assert record["currentJob"][0]["position"] == "Vice President of Sales"
-    assert {"id", "firstName", "lastName", "industry", "country", "locality", "lastUpdateDate", "previousJob",
-            "campaigns"} <= set(record)
+    assert {
+        "id",
+        "firstName",
+        "lastName",
+        "industry",
+        "country",
+        "locality",
+        "lastUpdateDate",
+        "previousJob",
+        "campaigns",
+    } <= set(record)
     stored = api.server.state.data.prospects[prospect_id]
     assert stored["customFields"] == {"company": "GoldenRule Inc"}
     assert stored["phones"] == ["+18882073333", "+18882074444"]
@@ -135,10 +144,14 @@ def test_add_prospect_validation(api) -> None:
 
 def test_prospect_lookups_not_found(api) -> None:
     assert api.post("/v1/get-prospect-by-id", data={"id": "nope=="}).json() == {
-        "success": False, "message": "Prospect not found"}
+        "success": False,
+        "message": "Prospect not found",
+    }
     assert api.post("/v1/get-prospect-by-id", data={}).status_code == 400
     assert api.post("/v1/get-prospects-by-email", data={"email": "ghost@nowhere.io"}).json() == {
-        "success": True, "data": []}
+        "success": True,
+        "data": [],
+    }
     assert api.post("/v1/get-prospects-by-email", data={}).status_code == 400
 
 
@@ -164,8 +177,13 @@ def test_balance_is_a_string_and_follows_charges(api) -> None:
     body = api.get("/v1/get-balance").json()
     assert body == {
         "success": True,
-        "data": {"balance": "25000.00", "teamwork": False, "unique_recipients_used": 0, "limit_resets_in": 29,
-                 "expires_in": 359},
+        "data": {
+            "balance": "25000.00",
+            "teamwork": False,
+            "unique_recipients_used": 0,
+            "limit_resets_in": 29,
+            "expires_in": 359,
+        },
     }
     state = api.server.state
     state.charge(1.5, "POST /v1/test")

@@ -15,8 +15,7 @@ def test_loading_the_plugin_imports_no_server_and_no_airflow() -> None:
         "import json, sys; import airflow_provider_snovio.sandbox.pytest_plugin; "
         f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r} or m in {HEAVY!r})))"
     )
-    loaded = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                       check=True).stdout)
+    loaded = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
     assert loaded == []
 
 

@@ -20,8 +20,16 @@ NOT_FOUND = {"errors": {"code": 404, "title": "Sorry, but url or entity not foun
 OUT_OF_CREDITS = {"success": False, "message": "Sorry, you ran out of credits, please order more credits"}
 TOO_MANY = "There are too many prospects processing. Please try later"
 V1_DATA_KEYS = {
-    "email", "isValidFormat", "isDisposable", "isWebmail", "isGibberish", "smtpStatus", "isCatchall",
-    "isGreylist", "isBannedError", "isConnectionError",
+    "email",
+    "isValidFormat",
+    "isDisposable",
+    "isWebmail",
+    "isGibberish",
+    "smtpStatus",
+    "isCatchall",
+    "isGreylist",
+    "isBannedError",
+    "isConnectionError",
 }
 DOC_EMAILS = ["gavin.vanrooyen@octagon.com", "lizi.hamer@octagon.com"]
 
@@ -53,8 +61,10 @@ def test_not_verified_until_added_then_in_progress_then_complete(http, sb) -> No
     assert first["success"] is True
     for email in DOC_EMAILS:
         assert first[email] == {
-            "status": {"identifier": "not_verified",
-                       "description": "Email is not verified, try to send it for verification"},
+            "status": {
+                "identifier": "not_verified",
+                "description": "Email is not verified, try to send it for verification",
+            },
             "data": [],
         }
     assert spent(sb) == 0
@@ -190,7 +200,10 @@ def test_v2_verification_flow(http, sb) -> None:
     results = {item["email"]: item["result"] for item in done["data"]}
     assert set(results) == set(V2_EMAILS)
     assert results["admin@snov.io"] == {
-        "smtp_status": "valid", "is_valid_format": True, "is_disposable": False, "is_webmail": False,
+        "smtp_status": "valid",
+        "is_valid_format": True,
+        "is_disposable": False,
+        "is_webmail": False,
         "is_gibberish": False,
     }
     assert results["test@snov.io"]["smtp_status"] == "unknown"

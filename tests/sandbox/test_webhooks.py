@@ -7,8 +7,11 @@ from typing import Any
 import pytest
 
 NOT_FOUND = {"errors": {"code": 404, "title": "Sorry, but url or entity not found", "source": ""}}
-HOOK = {"event_object": "campaign_reply", "event_action": "first_received",
-        "endpoint_url": "https://hooks.example.com/catch/abc/"}
+HOOK = {
+    "event_object": "campaign_reply",
+    "event_action": "first_received",
+    "endpoint_url": "https://hooks.example.com/catch/abc/",
+}
 
 
 def listed(api) -> dict[str, Any]:
@@ -74,8 +77,11 @@ def test_add_validation(api, change: dict[str, Any], source: str) -> None:
 
 
 def test_2026_events_are_accepted(api) -> None:
-    for obj, action in (("campaign_email", "bounced"), ("campaign_email", "clicked"),
-                        ("campaign_reply", "autoreply_received")):
+    for obj, action in (
+        ("campaign_email", "bounced"),
+        ("campaign_email", "clicked"),
+        ("campaign_reply", "autoreply_received"),
+    ):
         response = api.post("/v2/webhooks", json={**HOOK, "event_object": obj, "event_action": action})
         assert response.status_code == 200, (obj, action)
 

@@ -143,8 +143,9 @@ class FakeSession:
             script: Script | None = queue.popleft() if queue else self._defaults.get(call.path)
         if script is None:
             if call.path == TOKEN_PATH:
-                script = FakeResponse(200, {"access_token": self.next_token(), "token_type": "Bearer",
-                                            "expires_in": self.token_lifetime})
+                script = FakeResponse(
+                    200, {"access_token": self.next_token(), "token_type": "Bearer", "expires_in": self.token_lifetime}
+                )
             else:
                 script = ok()
         if callable(script) and not isinstance(script, FakeResponse):
@@ -215,8 +216,13 @@ class Harness:
 
 def make_config(**overrides: Any) -> ClientConfig:
     retry = overrides.pop("retry", None) or RetryPolicy(max_retries=overrides.pop("max_retries", 5))
-    values: dict[str, Any] = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "base_url": BASE_URL,
-                              "timeout": 30.0, "retry": retry}
+    values: dict[str, Any] = {
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "base_url": BASE_URL,
+        "timeout": 30.0,
+        "retry": retry,
+    }
     values.update(overrides)
     return ClientConfig(**values)
 
@@ -242,13 +248,20 @@ def tokens(fake_time: FakeTime) -> TokenCache:
 
 
 @pytest.fixture
-def make_harness(session: FakeSession, limiter: FakeLimiter, fake_time: FakeTime,
-                 tokens: TokenCache) -> Callable[..., Harness]:
+def make_harness(
+    session: FakeSession, limiter: FakeLimiter, fake_time: FakeTime, tokens: TokenCache
+) -> Callable[..., Harness]:
     """Build a client on the shared fakes; keyword arguments override the ClientConfig."""
 
     def build(**overrides: Any) -> Harness:
-        client = SnovioClient(make_config(**overrides), session=session,  # type: ignore[arg-type]
-                              limiter=limiter, tokens=tokens, sleep=fake_time.sleep, clock=fake_time.clock)
+        client = SnovioClient(
+            make_config(**overrides),
+            session=session,  # type: ignore[arg-type]
+            limiter=limiter,
+            tokens=tokens,
+            sleep=fake_time.sleep,
+            clock=fake_time.clock,
+        )
         return Harness(client, session, limiter, fake_time, tokens)
 
     return build

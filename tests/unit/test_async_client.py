@@ -35,8 +35,9 @@ class AsyncLimiter:
         self.acquired += 1
 
 
-def _run(handler: Callable[[httpx.Request], httpx.Response], body: Callable[[AsyncSnovioClient], Any],
-         **config: Any) -> tuple[Any, list[httpx.Request], AsyncLimiter]:
+def _run(
+    handler: Callable[[httpx.Request], httpx.Response], body: Callable[[AsyncSnovioClient], Any], **config: Any
+) -> tuple[Any, list[httpx.Request], AsyncLimiter]:
     seen: list[httpx.Request] = []
     limiter = AsyncLimiter()
 
@@ -51,8 +52,9 @@ def _run(handler: Callable[[httpx.Request], httpx.Response], body: Callable[[Asy
             waits.append(seconds)
 
         http = httpx.AsyncClient(transport=httpx.MockTransport(record))
-        async with AsyncSnovioClient(make_config(**config), http=http, limiter=limiter, tokens=TokenCache(),
-                                     sleep=no_sleep) as client:
+        async with AsyncSnovioClient(
+            make_config(**config), http=http, limiter=limiter, tokens=TokenCache(), sleep=no_sleep
+        ) as client:
             return await body(client)
 
     return asyncio.run(main()), seen, limiter
@@ -92,8 +94,10 @@ def test_json_and_form_bodies() -> None:
 
 def test_validation_fails_before_any_request() -> None:
     with pytest.raises(SnovioValidationError, match="task_hash"):
-        _run(_token_then(lambda r: httpx.Response(200, json={})),
-             lambda c: c.call("get_domain_search_result", task_hash="../../v1/get-balance"))
+        _run(
+            _token_then(lambda r: httpx.Response(200, json={})),
+            lambda c: c.call("get_domain_search_result", task_hash="../../v1/get-balance"),
+        )
 
 
 def test_a_401_renews_the_token_once() -> None:
@@ -145,6 +149,7 @@ def test_refused_credentials_are_an_auth_error_without_the_secret() -> None:
 
 # Every failure is a SnovioError, as in the sync client (issue 6, item 9) ------------------------------------
 
+
 def test_an_undecodable_answer_is_a_transport_error_and_a_free_call_is_retried() -> None:
     calls: list[str] = []
 
@@ -189,8 +194,9 @@ def test_a_redirect_is_never_followed_nor_retried(follow: bool) -> None:
 
     async def main() -> Any:
         http = httpx.AsyncClient(transport=httpx.MockTransport(handler), follow_redirects=follow)
-        async with AsyncSnovioClient(make_config(), http=http, limiter=AsyncLimiter(), tokens=TokenCache(),
-                                     sleep=_no_sleep) as client:
+        async with AsyncSnovioClient(
+            make_config(), http=http, limiter=AsyncLimiter(), tokens=TokenCache(), sleep=_no_sleep
+        ) as client:
             return await client.call("get_balance")
 
     with pytest.raises(SnovioApiError, match=r"unexpected redirect to evil\.example\.com") as caught:
@@ -221,8 +227,9 @@ def test_a_limiter_backend_failure_is_a_limiter_error_retried_then_raised() -> N
 
     async def main() -> Any:
         http = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: sent.append(r) or httpx.Response(200)))
-        async with AsyncSnovioClient(make_config(max_retries=2), http=http, limiter=limiter, tokens=TokenCache(),
-                                     sleep=_no_sleep) as client:
+        async with AsyncSnovioClient(
+            make_config(max_retries=2), http=http, limiter=limiter, tokens=TokenCache(), sleep=_no_sleep
+        ) as client:
             return await client.call("add_emails_to_verification", emails=["x@octagon.com"])
 
     with pytest.raises(SnovioLimiterError) as caught:
@@ -234,12 +241,14 @@ def test_a_limiter_backend_failure_is_a_limiter_error_retried_then_raised() -> N
 
 # Retry-After and the rate window, as in the sync client (issue 6, item 10) -----------------------------------
 
+
 async def _no_sleep(seconds: float) -> None:
     return None
 
 
-def _run_timed(handler: Callable[[httpx.Request], httpx.Response], body: Callable[[AsyncSnovioClient], Any],
-               **config: Any) -> tuple[Any, list[float]]:
+def _run_timed(
+    handler: Callable[[httpx.Request], httpx.Response], body: Callable[[AsyncSnovioClient], Any], **config: Any
+) -> tuple[Any, list[float]]:
     now = [0.0]
     waits: list[float] = []
 
@@ -249,8 +258,14 @@ def _run_timed(handler: Callable[[httpx.Request], httpx.Response], body: Callabl
 
     async def main() -> Any:
         http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-        async with AsyncSnovioClient(make_config(**config), http=http, limiter=AsyncLimiter(), tokens=TokenCache(),
-                                     sleep=sleep, clock=lambda: now[0]) as client:
+        async with AsyncSnovioClient(
+            make_config(**config),
+            http=http,
+            limiter=AsyncLimiter(),
+            tokens=TokenCache(),
+            sleep=sleep,
+            clock=lambda: now[0],
+        ) as client:
             return await body(client)
 
     try:
@@ -267,17 +282,20 @@ def test_async_429_is_given_up_on_only_after_a_full_rate_window() -> None:
 
 
 def test_async_503_retry_after_is_honoured() -> None:
-    answers = iter([httpx.Response(503, text="down", headers={"Retry-After": "9"}),
-                    httpx.Response(200, json={"success": True})])
+    answers = iter(
+        [httpx.Response(503, text="down", headers={"Retry-After": "9"}), httpx.Response(200, json={"success": True})]
+    )
     body, waits = _run_timed(_token_then(lambda r: next(answers)), lambda c: c.call("get_balance"))
     assert body == {"success": True} and waits == [9.0]
 
 
 def test_async_too_many_processing_is_raised_with_a_retry_after() -> None:
-    handler = _token_then(lambda r: httpx.Response(
-        200, json={"success": False, "message": "There are too many prospects processing"}))
-    error, waits = _run_timed(handler, lambda c: c.call("add_emails_to_verification", emails=["x@octagon.com"]),
-                              max_retries=50)
+    handler = _token_then(
+        lambda r: httpx.Response(200, json={"success": False, "message": "There are too many prospects processing"})
+    )
+    error, waits = _run_timed(
+        handler, lambda c: c.call("add_emails_to_verification", emails=["x@octagon.com"]), max_retries=50
+    )
     assert isinstance(error, SnovioTooManyProcessingError)
     assert sum(waits) == pytest.approx(120.0) and error.retry_after == 900.0
 

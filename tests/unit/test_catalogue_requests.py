@@ -35,146 +35,280 @@ class Case:
 
 CASES: dict[str, Case] = {
     # 1a. Domain search (v2)
-    "start_domain_search": Case(lambda c: c.start_domain_search("Octagon.com"), "POST",
-                                "/v2/domain-search/start", form=[("domain", "octagon.com")]),
-    "get_domain_search_result": Case(lambda c: c.get_domain_search_result(TASK), "GET",
-                                     f"/v2/domain-search/result/{TASK}"),
+    "start_domain_search": Case(
+        lambda c: c.start_domain_search("Octagon.com"),
+        "POST",
+        "/v2/domain-search/start",
+        form=[("domain", "octagon.com")],
+    ),
+    "get_domain_search_result": Case(
+        lambda c: c.get_domain_search_result(TASK), "GET", f"/v2/domain-search/result/{TASK}"
+    ),
     "start_prospects_search": Case(
         lambda c: c.start_prospects_search("octagon.com", positions=["CEO", "Software Developer"], page=2),
-        "POST", "/v2/domain-search/prospects/start",
-        form=[("domain", "octagon.com"), ("positions[]", "CEO"), ("positions[]", "Software Developer"),
-              ("page", "2")]),
-    "get_prospects_result": Case(lambda c: c.get_prospects_result(TASK), "GET",
-                                 f"/v2/domain-search/prospects/result/{TASK}"),
-    "start_prospect_email_search": Case(lambda c: c.start_prospect_email_search(PROSPECT_HASH), "POST",
-                                        f"/v2/domain-search/prospects/search-emails/start/{PROSPECT_HASH}"),
-    "get_prospect_email_search_result": Case(lambda c: c.get_prospect_email_search_result(TASK), "GET",
-                                             f"/v2/domain-search/prospects/search-emails/result/{TASK}"),
+        "POST",
+        "/v2/domain-search/prospects/start",
+        form=[("domain", "octagon.com"), ("positions[]", "CEO"), ("positions[]", "Software Developer"), ("page", "2")],
+    ),
+    "get_prospects_result": Case(
+        lambda c: c.get_prospects_result(TASK), "GET", f"/v2/domain-search/prospects/result/{TASK}"
+    ),
+    "start_prospect_email_search": Case(
+        lambda c: c.start_prospect_email_search(PROSPECT_HASH),
+        "POST",
+        f"/v2/domain-search/prospects/search-emails/start/{PROSPECT_HASH}",
+    ),
+    "get_prospect_email_search_result": Case(
+        lambda c: c.get_prospect_email_search_result(TASK),
+        "GET",
+        f"/v2/domain-search/prospects/search-emails/result/{TASK}",
+    ),
     "start_domain_emails_search": Case(
-        lambda c: c.start_domain_emails_search("octagon.com", next_cursor="eyJpZCI6NTB9"), "POST",
-        "/v2/domain-search/domain-emails/start", form=[("domain", "octagon.com"), ("next", "eyJpZCI6NTB9")]),
-    "get_domain_emails_result": Case(lambda c: c.get_domain_emails_result(TASK), "GET",
-                                     f"/v2/domain-search/domain-emails/result/{TASK}"),
+        lambda c: c.start_domain_emails_search("octagon.com", next_cursor="eyJpZCI6NTB9"),
+        "POST",
+        "/v2/domain-search/domain-emails/start",
+        form=[("domain", "octagon.com"), ("next", "eyJpZCI6NTB9")],
+    ),
+    "get_domain_emails_result": Case(
+        lambda c: c.get_domain_emails_result(TASK), "GET", f"/v2/domain-search/domain-emails/result/{TASK}"
+    ),
     "start_generic_contacts_search": Case(
-        lambda c: c.start_generic_contacts_search("octagon.com"), "POST",
-        "/v2/domain-search/generic-contacts/start", form=[("domain", "octagon.com")]),
-    "get_generic_contacts_result": Case(lambda c: c.get_generic_contacts_result(TASK), "GET",
-                                        f"/v2/domain-search/generic-contacts/result/{TASK}"),
+        lambda c: c.start_generic_contacts_search("octagon.com"),
+        "POST",
+        "/v2/domain-search/generic-contacts/start",
+        form=[("domain", "octagon.com")],
+    ),
+    "get_generic_contacts_result": Case(
+        lambda c: c.get_generic_contacts_result(TASK), "GET", f"/v2/domain-search/generic-contacts/result/{TASK}"
+    ),
     # 1b. Finder and enrichment (v1)
-    "get_domain_emails_count": Case(lambda c: c.get_domain_emails_count("octagon.com"), "POST",
-                                    "/v1/get-domain-emails-count", form=[("domain", "octagon.com")]),
+    "get_domain_emails_count": Case(
+        lambda c: c.get_domain_emails_count("octagon.com"),
+        "POST",
+        "/v1/get-domain-emails-count",
+        form=[("domain", "octagon.com")],
+    ),
     "get_emails_from_names": Case(
-        lambda c: c.get_emails_from_names("Gavin", "Vanrooyen", "octagon.com"), "POST",
+        lambda c: c.get_emails_from_names("Gavin", "Vanrooyen", "octagon.com"),
+        "POST",
         "/v1/get-emails-from-names",
-        form=[("firstName", "Gavin"), ("lastName", "Vanrooyen"), ("domain", "octagon.com")]),
+        form=[("firstName", "Gavin"), ("lastName", "Vanrooyen"), ("domain", "octagon.com")],
+    ),
     "add_names_to_find_emails": Case(
-        lambda c: c.add_names_to_find_emails("Gavin", "Vanrooyen", "octagon.com"), "POST",
+        lambda c: c.add_names_to_find_emails("Gavin", "Vanrooyen", "octagon.com"),
+        "POST",
         "/v1/add-names-to-find-emails",
-        form=[("firstName", "Gavin"), ("lastName", "Vanrooyen"), ("domain", "octagon.com")]),
+        form=[("firstName", "Gavin"), ("lastName", "Vanrooyen"), ("domain", "octagon.com")],
+    ),
     "add_url_for_search": Case(
-        lambda c: c.add_url_for_search("https://www.linkedin.com/in/john-doe/"), "POST",
-        "/v1/add-url-for-search", form=[("url", "https://www.linkedin.com/in/john-doe/")]),
+        lambda c: c.add_url_for_search("https://www.linkedin.com/in/john-doe/"),
+        "POST",
+        "/v1/add-url-for-search",
+        form=[("url", "https://www.linkedin.com/in/john-doe/")],
+    ),
     "get_emails_from_url": Case(
-        lambda c: c.get_emails_from_url("https://www.linkedin.com/in/john-doe/"), "POST",
-        "/v1/get-emails-from-url", form=[("url", "https://www.linkedin.com/in/john-doe/")]),
-    "get_profile_by_email": Case(lambda c: c.get_profile_by_email("gavin.vanrooyen@octagon.com"), "POST",
-                                 "/v1/get-profile-by-email", form=[("email", "gavin.vanrooyen@octagon.com")]),
+        lambda c: c.get_emails_from_url("https://www.linkedin.com/in/john-doe/"),
+        "POST",
+        "/v1/get-emails-from-url",
+        form=[("url", "https://www.linkedin.com/in/john-doe/")],
+    ),
+    "get_profile_by_email": Case(
+        lambda c: c.get_profile_by_email("gavin.vanrooyen@octagon.com"),
+        "POST",
+        "/v1/get-profile-by-email",
+        form=[("email", "gavin.vanrooyen@octagon.com")],
+    ),
     # 1c. Email verifier
     "get_emails_verification_status": Case(
-        lambda c: c.get_emails_verification_status(["gavin@octagon.com", "lizi@octagon.com"]), "POST",
+        lambda c: c.get_emails_verification_status(["gavin@octagon.com", "lizi@octagon.com"]),
+        "POST",
         "/v1/get-emails-verification-status",
-        query=[("emails[]", "gavin@octagon.com"), ("emails[]", "lizi@octagon.com")]),
+        query=[("emails[]", "gavin@octagon.com"), ("emails[]", "lizi@octagon.com")],
+    ),
     "add_emails_to_verification": Case(
-        lambda c: c.add_emails_to_verification(["gavin@octagon.com", "lizi@octagon.com"]), "POST",
+        lambda c: c.add_emails_to_verification(["gavin@octagon.com", "lizi@octagon.com"]),
+        "POST",
         "/v1/add-emails-to-verification",
-        query=[("emails[]", "gavin@octagon.com"), ("emails[]", "lizi@octagon.com")]),
+        query=[("emails[]", "gavin@octagon.com"), ("emails[]", "lizi@octagon.com")],
+    ),
     "start_email_verification": Case(
-        lambda c: c.start_email_verification(["gavin@octagon.com", "lizi@octagon.com"]), "POST",
+        lambda c: c.start_email_verification(["gavin@octagon.com", "lizi@octagon.com"]),
+        "POST",
         "/v2/email-verification/start",
-        form=[("emails[]", "gavin@octagon.com"), ("emails[]", "lizi@octagon.com")]),
-    "get_email_verification_result": Case(lambda c: c.get_email_verification_result(TASK), "GET",
-                                          "/v2/email-verification/result", query=[("task_hash", TASK)]),
+        form=[("emails[]", "gavin@octagon.com"), ("emails[]", "lizi@octagon.com")],
+    ),
+    "get_email_verification_result": Case(
+        lambda c: c.get_email_verification_result(TASK),
+        "GET",
+        "/v2/email-verification/result",
+        query=[("task_hash", TASK)],
+    ),
     "start_emails_by_name": Case(
-        lambda c: c.start_emails_by_name([{"first_name": "Gavin", "last_name": "Vanrooyen",
-                                           "domain": "Octagon.com"}]),
-        "POST", "/v2/emails-by-domain-by-name/start",
-        json={"rows": [{"first_name": "Gavin", "last_name": "Vanrooyen", "domain": "octagon.com"}]}),
-    "get_emails_by_name_result": Case(lambda c: c.get_emails_by_name_result(TASK), "GET",
-                                      "/v2/emails-by-domain-by-name/result", query=[("task_hash", TASK)]),
+        lambda c: c.start_emails_by_name([{"first_name": "Gavin", "last_name": "Vanrooyen", "domain": "Octagon.com"}]),
+        "POST",
+        "/v2/emails-by-domain-by-name/start",
+        json={"rows": [{"first_name": "Gavin", "last_name": "Vanrooyen", "domain": "octagon.com"}]},
+    ),
+    "get_emails_by_name_result": Case(
+        lambda c: c.get_emails_by_name_result(TASK),
+        "GET",
+        "/v2/emails-by-domain-by-name/result",
+        query=[("task_hash", TASK)],
+    ),
     # 1d. Campaigns
     "get_campaign_analytics": Case(
-        lambda c: c.get_campaign_analytics(campaign_ids=[1, 2], date_from=dt.date(2024, 6, 15),
-                                           date_to="2024-09-15", sender_emails=[21, 22],
-                                           sender_linkedin=[31, 32, 33],
-                                           campaign_owners=["owner1@email.loc", "owner2@email.loc"]),
-        "GET", "/v2/statistics/campaign-analytics",
-        query=[("campaign_id", "1,2"), ("date_from", "2024-06-15"), ("date_to", "2024-09-15"),
-               ("sender_email", "21,22"), ("sender_linkedin", "31,32,33"),
-               ("campaign_owner", "owner1@email.loc,owner2@email.loc")]),
-    "get_campaign_progress": Case(lambda c: c.get_campaign_progress(1234567), "GET",
-                                  "/v2/campaigns/1234567/progress"),
+        lambda c: c.get_campaign_analytics(
+            campaign_ids=[1, 2],
+            date_from=dt.date(2024, 6, 15),
+            date_to="2024-09-15",
+            sender_emails=[21, 22],
+            sender_linkedin=[31, 32, 33],
+            campaign_owners=["owner1@email.loc", "owner2@email.loc"],
+        ),
+        "GET",
+        "/v2/statistics/campaign-analytics",
+        query=[
+            ("campaign_id", "1,2"),
+            ("date_from", "2024-06-15"),
+            ("date_to", "2024-09-15"),
+            ("sender_email", "21,22"),
+            ("sender_linkedin", "31,32,33"),
+            ("campaign_owner", "owner1@email.loc,owner2@email.loc"),
+        ],
+    ),
+    "get_campaign_progress": Case(lambda c: c.get_campaign_progress(1234567), "GET", "/v2/campaigns/1234567/progress"),
     "change_recipient_status": Case(
-        lambda c: c.change_recipient_status(1234567, "john@octagon.com", "paused"), "POST",
+        lambda c: c.change_recipient_status(1234567, "john@octagon.com", "paused"),
+        "POST",
         "/v1/change-recipient-status",
-        form=[("campaign_id", "1234567"), ("email", "john@octagon.com"), ("status", "Paused")]),
-    "get_finished_prospects": Case(lambda c: c.get_finished_prospects("1234567"), "GET",
-                                   "/v1/prospect-finished", query=[("campaignId", "1234567")]),
-    "get_campaign_replies": Case(lambda c: c.get_campaign_replies(1234567, offset=0), "GET",
-                                 "/v1/get-emails-replies", query=[("campaignId", "1234567"), ("offset", "0")]),
-    "get_campaign_opens": Case(lambda c: c.get_campaign_opens(1234567, offset=10000), "GET",
-                               "/v1/get-emails-opened", query=[("campaignId", "1234567"), ("offset", "10000")]),
-    "get_campaign_clicks": Case(lambda c: c.get_campaign_clicks(1234567), "GET",
-                                "/v1/get-emails-clicked", query=[("campaignId", "1234567")]),
-    "get_emails_sent": Case(lambda c: c.get_emails_sent(1234567, offset=20000), "GET", "/v1/emails-sent",
-                            query=[("campaignId", "1234567"), ("offset", "20000")]),
+        form=[("campaign_id", "1234567"), ("email", "john@octagon.com"), ("status", "Paused")],
+    ),
+    "get_finished_prospects": Case(
+        lambda c: c.get_finished_prospects("1234567"), "GET", "/v1/prospect-finished", query=[("campaignId", "1234567")]
+    ),
+    "get_campaign_replies": Case(
+        lambda c: c.get_campaign_replies(1234567, offset=0),
+        "GET",
+        "/v1/get-emails-replies",
+        query=[("campaignId", "1234567"), ("offset", "0")],
+    ),
+    "get_campaign_opens": Case(
+        lambda c: c.get_campaign_opens(1234567, offset=10000),
+        "GET",
+        "/v1/get-emails-opened",
+        query=[("campaignId", "1234567"), ("offset", "10000")],
+    ),
+    "get_campaign_clicks": Case(
+        lambda c: c.get_campaign_clicks(1234567), "GET", "/v1/get-emails-clicked", query=[("campaignId", "1234567")]
+    ),
+    "get_emails_sent": Case(
+        lambda c: c.get_emails_sent(1234567, offset=20000),
+        "GET",
+        "/v1/emails-sent",
+        query=[("campaignId", "1234567"), ("offset", "20000")],
+    ),
     "get_user_campaigns": Case(lambda c: c.get_user_campaigns(), "GET", "/v1/get-user-campaigns"),
     "add_to_do_not_email_list": Case(
-        lambda c: c.add_to_do_not_email_list(998877, ["spam@octagon.com", "competitor.com"]), "POST",
+        lambda c: c.add_to_do_not_email_list(998877, ["spam@octagon.com", "competitor.com"]),
+        "POST",
         "/v1/do-not-email-list",
-        form=[("listId", "998877"), ("items[]", "spam@octagon.com"), ("items[]", "competitor.com")]),
+        form=[("listId", "998877"), ("items[]", "spam@octagon.com"), ("items[]", "competitor.com")],
+    ),
     # 1e. Prospects and lists
     "add_prospect_to_list": Case(
         lambda c: c.add_prospect_to_list(
-            1234567, "john.doe@octagon.com", full_name="John Doe", first_name="John", last_name="Doe",
-            phones=["+18882073333", "+18882074444"], country="United States", locality="Woodland Hills",
-            position="Vice President", company_name="Octagon", company_site="https://octagon.com",
-            update_contact=True, custom_fields={"Special Occasion": "Birthday", "tier": 2},
-            social_links={"linkedIn": "https://www.linkedin.com/in/john-doe/"}),
-        "POST", "/v1/add-prospect-to-list",
-        form=[("listId", "1234567"), ("email", "john.doe@octagon.com"), ("fullName", "John Doe"),
-              ("firstName", "John"), ("lastName", "Doe"), ("phones[]", "+18882073333"),
-              ("phones[]", "+18882074444"), ("country", "United States"), ("locality", "Woodland Hills"),
-              ("position", "Vice President"), ("companyName", "Octagon"), ("companySite", "https://octagon.com"),
-              ("updateContact", "1"), ("customFields[Special Occasion]", "Birthday"), ("customFields[tier]", "2"),
-              ("socialLinks[linkedIn]", "https://www.linkedin.com/in/john-doe/")]),
-    "get_prospect_by_id": Case(lambda c: c.get_prospect_by_id("xusD3-T_K5IktGoaa8Jc8A=="), "POST",
-                               "/v1/get-prospect-by-id", form=[("id", "xusD3-T_K5IktGoaa8Jc8A==")]),
-    "get_prospects_by_email": Case(lambda c: c.get_prospects_by_email("john.doe@octagon.com"), "POST",
-                                   "/v1/get-prospects-by-email", form=[("email", "john.doe@octagon.com")]),
-    "get_prospect_custom_fields": Case(lambda c: c.get_prospect_custom_fields(), "GET",
-                                       "/v1/prospect-custom-fields"),
+            1234567,
+            "john.doe@octagon.com",
+            full_name="John Doe",
+            first_name="John",
+            last_name="Doe",
+            phones=["+18882073333", "+18882074444"],
+            country="United States",
+            locality="Woodland Hills",
+            position="Vice President",
+            company_name="Octagon",
+            company_site="https://octagon.com",
+            update_contact=True,
+            custom_fields={"Special Occasion": "Birthday", "tier": 2},
+            social_links={"linkedIn": "https://www.linkedin.com/in/john-doe/"},
+        ),
+        "POST",
+        "/v1/add-prospect-to-list",
+        form=[
+            ("listId", "1234567"),
+            ("email", "john.doe@octagon.com"),
+            ("fullName", "John Doe"),
+            ("firstName", "John"),
+            ("lastName", "Doe"),
+            ("phones[]", "+18882073333"),
+            ("phones[]", "+18882074444"),
+            ("country", "United States"),
+            ("locality", "Woodland Hills"),
+            ("position", "Vice President"),
+            ("companyName", "Octagon"),
+            ("companySite", "https://octagon.com"),
+            ("updateContact", "1"),
+            ("customFields[Special Occasion]", "Birthday"),
+            ("customFields[tier]", "2"),
+            ("socialLinks[linkedIn]", "https://www.linkedin.com/in/john-doe/"),
+        ],
+    ),
+    "get_prospect_by_id": Case(
+        lambda c: c.get_prospect_by_id("xusD3-T_K5IktGoaa8Jc8A=="),
+        "POST",
+        "/v1/get-prospect-by-id",
+        form=[("id", "xusD3-T_K5IktGoaa8Jc8A==")],
+    ),
+    "get_prospects_by_email": Case(
+        lambda c: c.get_prospects_by_email("john.doe@octagon.com"),
+        "POST",
+        "/v1/get-prospects-by-email",
+        form=[("email", "john.doe@octagon.com")],
+    ),
+    "get_prospect_custom_fields": Case(lambda c: c.get_prospect_custom_fields(), "GET", "/v1/prospect-custom-fields"),
     "get_user_lists": Case(lambda c: c.get_user_lists(), "GET", "/v1/get-user-lists"),
-    "get_list_prospects": Case(lambda c: c.get_list_prospects(1234567, page=3, per_page=100), "POST",
-                               "/v1/prospect-list", form=[("listId", "1234567"), ("page", "3"), ("perPage", "100")]),
-    "create_prospect_list": Case(lambda c: c.create_prospect_list("Q3 leads"), "POST", "/v1/lists",
-                                 form=[("name", "Q3 leads")]),
+    "get_list_prospects": Case(
+        lambda c: c.get_list_prospects(1234567, page=3, per_page=100),
+        "POST",
+        "/v1/prospect-list",
+        form=[("listId", "1234567"), ("page", "3"), ("perPage", "100")],
+    ),
+    "create_prospect_list": Case(
+        lambda c: c.create_prospect_list("Q3 leads"), "POST", "/v1/lists", form=[("name", "Q3 leads")]
+    ),
     "get_balance": Case(lambda c: c.get_balance(), "GET", "/v1/get-balance"),
     # 1f. Webhooks (v2, JSON)
     "list_webhooks": Case(lambda c: c.list_webhooks(), "GET", "/v2/webhooks"),
     "add_webhook": Case(
-        lambda c: c.add_webhook("Campaign_Email", "Sent", "https://hooks.example.com/snovio"), "POST",
-        "/v2/webhooks", json={"event_object": "campaign_email", "event_action": "sent",
-                              "endpoint_url": "https://hooks.example.com/snovio"}),
-    "change_webhook_status": Case(lambda c: c.change_webhook_status(42, "Deactivated"), "PUT", "/v2/webhooks/42",
-                                  json={"status": "deactivated"}),
+        lambda c: c.add_webhook("Campaign_Email", "Sent", "https://hooks.example.com/snovio"),
+        "POST",
+        "/v2/webhooks",
+        json={
+            "event_object": "campaign_email",
+            "event_action": "sent",
+            "endpoint_url": "https://hooks.example.com/snovio",
+        },
+    ),
+    "change_webhook_status": Case(
+        lambda c: c.change_webhook_status(42, "Deactivated"), "PUT", "/v2/webhooks/42", json={"status": "deactivated"}
+    ),
     "delete_webhook": Case(lambda c: c.delete_webhook("42"), "DELETE", "/v2/webhooks/42"),
     # 1g. Legacy
     "get_domain_emails_with_info": Case(
-        lambda c: c.get_domain_emails_with_info("octagon.com", type="personal", limit=50, last_id=7,
-                                                positions=["CEO", "CTO"]),
-        "GET", "/v2/domain-emails-with-info",
-        query=[("domain", "octagon.com"), ("type", "personal"), ("limit", "50"), ("lastId", "7"),
-               ("positions[]", "CEO"), ("positions[]", "CTO")]),
+        lambda c: c.get_domain_emails_with_info(
+            "octagon.com", type="personal", limit=50, last_id=7, positions=["CEO", "CTO"]
+        ),
+        "GET",
+        "/v2/domain-emails-with-info",
+        query=[
+            ("domain", "octagon.com"),
+            ("type", "personal"),
+            ("limit", "50"),
+            ("lastId", "7"),
+            ("positions[]", "CEO"),
+            ("positions[]", "CTO"),
+        ],
+    ),
 }
 
 
@@ -227,19 +361,28 @@ def test_token_request_is_a_form_post_without_secrets_in_the_url(harness: Harnes
     (token_call,) = harness.session.token_calls
     assert token_call.method == "POST"
     assert token_call.url == BASE_URL + TOKEN_PATH
-    assert dict(token_call.form) == {"grant_type": "client_credentials", "client_id": CLIENT_ID,
-                                     "client_secret": CLIENT_SECRET}
+    assert dict(token_call.form) == {
+        "grant_type": "client_credentials",
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+    }
     assert CLIENT_SECRET not in token_call.url
     assert not token_call.params
     assert "Authorization" not in token_call.headers
 
 
 def test_camel_case_wire_names_are_accepted_as_keywords(harness: Harness) -> None:
-    harness.client.add_prospect_to_list(5, "a@octagon.com", firstName="Ann", companyName="Octagon",
-                                        customFields={"tier": "gold"})
+    harness.client.add_prospect_to_list(
+        5, "a@octagon.com", firstName="Ann", companyName="Octagon", customFields={"tier": "gold"}
+    )
     form = pairs_dict(harness.session.api_calls[0].form)
-    assert form == {"listId": ["5"], "email": ["a@octagon.com"], "firstName": ["Ann"],
-                    "companyName": ["Octagon"], "customFields[tier]": ["gold"]}
+    assert form == {
+        "listId": ["5"],
+        "email": ["a@octagon.com"],
+        "firstName": ["Ann"],
+        "companyName": ["Octagon"],
+        "customFields[tier]": ["gold"],
+    }
 
 
 def test_generator_arguments_are_materialised_once(harness: Harness) -> None:
@@ -265,6 +408,7 @@ def test_request_timeout_is_connect_and_read(make_harness: Callable[..., Harness
 
 
 # Method surface -------------------------------------------------------------------------------------------
+
 
 def _signature_names(func: Callable[..., Any]) -> tuple[list[str], bool]:
     params = list(inspect.signature(func).parameters.values())[1:]  # drop self
@@ -311,6 +455,7 @@ def test_each_method_calls_its_own_row_with_every_argument(name: str) -> None:
 
 
 # Rows checked against the corrected docs (issue 6, items 2, 5 and 14) -----------------------------------------
+
 
 def test_legacy_domain_search_row_matches_the_docs() -> None:
     row = catalogue.endpoint("get_domain_emails_with_info")

@@ -77,8 +77,9 @@ def test_duplicates_are_removed_even_when_they_fit_in_one_request(harness: Harne
 
 def test_verification_status_is_chunked_and_merged_by_email(harness: Harness) -> None:
     def statuses(call: RecordedCall) -> FakeResponse:
-        return FakeResponse(200, {e: {"status": {"identifier": "complete"}, "data": {"email": e}}
-                                  for e in emails_of(call)})
+        return FakeResponse(
+            200, {e: {"status": {"identifier": "complete"}, "data": {"email": e}} for e in emails_of(call)}
+        )
 
     harness.session.default(STATUS_PATH, statuses)
     merged = harness.client.get_emails_verification_status(WITH_DUPLICATES)
@@ -96,9 +97,11 @@ def test_a_transient_failure_retries_only_its_own_batch(harness: Harness) -> Non
 
 
 def test_a_refused_batch_stops_the_remaining_batches(harness: Harness) -> None:
-    harness.session.queue(ADD_PATH, echo_sent,
-                          status(400, {"success": False,
-                                       "message": "Sorry, you ran out of credits, please order more credits"}))
+    harness.session.queue(
+        ADD_PATH,
+        echo_sent,
+        status(400, {"success": False, "message": "Sorry, you ran out of credits, please order more credits"}),
+    )
     with pytest.raises(SnovioPartialError) as caught:
         harness.client.add_emails_to_verification(UNIQUE)
     assert len(harness.session.calls_to(ADD_PATH)) == 2, "no batch is sent after the account ran dry"
@@ -192,8 +195,9 @@ def test_the_async_client_raises_the_same_partial_error() -> None:
 
     async def main() -> None:
         http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-        async with AsyncSnovioClient(make_config(max_retries=0), http=http, limiter=FakeLimiter(),
-                                     tokens=TokenCache()) as client:
+        async with AsyncSnovioClient(
+            make_config(max_retries=0), http=http, limiter=FakeLimiter(), tokens=TokenCache()
+        ) as client:
             await client.call("add_emails_to_verification", emails=TWENTY_FIVE)
 
     with pytest.raises(SnovioPartialError) as caught:
@@ -211,8 +215,9 @@ def test_the_async_client_raises_a_first_request_failure_unchanged() -> None:
 
     async def main() -> None:
         http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-        async with AsyncSnovioClient(make_config(max_retries=0), http=http, limiter=FakeLimiter(),
-                                     tokens=TokenCache()) as client:
+        async with AsyncSnovioClient(
+            make_config(max_retries=0), http=http, limiter=FakeLimiter(), tokens=TokenCache()
+        ) as client:
             await client.call("add_emails_to_verification", emails=TWENTY_FIVE)
 
     with pytest.raises(SnovioApiError) as caught:

@@ -39,23 +39,32 @@ def parse(code: int, body: Any, headers: dict[str, str] | None = None, path: str
 
 # HTTP statuses --------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("code", "body", "error", "text"), [
-    (401, {"message": "Unauthorized"}, SnovioAuthError, "Unauthorized"),
-    (401, "", SnovioAuthError, "no body"),
-    (403, {"error": "access_denied", "error_description": "Token revoked"}, SnovioAuthError, "Token revoked"),
-    (404, NOT_FOUND, SnovioNotFoundError, "Sorry, but url or entity not found"),
-    (429, {"message": "Too Many Attempts."}, SnovioRateLimitError, "Too Many Attempts."),
-    (500, "<html><body>Internal Server Error</body></html>", SnovioServerError, "Internal Server Error"),
-    (502, "Bad Gateway", SnovioServerError, "Bad Gateway"),
-    (503, {"message": "Service Unavailable"}, SnovioServerError, "Service Unavailable"),
-    (504, "", SnovioServerError, "no body"),
-    (400, OUT_OF_CREDITS, SnovioOutOfCreditsError, "Sorry, you ran out of credits, please order more credits"),
-    (400, {"success": False, "errors": {"email": ["The email must be a valid email address."]}}, SnovioApiError,
-     "The email must be a valid email address."),
-    (422, {"message": "The given data was invalid."}, SnovioApiError, "The given data was invalid."),
-])
-def test_http_errors_map_to_their_class_with_status_path_and_text(code: int, body: Any, error: type[SnovioError],
-                                                                  text: str) -> None:
+
+@pytest.mark.parametrize(
+    ("code", "body", "error", "text"),
+    [
+        (401, {"message": "Unauthorized"}, SnovioAuthError, "Unauthorized"),
+        (401, "", SnovioAuthError, "no body"),
+        (403, {"error": "access_denied", "error_description": "Token revoked"}, SnovioAuthError, "Token revoked"),
+        (404, NOT_FOUND, SnovioNotFoundError, "Sorry, but url or entity not found"),
+        (429, {"message": "Too Many Attempts."}, SnovioRateLimitError, "Too Many Attempts."),
+        (500, "<html><body>Internal Server Error</body></html>", SnovioServerError, "Internal Server Error"),
+        (502, "Bad Gateway", SnovioServerError, "Bad Gateway"),
+        (503, {"message": "Service Unavailable"}, SnovioServerError, "Service Unavailable"),
+        (504, "", SnovioServerError, "no body"),
+        (400, OUT_OF_CREDITS, SnovioOutOfCreditsError, "Sorry, you ran out of credits, please order more credits"),
+        (
+            400,
+            {"success": False, "errors": {"email": ["The email must be a valid email address."]}},
+            SnovioApiError,
+            "The email must be a valid email address.",
+        ),
+        (422, {"message": "The given data was invalid."}, SnovioApiError, "The given data was invalid."),
+    ],
+)
+def test_http_errors_map_to_their_class_with_status_path_and_text(
+    code: int, body: Any, error: type[SnovioError], text: str
+) -> None:
     with pytest.raises(error) as caught:
         parse(code, body)
     message = str(caught.value)
@@ -69,15 +78,23 @@ def test_404_error_carries_the_documented_title() -> None:
     with pytest.raises(SnovioNotFoundError) as caught:
         parse(404, NOT_FOUND, path="/v2/domain-search/result/{task_hash}")
     assert caught.value.detail == "Sorry, but url or entity not found"
-    assert str(caught.value) == ("Snov.io HTTP 404 /v2/domain-search/result/{task_hash}: "
-                                 "Sorry, but url or entity not found")
+    assert str(caught.value) == (
+        "Snov.io HTTP 404 /v2/domain-search/result/{task_hash}: Sorry, but url or entity not found"
+    )
 
 
-@pytest.mark.parametrize(("headers", "retry_after"), [
-    ({"Retry-After": "30"}, 30.0), ({"retry-after": "1.5"}, 1.5), ({}, None),
-    ({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}, 0.0),  # a date in the past: now
-    ({"Retry-After": "-4"}, 0.0), ({"Retry-After": "soon"}, None), ({"Retry-After": "nan"}, None),
-])
+@pytest.mark.parametrize(
+    ("headers", "retry_after"),
+    [
+        ({"Retry-After": "30"}, 30.0),
+        ({"retry-after": "1.5"}, 1.5),
+        ({}, None),
+        ({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}, 0.0),  # a date in the past: now
+        ({"Retry-After": "-4"}, 0.0),
+        ({"Retry-After": "soon"}, None),
+        ({"Retry-After": "nan"}, None),
+    ],
+)
 def test_429_keeps_retry_after(headers: dict[str, str], retry_after: float | None) -> None:
     with pytest.raises(SnovioRateLimitError) as caught:
         parse(429, {"message": "slow down"}, headers)
@@ -102,9 +119,14 @@ def test_retry_after_seconds_reads_both_forms_against_a_given_clock() -> None:
     assert retry_after_seconds({}, now=now) is None
 
 
-@pytest.mark.parametrize(("code", "headers", "retry_after"), [
-    (503, {"Retry-After": "20"}, 20.0), (503, {}, None), (502, {"Retry-After": "3"}, 3.0),
-])
+@pytest.mark.parametrize(
+    ("code", "headers", "retry_after"),
+    [
+        (503, {"Retry-After": "20"}, 20.0),
+        (503, {}, None),
+        (502, {"Retry-After": "3"}, 3.0),
+    ],
+)
 def test_server_errors_keep_retry_after(code: int, headers: dict[str, str], retry_after: float | None) -> None:
     with pytest.raises(SnovioServerError) as caught:
         parse(code, "Service Unavailable", headers)
@@ -119,11 +141,15 @@ def test_too_many_processing_keeps_retry_after() -> None:
 
 # Redirects are never followed (issue 6, item 9) ----------------------------------------------------------
 
-@pytest.mark.parametrize(("code", "location", "text"), [
-    (301, "https://evil.example.com/steal?token=abc", "unexpected redirect to evil.example.com"),
-    (302, "/v1/elsewhere", "unexpected redirect to a path on the same host"),
-    (307, None, "unexpected redirect to nowhere"),
-])
+
+@pytest.mark.parametrize(
+    ("code", "location", "text"),
+    [
+        (301, "https://evil.example.com/steal?token=abc", "unexpected redirect to evil.example.com"),
+        (302, "/v1/elsewhere", "unexpected redirect to a path on the same host"),
+        (307, None, "unexpected redirect to nowhere"),
+    ],
+)
 def test_a_3xx_is_an_api_error_naming_only_the_host(code: int, location: str | None, text: str) -> None:
     headers = {"Location": location} if location else {}
     with pytest.raises(SnovioApiError) as caught:
@@ -179,15 +205,19 @@ def test_long_json_error_text_is_shortened() -> None:
 
 # 2xx bodies that are errors -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("body", "text"), [
-    ({"success": False, "message": "List not found"}, "List not found"),
-    ({"success": False, "errors": ["Campaign is not active"]}, "Campaign is not active"),
-    ({"success": False, "errors": "Invalid listId"}, "Invalid listId"),
-    ({"success": False, "result": "Webhook limit reached"}, "Webhook limit reached"),
-    ({"success": False, "error": "Prospect not found"}, "Prospect not found"),
-    ([{"success": False, "message": "List with this name already exists"}], "List with this name already exists"),
-    ([{"success": False}], "success"),
-])
+
+@pytest.mark.parametrize(
+    ("body", "text"),
+    [
+        ({"success": False, "message": "List not found"}, "List not found"),
+        ({"success": False, "errors": ["Campaign is not active"]}, "Campaign is not active"),
+        ({"success": False, "errors": "Invalid listId"}, "Invalid listId"),
+        ({"success": False, "result": "Webhook limit reached"}, "Webhook limit reached"),
+        ({"success": False, "error": "Prospect not found"}, "Prospect not found"),
+        ([{"success": False, "message": "List with this name already exists"}], "List with this name already exists"),
+        ([{"success": False}], "success"),
+    ],
+)
 def test_2xx_success_false_is_an_api_error(body: Any, text: str) -> None:
     with pytest.raises(SnovioApiError) as caught:
         parse(200, body)
@@ -200,11 +230,14 @@ def test_2xx_out_of_credits_body_is_out_of_credits() -> None:
         parse(200, OUT_OF_CREDITS)
 
 
-@pytest.mark.parametrize("body", [
-    {"data": [], "meta": {"task_hash": "ab12cd34ef"}, "status": "not_enough_credits"},
-    {"data": [], "status": "Not_Enough_Credits"},
-    [{"status": "not_enough_credits"}],
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"data": [], "meta": {"task_hash": "ab12cd34ef"}, "status": "not_enough_credits"},
+        {"data": [], "status": "Not_Enough_Credits"},
+        [{"status": "not_enough_credits"}],
+    ],
+)
 def test_v2_status_not_enough_credits_is_out_of_credits(body: Any) -> None:
     with pytest.raises(SnovioOutOfCreditsError) as caught:
         parse(200, body, path="/v2/emails-by-domain-by-name/result")
@@ -218,9 +251,13 @@ def test_too_many_prospects_processing_has_its_own_class() -> None:
 
 # Successful bodies ----------------------------------------------------------------------------------------
 
+
 def test_success_true_is_returned_with_unknown_fields_kept() -> None:
-    body = {"success": True, "data": {"balance": "25000.00", "teamwork": False, "brand_new_field": {"x": [1]}},
-            "new_top_level": "kept"}
+    body = {
+        "success": True,
+        "data": {"balance": "25000.00", "teamwork": False, "brand_new_field": {"x": [1]}},
+        "new_top_level": "kept",
+    }
     assert parse(200, body) == body
 
 
@@ -244,11 +281,14 @@ def test_stray_nul_characters_are_stripped_before_parsing() -> None:
     assert clean_text("a\x00b\\u0000c") == "abc"
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("C:\\u0000dir", "C:\\u0000dir"),  # a literal backslash, then the text "u0000": kept as sent
-    ("x\u0000y", "xy"),  # a NUL escape: dropped
-    ("\\\u0000z", "\\z"),  # an escaped backslash, then a NUL escape
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("C:\\u0000dir", "C:\\u0000dir"),  # a literal backslash, then the text "u0000": kept as sent
+        ("x\u0000y", "xy"),  # a NUL escape: dropped
+        ("\\\u0000z", "\\z"),  # an escaped backslash, then a NUL escape
+    ],
+)
 def test_only_real_nul_escapes_are_stripped(value: str, expected: str) -> None:
     assert parse_response(200, {}, json.dumps({"p": value}), "/v1/x") == {"p": expected}
 
@@ -259,8 +299,10 @@ def test_stray_nul_in_an_error_body_is_stripped_too() -> None:
     assert "\x00" not in str(caught.value) and "\\u0000" not in str(caught.value)
 
 
-@pytest.mark.parametrize(("raw", "text"), [(b"", "empty body"), (b"   ", "empty body"),
-                                           (b'{"data": [', "not valid JSON"), (b"<html>", "not valid JSON")])
+@pytest.mark.parametrize(
+    ("raw", "text"),
+    [(b"", "empty body"), (b"   ", "empty body"), (b'{"data": [', "not valid JSON"), (b"<html>", "not valid JSON")],
+)
 def test_unreadable_2xx_body_is_a_response_error(raw: bytes, text: str) -> None:
     with pytest.raises(SnovioResponseError, match=text):
         parse_response(200, {}, raw, PATH)
@@ -272,15 +314,20 @@ def test_invalid_utf8_does_not_crash_the_parser() -> None:
 
 # Through the client ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("response", "error", "text"), [
-    (status(404, NOT_FOUND), SnovioNotFoundError, "Sorry, but url or entity not found"),
-    (status(400, OUT_OF_CREDITS), SnovioOutOfCreditsError, "ran out of credits"),
-    (ok({"success": False, "message": "Task not found"}), SnovioApiError, "Task not found"),
-    (ok({"status": "not_enough_credits", "data": []}), SnovioOutOfCreditsError, "not_enough_credits"),
-    (FakeResponse(200, b'{"data": {"company_na'), SnovioResponseError, "truncated"),
-])
+
+@pytest.mark.parametrize(
+    ("response", "error", "text"),
+    [
+        (status(404, NOT_FOUND), SnovioNotFoundError, "Sorry, but url or entity not found"),
+        (status(400, OUT_OF_CREDITS), SnovioOutOfCreditsError, "ran out of credits"),
+        (ok({"success": False, "message": "Task not found"}), SnovioApiError, "Task not found"),
+        (ok({"status": "not_enough_credits", "data": []}), SnovioOutOfCreditsError, "not_enough_credits"),
+        (FakeResponse(200, b'{"data": {"company_na'), SnovioResponseError, "truncated"),
+    ],
+)
 def test_client_raises_the_mapped_error_with_the_endpoint_template(
-        response: FakeResponse, error: type[SnovioError], text: str, make_harness: Any) -> None:
+    response: FakeResponse, error: type[SnovioError], text: str, make_harness: Any
+) -> None:
     h: Harness = make_harness(max_retries=0)
     path = "/v2/domain-search/result/{task_hash}"
     h.session.queue("/v2/domain-search/result/abcdef0123456789", response)
@@ -300,9 +347,9 @@ def test_client_returns_unknown_fields_untouched(harness: Harness) -> None:
 
 # The hierarchy --------------------------------------------------------------------------------------------
 
+
 def _error_classes() -> list[type[BaseException]]:
-    return [cls for _, cls in inspect.getmembers(errors_module, inspect.isclass)
-            if issubclass(cls, SnovioError)]
+    return [cls for _, cls in inspect.getmembers(errors_module, inspect.isclass) if issubclass(cls, SnovioError)]
 
 
 def test_every_snovio_error_is_an_airflow_exception() -> None:

@@ -56,8 +56,9 @@ def test_a_redirect_is_not_followed_nor_retried_by_the_sync_client() -> None:
     session = requests.Session()
     session.mount("https://", adapter)
     fake = FakeTime()
-    client = SnovioClient(make_config(), session=session, limiter=FakeLimiter(), tokens=TokenCache(),
-                          sleep=fake.sleep, clock=fake.clock)
+    client = SnovioClient(
+        make_config(), session=session, limiter=FakeLimiter(), tokens=TokenCache(), sleep=fake.sleep, clock=fake.clock
+    )
     with pytest.raises(SnovioApiError, match=r"unexpected redirect to evil\.example\.com") as caught:
         client.get_balance()
     assert caught.value.status == 302 and caught.value.endpoint == BALANCE
@@ -74,8 +75,14 @@ class DownLimiter(FakeLimiter):
 
 def test_a_limiter_backend_failure_is_a_snovio_error_and_nothing_is_sent(harness: Harness) -> None:
     limiter = DownLimiter()
-    client = SnovioClient(make_config(max_retries=2), session=harness.session,  # type: ignore[arg-type]
-                          limiter=limiter, tokens=harness.tokens, sleep=harness.time.sleep, clock=harness.time.clock)
+    client = SnovioClient(
+        make_config(max_retries=2),
+        session=harness.session,  # type: ignore[arg-type]
+        limiter=limiter,
+        tokens=harness.tokens,
+        sleep=harness.time.sleep,
+        clock=harness.time.clock,
+    )
     with pytest.raises(SnovioLimiterError) as caught:
         client.add_emails_to_verification(["x@octagon.com"])
     error = caught.value
@@ -86,12 +93,17 @@ def test_a_limiter_backend_failure_is_a_snovio_error_and_nothing_is_sent(harness
     assert limiter.acquires == 3, "retried like a refused connection: nothing was sent"
 
 
-@pytest.mark.parametrize("failure", [
-    lambda: requests.exceptions.ContentDecodingError("Received response with content-encoding: gzip, but failed"),
-    lambda: requests.exceptions.ChunkedEncodingError("Connection broken: InvalidChunkLength"),
-], ids=["content_decoding", "chunked_encoding"])
-def test_broken_answers_are_transport_errors(failure: Callable[[], Exception],
-                                            make_harness: Callable[..., Harness]) -> None:
+@pytest.mark.parametrize(
+    "failure",
+    [
+        lambda: requests.exceptions.ContentDecodingError("Received response with content-encoding: gzip, but failed"),
+        lambda: requests.exceptions.ChunkedEncodingError("Connection broken: InvalidChunkLength"),
+    ],
+    ids=["content_decoding", "chunked_encoding"],
+)
+def test_broken_answers_are_transport_errors(
+    failure: Callable[[], Exception], make_harness: Callable[..., Harness]
+) -> None:
     h = make_harness(max_retries=1)
     h.session.queue(ADD_VERIFY, failure())
     with pytest.raises(SnovioTransportError) as caught:

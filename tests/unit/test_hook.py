@@ -26,7 +26,10 @@ HOOK_SECRET = "hook-secret-Zq9"
 
 def conn_json(**overrides: Any) -> str:
     conn: dict[str, Any] = {
-        "conn_type": "snovio", "login": "id", "password": HOOK_SECRET, "host": "http://127.0.0.1:9",
+        "conn_type": "snovio",
+        "login": "id",
+        "password": HOOK_SECRET,
+        "host": "http://127.0.0.1:9",
         "extra": {"requests_per_minute": 30, "timeout": 5, "max_retries": 2, "rate_limit_backend": "memory"},
     }
     conn.update(overrides)
@@ -48,13 +51,19 @@ def hook_with_fake_client(session: FakeSession, **config: Any) -> SnovioHook:
     """A hook whose client talks to a FakeSession (no network, no real limiter)."""
     hook = SnovioHook()
     fake_time = FakeTime()
-    hook.__dict__["client"] = SnovioClient(make_config(**config), session=session,  # type: ignore[arg-type]
-                                           limiter=FakeLimiter(), tokens=TokenCache(clock=fake_time.clock),
-                                           sleep=fake_time.sleep, clock=fake_time.clock)
+    hook.__dict__["client"] = SnovioClient(
+        make_config(**config),
+        session=session,  # type: ignore[arg-type]
+        limiter=FakeLimiter(),
+        tokens=TokenCache(clock=fake_time.clock),
+        sleep=fake_time.sleep,
+        clock=fake_time.clock,
+    )
     return hook
 
 
 # Reading the connection ---------------------------------------------------------------------------------
+
 
 def test_client_config_from_the_env_connection(default_conn: None) -> None:
     config = SnovioHook().client_config()
@@ -106,15 +115,19 @@ def test_missing_credentials_are_named(missing: str, word: str, monkeypatch: pyt
         SnovioHook().client_config()
 
 
-@pytest.mark.parametrize(("extra", "field"), [
-    ({"requests_per_minute": "lots"}, "requests_per_minute"),
-    ({"requests_per_minute": 0}, "requests_per_minute"),
-    ({"timeout": "soon"}, "timeout"),
-    ({"max_retries": -1}, "max_retries"),
-    ({"max_retries": "three"}, "max_retries"),
-])
-def test_bad_extras_are_refused_naming_the_field(extra: dict[str, Any], field: str,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"requests_per_minute": "lots"}, "requests_per_minute"),
+        ({"requests_per_minute": 0}, "requests_per_minute"),
+        ({"timeout": "soon"}, "timeout"),
+        ({"max_retries": -1}, "max_retries"),
+        ({"max_retries": "three"}, "max_retries"),
+    ],
+)
+def test_bad_extras_are_refused_naming_the_field(
+    extra: dict[str, Any], field: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with pytest.raises(SnovioConfigError, match=field):
         read_extras(extra)
     monkeypatch.setenv(CONN_ENV, conn_json(extra=extra))
@@ -123,37 +136,56 @@ def test_bad_extras_are_refused_naming_the_field(extra: dict[str, Any], field: s
 
 
 def test_read_extras_types_and_prefixed_names() -> None:
-    values = read_extras({"requests_per_minute": "45", "extra__snovio__timeout": "7.5", "max_retries": "",
-                          "rate_limit_backend": "memory", "unrelated": True})
-    assert values == {"requests_per_minute": 45, "timeout": 7.5, "max_retries": 5, "rate_limit_backend": "memory",
-                      "finder_hourly_limit": None, "verifier_hourly_limit": None, "quota_window_seconds": 3600.0}
+    values = read_extras(
+        {
+            "requests_per_minute": "45",
+            "extra__snovio__timeout": "7.5",
+            "max_retries": "",
+            "rate_limit_backend": "memory",
+            "unrelated": True,
+        }
+    )
+    assert values == {
+        "requests_per_minute": 45,
+        "timeout": 7.5,
+        "max_retries": 5,
+        "rate_limit_backend": "memory",
+        "finder_hourly_limit": None,
+        "verifier_hourly_limit": None,
+        "quota_window_seconds": 3600.0,
+    }
     assert read_extras({}) == {name: default for name, (_, default) in EXTRA_FIELDS.items()}
 
 
-@pytest.mark.parametrize(("host", "port", "expected"), [
-    (None, None, "https://api.snov.io"),
-    ("", None, "https://api.snov.io"),
-    ("  ", None, "https://api.snov.io"),
-    ("api.snov.io", None, "https://api.snov.io"),
-    ("api.snov.io/", None, "https://api.snov.io"),
-    ("snov-proxy.internal", 8443, "https://snov-proxy.internal:8443"),
-    ("127.0.0.1", 8000, "http://127.0.0.1:8000"),
-    ("localhost:8000", None, "http://localhost:8000"),
-    ("localhost:8000", 9999, "http://localhost:8000"),
-    ("https://api.snov.io", None, "https://api.snov.io"),
-    ("http://127.0.0.1:9", None, "http://127.0.0.1:9"),
-    ("::1", 8765, "http://[::1]:8765"),
-    ("[::1]:8765", None, "http://[::1]:8765"),
-    ("2001:db8::1", None, "https://[2001:db8::1]"),
-])
+@pytest.mark.parametrize(
+    ("host", "port", "expected"),
+    [
+        (None, None, "https://api.snov.io"),
+        ("", None, "https://api.snov.io"),
+        ("  ", None, "https://api.snov.io"),
+        ("api.snov.io", None, "https://api.snov.io"),
+        ("api.snov.io/", None, "https://api.snov.io"),
+        ("snov-proxy.internal", 8443, "https://snov-proxy.internal:8443"),
+        ("127.0.0.1", 8000, "http://127.0.0.1:8000"),
+        ("localhost:8000", None, "http://localhost:8000"),
+        ("localhost:8000", 9999, "http://localhost:8000"),
+        ("https://api.snov.io", None, "https://api.snov.io"),
+        ("http://127.0.0.1:9", None, "http://127.0.0.1:9"),
+        ("::1", 8765, "http://[::1]:8765"),
+        ("[::1]:8765", None, "http://[::1]:8765"),
+        ("2001:db8::1", None, "https://[2001:db8::1]"),
+    ],
+)
 def test_base_url_from(host: str | None, port: int | None, expected: str) -> None:
     assert base_url_from(host, port) == expected
 
 
 # No I/O at construction -----------------------------------------------------------------------------------
 
-def test_construction_reads_nothing_and_builds_no_client(mocker: MockerFixture,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+
+def test_construction_reads_nothing_and_builds_no_client(
+    mocker: MockerFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv(CONN_ENV, raising=False)
     get_connection = mocker.spy(SnovioHook, "get_connection")
     send = mocker.patch("requests.Session.request", side_effect=AssertionError("network I/O at construction"))
@@ -164,8 +196,9 @@ def test_construction_reads_nothing_and_builds_no_client(mocker: MockerFixture,
     assert send.call_count == 0
 
 
-def test_client_is_built_once_with_the_memory_limiter_and_masks_the_secret(default_conn: None,
-                                                                           mocker: MockerFixture) -> None:
+def test_client_is_built_once_with_the_memory_limiter_and_masks_the_secret(
+    default_conn: None, mocker: MockerFixture
+) -> None:
     masked = mocker.patch.object(hook_module, "_mask")
     hook = SnovioHook()
     client = hook.get_conn()
@@ -177,6 +210,7 @@ def test_client_is_built_once_with_the_memory_limiter_and_masks_the_secret(defau
 
 
 # Provider info --------------------------------------------------------------------------------------------
+
 
 def test_provider_info_matches_the_hook() -> None:
     info = get_provider_info()
@@ -207,10 +241,15 @@ def test_hook_exposes_every_snovio_method() -> None:
 
 # test_connection ------------------------------------------------------------------------------------------
 
+
 def test_test_connection_reports_an_unreachable_server_without_raising(monkeypatch: pytest.MonkeyPatch) -> None:
     port = closed_port()
-    monkeypatch.setenv(CONN_ENV, conn_json(host=f"http://127.0.0.1:{port}",
-                                           extra={"max_retries": 0, "timeout": 2, "rate_limit_backend": "memory"}))
+    monkeypatch.setenv(
+        CONN_ENV,
+        conn_json(
+            host=f"http://127.0.0.1:{port}", extra={"max_retries": 0, "timeout": 2, "rate_limit_backend": "memory"}
+        ),
+    )
     success, message = SnovioHook().test_connection()
     assert success is False
     assert message and "connection refused" in message
@@ -233,8 +272,9 @@ def test_test_connection_success_gets_a_token_and_reads_the_balance() -> None:
 
 
 def test_test_connection_refused_credentials_hold_no_secret() -> None:
-    session = FakeSession().default("/v1/oauth/access_token",
-                                    status(401, {"error": "invalid_client", "message": f"bad secret {HOOK_SECRET}"}))
+    session = FakeSession().default(
+        "/v1/oauth/access_token", status(401, {"error": "invalid_client", "message": f"bad secret {HOOK_SECRET}"})
+    )
     hook = hook_with_fake_client(session, client_secret=HOOK_SECRET)
     success, message = hook.test_connection()
     assert success is False
@@ -245,24 +285,32 @@ def test_test_connection_refused_credentials_hold_no_secret() -> None:
 
 # Delegation -----------------------------------------------------------------------------------------------
 
+
 def test_hook_methods_go_through_the_client() -> None:
     session = FakeSession()
     session.default("/v1/get-emails-replies", lambda call: ok([{"id": 1}, {"id": 2}]))
-    session.queue("/v2/domain-search/result/abcdef0123456789", ok({"status": "in_progress"}),
-                  ok({"status": "completed", "data": {"company_name": "Octagon"}}))
+    session.queue(
+        "/v2/domain-search/result/abcdef0123456789",
+        ok({"status": "in_progress"}),
+        ok({"status": "completed", "data": {"company_name": "Octagon"}}),
+    )
     hook = hook_with_fake_client(session)
     assert hook.get_balance() == {"success": True}
     assert [r["id"] for r in hook.iter_campaign_replies(77)] == [1, 2]
     body = hook.wait_for_task("get_domain_search_result", "abcdef0123456789", poll_interval=1, timeout=10)
     assert body["data"]["company_name"] == "Octagon"
-    assert [c.path for c in session.api_calls] == ["/v1/get-balance", "/v1/get-emails-replies",
-                                                   "/v2/domain-search/result/abcdef0123456789",
-                                                   "/v2/domain-search/result/abcdef0123456789"]
+    assert [c.path for c in session.api_calls] == [
+        "/v1/get-balance",
+        "/v1/get-emails-replies",
+        "/v2/domain-search/result/abcdef0123456789",
+        "/v2/domain-search/result/abcdef0123456789",
+    ]
     assert session.api_calls[1].params == [("campaignId", "77"), ("offset", "0")]
 
 
-def test_hook_built_client_sends_through_its_session_and_masks_the_token(default_conn: None,
-                                                                         mocker: MockerFixture) -> None:
+def test_hook_built_client_sends_through_its_session_and_masks_the_token(
+    default_conn: None, mocker: MockerFixture
+) -> None:
     session = FakeSession()
     session.queue("/v1/oauth/access_token", ok({"access_token": "TOKEN-from-hook-1", "expires_in": 3600}))
     mocker.patch("airflow_provider_snovio.api.client._new_session", return_value=session)
@@ -270,8 +318,10 @@ def test_hook_built_client_sends_through_its_session_and_masks_the_token(default
     mocker.patch("airflow_provider_snovio.api.client.TOKENS", TokenCache())  # no token from other tests
     hook = SnovioHook()
     assert hook.get_user_lists() == {"success": True}
-    assert [c.url for c in session.calls] == ["http://127.0.0.1:9/v1/oauth/access_token",
-                                              "http://127.0.0.1:9/v1/get-user-lists"]
+    assert [c.url for c in session.calls] == [
+        "http://127.0.0.1:9/v1/oauth/access_token",
+        "http://127.0.0.1:9/v1/get-user-lists",
+    ]
     assert session.calls[1].headers["Authorization"] == "Bearer TOKEN-from-hook-1"
     assert session.calls[1].timeout == (5.0, 5.0)
     secrets = [call.args[0] for call in masked.call_args_list]
@@ -304,7 +354,8 @@ def test_importing_the_hook_at_dag_parse_time_pulls_in_no_heavy_dependency() -> 
 
 
 def test_async_client_masks_with_airflows_async_masker_never_the_blocking_one(
-        default_conn: None, mocker: MockerFixture) -> None:
+    default_conn: None, mocker: MockerFixture
+) -> None:
     """On the triggerer's event loop every secret (the client secret, then each new token) is masked with
     ``airflow.sdk.log.amask_secret`` (awaited), never with the sync ``mask_secret``."""
     import asyncio

@@ -22,22 +22,34 @@ def fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def use_connection(monkeypatch: pytest.MonkeyPatch, backend: str | None = None) -> None:
     extra = {"rate_limit_backend": backend} if backend is not None else {}
-    monkeypatch.setenv("AIRFLOW_CONN_SNOVIO_DEFAULT", json.dumps({
-        "conn_type": "snovio", "login": "id", "password": "secret", "host": "http://127.0.0.1:9", "extra": extra,
-    }))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SNOVIO_DEFAULT",
+        json.dumps(
+            {
+                "conn_type": "snovio",
+                "login": "id",
+                "password": "secret",
+                "host": "http://127.0.0.1:9",
+                "extra": extra,
+            }
+        ),
+    )
 
 
 def warnings_in(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.name == LOGGER and r.levelno == logging.WARNING]
 
 
-@pytest.mark.parametrize("executor", [
-    "CeleryExecutor",
-    "KubernetesExecutor",
-    "LocalExecutor,CeleryExecutor",
-    "airflow.providers.edge3.executors.EdgeExecutor",
-    "team_a:my_company.executors.BatchExecutor",
-])
+@pytest.mark.parametrize(
+    "executor",
+    [
+        "CeleryExecutor",
+        "KubernetesExecutor",
+        "LocalExecutor,CeleryExecutor",
+        "airflow.providers.edge3.executors.EdgeExecutor",
+        "team_a:my_company.executors.BatchExecutor",
+    ],
+)
 def test_a_multi_host_executor_without_a_shared_backend_warns_once(
     executor: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -55,12 +67,15 @@ def test_a_multi_host_executor_without_a_shared_backend_warns_once(
     assert executor.rsplit(":", 1)[-1].rsplit(".", 1)[-1].split(",")[-1] in message
 
 
-@pytest.mark.parametrize("executor", [
-    "LocalExecutor",
-    "SequentialExecutor",
-    "airflow.executors.local_executor.LocalExecutor",
-    " LocalExecutor , DebugExecutor ",
-])
+@pytest.mark.parametrize(
+    "executor",
+    [
+        "LocalExecutor",
+        "SequentialExecutor",
+        "airflow.executors.local_executor.LocalExecutor",
+        " LocalExecutor , DebugExecutor ",
+    ],
+)
 def test_a_single_host_executor_does_not_warn(
     executor: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -24,8 +24,13 @@ def test_every_export_resolves_to_its_module(package: str) -> None:
 
 def test_provider_info_lists_every_operator_sensor_and_transfer_module() -> None:
     info = get_provider_info()
-    listed = {m for section in ("operators", "sensors", "transfers") for entry in info.get(section, [])
-              for m in entry.get("python-modules", [entry.get("python-module")]) if m}
+    listed = {
+        m
+        for section in ("operators", "sensors", "transfers")
+        for entry in info.get(section, [])
+        for m in entry.get("python-modules", [entry.get("python-module")])
+        if m
+    }
     for package in PACKAGES:
         exports = importlib.import_module(f"airflow_provider_snovio.{package}")._EXPORTS
         for where in set(exports.values()) - {"base"}:

@@ -57,9 +57,11 @@ def offset_server(total: int, page_size: int = 10_000) -> Callable[[RecordedCall
 
 # Offset paging (#23-#26) --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(("total", "calls"), [(0, 1), (1, 1), (9_999, 1), (10_000, 2), (20_000, 3), (25_500, 3)])
-def test_offset_paging_reads_every_row_once_with_a_bounded_number_of_calls(total: int, calls: int,
-                                                                          harness: Harness) -> None:
+def test_offset_paging_reads_every_row_once_with_a_bounded_number_of_calls(
+    total: int, calls: int, harness: Harness
+) -> None:
     path = EVENT_PATHS["iter_campaign_replies"]
     harness.session.default(path, offset_server(total))
     ids = [row["id"] for row in harness.client.iter_campaign_replies(77)]
@@ -119,6 +121,7 @@ def test_offset_iterator_refuses_a_non_list_page(harness: Harness) -> None:
 
 # Page paging (#34 prospects in a list) ------------------------------------------------------------------
 
+
 def list_server(total: int) -> Callable[[RecordedCall], FakeResponse]:
     served = [0]
 
@@ -128,16 +131,19 @@ def list_server(total: int) -> Callable[[RecordedCall], FakeResponse]:
         form = form_of(call)
         page, per_page = int(form["page"]), int(form["perPage"])
         start = (page - 1) * per_page
-        prospects = [{"id": f"p{i}", "name": f"Prospect {i}", "emails": []}
-                     for i in range(start, min(total, start + per_page))]
-        return FakeResponse(200, {"success": True, "list": {"name": "Leads", "contacts": total},
-                                  "prospects": prospects})
+        prospects = [
+            {"id": f"p{i}", "name": f"Prospect {i}", "emails": []} for i in range(start, min(total, start + per_page))
+        ]
+        return FakeResponse(
+            200, {"success": True, "list": {"name": "Leads", "contacts": total}, "prospects": prospects}
+        )
 
     return respond
 
 
-@pytest.mark.parametrize(("total", "per_page", "calls"), [(0, 100, 1), (250, 100, 3), (200, 100, 3),
-                                                          (100, 100, 2), (99, 100, 1), (12, 5, 3)])
+@pytest.mark.parametrize(
+    ("total", "per_page", "calls"), [(0, 100, 1), (250, 100, 3), (200, 100, 3), (100, 100, 2), (99, 100, 1), (12, 5, 3)]
+)
 def test_list_prospects_page_paging(total: int, per_page: int, calls: int, harness: Harness) -> None:
     harness.session.default("/v1/prospect-list", list_server(total))
     ids = [p["id"] for p in harness.client.iter_list_prospects(4242, per_page=per_page)]
@@ -174,6 +180,7 @@ def test_iter_pages_on_its_own() -> None:
 
 # Cursor paging (#7/#9 `next`) ---------------------------------------------------------------------------
 
+
 class CursorServer:
     """v2 domain-emails / generic-contacts: start (POST, cursor in `next`) then result (GET task_hash)."""
 
@@ -190,25 +197,42 @@ class CursorServer:
         assert len(self.started) <= len(self.pages) + 1, "endless cursor paging"
         task = f"{len(self.started):032x}"
         emails, following = self.pages[cursor]
-        self.session.queue(f"/v2/domain-search/{self.kind}/result/{task}", FakeResponse(200, {
-            "data": [{"email": e} for e in emails],
-            "meta": {"domain": "octagon.com", "tab": self.kind, "task_hash": task, "next": following},
-            "links": {"next": "https://api.snov.io/..." if following else None},
-            "status": "completed",
-        }))
-        return FakeResponse(200, {"data": [], "meta": {"task_hash": task},
-                                  "links": {"result": f"https://api.snov.io/v2/domain-search/{self.kind}/result/{task}"}})
+        self.session.queue(
+            f"/v2/domain-search/{self.kind}/result/{task}",
+            FakeResponse(
+                200,
+                {
+                    "data": [{"email": e} for e in emails],
+                    "meta": {"domain": "octagon.com", "tab": self.kind, "task_hash": task, "next": following},
+                    "links": {"next": "https://api.snov.io/..." if following else None},
+                    "status": "completed",
+                },
+            ),
+        )
+        return FakeResponse(
+            200,
+            {
+                "data": [],
+                "meta": {"task_hash": task},
+                "links": {"result": f"https://api.snov.io/v2/domain-search/{self.kind}/result/{task}"},
+            },
+        )
 
 
-@pytest.mark.parametrize(("method", "kind"), [("iter_domain_emails", "domain-emails"),
-                                              ("iter_generic_contacts", "generic-contacts")])
+@pytest.mark.parametrize(
+    ("method", "kind"), [("iter_domain_emails", "domain-emails"), ("iter_generic_contacts", "generic-contacts")]
+)
 @pytest.mark.parametrize("last", ["", None])
 def test_next_cursor_paging_until_next_is_empty(method: str, kind: str, last: str | None, harness: Harness) -> None:
-    server = CursorServer(harness, kind, {
-        None: (["a@octagon.com", "b@octagon.com"], "cur-1"),
-        "cur-1": (["c@octagon.com"], "cur-2"),
-        "cur-2": (["d@octagon.com"], last),
-    })
+    server = CursorServer(
+        harness,
+        kind,
+        {
+            None: (["a@octagon.com", "b@octagon.com"], "cur-1"),
+            "cur-1": (["c@octagon.com"], "cur-2"),
+            "cur-2": (["d@octagon.com"], last),
+        },
+    )
     emails = [row["email"] for row in getattr(harness.client, method)("octagon.com", poll_interval=1, timeout=10)]
     assert emails == ["a@octagon.com", "b@octagon.com", "c@octagon.com", "d@octagon.com"]
     assert server.started == [None, "cur-1", "cur-2"], "the first start sends no cursor, then meta.next"
@@ -216,10 +240,14 @@ def test_next_cursor_paging_until_next_is_empty(method: str, kind: str, last: st
 
 
 def test_repeated_next_cursor_is_detected(harness: Harness) -> None:
-    server = CursorServer(harness, "domain-emails", {
-        None: (["a@octagon.com"], "same"),
-        "same": (["b@octagon.com"], "same"),
-    })
+    server = CursorServer(
+        harness,
+        "domain-emails",
+        {
+            None: (["a@octagon.com"], "same"),
+            "same": (["b@octagon.com"], "same"),
+        },
+    )
     rows: list[Any] = []
     with pytest.raises(SnovioResponseError, match="came back twice"):
         rows.extend(harness.client.iter_domain_emails("octagon.com"))
@@ -248,15 +276,23 @@ def test_iter_cursor_on_its_own() -> None:
 
 # Legacy lastId paging (#41) -----------------------------------------------------------------------------
 
+
 def test_legacy_last_id_paging(harness: Harness) -> None:
     path = "/v2/domain-emails-with-info"
 
     def respond(call: RecordedCall) -> FakeResponse:
         last_id = int(query_of(call)["lastId"])
         ids = [i for i in range(1, 251) if i > last_id][:100]
-        return FakeResponse(200, {"success": True, "domain": "octagon.com", "result": len(ids),
-                                  "lastId": ids[-1] if ids else last_id,
-                                  "emails": [{"email": f"e{i}@octagon.com", "type": "personal"} for i in ids]})
+        return FakeResponse(
+            200,
+            {
+                "success": True,
+                "domain": "octagon.com",
+                "result": len(ids),
+                "lastId": ids[-1] if ids else last_id,
+                "emails": [{"email": f"e{i}@octagon.com", "type": "personal"} for i in ids],
+            },
+        )
 
     harness.session.default(path, respond)
     rows = list(harness.client.iter_domain_emails_with_info("octagon.com", type="personal", limit=100))
@@ -283,6 +319,7 @@ def test_legacy_full_page_without_last_id_is_an_error_not_a_crash(harness: Harne
 
 # Prospects (#3/#4): page paging via links.next ------------------------------------------------------------
 
+
 def test_prospects_page_paging_follows_links_next(harness: Harness) -> None:
     started: list[dict[str, list[str]]] = []
 
@@ -292,12 +329,24 @@ def test_prospects_page_paging_follows_links_next(harness: Harness) -> None:
         page = int(form["page"][0])
         assert page <= 4, "endless prospects paging"
         task = f"{page:032x}"
-        rows = [{"first_name": f"P{page}-{i}", "search_emails_start": f"https://api.snov.io/x/{i:016x}"}
-                for i in range(20 if page < 3 else 7)]
-        harness.session.queue(f"/v2/domain-search/prospects/result/{task}", FakeResponse(200, {
-            "data": rows, "meta": {"page": page, "total_count": 47, "task_hash": task},
-            "links": {"next": "https://api.snov.io/v2/domain-search/prospects/start?page=x" if page < 3 else ""},
-            "status": "completed"}))
+        rows = [
+            {"first_name": f"P{page}-{i}", "search_emails_start": f"https://api.snov.io/x/{i:016x}"}
+            for i in range(20 if page < 3 else 7)
+        ]
+        harness.session.queue(
+            f"/v2/domain-search/prospects/result/{task}",
+            FakeResponse(
+                200,
+                {
+                    "data": rows,
+                    "meta": {"page": page, "total_count": 47, "task_hash": task},
+                    "links": {
+                        "next": "https://api.snov.io/v2/domain-search/prospects/start?page=x" if page < 3 else ""
+                    },
+                    "status": "completed",
+                },
+            ),
+        )
         return FakeResponse(200, {"data": [], "meta": {"task_hash": task}})
 
     harness.session.default("/v2/domain-search/prospects/start", start)
@@ -310,6 +359,7 @@ def test_prospects_page_paging_follows_links_next(harness: Harness) -> None:
 
 
 # Every paging style is finite, whatever the server does (issue 6, items 2 and 3) ---------------------------
+
 
 class Fetcher:
     """A fake page source that counts its calls and fails the test rather than loop for ever."""
@@ -361,7 +411,7 @@ def test_a_page_server_repeating_a_page_is_detected() -> None:
 def test_a_clamped_page_is_compared_with_the_documented_cap_not_with_what_was_asked() -> None:
     """A server clamping ``perPage`` to 100 answers 100 rows: that is a full page, not the last one."""
     rows = [{"id": i} for i in range(250)]
-    fetch = Fetcher(lambda page: {"prospects": rows[(page - 1) * 100: page * 100]})
+    fetch = Fetcher(lambda page: {"prospects": rows[(page - 1) * 100 : page * 100]})
     assert list(iter_pages(fetch, 500, "t", key="prospects", cap=100)) == rows
     assert fetch.asked == [1, 2, 3]
 
@@ -387,8 +437,9 @@ def test_iter_list_prospects_accepts_a_numeric_string_page_size(harness: Harness
 
 
 def test_a_cursor_that_changes_while_the_rows_repeat_is_detected() -> None:
-    fetch = Fetcher(lambda cursor: Page([{"email": "a@octagon.com"}, {"email": "b@octagon.com"}],
-                                        f"c{len(fetch.asked)}"))
+    fetch = Fetcher(
+        lambda cursor: Page([{"email": "a@octagon.com"}, {"email": "b@octagon.com"}], f"c{len(fetch.asked)}")
+    )
     with pytest.raises(SnovioResponseError, match="repeats"):
         list(iter_cursor(fetch, "iter_domain_emails"))
     assert fetch.asked == [None, "c1"]
@@ -403,8 +454,9 @@ def test_a_repeating_cursor_is_detected() -> None:
 
 def test_a_lying_total_count_caps_the_pages() -> None:
     """40 rows at 20 a page: at most ceil(40/20) + 1 = 3 pages, however often ``next`` is set."""
-    fetch = Fetcher(lambda cursor: Page([{"id": f"{len(fetch.asked)}-{i}"} for i in range(20)],
-                                        f"c{len(fetch.asked)}", total=40))
+    fetch = Fetcher(
+        lambda cursor: Page([{"id": f"{len(fetch.asked)}-{i}"} for i in range(20)], f"c{len(fetch.asked)}", total=40)
+    )
     rows: list[Any] = []
     with pytest.raises(SnovioResponseError, match="total_count=40") as caught:
         rows.extend(iter_cursor(fetch, "iter_prospects", page_size=20))
@@ -413,17 +465,22 @@ def test_a_lying_total_count_caps_the_pages() -> None:
 
 
 def test_a_later_larger_total_cannot_raise_the_cap() -> None:
-    fetch = Fetcher(lambda cursor: Page([{"id": f"{len(fetch.asked)}-{i}"} for i in range(20)],
-                                        f"c{len(fetch.asked)}", total=20 * len(fetch.asked)))
+    fetch = Fetcher(
+        lambda cursor: Page(
+            [{"id": f"{len(fetch.asked)}-{i}"} for i in range(20)], f"c{len(fetch.asked)}", total=20 * len(fetch.asked)
+        )
+    )
     with pytest.raises(SnovioResponseError, match="total_count=20"):
         list(iter_cursor(fetch, "iter_prospects", page_size=20))
     assert len(fetch.asked) == 2
 
 
 def test_an_honest_total_that_is_a_multiple_of_the_page_size_reads_to_the_end() -> None:
-    pages = {None: Page([{"id": i} for i in range(50)], "n1", total=100),
-             "n1": Page([{"id": i} for i in range(50, 100)], "n2", total=100),
-             "n2": Page([], "", total=100)}
+    pages = {
+        None: Page([{"id": i} for i in range(50)], "n1", total=100),
+        "n1": Page([{"id": i} for i in range(50, 100)], "n2", total=100),
+        "n2": Page([], "", total=100),
+    }
     assert len(list(iter_cursor(Fetcher(pages.__getitem__), "t", page_size=50))) == 100
 
 
@@ -435,10 +492,18 @@ def test_prospects_with_a_lying_total_start_no_more_paid_tasks_than_it_allows(ha
         started.append(page)
         assert page <= 10, "endless prospects paging"
         task = f"{page:032x}"
-        harness.session.queue(f"/v2/domain-search/prospects/result/{task}", FakeResponse(200, {
-            "data": [{"first_name": f"P{page}-{i}"} for i in range(20)],
-            "meta": {"page": page, "total_count": 40, "task_hash": task},
-            "links": {"next": "https://api.snov.io/v2/domain-search/prospects/start"}, "status": "completed"}))
+        harness.session.queue(
+            f"/v2/domain-search/prospects/result/{task}",
+            FakeResponse(
+                200,
+                {
+                    "data": [{"first_name": f"P{page}-{i}"} for i in range(20)],
+                    "meta": {"page": page, "total_count": 40, "task_hash": task},
+                    "links": {"next": "https://api.snov.io/v2/domain-search/prospects/start"},
+                    "status": "completed",
+                },
+            ),
+        )
         return FakeResponse(200, {"data": [], "meta": {"task_hash": task}})
 
     harness.session.default("/v2/domain-search/prospects/start", start)

@@ -86,8 +86,10 @@ def test_finder_round_is_capped_and_keeps_only_the_emails() -> None:
     poller = FinderPoller(people, max_requests_per_round=10)
     calls = poller.calls()
     assert len(calls) == 10
-    body = {"status": {"identifier": "complete"},
-            "data": {"firstName": "A", "emails": [{"email": "a@octagon.com", "emailStatus": "valid"}]}}
+    body = {
+        "status": {"identifier": "complete"},
+        "data": {"firstName": "A", "emails": [{"email": "a@octagon.com", "emailStatus": "valid"}]},
+    }
     poller.absorb([body] * 4)  # a round that stopped after 4 answers
     assert len(poller.results) == 4
     assert poller.pending_payload()["results"][0]["emails"] == [{"email": "a@octagon.com", "status": "valid"}]

@@ -124,11 +124,14 @@ def test_a_library_error_echoing_the_url_is_scrubbed(mocker: MockerFixture) -> N
     assert "cannot reach redis://***@127.0.0.1:6379/0?password=***" in str(info.value)
 
 
-@pytest.mark.parametrize("url", [
-    f"redis://:{PASSWORD}@cache:port/0",
-    f"http://{USER}:{PASSWORD}@cache:6379/0",
-    f"mongodb://cache/0?password={PASSWORD}",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"redis://:{PASSWORD}@cache:port/0",
+        f"http://{USER}:{PASSWORD}@cache:6379/0",
+        f"mongodb://cache/0?password={PASSWORD}",
+    ],
+)
 def test_configuration_errors_hide_the_password(url: str) -> None:
     with pytest.raises(ValueError, match="rate_limit_backend") as info:
         get_rate_limiter(unique_key(), 60, url)
@@ -139,10 +142,18 @@ def test_configuration_errors_hide_the_password(url: str) -> None:
 
 
 def use_connection(monkeypatch: pytest.MonkeyPatch, backend: str) -> None:
-    monkeypatch.setenv("AIRFLOW_CONN_SNOVIO_DEFAULT", json.dumps({
-        "conn_type": "snovio", "login": "id", "password": "hook-secret-Zq9", "host": "http://127.0.0.1:9",
-        "extra": {"max_retries": 0, "timeout": 2, "rate_limit_backend": backend},
-    }))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SNOVIO_DEFAULT",
+        json.dumps(
+            {
+                "conn_type": "snovio",
+                "login": "id",
+                "password": "hook-secret-Zq9",
+                "host": "http://127.0.0.1:9",
+                "extra": {"max_retries": 0, "timeout": 2, "rate_limit_backend": backend},
+            }
+        ),
+    )
 
 
 @pytest.mark.parametrize("index", range(len(backends(1))))

@@ -38,6 +38,7 @@ TRUNCATED = b'{"success": true, "data": {"balance": "250'
 
 # Real requests exceptions, shaped as requests raises them --------------------------------------------------
 
+
 def refused() -> requests.exceptions.ConnectionError:
     reason = NewConnectionError(None, "Failed to establish a new connection: [Errno 111] Connection refused")  # type: ignore[arg-type]
     return requests.exceptions.ConnectionError(MaxRetryError(None, "/v1/x", reason))  # type: ignore[arg-type]
@@ -46,12 +47,14 @@ def refused() -> requests.exceptions.ConnectionError:
 def refused_bare() -> requests.exceptions.ConnectionError:
     """A ConnectionError wrapping the NewConnectionError directly."""
     return requests.exceptions.ConnectionError(
-        NewConnectionError(None, "Failed to establish a new connection: [Errno 111] Connection refused"))  # type: ignore[arg-type]
+        NewConnectionError(None, "Failed to establish a new connection: [Errno 111] Connection refused")
+    )  # type: ignore[arg-type]
 
 
 def dropped() -> requests.exceptions.ConnectionError:
     return requests.exceptions.ConnectionError(
-        ProtocolError("Connection aborted.", http.client.RemoteDisconnected("Remote end closed connection")))
+        ProtocolError("Connection aborted.", http.client.RemoteDisconnected("Remote end closed connection"))
+    )
 
 
 def read_timeout() -> requests.exceptions.ReadTimeout:
@@ -71,11 +74,14 @@ CREDIT_CALLS: dict[str, tuple[str, Callable[[SnovioClient], Any]]] = {
     "add_emails_to_verification": (ADD_VERIFY, lambda c: c.add_emails_to_verification(EMAILS)),
     "start_domain_search": (DOMAIN_START, lambda c: c.start_domain_search("octagon.com")),
 }
-CREDIT_OK = {ADD_VERIFY: ok({e: {"sent": True} for e in EMAILS}),
-             DOMAIN_START: ok({"data": [], "meta": {"task_hash": "ab" * 16}})}
+CREDIT_OK = {
+    ADD_VERIFY: ok({e: {"sent": True} for e in EMAILS}),
+    DOMAIN_START: ok({"data": [], "meta": {"task_hash": "ab" * 16}}),
+}
 
 
 # Free calls ---------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("code", [500, 502, 503, 504])
 def test_server_errors_on_free_calls_are_retried(code: int, harness: Harness) -> None:
@@ -86,8 +92,11 @@ def test_server_errors_on_free_calls_are_retried(code: int, harness: Harness) ->
     assert harness.limiter.acquires == 1 + 2, "every attempt waits for the rate limiter"
 
 
-@pytest.mark.parametrize("failure", [refused, dropped, read_timeout, connect_timeout, chunked],
-                         ids=["refused", "dropped", "read_timeout", "connect_timeout", "chunked"])
+@pytest.mark.parametrize(
+    "failure",
+    [refused, dropped, read_timeout, connect_timeout, chunked],
+    ids=["refused", "dropped", "read_timeout", "connect_timeout", "chunked"],
+)
 def test_transport_failures_on_free_calls_are_retried(failure: Callable[[], Exception], harness: Harness) -> None:
     harness.session.queue(BALANCE, failure(), ok())
     harness.client.get_balance()
@@ -103,16 +112,22 @@ def test_unreadable_bodies_on_free_gets_are_retried(body: bytes, harness: Harnes
 
 # Credit-spending POSTs ------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", sorted(CREDIT_CALLS))
-@pytest.mark.parametrize("failure", [
-    lambda: status(429, {"message": "Too Many Requests"}),
-    refused,
-    refused_bare,
-    connect_timeout,
-    lambda: status(200, TOO_MANY),
-], ids=["429", "refused", "refused_bare", "connect_timeout", "too_many_processing"])
+@pytest.mark.parametrize(
+    "failure",
+    [
+        lambda: status(429, {"message": "Too Many Requests"}),
+        refused,
+        refused_bare,
+        connect_timeout,
+        lambda: status(200, TOO_MANY),
+    ],
+    ids=["429", "refused", "refused_bare", "connect_timeout", "too_many_processing"],
+)
 def test_credit_spending_post_is_retried_when_it_certainly_did_not_take_effect(
-        name: str, failure: Callable[[], Any], harness: Harness) -> None:
+    name: str, failure: Callable[[], Any], harness: Harness
+) -> None:
     path, invoke = CREDIT_CALLS[name]
     harness.session.queue(path, failure(), CREDIT_OK[path])
     invoke(harness.client)
@@ -120,18 +135,23 @@ def test_credit_spending_post_is_retried_when_it_certainly_did_not_take_effect(
 
 
 @pytest.mark.parametrize("name", sorted(CREDIT_CALLS))
-@pytest.mark.parametrize(("failure", "error"), [
-    (lambda: status(500, "Internal Server Error"), SnovioServerError),
-    (lambda: status(502, "Bad Gateway"), SnovioServerError),
-    (lambda: status(503, "Service Unavailable"), SnovioServerError),
-    (read_timeout, SnovioTransportError),
-    (dropped, SnovioTransportError),
-    (chunked, SnovioTransportError),
-    (lambda: FakeResponse(200, b'{"data": [], "meta": {"task_ha'), SnovioResponseError),
-    (lambda: FakeResponse(200, b"not json at all"), SnovioResponseError),
-], ids=["500", "502", "503", "read_timeout", "dropped", "chunked", "truncated_json", "invalid_json"])
+@pytest.mark.parametrize(
+    ("failure", "error"),
+    [
+        (lambda: status(500, "Internal Server Error"), SnovioServerError),
+        (lambda: status(502, "Bad Gateway"), SnovioServerError),
+        (lambda: status(503, "Service Unavailable"), SnovioServerError),
+        (read_timeout, SnovioTransportError),
+        (dropped, SnovioTransportError),
+        (chunked, SnovioTransportError),
+        (lambda: FakeResponse(200, b'{"data": [], "meta": {"task_ha'), SnovioResponseError),
+        (lambda: FakeResponse(200, b"not json at all"), SnovioResponseError),
+    ],
+    ids=["500", "502", "503", "read_timeout", "dropped", "chunked", "truncated_json", "invalid_json"],
+)
 def test_credit_spending_post_is_not_retried_when_it_may_have_been_processed(
-        name: str, failure: Callable[[], Any], error: type[Exception], harness: Harness) -> None:
+    name: str, failure: Callable[[], Any], error: type[Exception], harness: Harness
+) -> None:
     path, invoke = CREDIT_CALLS[name]
     harness.session.queue(path, failure(), CREDIT_OK[path])
     with pytest.raises(error):
@@ -142,8 +162,14 @@ def test_credit_spending_post_is_not_retried_when_it_may_have_been_processed(
 
 def test_transport_errors_say_whether_the_request_may_have_been_sent(make_harness: Callable[..., Harness]) -> None:
     h = make_harness(max_retries=0)
-    expectations = [(refused, False), (refused_bare, False), (connect_timeout, False), (read_timeout, True),
-                    (dropped, True), (chunked, True)]
+    expectations = [
+        (refused, False),
+        (refused_bare, False),
+        (connect_timeout, False),
+        (read_timeout, True),
+        (dropped, True),
+        (chunked, True),
+    ]
     for failure, sent in expectations:
         h.session.queue(DOMAIN_START, failure())
         with pytest.raises(SnovioTransportError) as caught:
@@ -154,6 +180,7 @@ def test_transport_errors_say_whether_the_request_may_have_been_sent(make_harnes
 
 
 # Waits ----------------------------------------------------------------------------------------------------
+
 
 def test_429_with_retry_after_waits_exactly_that_long(harness: Harness) -> None:
     harness.session.queue(BALANCE, status(429, {"message": "Too Many Requests"}, {"Retry-After": "7"}), ok())
@@ -225,9 +252,11 @@ def test_backoff_has_jitter() -> None:
 
 # Bounds ---------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("max_retries", [0, 1, 3])
 def test_attempts_are_bounded_by_max_retries_and_the_last_error_is_raised(
-        max_retries: int, make_harness: Callable[..., Harness]) -> None:
+    max_retries: int, make_harness: Callable[..., Harness]
+) -> None:
     h = make_harness(max_retries=max_retries)
     for attempt in range(max_retries + 1):
         h.session.queue(BALANCE, status(503, f"unavailable #{attempt}"))
@@ -240,7 +269,8 @@ def test_attempts_are_bounded_by_max_retries_and_the_last_error_is_raised(
 
 
 def test_rate_limit_error_is_raised_a_full_rate_window_after_the_first_429(
-        make_harness: Callable[..., Harness]) -> None:
+    make_harness: Callable[..., Harness],
+) -> None:
     h = make_harness(max_retries=2)
     h.session.default(BALANCE, status(429, {}, {"Retry-After": "3"}))
     with pytest.raises(SnovioRateLimitError) as caught:
@@ -251,6 +281,7 @@ def test_rate_limit_error_is_raised_a_full_rate_window_after_the_first_429(
 
 
 # 429s: never give up before a full rate window (issue 6, item 10) -----------------------------------------
+
 
 def test_a_429_with_no_retries_left_is_tried_once_more_after_the_window(make_harness: Callable[..., Harness]) -> None:
     h = make_harness(max_retries=0)
@@ -295,6 +326,7 @@ def test_a_429_then_another_error_is_not_held_for_the_window(make_harness: Calla
 
 # Retry-After on a 503, and as an HTTP date -------------------------------------------------------------------
 
+
 def test_503_with_retry_after_waits_exactly_that_long(harness: Harness) -> None:
     harness.session.queue(BALANCE, status(503, "Service Unavailable", {"Retry-After": "7"}), ok())
     harness.client.get_balance()
@@ -303,8 +335,7 @@ def test_503_with_retry_after_waits_exactly_that_long(harness: Harness) -> None:
 
 def test_503_on_a_credit_spending_call_is_raised_with_its_retry_after(harness: Harness) -> None:
     """A proxy may send a 503 after forwarding a paid request: not resent, but the caller learns when to."""
-    harness.session.queue(ADD_VERIFY, status(503, "Service Unavailable", {"Retry-After": "11"}),
-                          CREDIT_OK[ADD_VERIFY])
+    harness.session.queue(ADD_VERIFY, status(503, "Service Unavailable", {"Retry-After": "11"}), CREDIT_OK[ADD_VERIFY])
     with pytest.raises(SnovioServerError) as raised:
         harness.client.add_emails_to_verification(EMAILS)
     assert raised.value.retry_after == 11.0
@@ -321,8 +352,10 @@ def test_retry_after_as_an_http_date_is_honoured(harness: Harness) -> None:
 
 # The hourly quota: a short bounded wait, then an error that says when to come back ---------------------------
 
+
 def test_too_many_processing_waits_at_most_processing_wait_max_then_says_when_to_retry(
-        make_harness: Callable[..., Harness]) -> None:
+    make_harness: Callable[..., Harness],
+) -> None:
     h = make_harness(max_retries=50)
     h.session.default(ADD_VERIFY, status(200, TOO_MANY))
     with pytest.raises(SnovioTooManyProcessingError) as caught:
@@ -355,15 +388,23 @@ def test_retry_policy_refuses_unusable_times(knob: str, value: float) -> None:
         RetryPolicy(**{knob: value})
 
 
-@pytest.mark.parametrize(("response", "error"), [
-    (status(400, {"success": False, "message": "Invalid parameters"}), SnovioApiError),
-    (status(404, {"errors": {"code": 404, "title": "Sorry, but url or entity not found", "source": ""}}),
-     SnovioNotFoundError),
-    (status(400, {"success": False, "message": "Sorry, you ran out of credits, please order more credits"}),
-     SnovioOutOfCreditsError),
-    (ok({"success": False, "message": "List not found"}), SnovioApiError),
-    (status(403, {"message": "Forbidden"}), SnovioAuthError),
-], ids=["400", "404", "out_of_credits", "success_false", "403"])
+@pytest.mark.parametrize(
+    ("response", "error"),
+    [
+        (status(400, {"success": False, "message": "Invalid parameters"}), SnovioApiError),
+        (
+            status(404, {"errors": {"code": 404, "title": "Sorry, but url or entity not found", "source": ""}}),
+            SnovioNotFoundError,
+        ),
+        (
+            status(400, {"success": False, "message": "Sorry, you ran out of credits, please order more credits"}),
+            SnovioOutOfCreditsError,
+        ),
+        (ok({"success": False, "message": "List not found"}), SnovioApiError),
+        (status(403, {"message": "Forbidden"}), SnovioAuthError),
+    ],
+    ids=["400", "404", "out_of_credits", "success_false", "403"],
+)
 def test_refusals_are_not_retried(response: FakeResponse, error: type[Exception], harness: Harness) -> None:
     harness.session.queue(BALANCE, response)
     with pytest.raises(error):
@@ -374,21 +415,25 @@ def test_refusals_are_not_retried(response: FakeResponse, error: type[Exception]
 
 # The decision table on its own ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("error", "free", "credits"), [
-    (SnovioRateLimitError("x", status=429), True, True),
-    (SnovioTooManyProcessingError("x", status=200), True, True),
-    (SnovioServerError("x", status=503), True, False),
-    (SnovioServerError("x", status=500), True, False),
-    (SnovioServerError("x", status=504), True, False),
-    (SnovioTransportError("refused", sent=False), True, True),
-    (SnovioTransportError("timeout", sent=True), True, False),
-    (SnovioResponseError("truncated", status=200), True, False),
-    (SnovioAuthError("x", status=401), False, False),
-    (SnovioNotFoundError("x", status=404), False, False),
-    (SnovioOutOfCreditsError("x", status=400), False, False),
-    (SnovioApiError("x", status=400), False, False),
-    (ValueError("not ours"), False, False),
-])
+
+@pytest.mark.parametrize(
+    ("error", "free", "credits"),
+    [
+        (SnovioRateLimitError("x", status=429), True, True),
+        (SnovioTooManyProcessingError("x", status=200), True, True),
+        (SnovioServerError("x", status=503), True, False),
+        (SnovioServerError("x", status=500), True, False),
+        (SnovioServerError("x", status=504), True, False),
+        (SnovioTransportError("refused", sent=False), True, True),
+        (SnovioTransportError("timeout", sent=True), True, False),
+        (SnovioResponseError("truncated", status=200), True, False),
+        (SnovioAuthError("x", status=401), False, False),
+        (SnovioNotFoundError("x", status=404), False, False),
+        (SnovioOutOfCreditsError("x", status=400), False, False),
+        (SnovioApiError("x", status=400), False, False),
+        (ValueError("not ours"), False, False),
+    ],
+)
 def test_is_retryable(error: BaseException, free: bool, credits: bool) -> None:
     assert is_retryable(error, spends_credits=False) is free
     assert is_retryable(error, spends_credits=True) is credits
@@ -401,9 +446,11 @@ def test_negative_max_retries_is_refused() -> None:
 
 # The token request inside a call -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("max_retries", [0, 2, 5])
 def test_a_failing_token_endpoint_is_tried_max_retries_plus_one_times_in_all(
-        max_retries: int, make_harness: Callable[..., Harness]) -> None:
+    max_retries: int, make_harness: Callable[..., Harness]
+) -> None:
     h = make_harness(max_retries=max_retries)
     h.session.default(TOKEN_PATH, status(503, "token service down"))
     with pytest.raises(SnovioServerError) as caught:

@@ -27,12 +27,17 @@ def _texts_of(records: list[logging.LogRecord]) -> list[str]:
 
 
 def test_no_secret_in_logs_errors_or_reprs_across_retries_renewals_and_failures(
-        caplog: pytest.LogCaptureFixture, harness: Harness) -> None:
+    caplog: pytest.LogCaptureFixture, harness: Harness
+) -> None:
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="airflow_provider_snovio")
     harness.session.queue(TOKEN_PATH, status(503, "token service restarting"))
-    harness.session.queue(BALANCE, status(503, "Service Unavailable"), status(401, {"message": "expired"}),
-                          ok({"success": True, "data": {"balance": "10.00"}}))
+    harness.session.queue(
+        BALANCE,
+        status(503, "Service Unavailable"),
+        status(401, {"message": "expired"}),
+        ok({"success": True, "data": {"balance": "10.00"}}),
+    )
     harness.session.queue("/v1/get-user-lists", requests.exceptions.ReadTimeout("read timed out"))
     harness.session.queue("/v1/lists", status(400, {"success": False, "message": "List name is taken"}))
 
@@ -61,8 +66,9 @@ def test_no_secret_in_logs_errors_or_reprs_across_retries_renewals_and_failures(
 
 def test_secrets_echoed_by_the_server_are_scrubbed_from_errors(harness: Harness) -> None:
     token = f"{TOKEN_PREFIX}0001"
-    harness.session.queue(BALANCE, status(400, {"success": False,
-                                                "message": f"Bad token {token} for secret {CLIENT_SECRET}"}))
+    harness.session.queue(
+        BALANCE, status(400, {"success": False, "message": f"Bad token {token} for secret {CLIENT_SECRET}"})
+    )
     with pytest.raises(SnovioError) as caught:
         harness.client.get_balance()
     text = str(caught.value)
@@ -98,26 +104,39 @@ def test_exception_chain_holds_no_transport_details(make_harness: Callable[..., 
 
 # check_base_url -------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("https://api.snov.io", "https://api.snov.io"),
-    ("https://api.snov.io/", "https://api.snov.io"),
-    ("  https://api.snov.io  ", "https://api.snov.io"),
-    ("api.snov.io", "https://api.snov.io"),
-    ("", "https://api.snov.io"),
-    ("https://snovio-proxy.internal:8443", "https://snovio-proxy.internal:8443"),
-    ("http://127.0.0.1:8000", "http://127.0.0.1:8000"),
-    ("http://127.0.0.1", "http://127.0.0.1"),
-    ("http://localhost:8000/", "http://localhost:8000"),
-    ("http://[::1]:8000", "http://[::1]:8000"),
-])
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("https://api.snov.io", "https://api.snov.io"),
+        ("https://api.snov.io/", "https://api.snov.io"),
+        ("  https://api.snov.io  ", "https://api.snov.io"),
+        ("api.snov.io", "https://api.snov.io"),
+        ("", "https://api.snov.io"),
+        ("https://snovio-proxy.internal:8443", "https://snovio-proxy.internal:8443"),
+        ("http://127.0.0.1:8000", "http://127.0.0.1:8000"),
+        ("http://127.0.0.1", "http://127.0.0.1"),
+        ("http://localhost:8000/", "http://localhost:8000"),
+        ("http://[::1]:8000", "http://[::1]:8000"),
+    ],
+)
 def test_base_url_accepted(raw: str, expected: str) -> None:
     assert check_base_url(raw) == expected
 
 
-@pytest.mark.parametrize("raw", [
-    "http://example.com", "http://api.snov.io", "http://10.0.0.5:8000", "http://localhost.evil.com",
-    "http://127.0.0.1.nip.io", "ftp://api.snov.io", "https://", "http://",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "http://example.com",
+        "http://api.snov.io",
+        "http://10.0.0.5:8000",
+        "http://localhost.evil.com",
+        "http://127.0.0.1.nip.io",
+        "ftp://api.snov.io",
+        "https://",
+        "http://",
+    ],
+)
 def test_base_url_refused(raw: str) -> None:
     with pytest.raises(SnovioConfigError, match="https"):
         check_base_url(raw)
@@ -128,11 +147,18 @@ def test_config_refuses_plain_http_to_a_remote_host() -> None:
         make_config(base_url="http://example.com")
 
 
-@pytest.mark.parametrize(("overrides", "word"), [
-    ({"client_id": ""}, "client_id"), ({"client_secret": ""}, "client_secret"), ({"timeout": 0}, "timeout"),
-    ({"timeout": -3.0}, "timeout"), ({"timeout": float("nan")}, "timeout"), ({"timeout": float("inf")}, "timeout"),
-    ({"timeout": "30"}, "timeout"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "word"),
+    [
+        ({"client_id": ""}, "client_id"),
+        ({"client_secret": ""}, "client_secret"),
+        ({"timeout": 0}, "timeout"),
+        ({"timeout": -3.0}, "timeout"),
+        ({"timeout": float("nan")}, "timeout"),
+        ({"timeout": float("inf")}, "timeout"),
+        ({"timeout": "30"}, "timeout"),
+    ],
+)
 def test_config_refuses_missing_credentials_and_bad_timeout(overrides: dict[str, object], word: str) -> None:
     with pytest.raises(SnovioConfigError, match=word):
         make_config(**overrides)
@@ -146,6 +172,7 @@ def test_config_error_for_missing_secret_does_not_print_other_values() -> None:
 
 # Scrubbed before shortened: a secret cut at the length limit leaves no prefix (issue 6, item 7) -----------
 
+
 @pytest.mark.parametrize("cut", [4, 8, 20])
 def test_the_token_echoed_across_the_text_limit_leaves_no_prefix(cut: int, harness: Harness) -> None:
     token = f"{TOKEN_PREFIX}0001"
@@ -158,7 +185,8 @@ def test_the_token_echoed_across_the_text_limit_leaves_no_prefix(cut: int, harne
 
 @pytest.mark.parametrize("cut", [4, 8, 20])
 def test_the_client_secret_echoed_across_the_raw_text_limit_leaves_no_prefix(
-        cut: int, make_harness: Callable[..., Harness]) -> None:
+    cut: int, make_harness: Callable[..., Harness]
+) -> None:
     h = make_harness(max_retries=0)
     h.session.queue(TOKEN_PATH, status(502, "<pre>" + "q" * (200 - 5 - cut) + CLIENT_SECRET + "</pre>"))
     with pytest.raises(SnovioError) as caught:
@@ -184,8 +212,9 @@ def test_the_async_client_scrubs_before_shortening_too() -> None:
 
     async def main() -> None:
         http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-        async with AsyncSnovioClient(make_config(max_retries=0), http=http, limiter=FakeLimiter(),
-                                     tokens=TokenCache()) as client:
+        async with AsyncSnovioClient(
+            make_config(max_retries=0), http=http, limiter=FakeLimiter(), tokens=TokenCache()
+        ) as client:
             await client.call("get_balance")
 
     with pytest.raises(SnovioApiError) as caught:
@@ -197,8 +226,14 @@ def test_a_token_taken_from_the_shared_cache_is_scrubbed_by_every_client(harness
     from airflow_provider_snovio.api.client import SnovioClient
 
     harness.client.get_balance()  # fetches TOKEN 0001 into the shared cache
-    other = SnovioClient(make_config(), session=harness.session, limiter=harness.limiter,  # type: ignore[arg-type]
-                         tokens=harness.tokens, sleep=harness.time.sleep, clock=harness.time.clock)
+    other = SnovioClient(
+        make_config(),
+        session=harness.session,
+        limiter=harness.limiter,  # type: ignore[arg-type]
+        tokens=harness.tokens,
+        sleep=harness.time.sleep,
+        clock=harness.time.clock,
+    )
     token = f"{TOKEN_PREFIX}0001"
     harness.session.queue(BALANCE, status(400, {"success": False, "message": f"bad token {token}"}))
     with pytest.raises(SnovioApiError) as caught:

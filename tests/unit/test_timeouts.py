@@ -25,16 +25,20 @@ def test_a_usable_timeout_extra_is_read() -> None:
 
 @pytest.mark.parametrize("value", ["nan", "inf"])
 def test_a_connection_with_a_nan_timeout_is_refused_before_any_client_exists(
-        value: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AIRFLOW_CONN_SNOVIO_DEFAULT", json.dumps({
-        "conn_type": "snovio", "login": "id", "password": "secret", "extra": {"timeout": value}}))
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SNOVIO_DEFAULT",
+        json.dumps({"conn_type": "snovio", "login": "id", "password": "secret", "extra": {"timeout": value}}),
+    )
     with pytest.raises(SnovioConfigError, match="timeout"):
         SnovioHook().client_config()
 
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), 0.0, -1.0])
 def test_the_hooks_timeout_override_is_checked_too(value: float, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AIRFLOW_CONN_SNOVIO_DEFAULT", json.dumps({
-        "conn_type": "snovio", "login": "id", "password": "secret"}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SNOVIO_DEFAULT", json.dumps({"conn_type": "snovio", "login": "id", "password": "secret"})
+    )
     with pytest.raises(SnovioConfigError, match="timeout"):
         SnovioHook(timeout=value).client_config()

@@ -45,8 +45,14 @@ def test_token_is_fetched_once_and_reused_for_many_calls(harness: Harness) -> No
 
 
 def test_two_clients_of_one_account_share_the_cached_token(harness: Harness) -> None:
-    other = SnovioClient(make_config(), session=harness.session, limiter=harness.limiter,  # type: ignore[arg-type]
-                         tokens=harness.tokens, sleep=harness.time.sleep, clock=harness.time.clock)
+    other = SnovioClient(
+        make_config(),
+        session=harness.session,
+        limiter=harness.limiter,  # type: ignore[arg-type]
+        tokens=harness.tokens,
+        sleep=harness.time.sleep,
+        clock=harness.time.clock,
+    )
     harness.client.get_balance()
     other.get_user_lists()
     harness.client.get_user_campaigns()
@@ -55,9 +61,14 @@ def test_two_clients_of_one_account_share_the_cached_token(harness: Harness) -> 
 
 
 def test_a_different_account_gets_its_own_token(harness: Harness) -> None:
-    other = SnovioClient(make_config(client_id="another-client"), session=harness.session,  # type: ignore[arg-type]
-                         limiter=harness.limiter, tokens=harness.tokens, sleep=harness.time.sleep,
-                         clock=harness.time.clock)
+    other = SnovioClient(
+        make_config(client_id="another-client"),
+        session=harness.session,  # type: ignore[arg-type]
+        limiter=harness.limiter,
+        tokens=harness.tokens,
+        sleep=harness.time.sleep,
+        clock=harness.time.clock,
+    )
     harness.client.get_balance()
     other.get_balance()
     assert len(harness.session.token_calls) == 2
@@ -101,16 +112,24 @@ def test_missing_expires_in_means_one_hour(harness: Harness) -> None:
     assert len(harness.session.token_calls) == 1
 
 
-@pytest.mark.parametrize(("expires_in", "now", "expected"), [
-    (3600, 100.0, 100.0 + 3540), (8, 0.0, 6.0), (240, 0.0, 180.0), (0, 5.0, 5.0), (-10, 5.0, 5.0),
-])
+@pytest.mark.parametrize(
+    ("expires_in", "now", "expected"),
+    [
+        (3600, 100.0, 100.0 + 3540),
+        (8, 0.0, 6.0),
+        (240, 0.0, 180.0),
+        (0, 5.0, 5.0),
+        (-10, 5.0, 5.0),
+    ],
+)
 def test_renew_at(expires_in: float, now: float, expected: float) -> None:
     assert renew_at(expires_in, now) == pytest.approx(expected)
 
 
 def test_a_401_renews_the_token_once_and_retries_the_call_once(harness: Harness) -> None:
-    harness.session.queue(BALANCE, status(401, {"message": "Unauthorized"}),
-                          ok({"success": True, "data": {"balance": "25000.00"}}))
+    harness.session.queue(
+        BALANCE, status(401, {"message": "Unauthorized"}), ok({"success": True, "data": {"balance": "25000.00"}})
+    )
     body = harness.client.get_balance()
     assert body["data"]["balance"] == "25000.00"
     assert len(harness.session.token_calls) == 2
@@ -182,10 +201,16 @@ def test_concurrent_first_calls_trigger_a_single_token_fetch(harness: Harness) -
 
 @pytest.mark.parametrize("code", [400, 401, 403])
 def test_refused_token_request_raises_auth_error_without_the_secret(code: int, harness: Harness) -> None:
-    harness.session.default(TOKEN_PATH, status(code, {
-        "error": "invalid_client",
-        "error_description": f"Client authentication failed for secret {CLIENT_SECRET}",
-    }))
+    harness.session.default(
+        TOKEN_PATH,
+        status(
+            code,
+            {
+                "error": "invalid_client",
+                "error_description": f"Client authentication failed for secret {CLIENT_SECRET}",
+            },
+        ),
+    )
     with pytest.raises(SnovioAuthError) as caught:
         harness.client.get_balance()
     text = str(caught.value)
@@ -214,14 +239,22 @@ def test_token_request_survives_a_transient_server_error(harness: Harness) -> No
 def test_secrets_are_handed_to_the_masker(session: FakeSession, make_harness: Callable[..., Harness]) -> None:
     masked: list[str] = []
     h = make_harness()
-    client = SnovioClient(h.client.config, session=session, limiter=h.limiter,  # type: ignore[arg-type]
-                          tokens=h.tokens, on_secret=masked.append, sleep=h.time.sleep, clock=h.time.clock)
+    client = SnovioClient(
+        h.client.config,
+        session=session,
+        limiter=h.limiter,  # type: ignore[arg-type]
+        tokens=h.tokens,
+        on_secret=masked.append,
+        sleep=h.time.sleep,
+        clock=h.time.clock,
+    )
     assert masked == [CLIENT_SECRET]
     client.get_balance()
     assert masked == [CLIENT_SECRET, TOKEN_1]
 
 
 # TokenCache on its own ------------------------------------------------------------------------------------
+
 
 def test_invalidate_only_drops_the_token_that_failed() -> None:
     now = [0.0]
@@ -259,8 +292,10 @@ def test_odd_expires_in_values_do_not_break_the_call(expires_in: object, harness
 
 # One token fetch per ACCOUNT, sync and async together; the event loop never blocks (issue 6, item 11) ------
 
-def _async_clients(n: int, tokens: TokenCache, counter: list[int], lifetime: float = 3600,
-                   delay: float = 0.05) -> list[AsyncSnovioClient]:
+
+def _async_clients(
+    n: int, tokens: TokenCache, counter: list[int], lifetime: float = 3600, delay: float = 0.05
+) -> list[AsyncSnovioClient]:
     async def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path == TOKEN_PATH:
             counter[0] += 1
@@ -269,8 +304,15 @@ def _async_clients(n: int, tokens: TokenCache, counter: list[int], lifetime: flo
             return httpx.Response(200, json={"access_token": f"TOKEN-async-{issued:04d}", "expires_in": lifetime})
         return httpx.Response(200, json={"success": True, "auth": request.headers["Authorization"]})
 
-    return [AsyncSnovioClient(make_config(), http=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
-                              limiter=FakeLimiter(), tokens=tokens) for _ in range(n)]
+    return [
+        AsyncSnovioClient(
+            make_config(),
+            http=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
+            limiter=FakeLimiter(),
+            tokens=tokens,
+        )
+        for _ in range(n)
+    ]
 
 
 def test_twenty_async_clients_of_one_account_send_one_token_request() -> None:
@@ -418,8 +460,14 @@ def test_sandbox_style_mixed_load_sends_one_token_request(harness: Harness) -> N
         return FakeResponse(200, {"access_token": "TOKEN-mixed-0001", "expires_in": 3600})
 
     harness.session.queue(TOKEN_PATH, slow_token)
-    sync_client = SnovioClient(make_config(), session=harness.session, limiter=harness.limiter,  # type: ignore[arg-type]
-                               tokens=tokens, sleep=harness.time.sleep, clock=harness.time.clock)
+    sync_client = SnovioClient(
+        make_config(),
+        session=harness.session,
+        limiter=harness.limiter,  # type: ignore[arg-type]
+        tokens=tokens,
+        sleep=harness.time.sleep,
+        clock=harness.time.clock,
+    )
     threads = [threading.Thread(target=sync_client.get_balance) for _ in range(3)]
     for t in threads:
         t.start()

@@ -35,8 +35,9 @@ def result(status: str, **extra: Any) -> FakeResponse:
 
 def test_pending_statuses_are_polled_until_completed(harness: Harness) -> None:
     done = {"company_name": "Octagon", "size": "1001-5000"}
-    harness.session.queue(RESULT_PATH, result("in_progress"), result("in progress"), result("In Progress"),
-                          result("completed", data=done))
+    harness.session.queue(
+        RESULT_PATH, result("in_progress"), result("in progress"), result("In Progress"), result("completed", data=done)
+    )
     body = harness.client.wait_for_task("get_domain_search_result", TASK, poll_interval=5, timeout=60)
     assert body["data"] == done
     assert len(harness.session.calls_to(RESULT_PATH)) == 4
@@ -148,10 +149,15 @@ def test_run_task_starts_once_then_polls_the_matching_result_method(start: str, 
     start_path = row.path.format(prospect_hash=START_ARGS[start].get("prospect_hash", ""))
     assert row.result is not None
     result_path, result_query = _result_location(row.result.name)
-    harness.session.queue(start_path, ok({"data": [], "meta": {"task_hash": TASK},
-                                          "links": {"result": f"https://api.snov.io{result_path}"}}))
-    harness.session.queue(result_path, ok({"data": [], "status": "in_progress"}),
-                          ok({"data": [{"email": "a@octagon.com"}], "status": "completed"}))
+    harness.session.queue(
+        start_path,
+        ok({"data": [], "meta": {"task_hash": TASK}, "links": {"result": f"https://api.snov.io{result_path}"}}),
+    )
+    harness.session.queue(
+        result_path,
+        ok({"data": [], "status": "in_progress"}),
+        ok({"data": [{"email": "a@octagon.com"}], "status": "completed"}),
+    )
 
     body = harness.client.run_task(row, poll_interval=3, timeout=60, **START_ARGS[start])  # the row itself
 
@@ -162,11 +168,15 @@ def test_run_task_starts_once_then_polls_the_matching_result_method(start: str, 
     assert harness.time.sleeps == [3]
 
 
-@pytest.mark.parametrize("start_body", [
-    {"data": [], "meta": {"task_hash": TASK}},
-    {"data": {"task_hash": TASK}, "meta": {}},
-    {"task_hash": TASK},
-], ids=["meta", "data", "top_level"])
+@pytest.mark.parametrize(
+    "start_body",
+    [
+        {"data": [], "meta": {"task_hash": TASK}},
+        {"data": {"task_hash": TASK}, "meta": {}},
+        {"task_hash": TASK},
+    ],
+    ids=["meta", "data", "top_level"],
+)
 def test_task_hash_is_read_from_meta_or_data(start_body: dict[str, Any], harness: Harness) -> None:
     harness.session.queue("/v2/domain-search/start", FakeResponse(202, start_body))
     harness.session.queue(RESULT_PATH, result("completed"))
@@ -197,11 +207,19 @@ def test_run_task_validates_start_arguments_before_sending(harness: Harness) -> 
 
 # Status classifiers -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("status", "state"), [
-    ("completed", TaskState.DONE), ("Completed", TaskState.DONE), ("complete", TaskState.DONE),
-    ("in_progress", TaskState.PENDING), ("in progress", TaskState.PENDING), ("IN PROGRESS", TaskState.PENDING),
-    ("in-progress", TaskState.PENDING),
-])
+
+@pytest.mark.parametrize(
+    ("status", "state"),
+    [
+        ("completed", TaskState.DONE),
+        ("Completed", TaskState.DONE),
+        ("complete", TaskState.DONE),
+        ("in_progress", TaskState.PENDING),
+        ("in progress", TaskState.PENDING),
+        ("IN PROGRESS", TaskState.PENDING),
+        ("in-progress", TaskState.PENDING),
+    ],
+)
 def test_task_state(status: str, state: TaskState) -> None:
     assert task_state({"status": status, "data": []}) is state
 
@@ -224,12 +242,15 @@ def test_task_hash_of_prefers_meta() -> None:
         task_hash_of([{"meta": {"task_hash": "aa"}}])
 
 
-@pytest.mark.parametrize(("body", "state"), [
-    ({"status": {"identifier": "complete", "description": "Emails found"}, "data": {"emails": []}}, TaskState.DONE),
-    ({"status": {"identifier": "in_progress"}}, TaskState.PENDING),
-    ({"status": {"identifier": "not_found", "description": "Not found"}}, TaskState.NOT_FOUND),
-    ({"status": "complete"}, TaskState.DONE),
-])
+@pytest.mark.parametrize(
+    ("body", "state"),
+    [
+        ({"status": {"identifier": "complete", "description": "Emails found"}, "data": {"emails": []}}, TaskState.DONE),
+        ({"status": {"identifier": "in_progress"}}, TaskState.PENDING),
+        ({"status": {"identifier": "not_found", "description": "Not found"}}, TaskState.NOT_FOUND),
+        ({"status": "complete"}, TaskState.DONE),
+    ],
+)
 def test_finder_state(body: dict[str, Any], state: TaskState) -> None:
     assert finder_state(body) is state
 
@@ -246,15 +267,18 @@ def _entry(identifier: str, smtp: str | None = None) -> dict[str, Any]:
     return entry
 
 
-@pytest.mark.parametrize(("entry", "state"), [
-    (_entry("complete", "valid"), TaskState.DONE),
-    (_entry("complete", "not_valid"), TaskState.DONE),
-    (_entry("complete", "unknown"), TaskState.DONE),
-    (_entry("complete", "greylisted"), TaskState.GREYLISTED),
-    (_entry("complete", "Greylisted"), TaskState.GREYLISTED),
-    (_entry("in_progress"), TaskState.PENDING),
-    (_entry("not_verified"), TaskState.NOT_VERIFIED),
-])
+@pytest.mark.parametrize(
+    ("entry", "state"),
+    [
+        (_entry("complete", "valid"), TaskState.DONE),
+        (_entry("complete", "not_valid"), TaskState.DONE),
+        (_entry("complete", "unknown"), TaskState.DONE),
+        (_entry("complete", "greylisted"), TaskState.GREYLISTED),
+        (_entry("complete", "Greylisted"), TaskState.GREYLISTED),
+        (_entry("in_progress"), TaskState.PENDING),
+        (_entry("not_verified"), TaskState.NOT_VERIFIED),
+    ],
+)
 def test_verification_state(entry: dict[str, Any], state: TaskState) -> None:
     assert verification_state(entry) is state
 
@@ -266,10 +290,16 @@ def test_verification_state_unknown_raises(entry: Any) -> None:
 
 
 def test_verification_states_of_a_whole_answer() -> None:
-    body = {"a@octagon.com": _entry("complete", "valid"), "b@octagon.com": _entry("complete", "greylisted"),
-            "c@octagon.com": _entry("not_verified")}
-    assert verification_states(body) == {"a@octagon.com": TaskState.DONE, "b@octagon.com": TaskState.GREYLISTED,
-                                         "c@octagon.com": TaskState.NOT_VERIFIED}
+    body = {
+        "a@octagon.com": _entry("complete", "valid"),
+        "b@octagon.com": _entry("complete", "greylisted"),
+        "c@octagon.com": _entry("not_verified"),
+    }
+    assert verification_states(body) == {
+        "a@octagon.com": TaskState.DONE,
+        "b@octagon.com": TaskState.GREYLISTED,
+        "c@octagon.com": TaskState.NOT_VERIFIED,
+    }
     with pytest.raises(SnovioResponseError):
         verification_states([body])
 
@@ -280,8 +310,8 @@ def test_classifiers_work_on_answers_read_through_the_client(harness: Harness) -
     assert states == {"a@octagon.com": TaskState.GREYLISTED}
 
 
-
 # A timed-out wait names the paid task, so the caller keeps waiting on it (issue 6, item 4) ------------------
+
 
 def test_the_timeout_error_carries_the_task_hash_and_result_method(harness: Harness) -> None:
     harness.session.default(RESULT_PATH, result("in_progress"))
@@ -324,10 +354,14 @@ def test_timeout_error_keywords_default_to_none() -> None:
 # Wait times are checked before anything is sent (issue 6, item 8) --------------------------------------------
 
 BAD_WAITS = [
-    ({"poll_interval": float("nan")}, "poll_interval"), ({"poll_interval": float("inf")}, "poll_interval"),
-    ({"poll_interval": 0}, "poll_interval"), ({"poll_interval": -1.0}, "poll_interval"),
+    ({"poll_interval": float("nan")}, "poll_interval"),
+    ({"poll_interval": float("inf")}, "poll_interval"),
+    ({"poll_interval": 0}, "poll_interval"),
+    ({"poll_interval": -1.0}, "poll_interval"),
     ({"poll_interval": "5"}, "poll_interval"),
-    ({"timeout": float("nan")}, "timeout"), ({"timeout": float("inf")}, "timeout"), ({"timeout": -0.5}, "timeout"),
+    ({"timeout": float("nan")}, "timeout"),
+    ({"timeout": float("inf")}, "timeout"),
+    ({"timeout": -0.5}, "timeout"),
 ]
 
 
@@ -341,7 +375,8 @@ def test_wait_for_task_refuses_unusable_wait_times(wait: dict[str, Any], field: 
 
 @pytest.mark.parametrize(("wait", "field"), BAD_WAITS)
 def test_run_task_refuses_unusable_wait_times_before_starting_a_paid_task(
-        wait: dict[str, Any], field: str, harness: Harness) -> None:
+    wait: dict[str, Any], field: str, harness: Harness
+) -> None:
     with pytest.raises(SnovioValidationError) as caught:
         harness.client.run_task("start_domain_search", domain="octagon.com", **wait)
     assert caught.value.field == field

@@ -30,8 +30,14 @@ from airflow_provider_snovio.sandbox.testing import SandboxServer
 REPO = Path(__file__).resolve().parents[2]
 CLUSTER_SCRIPT = REPO / "scripts" / "pg-test-cluster.sh"
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
-FAST_RETRIES = RetryPolicy(max_retries=8, backoff_base=0.01, backoff_max=0.05, processing_backoff=0.05,
-                           processing_backoff_max=0.1, retry_after_max=0.05)
+FAST_RETRIES = RetryPolicy(
+    max_retries=8,
+    backoff_base=0.01,
+    backoff_max=0.05,
+    processing_backoff=0.05,
+    processing_backoff_max=0.1,
+    retry_after_max=0.05,
+)
 SQL_CONN_ID = "warehouse"
 
 
@@ -58,8 +64,9 @@ def postgres_server() -> Iterator[str]:
         shutil.rmtree(directory, ignore_errors=True)
 
     atexit.register(stop)
-    started = subprocess.run(["bash", str(CLUSTER_SCRIPT), "start", directory, str(free_port())],
-                             capture_output=True, text=True)
+    started = subprocess.run(
+        ["bash", str(CLUSTER_SCRIPT), "start", directory, str(free_port())], capture_output=True, text=True
+    )
     if started.returncode != 0:
         stop()
         pytest.fail(f"could not start PostgreSQL: {started.stderr}")
@@ -104,8 +111,7 @@ def warehouse(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytes
         server = request.getfixturevalue("postgres_server")
         database, url = _postgres_database(server)
         port = int(server.rsplit(":", 1)[1].split("/")[0])
-        conn = {"conn_type": "postgres", "host": "127.0.0.1", "port": port, "login": "postgres",
-                "schema": database}
+        conn = {"conn_type": "postgres", "host": "127.0.0.1", "port": port, "login": "postgres", "schema": database}
     conn_json = json.dumps(conn)
     monkeypatch.setenv(f"AIRFLOW_CONN_{SQL_CONN_ID.upper()}", conn_json)
     engine = create_engine(url)
@@ -125,9 +131,14 @@ def warehouse(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytes
 @pytest.fixture
 def client(snovio_sandbox: SandboxServer) -> Iterator[SnovioClient]:
     """A Snov.io client on the sandbox with short retry backoffs (fault tests finish in seconds)."""
-    config = ClientConfig(client_id=snovio_sandbox.client_id, client_secret=snovio_sandbox.client_secret,
-                          base_url=snovio_sandbox.base_url, requests_per_minute=100_000, timeout=10.0,
-                          retry=FAST_RETRIES)
+    config = ClientConfig(
+        client_id=snovio_sandbox.client_id,
+        client_secret=snovio_sandbox.client_secret,
+        base_url=snovio_sandbox.base_url,
+        requests_per_minute=100_000,
+        timeout=10.0,
+        retry=FAST_RETRIES,
+    )
     with SnovioClient(config) as built:
         yield built
 

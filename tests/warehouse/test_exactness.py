@@ -62,8 +62,9 @@ def replies_upstream(sandbox: Any) -> dict[int, set[str]]:
 
 def finished_upstream(sandbox: Any) -> dict[int, set[str]]:
     with sandbox.state.lock:
-        return {c.id: {rid for rid, _ in c.finished.values()} for c in sandbox.state.data.campaigns.campaigns
-                if c.finished}
+        return {
+            c.id: {rid for rid, _ in c.finished.values()} for c in sandbox.state.data.campaigns.campaigns if c.finished
+        }
 
 
 def campaign_ids_upstream(sandbox: Any) -> set[int]:
@@ -87,6 +88,7 @@ class Proxy:
 
 
 # --- dropped, truncated, full refresh ------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("newest_first", [False, True], ids=["oldest-first", "newest-first"])
 def test_dropped_truncated_and_thinned_tables_come_back_whole(warehouse, snovio_sandbox, client, newest_first):
@@ -117,8 +119,10 @@ def test_dropped_truncated_and_thinned_tables_come_back_whole(warehouse, snovio_
     victim = max(upstream, key=lambda cid: len(upstream[cid]))
     with warehouse.engine.begin() as connection:
         doomed = sorted(upstream[victim])[:5]
-        connection.execute(text(f"DELETE FROM {REPLIES} WHERE campaign_id = :c AND id IN "
-                                f"({', '.join(repr(i) for i in doomed)})"), {"c": victim})
+        connection.execute(
+            text(f"DELETE FROM {REPLIES} WHERE campaign_id = :c AND id IN ({', '.join(repr(i) for i in doomed)})"),
+            {"c": victim},
+        )
     thinned = sync(client, wh, replies, REPLIES)
     assert thinned.reread_scopes == [f"campaign_id={victim}"]
     assert ids(warehouse.engine, REPLIES) == upstream
@@ -135,11 +139,11 @@ def test_explicit_full_refresh_resets_data_and_state_together(warehouse, snovio_
     sync(client, wh, resource("campaign_replies"), REPLIES)
     with warehouse.engine.begin() as connection:  # damage both: a wrong value, a row upstream never had
         connection.execute(text("UPDATE snovio_campaigns SET name = 'wrong'"))
-        connection.execute(text(
-            "UPDATE snovio_campaigns SET id = 1 WHERE id = (SELECT MIN(id) FROM snovio_campaigns)"))
+        connection.execute(text("UPDATE snovio_campaigns SET id = 1 WHERE id = (SELECT MIN(id) FROM snovio_campaigns)"))
         connection.execute(text(f"UPDATE {REPLIES} SET id = 'stale' WHERE id = (SELECT MIN(id) FROM {REPLIES})"))
-        connection.execute(text(f"UPDATE {STATE_TABLE} SET position = 3, tail = '[\"a\", \"b\"]' "
-                                "WHERE scope <> '#table'"))
+        connection.execute(
+            text(f"UPDATE {STATE_TABLE} SET position = 3, tail = '[\"a\", \"b\"]' WHERE scope <> '#table'")
+        )
     sync(client, wh, resource("campaigns"), "snovio_campaigns", full_refresh=True)
     result = sync(client, wh, resource("campaign_replies"), REPLIES, full_refresh=True)
     upstream = replies_upstream(snovio_sandbox)
@@ -147,27 +151,37 @@ def test_explicit_full_refresh_resets_data_and_state_together(warehouse, snovio_
     assert [i for found in ids(warehouse.engine, REPLIES, deleted=True).values() for i in found] == ["stale"]
     assert result.rows_written == sum(len(found) for found in upstream.values())
     with warehouse.engine.connect() as connection:
-        live = {r.id: r.name for r in connection.execute(text(
-            "SELECT id, name FROM snovio_campaigns WHERE _snovio_deleted_at IS NULL"))}
-        gone = [r[0] for r in connection.execute(text(
-            "SELECT id FROM snovio_campaigns WHERE _snovio_deleted_at IS NOT NULL"))]
-        positions = dict(connection.execute(text(
-            f"SELECT scope, position FROM {STATE_TABLE} WHERE table_name = '{REPLIES}' AND scope <> '#table'")).all())
+        live = {
+            r.id: r.name
+            for r in connection.execute(text("SELECT id, name FROM snovio_campaigns WHERE _snovio_deleted_at IS NULL"))
+        }
+        gone = [
+            r[0]
+            for r in connection.execute(text("SELECT id FROM snovio_campaigns WHERE _snovio_deleted_at IS NOT NULL"))
+        ]
+        positions = dict(
+            connection.execute(
+                text(f"SELECT scope, position FROM {STATE_TABLE} WHERE table_name = '{REPLIES}' AND scope <> '#table'")
+            ).all()
+        )
     with snovio_sandbox.state.lock:
         assert live == {c.id: c.name for c in snovio_sandbox.state.data.campaigns.campaigns}
     assert gone == [1]
-    assert positions == {f"campaign_id={cid}": len(found) for cid, found in upstream_ids(snovio_sandbox,
-                                                                                          "replies").items()}
+    assert positions == {
+        f"campaign_id={cid}": len(found) for cid, found in upstream_ids(snovio_sandbox, "replies").items()
+    }
     quiet = sync(client, wh, resource("campaign_replies"), REPLIES)  # the new state is right: nothing to do
     assert (quiet.reread_scopes, quiet.rows_written) == ([], 0)
 
 
 # --- a campaign deleted upstream -----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("answer", DELETED_CAMPAIGN_ANSWERS)
 @pytest.mark.parametrize("newest_first", [False, True], ids=["oldest-first", "newest-first"])
-def test_deleted_campaign_is_soft_deleted_and_the_others_synced(warehouse, snovio_sandbox, client, answer, caplog,
-                                                               newest_first):
+def test_deleted_campaign_is_soft_deleted_and_the_others_synced(
+    warehouse, snovio_sandbox, client, answer, caplog, newest_first
+):
     snovio_sandbox.configure(newest_first_events=newest_first)
     snovio_sandbox.configure(deleted_campaign_answer=answer, **SMALL)
     wh = Warehouse(warehouse.engine)
@@ -176,8 +190,12 @@ def test_deleted_campaign_is_soft_deleted_and_the_others_synced(warehouse, snovi
     opened = {cid for cid, found in upstream_ids(snovio_sandbox, "opens").items() if found}
     victim = next(cid for cid in everything if cid in before_replies and cid in before_finished and cid in opened)
     other = next(cid for cid in before_replies if cid != victim)
-    runs = {"campaigns": {}, "campaign_replies": {}, "finished_prospects": {},
-            "emails_sent": {"campaign_ids": everything}}  # explicit ids, as a DAG's list would hold them
+    runs = {
+        "campaigns": {},
+        "campaign_replies": {},
+        "finished_prospects": {},
+        "emails_sent": {"campaign_ids": everything},
+    }  # explicit ids, as a DAG's list would hold them
     for name, kwargs in runs.items():
         sync(client, wh, resource(name), f"snovio_{name}", **kwargs)
     before_sent = ids(warehouse.engine, "snovio_emails_sent")
@@ -191,8 +209,13 @@ def test_deleted_campaign_is_soft_deleted_and_the_others_synced(warehouse, snovi
         results = {name: sync(client, wh, resource(name), f"snovio_{name}", **kwargs) for name, kwargs in runs.items()}
         # ids taken from the API after the deletion (as the example DAG does): the victim is not asked for,
         # and its stored rows are marked deleted all the same
-        results["campaign_opens"] = sync(client, wh, resource("campaign_opens"), "snovio_campaign_opens",
-                                         campaign_ids=sorted(campaign_ids_upstream(snovio_sandbox)))
+        results["campaign_opens"] = sync(
+            client,
+            wh,
+            resource("campaign_opens"),
+            "snovio_campaign_opens",
+            campaign_ids=sorted(campaign_ids_upstream(snovio_sandbox)),
+        )
 
     label = f"campaign_id={victim}"
     for name in ("campaign_replies", "finished_prospects", "emails_sent", "campaign_opens"):
@@ -207,15 +230,20 @@ def test_deleted_campaign_is_soft_deleted_and_the_others_synced(warehouse, snovi
     assert victim not in ids(warehouse.engine, "snovio_emails_sent")
     assert ids(warehouse.engine, "snovio_emails_sent", deleted=True) == {victim: before_sent[victim]}
     assert ids(warehouse.engine, "snovio_campaign_opens", deleted=True) == {victim: before_opens[victim]}
-    assert ids(warehouse.engine, "snovio_campaign_opens") == {cid: found for cid, found in before_opens.items()
-                                                              if cid != victim}
+    assert ids(warehouse.engine, "snovio_campaign_opens") == {
+        cid: found for cid, found in before_opens.items() if cid != victim
+    }
     with warehouse.engine.connect() as connection:
-        live = {r[0] for r in connection.execute(text(
-            "SELECT id FROM snovio_campaigns WHERE _snovio_deleted_at IS NULL"))}
-        gone = {r[0] for r in connection.execute(text(
-            "SELECT id FROM snovio_campaigns WHERE _snovio_deleted_at IS NOT NULL"))}
-        states = [r[0] for r in connection.execute(text(f"SELECT scope FROM {STATE_TABLE} WHERE scope = :s"),
-                                                   {"s": label})]
+        live = {
+            r[0] for r in connection.execute(text("SELECT id FROM snovio_campaigns WHERE _snovio_deleted_at IS NULL"))
+        }
+        gone = {
+            r[0]
+            for r in connection.execute(text("SELECT id FROM snovio_campaigns WHERE _snovio_deleted_at IS NOT NULL"))
+        }
+        states = [
+            r[0] for r in connection.execute(text(f"SELECT scope FROM {STATE_TABLE} WHERE scope = :s"), {"s": label})
+        ]
     assert (live, gone) == (campaign_ids_upstream(snovio_sandbox), {victim})
     assert states == []  # its positions are forgotten
 
@@ -252,8 +280,9 @@ def test_campaign_deleted_between_listing_and_read(warehouse, snovio_sandbox, cl
         named = result.deleted_scopes + result.reread_scopes
         assert label in named, (name, result)
         assert victim not in ids(warehouse.engine, table)
-    assert ids(warehouse.engine, "snovio_finished_prospects") == {cid: found for cid, found in before.items()
-                                                                   if cid != victim}
+    assert ids(warehouse.engine, "snovio_finished_prospects") == {
+        cid: found for cid, found in before.items() if cid != victim
+    }
     assert ids(warehouse.engine, REPLIES) == replies_upstream(snovio_sandbox)
 
 
@@ -268,8 +297,11 @@ def test_a_failing_scope_fails_the_task_naming_it_after_the_others_synced(wareho
             raise SnovioServerError("503 Service Unavailable", status=503)
         return real(campaign_id, **kwargs)
 
-    with pytest.raises(SnovioSyncError, match=rf"1 of {len(campaign_ids_upstream(snovio_sandbox))} scope\(s\) "
-                                              rf"failed.*campaign_id={bad}: "):
+    with pytest.raises(
+        SnovioSyncError,
+        match=rf"1 of {len(campaign_ids_upstream(snovio_sandbox))} scope\(s\) "
+        rf"failed.*campaign_id={bad}: ",
+    ):
         sync(Proxy(client, get_campaign_replies=fail_for_bad), wh, resource("campaign_replies"), REPLIES)
     assert ids(warehouse.engine, REPLIES) == {cid: found for cid, found in upstream.items() if cid != bad}
     sync(client, wh, resource("campaign_replies"), REPLIES)  # the next run completes it
@@ -277,6 +309,7 @@ def test_a_failing_scope_fails_the_task_naming_it_after_the_others_synced(wareho
 
 
 # --- two writers -------------------------------------------------------------------------------------------
+
 
 class Crash(Exception):
     """A writer dying between two pages (not a Snov.io error: nothing catches it)."""
@@ -322,8 +355,9 @@ def test_a_restart_by_one_writer_and_a_crash_leave_no_hole_for_the_other(warehou
 
     def writer_b() -> None:
         try:
-            outcome["b"] = sync(Proxy(client, get_campaign_replies=pause_before_second_page), wh, replies, REPLIES,
-                                campaign_ids=[big])
+            outcome["b"] = sync(
+                Proxy(client, get_campaign_replies=pause_before_second_page), wh, replies, REPLIES, campaign_ids=[big]
+            )
         except BaseException as exc:  # reported below
             outcome["b"] = exc
 
@@ -334,8 +368,14 @@ def test_a_restart_by_one_writer_and_a_crash_leave_no_hole_for_the_other(warehou
         b_position = wh.position(wh.table(replies, REPLIES), f"campaign_id={big}").offset
         assert b_position == 10_000 - 20 + 10_000  # B committed its first page (from the overlap on)
         with pytest.raises(Crash):
-            sync(Proxy(client, get_campaign_replies=crash_after_first_page()), wh, replies, REPLIES,
-                 campaign_ids=[big], full_refresh=True)
+            sync(
+                Proxy(client, get_campaign_replies=crash_after_first_page()),
+                wh,
+                replies,
+                REPLIES,
+                campaign_ids=[big],
+                full_refresh=True,
+            )
         assert wh.position(wh.table(replies, REPLIES), f"campaign_id={big}").offset == 10_000
     finally:
         resume.set()
@@ -364,8 +404,7 @@ print(result.rows_written)
 
 
 @pytest.mark.parametrize("newest_first", [False, True], ids=["oldest-first", "newest-first"])
-def test_two_writer_processes_of_one_scope_end_exact(warehouse, snovio_sandbox, client, tmp_path: Path,
-                                                    newest_first):
+def test_two_writer_processes_of_one_scope_end_exact(warehouse, snovio_sandbox, client, tmp_path: Path, newest_first):
     snovio_sandbox.configure(newest_first_events=newest_first)
     upstream = upstream_ids(snovio_sandbox, "replies")
     big = next(cid for cid, found in upstream.items() if len(found) == 25_500)
@@ -376,10 +415,25 @@ def test_two_writer_processes_of_one_scope_end_exact(warehouse, snovio_sandbox, 
     script = tmp_path / "writer.py"
     script.write_text(WRITER)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    children = [subprocess.Popen([sys.executable, str(script), snovio_sandbox.base_url, snovio_sandbox.client_id,
-                                  snovio_sandbox.client_secret, warehouse.url, str(big), refresh], env=env,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                for refresh in ("1", "0")]
+    children = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                str(script),
+                snovio_sandbox.base_url,
+                snovio_sandbox.client_id,
+                snovio_sandbox.client_secret,
+                warehouse.url,
+                str(big),
+                refresh,
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for refresh in ("1", "0")
+    ]
     outputs = [child.communicate(timeout=300) for child in children]
     assert [child.returncode for child in children] == [0, 0], outputs
     now = upstream_ids(snovio_sandbox, "replies")[big]
@@ -394,13 +448,17 @@ def test_two_writer_processes_of_one_scope_end_exact(warehouse, snovio_sandbox, 
 
 # --- one table, one resource ---------------------------------------------------------------------------------
 
+
 def test_a_table_holding_another_resource_is_refused(warehouse, snovio_sandbox, client):
     snovio_sandbox.configure(**SMALL)
     wh = Warehouse(warehouse.engine)
     sync(client, wh, resource("campaign_replies"), "shared")
     before = ids(warehouse.engine, "shared")
-    with pytest.raises(SnovioConfigError, match=r"'shared' holds the sync state of resource 'campaign_replies'.*"
-                                                r"resource 'campaign_opens' cannot"):
+    with pytest.raises(
+        SnovioConfigError,
+        match=r"'shared' holds the sync state of resource 'campaign_replies'.*"
+        r"resource 'campaign_opens' cannot",
+    ):
         sync(client, Warehouse(warehouse.engine), resource("campaign_opens"), "shared")
     assert ids(warehouse.engine, "shared") == before == replies_upstream(snovio_sandbox)
     with pytest.raises(SnovioConfigError, match="resource 'user_lists' cannot"):
@@ -409,23 +467,32 @@ def test_a_table_holding_another_resource_is_refused(warehouse, snovio_sandbox, 
 
 # --- the migration from unprefixed system columns ----------------------------------------------------------------
 
+
 def test_a_table_of_the_previous_version_is_migrated_without_loss(warehouse, snovio_sandbox, client):
     from datetime import datetime, timezone
 
     snovio_sandbox.configure(**SMALL)
     campaigns = resource("campaigns")
     metadata = MetaData()
-    legacy = Table("snovio_campaigns", metadata,
-                   *[Column(name, _sql_type(kind), primary_key=name in campaigns.key)
-                     for name, kind in campaigns.columns],
-                   Column("raw", json_type(), nullable=False),
-                   Column("synced_at", DateTime(timezone=True), nullable=False))
+    legacy = Table(
+        "snovio_campaigns",
+        metadata,
+        *[Column(name, _sql_type(kind), primary_key=name in campaigns.key) for name, kind in campaigns.columns],
+        Column("raw", json_type(), nullable=False),
+        Column("synced_at", DateTime(timezone=True), nullable=False),
+    )
     from sqlalchemy import BigInteger, Text
 
-    Table(STATE_TABLE, metadata, Column("table_name", Text(), primary_key=True),  # without row_count
-          Column("scope", Text(), primary_key=True), Column("resource", Text(), nullable=False),
-          Column("position", BigInteger(), nullable=False), Column("tail", json_type(), nullable=False),
-          Column("updated_at", DateTime(timezone=True), nullable=False))
+    Table(
+        STATE_TABLE,
+        metadata,
+        Column("table_name", Text(), primary_key=True),  # without row_count
+        Column("scope", Text(), primary_key=True),
+        Column("resource", Text(), nullable=False),
+        Column("position", BigInteger(), nullable=False),
+        Column("tail", json_type(), nullable=False),
+        Column("updated_at", DateTime(timezone=True), nullable=False),
+    )
     metadata.create_all(warehouse.engine)
     then = datetime(2025, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
     gone_record = {"id": 1, "campaign": "deleted long ago", "status": "Completed", "note": "only in raw"}
@@ -437,13 +504,17 @@ def test_a_table_of_the_previous_version_is_migrated_without_loss(warehouse, sno
     assert {"_snovio_raw", "_snovio_synced_at", "_snovio_deleted_at"} <= set(columns)
     assert not {"raw", "synced_at"} & set(columns)
     assert synced_at_index_name("snovio_campaigns") in {
-        ix["name"] for ix in inspect(warehouse.engine).get_indexes("snovio_campaigns")}
+        ix["name"] for ix in inspect(warehouse.engine).get_indexes("snovio_campaigns")
+    }
     assert "row_count" in {c["name"] for c in inspect(warehouse.engine).get_columns(STATE_TABLE)}
 
     def old_row() -> Any:
         with warehouse.engine.connect() as connection:
-            return connection.execute(text("SELECT name, _snovio_raw, _snovio_synced_at, _snovio_deleted_at "
-                                           "FROM snovio_campaigns WHERE id = 1")).one()
+            return connection.execute(
+                text(
+                    "SELECT name, _snovio_raw, _snovio_synced_at, _snovio_deleted_at FROM snovio_campaigns WHERE id = 1"
+                )
+            ).one()
 
     row = old_row()
     assert row.name == "deleted long ago" and row._snovio_deleted_at is None
@@ -454,29 +525,35 @@ def test_a_table_of_the_previous_version_is_migrated_without_loss(warehouse, sno
     assert (json.loads(row._snovio_raw) if isinstance(row._snovio_raw, str) else row._snovio_raw) == gone_record
     assert row._snovio_deleted_at is not None
     with warehouse.engine.connect() as connection:
-        live = {r[0] for r in connection.execute(text(
-            "SELECT id FROM snovio_campaigns WHERE _snovio_deleted_at IS NULL"))}
+        live = {
+            r[0] for r in connection.execute(text("SELECT id FROM snovio_campaigns WHERE _snovio_deleted_at IS NULL"))
+        }
     assert live == campaign_ids_upstream(snovio_sandbox)
 
 
-def test_an_opens_table_keyed_without_the_event_time_is_kept_aside_and_read_again(warehouse, snovio_sandbox,
-                                                                                    client):
+def test_an_opens_table_keyed_without_the_event_time_is_kept_aside_and_read_again(warehouse, snovio_sandbox, client):
     """Before opens and clicks were keyed by event time too, their tables had the key (campaign_id, id): the
     upsert on the new key would be refused there. The old table is kept under another name (nothing lost)
     and a table with the new key is read from the start."""
     snovio_sandbox.configure(**SMALL)
     opens = resource("campaign_opens")
     metadata = MetaData()
-    legacy = Table("snovio_campaign_opens", metadata,
-                   *[Column(name, _sql_type(kind), primary_key=name in ("campaign_id", "id"))
-                     for name, kind in opens.columns],
-                   Column("raw", json_type(), nullable=False),
-                   Column("synced_at", DateTime(timezone=True), nullable=False))
+    legacy = Table(
+        "snovio_campaign_opens",
+        metadata,
+        *[Column(name, _sql_type(kind), primary_key=name in ("campaign_id", "id")) for name, kind in opens.columns],
+        Column("raw", json_type(), nullable=False),
+        Column("synced_at", DateTime(timezone=True), nullable=False),
+    )
     metadata.create_all(warehouse.engine)
     from datetime import datetime, timezone
 
-    old = {"campaign_id": 1, "id": "old-open", "raw": {"id": "old-open"},
-           "synced_at": datetime(2025, 1, 2, tzinfo=timezone.utc)}
+    old = {
+        "campaign_id": 1,
+        "id": "old-open",
+        "raw": {"id": "old-open"},
+        "synced_at": datetime(2025, 1, 2, tzinfo=timezone.utc),
+    }
     with warehouse.engine.begin() as connection:
         connection.execute(legacy.insert(), [old])
     upstream = {cid: set(found) for cid, found in upstream_ids(snovio_sandbox, "opens").items() if found}

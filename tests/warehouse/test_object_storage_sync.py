@@ -212,8 +212,9 @@ def test_a_failure_mid_write_leaves_no_partial_file_and_the_next_run_completes(b
         sync_to_storage(failing, store, root, REPLIES, campaign_ids=[BIG, MEDIUM, SMALL], batch_rows=15_000)
     snovio_sandbox.configure(error_rate=0.0)
     if base_uri.startswith("file://"):  # the open batch was on disk under its temporary name (S3 buffers it)
-        assert len(failing.temps_seen) == 1 and failing.temps_seen[0].endswith(".jsonl.gz." + failing.temps_seen[
-            0].rsplit(".", 2)[-2] + ".tmp")
+        assert len(failing.temps_seen) == 1 and failing.temps_seen[0].endswith(
+            ".jsonl.gz." + failing.temps_seen[0].rsplit(".", 2)[-2] + ".tmp"
+        )
     assert len(files.data_files()) == 1
     assert len(files.lines(files.data_files()[0])) == 19_980
     files.check_complete()

@@ -32,21 +32,32 @@ def test_analytics_one_row_per_campaign_per_interval(warehouse, snovio_conn_env,
 
     first = op.execute(interval(date(2025, 9, 10)))
     reads = 3 * len(campaigns)  # the run's day and, lookback_days=2, the 2 days before it
-    assert first == {"resource": "campaign_analytics", "table": "snovio_campaign_analytics",
-                     "rows_read": reads, "rows_written": reads, "pages": reads,
-                     "scopes": reads, "rows_skipped": 0, "reread_scopes": [],
-                     "rows_deleted": 0, "deleted_scopes": [], "key_collisions": 0}
+    assert first == {
+        "resource": "campaign_analytics",
+        "table": "snovio_campaign_analytics",
+        "rows_read": reads,
+        "rows_written": reads,
+        "pages": reads,
+        "scopes": reads,
+        "rows_skipped": 0,
+        "reread_scopes": [],
+        "rows_deleted": 0,
+        "deleted_scopes": [],
+        "key_collisions": 0,
+    }
     op.execute(interval(date(2025, 9, 10)))  # a rerun of the same run: no duplicate
     op.execute(interval(date(2025, 9, 11)))
     with warehouse.engine.connect() as connection:
-        rows = connection.execute(text(
-            "SELECT campaign_id, date_from, date_to, emails_sent FROM snovio_campaign_analytics")).all()
+        rows = connection.execute(
+            text("SELECT campaign_id, date_from, date_to, emails_sent FROM snovio_campaign_analytics")
+        ).all()
     assert len(rows) == 4 * len(campaigns)  # 9-08 .. 9-11: re-asked days replace their rows
     assert {(str(r.date_from), str(r.date_to)) for r in rows} == {(f"2025-09-{d:02d}",) * 2 for d in range(8, 12)}
     big = campaigns[0]
     upstream = client.get_campaign_analytics(campaign_ids=[big], date_from="2025-09-10", date_to="2025-09-10")
     assert [r.emails_sent for r in rows if r.campaign_id == big and str(r.date_from) == "2025-09-10"] == [
-        upstream["emails_sent"]]
+        upstream["emails_sent"]
+    ]
     assert upstream["emails_sent"] > 0
 
     facets = op.get_openlineage_facets_on_complete(None)
@@ -56,7 +67,8 @@ def test_analytics_one_row_per_campaign_per_interval(warehouse, snovio_conn_env,
     output = facets.outputs[0]
     if warehouse.dialect == "postgresql":
         assert output.namespace.startswith("postgres://127.0.0.1:") and output.name.endswith(
-            ".public.snovio_campaign_analytics")
+            ".public.snovio_campaign_analytics"
+        )
     else:
         assert output.namespace.startswith("sqlite:///") and output.name == "snovio_campaign_analytics"
     assert "email_opens_rate" in {field.name for field in output.facets["schema"].fields}
@@ -82,8 +94,9 @@ def test_the_asset_is_the_sql_providers_uri_even_with_a_templated_connection_id(
     if warehouse.dialect == "postgresql":
         from airflow.providers.postgres.assets.postgres import create_asset
 
-        expected = create_asset(host=url.host, port=url.port, database=url.database, schema="public",
-                                table="snovio_campaigns")
+        expected = create_asset(
+            host=url.host, port=url.port, database=url.database, schema="public", table="snovio_campaigns"
+        )
     else:
         expected = Asset(f"sqlite://{url.database}/snovio_campaigns")
     assert event.dest_asset_key.uri == expected.uri
@@ -92,24 +105,33 @@ def test_the_asset_is_the_sql_providers_uri_even_with_a_templated_connection_id(
 
 
 def test_runs_without_a_data_interval_read_the_previous_utc_day(tmp_path, warehouse, snovio_conn_env):
-    op = SnovioToSqlOperator(task_id="analytics", resource="campaign_analytics", sql_conn_id=SQL_CONN_ID,
-                             campaign_ids=["237900"], table="daily")
+    op = SnovioToSqlOperator(
+        task_id="analytics",
+        resource="campaign_analytics",
+        sql_conn_id=SQL_CONN_ID,
+        campaign_ids=["237900"],
+        table="daily",
+    )
     op.execute({})
     days = [(datetime.now(UTC) - timedelta(days=back)).date().isoformat() for back in (3, 2, 1)]  # + lookback
     with warehouse.engine.connect() as connection:
-        assert sorted(tuple(map(str, r)) for r in connection.execute(text(
-            "SELECT date_from, date_to FROM daily"))) == [(day, day) for day in days]
+        assert sorted(tuple(map(str, r)) for r in connection.execute(text("SELECT date_from, date_to FROM daily"))) == [
+            (day, day) for day in days
+        ]
 
 
-@pytest.mark.parametrize(("kwargs", "field"), [
-    ({"resource": "campaign_repliez"}, "resource"),
-    ({"resource": "campaigns", "table": "snovio; DROP TABLE x"}, "table"),
-    ({"resource": "campaigns", "table": "1table"}, "table"),
-    ({"resource": "campaign_replies", "campaign_ids": ["12a"]}, "campaign_ids"),
-    ({"resource": "campaign_replies", "campaign_ids": "237900"}, "campaign_ids"),
-    ({"resource": "list_prospects", "list_ids": [-3]}, "list_ids"),
-    ({"resource": "campaigns", "schema": "public.x"}, "schema"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"resource": "campaign_repliez"}, "resource"),
+        ({"resource": "campaigns", "table": "snovio; DROP TABLE x"}, "table"),
+        ({"resource": "campaigns", "table": "1table"}, "table"),
+        ({"resource": "campaign_replies", "campaign_ids": ["12a"]}, "campaign_ids"),
+        ({"resource": "campaign_replies", "campaign_ids": "237900"}, "campaign_ids"),
+        ({"resource": "list_prospects", "list_ids": [-3]}, "list_ids"),
+        ({"resource": "campaigns", "schema": "public.x"}, "schema"),
+    ],
+)
 def test_bad_inputs_are_refused_before_any_request(kwargs, field, snovio_conn_env):
     with pytest.raises(SnovioValidationError) as refused:
         SnovioToSqlOperator(task_id="bad", sql_conn_id=SQL_CONN_ID, **kwargs)
@@ -133,7 +155,8 @@ def test_object_storage_refuses_a_path_without_scheme(snovio_conn_env):
 
 
 def test_an_upstream_output_as_campaign_ids_is_accepted_at_parse_time_and_checked_at_run_time(
-        warehouse, snovio_conn_env):
+    warehouse, snovio_conn_env
+):
     """``campaign_ids=some_task.output`` (an XComArg) cannot be checked while the DAG is parsed; Airflow
     resolves it before ``execute``, where the check runs, still before any request."""
     from airflow.sdk import DAG
@@ -141,8 +164,9 @@ def test_an_upstream_output_as_campaign_ids_is_accepted_at_parse_time_and_checke
 
     with DAG("xcomarg_ids", schedule=None):
         upstream = BaseOperator(task_id="pick_campaigns")
-        op = SnovioToSqlOperator(task_id="sync", sql_conn_id=SQL_CONN_ID, resource="campaign_replies",
-                                 campaign_ids=upstream.output)
+        op = SnovioToSqlOperator(
+            task_id="sync", sql_conn_id=SQL_CONN_ID, resource="campaign_replies", campaign_ids=upstream.output
+        )
     assert op.campaign_ids is not None  # parsed without trying to iterate the XComArg
     op.campaign_ids = ["not-a-number"]  # as resolved from a bad upstream value
     with pytest.raises(SnovioValidationError) as refused:

@@ -272,8 +272,9 @@ def test_collisions_reach_the_xcom_and_the_log(tmp_path, caplog):
 
     engine = create_engine(f"sqlite:///{tmp_path / 'w.db'}")
     with caplog.at_level("WARNING"):
-        result = sync(DuplicatingClient(), Warehouse(engine), RESOURCES["campaign_replies"], "replies",
-                      campaign_ids=[7])
+        result = sync(
+            DuplicatingClient(), Warehouse(engine), RESOURCES["campaign_replies"], "replies", campaign_ids=[7]
+        )
     assert result.key_collisions == 1 and result.as_xcom()["key_collisions"] == 1
     assert "repeat a key" in caplog.text
     with engine.connect() as connection:

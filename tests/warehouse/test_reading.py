@@ -20,25 +20,48 @@ UTC = timezone.utc
 
 # --- record parsers ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ({"date": "2020-07-14 13:10:46.000000", "timezone_type": 3, "timezone": "UTC"}, datetime(2020, 7, 14, 13, 10, 46)),
-    ({"date": "2020-07-14 15:10:46.000000", "timezone_type": 3, "timezone": "Europe/Berlin"},
-     datetime(2020, 7, 14, 13, 10, 46)),
-    ({"date": "2020-07-14 15:10:46.000000", "timezone_type": 1, "timezone": "+02:00"},
-     datetime(2020, 7, 14, 13, 10, 46)),
-    ({"date": "2020-07-14 08:10:46.000000", "timezone_type": 2, "timezone": "EST"}, datetime(2020, 7, 14, 13, 10, 46)),
-    (1594732246, datetime(2020, 7, 14, 13, 10, 46)),
-    ("1594732246", datetime(2020, 7, 14, 13, 10, 46)),
-    ("2020-07-14T13:10:46Z", datetime(2020, 7, 14, 13, 10, 46)),
-    ("2020-07-14 13:10:46", datetime(2020, 7, 14, 13, 10, 46)),
-])
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (
+            {"date": "2020-07-14 13:10:46.000000", "timezone_type": 3, "timezone": "UTC"},
+            datetime(2020, 7, 14, 13, 10, 46),
+        ),
+        (
+            {"date": "2020-07-14 15:10:46.000000", "timezone_type": 3, "timezone": "Europe/Berlin"},
+            datetime(2020, 7, 14, 13, 10, 46),
+        ),
+        (
+            {"date": "2020-07-14 15:10:46.000000", "timezone_type": 1, "timezone": "+02:00"},
+            datetime(2020, 7, 14, 13, 10, 46),
+        ),
+        (
+            {"date": "2020-07-14 08:10:46.000000", "timezone_type": 2, "timezone": "EST"},
+            datetime(2020, 7, 14, 13, 10, 46),
+        ),
+        (1594732246, datetime(2020, 7, 14, 13, 10, 46)),
+        ("1594732246", datetime(2020, 7, 14, 13, 10, 46)),
+        ("2020-07-14T13:10:46Z", datetime(2020, 7, 14, 13, 10, 46)),
+        ("2020-07-14 13:10:46", datetime(2020, 7, 14, 13, 10, 46)),
+    ],
+)
 def test_timestamps_become_utc(value, expected):
     assert r.timestamp(value) == expected.replace(tzinfo=UTC)
 
 
-@pytest.mark.parametrize("value", [None, "", {"date": None}, {"date": "x", "timezone_type": 3, "timezone": "UTC"},
-                                   {"date": "2020-07-14 13:10:46", "timezone_type": 3, "timezone": "Mars/Olympus"},
-                                   "not a date", [1]])
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        "",
+        {"date": None},
+        {"date": "x", "timezone_type": 3, "timezone": "UTC"},
+        {"date": "2020-07-14 13:10:46", "timezone_type": 3, "timezone": "Mars/Olympus"},
+        "not a date",
+        [1],
+    ],
+)
 def test_unreadable_timestamps_are_none(value):
     assert r.timestamp(value) is None
 
@@ -62,6 +85,7 @@ def test_records_without_id_get_a_stable_content_hash_key():
 
 # --- the resumable offset reader -----------------------------------------------------------------
 
+
 class Upstream:
     """An offset-paged endpoint over a list of ids; counts requests."""
 
@@ -77,7 +101,7 @@ class Upstream:
     def first_read_offsets(self, overlap: int = 2) -> list[int]:
         """Offsets a read from 0 asks for: each page after the first starts ``overlap`` rows early."""
         offsets, offset = [0], 0
-        while len(self.rows[offset: offset + self.page_size]) == self.page_size:
+        while len(self.rows[offset : offset + self.page_size]) == self.page_size:
             offset += self.page_size - overlap
             offsets.append(offset)
         return offsets
@@ -94,8 +118,9 @@ def test_a_first_read_pages_from_offset_zero_until_a_short_page(n):
     written, position, restarted = upstream.read(None)
     assert written == [row["id"] for row in upstream.rows]
     assert upstream.offsets == upstream.first_read_offsets()  # a full page is followed by one more request
-    assert position == Position(n, tuple(row["id"] for row in upstream.rows[-2:]),
-                                head=tuple(row["id"] for row in upstream.rows[:2]))
+    assert position == Position(
+        n, tuple(row["id"] for row in upstream.rows[-2:]), head=tuple(row["id"] for row in upstream.rows[:2])
+    )
     assert not any(restarted)
 
 
@@ -161,12 +186,14 @@ class FakeClient:
 
 def test_full_refresh_reads_from_zero_and_marks_the_first_page():
     client = FakeClient([{"id": str(i)} for i in range(3)])
-    pages = list(RESOURCES["campaign_replies"].pages(client, {"campaign_id": 1}, Position(3, ("1", "2")),
-                                                     full_refresh=True))
+    pages = list(
+        RESOURCES["campaign_replies"].pages(client, {"campaign_id": 1}, Position(3, ("1", "2")), full_refresh=True)
+    )
     assert client.calls == [0] and [p.restarted for p in pages] == [True] and len(pages[0].records) == 3
 
 
 # --- resources and intervals ---------------------------------------------------------------------
+
 
 def test_every_resource_has_key_columns_it_fills():
     for res in RESOURCES.values():

@@ -16,8 +16,11 @@ from airflow_provider_snovio.sandbox.config import DELETED_CAMPAIGN_ANSWERS
 def test_a_deleted_campaign_leaves_the_listing_until_reset(snovio_sandbox, client):
     victim = snovio_sandbox.state.data.campaigns.campaigns[1].id
     answer = snovio_sandbox.delete_campaign(victim)
-    assert answer == {"success": True, "deleted": victim,
-                      "campaigns": len(snovio_sandbox.state.data.campaigns.campaigns)}
+    assert answer == {
+        "success": True,
+        "deleted": victim,
+        "campaigns": len(snovio_sandbox.state.data.campaigns.campaigns),
+    }
     assert victim not in {c["id"] for c in client.get_user_campaigns()}
     assert httpx.delete(f"{snovio_sandbox.base_url}/_sandbox/campaigns/{victim}").status_code == 404  # gone
     snovio_sandbox.reset()

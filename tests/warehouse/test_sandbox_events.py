@@ -11,9 +11,12 @@ def test_appended_events_are_served_last_and_reset_removes_them(snovio_sandbox, 
     answer = snovio_sandbox.append_events(camp.id, "replies", 4)
     assert answer["added"] == 4 and answer["total"] == len(before) + 4
     after = client.get_campaign_replies(camp.id, offset=0)
-    assert after[: len(before)] == before and [row["id"] for row in after[len(before):]] == answer["ids"]
-    for kind, method in (("opens", client.get_campaign_opens), ("clicks", client.get_campaign_clicks),
-                         ("sent", client.get_emails_sent)):
+    assert after[: len(before)] == before and [row["id"] for row in after[len(before) :]] == answer["ids"]
+    for kind, method in (
+        ("opens", client.get_campaign_opens),
+        ("clicks", client.get_campaign_clicks),
+        ("sent", client.get_emails_sent),
+    ):
         ids = snovio_sandbox.append_events(camp.id, kind, 2)["ids"]
         assert [row["id"] for row in method(camp.id, offset=0)[-2:]] == ids
     snovio_sandbox.reset()

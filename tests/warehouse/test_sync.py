@@ -142,30 +142,40 @@ def test_types_are_parsed_and_raw_json_round_trips(warehouse, snovio_sandbox, cl
     sync(client, wh, resource("campaign_replies"), TABLE, campaign_ids=[camp.id])
     sync(client, wh, resource("user_lists"), "snovio_user_lists")
     day = date(2025, 9, 1)
-    sync(client, wh, resource("campaign_analytics"), "snovio_campaign_analytics", campaign_ids=[camp.id],
-         dates=(day, date(2025, 12, 31)), lookback_days=0)
+    sync(
+        client,
+        wh,
+        resource("campaign_analytics"),
+        "snovio_campaign_analytics",
+        campaign_ids=[camp.id],
+        dates=(day, date(2025, 12, 31)),
+        lookback_days=0,
+    )
 
     def as_utc(value: Any) -> datetime:  # SQLite: naive UTC text (raw SQL); PostgreSQL: an aware timestamptz
         value = datetime.fromisoformat(value) if isinstance(value, str) else value
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
     with warehouse.engine.connect() as connection:
-        started = connection.execute(text("SELECT started_at, created_at, hash FROM snovio_campaigns WHERE id = :i"),
-                                     {"i": camp.id}).one()
+        started = connection.execute(
+            text("SELECT started_at, created_at, hash FROM snovio_campaigns WHERE id = :i"), {"i": camp.id}
+        ).one()
         assert as_utc(started.started_at) == datetime.fromtimestamp(camp.started_at, timezone.utc)
         assert as_utc(started.created_at) == datetime.fromtimestamp(camp.created_at, timezone.utc)
         assert started.hash == camp.hash  # a hex hash stays text
 
         first = camp.replies[0]
-        row = connection.execute(text(f"SELECT visited_at, hash, _snovio_raw AS raw FROM {TABLE} WHERE id = :i"),
-                                 {"i": first.id}).one()
+        row = connection.execute(
+            text(f"SELECT visited_at, hash, _snovio_raw AS raw FROM {TABLE} WHERE id = :i"), {"i": first.id}
+        ).one()
         assert as_utc(row.visited_at) == datetime.fromtimestamp(first.ts, timezone.utc)
         raw = json.loads(row.raw) if isinstance(row.raw, str) else row.raw
         assert raw == engagement_row(camp, first)  # the whole record, as served
         assert "customField_company" in raw  # a field no column knows is kept
 
-        deleted = connection.execute(text("SELECT is_deleted, deleted_at FROM snovio_user_lists "
-                                          "WHERE is_deleted = :t"), {"t": True}).all()
+        deleted = connection.execute(
+            text("SELECT is_deleted, deleted_at FROM snovio_user_lists WHERE is_deleted = :t"), {"t": True}
+        ).all()
         assert deleted and all(d.deleted_at is not None for d in deleted)
 
         figures = connection.execute(text("SELECT * FROM snovio_campaign_analytics")).mappings().one()
@@ -176,9 +186,12 @@ def test_types_are_parsed_and_raw_json_round_trips(warehouse, snovio_sandbox, cl
     assert str(figures["date_from"]) == "2025-09-01" and str(figures["date_to"]) == "2025-12-31"
     if warehouse.dialect == "postgresql":
         with warehouse.engine.connect() as connection:
-            kinds = dict(connection.execute(text(
-                "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = :t"),
-                {"t": TABLE}).all())
+            kinds = dict(
+                connection.execute(
+                    text("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = :t"),
+                    {"t": TABLE},
+                ).all()
+            )
         assert kinds["_snovio_raw"] == "jsonb"
         assert kinds["visited_at"] == "timestamp with time zone"
         assert kinds["campaign_id"] == "bigint"
@@ -215,8 +228,10 @@ def test_every_resource_lands_exactly(warehouse, snovio_sandbox, client):
         labels = {r[0] for r in connection.execute(text("SELECT label FROM snovio_custom_fields"))}
     assert labels == {f["label"] for f in client.get_prospect_custom_fields()}
     # Re-running every resource adds no row anywhere.
-    counts = {name: row_count(warehouse.engine, f"snovio_{name}") for name in ("campaign_opens", "list_prospects",
-                                                                               "finished_prospects", "campaigns")}
+    counts = {
+        name: row_count(warehouse.engine, f"snovio_{name}")
+        for name in ("campaign_opens", "list_prospects", "finished_prospects", "campaigns")
+    }
     for name in counts:
         sync(client, wh, resource(name), f"snovio_{name}")
     assert counts == {name: row_count(warehouse.engine, f"snovio_{name}") for name in counts}
@@ -225,8 +240,9 @@ def test_every_resource_lands_exactly(warehouse, snovio_sandbox, client):
 def test_ten_percent_faults_still_exact(warehouse, snovio_sandbox, client):
     # 10% of API requests fail: 3% 500/502/503, 2% truncated bodies, 2% dropped connections, 3% 429 (one in
     # every 33). The fault RNG is seeded; the assertion below proves each kind of fault happened in this run.
-    snovio_sandbox.configure(seed=16, error_rate=0.03, truncate_rate=0.02, drop_rate=0.02, burst_429_every=32,
-                             burst_429_length=1)
+    snovio_sandbox.configure(
+        seed=16, error_rate=0.03, truncate_rate=0.02, drop_rate=0.02, burst_429_every=32, burst_429_length=1
+    )
     state = snovio_sandbox.state
     upstream = upstream_ids(snovio_sandbox, "replies")
     chosen = [cid for cid, ids in upstream.items() if len(ids) <= 10_000]  # incl. the exactly-one-page campaign
@@ -242,13 +258,16 @@ def test_ten_percent_faults_still_exact(warehouse, snovio_sandbox, client):
     assert stats["injected_429"], stats
     for name, kind in (("campaign_opens", "opens"), ("emails_sent", "sent")):
         assert stored(warehouse.engine, f"snovio_{name}") == {
-            c.id: {e.id for e in getattr(c, kind)} for c in state.data.campaigns.campaigns
-            if c.id in chosen and getattr(c, kind)}
+            c.id: {e.id for e in getattr(c, kind)}
+            for c in state.data.campaigns.campaigns
+            if c.id in chosen and getattr(c, kind)
+        }
     assert stored(warehouse.engine) == {cid: set(upstream[cid]) for cid in chosen if upstream[cid]}
     live = {lid: p for lid, p in state.data.lists.items() if p.deleted is None}
     assert row_count(warehouse.engine, "snovio_list_prospects") == sum(len(p.prospect_ids) for p in live.values())
     assert row_count(warehouse.engine, "snovio_finished_prospects") == sum(
-        len(c.finished) for c in state.data.campaigns.campaigns)
+        len(c.finished) for c in state.data.campaigns.campaigns
+    )
     assert row_count(warehouse.engine, "snovio_campaigns") == len(state.data.campaigns.campaigns)
 
 
@@ -274,9 +293,20 @@ def test_killed_mid_sync_resumes_complete_and_duplicate_free(warehouse, snovio_s
     script = tmp_path / "child.py"
     script.write_text(CHILD)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    child = subprocess.Popen([sys.executable, str(script), snovio_sandbox.base_url, snovio_sandbox.client_id,
-                              snovio_sandbox.client_secret, warehouse.url, str(big)], env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            str(script),
+            snovio_sandbox.base_url,
+            snovio_sandbox.client_id,
+            snovio_sandbox.client_secret,
+            warehouse.url,
+            str(big),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     wh = Warehouse(warehouse.engine)
     position = 0
     deadline = time.monotonic() + 120
@@ -320,6 +350,7 @@ def _stored_position(engine: Any, campaign_id: int) -> int:
     except Exception:  # not created yet
         return 0
     with engine.connect() as connection:
-        found = connection.execute(select(func.max(state.c.position)).where(
-            state.c.scope == f"campaign_id={campaign_id}")).scalar()
+        found = connection.execute(
+            select(func.max(state.c.position)).where(state.c.scope == f"campaign_id={campaign_id}")
+        ).scalar()
     return int(found or 0)

@@ -149,9 +149,15 @@ def _campaign(
         email = f"{first}.{last}{r}@{domain}".lower()
         camp.recipients.append(
             Recipient(
-                prospect_id=_hex(rng, 76), first=first, last=last, email=email,
-                industry=_pick(rng, names.INDUSTRIES), country=_pick(rng, names.COUNTRIES),
-                locality=_pick(rng, names.LOCALITIES), source=_pick(rng, names.SOURCES), company=company,
+                prospect_id=_hex(rng, 76),
+                first=first,
+                last=last,
+                email=email,
+                industry=_pick(rng, names.INDUSTRIES),
+                country=_pick(rng, names.COUNTRIES),
+                locality=_pick(rng, names.LOCALITIES),
+                source=_pick(rng, names.SOURCES),
+                company=company,
             )
         )
         camp.email_index[email] = r
@@ -186,8 +192,13 @@ def _campaign(
         t = delivered_first[slot] + 3600 + rng.randrange(5 * DAY)
         replies_list.append(
             Engagement(
-                t, r, _hex(rng, 32), _hex(rng, 32), rng.randrange(len(names.SUBJECTS)),
-                auto=rng.random() < 0.05, sentiment=_pick(rng, SENTIMENTS),
+                t,
+                r,
+                _hex(rng, 32),
+                _hex(rng, 32),
+                rng.randrange(len(names.SUBJECTS)),
+                auto=rng.random() < 0.05,
+                sentiment=_pick(rng, SENTIMENTS),
             )
         )
     camp.sent = sorted(sent)
@@ -304,15 +315,50 @@ def finished_row(camp: Campaign, ridx: int) -> dict[str, Any]:
 # --- analytics (#19) ---
 
 ANALYTICS_KEYS = (
-    "total_contacted", "emails_sent", "first_emails", "first_emails_rate", "follow_ups", "follow_ups_rate",
-    "delivered", "delivered_rate", "bounced", "bounced_rate", "contacted_by_email", "email_opens",
-    "email_opens_rate", "link_clicks", "link_clicks_rate", "email_replies", "email_replies_rate",
-    "unsubscribed", "unsubscribed_rate", "auto_replied", "auto_replied_rate", "contacted_by_linkedin",
-    "linkedin_total_replies", "linkedin_total_replies_rate", "connection_request_replies",
-    "connection_request_replies_rate", "message_replies", "message_replies_rate", "in_mail_replies",
-    "in_mail_replies_rate", "connection_requests", "accepted_requests", "accepted_requests_rate",
-    "failed_connection_requests", "messages_sent", "linkedin_views", "linkedin_likes", "linkedin_follows",
-    "in_mail_sent", "interested", "interested_rate", "maybe", "maybe_rate", "not_interested",
+    "total_contacted",
+    "emails_sent",
+    "first_emails",
+    "first_emails_rate",
+    "follow_ups",
+    "follow_ups_rate",
+    "delivered",
+    "delivered_rate",
+    "bounced",
+    "bounced_rate",
+    "contacted_by_email",
+    "email_opens",
+    "email_opens_rate",
+    "link_clicks",
+    "link_clicks_rate",
+    "email_replies",
+    "email_replies_rate",
+    "unsubscribed",
+    "unsubscribed_rate",
+    "auto_replied",
+    "auto_replied_rate",
+    "contacted_by_linkedin",
+    "linkedin_total_replies",
+    "linkedin_total_replies_rate",
+    "connection_request_replies",
+    "connection_request_replies_rate",
+    "message_replies",
+    "message_replies_rate",
+    "in_mail_replies",
+    "in_mail_replies_rate",
+    "connection_requests",
+    "accepted_requests",
+    "accepted_requests_rate",
+    "failed_connection_requests",
+    "messages_sent",
+    "linkedin_views",
+    "linkedin_likes",
+    "linkedin_follows",
+    "in_mail_sent",
+    "interested",
+    "interested_rate",
+    "maybe",
+    "maybe_rate",
+    "not_interested",
     "not_interested_rate",
 )
 

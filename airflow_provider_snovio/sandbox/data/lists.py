@@ -185,10 +185,22 @@ def full_prospect(
     if record["companyName"] or record["position"]:
         current.append(
             {
-                "companyName": record["companyName"], "position": record["position"], "socialLink": None,
-                "site": record["companySite"], "locality": record["locality"], "state": None, "city": None,
-                "street": None, "street2": None, "postal": None, "founded": None, "startDate": None,
-                "endDate": None, "size": None, "industry": record["industry"], "companyType": None,
+                "companyName": record["companyName"],
+                "position": record["position"],
+                "socialLink": None,
+                "site": record["companySite"],
+                "locality": record["locality"],
+                "state": None,
+                "city": None,
+                "street": None,
+                "street2": None,
+                "postal": None,
+                "founded": None,
+                "startDate": None,
+                "endDate": None,
+                "size": None,
+                "industry": record["industry"],
+                "companyType": None,
                 "country": record["country"],
             }
         )

@@ -177,7 +177,8 @@ async def campaign_progress(campaign_id: str, state: StateDep) -> JSONResponse:
     with state.lock:
         total = len(camp.recipients)
         stopped = set(camp.finished) | {
-            ridx for (cid, ridx), status in state.data.recipient_status.items()
+            ridx
+            for (cid, ridx), status in state.data.recipient_status.items()
             if cid == camp.id and status == "Unsubscribed"
         }
     return JSONResponse(

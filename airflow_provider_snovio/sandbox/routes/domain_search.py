@@ -152,9 +152,7 @@ def _result(state: SandboxState, task_hash: str, kind: str) -> JSONResponse:
     task = tasks.get(task_hash, kind)
     status = tasks.status(state, task)
     if status != COMPLETED:
-        return JSONResponse(
-            {"data": [], "meta": task.payload["start_meta"], "links": [], "status": status}
-        )
+        return JSONResponse({"data": [], "meta": task.payload["start_meta"], "links": [], "status": status})
     body = dict(task.payload["result"])
     body["status"] = COMPLETED
     return JSONResponse(body)
@@ -305,14 +303,14 @@ async def prospects_result(task_hash: str, state: StateDep) -> JSONResponse:
 
 
 @router.post(f"{PREFIX}/prospects/search-emails/start/{{prospect_hash}}")
-async def prospect_emails_start(
-    prospect_hash: str, request: Request, state: StateDep
-) -> JSONResponse:
+async def prospect_emails_start(prospect_hash: str, request: Request, state: StateDep) -> JSONResponse:
     person = dataset_of(state).person_by_hash(prospect_hash)
     if person is None:
         raise EntityNotFound(prospect_hash)
     charge_unique(
-        state, (PROSPECT_EMAILS, person.prospect_hash), bool(person.emails),
+        state,
+        (PROSPECT_EMAILS, person.prospect_hash),
+        bool(person.emails),
         f"POST {PREFIX}/prospects/search-emails/start",
     )
     task = registry(state).create(state, PROSPECT_EMAILS, {})
@@ -438,8 +436,16 @@ async def domain_emails_with_info(request: Request, state: StateDep) -> JSONResp
     domain = dataset_of(state).domain(domain_name)
     if domain is None:
         return JSONResponse(
-            {"success": True, "domain": "", "webmail": False, "result": 0, "lastId": 0, "limit": limit,
-             "companyName": "", "emails": []}
+            {
+                "success": True,
+                "domain": "",
+                "webmail": False,
+                "result": 0,
+                "lastId": 0,
+                "limit": limit,
+                "companyName": "",
+                "emails": [],
+            }
         )
     records = {"all": domain.all_emails, "personal": domain.personal, "generic": domain.generic}[kind]
     if has_positions:

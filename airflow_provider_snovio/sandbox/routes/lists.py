@@ -99,8 +99,16 @@ async def add_prospect_to_list(request: Request, state: StateDep) -> JSONRespons
                 updated = True
         else:
             record = make_prospect(
-                new_prospect_id(state.data.rng), email, first=first, last=last, full=full,
-                updated=state.now(), phones=phones, social=social, customFields=custom, **fields,
+                new_prospect_id(state.data.rng),
+                email,
+                first=first,
+                last=last,
+                full=full,
+                updated=state.now(),
+                phones=phones,
+                social=social,
+                customFields=custom,
+                **fields,
             )
             state.data.prospects[record["id"]] = record
         added = plist.id not in record["lists"]

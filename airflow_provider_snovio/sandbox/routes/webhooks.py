@@ -81,9 +81,7 @@ async def add_webhook(request: Request, state: StateDep) -> JSONResponse:
 
 
 @router.put("/v2/webhooks/{webhook_id}")
-async def change_webhook_status(
-    webhook_id: str, request: Request, state: StateDep
-) -> JSONResponse:
+async def change_webhook_status(webhook_id: str, request: Request, state: StateDep) -> JSONResponse:
     """#39 ``status`` active | deactivated."""
     params = await request_params(request)
     status = params.get_str("status")

@@ -9,16 +9,16 @@ from airflow_provider_snovio.operators import SnovioDomainSearchOperator, Snovio
 
 FAST = {"poll_interval": 0.05, "timeout": 30}
 
-with DAG("snovio_e2e_domain_search", schedule=None, start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
-         catchup=False):
+with DAG("snovio_e2e_domain_search", schedule=None, start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), catchup=False):
     search = SnovioDomainSearchOperator(task_id="search", domain="octagon.com", max_pages=1, deferrable=True, **FAST)
 
     @task
     def prospect_hashes(found: dict) -> list[str]:
         return found["prospect_hashes"]
 
-    emails = SnovioProspectEmailsOperator(task_id="prospect_emails", prospect_hashes=prospect_hashes(search.output),
-                                          deferrable=True, **FAST)
+    emails = SnovioProspectEmailsOperator(
+        task_id="prospect_emails", prospect_hashes=prospect_hashes(search.output), deferrable=True, **FAST
+    )
 
     @task
     def check(found: dict, prospect_emails: dict) -> None:

@@ -22,8 +22,11 @@ with DAG("snovio_e2e_finder", schedule=None, start_date=pendulum.datetime(2025, 
     def check(v1_result: dict, v2_result: dict) -> None:
         for result in (v1_result, v2_result):
             found = {p["last_name"]: [e["email"] for e in p["emails"]] for p in result["people"]}
-            assert found == {"Vanrooyen": ["gavin.vanrooyen@octagon.com"], "Doe": ["john.doe@yourdomain.com"],
-                             "Known": []}, found
+            assert found == {
+                "Vanrooyen": ["gavin.vanrooyen@octagon.com"],
+                "Doe": ["john.doe@yourdomain.com"],
+                "Known": [],
+            }, found
         assert v1_result["queued"] == 3, v1_result
         print("SNOVIO_E2E_FINDER_OK")
 

@@ -36,12 +36,19 @@ with DAG("snovio_e2e_sensors", schedule=None, start_date=pendulum.datetime(2025,
         SnovioHook().add_emails_to_verification(EMAILS)
         return EMAILS
 
-    task_done = SnovioTaskSensor(task_id="task_done", task_hash=start_search(),
-                                 result_method="get_domain_search_result", deferrable=True, **QUICK)
-    progress = SnovioCampaignProgressSensor(task_id="progress", campaign_id=active_campaign(), min_progress=50,
-                                            deferrable=True, **QUICK)
-    verified = SnovioEmailVerificationSensor(task_id="verified", emails=queue_emails(), mode="poke",
-                                             deferrable=False, greylisted_poll_interval=0.05, **QUICK)
+    task_done = SnovioTaskSensor(
+        task_id="task_done",
+        task_hash=start_search(),
+        result_method="get_domain_search_result",
+        deferrable=True,
+        **QUICK,
+    )
+    progress = SnovioCampaignProgressSensor(
+        task_id="progress", campaign_id=active_campaign(), min_progress=50, deferrable=True, **QUICK
+    )
+    verified = SnovioEmailVerificationSensor(
+        task_id="verified", emails=queue_emails(), mode="poke", deferrable=False, greylisted_poll_interval=0.05, **QUICK
+    )
 
     @task
     def check(task_result: dict, progress_result: dict, statuses: dict) -> None:

@@ -8,18 +8,26 @@ from airflow.sdk import DAG, task
 from airflow_provider_snovio.operators import SnovioEmailVerificationOperator
 
 EMAILS = [
-    "gavin.vanrooyen@octagon.com", "lizi.hamer@octagon.com", "ben.gillespie@octagon.com", "info@octagon.com",
-    "sales@octagon.com", "press@octagon.com", "john.doe@yourdomain.com", "jane.doe@yourdomain.com",
-    "support@octagon.com", "marketing@octagon.com", "contact@octagon.com", "careers@octagon.com",
+    "gavin.vanrooyen@octagon.com",
+    "lizi.hamer@octagon.com",
+    "ben.gillespie@octagon.com",
+    "info@octagon.com",
+    "sales@octagon.com",
+    "press@octagon.com",
+    "john.doe@yourdomain.com",
+    "jane.doe@yourdomain.com",
+    "support@octagon.com",
+    "marketing@octagon.com",
+    "contact@octagon.com",
+    "careers@octagon.com",
 ]
 FAST = {"poll_interval": 0.05, "timeout": 30}
 
-with DAG("snovio_e2e_verification", schedule=None, start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
-         catchup=False):
-    v1 = SnovioEmailVerificationOperator(task_id="verify_v1", emails=EMAILS, deferrable=True,
-                                         greylisted_poll_interval=0.05, **FAST)
-    v2 = SnovioEmailVerificationOperator(task_id="verify_v2", emails=EMAILS, api_version="v2", deferrable=False,
-                                         **FAST)
+with DAG("snovio_e2e_verification", schedule=None, start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), catchup=False):
+    v1 = SnovioEmailVerificationOperator(
+        task_id="verify_v1", emails=EMAILS, deferrable=True, greylisted_poll_interval=0.05, **FAST
+    )
+    v2 = SnovioEmailVerificationOperator(task_id="verify_v2", emails=EMAILS, api_version="v2", deferrable=False, **FAST)
 
     @task
     def check(v1_result: dict, v2_result: dict) -> None:

@@ -22,12 +22,15 @@ from airflow_provider_snovio.transfers import SnovioToSqlOperator
 log = logging.getLogger(__name__)
 EMAILS = ["gavin.vanrooyen@octagon.com", "lizi.hamer@octagon.com", "info@octagon.com", "lead01@example1.com"]
 
-with DAG("snovio_reliability_secrets", schedule=None, start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
-         catchup=False):
-    replies = SnovioToSqlOperator(task_id="sync_replies", resource="campaign_replies",
-                                  sql_conn_id="reliability_warehouse")
-    verify = SnovioEmailVerificationOperator(task_id="verify", emails=EMAILS, deferrable=True, poll_interval=0.05,
-                                             timeout=60, greylisted_poll_interval=0.05)
+with DAG(
+    "snovio_reliability_secrets", schedule=None, start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), catchup=False
+):
+    replies = SnovioToSqlOperator(
+        task_id="sync_replies", resource="campaign_replies", sql_conn_id="reliability_warehouse"
+    )
+    verify = SnovioEmailVerificationOperator(
+        task_id="verify", emails=EMAILS, deferrable=True, poll_interval=0.05, timeout=60, greylisted_poll_interval=0.05
+    )
     balance = SnovioBalanceCheckOperator(task_id="balance", min_balance=1)
     campaigns = SnovioApiOperator(task_id="campaigns", endpoint="get_user_campaigns")
 
