@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -64,14 +65,19 @@ def open_store(uri: str, conn_id: str | None = None) -> tuple[Store, str]:
 
     protocol = uri.split("://", 1)[0] if "://" in uri else ""  # a plain path is a local one
     try:
-        fs = ObjectStoragePath(uri, conn_id=conn_id).fs
+        located = ObjectStoragePath(uri, conn_id=conn_id)
+        fs, path = located.fs, located.path  # the path without its protocol, as the filesystem names it
     except ValueError:  # "No filesystem registered for scheme ..."
         if conn_id:
             raise
         import fsspec
+        import fsspec.core
 
-        fs = fsspec.filesystem(protocol)
-    return Store(fs, protocol), fs._strip_protocol(uri).rstrip("/")
+        fs, path = fsspec.filesystem(protocol), fsspec.core.strip_protocol(uri)
+    store = Store(fs, protocol)
+    if store.local:  # absolute, as fsspec names local files (listings are compared against it)
+        path = os.path.abspath(path)
+    return store, path.rstrip("/")
 
 
 def temp_name(path: str) -> str:
@@ -88,8 +94,8 @@ def atomic_open(store: Store, path: str, temp: str | None = None) -> Iterator[IO
     """
     temp = temp or temp_name(path)
     if store.local:
-        store.fs.makedirs(store.fs._parent(temp), exist_ok=True)
-        store.fs.makedirs(store.fs._parent(path), exist_ok=True)
+        store.fs.makedirs(os.path.dirname(temp), exist_ok=True)  # local paths: the OS's own parent
+        store.fs.makedirs(os.path.dirname(path), exist_ok=True)
     handle = store.fs.open(temp, "wb")
     try:
         yield handle
