@@ -9,6 +9,9 @@ from __future__ import annotations
 import os
 import tempfile
 
+#: Fixtures of the limiter, quota and token-store tests (redis_url, backend, private_rate_limit_dir).
+pytest_plugins = ["tests.limiter_backends"]
+
 _ROOT = tempfile.mkdtemp(prefix="snovio-tests-")
 os.environ.setdefault("AIRFLOW_HOME", os.path.join(_ROOT, "airflow-home"))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")

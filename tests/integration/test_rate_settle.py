@@ -14,40 +14,21 @@ import dataclasses
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from airflow_provider_snovio.api.client import SnovioClient
-from airflow_provider_snovio.api.ratelimit import RATE_LIMIT_DIR_ENV, RateLimiter, safety_margin_seconds
+from airflow_provider_snovio.api.ratelimit import RateLimiter, safety_margin_seconds
 from airflow_provider_snovio.api.token import TokenCache
 from airflow_provider_snovio.hooks.snovio import SnovioHook
 from airflow_provider_snovio.sandbox.testing import SandboxServer
 from tests.integration.conftest import FAST_RETRIES
-from tests.integration.test_ratelimit_processes import private_redis_server
 
 WINDOW = 0.6
 
 
-@pytest.fixture(autouse=True)
-def private_rate_limit_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    directory = tmp_path / "ratelimit"
-    monkeypatch.setenv(RATE_LIMIT_DIR_ENV, str(directory))
-    return directory
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    with private_redis_server() as url:
-        yield url
-
-
-@pytest.fixture(params=["memory", "per-host", "redis"])
-def backend(request: pytest.FixtureRequest) -> str | None:
-    if request.param == "redis":
-        return request.getfixturevalue("redis_url")
-    return "memory" if request.param == "memory" else None
+pytestmark = pytest.mark.usefixtures("private_rate_limit_dir")  # tests/limiter_backends.py
 
 
 def key() -> str:

@@ -186,12 +186,6 @@ def private_redis_server(*options: str) -> Iterator[str]:
             server.wait(timeout=5)
 
 
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    with private_redis_server() as url:
-        yield url
-
-
 def test_two_processes_share_a_redis_limit(redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # A per-host directory of its own proves the processes share through Redis, not through SQLite.
     monkeypatch.setenv(RATE_LIMIT_DIR_ENV, str(tmp_path))

@@ -12,7 +12,6 @@ import logging
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,30 +30,12 @@ from airflow_provider_snovio.api.ratelimit import (
 )
 from airflow_provider_snovio.hooks import snovio as hook_module
 from airflow_provider_snovio.hooks.snovio import SnovioHook, airflow_server_role, read_extras
-from tests.integration.test_ratelimit_processes import private_redis_server
 
 LOGGER = hook_module.__name__
 WINDOW = 0.6
 
 
-@pytest.fixture(autouse=True)
-def private_rate_limit_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    directory = tmp_path / "ratelimit"
-    monkeypatch.setenv(RATE_LIMIT_DIR_ENV, str(directory))
-    return directory
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    with private_redis_server() as url:
-        yield url
-
-
-@pytest.fixture(params=["memory", "per-host", "redis"])
-def backend(request: pytest.FixtureRequest) -> str | None:
-    if request.param == "redis":
-        return request.getfixturevalue("redis_url")
-    return "memory" if request.param == "memory" else None
+pytestmark = pytest.mark.usefixtures("private_rate_limit_dir")  # tests/limiter_backends.py
 
 
 def key() -> str:

@@ -14,7 +14,6 @@ import multiprocessing
 import os
 import stat
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,16 +28,9 @@ from airflow_provider_snovio.api.token_store import (
     encryption_key,
     shared_token_store,
 )
-from tests.integration.test_ratelimit_processes import private_redis_server
 
 SECRET = "client-secret-of-the-account"
 KEY = "0123456789abcdef0123456789abcdef"
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    with private_redis_server() as url:
-        yield url
 
 
 def counting_fetch(log: Path, delay: float = 0.3, expires_in: float = 3600.0):
