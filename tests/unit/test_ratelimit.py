@@ -39,12 +39,8 @@ def unique_key() -> str:
     return f"https://api.snov.io|client-{uuid.uuid4().hex}"
 
 
-@pytest.fixture(autouse=True)
-def private_rate_limit_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Keep per-host SQLite files of these tests out of the real default directory."""
-    directory = tmp_path / "ratelimit"
-    monkeypatch.setenv(RATE_LIMIT_DIR_ENV, str(directory))
-    return directory
+#: Per-host SQLite files of these tests stay out of the real default directory (tests/limiter_backends.py).
+pytestmark = pytest.mark.usefixtures("private_rate_limit_dir")
 
 
 # -- validation -----------------------------------------------------------------------------------------
