@@ -4,6 +4,9 @@
 client, and the hook by delegation) gets every method here with its documented name, arguments and
 docstring. Each method hands its own catalogue row (``ENDPOINTS.get_balance``) and its arguments to
 ``call``; what goes where on the wire is in the row. No method looks an endpoint up by name.
+
+Each method's return type is the ``TypedDict`` of its documented answer (:mod:`api.answers`), cast from
+``call``'s parsed JSON: nothing is checked or dropped at run time, a type checker reads the keys.
 """
 
 from __future__ import annotations
