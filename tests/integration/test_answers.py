@@ -79,10 +79,12 @@ class Shapes:
                 return
             self.check(value, hint, where)
         elif origin is list:
-            if isinstance(value, list):
-                (item,) = get_args(hint)
-                for index, element in enumerate(value[:ROWS_WALKED]):
-                    self.walk(element, item, f"{where}[{index}]")
+            if not isinstance(value, list):
+                self.problems.append(f"{where}: {hint} expected a list, got {type(value).__name__}")
+                return
+            (item,) = get_args(hint)
+            for index, element in enumerate(value[:ROWS_WALKED]):
+                self.walk(element, item, f"{where}[{index}]")
         elif origin is dict:
             if isinstance(value, dict):
                 _, item = get_args(hint)
@@ -259,6 +261,11 @@ def test_the_walk_catches_an_undeclared_a_missing_and_a_nested_key() -> None:
     shapes = Shapes()
     shapes.walk([{"success": True, "data": {"id": 1, "name": "x"}}], list[answers.CreatedList], "created")
     assert shapes.problems == ["created[0].data: CreatedListData does not declare ['name']"]
+    shapes = Shapes()
+    shapes.walk({"success": True, "data": {"id": 1}}, list[answers.CreatedList], "created")  # not array-wrapped
+    assert shapes.problems == [
+        "created: list[airflow_provider_snovio.api.answers.CreatedList] expected a list, got dict"
+    ]
     shapes = Shapes()
     entry = {"status": {"identifier": "complete"}, "data": []}
     shapes.walk({"success": True, "a@b.co": entry}, answers.VerificationStatuses, "v1")
