@@ -4,6 +4,9 @@
 client, and the hook by delegation) gets every method here with its documented name, arguments and
 docstring. Each method hands its own catalogue row (``ENDPOINTS.get_balance``) and its arguments to
 ``call``; what goes where on the wire is in the row. No method looks an endpoint up by name.
+
+Each method's return type is the ``TypedDict`` of its documented answer (:mod:`api.answers`), cast from
+``call``'s parsed JSON: nothing is checked or dropped at run time, a type checker reads the keys.
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
+from airflow_provider_snovio.api import answers as a
 from airflow_provider_snovio.api.catalogue import ENDPOINTS, LIST_PAGE_MAX, Endpoint, Task, endpoint
 from airflow_provider_snovio.api.encoding import prepare
 from airflow_provider_snovio.api.errors import (
@@ -59,95 +63,113 @@ class SnovioMethods:
         raise NotImplementedError
 
     # 1a. Domain search (v2, asynchronous) ------------------------------------------------------
-    def start_domain_search(self, domain: str) -> Any:
+    def start_domain_search(self, domain: str) -> a.TaskStarted:
         """Start a company-info search (#1). Returns the start answer; see :func:`task_hash_of`."""
-        return self.call(ENDPOINTS.start_domain_search, domain=domain)
+        return cast(a.TaskStarted, self.call(ENDPOINTS.start_domain_search, domain=domain))
 
-    def get_domain_search_result(self, task_hash: str) -> Any:
+    def get_domain_search_result(self, task_hash: str) -> a.CompanyInfoResult:
         """Company info of a started search (#2)."""
-        return self.call(ENDPOINTS.get_domain_search_result, task_hash=task_hash)
+        return cast(a.CompanyInfoResult, self.call(ENDPOINTS.get_domain_search_result, task_hash=task_hash))
 
-    def start_prospects_search(self, domain: str, positions: Sequence[str] | None = None, page: int = 1) -> Any:
+    def start_prospects_search(
+        self, domain: str, positions: Sequence[str] | None = None, page: int = 1
+    ) -> a.TaskStarted:
         """Start a prospects search (#3): 20 per page, up to 10 ``positions``."""
-        return self.call(ENDPOINTS.start_prospects_search, domain=domain, positions=positions, page=page)
+        return cast(
+            "a.TaskStarted", self.call(ENDPOINTS.start_prospects_search, domain=domain, positions=positions, page=page)
+        )
 
-    def get_prospects_result(self, task_hash: str) -> Any:
+    def get_prospects_result(self, task_hash: str) -> a.ProspectsResult:
         """Prospects of a started search (#4)."""
-        return self.call(ENDPOINTS.get_prospects_result, task_hash=task_hash)
+        return cast(a.ProspectsResult, self.call(ENDPOINTS.get_prospects_result, task_hash=task_hash))
 
-    def start_prospect_email_search(self, prospect_hash: str) -> Any:
+    def start_prospect_email_search(self, prospect_hash: str) -> a.TaskStarted:
         """Start finding one prospect's emails (#5); ``prospect_hash`` ends its ``search_emails_start`` URL."""
-        return self.call(ENDPOINTS.start_prospect_email_search, prospect_hash=prospect_hash)
+        return cast(a.TaskStarted, self.call(ENDPOINTS.start_prospect_email_search, prospect_hash=prospect_hash))
 
-    def get_prospect_email_search_result(self, task_hash: str) -> Any:
+    def get_prospect_email_search_result(self, task_hash: str) -> a.ProspectEmailsResult:
         """A prospect's emails (#6)."""
-        return self.call(ENDPOINTS.get_prospect_email_search_result, task_hash=task_hash)
+        return cast(
+            "a.ProspectEmailsResult", self.call(ENDPOINTS.get_prospect_email_search_result, task_hash=task_hash)
+        )
 
-    def start_domain_emails_search(self, domain: str, next_cursor: str | None = None) -> Any:
+    def start_domain_emails_search(self, domain: str, next_cursor: str | None = None) -> a.TaskStarted:
         """Start a domain-emails search (#7); ``next_cursor`` is the previous result's ``meta.next``."""
-        return self.call(ENDPOINTS.start_domain_emails_search, domain=domain, next_cursor=next_cursor)
+        return cast(
+            "a.TaskStarted", self.call(ENDPOINTS.start_domain_emails_search, domain=domain, next_cursor=next_cursor)
+        )
 
-    def get_domain_emails_result(self, task_hash: str) -> Any:
+    def get_domain_emails_result(self, task_hash: str) -> a.DomainEmailsResult:
         """Domain emails (#8)."""
-        return self.call(ENDPOINTS.get_domain_emails_result, task_hash=task_hash)
+        return cast(a.DomainEmailsResult, self.call(ENDPOINTS.get_domain_emails_result, task_hash=task_hash))
 
-    def start_generic_contacts_search(self, domain: str, next_cursor: str | None = None) -> Any:
+    def start_generic_contacts_search(self, domain: str, next_cursor: str | None = None) -> a.TaskStarted:
         """Start a generic-contacts search (#9)."""
-        return self.call(ENDPOINTS.start_generic_contacts_search, domain=domain, next_cursor=next_cursor)
+        return cast(
+            "a.TaskStarted", self.call(ENDPOINTS.start_generic_contacts_search, domain=domain, next_cursor=next_cursor)
+        )
 
-    def get_generic_contacts_result(self, task_hash: str) -> Any:
+    def get_generic_contacts_result(self, task_hash: str) -> a.DomainEmailsResult:
         """Generic contacts (#10)."""
-        return self.call(ENDPOINTS.get_generic_contacts_result, task_hash=task_hash)
+        return cast(a.DomainEmailsResult, self.call(ENDPOINTS.get_generic_contacts_result, task_hash=task_hash))
 
     # 1b. Finder and enrichment (v1) ------------------------------------------------------------
-    def get_domain_emails_count(self, domain: str) -> Any:
+    def get_domain_emails_count(self, domain: str) -> dict[str, Any]:
         """How many emails Snov.io has for ``domain`` (#11, free)."""
-        return self.call(ENDPOINTS.get_domain_emails_count, domain=domain)
+        return cast(dict[str, Any], self.call(ENDPOINTS.get_domain_emails_count, domain=domain))
 
-    def get_emails_from_names(self, first_name: str, last_name: str, domain: str) -> Any:
+    def get_emails_from_names(self, first_name: str, last_name: str, domain: str) -> a.FinderAnswer:
         """Email finder (#12): ``status.identifier`` complete | in_progress | not_found."""
-        return self.call(ENDPOINTS.get_emails_from_names, first_name=first_name, last_name=last_name, domain=domain)
+        return cast(
+            "a.FinderAnswer",
+            self.call(ENDPOINTS.get_emails_from_names, first_name=first_name, last_name=last_name, domain=domain),
+        )
 
-    def add_names_to_find_emails(self, first_name: str, last_name: str, domain: str) -> Any:
+    def add_names_to_find_emails(self, first_name: str, last_name: str, domain: str) -> a.NameQueued:
         """Queue a name for the finder (#13, 1 credit); ask :meth:`get_emails_from_names` later."""
-        return self.call(ENDPOINTS.add_names_to_find_emails, first_name=first_name, last_name=last_name, domain=domain)
+        return cast(
+            "a.NameQueued",
+            self.call(ENDPOINTS.add_names_to_find_emails, first_name=first_name, last_name=last_name, domain=domain),
+        )
 
-    def add_url_for_search(self, url: str) -> Any:
+    def add_url_for_search(self, url: str) -> dict[str, Any]:
         """Queue a LinkedIn/X profile URL (#14, 1 credit)."""
-        return self.call(ENDPOINTS.add_url_for_search, url=url)
+        return cast(dict[str, Any], self.call(ENDPOINTS.add_url_for_search, url=url))
 
-    def get_emails_from_url(self, url: str) -> Any:
+    def get_emails_from_url(self, url: str) -> a.UrlProspects:
         """Prospect found from a profile URL (#15, free)."""
-        return self.call(ENDPOINTS.get_emails_from_url, url=url)
+        return cast(a.UrlProspects, self.call(ENDPOINTS.get_emails_from_url, url=url))
 
-    def get_profile_by_email(self, email: str) -> Any:
+    def get_profile_by_email(self, email: str) -> dict[str, Any]:
         """Profile of an email's owner (#16, 1 credit; none if not found)."""
-        return self.call(ENDPOINTS.get_profile_by_email, email=email)
+        return cast(dict[str, Any], self.call(ENDPOINTS.get_profile_by_email, email=email))
 
     # 1c. Email verifier ------------------------------------------------------------------------
-    def get_emails_verification_status(self, emails: Iterable[str]) -> Any:
+    def get_emails_verification_status(self, emails: Iterable[str]) -> a.VerificationStatuses:
         """Verification status keyed by email (#17). Longer lists are sent 10 at a time and merged."""
-        return self.call(ENDPOINTS.get_emails_verification_status, emails=_listed(emails))
+        return cast(
+            "a.VerificationStatuses", self.call(ENDPOINTS.get_emails_verification_status, emails=_listed(emails))
+        )
 
-    def add_emails_to_verification(self, emails: Iterable[str]) -> Any:
+    def add_emails_to_verification(self, emails: Iterable[str]) -> a.VerificationQueued:
         """Queue emails for verification (#18, 1 credit each); duplicates dropped, 10 per request."""
-        return self.call(ENDPOINTS.add_emails_to_verification, emails=_listed(emails))
+        return cast(a.VerificationQueued, self.call(ENDPOINTS.add_emails_to_verification, emails=_listed(emails)))
 
-    def start_email_verification(self, emails: Iterable[str]) -> Any:
+    def start_email_verification(self, emails: Iterable[str]) -> a.VerificationStarted:
         """Start a v2 verification of at most 10 emails."""
-        return self.call(ENDPOINTS.start_email_verification, emails=_listed(emails))
+        return cast(a.VerificationStarted, self.call(ENDPOINTS.start_email_verification, emails=_listed(emails)))
 
-    def get_email_verification_result(self, task_hash: str) -> Any:
+    def get_email_verification_result(self, task_hash: str) -> a.VerificationResult:
         """v2 verification result."""
-        return self.call(ENDPOINTS.get_email_verification_result, task_hash=task_hash)
+        return cast(a.VerificationResult, self.call(ENDPOINTS.get_email_verification_result, task_hash=task_hash))
 
-    def start_emails_by_name(self, rows: Sequence[Mapping[str, str]]) -> Any:
+    def start_emails_by_name(self, rows: Sequence[Mapping[str, str]]) -> a.FinderStarted:
         """Start a v2 email finder for at most 10 ``{first_name, last_name, domain}`` rows."""
-        return self.call(ENDPOINTS.start_emails_by_name, rows=list(rows))
+        return cast(a.FinderStarted, self.call(ENDPOINTS.start_emails_by_name, rows=list(rows)))
 
-    def get_emails_by_name_result(self, task_hash: str) -> Any:
+    def get_emails_by_name_result(self, task_hash: str) -> a.FinderResult:
         """v2 email finder result."""
-        return self.call(ENDPOINTS.get_emails_by_name_result, task_hash=task_hash)
+        return cast(a.FinderResult, self.call(ENDPOINTS.get_emails_by_name_result, task_hash=task_hash))
 
     # 1d. Campaigns -----------------------------------------------------------------------------
     def get_campaign_analytics(
@@ -158,128 +180,153 @@ class SnovioMethods:
         sender_emails: Iterable[int | str] | None = None,
         sender_linkedin: Iterable[int | str] | None = None,
         campaign_owners: Iterable[str] | None = None,
-    ) -> Any:
+    ) -> a.CampaignAnalytics:
         """Campaign statistics (#19) between ``date_from`` and ``date_to`` (inclusive, yyyy-mm-dd or dates).
 
         Leave both out for all-time statistics; one without the other is refused, as is a range that
         runs backwards. The id filters are sent comma-joined.
         """
-        return self.call(
-            ENDPOINTS.get_campaign_analytics,
-            campaign_ids=_listed(campaign_ids),
-            date_from=date_from,
-            date_to=date_to,
-            sender_emails=_listed(sender_emails),
-            sender_linkedin=_listed(sender_linkedin),
-            campaign_owners=_listed(campaign_owners),
+        return cast(
+            "a.CampaignAnalytics",
+            self.call(
+                ENDPOINTS.get_campaign_analytics,
+                campaign_ids=_listed(campaign_ids),
+                date_from=date_from,
+                date_to=date_to,
+                sender_emails=_listed(sender_emails),
+                sender_linkedin=_listed(sender_linkedin),
+                campaign_owners=_listed(campaign_owners),
+            ),
         )
 
-    def get_campaign_progress(self, campaign_id: int | str) -> Any:
+    def get_campaign_progress(self, campaign_id: int | str) -> a.CampaignProgress:
         """Status, unfinished recipients and progress of a campaign (#20)."""
-        return self.call(ENDPOINTS.get_campaign_progress, campaign_id=campaign_id)
+        return cast(a.CampaignProgress, self.call(ENDPOINTS.get_campaign_progress, campaign_id=campaign_id))
 
-    def change_recipient_status(self, campaign_id: int | str, email: str, status: str) -> Any:
+    def change_recipient_status(self, campaign_id: int | str, email: str, status: str) -> dict[str, Any]:
         """Set a recipient Active, Paused or Unsubscribed (#21)."""
-        return self.call(ENDPOINTS.change_recipient_status, campaign_id=campaign_id, email=email, status=status)
+        return cast(
+            "dict[str, Any]",
+            self.call(ENDPOINTS.change_recipient_status, campaign_id=campaign_id, email=email, status=status),
+        )
 
-    def get_finished_prospects(self, campaign_id: int | str) -> Any:
+    def get_finished_prospects(self, campaign_id: int | str) -> list[a.FinishedProspect]:
         """Prospects who finished the campaign (#22)."""
-        return self.call(ENDPOINTS.get_finished_prospects, campaign_id=campaign_id)
+        return cast(list[a.FinishedProspect], self.call(ENDPOINTS.get_finished_prospects, campaign_id=campaign_id))
 
-    def get_campaign_replies(self, campaign_id: int | str, offset: int | None = None) -> Any:
+    def get_campaign_replies(self, campaign_id: int | str, offset: int | None = None) -> list[a.CampaignEvent]:
         """Up to 10,000 replies (#23). Without ``offset`` Snov.io returns the LAST 10,000."""
-        return self.call(ENDPOINTS.get_campaign_replies, campaign_id=campaign_id, offset=offset)
+        return cast(
+            "list[a.CampaignEvent]", self.call(ENDPOINTS.get_campaign_replies, campaign_id=campaign_id, offset=offset)
+        )
 
-    def get_campaign_opens(self, campaign_id: int | str, offset: int | None = None) -> Any:
+    def get_campaign_opens(self, campaign_id: int | str, offset: int | None = None) -> list[a.CampaignEvent]:
         """Up to 10,000 opens (#24)."""
-        return self.call(ENDPOINTS.get_campaign_opens, campaign_id=campaign_id, offset=offset)
+        return cast(
+            "list[a.CampaignEvent]", self.call(ENDPOINTS.get_campaign_opens, campaign_id=campaign_id, offset=offset)
+        )
 
-    def get_campaign_clicks(self, campaign_id: int | str, offset: int | None = None) -> Any:
+    def get_campaign_clicks(self, campaign_id: int | str, offset: int | None = None) -> list[a.CampaignEvent]:
         """Up to 10,000 link clicks (#25)."""
-        return self.call(ENDPOINTS.get_campaign_clicks, campaign_id=campaign_id, offset=offset)
+        return cast(
+            "list[a.CampaignEvent]", self.call(ENDPOINTS.get_campaign_clicks, campaign_id=campaign_id, offset=offset)
+        )
 
-    def get_emails_sent(self, campaign_id: int | str, offset: int | None = None) -> Any:
+    def get_emails_sent(self, campaign_id: int | str, offset: int | None = None) -> list[a.SentEmail]:
         """Up to 10,000 sent emails (#26)."""
-        return self.call(ENDPOINTS.get_emails_sent, campaign_id=campaign_id, offset=offset)
+        return cast(list[a.SentEmail], self.call(ENDPOINTS.get_emails_sent, campaign_id=campaign_id, offset=offset))
 
-    def get_user_campaigns(self) -> Any:
+    def get_user_campaigns(self) -> list[a.Campaign]:
         """All campaigns (#27)."""
-        return self.call(ENDPOINTS.get_user_campaigns)
+        return cast(list[a.Campaign], self.call(ENDPOINTS.get_user_campaigns))
 
-    def add_to_do_not_email_list(self, list_id: int | str, items: Iterable[str]) -> Any:
+    def add_to_do_not_email_list(self, list_id: int | str, items: Iterable[str]) -> list[a.DoNotEmailAnswer]:
         """Add emails or domains to a do-not-email list (#28)."""
-        return self.call(ENDPOINTS.add_to_do_not_email_list, list_id=list_id, items=_listed(items))
+        return cast(
+            "list[a.DoNotEmailAnswer]",
+            self.call(ENDPOINTS.add_to_do_not_email_list, list_id=list_id, items=_listed(items)),
+        )
 
     # 1e. Prospects and lists -------------------------------------------------------------------
-    def add_prospect_to_list(self, list_id: int | str, email: str, **fields: Any) -> Any:
+    def add_prospect_to_list(self, list_id: int | str, email: str, **fields: Any) -> a.ProspectAdded:
         """Add or update a prospect (#29). ``fields``: full_name, first_name, last_name, phones,
         country, locality, position, company_name, company_site, update_contact, custom_fields
         (mapping), social_links (mapping); Snov.io's camelCase names are accepted too."""
-        return self.call(ENDPOINTS.add_prospect_to_list, list_id=list_id, email=email, **fields)
-
-    def get_prospect_by_id(self, prospect_id: str) -> Any:
-        """A prospect by id (#30)."""
-        return self.call(ENDPOINTS.get_prospect_by_id, prospect_id=prospect_id)
-
-    def get_prospects_by_email(self, email: str) -> Any:
-        """Prospects with this email (#31)."""
-        return self.call(ENDPOINTS.get_prospects_by_email, email=email)
-
-    def get_prospect_custom_fields(self) -> Any:
-        """Custom prospect fields (#32)."""
-        return self.call(ENDPOINTS.get_prospect_custom_fields)
-
-    def get_user_lists(self) -> Any:
-        """Prospect lists (#33)."""
-        return self.call(ENDPOINTS.get_user_lists)
-
-    def get_list_prospects(self, list_id: int | str, page: int = 1, per_page: int = LIST_PAGE_SIZE) -> Any:
-        """One page of a list's prospects, newest first (#34); ``per_page`` is at most 100 (documented cap)."""
-        return self.call(ENDPOINTS.get_list_prospects, list_id=list_id, page=page, per_page=per_page)
-
-    def create_prospect_list(self, name: str) -> Any:
-        """Create a prospect list (#35)."""
-        return self.call(ENDPOINTS.create_prospect_list, name=name)
-
-    def get_balance(self) -> Any:
-        """Credit balance (#36); ``data.balance`` is a string such as ``"25000.00"``."""
-        return self.call(ENDPOINTS.get_balance)
-
-    # 1f. Webhooks ------------------------------------------------------------------------------
-    def list_webhooks(self) -> Any:
-        """Registered webhooks (#37)."""
-        return self.call(ENDPOINTS.list_webhooks)
-
-    def add_webhook(self, event_object: str, event_action: str, endpoint_url: str) -> Any:
-        """Register a webhook (#38)."""
-        return self.call(
-            ENDPOINTS.add_webhook, event_object=event_object, event_action=event_action, endpoint_url=endpoint_url
+        return cast(
+            "a.ProspectAdded", self.call(ENDPOINTS.add_prospect_to_list, list_id=list_id, email=email, **fields)
         )
 
-    def change_webhook_status(self, webhook_id: int | str, status: str) -> Any:
-        """Set a webhook ``active`` or ``deactivated`` (#39)."""
-        return self.call(ENDPOINTS.change_webhook_status, webhook_id=webhook_id, status=status)
+    def get_prospect_by_id(self, prospect_id: str) -> a.ProspectById:
+        """A prospect by id (#30)."""
+        return cast(a.ProspectById, self.call(ENDPOINTS.get_prospect_by_id, prospect_id=prospect_id))
 
-    def delete_webhook(self, webhook_id: int | str) -> Any:
+    def get_prospects_by_email(self, email: str) -> a.ProspectsByEmail:
+        """Prospects with this email (#31)."""
+        return cast(a.ProspectsByEmail, self.call(ENDPOINTS.get_prospects_by_email, email=email))
+
+    def get_prospect_custom_fields(self) -> list[dict[str, Any]]:
+        """Custom prospect fields (#32)."""
+        return cast(list[dict[str, Any]], self.call(ENDPOINTS.get_prospect_custom_fields))
+
+    def get_user_lists(self) -> list[a.UserList]:
+        """Prospect lists (#33)."""
+        return cast(list[a.UserList], self.call(ENDPOINTS.get_user_lists))
+
+    def get_list_prospects(self, list_id: int | str, page: int = 1, per_page: int = LIST_PAGE_SIZE) -> a.ListProspects:
+        """One page of a list's prospects, newest first (#34); ``per_page`` is at most 100 (documented cap)."""
+        return cast(
+            "a.ListProspects", self.call(ENDPOINTS.get_list_prospects, list_id=list_id, page=page, per_page=per_page)
+        )
+
+    def create_prospect_list(self, name: str) -> list[a.CreatedList]:
+        """Create a prospect list (#35)."""
+        return cast(list[a.CreatedList], self.call(ENDPOINTS.create_prospect_list, name=name))
+
+    def get_balance(self) -> a.Balance:
+        """Credit balance (#36); ``data.balance`` is a string such as ``"25000.00"``."""
+        return cast(a.Balance, self.call(ENDPOINTS.get_balance))
+
+    # 1f. Webhooks ------------------------------------------------------------------------------
+    def list_webhooks(self) -> a.WebhookList:
+        """Registered webhooks (#37)."""
+        return cast(a.WebhookList, self.call(ENDPOINTS.list_webhooks))
+
+    def add_webhook(self, event_object: str, event_action: str, endpoint_url: str) -> a.WebhookAnswer:
+        """Register a webhook (#38)."""
+        return cast(
+            "a.WebhookAnswer",
+            self.call(
+                ENDPOINTS.add_webhook, event_object=event_object, event_action=event_action, endpoint_url=endpoint_url
+            ),
+        )
+
+    def change_webhook_status(self, webhook_id: int | str, status: str) -> a.WebhookAnswer:
+        """Set a webhook ``active`` or ``deactivated`` (#39)."""
+        return cast(a.WebhookAnswer, self.call(ENDPOINTS.change_webhook_status, webhook_id=webhook_id, status=status))
+
+    def delete_webhook(self, webhook_id: int | str) -> a.WebhookDeleted:
         """Delete a webhook (#40)."""
-        return self.call(ENDPOINTS.delete_webhook, webhook_id=webhook_id)
+        return cast(a.WebhookDeleted, self.call(ENDPOINTS.delete_webhook, webhook_id=webhook_id))
 
     # 1g. Legacy --------------------------------------------------------------------------------
     def get_domain_emails_with_info(
         self, domain: str, type: str = "all", limit: int = 100, last_id: int = 0, positions: Sequence[str] | None = None
-    ) -> Any:
+    ) -> a.LegacyDomainEmails:
         """Legacy domain search (#41, older edition): up to 100 emails from after ``last_id``.
 
         ``lastId`` is required by the docs: 0 for the first page, then the previous answer's ``lastId``.
         Costs 1 credit per 10 emails returned, none when nothing is found.
         """
-        return self.call(
-            ENDPOINTS.get_domain_emails_with_info,
-            domain=domain,
-            type=type,
-            limit=limit,
-            last_id=last_id,
-            positions=positions,
+        return cast(
+            "a.LegacyDomainEmails",
+            self.call(
+                ENDPOINTS.get_domain_emails_with_info,
+                domain=domain,
+                type=type,
+                limit=limit,
+                last_id=last_id,
+                positions=positions,
+            ),
         )
 
     # Asynchronous tasks ------------------------------------------------------------------------

@@ -1,0 +1,691 @@
+"""The shapes of Snov.io's answers, as ``TypedDict``s: what the hook's typed methods return.
+
+Why: a type checker then catches a mistyped key (``answer["data"]["balanse"]``) or a forgotten case (a
+v2 result's ``data`` is an empty list while the task is in progress) before the code runs, instead of a
+``KeyError`` in a nightly DAG. Nothing is checked at run time: the hook still returns the parsed JSON
+as is, so a field Snov.io adds later is there too, just not declared (Snov.io's answers gain fields over
+time, and the provider never fails on one it does not know).
+
+Where the shapes come from: ``docs/api-reference.md`` (the numbers ``#36`` are its endpoint rows) and
+the sandbox (``airflow_provider_snovio/sandbox/``), which serves them over HTTP.
+``tests/integration/test_answers.py`` keeps the two in step: every key the sandbox serves at a level a
+``TypedDict`` here describes must be declared, every required key must be served, and every declared key
+must be served by at least one answer. A key that Snov.io documents as sometimes absent (or that the
+sandbox serves only in some answers: a task still in progress, a "not found" answer) is ``NotRequired``
+(or the whole ``TypedDict`` is ``total=False``); every other key is required.
+
+No ``from __future__ import annotations`` here: with string annotations ``NotRequired`` is not seen at
+run time and ``__required_keys__`` would be wrong (CPython issue 97727); the test reads them.
+"""
+
+import sys
+from typing import Any, Literal
+
+if sys.version_info >= (3, 11):
+    from typing import NotRequired, Required, TypedDict
+else:  # pragma: no cover - Python 3.10: typing_extensions comes with Airflow (apache-airflow-core needs it)
+    from typing_extensions import NotRequired, Required, TypedDict
+
+#: The ``status`` of a v2 result (#2, #4, #6, #8, #10, v2 verification and finder). The docs' prose also
+#: says "in progress"; :func:`~airflow_provider_snovio.api.status.task_state` accepts both. A
+#: ``not_enough_credits`` answer is raised as an error by the client, never returned.
+TaskStatus = Literal["completed", "in_progress", "in progress"]
+
+
+# --------------------------------------------------------------------------------------------------
+# Shared pieces
+
+
+class PhpDateTime(TypedDict):
+    """A PHP ``DateTime`` as Snov.io's v1 answers spell a timestamp (see :mod:`api.records`)."""
+
+    date: str  # "2020-07-14 13:10:46.000000"
+    timezone_type: int
+    timezone: str
+
+
+# --------------------------------------------------------------------------------------------------
+# 1a. Domain search (v2, asynchronous)
+
+
+class TaskStartMeta(TypedDict, total=False):
+    """``meta`` of a v2 domain-search start (#1, #3, #5, #7, #9): the task_hash and the request echoed."""
+
+    task_hash: Required[str]
+    domain: str
+    tab: str  # "prospects", "emails", "service"
+    page: int  # #3
+    positions: list[str]  # #3
+    next: str  # #7, #9: the cursor sent
+
+
+class TaskStartLinks(TypedDict):
+    result: str  # the full result URL
+
+
+class TaskStarted(TypedDict):
+    """A v2 domain-search start (#1, #3, #5, #7, #9): ``{"data": [], "meta": {..., "task_hash"}, "links"}``.
+
+    Read with :func:`~airflow_provider_snovio.api.status.task_hash_of`, which also accepts ``data.task_hash``.
+    """
+
+    data: list[Any]
+    meta: TaskStartMeta
+    links: TaskStartLinks
+
+
+class CompanyInfo(TypedDict):
+    company_name: str
+    city: str
+    founded: str
+    website: str
+    hq_phone: str
+    industry: str
+    size: str
+    related_domains: list[str]
+
+
+class CompanyInfoMeta(TypedDict):
+    """The counts come with the finished result; while in progress ``meta`` is the start's."""
+
+    domain: str
+    task_hash: str
+    prospects_count: NotRequired[int]
+    emails_count: NotRequired[int]
+    generic_contacts_count: NotRequired[int]
+
+
+class CompanyInfoLinks(TypedDict):
+    prospects: str
+    domain_emails: str
+    generic_contacts: str
+
+
+class CompanyInfoResult(TypedDict):
+    """#2. ``data`` is an empty list while in progress and when the domain is unknown; ``links`` is an
+    empty list while in progress."""
+
+    status: TaskStatus
+    data: CompanyInfo | list[Any]
+    meta: CompanyInfoMeta
+    links: CompanyInfoLinks | list[Any]
+
+
+class Prospect(TypedDict):
+    """One prospect of #4; ``search_emails_start`` ends with the prospect_hash #5 takes."""
+
+    first_name: str
+    last_name: str
+    position: str | None
+    source_page: str | None
+    search_emails_start: str
+
+
+class ProspectsMeta(TypedDict):
+    domain: str
+    tab: str
+    task_hash: str
+    page: int
+    positions: list[str]
+    total_count: NotRequired[int]  # with the finished result
+
+
+class NextLink(TypedDict):
+    next: str  # "" on the last page
+
+
+class ProspectsResult(TypedDict):
+    """#4: 20 prospects per page; ``links.next`` empty on the last page (``links`` is ``[]`` in progress)."""
+
+    status: TaskStatus
+    data: list[Prospect]
+    meta: ProspectsMeta
+    links: NextLink | list[Any]
+
+
+class FoundEmail(TypedDict):
+    email: str
+    smtp_status: str  # valid | unknown
+
+
+class ProspectEmails(TypedDict):
+    searching_date: str
+    emails: list[FoundEmail]
+
+
+class TaskHashMeta(TypedDict):
+    task_hash: str
+
+
+class ProspectEmailsResult(TypedDict):
+    """#6; ``data`` is an empty list while in progress."""
+
+    status: TaskStatus
+    data: ProspectEmails | list[Any]
+    meta: TaskHashMeta
+    links: list[Any]
+
+
+class DomainEmail(TypedDict):
+    email: str
+
+
+class DomainEmailsMeta(TypedDict):
+    domain: str
+    tab: str
+    task_hash: str
+    next: str  # the cursor of the next page ("" on the last); while in progress, the one sent
+    total_count: NotRequired[int]  # with the finished result
+
+
+class DomainEmailsResult(TypedDict):
+    """#8 domain emails and #10 generic contacts: 50 per page, ``meta.next`` is the next cursor."""
+
+    status: TaskStatus
+    data: list[DomainEmail]
+    meta: DomainEmailsMeta
+    links: NextLink | list[Any]
+
+
+class LegacyDomainEmails(TypedDict):
+    """#41 (older edition): up to ``limit`` emails after ``lastId``; ``result`` is the total count.
+
+    An ``emails`` item is a prospect (``type: "prospect"``, with names and position) or a generic address
+    (``type: "email"``), so items stay plain dicts."""
+
+    success: bool
+    domain: str
+    webmail: bool
+    result: int
+    lastId: int | str  # the cursor: the sandbox sends a number; read as text, never compared as a number
+    limit: int
+    companyName: str
+    emails: list[dict[str, Any]]
+
+
+# --------------------------------------------------------------------------------------------------
+# 1b. Finder and enrichment (v1)
+
+
+class FinderStatus(TypedDict):
+    identifier: Literal["complete", "in_progress", "not_found"]
+    description: str
+
+
+class FinderEmail(TypedDict):
+    email: str
+    emailStatus: str  # valid | unknown
+
+
+class FinderData(TypedDict):
+    firstName: str
+    lastName: str
+    emails: list[FinderEmail]
+
+
+class FinderParams(TypedDict):
+    firstName: str
+    lastName: str
+    domain: str
+
+
+class FinderAnswer(TypedDict):
+    """#12 ``status.identifier`` complete | in_progress | not_found (see
+    :func:`~airflow_provider_snovio.api.status.finder_state`); ``params`` echoes the request."""
+
+    success: bool
+    params: NotRequired[FinderParams]
+    data: FinderData
+    status: FinderStatus
+
+
+class NameQueued(TypedDict):
+    """#13 ``"sent": true`` once queued; the request and the account id are echoed."""
+
+    success: bool
+    sent: bool
+    firstName: NotRequired[str]
+    lastName: NotRequired[str]
+    domain: NotRequired[str]
+    userId: NotRequired[int]
+
+
+class UrlProspects(TypedDict):
+    """#15: ``data`` (one prospect) once found; a "couldn't find" ``message`` while the URL queued with
+    #14 is still searched. Read with :func:`~airflow_provider_snovio.api.status.url_prospect`."""
+
+    success: bool
+    data: NotRequired[list[dict[str, Any]]]
+    message: NotRequired[str]
+
+
+# --------------------------------------------------------------------------------------------------
+# 1c. Email verifier
+
+
+class VerificationStatus(TypedDict):
+    identifier: Literal["complete", "in_progress", "not_verified"]
+    description: str
+
+
+class VerificationData(TypedDict):
+    email: str
+    isValidFormat: bool
+    isDisposable: bool
+    isWebmail: bool
+    isGibberish: bool
+    smtpStatus: str  # valid | not_valid | greylisted | unknown
+    isCatchall: bool
+    isGreylist: bool
+    isBannedError: bool
+    isConnectionError: bool
+
+
+class VerificationEntry(TypedDict):
+    """One e-mail of #17; ``data`` is an empty list unless ``complete`` (see
+    :func:`~airflow_provider_snovio.api.status.verification_state`)."""
+
+    status: VerificationStatus
+    data: VerificationData | list[Any]
+
+
+#: #17: an object keyed by e-mail, beside ``"success": true`` (so a value is an entry or that bool).
+VerificationStatuses = dict[str, VerificationEntry | bool]
+
+
+class Queued(TypedDict):
+    sent: bool
+
+
+#: #18: ``{"<email>": {"sent": true}}`` beside ``"success": true``.
+VerificationQueued = dict[str, Queued | bool]
+
+
+class TaskRef(TypedDict):
+    task_hash: str
+
+
+class VerificationStartMeta(TypedDict):
+    emails: list[str]
+
+
+class VerificationStarted(TypedDict):
+    """v2 verification start: the task_hash under ``data`` (read with ``task_hash_of``)."""
+
+    data: TaskRef
+    meta: VerificationStartMeta
+
+
+class V2Verdict(TypedDict):
+    """One address as the v2 verifier and finder report it (2026 docs)."""
+
+    smtp_status: str  # valid | not_valid | unknown
+    is_valid_format: bool
+    is_disposable: bool
+    is_webmail: bool
+    is_gibberish: bool
+    unknown_status_reason: NotRequired[str]  # only with smtp_status "unknown"
+
+
+class V2VerifiedEmail(TypedDict):
+    email: str
+    result: V2Verdict
+
+
+class VerificationResultMeta(TypedDict):
+    emails: list[str]
+    task_hash: str
+
+
+class VerificationResult(TypedDict):
+    """v2 verification result; ``data`` is empty until ``completed``."""
+
+    status: TaskStatus
+    data: list[V2VerifiedEmail]
+    meta: VerificationResultMeta
+
+
+class FinderRow(TypedDict):
+    first_name: str
+    last_name: str
+    domain: str
+
+
+class FinderStartMeta(TypedDict):
+    rows: list[FinderRow]
+
+
+class FinderStarted(TypedDict):
+    """v2 finder start: the task_hash under ``data``."""
+
+    data: TaskRef
+    meta: FinderStartMeta
+
+
+class V2FoundEmail(V2Verdict):
+    email: str
+
+
+class V2FinderPerson(TypedDict):
+    """One row of the v2 finder result, in the order the rows were sent."""
+
+    people: str  # "First Last"
+    result: list[V2FoundEmail]
+
+
+class FinderResultMeta(TypedDict):
+    rows: list[FinderRow]
+    task_hash: str
+
+
+class FinderResult(TypedDict):
+    """v2 finder result; ``data`` is empty until ``completed``."""
+
+    status: TaskStatus
+    data: list[V2FinderPerson]
+    meta: FinderResultMeta
+
+
+# --------------------------------------------------------------------------------------------------
+# 1d. Campaigns
+
+
+class CampaignAnalytics(TypedDict):
+    """#19: one flat object of counts and rate strings (``"77%"``; read with ``records.rate``)."""
+
+    total_contacted: int
+    emails_sent: int
+    first_emails: int
+    first_emails_rate: str
+    follow_ups: int
+    follow_ups_rate: str
+    delivered: int
+    delivered_rate: str
+    bounced: int
+    bounced_rate: str
+    contacted_by_email: int
+    email_opens: int
+    email_opens_rate: str
+    link_clicks: int
+    link_clicks_rate: str
+    email_replies: int
+    email_replies_rate: str
+    unsubscribed: int
+    unsubscribed_rate: str
+    auto_replied: int
+    auto_replied_rate: str
+    contacted_by_linkedin: int
+    linkedin_total_replies: int
+    linkedin_total_replies_rate: str
+    connection_request_replies: int
+    connection_request_replies_rate: str
+    message_replies: int
+    message_replies_rate: str
+    in_mail_replies: int
+    in_mail_replies_rate: str
+    connection_requests: int
+    accepted_requests: int
+    accepted_requests_rate: str
+    failed_connection_requests: int
+    messages_sent: int
+    linkedin_views: int
+    linkedin_likes: int
+    linkedin_follows: int
+    in_mail_sent: int
+    interested: int
+    interested_rate: str
+    maybe: int
+    maybe_rate: str
+    not_interested: int
+    not_interested_rate: str
+
+
+class CampaignProgress(TypedDict):
+    """#20 ``{"status": "Active", "unfinished": 1, "progress": "90%"}``."""
+
+    status: str
+    unfinished: int
+    progress: str
+
+
+class FinishedProspect(TypedDict):
+    """A row of #22."""
+
+    id: str
+    prospectId: str
+    userName: str
+    userEmail: str
+    campaign: str
+    hash: str
+
+
+class CampaignEvent(TypedDict):
+    """A row of #23 replies, #24 opens, #25 clicks.
+
+    Snov.io adds one ``customField_<name>`` key per custom field of the prospect: those keys cannot be
+    declared, so read them with ``row.get(...)`` after a cast, or through
+    :mod:`~airflow_provider_snovio.api.resources`."""
+
+    id: str
+    visitedAt: PhpDateTime
+    campaignId: int
+    campaign: str
+    prospectId: str
+    prospectFirstName: str
+    prospectLastName: str
+    prospectName: str
+    sourcePage: str | None
+    source: str | None
+    locality: str | None
+    industry: str | None
+    country: str | None
+    prospectEmail: str
+    hash: str
+    emailSubject: str
+    emailBody: str
+    skills: Any
+    links: Any
+    customFields: Any
+
+
+#: The prefix of the per-custom-field keys of a :class:`CampaignEvent`.
+CUSTOM_FIELD_KEY_PREFIX = "customField_"
+
+
+class SentEmail(TypedDict):
+    """A row of #26."""
+
+    id: str
+    sentDate: PhpDateTime
+    userName: str
+    userEmail: str
+    campaign: str
+    hash: str
+
+
+class Campaign(TypedDict):
+    """A row of #27; ``started_at`` is unix seconds, or None for a campaign never started."""
+
+    id: int
+    campaign: str
+    list_id: int
+    status: str
+    created_at: int
+    updated_at: int
+    started_at: int | None
+    hash: str
+
+
+class Duplicates(TypedDict):
+    duplicates: list[str]
+
+
+class DoNotEmailAnswer(TypedDict):
+    """The one item of #28's array-wrapped answer ``[{"success": true, "data": {"duplicates": []}}]``."""
+
+    success: bool
+    data: Duplicates
+
+
+# --------------------------------------------------------------------------------------------------
+# 1e. Prospects and lists
+
+
+class ProspectAdded(TypedDict):
+    """#29 ``{success, id, added, updated}``."""
+
+    success: bool
+    id: str
+    added: bool
+    updated: bool
+
+
+class ListRef(TypedDict):
+    id: int
+    name: str
+
+
+class FullProspect(TypedDict):
+    """A prospect of #30 / #31. The job and social entries stay plain dicts (many optional fields)."""
+
+    id: str
+    name: str | None
+    firstName: str | None
+    lastName: str | None
+    industry: str | None
+    country: str | None
+    locality: str | None
+    social: list[dict[str, Any]]
+    lastUpdateDate: PhpDateTime
+    currentJob: list[dict[str, Any]]
+    previousJob: list[dict[str, Any]]
+    lists: list[ListRef]
+    campaigns: list[dict[str, Any]]
+
+
+class ProspectById(TypedDict):
+    """#30."""
+
+    success: bool
+    data: FullProspect
+
+
+class ProspectsByEmail(TypedDict):
+    """#31: every prospect with this e-mail (an empty list when none)."""
+
+    success: bool
+    data: list[FullProspect]
+
+
+class UserList(TypedDict):
+    """A row of #33; deleted lists are listed too (``isDeleted``)."""
+
+    id: int
+    name: str
+    contacts: int
+    isDeleted: bool
+    creationDate: PhpDateTime
+    deletionDate: PhpDateTime | None
+
+
+class ListProspect(TypedDict):
+    """A ``prospects[]`` row of #34; each of ``emails`` is a dict with ``email`` and verification flags."""
+
+    id: str
+    name: str | None
+    firstName: str | None
+    lastName: str | None
+    emails: list[dict[str, Any]]
+
+
+class ListInfo(TypedDict):
+    name: str
+    contacts: int
+    creationDate: PhpDateTime
+    emailsCount: Any
+
+
+class ListProspects(TypedDict):
+    """#34: one page, newest first; a page shorter than ``perPage`` is the last."""
+
+    success: bool
+    prospects: list[ListProspect]
+    list: ListInfo
+
+
+class CreatedListData(TypedDict):
+    id: int
+
+
+class CreatedList(TypedDict):
+    """The one item of #35's array-wrapped answer ``[{"success": true, "data": {"id": 1234567}}]``."""
+
+    success: bool
+    data: CreatedListData
+
+
+class BalanceData(TypedDict):
+    balance: str
+    teamwork: bool
+    unique_recipients_used: int
+    limit_resets_in: int
+    expires_in: int
+
+
+class Balance(TypedDict):
+    """#36; ``data.balance`` is a string such as ``"25000.00"``."""
+
+    success: bool
+    data: BalanceData
+
+
+# --------------------------------------------------------------------------------------------------
+# 1f. Webhooks
+
+
+class Webhook(TypedDict):
+    id: int
+    end_point: str
+    event_object: str
+    event_action: str
+    status: str  # active | deactivated
+    created_at: int
+
+
+class WebhookItem(TypedDict):
+    """#37 wraps each webhook in its own ``data``."""
+
+    data: Webhook
+
+
+class WebhooksMeta(TypedDict):
+    webhooks_count: int
+    user_id: int
+
+
+class WebhookList(TypedDict):
+    """#37."""
+
+    data: list[WebhookItem]
+    meta: WebhooksMeta
+
+
+class UserMeta(TypedDict):
+    user_id: int
+
+
+class WebhookAnswer(TypedDict):
+    """#38 (created) and #39 (status changed): the webhook as it now is."""
+
+    data: Webhook
+    meta: UserMeta
+
+
+class Success(TypedDict):
+    success: bool
+
+
+class WebhookDeleted(TypedDict):
+    """#40 ``{"data": {"success": true}}``."""
+
+    data: Success
