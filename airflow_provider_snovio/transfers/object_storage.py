@@ -13,6 +13,9 @@ Snov.io serves. How, per reading style (:class:`~airflow_provider_snovio.api.res
 - the others (snapshots, list prospects, analytics per interval): read whole; a row is written only if it
   is new or its record changed (a digest per key is stored), and a key that disappeared gets a deletion row.
 
+A campaign or list that Snov.io's listing no longer has (one listing request per run of a resource read per
+campaign or list) is not read; every key the files still hold of it gets a deletion row and its state goes.
+
 State (positions and digests) is ``<path>/<resource>/_snovio_state.json``, written after the batch it
 describes is in place. A run failing mid-way leaves the batches it completed and their state; the batch
 being written is a temporary object that is removed, never a partial file under a final name. A run
