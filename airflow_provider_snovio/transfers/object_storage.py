@@ -13,6 +13,9 @@ Snov.io serves. How, per reading style (:class:`~airflow_provider_snovio.api.res
 - the others (snapshots, list prospects, analytics per interval): read whole; a row is written only if it
   is new or its record changed (a digest per key is stored), and a key that disappeared gets a deletion row.
 
+A campaign or list that Snov.io's listing no longer has (one listing request per run of a resource read per
+campaign or list) is not read; every key the files still hold of it gets a deletion row and its state goes.
+
 State (positions and digests) is ``<path>/<resource>/_snovio_state.json``, written after the batch it
 describes is in place. A run failing mid-way leaves the batches it completed and their state; the batch
 being written is a temporary object that is removed, never a partial file under a final name. A run
@@ -34,7 +37,7 @@ from airflow.sdk import Asset, BaseOperator
 from airflow_provider_snovio import DEFAULT_CONN_ID
 from airflow_provider_snovio.api.errors import SnovioConfigError, SnovioValidationError
 from airflow_provider_snovio.api.incremental import DEFAULT_OVERLAP, Page, Position
-from airflow_provider_snovio.api.resources import Reading, Resource
+from airflow_provider_snovio.api.resources import Reading, Resource, Scope, campaign_scopes, list_scopes
 from airflow_provider_snovio.transfers import batches as b
 from airflow_provider_snovio.transfers.common import SyncSpec, check_spec, interval_dates, is_templated, lineage_input
 from airflow_provider_snovio.transfers.storage import Store, check_uri, open_store
@@ -81,6 +84,7 @@ class StorageSyncResult:
     scopes: int = 0
     files: list[str] = field(default_factory=list)
     reread_scopes: list[str] = field(default_factory=list)
+    deleted_scopes: list[str] = field(default_factory=list)  # campaigns / lists Snov.io no longer lists
 
     def as_xcom(self) -> dict[str, Any]:
         return {
@@ -93,6 +97,7 @@ class StorageSyncResult:
             "scopes": self.scopes,
             "files": self.files[:50],
             "reread_scopes": self.reread_scopes[:50],
+            "deleted_scopes": self.deleted_scopes[:50],
         }
 
 
@@ -229,6 +234,7 @@ def sync_to_storage(
 
     run = _Run(store, root, resource, batch_rows)
     try:
+        campaign_ids, list_ids = _retire_gone(run, client, campaign_ids, list_ids)
         for scope_values in resource.scopes(client, campaign_ids, list_ids, dates):
             run.result.scopes += 1
             scope = scope_label(resource, scope_values)
@@ -243,6 +249,60 @@ def sync_to_storage(
     return run.result
 
 
+def _retire_gone(
+    run: _Run, client: Any, campaign_ids: list[int] | None, list_ids: list[int] | None
+) -> tuple[list[int] | None, list[int] | None]:
+    """For a resource read per campaign or list: list them upstream (one request; the listing is the judge,
+    as in the SQL sync, because what a deleted campaign's own endpoints answer is not documented), write a
+    deletion row for every key the files still hold of a stored scope whose campaign / list is no longer
+    listed, forget that scope, and return the ids to read (those asked for that are still listed)."""
+    column = {Scope.CAMPAIGN: "campaign_id", Scope.LIST: "list_id"}.get(run.resource.scope)
+    if column is None:
+        return campaign_ids, list_ids
+    present = campaign_scopes(client, None) if column == "campaign_id" else list_scopes(client, None)
+    listed = set(present)
+    wanted = campaign_ids if column == "campaign_id" else list_ids
+    ids = present if wanted is None else [i for i in wanted if i in listed]
+    prefix = f"{column}="
+    gone: dict[int, list[str]] = {}
+    for scope in list(run.scopes):
+        first = scope.split(",", 1)[0]
+        if not first.startswith(prefix):
+            continue
+        try:
+            value = int(first[len(prefix) :])
+        except ValueError:
+            continue
+        if value not in listed:
+            gone.setdefault(value, []).append(scope)
+    for value in [i for i in (wanted or ()) if i not in listed and i not in gone]:
+        gone[value] = []
+    for value, scopes in sorted(gone.items()):
+        label = f"{column}={value}"
+        count = 0
+        for scope in scopes:
+            stored = run.scopes.get(scope)
+            digests = stored.get("digests") if isinstance(stored, dict) else None
+            keys = set(digests) if isinstance(digests, dict) else run.live_keys_in_files(scope, {column: value})
+            for key in sorted(keys):
+                run.add(run.tombstone(key, {column: value}), scope, deleted=True)
+                count += 1
+            del run.scopes[scope]
+            run.dirty = True
+        run.result.deleted_scopes.append(label)
+        log.warning(
+            "%s %s: Snov.io no longer lists it (deleted upstream): skipped, %d deletion row(s) written and its "
+            "stored state forgotten",
+            run.resource.name,
+            label,
+            count,
+        )
+    run.rotate()
+    if column == "campaign_id":
+        return ids, list_ids
+    return campaign_ids, ids
+
+
 def _offset_scope(run: _Run, client: Any, scope: str, scope_values: Mapping[str, Any], overlap: int) -> None:
     stored = run.scopes.get(scope)
     position = None
@@ -254,21 +314,27 @@ def _offset_scope(run: _Run, client: Any, scope: str, scope_values: Mapping[str,
             log.warning("%s %s: unreadable stored position, re-reading it", run.resource.name, scope)
     restarted = False
     seen: set[str] = set()
+    added: set[str] = set()  # keys this run wrote for the scope (some maybe only in the batch still open)
     final: Position | None = None
     for page in offset_pages(client, run.resource, scope_values, position, overlap):
         run.result.rows_read += page.read
         if page.restarted:
+            if not restarted:
+                run.result.reread_scopes.append(scope)
             restarted = True
-            run.result.reread_scopes.append(scope)
             log.warning(
                 "%s %s: the stored overlap no longer matches upstream; re-reading it from the start",
                 run.resource.name,
                 scope,
             )
-            previous = run.live_keys_in_files(scope, scope_values)
+            # Live keys: those of the published files and those this run wrote before the re-read (rows read
+            # as new and then deleted upstream during this read must get their deletion row too).
+            previous = run.live_keys_in_files(scope, scope_values) | added
+            seen = set()
         rows = run.keyed_rows(scope_values, page.records)
         for row in rows.values():
             run.add(row, scope)
+        added.update(rows)
         if restarted:
             seen.update(rows)
             if run.batch is not None:
