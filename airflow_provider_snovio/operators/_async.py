@@ -58,7 +58,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from airflow_provider_snovio.api.catalogue import ENDPOINTS, Endpoint, endpoint
+from airflow_provider_snovio.api.catalogue import ENDPOINTS, Endpoint, endpoint, result_of
 from airflow_provider_snovio.api.errors import (
     SnovioAnswerLostError,
     SnovioError,
@@ -402,6 +402,24 @@ class SnovioAsyncOperator(SnovioBaseOperator):
             except SnovioNotFoundError:
                 gone.append(task_hash)
         return gone
+
+    def run_chunked_tasks(
+        self, job: Job, start_row: Endpoint, items: Sequence[Any], size: int, field: str, what: str
+    ) -> list[tuple[list[Any], Any]]:
+        """``[(chunk, result body)]``: ``items`` started ``size`` at a time with ``start_row`` (paid, one task a
+        chunk, each chunk's items charged), the chunks recorded in the job (``chunks``) before the first start."""
+        chunks = job.data.setdefault("chunks", [])
+        if not chunks:
+            chunks.extend({field: list(items[i : i + size])} for i in range(0, len(items), size))
+        bodies = self.run_tasks(
+            job,
+            result_of(start_row),
+            chunks,
+            lambda chunk: self.hook.call(start_row, **{field: chunk[field]}),
+            lambda chunk: len(chunk[field]),
+            what,
+        )
+        return [(chunk[field], body) for chunk, body in zip(chunks, bodies, strict=True)]
 
     def run_tasks(
         self,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_snovio.api.catalogue import ENDPOINTS, result_of
+from airflow_provider_snovio.api.catalogue import ENDPOINTS
 from airflow_provider_snovio.api.errors import SnovioResponseError, SnovioTaskTimeoutError, SnovioValidationError
 from airflow_provider_snovio.api.status import TaskState
 from airflow_provider_snovio.operators._async import DEFAULT_TIMEOUT, SnovioQueueThenAskOperator
@@ -142,26 +142,15 @@ class SnovioEmailFinderOperator(SnovioQueueThenAskOperator):
 
     # --- v2 -----------------------------------------------------------------------------------------
     def _advance_v2(self, job: Job) -> list[tuple[dict[str, str], list[dict[str, Any]]]]:
-        chunks = job.data.setdefault("chunks", [])
-        if not chunks:
-            chunks.extend(
-                {"rows": self._people[i : i + V2_ROWS_PER_TASK]} for i in range(0, len(self._people), V2_ROWS_PER_TASK)
-            )
-        result_method = result_of(ENDPOINTS.start_emails_by_name)
-        bodies = self.run_tasks(
-            job,
-            result_method,
-            chunks,
-            lambda c: self.hook.start_emails_by_name(c["rows"]),
-            lambda c: len(c["rows"]),
-            "finder task",
+        answers = self.run_chunked_tasks(
+            job, ENDPOINTS.start_emails_by_name, self._people, V2_ROWS_PER_TASK, "rows", "finder task"
         )  # marker, expired hash: _async
         found = []
-        for chunk, body in zip(chunks, bodies, strict=True):
+        for rows, body in answers:
             items = body.get("data") or []
-            if len(items) != len(chunk["rows"]):
-                raise SnovioResponseError(f"v2 finder answered {len(items)} rows for {len(chunk['rows'])} people")
-            for person, item in zip(chunk["rows"], items, strict=True):  # answers come in the order sent
+            if len(items) != len(rows):
+                raise SnovioResponseError(f"v2 finder answered {len(items)} rows for {len(rows)} people")
+            for person, item in zip(rows, items, strict=True):  # answers come in the order sent
                 emails = item.get("result") if isinstance(item, dict) else None
                 found.append(
                     (

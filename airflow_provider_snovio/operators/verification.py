@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_snovio.api.catalogue import ENDPOINTS, VERIFICATION_BATCH, result_of
+from airflow_provider_snovio.api.catalogue import ENDPOINTS, VERIFICATION_BATCH
 from airflow_provider_snovio.api.errors import SnovioTaskTimeoutError, SnovioValidationError
 from airflow_provider_snovio.api.status import TaskState, verification_summary
 from airflow_provider_snovio.operators._async import (
@@ -175,23 +175,11 @@ class SnovioEmailVerificationOperator(SnovioQueueThenAskOperator):
 
     # --- v2 -----------------------------------------------------------------------------------------
     def _advance_v2(self, job: Job) -> Any:
-        chunks = job.data.setdefault("chunks", [])
-        if not chunks:
-            chunks.extend(
-                {"emails": self._emails[i : i + VERIFICATION_BATCH]}
-                for i in range(0, len(self._emails), VERIFICATION_BATCH)
-            )
-        result_method = result_of(ENDPOINTS.start_email_verification)
-        bodies = self.run_tasks(
-            job,
-            result_method,
-            chunks,
-            lambda c: self.hook.start_email_verification(c["emails"]),
-            lambda c: len(c["emails"]),
-            "verification task",
+        answers = self.run_chunked_tasks(
+            job, ENDPOINTS.start_email_verification, self._emails, VERIFICATION_BATCH, "emails", "verification task"
         )  # marker, expired hash: _async
         results: dict[str, Any] = {}
-        for body in bodies:
+        for _, body in answers:
             for item in body.get("data") or []:
                 if isinstance(item, dict) and item.get("email"):
                     results[str(item["email"])] = item.get("result")
