@@ -2,11 +2,13 @@
 
 **Never pay twice.** Everything an operator starts that costs credits (a v2 ``task_hash``, an e-mail
 queued for verification, a name queued for the finder) is written to a small JSON record, the *job*,
-before the operator waits on it. The job lives in the task instance's ``task_state_store`` (Airflow
-3.3+; the same store ``ResumableJobMixin`` uses, read from the context so older Airflow still imports)
-and travels in the ``defer`` kwargs between a deferral and its resumption. A task retry (or a rerun of
-the same run) therefore finds the job and resumes waiting on what was already paid for. A job records a
-fingerprint of the operator's inputs: if they change between tries, it is started afresh.
+before the operator waits on it. The job (:class:`.state.Job`, a versioned record: see
+:mod:`.state` for what happens to a job an older or newer release stored) lives in the task instance's
+``task_state_store`` (Airflow 3.3+; the same store ``ResumableJobMixin`` uses, read from the context so
+older Airflow still imports) and travels in the ``defer`` kwargs between a deferral and its resumption.
+A task retry (or a rerun of the same run) therefore finds the job and resumes waiting on what was already
+paid for. A job records a fingerprint of the operator's inputs: if they change between tries, it is
+started afresh.
 
 Why not ``ResumableJobMixin`` itself: it models one submit followed by one blocking poll. Snov.io jobs
 are several paid steps (pages, chunks of 10, queue-then-ask) and must be able to defer between them;
@@ -41,20 +43,22 @@ job. A task with ``deferrable=False`` never defers (it may run where no triggere
 worker when Snov.io's ``retry_after`` fits in its ``timeout``, else it raises the retryable
 :class:`SnovioTooManyProcessingError` carrying ``retry_after`` (set the task's ``retry_delay`` to at
 least that), keeping the job for the retry.
+
+**Read, queue, ask again (v1).** The v1 finder (#12/#13) and v1 verification (#17/#18) wait the same way,
+in :class:`SnovioQueueThenAskOperator`: read every item for free, queue (paid) only what Snov.io does not
+know yet, then wait for the rest, keeping every final answer in the job as it comes. The families differ
+only in their poller, their paid call and how many items a request takes.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from airflow_provider_snovio._compat import DeferralStore, task_state_store
-from airflow_provider_snovio.api.catalogue import ENDPOINTS, Endpoint, endpoint
+from airflow_provider_snovio.api.catalogue import ENDPOINTS, Endpoint, endpoint, result_of
 from airflow_provider_snovio.api.errors import (
     SnovioAnswerLostError,
     SnovioError,
@@ -67,6 +71,13 @@ from airflow_provider_snovio.api.errors import (
 from airflow_provider_snovio.api.methods import check_wait_times
 from airflow_provider_snovio.api.retry import may_have_taken_effect
 from airflow_provider_snovio.operators.base import SnovioBaseOperator, default_deferrable
+from airflow_provider_snovio.operators.state import (
+    CHARGED_ONCE,
+    PAYING,
+    Job,
+    fingerprint,
+    slots_where,
+)
 from airflow_provider_snovio.triggers.events import success_payload
 from airflow_provider_snovio.triggers.pollers import Poller, TaskPoller, poll_sync, read_task_results
 
@@ -74,62 +85,8 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
     from airflow.triggers.base import BaseTrigger
 
-#: Key of the job record in ``task_state_store``. Renaming it breaks resumption of in-flight retries.
-JOB_KEY = "snovio_job"
-#: Write-ahead marker of a slot: the number of items a paid start about to be sent may charge.
-PAYING = "paying"
-#: Set next to the marker when the start is charged once per unique request (resending it is free).
-CHARGED_ONCE = "charged_once"
 DEFAULT_POLL_INTERVAL = 5.0
 DEFAULT_TIMEOUT = 600.0
-
-
-def fingerprint(inputs: Any) -> str:
-    """A short stable digest of an operator's inputs (a job is only resumed for the same inputs)."""
-    text = json.dumps(inputs, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def slots_where(data: Any, wanted: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
-    """Every dict nested anywhere in a job record (its slots: a page, a chunk, an item) that ``wanted`` keeps."""
-    found: list[dict[str, Any]] = []
-    stack = [data]
-    while stack:
-        value = stack.pop()
-        if isinstance(value, dict):
-            if wanted(value):
-                found.append(value)
-            stack.extend(reversed(list(value.values())))
-        elif isinstance(value, list):
-            stack.extend(reversed(value))
-    return found
-
-
-class Job:
-    """The resumable record of one operator's paid work: ``job.data`` is a JSON dict, ``job.save()``."""
-
-    def __init__(
-        self, context: Context | dict[str, Any], inputs_fingerprint: str, carried: dict[str, Any] | None = None
-    ) -> None:
-        self._store = task_state_store(context)  # 3.1/3.2: a stand-in kept across deferrals only
-        data = carried if carried is not None else (self._store.get(JOB_KEY) if self._store is not None else None)
-        if not isinstance(data, dict) or data.get("fingerprint") != inputs_fingerprint:
-            data = {"fingerprint": inputs_fingerprint}
-        self.data: dict[str, Any] = data
-        self.resumed = len(data) > 1
-
-    @property
-    def durable(self) -> bool:
-        """Whether this job survives a task retry (Airflow 3.3+ ``task_state_store``)."""
-        return self._store is not None and not isinstance(self._store, DeferralStore)
-
-    def save(self) -> None:
-        if self._store is not None:
-            self._store.set(JOB_KEY, self.data)
-
-    def lost_slots(self) -> list[dict[str, Any]]:
-        """Slots whose paid start was sent (marker) but whose answer was never recorded (no task_hash)."""
-        return slots_where(self.data, lambda slot: PAYING in slot and not slot.get("task_hash"))
 
 
 def repay_refusal(task_id: str, items: int, what: str) -> SnovioAnswerLostError:
@@ -218,7 +175,8 @@ class SnovioAsyncOperator(SnovioBaseOperator):
     # --- plumbing ----------------------------------------------------------------------------------
     def _job(self, context: Context, carried: dict[str, Any] | None = None) -> Job:
         check_wait_times(self.poll_interval, self.timeout)
-        job = Job(context, fingerprint([type(self).__name__, self.check_inputs()]), carried)
+        inputs = fingerprint([type(self).__name__, self.check_inputs()])
+        job = Job(context, inputs, carried, log=self.log, allow_restart=self.allow_repay)
         try_number = getattr(context.get("ti") if context else None, "try_number", None)
         if try_number is not None:
             self._try_key = f"try-{try_number}"
@@ -445,6 +403,24 @@ class SnovioAsyncOperator(SnovioBaseOperator):
                 gone.append(task_hash)
         return gone
 
+    def run_chunked_tasks(
+        self, job: Job, start_row: Endpoint, items: Sequence[Any], size: int, field: str, what: str
+    ) -> list[tuple[list[Any], Any]]:
+        """``[(chunk, result body)]``: ``items`` started ``size`` at a time with ``start_row`` (paid, one task a
+        chunk, each chunk's items charged), the chunks recorded in the job (``chunks``) before the first start."""
+        chunks = job.data.setdefault("chunks", [])
+        if not chunks:
+            chunks.extend({field: list(items[i : i + size])} for i in range(0, len(items), size))
+        bodies = self.run_tasks(
+            job,
+            result_of(start_row),
+            chunks,
+            lambda chunk: self.hook.call(start_row, **{field: chunk[field]}),
+            lambda chunk: len(chunk[field]),
+            what,
+        )
+        return [(chunk[field], body) for chunk, body in zip(chunks, bodies, strict=True)]
+
     def run_tasks(
         self,
         job: Job,
@@ -473,3 +449,168 @@ class SnovioAsyncOperator(SnovioBaseOperator):
                         self.forget_expired(job, slot, error, items(slot), what, charged_once)
                 continue
             return [bodies[h] for h in hashes]
+
+
+class SnovioQueueThenAskOperator(SnovioAsyncOperator):
+    """Base of the v1 families that read for free, queue (paid) what Snov.io does not know, and ask again.
+
+    The job records, item by item (by a string key), every final answer (``final``), every item Snov.io
+    knows (``known``), every item queued by this job (``queued``, paid), every item read as not queued and
+    not queued yet (``to_add``) and every item whose queueing lost its answer (``uncertain``). So a
+    resumption after the hourly quota (or a retry, a rerun) reads again only what is still pending, and an
+    item Snov.io already knows is never queued: a queueing whose answer was lost is read again (free)
+    before it is ever sent again. A timeout keeps (and reports, via :meth:`v1_timed_out`) every final answer.
+
+    Subclasses say what differs: :meth:`v1_items`, :meth:`v1_poller`, :meth:`v1_finals`,
+    :meth:`v1_states`, :meth:`v1_queue`, :meth:`v1_trigger`, :meth:`v1_timed_out`, and the class
+    attributes below. Their own ``advance`` calls :meth:`advance_v1` when ``api_version`` is not ``"v2"``.
+    """
+
+    #: The poller state of an item nobody asked Snov.io to work on: it is queued (paid).
+    v1_unqueued_state: str = ""
+    #: Items per free first read, and per paid queueing request.
+    v1_read_chunk: int = 1
+    v1_queue_chunk: int = 1
+    #: What the items are called in log lines.
+    v1_noun: str = "items"
+    api_version: str = "v1"
+    _v1_event_finals: dict[str, Any] = {}
+
+    # --- what a family says -------------------------------------------------------------------------
+    def v1_items(self) -> dict[str, Any]:  # pragma: no cover - abstract
+        """``{key: item}`` of this job's items, in input order (after :meth:`check_inputs`)."""
+        raise NotImplementedError
+
+    def v1_poller(self, items: list[Any]) -> Poller:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def v1_finals(self, results: Any) -> dict[str, Any]:  # pragma: no cover - abstract
+        """``{key: final answer}`` of this job's items found in a poller's or an event's ``results``."""
+        raise NotImplementedError
+
+    def v1_states(self, poller: Any) -> dict[str, str]:  # pragma: no cover - abstract
+        """``{key: state}`` of the items ``poller`` read."""
+        raise NotImplementedError
+
+    def v1_queue(self, items: list[Any]) -> None:  # pragma: no cover - abstract
+        """Queue ``items`` (at most :attr:`v1_queue_chunk`) with Snov.io: the paid call."""
+        raise NotImplementedError
+
+    def v1_trigger(self, items: list[Any], deadline: float) -> BaseTrigger:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def v1_timed_out(self, job: Job, message: str) -> SnovioTaskTimeoutError:  # pragma: no cover - abstract
+        """The timeout error, carrying (and writing to ``output_path``) every final answer already obtained."""
+        raise NotImplementedError
+
+    # --- the shared loop ------------------------------------------------------------------------------
+    def absorb_event(self, payload: dict[str, Any]) -> None:
+        super().absorb_event(payload)
+        if not payload.get("result_method"):  # a v1 trigger's final answers
+            self._v1_event_finals = self.v1_finals(payload.get("results"))
+
+    def advance_v1(self, job: Job) -> dict[str, Any]:
+        """Read, queue what Snov.io does not know, wait; ``{key: final answer}`` of every item, in order."""
+        data = job.data
+        final: dict[str, Any] = data.setdefault("final", {})  # key -> final answer (never read again)
+        queued: list[str] = data.setdefault("queued", [])  # paid by this job
+        known: list[str] = data.setdefault("known", [])  # Snov.io knows them: await, never queue
+        to_add: list[str] = data.setdefault("to_add", [])  # read as not queued, not queued yet
+        uncertain: list[str] = data.setdefault("uncertain", [])  # a queueing whose answer was lost
+        final.update(self._v1_event_finals)
+        job.save()
+        items = self.v1_items()
+        # 1. items read as not queued by an earlier try (e.g. before the quota stopped it): queue them.
+        ready = [k for k in to_add if k not in final and k not in known]
+        for i in range(0, len(ready), self.v1_queue_chunk):
+            self._v1_queue(job, items, ready[i : i + self.v1_queue_chunk])
+        # 2. every other item Snov.io may not know: read it (free), a chunk at a time, and queue at once the
+        #    ones not queued yet. A lost queueing is among these: read before it is ever sent again.
+        unknown = [k for k in items if k not in final and k not in known and k not in to_add]
+        for i in range(0, len(unknown), self.v1_read_chunk):
+            chunk = unknown[i : i + self.v1_read_chunk]
+            first = self.v1_poller([items[k] for k in chunk])
+            try:
+                poll_sync(self.hook.call, first)
+            finally:
+                final.update(self.v1_finals(first.pending_payload().get("results")))
+                job.save()
+            states = self.v1_states(first)
+            for key in chunk:
+                state = states.get(key)
+                if key in final:
+                    pass
+                elif state == self.v1_unqueued_state:
+                    to_add.append(key)
+                elif state is not None:  # in progress (or greylisted): Snov.io has it
+                    known.append(key)
+                    if key in uncertain:
+                        queued.append(key)  # the queueing whose answer was lost did take effect (and was paid)
+            job.save()
+            fresh = [k for k in chunk if k in to_add]
+            for j in range(0, len(fresh), self.v1_queue_chunk):
+                self._v1_queue(job, items, fresh[j : j + self.v1_queue_chunk])
+        # 3. wait for the rest.
+        pending = [k for k in items if k not in final]
+        if pending:
+            poller = self.v1_poller([items[k] for k in pending])
+
+            def trigger(deadline: float) -> BaseTrigger:  # only what the check on the worker left pending
+                done = self.v1_finals(poller.pending_payload().get("results"))
+                return self.v1_trigger([items[k] for k in pending if k not in done], deadline)
+
+            try:
+                payload = self.wait_for(job, poller, trigger)
+            except SnovioTaskTimeoutError as error:
+                final.update(self.v1_finals(poller.pending_payload().get("results")))
+                job.save()
+                raise self.v1_timed_out(job, str(error)) from error
+            except BaseException:  # the quota, a deferral, a failure: keep every final answer read so far
+                final.update(self.v1_finals(poller.pending_payload().get("results")))
+                job.save()
+                raise
+            final.update(self.v1_finals(payload.get("results")))
+            job.save()
+        return {k: final[k] for k in items}
+
+    def _v1_queue(self, job: Job, items: Mapping[str, Any], keys: list[str]) -> None:
+        """Queue ``keys`` (paid) and record them; a lost answer marks them uncertain (read before resending)."""
+        data = job.data
+        try:
+            self.v1_queue([items[k] for k in keys])
+        except SnovioError as error:
+            if may_have_taken_effect(error):  # read (free) before anything is queued again
+                data["to_add"] = [k for k in data["to_add"] if k not in keys]
+                data["uncertain"].extend(k for k in keys if k not in data["uncertain"])
+                job.save()
+            raise
+        data["to_add"] = [k for k in data["to_add"] if k not in keys]
+        data["queued"].extend(keys)
+        data["known"].extend(keys)
+        job.save()
+        self.log.info(
+            "Queued %d %s with Snov.io (%d credits); %d queued by this job in all",
+            len(keys),
+            self.v1_noun,
+            len(keys),
+            len(data["queued"]),
+        )
+
+    def execute_complete(
+        self, context: Context, event: dict[str, Any] | None = None, job: dict[str, Any] | None = None
+    ) -> Any:
+        """v1: a trigger that ended without success still brought final answers: keep them first."""
+        if (
+            isinstance(event, Mapping)
+            and event.get("status") in ("timeout", "error")
+            and not event.get("result_method")
+            and self.api_version != "v2"
+        ):
+            self.check_inputs()
+            carried = self._job(context, job)
+            carried.data.setdefault("final", {}).update(self.v1_finals(event.get("results")))
+            carried.save()
+            job = carried.data
+            if event["status"] == "timeout":
+                raise self.v1_timed_out(carried, str(event.get("message") or "the wait timed out"))
+        return super().execute_complete(context, event=event, job=job)

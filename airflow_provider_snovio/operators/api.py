@@ -11,7 +11,8 @@ from airflow_provider_snovio.api.encoding import merge_answers, prepare, split_b
 from airflow_provider_snovio.api.errors import SnovioError, SnovioPartialError, SnovioValidationError
 from airflow_provider_snovio.api.retry import may_have_taken_effect
 from airflow_provider_snovio.operators._async import repay_refusal
-from airflow_provider_snovio.operators.base import SnovioBaseOperator, TaskProgress
+from airflow_provider_snovio.operators.base import SnovioBaseOperator
+from airflow_provider_snovio.operators.state import TaskProgress
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -77,7 +78,7 @@ class SnovioApiOperator(SnovioBaseOperator):
             return self._result(self.hook.call(row, **arguments))
 
         self.log.warning("%s spends Snov.io credits (%s)", row.name, row.credits)
-        progress = TaskProgress(context, "api", self.log)
+        progress = TaskProgress(context, "api", self.log, allow_restart=self.allow_repay)
         call_key = _fingerprint(row.name, arguments)
         recorded = progress.get(call_key) or {}
         earlier = recorded.get("answers", [])

@@ -6,7 +6,6 @@ Airflow plumbing rather than Snov.io knowledge, so each operator module only say
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
@@ -73,46 +72,6 @@ def write_jsonl(uri: str, rows: Iterable[Any]) -> tuple[str, int]:
             handle.write(b"\n")
             count += 1
     return store.uri(path), count
-
-
-class TaskProgress:
-    """Paid work this task instance already did, kept across task retries.
-
-    Airflow 3.3 gives every task instance a ``task_state_store`` (``context["task_state_store"]``) that
-    survives retries and reruns of the same run. Operators record each finished unit of paid or
-    non-repeatable work here (one key per item: an e-mail, a URL, a chunk), so a retry reuses the
-    recorded answer instead of paying Snov.io again. Keys are digests: inputs can be long (profile URLs)
-    and are personal data, and the store limits keys to 512 characters.
-
-    On Airflow < 3.3 there is no store: every method is a no-op and a retry repeats the work (each
-    operator documents what that costs). A warning says so once per execution.
-    """
-
-    def __init__(self, context: Mapping[str, Any], namespace: str, log: Any) -> None:
-        self.namespace = namespace
-        self.store = context.get("task_state_store")
-        if self.store is None:
-            log.warning(
-                "No task_state_store in the context (Airflow < 3.3): a retry of this task repeats "
-                "the Snov.io calls already made (%s)",
-                namespace,
-            )
-
-    @property
-    def enabled(self) -> bool:
-        return self.store is not None
-
-    def key(self, item: str) -> str:
-        return f"snovio:{self.namespace}:{hashlib.sha256(item.encode()).hexdigest()[:40]}"
-
-    def get(self, item: str) -> Any:
-        """The value recorded for ``item`` by an earlier try, or None."""
-        return None if self.store is None else self.store.get(self.key(item))
-
-    def set(self, item: str, value: Any) -> None:
-        """Record ``item`` as done (``value`` must be JSON and not None)."""
-        if self.store is not None:
-            self.store.set(self.key(item), value)
 
 
 class SnovioBaseOperator(BaseOperator):

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_snovio.api.catalogue import ENDPOINTS, Endpoint
 from airflow_provider_snovio.api.errors import SnovioPartialError
 from airflow_provider_snovio.api.validation import ListOf
-from airflow_provider_snovio.operators.base import SnovioBaseOperator, TaskProgress
+from airflow_provider_snovio.operators.base import SnovioBaseOperator
+from airflow_provider_snovio.operators.state import TaskProgress
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -75,7 +76,8 @@ class SnovioDoNotEmailOperator(SnovioBaseOperator):
         row, list_id, items = self._validated()
         size = chunk_size(row)
         chunks = -(-len(items) // size)
-        progress = TaskProgress(context, f"do_not_email:{list_id}", self.log)
+        # the call is free: a record of a newer release is simply sent again
+        progress = TaskProgress(context, f"do_not_email:{list_id}", self.log, allow_restart=True)
         duplicates: list[str] = []
         requests = 0
         for start in range(0, len(items), size):

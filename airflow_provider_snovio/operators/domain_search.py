@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_snovio.api.catalogue import ENDPOINTS, Endpoint, result_of
 from airflow_provider_snovio.api.errors import SnovioNotFoundError, SnovioValidationError
-from airflow_provider_snovio.operators._async import Job, SnovioAsyncOperator
+from airflow_provider_snovio.operators._async import SnovioAsyncOperator
+from airflow_provider_snovio.operators.state import Job
 
 if TYPE_CHECKING:
     from airflow.sdk import Context

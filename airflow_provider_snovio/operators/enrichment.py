@@ -23,7 +23,8 @@ from airflow_provider_snovio.api.methods import check_wait_times
 from airflow_provider_snovio.api.retry import may_have_taken_effect
 from airflow_provider_snovio.api.status import profile_found, url_prospect
 from airflow_provider_snovio.operators._async import repay_refusal
-from airflow_provider_snovio.operators.base import SnovioBaseOperator, TaskProgress, default_deferrable
+from airflow_provider_snovio.operators.base import SnovioBaseOperator, default_deferrable
+from airflow_provider_snovio.operators.state import TaskProgress
 from airflow_provider_snovio.triggers.events import success_payload
 from airflow_provider_snovio.triggers.pollers import UrlProspectPoller, poll_sync
 
@@ -124,7 +125,7 @@ class SnovioProfileEnrichmentOperator(SnovioBaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         emails, urls = self._validated()
-        progress = TaskProgress(context, "enrichment", self.log)
+        progress = TaskProgress(context, "enrichment", self.log, allow_restart=self.allow_repay)
         self._check_lost_answers(progress, emails, urls)
         by_email: dict[str, dict[str, Any] | None] = {}
         paid_calls = 0
@@ -177,7 +178,7 @@ class SnovioProfileEnrichmentOperator(SnovioBaseOperator):
         except SnovioTaskTimeoutError:
             payload = dict(event or {})  # success_payload raises this only for a well-formed timeout event
         email_list, urls = self._validated()
-        progress = TaskProgress(context, "enrichment", self.log)
+        progress = TaskProgress(context, "enrichment", self.log, allow_restart=self.allow_repay)
         legacy_emails, legacy_urls = dict(emails or {}), dict(profile_urls or {})
         by_email: dict[str, dict[str, Any] | None] = {}
         for email in email_list:

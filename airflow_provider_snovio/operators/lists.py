@@ -14,7 +14,8 @@ from airflow_provider_snovio.api.catalogue import ENDPOINTS
 from airflow_provider_snovio.api.encoding import prepare
 from airflow_provider_snovio.api.errors import SnovioApiError, SnovioError, SnovioResponseError, SnovioValidationError
 from airflow_provider_snovio.api.retry import may_have_taken_effect
-from airflow_provider_snovio.operators.base import SnovioBaseOperator, TaskProgress
+from airflow_provider_snovio.operators.base import SnovioBaseOperator
+from airflow_provider_snovio.operators.state import TaskProgress
 
 if TYPE_CHECKING:
     from airflow.sdk import Context

@@ -18,11 +18,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_snovio.api.catalogue import ENDPOINTS, VERIFICATION_BATCH, result_of
-from airflow_provider_snovio.api.errors import SnovioError, SnovioTaskTimeoutError, SnovioValidationError
-from airflow_provider_snovio.api.retry import may_have_taken_effect
+from airflow_provider_snovio.api.catalogue import ENDPOINTS, VERIFICATION_BATCH
+from airflow_provider_snovio.api.errors import SnovioTaskTimeoutError, SnovioValidationError
 from airflow_provider_snovio.api.status import TaskState, verification_summary
-from airflow_provider_snovio.operators._async import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT, Job, SnovioAsyncOperator
+from airflow_provider_snovio.operators._async import (
+    DEFAULT_POLL_INTERVAL,
+    DEFAULT_TIMEOUT,
+    SnovioQueueThenAskOperator,
+)
+from airflow_provider_snovio.operators.state import Job
 from airflow_provider_snovio.triggers.pollers import (
     GREYLISTED_POLL_INTERVAL,
     STATUS_CHUNK,
@@ -30,7 +34,6 @@ from airflow_provider_snovio.triggers.pollers import (
     VERIFICATION_POLL_INTERVAL,
     VerificationPoller,
     check_emails,
-    poll_sync,
 )
 
 if TYPE_CHECKING:
@@ -57,7 +60,7 @@ def summary_v2(result: Any) -> dict[str, Any]:
     return line
 
 
-class SnovioEmailVerificationOperator(SnovioAsyncOperator):
+class SnovioEmailVerificationOperator(SnovioQueueThenAskOperator):
     """Verify e-mails and wait for their final status.
 
     XCom: ``{"results": {email: {"smtp_status", "is_valid_format", ...}}, "counts": {smtp_status: n},
@@ -74,7 +77,7 @@ class SnovioEmailVerificationOperator(SnovioAsyncOperator):
         error (``results``) and ``output_path`` hold every final answer already obtained.
     """
 
-    template_fields: Sequence[str] = (*SnovioAsyncOperator.template_fields, "emails", "api_version")
+    template_fields: Sequence[str] = (*SnovioQueueThenAskOperator.template_fields, "emails", "api_version")
 
     def __init__(
         self,
@@ -111,104 +114,50 @@ class SnovioEmailVerificationOperator(SnovioAsyncOperator):
             return self._advance_v2(job)
         return self._advance_v1(job)
 
-    # --- v1 -----------------------------------------------------------------------------------------
-    def _poller(self, emails: list[str]) -> VerificationPoller:
+    # --- v1: read, queue the unverified, ask again (the loop is SnovioQueueThenAskOperator's) ---------------
+    v1_unqueued_state = TaskState.NOT_VERIFIED.value
+    v1_read_chunk = STATUS_CHUNK
+    v1_queue_chunk = VERIFICATION_BATCH
+    v1_noun = "addresses for verification"
+
+    def v1_items(self) -> dict[str, Any]:
+        return {email: email for email in self._emails}
+
+    def v1_poller(self, items: list[Any]) -> VerificationPoller:
         return VerificationPoller(
-            emails, greylisted_poll_interval=self.greylisted_poll_interval, wait_for_greylisted=self.wait_for_greylisted
+            items, greylisted_poll_interval=self.greylisted_poll_interval, wait_for_greylisted=self.wait_for_greylisted
+        )
+
+    def v1_finals(self, results: Any) -> dict[str, Any]:
+        """The verdicts (``{email: verdict}``) of this job's addresses in a poller's or event's results."""
+        if not isinstance(results, Mapping):
+            return {}
+        emails = set(self._emails)
+        return {e: r for e, r in results.items() if e in emails and isinstance(r, dict)}
+
+    def v1_states(self, poller: Any) -> dict[str, str]:
+        return dict(poller.states)
+
+    def v1_queue(self, items: list[Any]) -> None:
+        self.hook.add_emails_to_verification(items)  # <= 10, 1 credit each
+
+    def v1_trigger(self, items: list[Any], deadline: float) -> BaseTrigger:
+        from airflow_provider_snovio.triggers.snovio import SnovioEmailVerificationTrigger
+
+        return SnovioEmailVerificationTrigger(
+            items,
+            greylisted_poll_interval=self.greylisted_poll_interval,
+            wait_for_greylisted=self.wait_for_greylisted,
+            snovio_conn_id=self.snovio_conn_id,
+            deadline=deadline,
+            poll_interval=self.poll_interval,
         )
 
     def _advance_v1(self, job: Job) -> Any:
-        data = job.data
-        final: dict[str, Any] = data.setdefault("final", {})  # email -> verdict (never read again)
-        queued: list[str] = data.setdefault("queued", [])  # paid by this job
-        known: list[str] = data.setdefault("known", [])  # Snov.io knows them: await, never add
-        to_add: list[str] = data.setdefault("to_add", [])  # read not_verified, not added yet
-        uncertain: list[str] = data.setdefault("uncertain", [])  # an add whose answer was lost
-        final.update({e: r for e, r in self._event_results.items() if e in self._emails and isinstance(r, dict)})
-        job.save()
-        # 1. addresses read not_verified by an earlier try (e.g. before the quota stopped it): add them.
-        ready = [e for e in to_add if e not in final and e not in known]
-        for i in range(0, len(ready), VERIFICATION_BATCH):
-            self._add(job, ready[i : i + VERIFICATION_BATCH])
-        # 2. every other address Snov.io may not know: read its status (free), 10 at a time, and add at
-        #    once the ones not verified yet. A lost add is among these: read before it is ever added again.
-        unknown = [e for e in self._emails if e not in final and e not in known and e not in to_add]
-        for i in range(0, len(unknown), STATUS_CHUNK):
-            chunk = unknown[i : i + STATUS_CHUNK]
-            first = self._poller(chunk)
-            try:
-                poll_sync(self.hook.call, first)
-            finally:
-                final.update(first.results)
-                job.save()
-            for email in chunk:
-                state = first.states.get(email)
-                if email in first.results:
-                    pass
-                elif state == TaskState.NOT_VERIFIED.value:
-                    to_add.append(email)
-                elif state is not None:  # in progress or greylisted: Snov.io has it
-                    known.append(email)
-                    if email in uncertain:
-                        queued.append(email)  # the add whose answer was lost did take effect (and was paid)
-            job.save()
-            fresh = [e for e in chunk if e in to_add]
-            if fresh:
-                self._add(job, fresh)
-        # 3. wait for the rest.
-        pending = [e for e in self._emails if e not in final]
-        if pending:
-            from airflow_provider_snovio.triggers.snovio import SnovioEmailVerificationTrigger
+        final = self.advance_v1(job)
+        return self._finish(final, len(job.data["queued"]))
 
-            poller = self._poller(pending)
-
-            def trigger(deadline: float) -> BaseTrigger:  # only what the check on the worker left pending
-                return SnovioEmailVerificationTrigger(
-                    [e for e in pending if e not in poller.results],
-                    greylisted_poll_interval=self.greylisted_poll_interval,
-                    wait_for_greylisted=self.wait_for_greylisted,
-                    snovio_conn_id=self.snovio_conn_id,
-                    deadline=deadline,
-                    poll_interval=self.poll_interval,
-                )
-
-            try:
-                payload = self.wait_for(job, poller, trigger)
-            except SnovioTaskTimeoutError as error:
-                final.update(poller.results)
-                job.save()
-                raise self._timed_out(job, str(error)) from error
-            except BaseException:  # the quota, a deferral, a failure: keep every final answer read so far
-                final.update(poller.results)
-                job.save()
-                raise
-            final.update(payload["results"])
-            job.save()
-        return self._finish({e: final[e] for e in self._emails}, len(queued))
-
-    def _add(self, job: Job, emails: list[str]) -> None:
-        """Queue ``emails`` (<= 10, 1 credit each) and record them; a lost answer marks them uncertain."""
-        data = job.data
-        try:
-            self.hook.add_emails_to_verification(emails)
-        except SnovioError as error:
-            if may_have_taken_effect(error):  # read (free) before anything is added again
-                data["to_add"] = [e for e in data["to_add"] if e not in emails]
-                data["uncertain"].extend(e for e in emails if e not in data["uncertain"])
-                job.save()
-            raise
-        data["to_add"] = [e for e in data["to_add"] if e not in emails]
-        data["queued"].extend(emails)
-        data["known"].extend(emails)
-        job.save()
-        self.log.info(
-            "Queued %d addresses for verification (%d credits); %d queued by this job in all",
-            len(emails),
-            len(emails),
-            len(data["queued"]),
-        )
-
-    def _timed_out(self, job: Job, message: str) -> SnovioTaskTimeoutError:
+    def v1_timed_out(self, job: Job, message: str) -> SnovioTaskTimeoutError:
         """The timeout error, carrying (and writing to ``output_path``) every final answer already obtained."""
         final = job.data.get("final") or {}
         results = {e: final[e] for e in self._emails if e in final}
@@ -224,54 +173,13 @@ class SnovioEmailVerificationOperator(SnovioAsyncOperator):
         error.output_path = output  # type: ignore[attr-defined]
         return error
 
-    _event_results: dict[str, Any] = {}
-
-    def absorb_event(self, payload: dict[str, Any]) -> None:
-        super().absorb_event(payload)
-        if not payload.get("result_method"):  # the v1 verification trigger's {email: verdict}
-            self._event_results = dict(payload.get("results") or {})
-
-    def execute_complete(
-        self, context: Context, event: dict[str, Any] | None = None, job: dict[str, Any] | None = None
-    ) -> Any:
-        """v1: a trigger that ended without success still brought final verdicts: keep them first."""
-        if (
-            isinstance(event, Mapping)
-            and event.get("status") in ("timeout", "error")
-            and not event.get("result_method")
-            and self.api_version != "v2"
-        ):
-            self.check_inputs()
-            carried = self._job(context, job)
-            results = event.get("results")
-            if isinstance(results, Mapping):
-                final = carried.data.setdefault("final", {})
-                final.update({e: r for e, r in results.items() if e in self._emails and isinstance(r, dict)})
-                carried.save()
-            job = carried.data
-            if event["status"] == "timeout":
-                raise self._timed_out(carried, str(event.get("message") or "the wait timed out"))
-        return super().execute_complete(context, event=event, job=job)
-
     # --- v2 -----------------------------------------------------------------------------------------
     def _advance_v2(self, job: Job) -> Any:
-        chunks = job.data.setdefault("chunks", [])
-        if not chunks:
-            chunks.extend(
-                {"emails": self._emails[i : i + VERIFICATION_BATCH]}
-                for i in range(0, len(self._emails), VERIFICATION_BATCH)
-            )
-        result_method = result_of(ENDPOINTS.start_email_verification)
-        bodies = self.run_tasks(
-            job,
-            result_method,
-            chunks,
-            lambda c: self.hook.start_email_verification(c["emails"]),
-            lambda c: len(c["emails"]),
-            "verification task",
+        answers = self.run_chunked_tasks(
+            job, ENDPOINTS.start_email_verification, self._emails, VERIFICATION_BATCH, "emails", "verification task"
         )  # marker, expired hash: _async
         results: dict[str, Any] = {}
-        for body in bodies:
+        for _, body in answers:
             for item in body.get("data") or []:
                 if isinstance(item, dict) and item.get("email"):
                     results[str(item["email"])] = item.get("result")

@@ -22,7 +22,7 @@ from airflow_provider_snovio.api.catalogue import ENDPOINTS
 from airflow_provider_snovio.api.errors import SnovioError, SnovioOutOfCreditsError, SnovioValidationError
 from airflow_provider_snovio.hooks.snovio import SnovioHook
 from airflow_provider_snovio.operators import SnovioProfileEnrichmentOperator
-from airflow_provider_snovio.operators.base import TaskProgress
+from airflow_provider_snovio.operators.state import TaskProgress
 from airflow_provider_snovio.sandbox.testing import SandboxServer
 from airflow_provider_snovio.triggers import SnovioProfileUrlTrigger
 from airflow_provider_snovio.triggers.events import SnovioTriggerEventError

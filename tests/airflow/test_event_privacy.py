@@ -207,7 +207,7 @@ def test_enrichment_trigger_found_url_is_read_back_free(sandbox: SandboxServer) 
     import logging
 
     from airflow_provider_snovio.hooks.snovio import SnovioHook
-    from airflow_provider_snovio.operators.base import TaskProgress
+    from airflow_provider_snovio.operators.state import TaskProgress
 
     context = {"task_state_store": MemoryTaskStateStore()}
     TaskProgress(context, "enrichment", logging.getLogger(__name__)).set(f"url:{JOHN_URL}", {"queued": True})

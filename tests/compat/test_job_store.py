@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_snovio._compat import DeferralStore, task_state_store
-from airflow_provider_snovio.operators._async import JOB_KEY, Job
+from airflow_provider_snovio.operators.state import JOB_KEY, STATE_VERSION, VERSION_FIELD, Job
 
 
 class RecordingTI:
@@ -43,7 +43,7 @@ def test_the_real_store_wins_when_airflow_has_one() -> None:
     job = Job({"task_state_store": store}, "abc")
     job.data["task_hash"] = "h1"
     job.save()
-    assert store[JOB_KEY] == {"fingerprint": "abc", "task_hash": "h1"} and job.durable
+    assert store[JOB_KEY] == {VERSION_FIELD: STATE_VERSION, "fingerprint": "abc", "task_hash": "h1"} and job.durable
 
 
 def test_without_a_store_the_job_survives_a_deferral_in_the_task_instance_xcom() -> None:
@@ -52,7 +52,7 @@ def test_without_a_store_the_job_survives_a_deferral_in_the_task_instance_xcom()
     assert isinstance(job._store, DeferralStore) and not job.durable  # a retry still starts again
     job.data["queued"] = ["a@example.com"]
     job.save()
-    assert ti.xcoms[JOB_KEY] == {"fingerprint": "abc", "queued": ["a@example.com"]}
+    assert ti.xcoms[JOB_KEY] == {VERSION_FIELD: STATE_VERSION, "fingerprint": "abc", "queued": ["a@example.com"]}
     # the resumption after the deferral: no carried kwargs (airflow dags test), the same try's XCom
     resumed = Job({"ti": ti}, "abc")
     assert resumed.resumed and resumed.data["queued"] == ["a@example.com"]
@@ -62,6 +62,6 @@ def test_without_a_store_the_job_survives_a_deferral_in_the_task_instance_xcom()
 def test_changed_inputs_start_afresh_and_no_context_has_no_store() -> None:
     ti = RecordingTI()
     ti.xcoms[JOB_KEY] = {"fingerprint": "old", "task_hash": "h1"}
-    assert Job({"ti": ti}, "new").data == {"fingerprint": "new"}
+    assert Job({"ti": ti}, "new").data == {VERSION_FIELD: STATE_VERSION, "fingerprint": "new"}
     assert task_state_store(None) is None and task_state_store({}) is None
     assert task_state_store({"ti": object()}) is None  # not a task instance: nothing to keep the job in
