@@ -67,13 +67,16 @@ class StatsMiddleware:
         app = scope["app"]
         key = f"{scope['method']} {route_template(app, scope)}"
         counted = False
+        state = app.state.sandbox
+        with state.lock:
+            # A request is counted in the stats of the period it arrived in: one that is still held by a
+            # fault delay when a test resets the sandbox must not appear in the next test's counts.
+            stats = state.stats
 
         def count(status: int) -> None:
             nonlocal counted
             counted = True
-            state = app.state.sandbox
             with state.lock:
-                stats = state.stats
                 stats.total_requests += 1
                 stats.requests[key] += 1
                 stats.status_counts[str(status)] += 1

@@ -231,6 +231,20 @@ def test_latency_after_phase_times_out_after_the_write(api) -> None:
     assert api.server.stats()["faults"]["dropped"] == 1
 
 
+def test_a_request_held_across_a_reset_is_counted_in_the_period_it_arrived_in(api) -> None:
+    """A delayed answer that completes after a test's reset must not show up in the next test's counts."""
+    api.server.configure(latency_ms=400, fault_phase="after")
+    with pytest.raises(requests.ReadTimeout):
+        api.session.post(f"{api.base_url}/v1/lists", data={"name": "slow"}, timeout=0.1)
+    assert api.server.stats()["total_requests"] == 0  # still held by the delay
+    api.server.restore_config()
+    api.server.reset()
+    time.sleep(0.5)  # the held request ends now, after the reset
+    assert api.get("/v1/get-balance").status_code == 200
+    stats = api.server.stats()
+    assert stats["total_requests"] == 1 and dict(stats["requests"]) == {"GET /v1/get-balance": 1}
+
+
 @pytest.mark.parametrize("phase", ["before", "after"])
 def test_truncated_body_fails_to_parse(api, phase: str) -> None:
     full = api.get("/v1/get-user-campaigns").content
