@@ -4,7 +4,8 @@ It is the sync client's twin, not a second implementation: the same catalogue ro
 (:func:`prepare`), the same error mapping (:func:`parse_response`), the same retry decisions
 (:class:`Attempts`), the same partial-failure error, the same process-wide token cache (one token
 fetch per account for sync and async callers together, awaited without blocking the loop) and the same
-rate limiter (awaited with ``acquire_async``, which never blocks the loop). Only the transport differs.
+rate limiter (awaited with ``acquire_async``, which never blocks the loop) and the same HTTP layer
+(:mod:`transport`: pool, timeouts, TLS context, the one mapping of transport failures). Only the awaiting differs.
 Triggers only poll, so the usual use is ``await client.call(ENDPOINTS.get_domain_search_result, task_hash=...)``
 with :mod:`status` deciding.
 """
@@ -14,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import ssl
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -24,44 +24,32 @@ import httpx
 from airflow_provider_snovio.api.catalogue import TOKEN_PATH, Endpoint
 from airflow_provider_snovio.api.catalogue import endpoint as lookup
 from airflow_provider_snovio.api.client import (
-    USER_AGENT,
     ClientConfig,
+    limiter_errors,
     log_retry,
     partial_failure,
     prepare_batches,
     read_token,
     remember_secret,
-    scrub,
     shared_limiter,
     shared_tokens,
     token_form,
     token_refused,
 )
 from airflow_provider_snovio.api.encoding import PreparedCall, merge_answers, request_kwargs
-from airflow_provider_snovio.api.errors import (
-    SnovioAuthError,
-    SnovioConfigError,
-    SnovioError,
-    SnovioLimiterError,
-    SnovioTransportError,
-)
+from airflow_provider_snovio.api.errors import SnovioAuthError, SnovioError
 from airflow_provider_snovio.api.quotas import quota_use
-from airflow_provider_snovio.api.responses import parse_response
 from airflow_provider_snovio.api.retry import Attempts
 from airflow_provider_snovio.api.token import TOKENS, TokenCache
+from airflow_provider_snovio.api.transport import (
+    new_async_client,
+    read_answer,
+    request_timeout,
+    send_options,
+    transport_errors,
+)
 
 log = logging.getLogger(__name__)
-
-
-@functools.cache
-def tls_context() -> ssl.SSLContext:
-    """The TLS context every async client of this process verifies with, built once.
-
-    Building one reads and parses the CA bundle (about 50 ms of blocking work). Each trigger has its own
-    client, so 200 deferred sensors starting together on a triggerer would otherwise stall its event loop
-    for seconds (``make bench`` item 9 measured 3.3 s), delaying every other trigger's requests.
-    """
-    return httpx.create_ssl_context()
 
 
 class AsyncSnovioClient:
@@ -81,11 +69,8 @@ class AsyncSnovioClient:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
-        self._http_client = http or httpx.AsyncClient(
-            verify=tls_context(),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-            timeout=httpx.Timeout(config.timeout, connect=min(10.0, config.timeout)),
-        )
+        self._http_client = http or new_async_client()
+        self._timeout = request_timeout(config.timeout)
         self._tokens = tokens or TOKENS
         self._on_secret = on_secret or (lambda _secret: None)
         self._sleep = sleep
@@ -172,11 +157,12 @@ class AsyncSnovioClient:
             return await self._send(prepared, await self.access_token())
 
     async def _send(self, prepared: PreparedCall, token: str) -> Any:
-        kwargs = request_kwargs(prepared, token)
-        if "data" in kwargs:  # httpx wants a mapping; repeated keys (emails[]) become lists
-            kwargs["data"] = _as_mapping(kwargs["data"])
         return await self._http(
-            prepared.method, prepared.path, template=prepared.endpoint.path, quota=quota_use(prepared), **kwargs
+            prepared.method,
+            prepared.path,
+            template=prepared.endpoint.path,
+            quota=quota_use(prepared),
+            **request_kwargs(prepared, token),
         )
 
     async def _http(
@@ -189,12 +175,8 @@ class AsyncSnovioClient:
         **kwargs: Any,
     ) -> Any:
         where = template or path
-        try:
+        with limiter_errors(where):
             ticket = await (self._limiter.acquire_async(*quota) if quota else self._limiter.acquire_async())
-        except ConnectionError as error:  # the limiter's backend (Redis...); its text has no password
-            raise SnovioLimiterError(f"rate limiter unavailable: {error}", endpoint=where) from None
-        except ValueError as error:  # a declared quota smaller than this one request
-            raise SnovioConfigError(str(error)) from None
         try:
             return await self._exchange(method, path, where, **kwargs)
         finally:
@@ -202,24 +184,11 @@ class AsyncSnovioClient:
                 await asyncio.shield(asyncio.to_thread(self._limiter.settle, ticket))
 
     async def _exchange(self, method: str, path: str, where: str, **kwargs: Any) -> Any:
-        try:
+        with transport_errors(where, self.config.timeout):  # the body is read inside: its failures too
             response = await self._http_client.request(
-                method, self.config.base_url + path, follow_redirects=False, **kwargs
+                method, self.config.base_url + path, **send_options(kwargs, self._timeout)
             )
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
-            raise SnovioTransportError(f"{type(error).__name__}: not connected", sent=False, endpoint=where) from None
-        except httpx.TimeoutException:
-            raise SnovioTransportError(
-                f"no answer within {self.config.timeout:g} s", sent=True, endpoint=where
-            ) from None
-        except (httpx.HTTPError, httpx.StreamError) as error:  # DecodingError, RemoteProtocolError, ...
-            raise SnovioTransportError(
-                f"{type(error).__name__} while reading the answer", sent=True, endpoint=where
-            ) from None
-        try:
-            return parse_response(response.status_code, response.headers, response.content, where, self._secrets)
-        except SnovioError as error:
-            raise scrub(error, self._secrets) from None
+        return read_answer(response, where, self._secrets)
 
     async def _with_retries(self, attempt: Callable[[], Awaitable[Any]], *, spends_credits: bool, what: str) -> Any:
         """Await ``attempt()`` until it succeeds or :class:`Attempts` says to give up (as the sync client)."""
@@ -233,16 +202,3 @@ class AsyncSnovioClient:
                     raise
                 log_retry(log, what, error, attempts, wait)
             await self._sleep(wait)
-
-
-def _as_mapping(pairs: list[tuple[str, str]] | dict[str, Any]) -> dict[str, Any]:
-    if isinstance(pairs, dict):
-        return pairs
-    mapping: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in mapping:
-            existing = mapping[key]
-            mapping[key] = [*existing, value] if isinstance(existing, list) else [existing, value]
-        else:
-            mapping[key] = value
-    return mapping

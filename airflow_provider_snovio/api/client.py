@@ -1,4 +1,4 @@
-"""The synchronous Snov.io client (requests): auth, rate limit, retries and error mapping in one place.
+"""The synchronous Snov.io client (httpx): auth, rate limit, retries and error mapping in one place.
 
 Every public method comes from :class:`SnovioMethods`; each ends in :meth:`SnovioClient.call`, which
 validates against the catalogue (nothing is sent for bad input), splits over-long lists, and sends
@@ -7,7 +7,8 @@ each request through the shared rate limiter, with the cached token, under the r
 A split call that fails part-way raises :class:`SnovioPartialError` naming what was done (and charged)
 and what remains, so the caller resumes instead of paying twice. Every failure a caller sees is a
 :class:`SnovioError`: transport errors, a failing limiter backend, and 3xx answers (redirects are never
-followed: they would carry the token elsewhere) included.
+followed: they would carry the token elsewhere) included. What a transport failure means is decided in
+:mod:`transport`, once for this client and the async one.
 
 Secrets: the client secret travels only in the token request's form body and the token only in the
 ``Authorization`` header. Both are handed to ``on_secret`` (the hook passes Airflow's
@@ -16,11 +17,12 @@ Secrets: the client secret travels only in the token request's form body and the
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -30,7 +32,6 @@ from airflow_provider_snovio import (
     DEFAULT_BASE_URL,
     DEFAULT_REQUESTS_PER_MINUTE,
     DEFAULT_TIMEOUT_SECONDS,
-    __version__,
 )
 from airflow_provider_snovio.api.catalogue import TOKEN_PATH, Endpoint
 from airflow_provider_snovio.api.catalogue import endpoint as lookup
@@ -48,23 +49,26 @@ from airflow_provider_snovio.api.errors import (
     SnovioLimiterError,
     SnovioPartialError,
     SnovioResponseError,
-    SnovioTransportError,
 )
 from airflow_provider_snovio.api.methods import SnovioMethods
 from airflow_provider_snovio.api.quotas import FINDER, VERIFIER, quota_use
-from airflow_provider_snovio.api.responses import parse_response, scrub_text
 from airflow_provider_snovio.api.retry import Attempts, RetryPolicy, describe, may_have_taken_effect
 from airflow_provider_snovio.api.token import TOKENS, TokenCache
+from airflow_provider_snovio.api.transport import (
+    new_client,
+    read_answer,
+    request_timeout,
+    send_options,
+    transport_errors,
+)
 from airflow_provider_snovio.api.urls import is_loopback
 
-if TYPE_CHECKING:  # requests is imported on first use: DAG files that only import the hook stay fast
-    import requests
+if TYPE_CHECKING:  # httpx is imported on first use: DAG files that only import the hook stay fast
+    import httpx
 
     from airflow_provider_snovio.api.token_store import GuardedStore
 
 log = logging.getLogger(__name__)
-
-USER_AGENT = f"airflow-provider-snovio/{__version__}"
 
 
 def check_base_url(base_url: str) -> str:
@@ -135,13 +139,15 @@ def read_token(body: Any) -> tuple[str, float]:
     return str(token), expires_in
 
 
-def scrub(error: SnovioError, secrets: set[str]) -> SnovioError:
-    """Remove any secret from an error's text (a second net: :func:`parse_response` scrubs first)."""
-    detail = scrub_text(error.detail, secrets)
-    if detail != error.detail:
-        error.detail = detail
-        error.args = (error._format(),)
-    return error
+@contextlib.contextmanager
+def limiter_errors(where: str) -> Iterator[None]:
+    """Turn a failure to take a rate-limit slot into a :class:`SnovioError` (sync or async acquire)."""
+    try:
+        yield
+    except ConnectionError as error:  # the limiter's backend (Redis...); its text has no password
+        raise SnovioLimiterError(f"rate limiter unavailable: {error}", endpoint=where) from None
+    except ValueError as error:  # a declared quota smaller than this one request
+        raise SnovioConfigError(str(error)) from None
 
 
 def prepare_batches(row: Endpoint, arguments: dict[str, Any]) -> tuple[list[dict[str, Any]], list[PreparedCall]]:
@@ -228,13 +234,17 @@ class ClientConfig:
 
 
 class SnovioClient(SnovioMethods):
-    """Sync Snov.io client. Thread-safe: tokens and the limiter are shared process-wide."""
+    """Sync Snov.io client. Thread-safe: tokens and the limiter are shared process-wide.
+
+    ``http``: the ``httpx.Client`` to send with (tests pass one on an ``httpx.MockTransport``); by default a
+    pooled one of :func:`~.transport.new_client`, closed by :meth:`close`.
+    """
 
     def __init__(
         self,
         config: ClientConfig,
         *,
-        session: requests.Session | None = None,
+        http: httpx.Client | None = None,
         limiter: Any = None,
         tokens: TokenCache | None = None,
         share_tokens: bool | None = None,
@@ -243,7 +253,8 @@ class SnovioClient(SnovioMethods):
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
-        self._session = session or _new_session()
+        self._http_client = http or new_client()
+        self._timeout = request_timeout(config.timeout)
         self._tokens = tokens or TOKENS
         self._on_secret = on_secret or (lambda _secret: None)
         self._sleep = sleep
@@ -281,7 +292,7 @@ class SnovioClient(SnovioMethods):
         return answers[0] if len(prepared) == 1 else merge_answers(answers)
 
     def close(self) -> None:
-        self._session.close()
+        self._http_client.close()
 
     def __enter__(self) -> SnovioClient:
         return self
@@ -342,12 +353,8 @@ class SnovioClient(SnovioMethods):
         """One HTTP exchange inside the rate limit (and ``quota``: its hourly family and units); failures
         become :class:`SnovioError`."""
         where = template or path
-        try:
+        with limiter_errors(where):
             ticket = self._limiter.acquire(*quota) if quota else self._limiter.acquire()
-        except ConnectionError as error:  # the limiter's backend (Redis...); its text has no password
-            raise SnovioLimiterError(f"rate limiter unavailable: {error}", endpoint=where) from None
-        except ValueError as error:  # a declared quota smaller than this one request
-            raise SnovioConfigError(str(error)) from None
         try:
             return self._exchange(method, path, where, **kwargs)
         finally:
@@ -355,38 +362,13 @@ class SnovioClient(SnovioMethods):
                 self._limiter.settle(ticket)  # its entries count from the answer on (see api/ratelimit/)
 
     def _exchange(self, method: str, path: str, where: str, **kwargs: Any) -> Any:
-        import requests
-
         started = time.monotonic()
-        try:
-            response = self._session.request(
-                method,
-                self.config.base_url + path,
-                timeout=(min(10.0, self.config.timeout), self.config.timeout),
-                allow_redirects=False,
-                **kwargs,
+        with transport_errors(where, self.config.timeout):  # the body is read inside: its failures too
+            response = self._http_client.request(
+                method, self.config.base_url + path, **send_options(kwargs, self._timeout)
             )
-            body = response.content
-        except requests.exceptions.ConnectTimeout:
-            raise SnovioTransportError("connect timeout", sent=False, endpoint=where) from None
-        except requests.exceptions.Timeout:
-            raise SnovioTransportError(
-                f"no answer within {self.config.timeout:g} s", sent=True, endpoint=where
-            ) from None
-        except requests.exceptions.ConnectionError as error:
-            refused = _connection_refused(error)
-            raise SnovioTransportError(
-                "connection refused" if refused else "connection dropped", sent=not refused, endpoint=where
-            ) from None
-        except requests.exceptions.RequestException as error:
-            raise SnovioTransportError(
-                f"{type(error).__name__} while reading the answer", sent=True, endpoint=where
-            ) from None
         log.debug("Snov.io %s %s -> %s in %.2f s", method, where, response.status_code, time.monotonic() - started)
-        try:
-            return parse_response(response.status_code, response.headers, body, where, self._secrets)
-        except SnovioError as error:
-            raise scrub(error, self._secrets) from None
+        return read_answer(response, where, self._secrets)
 
     def _with_retries(self, attempt: Callable[[], Any], *, spends_credits: bool, what: str) -> Any:
         """Run ``attempt`` until it succeeds or :class:`Attempts` says to give up."""
@@ -426,23 +408,3 @@ def log_retry(logger: logging.Logger, what: str, error: SnovioError, attempts: A
 
 def _positive_seconds(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0
-
-
-def _new_session() -> requests.Session:
-    import requests
-    from requests.adapters import HTTPAdapter
-
-    session = requests.Session()
-    session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
-    session.mount("https://", HTTPAdapter(pool_connections=4, pool_maxsize=16, max_retries=0))
-    session.mount("http://", HTTPAdapter(pool_connections=4, pool_maxsize=16, max_retries=0))
-    return session
-
-
-def _connection_refused(error: requests.exceptions.ConnectionError) -> bool:
-    """True when the TCP connection was never established, so the request cannot have taken effect."""
-    from urllib3.exceptions import NewConnectionError
-
-    first = error.args[0] if error.args else None  # usually a MaxRetryError whose reason says why
-    reason = getattr(first, "reason", None)
-    return any(isinstance(e, NewConnectionError) for e in (first, reason, error.__context__))

@@ -1,9 +1,12 @@
-"""Test doubles for the unit tests of the API core: a scripted HTTP session, a counting limiter, fake time.
+"""Test doubles for the unit tests of the API core: a scripted HTTP server, a counting limiter, fake time.
 
-``FakeSession`` stands in for ``requests.Session``: ``request(method, url, **kwargs)`` records the call and
-answers from a per-path script (a queue of responses or exceptions), falling back to a sticky default per
-path and finally to ``200 {"success": true}``. The token endpoint answers with a fresh, recognisable token
-on every request unless a script says otherwise.
+``FakeSession`` is the handler of an ``httpx.MockTransport`` (httpx's public way to answer requests without
+a network): the client sends real ``httpx.Request`` objects through its real ``httpx.Client``
+(:meth:`FakeSession.client`); the fake records each one and answers from a per-path script (a queue of
+responses or exceptions), falling back to a sticky default per path and finally to ``200
+{"success": true}``. The token endpoint answers with a fresh, recognisable token on every request unless a
+script says otherwise. An exception in a script (``httpx.ReadTimeout(...)``) is raised where httpx's own
+transport would raise it.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
+import httpx
 import pytest
 
 from airflow_provider_snovio.api.catalogue import TOKEN_PATH
@@ -30,7 +34,7 @@ TOKEN_PREFIX = "TOKEN-bearer-value-"
 
 
 class FakeResponse:
-    """What the client reads from a ``requests.Response``: ``status_code``, ``headers``, ``content``."""
+    """A scripted answer: ``status_code``, ``headers`` and the raw ``content`` (sent as an ``httpx.Response``)."""
 
     def __init__(self, status_code: int = 200, body: Any = None, headers: dict[str, str] | None = None) -> None:
         self.status_code = status_code
@@ -47,6 +51,9 @@ class FakeResponse:
     def __repr__(self) -> str:
         return f"FakeResponse({self.status_code}, {self.content[:60]!r})"
 
+    def to_httpx(self, request: httpx.Request) -> httpx.Response:
+        return httpx.Response(self.status_code, headers=self.headers, content=self.content, request=request)
+
 
 def ok(body: Any = None, **headers: str) -> FakeResponse:
     return FakeResponse(200, {"success": True} if body is None else body, headers)
@@ -58,23 +65,48 @@ def status(code: int, body: Any = None, headers: dict[str, str] | None = None) -
 
 @dataclass
 class RecordedCall:
-    """One request as the session saw it."""
+    """One request as it went on the wire, decoded: ``url`` without its query string, the query as ``params``
+    (pairs, None when empty), a form body as ``data`` (pairs; ``[]`` for an empty POST/PUT body), a JSON body
+    as ``json``, the headers (case-insensitive) and the ``(connect, read)`` timeouts in seconds."""
 
     method: str
     url: str
     params: list[tuple[str, str]] | None = None
     data: Any = None
     json: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: httpx.Headers = field(default_factory=httpx.Headers)
     timeout: Any = None
+
+    @classmethod
+    def of(cls, request: httpx.Request) -> RecordedCall:
+        body = request.read()
+        kind = request.headers.get("Content-Type", "")
+        data: Any = None
+        payload: Any = None
+        if kind.startswith("application/json"):
+            payload = json.loads(body)
+        elif kind.startswith("application/x-www-form-urlencoded") or (not body and request.method in ("POST", "PUT")):
+            data = parse_qsl(body.decode(), keep_blank_values=True)
+        elif body:
+            raise AssertionError(f"unexpected body of type {kind!r}: {body[:80]!r}")
+        timeout = request.extensions.get("timeout") or {}
+        return cls(
+            method=request.method,
+            url=str(request.url.copy_with(query=None)),
+            params=request.url.params.multi_items() or None,
+            data=data,
+            json=payload,
+            headers=request.headers,
+            timeout=(timeout.get("connect"), timeout.get("read")) if timeout else None,
+        )
 
     @property
     def path(self) -> str:
         return urlsplit(self.url).path
 
     @property
-    def query(self) -> str:
-        return urlsplit(self.url).query
+    def query(self) -> list[tuple[str, str]]:
+        return list(self.params or [])
 
     @property
     def form(self) -> list[tuple[str, str]]:
@@ -99,7 +131,7 @@ Script = FakeResponse | BaseException | Callable[[RecordedCall], "FakeResponse |
 
 
 class FakeSession:
-    """Records requests and answers them from scripts; thread-safe."""
+    """Records requests and answers them from scripts; thread-safe. Hand :meth:`client` to ``SnovioClient``."""
 
     def __init__(self) -> None:
         self.calls: list[RecordedCall] = []
@@ -126,17 +158,25 @@ class FakeSession:
             self._token_counter += 1
             return f"{TOKEN_PREFIX}{self._token_counter:04d}"
 
-    # the requests.Session surface ------------------------------------------------------------------
-    def request(self, method: str, url: str, **kwargs: Any) -> FakeResponse:
-        call = RecordedCall(
-            method=method,
-            url=url,
-            params=list(kwargs.get("params") or []) or None,
-            data=kwargs.get("data"),
-            json=kwargs.get("json"),
-            headers=dict(kwargs.get("headers") or {}),
-            timeout=kwargs.get("timeout"),
-        )
+    # the transport ------------------------------------------------------------------------------------
+    def client(self, **options: Any) -> httpx.Client:
+        """A real ``httpx.Client`` whose requests this fake answers; its ``close()`` is recorded.
+
+        ``options`` override the client's production options (``transport.client_options``)."""
+        from airflow_provider_snovio.api.transport import client_options
+
+        fake = self
+
+        class Recording(httpx.MockTransport):
+            def close(self) -> None:
+                fake.closed = True
+
+        return httpx.Client(**{**client_options(), **options, "transport": Recording(self)})
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        return self.answer(RecordedCall.of(request)).to_httpx(request)
+
+    def answer(self, call: RecordedCall) -> FakeResponse:
         with self._lock:
             self.calls.append(call)
             queue = self._queues.get(call.path)
@@ -153,9 +193,6 @@ class FakeSession:
         if isinstance(script, BaseException):
             raise script
         return script
-
-    def close(self) -> None:
-        self.closed = True
 
     # views ----------------------------------------------------------------------------------------
     @property
@@ -256,7 +293,7 @@ def make_harness(
     def build(**overrides: Any) -> Harness:
         client = SnovioClient(
             make_config(**overrides),
-            session=session,  # type: ignore[arg-type]
+            http=session.client(),
             limiter=limiter,
             tokens=tokens,
             sleep=fake_time.sleep,

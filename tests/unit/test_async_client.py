@@ -300,11 +300,11 @@ def test_async_too_many_processing_is_raised_with_a_retry_after() -> None:
     assert sum(waits) == pytest.approx(120.0) and error.retry_after == 900.0
 
 
-def test_async_clients_share_one_tls_context(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_clients_share_one_tls_context(monkeypatch: pytest.MonkeyPatch) -> None:
     """Building a TLS context loads the CA bundle on the caller's thread; a triggerer starting many triggers
-    on its event loop must pay that once per process, not once per trigger."""
-    from airflow_provider_snovio.api import async_client as module
-    from airflow_provider_snovio.api.client import ClientConfig
+    on its event loop must pay that once per process, not once per trigger (nor once per sync client)."""
+    from airflow_provider_snovio.api import transport
+    from airflow_provider_snovio.api.client import ClientConfig, SnovioClient
 
     built: list[object] = []
     real = httpx.create_ssl_context
@@ -314,9 +314,10 @@ def test_async_clients_share_one_tls_context(monkeypatch: pytest.MonkeyPatch) ->
         return real(*args, **kwargs)
 
     monkeypatch.setattr(httpx, "create_ssl_context", counting)
-    module.tls_context.cache_clear()
+    transport.tls_context.cache_clear()
     config = ClientConfig(client_id="id", client_secret="secret", base_url="https://api.example.com")
     for _ in range(5):
-        module.AsyncSnovioClient(config, limiter=object())
+        AsyncSnovioClient(config, limiter=object())
+        SnovioClient(config, limiter=object(), tokens=TokenCache()).close()
     assert len(built) == 1
-    module.tls_context.cache_clear()
+    transport.tls_context.cache_clear()

@@ -7,7 +7,6 @@ from typing import Any
 
 import httpx
 import pytest
-import requests
 
 from airflow_provider_snovio.api import catalogue
 from airflow_provider_snovio.api.async_client import AsyncSnovioClient
@@ -159,7 +158,7 @@ def test_a_failure_in_the_first_request_raises_the_original_error(make_harness: 
 
 def test_a_request_that_may_have_been_processed_is_marked_uncertain(make_harness: Any) -> None:
     h: Harness = make_harness()
-    h.session.queue(ADD_PATH, echo_sent, requests.exceptions.ReadTimeout("read timed out"))
+    h.session.queue(ADD_PATH, echo_sent, httpx.ReadTimeout("read timed out"))
     with pytest.raises(SnovioPartialError) as caught:
         h.client.add_emails_to_verification(TWENTY_FIVE)
     assert len(h.session.calls_to(ADD_PATH)) == 2, "a paid request that may have been processed is not resent"

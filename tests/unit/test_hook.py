@@ -53,7 +53,7 @@ def hook_with_fake_client(session: FakeSession, **config: Any) -> SnovioHook:
     fake_time = FakeTime()
     hook.__dict__["client"] = SnovioClient(
         make_config(**config),
-        session=session,  # type: ignore[arg-type]
+        http=session.client(),
         limiter=FakeLimiter(),
         tokens=TokenCache(clock=fake_time.clock),
         sleep=fake_time.sleep,
@@ -188,7 +188,7 @@ def test_construction_reads_nothing_and_builds_no_client(
 ) -> None:
     monkeypatch.delenv(CONN_ENV, raising=False)
     get_connection = mocker.spy(SnovioHook, "get_connection")
-    send = mocker.patch("requests.Session.request", side_effect=AssertionError("network I/O at construction"))
+    send = mocker.patch("httpx.Client.send", side_effect=AssertionError("network I/O at construction"))
     hook = SnovioHook("no_such_connection")
     assert hook.snovio_conn_id == "no_such_connection"
     assert get_connection.call_count == 0
@@ -313,7 +313,7 @@ def test_hook_built_client_sends_through_its_session_and_masks_the_token(
 ) -> None:
     session = FakeSession()
     session.queue("/v1/oauth/access_token", ok({"access_token": "TOKEN-from-hook-1", "expires_in": 3600}))
-    mocker.patch("airflow_provider_snovio.api.client._new_session", return_value=session)
+    mocker.patch("airflow_provider_snovio.api.client.new_client", return_value=session.client())
     masked = mocker.patch.object(hook_module, "_mask")
     mocker.patch("airflow_provider_snovio.api.client.TOKENS", TokenCache())  # no token from other tests
     hook = SnovioHook()

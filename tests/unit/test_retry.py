@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import http.client
 import random
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from typing import Any
 
+import httpx
 import pytest
-import requests
-from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
 from airflow_provider_snovio.api.catalogue import TOKEN_PATH
 from airflow_provider_snovio.api.client import SnovioClient
@@ -36,37 +34,48 @@ TOO_MANY = {"success": False, "message": "There are too many prospects processin
 TRUNCATED = b'{"success": true, "data": {"balance": "250'
 
 
-# Real requests exceptions, shaped as requests raises them --------------------------------------------------
+# Real httpx exceptions, shaped as httpx raises them ------------------------------------------------------
 
 
-def refused() -> requests.exceptions.ConnectionError:
-    reason = NewConnectionError(None, "Failed to establish a new connection: [Errno 111] Connection refused")  # type: ignore[arg-type]
-    return requests.exceptions.ConnectionError(MaxRetryError(None, "/v1/x", reason))  # type: ignore[arg-type]
+def refused() -> httpx.ConnectError:
+    """As httpx raises it for a closed port: the OS error at the end of the chain."""
+    error = httpx.ConnectError("[Errno 111] Connection refused")
+    error.__cause__ = ConnectionRefusedError(111, "Connection refused")
+    return error
 
 
-def refused_bare() -> requests.exceptions.ConnectionError:
-    """A ConnectionError wrapping the NewConnectionError directly."""
-    return requests.exceptions.ConnectionError(
-        NewConnectionError(None, "Failed to establish a new connection: [Errno 111] Connection refused")
-    )  # type: ignore[arg-type]
+def refused_bare() -> httpx.ConnectError:
+    """A refused connection said only in the text, with no OS error chained."""
+    return httpx.ConnectError("All connection attempts failed: Connection refused")
 
 
-def dropped() -> requests.exceptions.ConnectionError:
-    return requests.exceptions.ConnectionError(
-        ProtocolError("Connection aborted.", http.client.RemoteDisconnected("Remote end closed connection"))
+def unresolvable() -> httpx.ConnectError:
+    """A host name that does not resolve: no connection was made either."""
+    error = httpx.ConnectError("[Errno -2] Name or service not known")
+    error.__cause__ = OSError(-2, "Name or service not known")
+    return error
+
+
+def dropped() -> httpx.RemoteProtocolError:
+    return httpx.RemoteProtocolError("Server disconnected without sending a response.")
+
+
+def reset() -> httpx.ReadError:
+    return httpx.ReadError("[Errno 104] Connection reset by peer")
+
+
+def read_timeout() -> httpx.ReadTimeout:
+    return httpx.ReadTimeout("The read operation timed out")
+
+
+def connect_timeout() -> httpx.ConnectTimeout:
+    return httpx.ConnectTimeout("timed out")
+
+
+def chunked() -> httpx.RemoteProtocolError:
+    return httpx.RemoteProtocolError(
+        "peer closed connection without sending complete message body (incomplete chunked read)"
     )
-
-
-def read_timeout() -> requests.exceptions.ReadTimeout:
-    return requests.exceptions.ReadTimeout("HTTPSConnectionPool(host='api.snov.io', port=443): Read timed out.")
-
-
-def connect_timeout() -> requests.exceptions.ConnectTimeout:
-    return requests.exceptions.ConnectTimeout("Connection to api.snov.io timed out. (connect timeout=10)")
-
-
-def chunked() -> requests.exceptions.ChunkedEncodingError:
-    return requests.exceptions.ChunkedEncodingError("Connection broken: IncompleteRead(12 bytes read)")
 
 
 EMAILS = ["a@octagon.com", "b@octagon.com"]
@@ -94,8 +103,8 @@ def test_server_errors_on_free_calls_are_retried(code: int, harness: Harness) ->
 
 @pytest.mark.parametrize(
     "failure",
-    [refused, dropped, read_timeout, connect_timeout, chunked],
-    ids=["refused", "dropped", "read_timeout", "connect_timeout", "chunked"],
+    [refused, unresolvable, dropped, reset, read_timeout, connect_timeout, chunked],
+    ids=["refused", "unresolvable", "dropped", "reset", "read_timeout", "connect_timeout", "chunked"],
 )
 def test_transport_failures_on_free_calls_are_retried(failure: Callable[[], Exception], harness: Harness) -> None:
     harness.session.queue(BALANCE, failure(), ok())
@@ -120,10 +129,11 @@ def test_unreadable_bodies_on_free_gets_are_retried(body: bytes, harness: Harnes
         lambda: status(429, {"message": "Too Many Requests"}),
         refused,
         refused_bare,
+        unresolvable,
         connect_timeout,
         lambda: status(200, TOO_MANY),
     ],
-    ids=["429", "refused", "refused_bare", "connect_timeout", "too_many_processing"],
+    ids=["429", "refused", "refused_bare", "unresolvable", "connect_timeout", "too_many_processing"],
 )
 def test_credit_spending_post_is_retried_when_it_certainly_did_not_take_effect(
     name: str, failure: Callable[[], Any], harness: Harness
@@ -143,11 +153,12 @@ def test_credit_spending_post_is_retried_when_it_certainly_did_not_take_effect(
         (lambda: status(503, "Service Unavailable"), SnovioServerError),
         (read_timeout, SnovioTransportError),
         (dropped, SnovioTransportError),
+        (reset, SnovioTransportError),
         (chunked, SnovioTransportError),
         (lambda: FakeResponse(200, b'{"data": [], "meta": {"task_ha'), SnovioResponseError),
         (lambda: FakeResponse(200, b"not json at all"), SnovioResponseError),
     ],
-    ids=["500", "502", "503", "read_timeout", "dropped", "chunked", "truncated_json", "invalid_json"],
+    ids=["500", "502", "503", "read_timeout", "dropped", "reset", "chunked", "truncated_json", "invalid_json"],
 )
 def test_credit_spending_post_is_not_retried_when_it_may_have_been_processed(
     name: str, failure: Callable[[], Any], error: type[Exception], harness: Harness
@@ -165,9 +176,11 @@ def test_transport_errors_say_whether_the_request_may_have_been_sent(make_harnes
     expectations = [
         (refused, False),
         (refused_bare, False),
+        (unresolvable, False),
         (connect_timeout, False),
         (read_timeout, True),
         (dropped, True),
+        (reset, True),
         (chunked, True),
     ]
     for failure, sent in expectations:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+import httpx
 import pytest
-import requests
 
 from airflow_provider_snovio.api.catalogue import TOKEN_PATH
 from airflow_provider_snovio.api.client import ClientConfig, check_base_url
@@ -38,7 +38,7 @@ def test_no_secret_in_logs_errors_or_reprs_across_retries_renewals_and_failures(
         status(401, {"message": "expired"}),
         ok({"success": True, "data": {"balance": "10.00"}}),
     )
-    harness.session.queue("/v1/get-user-lists", requests.exceptions.ReadTimeout("read timed out"))
+    harness.session.queue("/v1/get-user-lists", httpx.ReadTimeout("read timed out"))
     harness.session.queue("/v1/lists", status(400, {"success": False, "message": "List name is taken"}))
 
     assert harness.client.get_balance()["data"]["balance"] == "10.00"
@@ -95,7 +95,7 @@ def test_account_key_holds_no_secret_and_separates_accounts() -> None:
 
 def test_exception_chain_holds_no_transport_details(make_harness: Callable[..., Harness]) -> None:
     h = make_harness(max_retries=0)
-    h.session.queue(BALANCE, requests.exceptions.ConnectionError(f"https://api.snov.io/?token={TOKEN_PREFIX}leak"))
+    h.session.queue(BALANCE, httpx.ConnectError(f"https://api.snov.io/?token={TOKEN_PREFIX}leak"))
     with pytest.raises(SnovioError) as caught:
         h.client.get_balance()
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
@@ -197,8 +197,6 @@ def test_the_client_secret_echoed_across_the_raw_text_limit_leaves_no_prefix(
 def test_the_async_client_scrubs_before_shortening_too() -> None:
     import asyncio
 
-    import httpx
-
     from airflow_provider_snovio.api.async_client import AsyncSnovioClient
     from airflow_provider_snovio.api.token import TokenCache
     from tests.unit.conftest import FakeLimiter
@@ -228,7 +226,7 @@ def test_a_token_taken_from_the_shared_cache_is_scrubbed_by_every_client(harness
     harness.client.get_balance()  # fetches TOKEN 0001 into the shared cache
     other = SnovioClient(
         make_config(),
-        session=harness.session,
+        http=harness.session.client(),
         limiter=harness.limiter,  # type: ignore[arg-type]
         tokens=harness.tokens,
         sleep=harness.time.sleep,

@@ -47,7 +47,7 @@ def test_token_is_fetched_once_and_reused_for_many_calls(harness: Harness) -> No
 def test_two_clients_of_one_account_share_the_cached_token(harness: Harness) -> None:
     other = SnovioClient(
         make_config(),
-        session=harness.session,
+        http=harness.session.client(),
         limiter=harness.limiter,  # type: ignore[arg-type]
         tokens=harness.tokens,
         sleep=harness.time.sleep,
@@ -63,7 +63,7 @@ def test_two_clients_of_one_account_share_the_cached_token(harness: Harness) -> 
 def test_a_different_account_gets_its_own_token(harness: Harness) -> None:
     other = SnovioClient(
         make_config(client_id="another-client"),
-        session=harness.session,  # type: ignore[arg-type]
+        http=harness.session.client(),
         limiter=harness.limiter,
         tokens=harness.tokens,
         sleep=harness.time.sleep,
@@ -241,7 +241,7 @@ def test_secrets_are_handed_to_the_masker(session: FakeSession, make_harness: Ca
     h = make_harness()
     client = SnovioClient(
         h.client.config,
-        session=session,
+        http=session.client(),
         limiter=h.limiter,  # type: ignore[arg-type]
         tokens=h.tokens,
         on_secret=masked.append,
@@ -462,7 +462,7 @@ def test_sandbox_style_mixed_load_sends_one_token_request(harness: Harness) -> N
     harness.session.queue(TOKEN_PATH, slow_token)
     sync_client = SnovioClient(
         make_config(),
-        session=harness.session,
+        http=harness.session.client(),
         limiter=harness.limiter,  # type: ignore[arg-type]
         tokens=tokens,
         sleep=harness.time.sleep,
