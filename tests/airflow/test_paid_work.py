@@ -223,25 +223,42 @@ def test_lost_answer_of_a_v2_finder_start(sandbox: SandboxServer, context) -> No
     assert xcom["counts"]["found"] >= 1
 
 
-def test_lost_answer_of_a_domain_search_start_is_resent_free(sandbox: SandboxServer, context) -> None:
-    lose_answers(sandbox, COMPANY_START)
+#: Every paid start of the domain search operator: its tab and the route whose answer is lost.
+DOMAIN_SEARCH_STARTS = {
+    "company": COMPANY_START,
+    "prospects": PROSPECTS_START,
+    "emails": "POST /v2/domain-search/domain-emails/start",
+    "generic_contacts": "POST /v2/domain-search/generic-contacts/start",
+}
+
+
+@pytest.mark.parametrize("tab", list(DOMAIN_SEARCH_STARTS))
+def test_lost_answer_of_a_domain_search_start_is_resent_free(sandbox: SandboxServer, context, tab: str) -> None:
+    route = DOMAIN_SEARCH_STARTS[tab]
 
     def make():
         return SnovioDomainSearchOperator(
             task_id="ds",
             domain="octagon.com",
-            include=["company"],
+            include=[tab],
+            max_pages=1,
             deferrable=False,
             **FAST,
         )
 
-    with pytest.raises(SnovioError):
+    expected = make().execute({})  # what a run that loses nothing returns (and pays: the page's one credit)
+    assert (expected["company"] if tab == "company" else expected["counts"][tab]) and credits(sandbox) == 1
+    sandbox.reset()
+    lose_answers(sandbox, route)
+    with pytest.raises(SnovioError) as lost:
         make().execute(context)
-    assert credits(sandbox) == 1 and requests_to(sandbox, COMPANY_START) == 1  # charged, answer lost
+    assert not isinstance(lost.value, SnovioAnswerLostError)
+    assert credits(sandbox) == 1 and requests_to(sandbox, route) == 1  # charged, answer lost, not resent
     sandbox.configure(drop_rate=0.0)
     xcom = make().execute(context)  # "1 credit per unique request": the identical start is not charged again
-    assert xcom["company"]["company_name"] == "Octagon"
-    assert requests_to(sandbox, COMPANY_START) == 2 and credits(sandbox) == 1
+    found = ("company", "counts", "prospect_hashes", "emails", "generic_contacts")
+    assert {k: xcom[k] for k in found} == {k: expected[k] for k in found}
+    assert requests_to(sandbox, route) == 2 and credits(sandbox) == 1
 
 
 def test_lost_answer_of_a_prospect_emails_start_is_resent_free(sandbox: SandboxServer, context) -> None:
