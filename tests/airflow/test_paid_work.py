@@ -33,7 +33,7 @@ from airflow_provider_snovio.operators import (
     SnovioWebhookOperator,
 )
 from airflow_provider_snovio.sandbox.testing import SandboxServer
-from tests.airflow.conftest import FAST, run_with_triggers
+from tests.airflow.conftest import FAST, run_trigger, run_with_triggers
 
 EMAILS = ["gavin.vanrooyen@octagon.com", "john.doe@yourdomain.com", "nobody.known@yourdomain.com"]
 PEOPLE = [
@@ -139,6 +139,37 @@ def test_v2_verification_never_loops_on_an_expired_hash(sandbox: SandboxServer, 
             run_with_triggers(op, context)
         assert requests_to(sandbox, V2_START) == 1 + attempt
         assert credits(sandbox) == len(EMAILS) * (1 + attempt)  # what each restart costs, and no more
+
+
+def test_an_expired_hash_restarts_once_per_try_number_even_when_each_resume_is_a_new_operator(
+    sandbox: SandboxServer, store
+) -> None:
+    """In Airflow every resume after a deferral runs a new operator object (a new process) of the same try:
+    "once per item per try" must hold by the task instance's ``try_number``, not by the object."""
+    from types import SimpleNamespace
+
+    sandbox.configure(**ALWAYS_EXPIRED)
+
+    def make() -> Any:
+        return SnovioEmailVerificationOperator(task_id="v", emails=EMAILS, api_version="v2", deferrable=True, **SLOW)
+
+    def one_try(try_number: int) -> None:
+        context = {"task_state_store": store, "ti": SimpleNamespace(try_number=try_number)}
+        method, kwargs = make().execute, {}
+        for _ in range(10):
+            try:
+                method(context, **kwargs)
+                return
+            except TaskDeferred as deferred:
+                (event,) = run_trigger(deferred.trigger)
+                method = getattr(make(), deferred.method_name)  # the resume: a fresh object
+                kwargs = {"event": event, **(deferred.kwargs or {})}
+        raise AssertionError("an expired hash was started again on every resume")
+
+    for try_number in (1, 2):
+        with pytest.raises(SnovioTaskExpiredError):
+            one_try(try_number)
+        assert requests_to(sandbox, V2_START) == 1 + try_number  # the first start, then one restart per try
 
 
 def test_v2_verification_rerun_after_expiry_pays_once_more(sandbox: SandboxServer, context, capsys) -> None:
