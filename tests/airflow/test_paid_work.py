@@ -328,6 +328,28 @@ def test_lost_answer_of_a_queued_profile_url_is_found_by_the_free_read(sandbox: 
     assert credits(sandbox) == 1 and requests_to(sandbox, "POST /v1/add-url-for-search") == 1
 
 
+def test_lost_answer_of_a_queued_profile_url_the_free_read_cannot_find_is_refused_then_repaid_once(
+    sandbox: SandboxServer, context
+) -> None:
+    """The free read finds nothing (Snov.io has no profile for the URL, or has not finished): nothing tells
+    whether the lost queueing was charged, so the next try refuses to pay again unless allow_repay."""
+    unknown = "https://www.linkedin.com/in/no-such-person-000000"
+
+    def make(allow_repay: bool) -> Any:
+        return SnovioProfileEnrichmentOperator(
+            task_id="e",
+            profile_urls=[unknown],
+            allow_repay=allow_repay,
+            deferrable=False,
+            poll_interval=0.02,
+            timeout=0.3,
+        )
+
+    charged, xcom = _lost_then_refused_then_repaid(sandbox, "POST /v1/add-url-for-search", make, context, 1)
+    assert charged == 1 and credits(sandbox) == 2
+    assert xcom["profile_urls"][unknown]["found"] is False
+
+
 def test_lost_answer_of_an_email_profile_is_refused_then_repaid_once(sandbox: SandboxServer, context) -> None:
     def make(allow_repay: bool) -> Any:
         return SnovioProfileEnrichmentOperator(
