@@ -52,12 +52,15 @@ def compressed_quota_waits(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def drive(operator: Any, context: dict[str, Any], max_deferrals: int = 500) -> Any:
     """Execute ``operator`` as Airflow would, running every trigger it defers to (verification trigger or
-    the quota's ``DateTimeTrigger``) for real, until it returns."""
+    the quota's ``DateTimeTrigger``) for real, until it returns. An operator with ``deferrable=False`` must
+    never defer (item 6: it may run where no triggerer is), not even for the hourly quota."""
     method, kwargs = operator.execute, {}
     for _ in range(max_deferrals):
         try:
             return method(context, **kwargs)
         except TaskDeferred as deferred:
+            if not operator.deferrable:
+                raise AssertionError(f"deferrable=False deferred to {type(deferred.trigger).__name__}") from None
             (event,) = run_trigger(deferred.trigger)
             method = getattr(operator, deferred.method_name)
             kwargs = {"event": event, **(deferred.kwargs or {})}
@@ -77,6 +80,28 @@ def reads_of(stats: dict[str, Any], prefix: str) -> dict[str, int]:
 
 
 # --- item 1: batches larger than the hourly quota finish ----------------------------------------------
+
+
+@pytest.mark.parametrize("deferrable", [False, True])
+def test_minimum_reads_without_quota_pressure(sandbox: SandboxServer, deferrable: bool) -> None:
+    """The baseline of the "at most twice beyond the minimum" bound below: with no quota in the way, every
+    address and every name is read exactly ``MINIMUM_READS`` times."""
+    sandbox.configure(greylisted_share=0.0)
+    drive(
+        SnovioEmailVerificationOperator(
+            task_id="v", emails=addresses(20), deferrable=deferrable, poll_interval=0.05, timeout=60
+        ),
+        {"task_state_store": MemoryTaskStateStore()},
+    )
+    drive(
+        SnovioEmailFinderOperator(task_id="f", people=names(20), deferrable=deferrable, poll_interval=0.05, timeout=60),
+        {"task_state_store": MemoryTaskStateStore()},
+    )
+    stats = sandbox.stats()
+    assert set(reads_of(stats, "verifier").values()) == {MINIMUM_READS}
+    assert set(reads_of(stats, "finder").values()) == {MINIMUM_READS}
+    assert len(reads_of(stats, "verifier")) == 20 and len(reads_of(stats, "finder")) == 20
+    assert stats["too_many_processing"] == 0
 
 
 @pytest.mark.parametrize("quota_answer", QUOTA_ANSWERS)
@@ -205,6 +230,13 @@ def test_greylisted_batch_finishes_with_the_default_settings(sandbox: SandboxSer
         greylisted_poll_interval=GREYLISTED_POLL_INTERVAL * SCALE,
         timeout=V1_TIMEOUT * SCALE,
     )
+    default = SnovioEmailVerificationOperator(task_id="d", emails=emails)  # what the test scales are the defaults
+    assert (default.poll_interval, default.greylisted_poll_interval, default.timeout, default.wait_for_greylisted) == (
+        VERIFICATION_POLL_INTERVAL,
+        GREYLISTED_POLL_INTERVAL,
+        V1_TIMEOUT,
+        True,
+    )
     xcom = drive(op, {"task_state_store": MemoryTaskStateStore()})
     assert list(xcom["results"]) == emails
     assert "greylisted" not in xcom["counts"]
@@ -257,12 +289,13 @@ def test_deferrable_timeout_keeps_the_final_answers(sandbox: SandboxServer, tmp_
     assert {json.loads(line)["email"] for line in out.read_text().splitlines()} == set(error.results)
 
 
-def test_wait_for_greylisted_false_reports_greylisted_at_once(sandbox: SandboxServer) -> None:
+@pytest.mark.parametrize("deferrable", [False, True])
+def test_wait_for_greylisted_false_reports_greylisted_at_once(sandbox: SandboxServer, deferrable: bool) -> None:
     _greylist_sandbox(sandbox, 3600.0)  # a wait for them would outlast the test
     emails = addresses(20)
     started = time.monotonic()
     op = SnovioEmailVerificationOperator(
-        task_id="v", emails=emails, deferrable=True, wait_for_greylisted=False, poll_interval=0.01, timeout=30
+        task_id="v", emails=emails, deferrable=deferrable, wait_for_greylisted=False, poll_interval=0.01, timeout=30
     )
     xcom = drive(op, {"task_state_store": MemoryTaskStateStore()})
     assert time.monotonic() - started < 10
