@@ -33,7 +33,7 @@ from airflow_provider_snovio.operators import (
     SnovioWebhookOperator,
 )
 from airflow_provider_snovio.sandbox.testing import SandboxServer
-from tests.airflow.conftest import FAST, run_with_triggers
+from tests.airflow.conftest import FAST, run_trigger, run_with_triggers
 
 EMAILS = ["gavin.vanrooyen@octagon.com", "john.doe@yourdomain.com", "nobody.known@yourdomain.com"]
 PEOPLE = [
@@ -141,6 +141,37 @@ def test_v2_verification_never_loops_on_an_expired_hash(sandbox: SandboxServer, 
         assert credits(sandbox) == len(EMAILS) * (1 + attempt)  # what each restart costs, and no more
 
 
+def test_an_expired_hash_restarts_once_per_try_number_even_when_each_resume_is_a_new_operator(
+    sandbox: SandboxServer, store
+) -> None:
+    """In Airflow every resume after a deferral runs a new operator object (a new process) of the same try:
+    "once per item per try" must hold by the task instance's ``try_number``, not by the object."""
+    from types import SimpleNamespace
+
+    sandbox.configure(**ALWAYS_EXPIRED)
+
+    def make() -> Any:
+        return SnovioEmailVerificationOperator(task_id="v", emails=EMAILS, api_version="v2", deferrable=True, **SLOW)
+
+    def one_try(try_number: int) -> None:
+        context = {"task_state_store": store, "ti": SimpleNamespace(try_number=try_number)}
+        method, kwargs = make().execute, {}
+        for _ in range(10):
+            try:
+                method(context, **kwargs)
+                return
+            except TaskDeferred as deferred:
+                (event,) = run_trigger(deferred.trigger)
+                method = getattr(make(), deferred.method_name)  # the resume: a fresh object
+                kwargs = {"event": event, **(deferred.kwargs or {})}
+        raise AssertionError("an expired hash was started again on every resume")
+
+    for try_number in (1, 2):
+        with pytest.raises(SnovioTaskExpiredError):
+            one_try(try_number)
+        assert requests_to(sandbox, V2_START) == 1 + try_number  # the first start, then one restart per try
+
+
 def test_v2_verification_rerun_after_expiry_pays_once_more(sandbox: SandboxServer, context, capsys) -> None:
     sandbox.configure(task_hash_ttl_seconds=0.5)
 
@@ -223,25 +254,42 @@ def test_lost_answer_of_a_v2_finder_start(sandbox: SandboxServer, context) -> No
     assert xcom["counts"]["found"] >= 1
 
 
-def test_lost_answer_of_a_domain_search_start_is_resent_free(sandbox: SandboxServer, context) -> None:
-    lose_answers(sandbox, COMPANY_START)
+#: Every paid start of the domain search operator: its tab and the route whose answer is lost.
+DOMAIN_SEARCH_STARTS = {
+    "company": COMPANY_START,
+    "prospects": PROSPECTS_START,
+    "emails": "POST /v2/domain-search/domain-emails/start",
+    "generic_contacts": "POST /v2/domain-search/generic-contacts/start",
+}
+
+
+@pytest.mark.parametrize("tab", list(DOMAIN_SEARCH_STARTS))
+def test_lost_answer_of_a_domain_search_start_is_resent_free(sandbox: SandboxServer, context, tab: str) -> None:
+    route = DOMAIN_SEARCH_STARTS[tab]
 
     def make():
         return SnovioDomainSearchOperator(
             task_id="ds",
             domain="octagon.com",
-            include=["company"],
+            include=[tab],
+            max_pages=1,
             deferrable=False,
             **FAST,
         )
 
-    with pytest.raises(SnovioError):
+    expected = make().execute({})  # what a run that loses nothing returns (and pays: the page's one credit)
+    assert (expected["company"] if tab == "company" else expected["counts"][tab]) and credits(sandbox) == 1
+    sandbox.reset()
+    lose_answers(sandbox, route)
+    with pytest.raises(SnovioError) as lost:
         make().execute(context)
-    assert credits(sandbox) == 1 and requests_to(sandbox, COMPANY_START) == 1  # charged, answer lost
+    assert not isinstance(lost.value, SnovioAnswerLostError)
+    assert credits(sandbox) == 1 and requests_to(sandbox, route) == 1  # charged, answer lost, not resent
     sandbox.configure(drop_rate=0.0)
     xcom = make().execute(context)  # "1 credit per unique request": the identical start is not charged again
-    assert xcom["company"]["company_name"] == "Octagon"
-    assert requests_to(sandbox, COMPANY_START) == 2 and credits(sandbox) == 1
+    found = ("company", "counts", "prospect_hashes", "emails", "generic_contacts")
+    assert {k: xcom[k] for k in found} == {k: expected[k] for k in found}
+    assert requests_to(sandbox, route) == 2 and credits(sandbox) == 1
 
 
 def test_lost_answer_of_a_prospect_emails_start_is_resent_free(sandbox: SandboxServer, context) -> None:
@@ -278,6 +326,28 @@ def test_lost_answer_of_a_queued_profile_url_is_found_by_the_free_read(sandbox: 
     xcom = retry.execute(context)
     assert xcom["profile_urls"][PROFILE_URL]["found"] is True and xcom["paid_calls"] == 0
     assert credits(sandbox) == 1 and requests_to(sandbox, "POST /v1/add-url-for-search") == 1
+
+
+def test_lost_answer_of_a_queued_profile_url_the_free_read_cannot_find_is_refused_then_repaid_once(
+    sandbox: SandboxServer, context
+) -> None:
+    """The free read finds nothing (Snov.io has no profile for the URL, or has not finished): nothing tells
+    whether the lost queueing was charged, so the next try refuses to pay again unless allow_repay."""
+    unknown = "https://www.linkedin.com/in/no-such-person-000000"
+
+    def make(allow_repay: bool) -> Any:
+        return SnovioProfileEnrichmentOperator(
+            task_id="e",
+            profile_urls=[unknown],
+            allow_repay=allow_repay,
+            deferrable=False,
+            poll_interval=0.02,
+            timeout=0.3,
+        )
+
+    charged, xcom = _lost_then_refused_then_repaid(sandbox, "POST /v1/add-url-for-search", make, context, 1)
+    assert charged == 1 and credits(sandbox) == 2
+    assert xcom["profile_urls"][unknown]["found"] is False
 
 
 def test_lost_answer_of_an_email_profile_is_refused_then_repaid_once(sandbox: SandboxServer, context) -> None:

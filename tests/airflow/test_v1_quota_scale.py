@@ -5,12 +5,15 @@ included; here the hour lasts ``WINDOW`` seconds. Each scenario runs under both 
 quota (``quota_answer``: a 429 with Retry-After, or a 200 ``success: false`` without one).
 
 Time compression of the provider's side: the client's own waits for the quota (``RetryPolicy``'s
-``processing_*`` seconds, 30 s - 15 min in production) are scaled to the compressed hour by building the
-hook's policy with shorter values; every request still goes over HTTP to the sandbox.
+``processing_*`` seconds, 30 s - 15 min of a 1-h quota in production) shrink by the same factor as the hour
+(``COMPRESSION``), so the client gives up after the same share of the hour as in production and the
+operators' own resumption after a quota answer (defer or wait, then resume the job: item 1's subject) does
+the rest; every request still goes over HTTP to the sandbox.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import time
@@ -18,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from airflow.providers.standard.triggers.temporal import DateTimeTrigger
 from airflow.sdk.exceptions import TaskDeferred
 
 from airflow_provider_snovio.api.errors import SnovioError, SnovioTaskTimeoutError
@@ -25,11 +29,21 @@ from airflow_provider_snovio.api.retry import RetryPolicy
 from airflow_provider_snovio.operators import SnovioEmailFinderOperator, SnovioEmailVerificationOperator
 from airflow_provider_snovio.sandbox.testing import SandboxServer
 from airflow_provider_snovio.triggers import SnovioEmailVerificationTrigger
-from airflow_provider_snovio.triggers.pollers import GREYLISTED_POLL_INTERVAL, V1_TIMEOUT, VERIFICATION_POLL_INTERVAL
+from airflow_provider_snovio.triggers.pollers import (
+    FINDER_POLL_INTERVAL,
+    FINDER_REQUESTS_PER_ROUND,
+    GREYLISTED_POLL_INTERVAL,
+    TASK_REQUESTS_PER_ROUND,
+    V1_TIMEOUT,
+    VERIFICATION_POLL_INTERVAL,
+    VERIFICATION_REQUESTS_PER_ROUND,
+)
 from tests.airflow.conftest import MemoryTaskStateStore, run_trigger
 
 #: One compressed "hour" of the finder/verifier quota, in seconds.
 WINDOW = 4.0
+#: The compressed hour over the real one.
+COMPRESSION = WINDOW / 3600
 QUOTA_ANSWERS = ["429", "200"]
 #: Status reads an item needs at least: not_verified/not_found, in_progress after the add, complete.
 MINIMUM_READS = 3
@@ -40,28 +54,39 @@ def compressed_quota_waits(monkeypatch: pytest.MonkeyPatch) -> None:
     """The client waits for the quota on the compressed hour's scale (see the module docstring)."""
     import airflow_provider_snovio.hooks.snovio as hooks
 
+    real = RetryPolicy()
     policy = functools.partial(
         RetryPolicy,
-        processing_backoff=WINDOW / 4,
-        processing_backoff_max=WINDOW / 2,
-        processing_wait_max=WINDOW,
-        processing_retry_after=WINDOW,
+        processing_backoff=real.processing_backoff * COMPRESSION,
+        processing_backoff_max=real.processing_backoff_max * COMPRESSION,
+        processing_wait_max=real.processing_wait_max * COMPRESSION,
+        processing_retry_after=real.processing_retry_after * COMPRESSION,
     )
     monkeypatch.setattr(hooks, "RetryPolicy", policy)
 
 
 def drive(operator: Any, context: dict[str, Any], max_deferrals: int = 500) -> Any:
     """Execute ``operator`` as Airflow would, running every trigger it defers to (verification trigger or
-    the quota's ``DateTimeTrigger``) for real, until it returns."""
+    the quota's ``DateTimeTrigger``) for real, until it returns. An operator with ``deferrable=False`` must
+    never defer (item 6: it may run where no triggerer is), not even for the hourly quota."""
     method, kwargs = operator.execute, {}
     for _ in range(max_deferrals):
         try:
             return method(context, **kwargs)
         except TaskDeferred as deferred:
-            (event,) = run_trigger(deferred.trigger)
+            if not operator.deferrable:
+                raise AssertionError(f"deferrable=False deferred to {type(deferred.trigger).__name__}") from None
+            if isinstance(deferred.trigger, DateTimeTrigger):  # Airflow's own: its kwargs hold a datetime
+                (event,) = asyncio.run(_events(deferred.trigger))
+            else:  # ours: after a JSON round trip of the kwargs, as the triggerer runs them
+                (event,) = run_trigger(deferred.trigger)
             method = getattr(operator, deferred.method_name)
             kwargs = {"event": event, **(deferred.kwargs or {})}
     raise AssertionError("too many deferrals")
+
+
+async def _events(trigger: Any) -> list[Any]:
+    return [event.payload async for event in trigger.run()]
 
 
 def addresses(count: int) -> list[str]:
@@ -79,10 +104,32 @@ def reads_of(stats: dict[str, Any], prefix: str) -> dict[str, int]:
 # --- item 1: batches larger than the hourly quota finish ----------------------------------------------
 
 
+@pytest.mark.parametrize("deferrable", [False, True])
+def test_minimum_reads_without_quota_pressure(sandbox: SandboxServer, deferrable: bool) -> None:
+    """The baseline of the "at most twice beyond the minimum" bound below: with no quota in the way, every
+    address and every name is read exactly ``MINIMUM_READS`` times."""
+    sandbox.configure(greylisted_share=0.0)
+    drive(
+        SnovioEmailVerificationOperator(
+            task_id="v", emails=addresses(20), deferrable=deferrable, poll_interval=0.05, timeout=60
+        ),
+        {"task_state_store": MemoryTaskStateStore()},
+    )
+    drive(
+        SnovioEmailFinderOperator(task_id="f", people=names(20), deferrable=deferrable, poll_interval=0.05, timeout=60),
+        {"task_state_store": MemoryTaskStateStore()},
+    )
+    stats = sandbox.stats()
+    assert set(reads_of(stats, "verifier").values()) == {MINIMUM_READS}
+    assert set(reads_of(stats, "finder").values()) == {MINIMUM_READS}
+    assert len(reads_of(stats, "verifier")) == 20 and len(reads_of(stats, "finder")) == 20
+    assert stats["too_many_processing"] == 0
+
+
 @pytest.mark.parametrize("quota_answer", QUOTA_ANSWERS)
 @pytest.mark.parametrize("deferrable", [False, True])
 def test_600_addresses_finish_on_a_starter_verifier_quota(
-    sandbox: SandboxServer, compressed_quota_waits: None, quota_answer: str, deferrable: bool
+    sandbox: SandboxServer, compressed_quota_waits: None, quota_answer: str, deferrable: bool, capsys
 ) -> None:
     sandbox.configure(
         verifier_hourly_limit=500, hourly_window_seconds=WINDOW, quota_answer=quota_answer, greylisted_share=0.0
@@ -96,6 +143,7 @@ def test_600_addresses_finish_on_a_starter_verifier_quota(
     assert sum(xcom["counts"].values()) == 600 and xcom["queued"] == 600
     stats = sandbox.stats()
     assert stats["too_many_processing"] > 0  # the quota was really spent, several times over
+    assert "hourly quota is spent" in capsys.readouterr().out  # and the operator resumed its job after it
     assert stats["credits_spent"] == 600
     # each address added once (the sandbox charges every add; adds the quota refused are neither done nor paid)
     assert stats["credits_by_endpoint"] == {"POST /v1/add-emails-to-verification": 600}
@@ -108,7 +156,7 @@ def test_600_addresses_finish_on_a_starter_verifier_quota(
 @pytest.mark.parametrize("quota_answer", QUOTA_ANSWERS)
 @pytest.mark.parametrize("deferrable", [False, True])
 def test_250_names_finish_on_a_starter_finder_quota(
-    sandbox: SandboxServer, compressed_quota_waits: None, quota_answer: str, deferrable: bool
+    sandbox: SandboxServer, compressed_quota_waits: None, quota_answer: str, deferrable: bool, capsys
 ) -> None:
     sandbox.configure(finder_hourly_limit=200, hourly_window_seconds=WINDOW, quota_answer=quota_answer)
     people = names(250)
@@ -118,6 +166,7 @@ def test_250_names_finish_on_a_starter_finder_quota(
     assert xcom["counts"]["people"] == 250 and xcom["queued"] == 250
     stats = sandbox.stats()
     assert stats["too_many_processing"] > 0
+    assert "hourly quota is spent" in capsys.readouterr().out  # the operator resumed its job after it
     assert stats["credits_spent"] == 250
     assert stats["credits_by_endpoint"] == {"POST /v1/add-names-to-find-emails": 250}  # each name added once
     reads = reads_of(stats, "finder")
@@ -205,6 +254,13 @@ def test_greylisted_batch_finishes_with_the_default_settings(sandbox: SandboxSer
         greylisted_poll_interval=GREYLISTED_POLL_INTERVAL * SCALE,
         timeout=V1_TIMEOUT * SCALE,
     )
+    default = SnovioEmailVerificationOperator(task_id="d", emails=emails)  # what the test scales are the defaults
+    assert (default.poll_interval, default.greylisted_poll_interval, default.timeout, default.wait_for_greylisted) == (
+        VERIFICATION_POLL_INTERVAL,
+        GREYLISTED_POLL_INTERVAL,
+        V1_TIMEOUT,
+        True,
+    )
     xcom = drive(op, {"task_state_store": MemoryTaskStateStore()})
     assert list(xcom["results"]) == emails
     assert "greylisted" not in xcom["counts"]
@@ -257,12 +313,13 @@ def test_deferrable_timeout_keeps_the_final_answers(sandbox: SandboxServer, tmp_
     assert {json.loads(line)["email"] for line in out.read_text().splitlines()} == set(error.results)
 
 
-def test_wait_for_greylisted_false_reports_greylisted_at_once(sandbox: SandboxServer) -> None:
+@pytest.mark.parametrize("deferrable", [False, True])
+def test_wait_for_greylisted_false_reports_greylisted_at_once(sandbox: SandboxServer, deferrable: bool) -> None:
     _greylist_sandbox(sandbox, 3600.0)  # a wait for them would outlast the test
     emails = addresses(20)
     started = time.monotonic()
     op = SnovioEmailVerificationOperator(
-        task_id="v", emails=emails, deferrable=True, wait_for_greylisted=False, poll_interval=0.01, timeout=30
+        task_id="v", emails=emails, deferrable=deferrable, wait_for_greylisted=False, poll_interval=0.01, timeout=30
     )
     xcom = drive(op, {"task_state_store": MemoryTaskStateStore()})
     assert time.monotonic() - started < 10
@@ -325,3 +382,42 @@ def test_lost_answer_of_add_names_to_find_emails_is_never_paid_again(sandbox: Sa
     assert stats["credits_spent"] == 3 and xcom["queued"] == 3
     SnovioEmailFinderOperator(task_id="f", people=people, deferrable=False, poll_interval=0.01, timeout=10).execute({})
     assert sandbox.stats()["credits_spent"] == 3
+
+
+# --- item 8: polling that leaves the account's 60/min to other tasks -----------------------------------
+
+
+def test_polling_defaults_are_the_documented_ones() -> None:
+    """docs/paid-work.md: v1 polls every 60 s, a round reads at most 5 requests of 10 addresses, 10 names
+    or 20 v2 tasks."""
+    assert (VERIFICATION_POLL_INTERVAL, FINDER_POLL_INTERVAL) == (60.0, 60.0)
+    assert (VERIFICATION_REQUESTS_PER_ROUND, FINDER_REQUESTS_PER_ROUND, TASK_REQUESTS_PER_ROUND) == (5, 10, 20)
+    assert SnovioEmailFinderOperator(task_id="f", people=names(1)).poll_interval == FINDER_POLL_INTERVAL
+
+
+@pytest.mark.parametrize("family", ["v1_verification", "v1_finder", "v2_tasks"])
+def test_one_trigger_round_sends_at_most_its_default_cap(sandbox: SandboxServer, family: str) -> None:
+    """Many pending items, a deadline already past: the trigger makes exactly one round, whose requests to
+    Snov.io are counted by the sandbox over HTTP - the default cap, not one per pending item."""
+    from airflow_provider_snovio.api.catalogue import ENDPOINTS
+    from airflow_provider_snovio.api.status import task_hash_of
+    from airflow_provider_snovio.hooks.snovio import SnovioHook
+    from airflow_provider_snovio.triggers import SnovioEmailFinderTrigger, SnovioTaskTrigger
+
+    sandbox.configure(task_polls_pending=1000, greylisted_share=0.0)  # nothing finishes during the test
+    trigger: Any
+    if family == "v1_verification":  # nobody queued them: not_verified, pending
+        trigger = SnovioEmailVerificationTrigger(addresses(200), deadline=time.time())
+        route, cap = "POST /v1/get-emails-verification-status", VERIFICATION_REQUESTS_PER_ROUND
+    elif family == "v1_finder":  # nobody queued them: not found, pending
+        trigger = SnovioEmailFinderTrigger(names(50), deadline=time.time())
+        route, cap = "POST /v1/get-emails-from-names", FINDER_REQUESTS_PER_ROUND
+    else:
+        hook = SnovioHook()
+        hashes = [task_hash_of(hook.start_email_verification([email])) for email in addresses(50)]
+        trigger = SnovioTaskTrigger(hashes, ENDPOINTS.get_email_verification_result, deadline=time.time())
+        route, cap = "GET /v2/email-verification/result", TASK_REQUESTS_PER_ROUND
+    before = sandbox.stats()["requests"].get(route, 0)
+    (event,) = run_trigger(trigger)
+    assert event["status"] == "timeout"  # one round, then the deadline
+    assert sandbox.stats()["requests"].get(route, 0) - before == cap
