@@ -1,8 +1,8 @@
 """Turn a catalogue row plus Python arguments into the parts of an HTTP request.
 
 Validation happens here, so a bad argument fails before the rate limiter, the token cache or the
-network is touched. The result is transport-neutral: the sync (requests) and async (httpx) clients
-both send a :class:`PreparedCall`.
+network is touched. The result is transport-neutral: the sync and async clients (``httpx.Client`` and
+``httpx.AsyncClient``, see :mod:`transport`) both send a :class:`PreparedCall`.
 
 Besides each parameter's own rule, a whole request has a size budget (:data:`MAX_QUERY_CHARS`,
 :data:`MAX_BODY_CHARS`): a URL past ~8 KB is cut or refused by servers and proxies (often with an
@@ -158,7 +158,7 @@ def _lay_out(endpoint: Endpoint, checked: Mapping[str, Any]) -> PreparedCall:
 
 
 def request_kwargs(prepared: PreparedCall, token: str) -> dict[str, Any]:
-    """Keyword arguments for ``requests``/``httpx`` ``request()``: the token only in the header."""
+    """Keyword arguments for httpx's ``request()`` (sync and async alike): the token only in the header."""
     kwargs: dict[str, Any] = {"headers": {"Authorization": f"Bearer {token}"}}
     if prepared.query:
         kwargs["params"] = prepared.query
