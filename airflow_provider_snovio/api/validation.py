@@ -96,8 +96,9 @@ RECIPIENT_EMAIL_MAX_CHARS = 100
 
 
 def recipient_email(field: str, value: Any) -> str:
-    """An e-mail address of at most 100 characters (#74's documented limit)."""
-    text = email(field, value)
+    """An e-mail address of at most 100 characters (#74's documented limit), lower-cased: the addresses of one
+    check must be unique, and a server comparing them case-insensitively would refuse "A@x.com" beside "a@x.com"."""
+    text = email(field, value).lower()
     if len(text) > RECIPIENT_EMAIL_MAX_CHARS:
         raise _fail(field, f"is {len(text)} characters long; at most {RECIPIENT_EMAIL_MAX_CHARS} allowed")
     return text
