@@ -364,3 +364,20 @@ def test_new_routes_need_a_token(sb: SandboxServer) -> None:
 
     for path in ("/v2/blacklists", "/v2/pipelines", f"/v2/campaigns/{date.today():%Y}/all-replies"):
         assert requests.get(sb.base_url + path, timeout=10).status_code == 401
+
+
+def test_analytics_linkedin_reply_counts_agree_with_all_replies(api: Api) -> None:
+    for campaign in _small(api):
+        threads = _all_replies(api, campaign["id"])
+        by_type: dict[str, set[str]] = collections.defaultdict(set)
+        for thread in threads:
+            by_type[thread["replyType"]].add(thread["prospectId"])
+        stats = api.get("/v2/statistics/campaign-analytics", params={"campaign_id": campaign["id"]}).json()
+        linkedin = by_type["linkedinMessage"] | by_type["linkedinInvite"] | by_type["linkedinInMail"]
+        assert linkedin, f"campaign {campaign['id']} has no LinkedIn replies to compare"
+        assert stats["linkedin_total_replies"] == stats["contacted_by_linkedin"] == len(linkedin)
+        assert stats["message_replies"] == len(by_type["linkedinMessage"])
+        assert stats["connection_request_replies"] == len(by_type["linkedinInvite"])
+        assert stats["in_mail_replies"] == len(by_type["linkedinInMail"])
+        # All time, every LinkedIn replier was also reached by e-mail: each person counts once.
+        assert stats["total_contacted"] == stats["contacted_by_email"]
