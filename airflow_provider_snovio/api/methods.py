@@ -580,17 +580,13 @@ class SnovioMethods:
             prepare(row, {"campaign_id": campaign_id, "date_from": start, "date_to": end, "offset": 0})
         size = _page_size(row)
 
-        def events() -> Iterator[dict[str, Any]]:
-            for start, end in windows:
-                yield from iter_has_more(
-                    lambda offset, s=start, e=end: self.get_campaign_recipients_activity(  # type: ignore[misc]
-                        campaign_id, s, e, offset=offset, limit=size
-                    ),
-                    size,
-                    f"{row.name} {start}..{end}",
-                )
+        def window(start: str, end: str) -> Iterator[dict[str, Any]]:
+            def fetch(offset: int) -> Any:
+                return self.get_campaign_recipients_activity(campaign_id, start, end, offset=offset, limit=size)
 
-        return events()
+            return iter_has_more(fetch, size, f"{row.name} {start}..{end}")
+
+        return (event for start, end in windows for event in window(start, end))
 
     def iter_campaign_all_replies(self, campaign_id: int | str) -> Iterator[dict[str, Any]]:
         """Every reply record of a campaign (#73), advancing ``offset`` by the rows received until an empty page."""
