@@ -700,7 +700,7 @@ ActivityEventType = Literal["sent", "open", "click", "reply", "bounce", "unsubsc
 
 class RecipientActivityEvent(TypedDict):
     """One event of #72. ``event_time`` is documented as ISO 8601 UTC, sampled as "2025-12-15 10:58:52"
-    (see :mod:`api.records` for parsing both); phone numbers are strings."""
+    (:func:`~airflow_provider_snovio.api.records.timestamp` parses both); phone numbers are strings."""
 
     event_time: str
     event_type: ActivityEventType

@@ -8,7 +8,7 @@ the recipient check (#74) against #22/#21, the do-not-email lists (#75) against 
 from __future__ import annotations
 
 import collections
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -362,7 +362,9 @@ def test_unknown_pipeline_answers_404(api: Api, pipeline_id: str) -> None:
 def test_new_routes_need_a_token(sb: SandboxServer) -> None:
     import requests
 
-    for path in ("/v2/blacklists", "/v2/pipelines", f"/v2/campaigns/{date.today():%Y}/all-replies"):
+    paths = ["/v2/blacklists", "/v2/pipelines", "/v2/pipelines/4101/stages"]
+    paths += [f"/v2/campaigns/237923/{tail}" for tail in ("recipients-activity", "all-replies", "recipient")]
+    for path in paths:
         assert requests.get(sb.base_url + path, timeout=10).status_code == 401
 
 
