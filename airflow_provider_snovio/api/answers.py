@@ -689,3 +689,129 @@ class WebhookDeleted(TypedDict):
     """#40 ``{"data": {"success": true}}``."""
 
     data: Success
+
+
+# --------------------------------------------------------------------------------------------------
+# 2026 §1g. Recipients, replies, do-not-email lists (#72-#75)
+
+#: ``event_type`` of a recipients-activity event (#72).
+ActivityEventType = Literal["sent", "open", "click", "reply", "bounce", "unsubscribe"]
+
+
+class RecipientActivityEvent(TypedDict):
+    """One event of #72. ``event_time`` is documented as ISO 8601 UTC, sampled as "2025-12-15 10:58:52"
+    (:func:`~airflow_provider_snovio.api.records.timestamp` parses both); phone numbers are strings."""
+
+    event_time: str
+    event_type: ActivityEventType
+    sender_email: str
+    email_subject: str
+    recipient_email: str
+    recipient_name: str
+    phone: str | None
+    industry: str | None
+    country: str | None
+    location: str | None
+    company: str | None
+    job_position: str | None
+    hq_phone: str | None
+    website: str | None
+
+
+class ActivityPagination(TypedDict):
+    total: int
+    offset: int
+    limit: int
+    has_more: bool
+
+
+class RecipientsActivity(TypedDict):
+    """#72: ``{"data": [...], "pagination": {total, offset, limit, has_more}}``."""
+
+    data: list[RecipientActivityEvent]
+    pagination: ActivityPagination
+
+
+#: ``replyType`` of an all-replies record (#73).
+ReplyType = Literal["email", "linkedinMessage", "linkedinInvite", "linkedinInMail"]
+
+
+class ReplyMessage(TypedDict):
+    subject: str  # "" for LinkedIn replies
+    message: str
+    receivedAt: str  # "YYYY-MM-DD HH:MM:SS", zone not stated
+
+
+class ReplyThread(TypedDict):
+    """One record of #73: a contact's replies of one type, oldest first; ``receivedAt`` is the oldest's."""
+
+    campaignId: int
+    campaign: str
+    prospectId: str
+    prospectName: str
+    prospectEmail: str | None
+    linkedInProfile: str | None
+    replyType: ReplyType
+    receivedAt: str
+    replies: list[ReplyMessage]
+
+
+class AllReplies(TypedDict):
+    """#73: ``{"data": [...]}`` (no ``success``, no pagination object)."""
+
+    data: list[ReplyThread]
+
+
+class RecipientCheck(TypedDict):
+    """#74: ``status`` (tocheck, active, finished, unsubscribe, moved... not exhaustive) is null when
+    ``exist`` is false."""
+
+    email: str
+    exist: bool
+    status: str | None
+
+
+class RecipientsStatus(TypedDict):
+    data: list[RecipientCheck]
+
+
+class DoNotEmailListInfo(TypedDict):
+    """#75: ``id`` is the ``listId`` of #28; ``total`` counts e-mails plus domains."""
+
+    id: int
+    name: str
+    owner: str
+    total: int
+
+
+class DoNotEmailLists(TypedDict):
+    data: list[DoNotEmailListInfo]
+
+
+# --------------------------------------------------------------------------------------------------
+# 2026 §1h. CRM (#76-#77)
+
+
+class Pipeline(TypedDict):
+    id: int
+    name: str
+    deals_count: int
+    deals_value: float
+    created_at: str  # ISO 8601
+
+
+class Pipelines(TypedDict):
+    data: list[Pipeline]
+
+
+class PipelineStage(TypedDict):
+    id: int
+    pipeline_id: int
+    name: str
+    order: int
+    deals_count: int
+    deals_value: float
+
+
+class PipelineStages(TypedDict):
+    data: list[PipelineStage]

@@ -17,6 +17,7 @@ Numbers in comments refer to the endpoint tables of ``docs/api-reference.md``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -52,6 +53,8 @@ class Paging(str, Enum):
     PAGE = "page"  # prospects in list (page/perPage), v2 prospects (page)
     CURSOR = "cursor"  # v2 domain emails / generic contacts: meta.next
     LAST_ID = "last_id"  # legacy domain-emails-with-info: lastId
+    HAS_MORE = "has_more"  # 2026 recipients activity (#72): offset/limit until pagination.has_more is false
+    OFFSET_TO_EMPTY = "offset_to_empty"  # 2026 all replies (#73): offset by rows received until an empty page
 
 
 class Task(str, Enum):
@@ -162,6 +165,12 @@ DOMAIN_EMAILS_PAGE_SIZE = 50
 LEGACY_LIMIT_MAX = 100
 #: Emails per verification request (#18, v2 start); longer lists are chunked.
 VERIFICATION_BATCH = 10
+#: The most events one ``limit`` may ask for in the recipients-activity report (#72; default 100).
+ACTIVITY_LIMIT_MAX = 1000
+#: The longest date window of one recipients-activity call (#72): ``dateTo`` - ``dateFrom`` <= 31 days.
+ACTIVITY_WINDOW_DAYS = 31
+#: Emails per recipient-status check (#74: 1-100 unique addresses); longer lists are chunked.
+RECIPIENT_CHECK_BATCH = 100
 
 Q, F, J, P = Loc.QUERY, Loc.FORM, Loc.JSON, Loc.PATH
 ARR, CSV, BRK = Shape.ARRAY, Shape.CSV, Shape.BRACKETS
@@ -189,6 +198,27 @@ def _date_range(values: Mapping[str, Any]) -> None:
             raise SnovioValidationError(missing, f"is required with {given} (leave both out for all time)")
     if values.get("date_from") and values.get("date_to") and values["date_from"] > values["date_to"]:
         raise SnovioValidationError("date_to", f"{values['date_to']} is before date_from {values['date_from']}")
+
+
+def _activity_window(values: Mapping[str, Any]) -> None:
+    """#72: ``date_from`` not after ``date_to`` and at most :data:`ACTIVITY_WINDOW_DAYS` days apart.
+
+    The text says "window <= 31 days": read as ``dateTo - dateFrom <= 31``. A server counting the 31 days
+    inclusively would refuse a difference of exactly 31; the iterator therefore asks for windows of 31
+    calendar days (a difference of 30), which both readings accept.
+    """
+    date_from, date_to = values.get("date_from"), values.get("date_to")
+    if not date_from or not date_to:
+        return
+    if date_from > date_to:
+        raise SnovioValidationError("date_to", f"{date_to} is before date_from {date_from}")
+    span = (dt.date.fromisoformat(date_to) - dt.date.fromisoformat(date_from)).days
+    if span > ACTIVITY_WINDOW_DAYS:
+        raise SnovioValidationError(
+            "date_to",
+            f"is {span} days after date_from; one call covers at most {ACTIVITY_WINDOW_DAYS} "
+            "(iter_campaign_recipients_activity splits longer ranges)",
+        )
 
 
 def _events(path: str, what: str) -> Endpoint:
@@ -569,6 +599,56 @@ class Endpoints:
         True,
         Paging.LAST_ID,
         page_size=LEGACY_LIMIT_MAX,
+    )
+
+    # 2026 §1g. Recipients, replies, do-not-email lists (#72-#75) ----------------------------------
+    get_campaign_recipients_activity = Endpoint(
+        "GET",
+        "/v2/campaigns/{campaign_id}/recipients-activity",
+        "Sent, open, click, reply, bounce and unsubscribe events in a <=31-day window (offset/limit).",
+        (
+            _p("campaign_id", None, P, v.numeric_id, req=True),
+            _p("date_from", "dateFrom", Q, v.iso_date, req=True),
+            _p("date_to", "dateTo", Q, v.iso_date, req=True),
+            _OFFSET,
+            _p("limit", None, Q, v.bounded_int(ACTIVITY_LIMIT_MAX)),
+        ),
+        paging=Paging.HAS_MORE,
+        page_size=ACTIVITY_LIMIT_MAX,
+        constraint=_activity_window,
+    )
+    get_campaign_all_replies = Endpoint(
+        "GET",
+        "/v2/campaigns/{campaign_id}/all-replies",
+        "E-mail and LinkedIn replies, one record per contact and reply type (offset until an empty page).",
+        (_p("campaign_id", None, P, v.numeric_id, req=True), _OFFSET),
+        paging=Paging.OFFSET_TO_EMPTY,
+    )
+    get_recipients_status = Endpoint(
+        "GET",
+        "/v2/campaigns/{campaign_id}/recipient",
+        "Whether each e-mail is a recipient of the campaign, and its status (100 per request).",
+        (
+            _p("campaign_id", None, P, v.numeric_id, req=True),
+            _p(
+                "emails",
+                "emails",
+                Q,
+                v.list_of(v.recipient_email, max_items=RECIPIENT_CHECK_BATCH, unique=True),
+                req=True,
+                shape=ARR,
+            ),
+        ),
+        chunk=("emails", RECIPIENT_CHECK_BATCH),
+    )
+    list_do_not_email_lists = Endpoint("GET", "/v2/blacklists", "Do-not-email lists (ids for #28).")
+    # 2026 §1h. CRM (#76-#77) ------------------------------------------------------------------------
+    list_pipelines = Endpoint("GET", "/v2/pipelines", "CRM pipelines.")
+    list_pipeline_stages = Endpoint(
+        "GET",
+        "/v2/pipelines/{pipeline_id}/stages",
+        "Stages of a CRM pipeline.",
+        (_p("pipeline_id", None, P, v.numeric_id, req=True),),
     )
 
     def __iter__(self) -> Iterator[Endpoint]:

@@ -188,7 +188,10 @@ def split_batches(row: Endpoint, arguments: dict[str, Any]) -> list[dict[str, An
 
 
 def merge_answers(answers: list[Any]) -> Any:
-    """Join the answers of a split call: objects keyed by e-mail are merged, lists concatenated."""
+    """Join the answers of a split call: objects keyed by e-mail are merged, lists concatenated, and
+    ``{"data": [...]}`` envelopes (2026 recipient check, #74) keep one envelope with every ``data`` row."""
+    if answers and all(isinstance(a, dict) and isinstance(a.get("data"), list) for a in answers):
+        return {**answers[0], "data": [row for answer in answers for row in answer["data"]]}
     if all(isinstance(a, dict) for a in answers):
         merged: dict[str, Any] = {}
         for answer in answers:

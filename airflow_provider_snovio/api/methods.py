@@ -11,13 +11,22 @@ Each method's return type is the ``TypedDict`` of its documented answer (:mod:`a
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, cast
 
 from airflow_provider_snovio.api import answers as a
-from airflow_provider_snovio.api.catalogue import ENDPOINTS, LIST_PAGE_MAX, Endpoint, Task, endpoint
+from airflow_provider_snovio.api.catalogue import (
+    ACTIVITY_LIMIT_MAX,
+    ACTIVITY_WINDOW_DAYS,
+    ENDPOINTS,
+    LIST_PAGE_MAX,
+    Endpoint,
+    Task,
+    endpoint,
+)
 from airflow_provider_snovio.api.encoding import prepare
 from airflow_provider_snovio.api.errors import (
     SnovioError,
@@ -25,8 +34,16 @@ from airflow_provider_snovio.api.errors import (
     SnovioTaskTimeoutError,
     SnovioValidationError,
 )
-from airflow_provider_snovio.api.paging import Page, iter_cursor, iter_offset, iter_pages
+from airflow_provider_snovio.api.paging import (
+    Page,
+    iter_cursor,
+    iter_has_more,
+    iter_offset,
+    iter_offset_to_empty,
+    iter_pages,
+)
 from airflow_provider_snovio.api.status import TaskState, task_hash_of, task_state
+from airflow_provider_snovio.api.validation import iso_date
 
 #: Defaults for polling asynchronous results (seconds). Snov.io tasks usually finish in seconds.
 DEFAULT_POLL_INTERVAL = 5.0
@@ -329,6 +346,52 @@ class SnovioMethods:
             ),
         )
 
+    # 2026 §1g. Recipients, replies, do-not-email lists (#72-#75) -------------------------------
+    def get_campaign_recipients_activity(
+        self, campaign_id: int | str, date_from: Any, date_to: Any, offset: int = 0, limit: int = ACTIVITY_LIMIT_MAX
+    ) -> a.RecipientsActivity:
+        """Campaign events between ``date_from`` and ``date_to`` (#72, UTC days, at most 31 days apart).
+
+        Sent, open, click, reply, bounce and unsubscribe events, ``limit`` (at most 1000) from ``offset``;
+        ``pagination.has_more`` says whether more follow. Sent as the camelCase ``dateFrom``/``dateTo``.
+        """
+        return cast(
+            "a.RecipientsActivity",
+            self.call(
+                ENDPOINTS.get_campaign_recipients_activity,
+                campaign_id=campaign_id,
+                date_from=date_from,
+                date_to=date_to,
+                offset=offset,
+                limit=limit,
+            ),
+        )
+
+    def get_campaign_all_replies(self, campaign_id: int | str, offset: int = 0) -> a.AllReplies:
+        """E-mail and LinkedIn replies of a campaign (#73): one record per contact and reply type."""
+        return cast(a.AllReplies, self.call(ENDPOINTS.get_campaign_all_replies, campaign_id=campaign_id, offset=offset))
+
+    def get_recipients_status(self, campaign_id: int | str, emails: Iterable[str]) -> a.RecipientsStatus:
+        """Whether each e-mail is a recipient of the campaign and its status (#74); duplicates dropped,
+        100 per request, the answers' ``data`` joined."""
+        return cast(
+            "a.RecipientsStatus",
+            self.call(ENDPOINTS.get_recipients_status, campaign_id=campaign_id, emails=_listed(emails)),
+        )
+
+    def list_do_not_email_lists(self) -> a.DoNotEmailLists:
+        """Do-not-email lists (#75); an ``id`` is the ``list_id`` of :meth:`add_to_do_not_email_list`."""
+        return cast(a.DoNotEmailLists, self.call(ENDPOINTS.list_do_not_email_lists))
+
+    # 2026 §1h. CRM (#76-#77) -------------------------------------------------------------------
+    def list_pipelines(self) -> a.Pipelines:
+        """CRM pipelines with their deal counts and values (#76)."""
+        return cast(a.Pipelines, self.call(ENDPOINTS.list_pipelines))
+
+    def list_pipeline_stages(self, pipeline_id: int | str) -> a.PipelineStages:
+        """Stages of a CRM pipeline, with their order and deals (#77)."""
+        return cast(a.PipelineStages, self.call(ENDPOINTS.list_pipeline_stages, pipeline_id=pipeline_id))
+
     # Asynchronous tasks ------------------------------------------------------------------------
     def wait_for_task(
         self,
@@ -500,6 +563,63 @@ class SnovioMethods:
             return Page(rows, str(body.get("lastId")) if len(rows) >= full else None)
 
         return iter_cursor(fetch, row.name)
+
+    # 2026 iterators (#72, #73) -----------------------------------------------------------------
+    def iter_campaign_recipients_activity(
+        self, campaign_id: int | str, date_from: Any, date_to: Any
+    ) -> Iterator[dict[str, Any]]:
+        """Every event of a campaign from ``date_from`` to ``date_to`` (#72), any length of range.
+
+        The range is split into consecutive windows of 31 calendar days (``dateTo - dateFrom`` = 30, inside
+        the documented limit however the server counts it), each read with offset/limit until
+        ``pagination.has_more`` is false. Windows share no day, so no event is read twice.
+        """
+        row = ENDPOINTS.get_campaign_recipients_activity
+        windows = activity_windows(date_from, date_to)
+        for start, end in windows:  # every window validated before the first request
+            prepare(row, {"campaign_id": campaign_id, "date_from": start, "date_to": end, "offset": 0})
+        size = _page_size(row)
+
+        def window(start: str, end: str) -> Iterator[dict[str, Any]]:
+            def fetch(offset: int) -> Any:
+                return self.get_campaign_recipients_activity(campaign_id, start, end, offset=offset, limit=size)
+
+            return iter_has_more(fetch, size, f"{row.name} {start}..{end}")
+
+        return (event for start, end in windows for event in window(start, end))
+
+    def iter_campaign_all_replies(self, campaign_id: int | str) -> Iterator[dict[str, Any]]:
+        """Every reply record of a campaign (#73), advancing ``offset`` by the rows received until an empty page."""
+        row = ENDPOINTS.get_campaign_all_replies
+        prepare(row, {"campaign_id": campaign_id, "offset": 0})  # fail early
+        return iter_offset_to_empty(lambda offset: self.get_campaign_all_replies(campaign_id, offset=offset), row.name)
+
+
+#: Calendar days per window of :meth:`SnovioMethods.iter_campaign_recipients_activity`: 31 days counted
+#: inclusively (a difference of 30), accepted whether a server reads "<= 31 days" as the difference or the span.
+ACTIVITY_WINDOW_SPAN = ACTIVITY_WINDOW_DAYS
+
+
+def activity_windows(date_from: Any, date_to: Any) -> list[tuple[str, str]]:
+    """``[(from, to), ...]``: consecutive yyyy-mm-dd windows of at most 31 calendar days covering the range.
+
+    Both dates are required and validated (``date_from`` not after ``date_to``) before any request.
+    """
+    start_text = iso_date("date_from", date_from) if date_from is not None else None
+    end_text = iso_date("date_to", date_to) if date_to is not None else None
+    if start_text is None:
+        raise SnovioValidationError("date_from", "is required")
+    if end_text is None:
+        raise SnovioValidationError("date_to", "is required")
+    start, end = dt.date.fromisoformat(start_text), dt.date.fromisoformat(end_text)
+    if start > end:
+        raise SnovioValidationError("date_to", f"{end_text} is before date_from {start_text}")
+    windows = []
+    while start <= end:
+        stop = min(end, start + dt.timedelta(days=ACTIVITY_WINDOW_SPAN - 1))
+        windows.append((start.isoformat(), stop.isoformat()))
+        start = stop + dt.timedelta(days=1)
+    return windows
 
 
 def _page_size(row: Endpoint) -> int:

@@ -185,3 +185,49 @@ def iter_cursor(
             raise SnovioResponseError(f"{what}: cursor {following!r} came back twice; stopping")
         seen.add(following)
         cursor = following
+
+
+def iter_has_more(
+    fetch: Callable[[int], Any], page_size: int, what: str, *, key: str = "data", max_pages: int = MAX_PAGES
+) -> Iterator[Any]:
+    """Offset/limit paging with an end marker (2026 recipients activity, #72): until ``has_more`` is false.
+
+    ``fetch(offset)`` answers ``{key: [...], "pagination": {total, offset, limit, has_more}}``; ``offset``
+    starts at 0 and advances by the rows received (never by the ``limit`` asked, which a server may clamp).
+    ``pagination.total`` caps the pages; ``has_more`` on an empty page is an error, not an endless loop.
+    """
+    guard = _Guard(what, page_size, max_pages)
+    offset = 0
+    while True:
+        guard.before_fetch()
+        body = fetch(offset)
+        rows = _rows(body, key, what)
+        pagination = (body.get("pagination") if isinstance(body, dict) else None) or {}
+        guard.admit(rows, pagination.get("total"))
+        yield from rows
+        if not pagination.get("has_more"):
+            return
+        if not rows:
+            raise SnovioResponseError(f"{what}: pagination.has_more is true on an empty page; stopping")
+        offset += len(rows)
+
+
+def iter_offset_to_empty(
+    fetch: Callable[[int], Any], what: str, *, key: str = "data", max_pages: int = MAX_PAGES
+) -> Iterator[Any]:
+    """Offset paging without a page size or end marker (2026 all replies, #73): until an empty page.
+
+    Snov.io documents neither the page size nor the end (**inferred**): ``offset`` starts at 0 and advances by
+    the rows received, whatever their number; the first empty page ends. A server that ignores ``offset``
+    repeats its page, which the guard refuses.
+    """
+    guard = _Guard(what, None, max_pages)
+    offset = 0
+    while True:
+        guard.before_fetch()
+        rows = _rows(fetch(offset), key, what)
+        if not rows:
+            return
+        guard.admit(rows)
+        yield from rows
+        offset += len(rows)

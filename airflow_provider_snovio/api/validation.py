@@ -91,6 +91,19 @@ def email(field: str, value: Any) -> str:
     return f"{local}@{host.lower()}"
 
 
+#: The longest e-mail address a recipient-status check (#74) takes.
+RECIPIENT_EMAIL_MAX_CHARS = 100
+
+
+def recipient_email(field: str, value: Any) -> str:
+    """An e-mail address of at most 100 characters (#74's documented limit), lower-cased: the addresses of one
+    check must be unique, and a server comparing them case-insensitively would refuse "A@x.com" beside "a@x.com"."""
+    text = email(field, value).lower()
+    if len(text) > RECIPIENT_EMAIL_MAX_CHARS:
+        raise _fail(field, f"is {len(text)} characters long; at most {RECIPIENT_EMAIL_MAX_CHARS} allowed")
+    return text
+
+
 def email_or_domain(field: str, value: Any) -> str:
     """Do-not-email items are e-mail addresses or whole domains."""
     text = _text(field, value)

@@ -52,6 +52,8 @@ ROUTERS: list[str] = [
     f"{_ROUTES_PACKAGE}.domain_search",
     f"{_ROUTES_PACKAGE}.finder",
     f"{_ROUTES_PACKAGE}.verifier",
+    f"{_ROUTES_PACKAGE}.recipients",  # 2026 #72-#75
+    f"{_ROUTES_PACKAGE}.pipelines",  # 2026 #76-#77
 ]
 
 

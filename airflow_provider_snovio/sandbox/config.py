@@ -86,6 +86,15 @@ class SandboxConfig:
     shared_event_ids: bool = _knob(
         False, "repeated opens/clicks of one recipient share one id (with different event times)"
     )
+    # --- 2026 recipients endpoints (#72/#73; Snov.io's text is ambiguous, off = the sandbox's default reading) ---
+    activity_window_inclusive: bool = _knob(
+        False,
+        "#72 counts its 31-day window inclusively (dateTo - dateFrom <= 30) instead of as the difference (<= 31)",
+    )
+    activity_iso_event_time: bool = _knob(
+        False, "#72 serves event_time as ISO 8601 UTC ('2025-12-15T10:58:52Z', as described) instead of the sample's"
+    )
+    all_replies_page_size: int = _knob(100, "records per #73 all-replies page (undocumented; >= 1)")
     # --- faults (random from a seeded RNG; all off by default) ---
     error_rate: float = _knob(0.0, "share of API requests answered 500/502/503")
     burst_429_every: int = _knob(0, "after every N API requests ...")
@@ -130,6 +139,8 @@ class SandboxConfig:
             raise ValueError("rate_window_seconds, token_ttl and hourly_window_seconds must be > 0")
         if self.campaigns < 3:
             raise ValueError("campaigns must be >= 3")
+        if self.all_replies_page_size < 1:
+            raise ValueError("all_replies_page_size must be >= 1")
         if self.lists < 1 or self.do_not_email_lists < 1:
             raise ValueError("lists and do_not_email_lists must be >= 1")
         for name in (

@@ -16,6 +16,7 @@ So the TypedDicts, the sandbox and (through the sandbox's own tests) the documen
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import types
 import typing
 from collections.abc import Callable
@@ -233,6 +234,28 @@ def _webhooks(shapes: Shapes, hook: SnovioHook) -> None:
     shapes.call(hook.delete_webhook, created["data"]["id"])
 
 
+def _recipients_2026(shapes: Shapes, hook: SnovioHook, sandbox: SandboxServer) -> None:
+    """#72-#77: a campaign with LinkedIn replies and bounces, and an e-mail that is no recipient (status null)."""
+    campaigns = hook.get_user_campaigns()
+    campaign = next(c for c in campaigns[2:] if c["started_at"] and any(s.bounced for s in _sent(sandbox, c["id"])))
+    start = dt.datetime.fromtimestamp(campaign["started_at"], dt.timezone.utc).date()
+    activity = shapes.call(hook.get_campaign_recipients_activity, campaign["id"], start, start + dt.timedelta(days=31))
+    assert {row["event_type"] for row in activity["data"]} >= {"sent", "bounce", "reply"}
+    threads = shapes.call(hook.get_campaign_all_replies, campaign["id"])
+    assert {t["replyType"] for t in threads["data"]} - {"email"}, "no LinkedIn replies to walk"
+    recipient = activity["data"][0]["recipient_email"]
+    shapes.call(hook.get_recipients_status, campaign["id"], [recipient, "nobody@example.com"])
+    shapes.call(hook.list_do_not_email_lists)
+    pipelines = shapes.call(hook.list_pipelines)
+    shapes.call(hook.list_pipeline_stages, pipelines["data"][0]["id"])
+
+
+def _sent(sandbox: SandboxServer, campaign_id: int) -> list[Any]:
+    campaign = sandbox.state.data.campaigns.by_id(campaign_id)
+    assert campaign is not None
+    return campaign.sent
+
+
 def test_typed_answers_match_the_sandbox(hook: SnovioHook, snovio_sandbox: SandboxServer) -> None:
     shapes = Shapes()
     _domain_search(shapes, hook)
@@ -241,6 +264,7 @@ def test_typed_answers_match_the_sandbox(hook: SnovioHook, snovio_sandbox: Sandb
     _campaigns(shapes, hook, snovio_sandbox)
     _lists(shapes, hook)
     _webhooks(shapes, hook)
+    _recipients_2026(shapes, hook, snovio_sandbox)
 
     assert not shapes.problems, "\n".join(shapes.problems)
     assert set(TYPED_METHODS) - shapes.called == set(), "typed methods this test does not call"

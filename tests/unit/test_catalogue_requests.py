@@ -309,6 +309,31 @@ CASES: dict[str, Case] = {
             ("positions[]", "CTO"),
         ],
     ),
+    # 2026 §1g. Recipients, replies, do-not-email lists (#72-#75)
+    "get_campaign_recipients_activity": Case(
+        lambda c: c.get_campaign_recipients_activity(
+            1234567, dt.date(2025, 12, 1), "2026-01-01", offset=2000, limit=1000
+        ),
+        "GET",
+        "/v2/campaigns/1234567/recipients-activity",
+        query=[("dateFrom", "2025-12-01"), ("dateTo", "2026-01-01"), ("offset", "2000"), ("limit", "1000")],
+    ),
+    "get_campaign_all_replies": Case(
+        lambda c: c.get_campaign_all_replies("1234567", offset=40),
+        "GET",
+        "/v2/campaigns/1234567/all-replies",
+        query=[("offset", "40")],
+    ),
+    "get_recipients_status": Case(
+        lambda c: c.get_recipients_status(1234567, ["John.Doe@Octagon.com", "jane@octagon.com"]),
+        "GET",
+        "/v2/campaigns/1234567/recipient",
+        query=[("emails[]", "john.doe@octagon.com"), ("emails[]", "jane@octagon.com")],
+    ),
+    "list_do_not_email_lists": Case(lambda c: c.list_do_not_email_lists(), "GET", "/v2/blacklists"),
+    # 2026 §1h. CRM (#76-#77)
+    "list_pipelines": Case(lambda c: c.list_pipelines(), "GET", "/v2/pipelines"),
+    "list_pipeline_stages": Case(lambda c: c.list_pipeline_stages(77), "GET", "/v2/pipelines/77/stages"),
 }
 
 

@@ -122,7 +122,35 @@ CHUNKED_ROWS = [row for row in catalogue.ENDPOINTS if row.chunk]
 
 
 def test_every_chunked_endpoint_is_covered_below() -> None:
-    assert {row.name for row in CHUNKED_ROWS} == set(CHUNKED_ARGS)
+    assert {row.name for row in CHUNKED_ROWS} == set(CHUNKED_ARGS) | {"get_recipients_status"}
+
+
+# The 2026 recipient check (#74): 100 e-mails a request, ``{"data": [...]}`` answers joined --------------------
+
+RECIPIENT_PATH = "/v2/campaigns/55/recipient"
+TWO_HUNDRED_FIFTY = [f"r{i:03d}@octagon.com" for i in range(250)]
+
+
+def recipient_rows(call: RecordedCall) -> FakeResponse:
+    return FakeResponse(200, {"data": [{"email": e, "exist": False, "status": None} for e in emails_of(call)]})
+
+
+def test_recipient_check_is_chunked_by_100_and_its_data_joined(harness: Harness) -> None:
+    harness.session.default(RECIPIENT_PATH, recipient_rows)
+    answer = harness.client.get_recipients_status(55, [*TWO_HUNDRED_FIFTY, "R000@octagon.com"])
+    calls = harness.session.calls_to(RECIPIENT_PATH)
+    assert [len(emails_of(c)) for c in calls] == [100, 100, 50]
+    assert [row["email"] for row in answer["data"]] == TWO_HUNDRED_FIFTY
+    assert set(answer) == {"data"}
+
+
+def test_a_failed_recipient_check_batch_says_what_was_read(make_harness: Any) -> None:
+    h: Harness = make_harness(max_retries=0)
+    h.session.queue(RECIPIENT_PATH, recipient_rows, status(422, {"errors": {"code": 422, "title": "x"}}))
+    with pytest.raises(SnovioPartialError) as caught:
+        h.client.get_recipients_status(55, TWO_HUNDRED_FIFTY)
+    assert caught.value.done == TWO_HUNDRED_FIFTY[:100] and caught.value.remaining == TWO_HUNDRED_FIFTY[100:]
+    assert [row["email"] for row in caught.value.answer["data"]] == TWO_HUNDRED_FIFTY[:100]
 
 
 CHUNKED_ARGS = {"add_emails_to_verification": "emails", "get_emails_verification_status": "emails"}

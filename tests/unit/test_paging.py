@@ -9,7 +9,16 @@ import pytest
 
 from airflow_provider_snovio.api import catalogue
 from airflow_provider_snovio.api.errors import SnovioResponseError, SnovioValidationError
-from airflow_provider_snovio.api.paging import MAX_PAGES, Page, iter_cursor, iter_offset, iter_pages, row_key
+from airflow_provider_snovio.api.paging import (
+    MAX_PAGES,
+    Page,
+    iter_cursor,
+    iter_has_more,
+    iter_offset,
+    iter_offset_to_empty,
+    iter_pages,
+    row_key,
+)
 from tests.unit.conftest import FakeResponse, Harness, RecordedCall, assert_nothing_sent, pairs_dict
 
 EVENT_PATHS = {
@@ -548,4 +557,53 @@ def test_row_key_prefers_the_id_and_hashes_the_rest_stably() -> None:
 
 @pytest.mark.parametrize("name", sorted(n for n, row in catalogue.BY_NAME.items() if row.paging))
 def test_every_paged_row_documents_its_page_size(name: str) -> None:
-    assert catalogue.BY_NAME[name].page_size in {10_000, 100, 50, 20}
+    row = catalogue.BY_NAME[name]
+    if row.paging is catalogue.Paging.OFFSET_TO_EMPTY:  # #73: Snov.io documents no page size
+        assert row.page_size is None
+    else:
+        assert row.page_size in {10_000, 1000, 100, 50, 20}
+
+
+# 2026: #72 pages until pagination.has_more is false, #73 until an empty page -------------------------------
+
+
+def _activity_server(total: int, ignore_offset: bool = False, lie_has_more: bool = False) -> tuple[Any, list[int]]:
+    asked: list[int] = []
+
+    def fetch(offset: int) -> dict[str, Any]:
+        asked.append(offset)
+        start = 0 if ignore_offset else offset
+        rows = [{"n": i} for i in range(start, min(total, start + 3))]
+        more = lie_has_more or start + len(rows) < total
+        return {"data": rows, "pagination": {"total": total, "offset": offset, "limit": 3, "has_more": more}}
+
+    return fetch, asked
+
+
+def test_has_more_paging_reads_every_row_and_stops_when_has_more_is_false() -> None:
+    fetch, asked = _activity_server(7)
+    assert [row["n"] for row in iter_has_more(fetch, 3, "activity")] == list(range(7))
+    assert asked == [0, 3, 6]
+
+
+def test_has_more_on_an_empty_page_or_an_ignored_offset_raises() -> None:
+    fetch, _ = _activity_server(3, lie_has_more=True)
+    with pytest.raises(SnovioResponseError, match="has_more is true on an empty page"):
+        list(iter_has_more(fetch, 3, "activity"))
+    fetch, _ = _activity_server(9, ignore_offset=True)
+    with pytest.raises(SnovioResponseError, match="repeats page"):
+        list(iter_has_more(fetch, 3, "activity"))
+
+
+def test_offset_to_empty_advances_by_the_rows_received_and_stops_on_an_empty_page() -> None:
+    sizes = iter([5, 2, 4, 0])
+    asked: list[int] = []
+
+    def fetch(offset: int) -> dict[str, Any]:
+        asked.append(offset)
+        return {"data": [{"id": offset + i} for i in range(next(sizes))]}
+
+    assert [row["id"] for row in iter_offset_to_empty(fetch, "all replies")] == list(range(11))
+    assert asked == [0, 5, 7, 11]
+    with pytest.raises(SnovioResponseError, match="repeats page"):
+        list(iter_offset_to_empty(lambda offset: {"data": [{"id": 1}, {"id": 2}]}, "all replies"))

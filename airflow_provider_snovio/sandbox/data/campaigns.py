@@ -373,8 +373,14 @@ def analytics(
 ) -> dict[str, Any]:
     """Counts of #19 over events with ``ts_from <= ts < ts_to`` (recipients counted once per campaign).
 
-    The sandbox has no LinkedIn steps: every LinkedIn metric is 0 and total_contacted = contacted_by_email.
+    LinkedIn: the only LinkedIn activity the sandbox models is the seeded LinkedIn replies that #73 serves
+    (``data/recipients.py``), so the reply metrics count those recipients (per reply type), a recipient who
+    replied on LinkedIn counts as contacted by LinkedIn, and total_contacted counts each person once across
+    both channels; every other LinkedIn metric (requests sent, views...) is 0.
     """
+    from airflow_provider_snovio.sandbox.data.recipients import LINKEDIN_REPLY_TYPES, linkedin_replies  # no cycle
+
+    linkedin: dict[str, set[tuple[int, int]]] = {kind: set() for kind in LINKEDIN_REPLY_TYPES}
     sent = first = bounced = 0
     contacted: set[tuple[int, int]] = set()
     opened: set[tuple[int, int]] = set()
@@ -403,9 +409,13 @@ def analytics(
                 replied.add((cid, e.ridx))
                 last_sentiment[(cid, e.ridx)] = e.sentiment
         unsub += sum(1 for (c, _), t in unsubscribed.items() if c == cid and ts_from <= t < ts_to)
+        for reply in linkedin_replies(camp):
+            if ts_from <= reply.ts < ts_to:
+                linkedin[reply.kind].add((cid, reply.ridx))
+    linkedin_replied = set().union(*linkedin.values())
+    n_linkedin = len(linkedin_replied)
     n_contacted = len(contacted)
     out: dict[str, Any] = {
-        "total_contacted": n_contacted,
         "emails_sent": sent,
         "first_emails": first,
         "first_emails_rate": rate(first, sent),
@@ -426,11 +436,22 @@ def analytics(
         "unsubscribed_rate": rate(unsub, n_contacted),
         "auto_replied": len(auto),
         "auto_replied_rate": rate(len(auto), n_contacted),
+        "total_contacted": len(contacted | linkedin_replied),
+        "contacted_by_linkedin": n_linkedin,
+        "linkedin_total_replies": n_linkedin,
+        "linkedin_total_replies_rate": rate(n_linkedin, n_linkedin),
     }
+    for key, kind in (
+        ("connection_request_replies", "linkedinInvite"),
+        ("message_replies", "linkedinMessage"),
+        ("in_mail_replies", "linkedinInMail"),
+    ):
+        out[key] = len(linkedin[kind])
+        out[f"{key}_rate"] = rate(len(linkedin[kind]), n_linkedin)
     for key in ANALYTICS_KEYS:
         if key not in out and not key.startswith(("interested", "maybe", "not_interested")):
             out[key] = "0%" if key.endswith("_rate") else 0
-    all_replies = len(replied)  # + LinkedIn replies, always 0 here
+    all_replies = len(replied | linkedin_replied)  # e-mail and LinkedIn repliers (sentiments: e-mail only)
     for key in ("interested", "maybe", "not_interested"):
         count = sum(1 for value in last_sentiment.values() if value == key)
         out[key] = count
