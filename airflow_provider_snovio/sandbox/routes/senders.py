@@ -113,8 +113,8 @@ def settings(body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, 
         raise Invalid("body", "Send at least one field to update")
     changes: dict[str, Any] = {}
     for key, upper in (("sender_name", 100), ("password", 255), ("signature", 10_000)):
-        if key in body and (body[key] is not None or key not in CLEARABLE):
-            changes[key] = _text(body, key, upper)
+        if key in body:
+            changes[key] = _text(body, key, upper)  # None for a null (refused below unless clearable)
     for key in ("email_from", "reply_to", "bcc_email"):
         if key in body:
             changes[key] = _email(body, key)
