@@ -19,7 +19,12 @@ from airflow_provider_snovio.api.async_client import AsyncSnovioClient
 from airflow_provider_snovio.api.catalogue import ENDPOINTS
 from airflow_provider_snovio.api.client import SnovioClient
 from airflow_provider_snovio.api.encoding import prepare
-from airflow_provider_snovio.api.errors import SnovioApiError, SnovioNotFoundError, SnovioValidationError
+from airflow_provider_snovio.api.errors import (
+    SnovioApiError,
+    SnovioNotFoundError,
+    SnovioServerError,
+    SnovioValidationError,
+)
 from airflow_provider_snovio.api.validation import CLEAR
 from airflow_provider_snovio.hooks.snovio import SnovioHook
 from airflow_provider_snovio.sandbox.data.senders import CHECK_SECONDS, STATS_SECONDS
@@ -251,9 +256,29 @@ def test_creating_is_not_resent_after_a_server_error(hook: SnovioHook, snovio_sa
     """#53/#56 make a new account/warm-up each time: a failed create is never sent twice."""
     config = dataclasses.replace(hook.client_config(), retry=FAST_RETRIES)
     snovio_sandbox.configure(error_rate=1.0)
-    with pytest.raises(Exception):  # noqa: B017,PT011 - any failure: what matters is the count below
+    with pytest.raises(SnovioServerError):
         SnovioClient(config).create_warm_up(21, 10, strategy="steady")
     assert requests_to(snovio_sandbox, "POST /v2/warm-up") == 1
-    with pytest.raises(Exception):  # noqa: B017,PT011
+    with pytest.raises(SnovioServerError):
         SnovioClient(config).get_warm_up(301)  # a read is retried
     assert requests_to(snovio_sandbox, "GET /v2/warm-up/{warm_up_id}") == 1 + FAST_RETRIES.max_retries
+
+
+@pytest.mark.parametrize("words", ["valid", "connected"])
+def test_both_connection_vocabularies_read_the_same(
+    hook: SnovioHook, snovio_sandbox: SandboxServer, words: str
+) -> None:
+    """Under either reading of the doc the hook returns the status as served; a failed check carries errors."""
+    snovio_sandbox.configure(sender_connection_words=words)
+    good, bad = {"valid": ("valid", "invalid"), "connected": ("connected", "error")}[words]
+    assert hook.get_sender_status(21)["data"]["smtp"] == {"status": good}
+    broken = hook.get_sender_status(23)["data"]
+    assert broken["smtp"]["status"] == bad and broken["smtp"].get("errors") == ["Connection refused"]
+
+
+def test_a_plan_below_the_documented_cap_is_an_api_error(hook: SnovioHook, snovio_sandbox: SandboxServer) -> None:
+    """per_day is "1-1000 depending on plan": the hook lets 1000 through; a smaller plan answers 422."""
+    snovio_sandbox.configure(warm_up_per_day_max=100)
+    with pytest.raises(SnovioApiError, match="per_day"):
+        hook.create_warm_up(21, 500, strategy="steady")
+    assert hook.create_warm_up(21, 100, strategy="steady")["success"] is True

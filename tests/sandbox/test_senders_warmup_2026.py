@@ -280,3 +280,28 @@ def test_statistics_errors_and_calculation(api, sb) -> None:
     sb.state.advance_clock(STATS_SECONDS + 1)
     ready = api.get(f"/v2/warm-up/statistics/{new['data']['id']}").json()["data"]
     assert ready["is_calculated"] is True and ready["daily_statistics"]
+
+
+# -- knobs: readings of the ambiguous parts of the doc --------------------------------------------------
+
+
+def test_connection_words_knob_serves_the_53_reading(api, sb) -> None:
+    """#53 says pending|connected|error, #54/#55 say pending|valid|invalid: the knob serves the other reading."""
+    sb.configure(sender_connection_words="connected")
+    assert api.get("/v2/sender-accounts/check-sender-status", params={"sender_account_id": 23}).json() == {
+        "data": {
+            "smtp": {"status": "error", "errors": ["Connection refused"]},
+            "imap": {"status": "error", "errors": ["Connection refused"]},
+        }
+    }
+    by_id = {a["id"]: a for a in api.get(ACCOUNTS).json()["data"]}
+    assert by_id[21]["valid"] is True and by_id[23]["suspended"] is True
+    assert patch(api, f"{ACCOUNTS}/21", json={"limitation": 60}).json()["data"]["smtp"]["status"] == "connected"
+
+
+def test_per_day_plan_cap_knob(api, sb) -> None:
+    sb.configure(warm_up_per_day_max=50)
+    body = {"email_account_id": 21, "per_day": 51, "strategy": "steady"}
+    assert source_of(api.post("/v2/warm-up", json=body)) == "per_day"
+    assert api.post("/v2/warm-up", json={**body, "per_day": 50}).ok
+    assert source_of(patch(api, "/v2/warm-up/301", json={"per_day": 51})) == "per_day"

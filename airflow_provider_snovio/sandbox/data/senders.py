@@ -57,15 +57,22 @@ class SendersState:
         return self.next_warm_up_id - 1
 
 
-def connection(server: dict[str, Any] | None, checked_at: float, now: float) -> dict[str, Any] | None:
-    """The #55 verdict of one server (None when never configured)."""
+#: ``SandboxConfig.sender_connection_words`` -> the words of a good and a failed connection.
+CONNECTION_WORDS = {"valid": ("valid", "invalid"), "connected": ("connected", "error")}
+
+
+def connection(
+    server: dict[str, Any] | None, checked_at: float, now: float, words: str = "valid"
+) -> dict[str, Any] | None:
+    """The #55 verdict of one server (None when never configured), in the configured words."""
     if server is None:
         return None
     if now < checked_at:
         return {"status": "pending"}
+    good, bad = CONNECTION_WORDS[words]
     if server["host"].lower().endswith(BROKEN_TLD):
-        return {"status": "invalid", "errors": ["Connection refused"]}
-    return {"status": "valid"}
+        return {"status": bad, "errors": ["Connection refused"]}
+    return {"status": good}
 
 
 def _account(

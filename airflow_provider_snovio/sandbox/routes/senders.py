@@ -16,7 +16,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from airflow_provider_snovio.sandbox.auth import require_token
-from airflow_provider_snovio.sandbox.data.senders import CHECK_SECONDS, SendersState, connection, iso, seed_senders
+from airflow_provider_snovio.sandbox.data.senders import (
+    CHECK_SECONDS,
+    CONNECTION_WORDS,
+    SendersState,
+    connection,
+    iso,
+    seed_senders,
+)
 from airflow_provider_snovio.sandbox.errors import not_found, v2_error
 from airflow_provider_snovio.sandbox.params import request_params
 from airflow_provider_snovio.sandbox.state import SandboxState, StateDep
@@ -179,29 +186,30 @@ def account_model(account: dict[str, Any], stamp: str) -> dict[str, Any]:
     return model
 
 
-def checks(account: dict[str, Any], now: float) -> dict[str, Any]:
-    """#55 ``data``: each configured server's verdict at ``now``."""
-    smtp = connection(account["smtp"], account["checked_at"], now)
-    return {"smtp": smtp, "imap": connection(account["imap"], account["checked_at"], now)}
+def checks(account: dict[str, Any], now: float, words: str) -> dict[str, Any]:
+    """#55 ``data``: each configured server's verdict at ``now`` (``words``: ``sender_connection_words``)."""
+    smtp = connection(account["smtp"], account["checked_at"], now, words)
+    return {"smtp": smtp, "imap": connection(account["imap"], account["checked_at"], now, words)}
 
 
-def summary(account: dict[str, Any], now: float) -> dict[str, Any]:
+def summary(account: dict[str, Any], now: float, words: str) -> dict[str, Any]:
     """A #52 item."""
-    verdict = checks(account, now)
-    smtp_ok = verdict["smtp"]["status"] == "valid"
+    verdict = checks(account, now, words)
+    good, bad = CONNECTION_WORDS[words]
+    smtp_ok = verdict["smtp"]["status"] == good
     imap = verdict["imap"]
     return {
         "id": account["id"],
         "sender_name": account["sender_name"],
         "email_from": account["email_from"],
         "valid": smtp_ok,
-        "suspended": verdict["smtp"]["status"] == "invalid",
+        "suspended": verdict["smtp"]["status"] == bad,
         "limitation": account["limitation"],
         "provider": account["provider"],
         "tags": list(account["tags"]),
         "imap": {
             "username": account["email_from"] if imap is not None else None,
-            "valid": imap is not None and imap["status"] == "valid",
+            "valid": imap is not None and imap["status"] == good,
         },
     }
 
@@ -211,7 +219,9 @@ async def list_email_accounts(state: StateDep) -> JSONResponse:
     """#52 every account, no paging."""
     own = senders_of(state)
     with state.lock:
-        return JSONResponse({"data": [summary(a, state.now()) for a in own.accounts.values()]})
+        return JSONResponse(
+            {"data": [summary(a, state.now(), state.config.sender_connection_words) for a in own.accounts.values()]}
+        )
 
 
 @router.post("/v2/sender-accounts/emails")
@@ -263,7 +273,9 @@ async def update_email_account(account_id: str, request: Request, state: StateDe
         account.update(changes, updated=now)
         if "smtp" in changes or "imap" in changes:
             account["checked_at"] = now + CHECK_SECONDS
-        model = account_model({**account, "check": checks(account, now)}, "updated_at")
+        model = account_model(
+            {**account, "check": checks(account, now, state.config.sender_connection_words)}, "updated_at"
+        )
         return JSONResponse({"data": model})
 
 
@@ -278,4 +290,4 @@ async def get_sender_status(request: Request, state: StateDep) -> JSONResponse:
         account = own.accounts.get(int(raw))
         if account is None:
             return not_found()
-        return JSONResponse({"data": checks(account, state.now())})
+        return JSONResponse({"data": checks(account, state.now(), state.config.sender_connection_words)})

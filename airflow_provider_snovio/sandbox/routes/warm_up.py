@@ -102,10 +102,13 @@ def _fields(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     return out
 
 
-def _check_whole(warm_up: dict[str, Any]) -> None:
-    """Rules across the settings a warm-up ends up with (a create body, or a stored one with an update)."""
+def _check_whole(warm_up: dict[str, Any], per_day_max: int) -> None:
+    """Rules across the settings a warm-up ends up with (a create body, or a stored one with an update);
+    ``per_day_max`` is the plan's cap (``SandboxConfig.warm_up_per_day_max``)."""
     if warm_up.get("per_day") is None:
         raise Invalid("per_day", "per_day is required")
+    if warm_up["per_day"] > per_day_max:
+        raise Invalid("per_day", f"per_day must be at most {per_day_max} on this plan")
     if warm_up.get("strategy", "progressive") == "progressive":
         for key in ("from", "increase"):
             if warm_up.get(key) is None:
@@ -240,7 +243,7 @@ async def create_warm_up(request: Request, state: StateDep) -> JSONResponse:
                 "start_date": day_of(state.now()).isoformat(),
                 "created": state.now(),
             }
-            _check_whole(warm_up)
+            _check_whole(warm_up, state.config.warm_up_per_day_max)
             warm_up["id"] = own.new_warm_up_id()
             if warm_up["from"] is None:  # steady: the whole volume from day one
                 warm_up["from"], warm_up["increase"] = warm_up["per_day"], 0
@@ -297,7 +300,7 @@ async def update_warm_up(warm_up_id: str, request: Request, state: StateDep) -> 
             fields = _fields(await json_object(request), creating=False)
             if fields.pop("make_endless", False):
                 fields["campaign_deadline"] = None
-            _check_whole({**warm_up, **fields})
+            _check_whole({**warm_up, **fields}, state.config.warm_up_per_day_max)
         except Invalid as error:
             return invalid(error)
         if fields.get("status") == "deleted":
