@@ -282,3 +282,19 @@ def test_a_plan_below_the_documented_cap_is_an_api_error(hook: SnovioHook, snovi
     with pytest.raises(SnovioApiError, match="per_day"):
         hook.create_warm_up(21, 500, strategy="steady")
     assert hook.create_warm_up(21, 100, strategy="steady")["success"] is True
+
+
+def test_the_sender_password_is_never_logged_or_echoed(
+    hook: SnovioHook, snovio_sandbox: SandboxServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The mailbox password travels only in the JSON body: not in a log line, an answer or an error."""
+    password = "Secret-Mailbox-Pa55"
+    with caplog.at_level("DEBUG"):
+        created = hook.create_email_account("Secret", "secret@example.com", password, SMTP)
+        with pytest.raises(SnovioApiError) as refused:  # the server refuses: 1200 a day at 600 s delays
+            hook.create_email_account("Secret", "secret@example.com", password, SMTP, limitation=1200)
+        with pytest.raises(SnovioValidationError) as invalid:
+            hook.create_email_account("Secret", "secret@example.com", password + "\n", SMTP)
+    assert invalid.value.field == "password"
+    for text in (repr(created), str(refused.value), repr(refused.value), str(invalid.value), caplog.text):
+        assert password not in text
