@@ -119,7 +119,8 @@ def settings(body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, 
     if current is not None and not body:
         raise Invalid("body", "Send at least one field to update")
     changes: dict[str, Any] = {}
-    for key, upper in (("sender_name", 100), ("password", 255), ("signature", 10_000)):
+    # Only sender_name has a documented cap; the others take any sane length.
+    for key, upper in (("sender_name", 100), ("password", 100_000), ("signature", 10_000)):
         if key in body:
             changes[key] = _text(body, key, upper)  # None for a null (refused below unless clearable)
     for key in ("email_from", "reply_to", "bcc_email"):

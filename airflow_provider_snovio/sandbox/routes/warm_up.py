@@ -77,7 +77,7 @@ def _fields(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
             raise Invalid(key, f"{key} must be one of {', '.join(choices)}")
         if key in body:
             out[key] = body[key]
-    for key, upper in (("subject", 200), ("body", 10_000), ("template_name", 255)):
+    for key, upper in (("subject", 200), ("body", 10_000), ("template_name", 100_000)):
         value = body.get(key)
         if key in body and (not isinstance(value, str) or not value.strip() or len(value) > upper):
             raise Invalid(key, f"{key} must be a string of 1 to {upper} characters")
