@@ -692,6 +692,224 @@ class WebhookDeleted(TypedDict):
 
 
 # --------------------------------------------------------------------------------------------------
+# 2026 §1c. Sender (email) accounts (#52-#55): ``{"data": ...}`` with no ``success``.
+
+#: A connection's status: #53 says pending | connected | error, #54 and #55 say pending | valid | invalid
+#: (the 2026 doc is inconsistent); accept all five.
+ConnectionStatus = Literal["pending", "connected", "error", "valid", "invalid"]
+
+
+class EmailAccountImap(TypedDict):
+    """#52 ``imap``: the mailbox that collects replies; ``valid`` false = IMAP off."""
+
+    username: str | None
+    valid: bool
+
+
+class EmailAccountSummary(TypedDict):
+    """An item of #52; its ``id`` is what campaign analytics' ``sender_emails`` filter (#19) takes."""
+
+    id: int
+    sender_name: str
+    email_from: str
+    valid: bool
+    suspended: bool  # true = sending is suspended
+    limitation: int
+    provider: str  # e.g. hostinger, godaddy, other
+    tags: list[str]
+    imap: EmailAccountImap
+
+
+class EmailAccountList(TypedDict):
+    """#52: every sender account at once (no paging)."""
+
+    data: list[EmailAccountSummary]
+
+
+class MailServer(TypedDict):
+    host: str
+    port: int
+    encryption: str  # none | ssl | tls
+    status: ConnectionStatus
+
+
+class EmailAccount(TypedDict):
+    """#53/#54: delays are ``delay_from``/``delay_to`` (random) or ``delay_fixed`` (fixed); ``imap``,
+    ``signature`` and ``timezoneId`` only when set; ``created_at`` on #53, ``updated_at`` on #54 (ISO 8601)."""
+
+    id: int
+    sender_name: str
+    email_from: str
+    smtp: MailServer
+    imap: NotRequired[MailServer]
+    limitation: int
+    delay_type: str  # fixed | random
+    delay_from: NotRequired[int]
+    delay_to: NotRequired[int]
+    delay_fixed: NotRequired[int]
+    reply_to: str | None
+    signature: NotRequired[str | None]
+    bcc_email: str | None
+    tags: list[str]
+    timezoneId: NotRequired[int]
+    created_at: NotRequired[str]
+    updated_at: NotRequired[str]
+
+
+class EmailAccountAnswer(TypedDict):
+    """#53 (created) and #54 (updated)."""
+
+    data: EmailAccount
+
+
+class ConnectionCheck(TypedDict):
+    """``errors`` (e.g. "Connection refused") only when ``status`` is invalid."""
+
+    status: ConnectionStatus
+    errors: NotRequired[list[str]]
+
+
+class SenderStatusData(TypedDict):
+    smtp: ConnectionCheck
+    imap: ConnectionCheck | None  # null when IMAP was never configured
+
+
+class SenderStatus(TypedDict):
+    """#55."""
+
+    data: SenderStatusData
+
+
+# --------------------------------------------------------------------------------------------------
+# 2026 §1d. Warm-up (#56-#61): ``{"success": bool, "data": ...}``.
+
+#: #58 says active | pending | paused | completed | error; #59 can also set deleted (then it is gone).
+WarmUpStatus = Literal["active", "pending", "paused", "completed", "error"]
+
+
+class WarmUpEmailAccount(TypedDict):
+    id: int
+    email_from: str
+    type: str
+    delay: int  # seconds between e-mails (sandbox: the fixed delay or the shortest random one)
+    limit: int
+    per_day: int
+    schedule_required: bool
+    provider: str  # gmail, microsoft, hostinger, zoho, titan, godaddy, other
+    custom_tracking_domain: str | None
+
+
+#: A warm-up as #57 lists it and #58 returns it. Functional form: ``from`` (the starting daily volume) is a
+#: Python keyword, so it cannot be a class-body name; read it as ``warm_up["from"]``.
+WarmUpItem = TypedDict(
+    "WarmUpItem",
+    {
+        "id": int,
+        "status": WarmUpStatus,
+        "reply_rate": int,
+        "send_to_paid_domain": bool,
+        "start_date": str,  # YYYY-MM-DD
+        "campaign_deadline": str | None,  # null = no end
+        "strategy": str,  # progressive | steady
+        "per_day": int,
+        "from": int,
+        "increase": int,
+        "subject": str | None,
+        "body": str | None,
+        "template_name": str | None,
+        "enable_ctd": bool,
+        "schedule": dict[str, Any] | None,
+        "enable_proxy": bool,
+        "sent_today": int,
+        "daily_limit": int,
+        "total_saved_from_spam": int,
+        "deliverability": float,  # inbox %
+        "warm_up_error": str | None,
+        "email_account": WarmUpEmailAccount,
+    },
+)
+
+
+class WarmUpId(TypedDict):
+    id: int
+
+
+class WarmUpChanged(TypedDict):
+    """#56 (created), #59 (updated) and #60 (deleted): ``{data{id}, success}``."""
+
+    data: WarmUpId
+    success: bool
+
+
+class WarmUpAnswer(TypedDict):
+    """#58."""
+
+    data: WarmUpItem
+    success: bool
+
+
+class WarmUpPageMeta(TypedDict):
+    total_items: int
+    page: int
+    per_page: int
+    total_pages: int
+
+
+class WarmUpList(TypedDict):
+    """#57: one page of warm-ups."""
+
+    data: list[WarmUpItem]
+    success: bool
+    meta: WarmUpPageMeta
+
+
+class WarmUpDay(TypedDict):
+    emails_sent: int
+    replies: int
+    bounces: int
+    spam_emails: int
+    inbox_emails: int
+    categories_emails: int
+    scheduled: int
+
+
+class WarmUpProviderStatistics(TypedDict):
+    """Keys seen: google, outlook, hostinger, other (not the gmail/microsoft of ``providers``)."""
+
+    id: int
+    count: int
+    spam: int
+    percent: float
+    categories: NotRequired[int]
+
+
+class WarmUpShare(TypedDict):
+    count: int
+    percent: float
+
+
+class WarmUpDeliverability(TypedDict):
+    inbox: WarmUpShare
+    spam: WarmUpShare
+    categories: WarmUpShare
+
+
+class WarmUpStatisticsData(TypedDict):
+    """``is_calculated`` false = still being computed: ask again later."""
+
+    daily_statistics: dict[str, WarmUpDay]  # keyed "YYYY-MM-DD"
+    provider_statistics: dict[str, WarmUpProviderStatistics]
+    deliverability: WarmUpDeliverability
+    is_calculated: bool
+
+
+class WarmUpStatistics(TypedDict):
+    """#61."""
+
+    data: WarmUpStatisticsData
+    success: bool
+
+
 # 2026 §1g. Recipients, replies, do-not-email lists (#72-#75)
 
 #: ``event_type`` of a recipients-activity event (#72).

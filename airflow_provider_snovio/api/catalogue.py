@@ -232,6 +232,70 @@ def _events(path: str, what: str) -> Endpoint:
     )
 
 
+# 2026 §1c/§1d helpers (#52-#61) ----------------------------------------------------------------------
+#: The most e-mails a day a warm-up may send (#56 "per_day 1-1000 depending on plan").
+WARM_UP_PER_DAY_MAX = 1000
+_WARM_UP_ID = _p("warm_up_id", None, P, v.numeric_id, req=True)
+_email_or_clear = v.clearable(v.email)
+
+
+def _sender_fields(*, required: bool) -> tuple[Param, ...]:
+    """The JSON keys of #53 (``required``) and #54 (all optional; reply_to, signature, bcc_email, tags clearable)."""
+    clear = v.clearable if not required else (lambda check: check)
+    return (
+        _p("sender_name", None, J, v.sized_text(100), req=required),
+        _p("email_from", None, J, v.email, req=required),
+        _p("password", None, J, v.secret, req=required),
+        _p("smtp", None, J, v.smtp_server, req=required, shape=Shape.RAW),
+        _p("imap", None, J, v.imap_server, shape=Shape.RAW),
+        _p("reply_to", None, J, clear(v.email)),
+        _p("limitation", None, J, v.int_range(1, 1200)),
+        _p("delay_type", None, J, v.sender_delay_type),
+        _p("delay_fixed", None, J, v.int_range(5, 3600)),
+        _p("delay_from", None, J, v.int_range(5, 3600)),
+        _p("delay_to", None, J, v.int_range(5, 3600)),
+        _p("signature", None, J, clear(v.sized_text(10_000, multiline=True))),
+        _p("bcc_email", None, J, clear(v.email)),
+        _p("tags", None, J, clear(v.list_of(v.sized_text(100), min_items=0, unique=True)), shape=Shape.RAW),
+        _p("timezone_id", "timezoneId", J, v.int_range(1, 458)),
+    )
+
+
+def _sender_update(values: Mapping[str, Any]) -> None:
+    v.some_field(values, ("account_id",))
+    v.sender_settings(values)
+
+
+def _warm_up_fields(*, from_max: int) -> tuple[Param, ...]:
+    """The optional JSON keys #56 and #59 share; ``from`` (a Python keyword, so ``from_``) is 1-5 on create,
+    1-10 on update."""
+    return (
+        _p("strategy", None, J, v.warm_up_strategy),
+        _p("from_", "from", J, v.int_range(1, from_max)),
+        _p("increase", None, J, v.int_range(1, 5)),
+        _p("email_content", None, J, v.warm_up_content),
+        _p("subject", None, J, v.sized_text(200)),
+        _p("body", None, J, v.sized_text(10_000, multiline=True)),
+        _p("reply_rate", None, J, v.int_range(10, 45)),
+        _p("campaign_deadline", None, J, v.iso_date),
+        _p("providers", None, J, v.list_of(v.one_of(v.WARM_UP_PROVIDERS), max_items=3, unique=True), shape=Shape.RAW),
+        _p("send_to_paid_domain", None, J, v.json_boolean),
+        _p("enable_ctd", None, J, v.json_boolean),
+        _p("enable_proxy", None, J, v.json_boolean),
+        _p("schedule_id", None, J, v.positive_id),
+        _p("template_name", None, J, v.text),
+    )
+
+
+def _warm_up_create(values: Mapping[str, Any]) -> None:
+    v.warm_up_settings(values, creating=True)
+
+
+def _warm_up_update(values: Mapping[str, Any]) -> None:
+    v.some_field(values, ("warm_up_id",))
+    v.warm_up_settings(values, creating=False)
+
+
 class Endpoints:
     """The catalogue itself: one attribute per Snov.io endpoint, named for the hook method that calls it.
 
@@ -599,6 +663,83 @@ class Endpoints:
         True,
         Paging.LAST_ID,
         page_size=LEGACY_LIMIT_MAX,
+    )
+    # 2026 §1c. Sender (email) accounts (#52-#55, v2, JSON bodies; PATCH updates are partial) -------------
+    list_email_accounts = Endpoint("GET", "/v2/sender-accounts/emails", "Sender (email) accounts, all at once.")
+    create_email_account = Endpoint(
+        "POST",
+        "/v2/sender-accounts/emails",
+        "Add an SMTP/IMAP sender account (the connection check runs afterwards).",
+        _sender_fields(required=True),
+        constraint=v.sender_settings,
+        idempotent=False,
+    )
+    update_email_account = Endpoint(
+        "PATCH",
+        "/v2/sender-accounts/emails/{account_id}",
+        "Change some settings of a sender account; any SMTP/IMAP change starts a new connection check.",
+        (_p("account_id", None, P, v.numeric_id, req=True), *_sender_fields(required=False)),
+        constraint=_sender_update,
+    )
+    get_sender_status = Endpoint(
+        "GET",
+        "/v2/sender-accounts/check-sender-status",
+        "SMTP/IMAP connection status of a sender account.",
+        (_p("sender_account_id", None, Q, v.positive_id, req=True),),
+    )
+    # 2026 §1d. Warm-up (#56-#61, v2, JSON bodies, {success, data} envelopes) ----------------------------
+    create_warm_up = Endpoint(
+        "POST",
+        "/v2/warm-up",
+        "Start warming up a sender account.",
+        (
+            _p("email_account_id", None, J, v.positive_id, req=True),
+            _p("per_day", None, J, v.int_range(1, WARM_UP_PER_DAY_MAX), req=True),
+            *_warm_up_fields(from_max=5),
+        ),
+        constraint=_warm_up_create,
+        idempotent=False,
+    )
+    list_warm_ups = Endpoint(
+        "GET",
+        "/v2/warm-up",
+        "Warm-ups, a page at a time (per_page 20, 50 or 100; meta.total_pages).",
+        (
+            _p("page", None, Q, v.positive_int),
+            _p("per_page", None, Q, v.int_choice(v.WARM_UP_PAGE_SIZES)),
+            _p("status", None, Q, v.warm_up_list_status),
+        ),
+        paging=Paging.PAGE,
+        page_size=max(v.WARM_UP_PAGE_SIZES),
+    )
+    get_warm_up = Endpoint("GET", "/v2/warm-up/{warm_up_id}", "One warm-up.", (_WARM_UP_ID,))
+    update_warm_up = Endpoint(
+        "PATCH",
+        "/v2/warm-up/{warm_up_id}",
+        "Change some settings or the status of a warm-up (status deleted deletes it).",
+        (
+            _WARM_UP_ID,
+            _p("per_day", None, J, v.int_range(1, WARM_UP_PER_DAY_MAX)),
+            *_warm_up_fields(from_max=10),
+            _p("status", None, J, v.warm_up_update_status),
+            _p("make_endless", None, J, v.json_boolean),
+        ),
+        constraint=_warm_up_update,
+    )
+    delete_warm_up = Endpoint(
+        "DELETE", "/v2/warm-up/{warm_up_id}", "Delete a warm-up and its statistics.", (_WARM_UP_ID,)
+    )
+    get_warm_up_statistics = Endpoint(
+        "GET",
+        "/v2/warm-up/statistics/{warm_up_id}",
+        "Daily, per-provider and overall deliverability of a warm-up (period or date_from + date_to).",
+        (
+            _WARM_UP_ID,
+            _p("period", None, Q, v.warm_up_period),
+            _p("date_from", None, Q, v.iso_date),
+            _p("date_to", None, Q, v.iso_date),
+        ),
+        constraint=v.warm_up_window,
     )
 
     # 2026 §1g. Recipients, replies, do-not-email lists (#72-#75) ----------------------------------

@@ -66,6 +66,8 @@ def check_wait_times(poll_interval: float, timeout: float) -> None:
 #: Rows per page when iterating prospects in a list (#34): the documented maximum of ``perPage``, 100
 #: (the catalogue row's ``page_size``; a larger ``per_page`` is refused before sending).
 LIST_PAGE_SIZE = LIST_PAGE_MAX
+#: Warm-ups per page of #57 (the largest of the allowed 20, 50, 100).
+WARM_UP_PAGE_SIZE = 100
 
 
 class SnovioMethods:
@@ -343,6 +345,109 @@ class SnovioMethods:
                 limit=limit,
                 last_id=last_id,
                 positions=positions,
+            ),
+        )
+
+    # 2026 §1c. Sender (email) accounts (#52-#55) ------------------------------------------------
+    def list_email_accounts(self) -> a.EmailAccountList:
+        """Every sender (email) account (#52); an account's ``id`` is what ``sender_emails`` of #19 takes."""
+        return cast(a.EmailAccountList, self.call(ENDPOINTS.list_email_accounts))
+
+    def create_email_account(
+        self,
+        sender_name: str,
+        email_from: str,
+        password: str,
+        smtp: Mapping[str, Any],
+        imap: Mapping[str, Any] | None = None,
+        **settings: Any,
+    ) -> a.EmailAccountAnswer:
+        """Add an SMTP/IMAP sender account (#53, JSON body). ``smtp``/``imap``: ``{host, port, encryption}``
+        (the port fixes the encryption). ``settings``: reply_to, limitation, delay_type, delay_fixed,
+        delay_from, delay_to, signature, bcc_email, tags, timezone_id (``timezoneId`` accepted too).
+
+        Not idempotent: a second call adds a second account, so a lost answer is not resent."""
+        return cast(
+            "a.EmailAccountAnswer",
+            self.call(
+                ENDPOINTS.create_email_account,
+                sender_name=sender_name,
+                email_from=email_from,
+                password=password,
+                smtp=smtp,
+                imap=imap,
+                **settings,
+            ),
+        )
+
+    def update_email_account(self, account_id: int | str, **fields: Any) -> a.EmailAccountAnswer:
+        """Change only the ``fields`` given (#54, PATCH); at least one. ``reply_to``, ``signature``,
+        ``bcc_email`` and ``tags`` are cleared with :data:`~airflow_provider_snovio.api.validation.CLEAR`;
+        ``tags`` replaces the account's tags."""
+        return cast("a.EmailAccountAnswer", self.call(ENDPOINTS.update_email_account, account_id=account_id, **fields))
+
+    def get_sender_status(self, sender_account_id: int | str) -> a.SenderStatus:
+        """SMTP/IMAP connection check of a sender account (#55); ``pending`` until the check finishes."""
+        return cast(a.SenderStatus, self.call(ENDPOINTS.get_sender_status, sender_account_id=sender_account_id))
+
+    # 2026 §1d. Warm-up (#56-#61) ----------------------------------------------------------------
+    def create_warm_up(self, email_account_id: int | str, per_day: int, **settings: Any) -> a.WarmUpChanged:
+        """Start warming up a sender account (#56, JSON body). ``settings``: strategy, from_ (``from``),
+        increase, email_content, subject, body, reply_rate, campaign_deadline, providers,
+        send_to_paid_domain, enable_ctd, enable_proxy, schedule_id, template_name. A progressive warm-up
+        (the default) needs ``from_`` and ``increase``; ``email_content="specific"`` needs subject and body."""
+        return cast(
+            "a.WarmUpChanged",
+            self.call(ENDPOINTS.create_warm_up, email_account_id=email_account_id, per_day=per_day, **settings),
+        )
+
+    def list_warm_ups(
+        self, page: int = 1, per_page: int = WARM_UP_PAGE_SIZE, status: str | None = None
+    ) -> a.WarmUpList:
+        """One page of warm-ups (#57); ``per_page`` is 20, 50 or 100, ``status`` active, paused, completed
+        or error."""
+        return cast("a.WarmUpList", self.call(ENDPOINTS.list_warm_ups, page=page, per_page=per_page, status=status))
+
+    def iter_warm_ups(self, status: str | None = None) -> Iterator[a.WarmUpItem]:
+        """Every warm-up (#57), 100 a page, until ``meta.total_pages``."""
+        row = ENDPOINTS.list_warm_ups
+        prepare(row, {"page": 1, "per_page": WARM_UP_PAGE_SIZE, "status": status})  # fail early
+
+        def fetch(cursor: str | None) -> Page:
+            page = int(cursor or 1)
+            body = self.list_warm_ups(page=page, per_page=WARM_UP_PAGE_SIZE, status=status)
+            meta = body.get("meta") or {}
+            following = str(page + 1) if page < int(meta.get("total_pages") or 0) else None
+            return Page(list(body.get("data") or []), following, meta.get("total_items"))
+
+        return iter_cursor(fetch, row.name, page_size=WARM_UP_PAGE_SIZE)
+
+    def get_warm_up(self, warm_up_id: int | str) -> a.WarmUpAnswer:
+        """One warm-up (#58)."""
+        return cast(a.WarmUpAnswer, self.call(ENDPOINTS.get_warm_up, warm_up_id=warm_up_id))
+
+    def update_warm_up(self, warm_up_id: int | str, **fields: Any) -> a.WarmUpChanged:
+        """Change only the ``fields`` given (#59, PATCH): any create setting but ``email_account_id``
+        (``from_`` up to 10 here), ``status`` (active, paused, completed, deleted) and ``make_endless``."""
+        return cast(a.WarmUpChanged, self.call(ENDPOINTS.update_warm_up, warm_up_id=warm_up_id, **fields))
+
+    def delete_warm_up(self, warm_up_id: int | str) -> a.WarmUpChanged:
+        """Delete a warm-up and its statistics (#60)."""
+        return cast(a.WarmUpChanged, self.call(ENDPOINTS.delete_warm_up, warm_up_id=warm_up_id))
+
+    def get_warm_up_statistics(
+        self, warm_up_id: int | str, period: str | None = None, date_from: Any = None, date_to: Any = None
+    ) -> a.WarmUpStatistics:
+        """Daily, per-provider and overall statistics (#61) for ``period`` (two_weeks, month) or from
+        ``date_from`` to ``date_to``; ``data.is_calculated`` false means ask again later."""
+        return cast(
+            "a.WarmUpStatistics",
+            self.call(
+                ENDPOINTS.get_warm_up_statistics,
+                warm_up_id=warm_up_id,
+                period=period,
+                date_from=date_from,
+                date_to=date_to,
             ),
         )
 

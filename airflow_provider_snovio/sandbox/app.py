@@ -52,6 +52,9 @@ ROUTERS: list[str] = [
     f"{_ROUTES_PACKAGE}.domain_search",
     f"{_ROUTES_PACKAGE}.finder",
     f"{_ROUTES_PACKAGE}.verifier",
+    # 2026 §1c/§1d: sender accounts (#52-#55) and warm-up (#56-#61)
+    f"{_ROUTES_PACKAGE}.senders",
+    f"{_ROUTES_PACKAGE}.warm_up",
     f"{_ROUTES_PACKAGE}.recipients",  # 2026 #72-#75
     f"{_ROUTES_PACKAGE}.pipelines",  # 2026 #76-#77
 ]

@@ -17,6 +17,8 @@ FAULT_PHASES = ("before", "after")
 QUOTA_ANSWERS = ("429", "200")
 #: Snov.io does not document what a deleted campaign's endpoints answer: each plausible reading is served.
 DELETED_CAMPAIGN_ANSWERS = ("404", "200-empty", "200-success-false")
+#: Snov.io's 2026 doc names a sender connection's status two ways (#53 vs #54/#55): both are served.
+SENDER_CONNECTION_WORDS = ("valid", "connected")
 
 
 def _knob(default: Any, help: str) -> Any:
@@ -86,6 +88,15 @@ class SandboxConfig:
     shared_event_ids: bool = _knob(
         False, "repeated opens/clicks of one recipient share one id (with different event times)"
     )
+    # --- 2026 sender accounts and warm-up (#52-#61): readings of ambiguous docs; off = the default reading ---
+    sender_connection_words: str = _knob(
+        "valid",
+        "connection status words of #52-#55: valid (pending|valid|invalid, as #54/#55 say) or connected "
+        "(pending|connected|error, as #53 says)",
+    )
+    warm_up_per_day_max: int = _knob(
+        1000, "the plan's per_day cap of #56/#59 ('1-1000 depending on plan'); above it answers 422 naming per_day"
+    )
     # --- 2026 recipients endpoints (#72/#73; Snov.io's text is ambiguous, off = the sandbox's default reading) ---
     activity_window_inclusive: bool = _knob(
         False,
@@ -137,6 +148,10 @@ class SandboxConfig:
                 raise ValueError(f"{name} must be >= 1")
         if self.rate_window_seconds <= 0 or self.token_ttl <= 0 or self.hourly_window_seconds <= 0:
             raise ValueError("rate_window_seconds, token_ttl and hourly_window_seconds must be > 0")
+        if self.sender_connection_words not in SENDER_CONNECTION_WORDS:
+            raise ValueError(f"sender_connection_words must be one of {SENDER_CONNECTION_WORDS}")
+        if not 1 <= self.warm_up_per_day_max <= 1000:
+            raise ValueError("warm_up_per_day_max must be from 1 to 1000")
         if self.campaigns < 3:
             raise ValueError("campaigns must be >= 3")
         if self.all_replies_page_size < 1:

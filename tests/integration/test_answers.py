@@ -234,6 +234,27 @@ def _webhooks(shapes: Shapes, hook: SnovioHook) -> None:
     shapes.call(hook.delete_webhook, created["data"]["id"])
 
 
+def _senders_and_warm_up(shapes: Shapes, hook: SnovioHook, sandbox: SandboxServer) -> None:
+    """2026 §1c/§1d (#52-#61): fixed and random delays, with and without IMAP, pending/valid/invalid checks."""
+    shapes.call(hook.list_email_accounts)
+    smtp = {"host": "smtp.example.com", "port": 465, "encryption": "ssl"}
+    created = shapes.call(hook.create_email_account, "Typed", "typed@example.com", "pw", smtp, timezone_id=36)
+    shapes.call(hook.get_sender_status, created["data"]["id"])  # pending, imap null
+    shapes.call(hook.get_sender_status, 23)  # invalid with errors, imap configured
+    shapes.call(hook.update_email_account, 21, sender_name="Typed owner")  # imap, signature, random delays
+    shapes.call(hook.update_email_account, 22, limitation=90)  # fixed delay
+    shapes.call(hook.list_warm_ups, per_page=20)
+    started = shapes.call(hook.create_warm_up, 21, 10, strategy="steady")
+    shapes.call(hook.get_warm_up, 302)
+    shapes.call(hook.update_warm_up, 301, reply_rate=35)
+    shapes.call(hook.get_warm_up_statistics, started["data"]["id"])  # not calculated yet
+    shapes.call(hook.get_warm_up_statistics, 301, period="month")
+    shapes.call(hook.delete_warm_up, started["data"]["id"])
+    rows = list(shapes.call(hook.iter_warm_ups))  # an iterator: the walk cannot see inside, so walk its rows
+    assert rows
+    shapes.walk(rows, list[answers.WarmUpItem], "iter_warm_ups")
+
+
 def _recipients_2026(shapes: Shapes, hook: SnovioHook, sandbox: SandboxServer) -> None:
     """#72-#77: a campaign with LinkedIn replies and bounces, and an e-mail that is no recipient (status null)."""
     campaigns = hook.get_user_campaigns()
@@ -264,6 +285,7 @@ def test_typed_answers_match_the_sandbox(hook: SnovioHook, snovio_sandbox: Sandb
     _campaigns(shapes, hook, snovio_sandbox)
     _lists(shapes, hook)
     _webhooks(shapes, hook)
+    _senders_and_warm_up(shapes, hook, snovio_sandbox)
     _recipients_2026(shapes, hook, snovio_sandbox)
 
     assert not shapes.problems, "\n".join(shapes.problems)

@@ -14,6 +14,7 @@ from airflow_provider_snovio.api import catalogue
 from airflow_provider_snovio.api.catalogue import TOKEN_PATH
 from airflow_provider_snovio.api.client import SnovioClient
 from airflow_provider_snovio.api.methods import SnovioMethods
+from airflow_provider_snovio.api.validation import CLEAR
 from airflow_provider_snovio.hooks.snovio import SnovioHook
 from tests.unit.conftest import BASE_URL, CLIENT_ID, CLIENT_SECRET, TOKEN_PREFIX, Harness, pairs_dict
 
@@ -308,6 +309,76 @@ CASES: dict[str, Case] = {
             ("positions[]", "CEO"),
             ("positions[]", "CTO"),
         ],
+    ),
+    # 2026 §1c. Sender accounts (v2, JSON; PATCH)
+    "list_email_accounts": Case(lambda c: c.list_email_accounts(), "GET", "/v2/sender-accounts/emails"),
+    "create_email_account": Case(
+        lambda c: c.create_email_account(
+            " Sales ",
+            "Sales@Example.com",
+            "pw",
+            {"host": "smtp.example.com", "port": "465", "encryption": "SSL"},
+            timezoneId=36,
+            delay_type="Fixed",
+            delay_fixed=60,
+        ),
+        "POST",
+        "/v2/sender-accounts/emails",
+        json={
+            "sender_name": "Sales",
+            "email_from": "Sales@example.com",
+            "password": "pw",
+            "smtp": {"host": "smtp.example.com", "port": 465, "encryption": "ssl"},
+            "delay_type": "fixed",
+            "delay_fixed": 60,
+            "timezoneId": 36,
+        },
+    ),
+    "update_email_account": Case(
+        lambda c: c.update_email_account(21, tags=[], reply_to=CLEAR, limitation="80"),
+        "PATCH",
+        "/v2/sender-accounts/emails/21",
+        json={"reply_to": None, "limitation": 80, "tags": []},
+    ),
+    "get_sender_status": Case(
+        lambda c: c.get_sender_status(21),
+        "GET",
+        "/v2/sender-accounts/check-sender-status",
+        query=[("sender_account_id", "21")],
+    ),
+    # 2026 §1d. Warm-up (v2, JSON; PATCH)
+    "create_warm_up": Case(
+        lambda c: c.create_warm_up(21, 40, from_=2, increase=3, providers=["Gmail", "gmail"], enable_ctd=True),
+        "POST",
+        "/v2/warm-up",
+        json={
+            "email_account_id": 21,
+            "per_day": 40,
+            "from": 2,
+            "increase": 3,
+            "providers": ["gmail"],
+            "enable_ctd": True,
+        },
+    ),
+    "list_warm_ups": Case(
+        lambda c: c.list_warm_ups(page=2, per_page=50, status="Active"),
+        "GET",
+        "/v2/warm-up",
+        query=[("page", "2"), ("per_page", "50"), ("status", "active")],
+    ),
+    "get_warm_up": Case(lambda c: c.get_warm_up(301), "GET", "/v2/warm-up/301"),
+    "update_warm_up": Case(
+        lambda c: c.update_warm_up(301, status="Paused", make_endless=True),
+        "PATCH",
+        "/v2/warm-up/301",
+        json={"status": "paused", "make_endless": True},
+    ),
+    "delete_warm_up": Case(lambda c: c.delete_warm_up("301"), "DELETE", "/v2/warm-up/301"),
+    "get_warm_up_statistics": Case(
+        lambda c: c.get_warm_up_statistics(301, date_from=dt.date(2026, 1, 1), date_to="2026-01-31"),
+        "GET",
+        "/v2/warm-up/statistics/301",
+        query=[("date_from", "2026-01-01"), ("date_to", "2026-01-31")],
     ),
     # 2026 §1g. Recipients, replies, do-not-email lists (#72-#75)
     "get_campaign_recipients_activity": Case(
