@@ -632,7 +632,7 @@ def _mapping(field: str, value: Any, allowed: Iterable[str]) -> Mapping[str, Any
 def _include_exclude(field: str, value: Any, item: Callable[[str, Any], Any]) -> dict[str, list[Any]]:
     """``{"include": [...], "exclude": [...]}`` (either or both): every list filter of #46/#50 has both sides."""
     given = _mapping(field, value, ("include", "exclude"))
-    return {side: list_of(item, min_items=0, unique=True).uncapped(f"{field}.{side}", given[side]) for side in given}
+    return {side: list_of(item, min_items=0).uncapped(f"{field}.{side}", given[side]) for side in given}
 
 
 def _location(field: str, value: Any) -> dict[str, str]:
