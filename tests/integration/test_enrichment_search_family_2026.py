@@ -15,7 +15,14 @@ import pytest
 
 from airflow_provider_snovio.api.async_client import AsyncSnovioClient
 from airflow_provider_snovio.api.catalogue import DATABASE_PAGE_SIZE, ENDPOINTS
-from airflow_provider_snovio.api.errors import SnovioApiError, SnovioNotFoundError, SnovioValidationError
+from airflow_provider_snovio.api.client import SnovioClient
+from airflow_provider_snovio.api.errors import (
+    SnovioApiError,
+    SnovioNotFoundError,
+    SnovioOutOfCreditsError,
+    SnovioTransportError,
+    SnovioValidationError,
+)
 from airflow_provider_snovio.api.methods import reveal_hash_of
 from airflow_provider_snovio.api.status import task_hash_of
 from airflow_provider_snovio.hooks.snovio import SnovioHook
@@ -217,6 +224,57 @@ def test_the_async_client_uses_the_same_rows(hook: SnovioHook, snovio_sandbox: S
     result, companies = asyncio.run(run())
     assert result["data"][0]["result"]["last_name"] == "Vanrooyen"
     assert [c["domain"] for c in companies["data"]["companies"]] == ["snov.io"]
+
+
+def test_out_of_credits_stops_paid_starts_but_not_the_free_search(
+    client: SnovioClient, snovio_sandbox: SandboxServer
+) -> None:
+    snovio_sandbox.configure(initial_balance=0)
+    snovio_sandbox.reset()
+    with pytest.raises(SnovioOutOfCreditsError):
+        client.start_company_domain_by_name(["Octagon"])
+    with pytest.raises(SnovioOutOfCreditsError):
+        client.start_li_profiles_by_urls([GAVIN])
+    with pytest.raises(SnovioOutOfCreditsError):
+        client.start_database_companies_search({"company": {"name": {"include": ["octagon"]}}})
+    free = client.run_task(
+        ENDPOINTS.start_database_prospects_search, filters={"company": {"name": {"include": ["octagon"]}}}, **FAST_POLL
+    )
+    assert free["data"]["total"] == 45
+    assert spent(snovio_sandbox) == 0
+
+
+@pytest.mark.parametrize(
+    ("method", "arguments"),
+    [
+        ("start_company_domain_by_name", {"names": ["Octagon"]}),
+        ("start_li_profiles_by_urls", {"urls": [GAVIN]}),
+        ("start_database_companies_search", {"filters": {"company": {"name": {"include": ["octagon"]}}}}),
+    ],
+)
+def test_a_paid_start_whose_answer_is_lost_is_not_sent_again(
+    client: SnovioClient, snovio_sandbox: SandboxServer, method: str, arguments: dict[str, Any]
+) -> None:
+    client.get_balance()  # token first: only the paid start meets the fault
+    before = snovio_sandbox.stats()["total_requests"]
+    snovio_sandbox.configure(drop_rate=1.0, fault_phase="after")
+    with pytest.raises(SnovioTransportError) as raised:
+        getattr(client, method)(**arguments)
+    assert raised.value.sent is True
+    assert snovio_sandbox.stats()["total_requests"] - before == 1
+    assert spent(snovio_sandbox) == 1
+
+
+def test_the_free_prospect_search_start_is_resent_after_a_lost_answer(
+    client: SnovioClient, snovio_sandbox: SandboxServer
+) -> None:
+    client.get_balance()
+    before = snovio_sandbox.stats()["total_requests"]
+    snovio_sandbox.configure(drop_rate=1.0, fault_phase="after")
+    with pytest.raises(SnovioTransportError):
+        client.start_database_prospects_search({"company": {"name": {"include": ["octagon"]}}})
+    assert snovio_sandbox.stats()["total_requests"] - before == client.config.retry.max_retries + 1
+    assert spent(snovio_sandbox) == 0
 
 
 BAD_CALLS: list[tuple[str, dict[str, Any], str]] = [

@@ -218,9 +218,6 @@ def _section(source: str, value: Any, allowed: tuple[str, ...]) -> Mapping[str, 
     return value
 
 
-Matcher = Callable[[Any], bool]
-
-
 def _sides(source: str, value: Any, item: Callable[[str, Any], Any]) -> tuple[list[Any], list[Any]]:
     given = _section(source, value, ("include", "exclude"))
     out: dict[str, list[Any]] = {"include": [], "exclude": []}
