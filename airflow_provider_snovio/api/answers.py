@@ -692,6 +692,219 @@ class WebhookDeleted(TypedDict):
 
 
 # --------------------------------------------------------------------------------------------------
+# 2026 §1a. Enrichment (#42-#45): v2 tasks with the task_hash in the query, ``data.task_hash`` on start.
+
+
+class CompanyNamesMeta(TypedDict):
+    names: list[str]
+
+
+class CompanyDomainStarted(TypedDict):
+    """#42: ``{data{task_hash}, meta{names[]}}`` (read with ``task_hash_of``)."""
+
+    data: TaskRef
+    meta: CompanyNamesMeta
+
+
+class CompanyDomain(TypedDict):
+    domain: str
+
+
+class CompanyDomainItem(TypedDict):
+    """One name of #43; ``result`` is an empty list when no domain was found (sandbox reading, like #45)."""
+
+    name: str
+    result: CompanyDomain | list[Any]
+
+
+class CompanyNamesResultMeta(TypedDict):
+    names: list[str]
+    task_hash: str
+
+
+class CompanyDomainResult(TypedDict):
+    """#43; ``data`` is an empty list while in progress."""
+
+    status: TaskStatus
+    data: list[CompanyDomainItem]
+    meta: CompanyNamesResultMeta
+
+
+class ProfileUrlsMeta(TypedDict):
+    urls: list[str]
+
+
+class LiProfilesStarted(TypedDict):
+    """#44: ``{data{task_hash}, meta{urls[]}}``."""
+
+    data: TaskRef
+    meta: ProfileUrlsMeta
+
+
+class LiPosition(TypedDict, total=False):
+    """One position of a LinkedIn profile (#45); fields present only when known; ``url`` is the company site."""
+
+    name: str
+    title: str
+    linkedin_url: str
+    url: str
+    industry: str
+    country: str
+    location: str
+    specializations: list[str]
+
+
+class LiProfile(TypedDict, total=False):
+    """A LinkedIn profile (#45); fields present only when known."""
+
+    name: str
+    first_name: str
+    last_name: str
+    industry: str
+    location: str
+    country: str
+    skills: list[str]
+    positions: list[LiPosition]
+
+
+class LiProfileItem(TypedDict):
+    """One URL of #45: ``result`` is the profile, or ``[]`` when nothing was found (no credit)."""
+
+    url: str
+    result: LiProfile | list[Any]
+
+
+class ProfileUrlsResultMeta(TypedDict):
+    urls: list[str]
+    task_hash: str
+
+
+class LiProfilesResult(TypedDict):
+    """#45; ``data`` is an empty list while in progress."""
+
+    status: TaskStatus
+    data: list[LiProfileItem]
+    meta: ProfileUrlsResultMeta
+
+
+# --------------------------------------------------------------------------------------------------
+# 2026 §1b. Database search (#46-#51): v2 tasks with the task_hash in the path.
+
+
+class DatabaseStartMeta(TypedDict):
+    task_hash: str
+    page: int
+
+
+class DatabaseSearchStarted(TypedDict):
+    """#46 / #50: ``{data: [], meta{task_hash, page}, links{result}}``."""
+
+    data: list[Any]
+    meta: DatabaseStartMeta
+    links: TaskStartLinks
+
+
+class DatabaseProspectCompany(TypedDict):
+    name: str
+    domain: str
+    location: str
+    industry: str
+    size: str
+
+
+class DatabaseProspect(TypedDict):
+    """One prospect of #47: names and LinkedIn URL partly masked (``"Sm***"``) until revealed with #48."""
+
+    first_name: str
+    last_name: str
+    job_title: str
+    location: str
+    linkedin_url: str
+    industry: str
+    list_id: NotRequired[int]  # only when the prospect is already in one of your lists
+    email_and_hidden_info_reveal: str  # the #48 URL: call it as returned
+    company: DatabaseProspectCompany
+
+
+class DatabaseProspectsPage(TypedDict):
+    total: int
+    page: int
+    total_pages: int
+    prospects: list[DatabaseProspect]
+
+
+class DatabaseProspectsResult(TypedDict):
+    """#47; ``data`` is an empty list while in progress."""
+
+    data: DatabaseProspectsPage | list[Any]
+    meta: DatabaseStartMeta
+    links: list[Any]
+    status: TaskStatus
+
+
+class DatabaseEmailStarted(TypedDict):
+    """#48: ``{data: [], meta{task_hash}, links{result}}``."""
+
+    data: list[Any]
+    meta: TaskHashMeta
+    links: TaskStartLinks
+
+
+class DatabaseEmail(TypedDict):
+    email: str
+    smtp_status: str  # valid | unknown
+
+
+class DatabaseProspectEmails(TypedDict):
+    searching_date: str
+    first_name: str
+    last_name: str
+    linkedin_url: str
+    emails: list[DatabaseEmail]
+
+
+class DatabaseProspectEmailResult(TypedDict):
+    """#49; ``data`` is an empty list while in progress."""
+
+    data: DatabaseProspectEmails | list[Any]
+    meta: TaskHashMeta
+    links: list[Any]
+    status: TaskStatus
+
+
+class DatabaseRevenue(TypedDict):
+    min: int | None
+    max: int | None
+    reported: int | None
+
+
+class DatabaseCompany(TypedDict):
+    name: str
+    domain: str
+    location: str
+    industry: str
+    size: str
+    revenue: DatabaseRevenue
+    logo_url: str
+
+
+class DatabaseCompaniesPage(TypedDict):
+    total: int
+    page: int
+    total_pages: int
+    companies: list[DatabaseCompany]
+
+
+class DatabaseCompaniesResult(TypedDict):
+    """#51; ``data`` is an empty list while in progress."""
+
+    data: DatabaseCompaniesPage | list[Any]
+    meta: DatabaseStartMeta
+    links: list[Any]
+    status: TaskStatus
+
+
+# --------------------------------------------------------------------------------------------------
 # 2026 §1c. Sender (email) accounts (#52-#55): ``{"data": ...}`` with no ``success``.
 
 #: A connection's status: #53 says pending | connected | error, #54 and #55 say pending | valid | invalid

@@ -232,6 +232,19 @@ def _events(path: str, what: str) -> Endpoint:
     )
 
 
+# 2026 §1a/§1b helpers (#42-#51) ----------------------------------------------------------------------
+#: Prospects or companies per page of the database searches (#46/#50): ~50, inferred from the docs'
+#: examples (162 prospects -> 4 pages; 4,328,524 companies -> 86,571 pages).
+DATABASE_PAGE_SIZE = 50
+_WEBHOOK_URL_QUERY = _p("webhook_url", None, Q, v.url)
+_WEBHOOK_URL_JSON = _p("webhook_url", None, J, v.url)
+
+
+def _enrichment_batch(item: Validator) -> v.ListOf:
+    """#42 ``names[]`` / #44 ``urls[]``: 1-10 unique items per start (§4)."""
+    return v.list_of(item, max_items=v.ENRICHMENT_BATCH, unique=True)
+
+
 # 2026 §1c/§1d helpers (#52-#61) ----------------------------------------------------------------------
 #: The most e-mails a day a warm-up may send (#56 "per_day 1-1000 depending on plan").
 WARM_UP_PER_DAY_MAX = 1000
@@ -663,6 +676,110 @@ class Endpoints:
         True,
         Paging.LAST_ID,
         page_size=LEGACY_LIMIT_MAX,
+    )
+    # 2026 §1a. Enrichment (#42-#45, v2, asynchronous, task_hash in the query) ------------------------
+    get_company_domain_by_name_result = Endpoint(
+        "GET",
+        "/v2/company-domain-by-name/result",
+        "Company domains found by name (task_hash in the query).",
+        (_TASK_HASH_QUERY,),
+        task=Task.RESULT,
+    )
+    start_company_domain_by_name = Endpoint(
+        "POST",
+        "/v2/company-domain-by-name/start",
+        "Start finding the domains of up to 10 company names.",
+        (_p("names", "names", Q, _enrichment_batch(v.text), req=True, shape=ARR), _WEBHOOK_URL_QUERY),
+        "1 per domain found",
+        True,
+        task=Task.START,
+        result=get_company_domain_by_name_result,
+        idempotent=False,
+    )
+    get_li_profiles_by_urls_result = Endpoint(
+        "GET",
+        "/v2/li-profiles-by-urls/result",
+        "LinkedIn profiles by URL (task_hash in the query).",
+        (_TASK_HASH_QUERY,),
+        task=Task.RESULT,
+    )
+    start_li_profiles_by_urls = Endpoint(
+        "POST",
+        "/v2/li-profiles-by-urls/start",
+        "Start reading up to 10 LinkedIn profiles by URL.",
+        (_p("urls", "urls", Q, _enrichment_batch(v.linkedin_url), req=True, shape=ARR), _WEBHOOK_URL_QUERY),
+        "1 per profile returned",
+        True,
+        task=Task.START,
+        result=get_li_profiles_by_urls_result,
+        idempotent=False,
+    )
+    # 2026 §1b. Database search (#46-#51, v2, asynchronous, task_hash in the path, JSON bodies) -----------
+    get_database_prospects_result = Endpoint(
+        "GET",
+        "/v2/database-search/prospects/result/{task_hash}",
+        "A page of the prospect database search (~50 per page, data.total_pages).",
+        (_TASK_HASH_PATH,),
+        task=Task.RESULT,
+    )
+    start_database_prospects_search = Endpoint(
+        "POST",
+        "/v2/database-search/prospects/start",
+        "Start a prospect database search (one page; free accounts get page 1 only).",
+        (
+            _p("filters", None, J, v.database_prospect_filters, req=True, shape=Shape.RAW),
+            _p("page", None, J, v.positive_int),
+            _WEBHOOK_URL_JSON,
+        ),
+        paging=Paging.PAGE,
+        task=Task.START,
+        result=get_database_prospects_result,
+        page_size=DATABASE_PAGE_SIZE,
+        idempotent=True,  # free: a second start is a second look at the same page
+    )
+    get_database_prospect_email_result = Endpoint(
+        "GET",
+        "/v2/database-search/prospects/search-emails/result/{task_hash}",
+        "A database prospect's revealed name, LinkedIn URL and emails.",
+        (_TASK_HASH_PATH,),
+        task=Task.RESULT,
+    )
+    start_database_prospect_email_search = Endpoint(
+        "POST",
+        "/v2/database-search/prospects/search-emails/start/{reveal_hash}",
+        "Start revealing a database prospect (the end of its email_and_hidden_info_reveal URL).",
+        (_p("reveal_hash", None, P, v.hex_hash, req=True),),
+        "1 per prospect with an email",
+        True,
+        task=Task.START,
+        result=get_database_prospect_email_result,
+        idempotent=False,
+        charged_once=True,
+    )
+    get_database_companies_result = Endpoint(
+        "GET",
+        "/v2/database-search/companies/result/{task_hash}",
+        "A page of the company database search (~50 per page, data.total_pages).",
+        (_TASK_HASH_PATH,),
+        task=Task.RESULT,
+    )
+    start_database_companies_search = Endpoint(
+        "POST",
+        "/v2/database-search/companies/start",
+        "Start a company database search (one page).",
+        (
+            _p("filters", None, J, v.database_company_filters, req=True, shape=Shape.RAW),
+            _p("page", None, J, v.positive_int),
+            _WEBHOOK_URL_JSON,
+        ),
+        "1 per unique request with at least one result",
+        True,
+        Paging.PAGE,
+        Task.START,
+        result=get_database_companies_result,
+        page_size=DATABASE_PAGE_SIZE,
+        idempotent=False,
+        charged_once=True,
     )
     # 2026 §1c. Sender (email) accounts (#52-#55, v2, JSON bodies; PATCH updates are partial) -------------
     list_email_accounts = Endpoint("GET", "/v2/sender-accounts/emails", "Sender (email) accounts, all at once.")

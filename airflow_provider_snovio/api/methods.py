@@ -348,6 +348,82 @@ class SnovioMethods:
             ),
         )
 
+    # 2026 §1a. Enrichment (#42-#45) ------------------------------------------------------------
+    def start_company_domain_by_name(
+        self, names: Iterable[str], webhook_url: str | None = None
+    ) -> a.CompanyDomainStarted:
+        """Start finding the domains of at most 10 company names (#42; 1 credit per domain found)."""
+        return cast(
+            "a.CompanyDomainStarted",
+            self.call(ENDPOINTS.start_company_domain_by_name, names=_listed(names), webhook_url=webhook_url),
+        )
+
+    def get_company_domain_by_name_result(self, task_hash: str) -> a.CompanyDomainResult:
+        """Domains found by #42 (#43)."""
+        return cast(
+            "a.CompanyDomainResult", self.call(ENDPOINTS.get_company_domain_by_name_result, task_hash=task_hash)
+        )
+
+    def start_li_profiles_by_urls(self, urls: Iterable[str], webhook_url: str | None = None) -> a.LiProfilesStarted:
+        """Start reading at most 10 LinkedIn profiles by URL (#44; 1 credit per profile returned)."""
+        return cast(
+            "a.LiProfilesStarted",
+            self.call(ENDPOINTS.start_li_profiles_by_urls, urls=_listed(urls), webhook_url=webhook_url),
+        )
+
+    def get_li_profiles_by_urls_result(self, task_hash: str) -> a.LiProfilesResult:
+        """Profiles read by #44 (#45); a URL nobody was found for has ``result: []``."""
+        return cast("a.LiProfilesResult", self.call(ENDPOINTS.get_li_profiles_by_urls_result, task_hash=task_hash))
+
+    # 2026 §1b. Database search (#46-#51) -------------------------------------------------------
+    def start_database_prospects_search(
+        self, filters: Mapping[str, Any], page: int = 1, webhook_url: str | None = None
+    ) -> a.DatabaseSearchStarted:
+        """Start one page of a prospect database search (#46; free; free accounts get page 1 only)."""
+        return cast(
+            "a.DatabaseSearchStarted",
+            self.call(ENDPOINTS.start_database_prospects_search, filters=filters, page=page, webhook_url=webhook_url),
+        )
+
+    def get_database_prospects_result(self, task_hash: str) -> a.DatabaseProspectsResult:
+        """A page of prospects (#47)."""
+        return cast(
+            "a.DatabaseProspectsResult", self.call(ENDPOINTS.get_database_prospects_result, task_hash=task_hash)
+        )
+
+    def start_database_prospect_email_search(self, reveal_hash: str) -> a.DatabaseEmailStarted:
+        """Start revealing one database prospect (#48; 1 credit per prospect with an email, once).
+
+        ``reveal_hash`` is the last path segment of the prospect's ``email_and_hidden_info_reveal`` URL, as
+        returned (see :func:`reveal_hash_of`): the docs do not say whose hash it is, so it is never built.
+        """
+        return cast(
+            "a.DatabaseEmailStarted",
+            self.call(ENDPOINTS.start_database_prospect_email_search, reveal_hash=reveal_hash),
+        )
+
+    def get_database_prospect_email_result(self, task_hash: str) -> a.DatabaseProspectEmailResult:
+        """A revealed prospect and its emails (#49)."""
+        return cast(
+            "a.DatabaseProspectEmailResult",
+            self.call(ENDPOINTS.get_database_prospect_email_result, task_hash=task_hash),
+        )
+
+    def start_database_companies_search(
+        self, filters: Mapping[str, Any], page: int = 1, webhook_url: str | None = None
+    ) -> a.DatabaseSearchStarted:
+        """Start one page of a company database search (#50; 1 credit per unique request with a result)."""
+        return cast(
+            "a.DatabaseSearchStarted",
+            self.call(ENDPOINTS.start_database_companies_search, filters=filters, page=page, webhook_url=webhook_url),
+        )
+
+    def get_database_companies_result(self, task_hash: str) -> a.DatabaseCompaniesResult:
+        """A page of companies (#51)."""
+        return cast(
+            "a.DatabaseCompaniesResult", self.call(ENDPOINTS.get_database_companies_result, task_hash=task_hash)
+        )
+
     # 2026 §1c. Sender (email) accounts (#52-#55) ------------------------------------------------
     def list_email_accounts(self) -> a.EmailAccountList:
         """Every sender (email) account (#52); an account's ``id`` is what ``sender_emails`` of #19 takes."""
@@ -739,3 +815,12 @@ def _listed(values: Iterable[Any] | None) -> list[Any] | None:
     if values is None or isinstance(values, str) or not isinstance(values, Iterable):
         return values  # type: ignore[return-value]  # the validator names the field
     return list(values)
+
+
+def reveal_hash_of(prospect: Mapping[str, Any]) -> str:
+    """The #48 path value of a #47 prospect: the last segment of its ``email_and_hidden_info_reveal`` URL."""
+    link = prospect.get("email_and_hidden_info_reveal") if isinstance(prospect, Mapping) else None
+    segment = str(link or "").split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    if not segment or segment == "{task_hash}":
+        raise SnovioResponseError("prospect carries no email_and_hidden_info_reveal URL to call")
+    return segment

@@ -353,6 +353,156 @@ def string_mapping(field: str, value: Any) -> dict[str, str]:
     return out
 
 
+# 2026 §1a/§1b. Enrichment v2 (#42-#45) and database search v2 (#46-#51) --------------------------------
+#: Names (#42) and LinkedIn URLs (#44) per start request (§4: "≤10 items per request").
+ENRICHMENT_BATCH = 10
+DATABASE_MANAGEMENT_LEVELS = ("c_level", "vp_level", "director_level", "manager_level", "staff")
+DATABASE_DEPARTMENTS = (
+    "engineering",
+    "human_resources",
+    "it_is",
+    "finance_administration",
+    "marketing",
+    "operations",
+    "sales",
+    "support",
+    "other",
+)
+DATABASE_LOCATION_TYPES = ("city", "state", "country", "region", "subregion")
+DATABASE_COMPANY_SIZES = (
+    "Self",
+    "1-10",
+    "11-50",
+    "51-200",
+    "201-500",
+    "501-1000",
+    "1001-5000",
+    "5001-10000",
+    "10001+",
+)
+DATABASE_REVENUE_MIN = (
+    0,
+    1,
+    500_000,
+    1_000_000,
+    2_500_000,
+    5_000_000,
+    10_000_000,
+    20_000_000,
+    50_000_000,
+    100_000_000,
+    500_000_000,
+    1_000_000_000,
+)
+DATABASE_REVENUE_MAX = (*DATABASE_REVENUE_MIN, 1_000_000_000_000)
+#: Founding years a company filter may name (a sanity range: the docs give none).
+_YEAR_RANGE = (1000, 9999)
+
+
+def linkedin_url(field: str, value: Any) -> str:
+    """An http(s) URL of a LinkedIn profile (#44 ``urls[]``)."""
+    checked = url(field, value)
+    if "linkedin.com/" not in checked.lower():
+        raise _fail(field, f"{value!r} is not a LinkedIn profile URL")
+    return checked
+
+
+def _mapping(field: str, value: Any, allowed: Iterable[str]) -> Mapping[str, Any]:
+    """A non-empty mapping whose keys are all in ``allowed`` (an unknown key is named, never dropped)."""
+    if not isinstance(value, Mapping) or not value:
+        raise _fail(field, f"expected a non-empty mapping with keys among {', '.join(allowed)}")
+    for key in value:
+        if key not in allowed:
+            raise _fail(f"{field}.{key}", f"is not a filter here (known: {', '.join(allowed)})")
+    return value
+
+
+def _include_exclude(field: str, value: Any, item: Callable[[str, Any], Any]) -> dict[str, list[Any]]:
+    """``{"include": [...], "exclude": [...]}`` (either or both): every list filter of #46/#50 has both sides."""
+    given = _mapping(field, value, ("include", "exclude"))
+    return {side: list_of(item, min_items=0).uncapped(f"{field}.{side}", given[side]) for side in given}
+
+
+def _location(field: str, value: Any) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        raise _fail(field, "expected {locality, location_type}")
+    _mapping(field, value, ("locality", "location_type"))
+    return {
+        "locality": _text(f"{field}.locality", value.get("locality")),
+        "location_type": one_of(DATABASE_LOCATION_TYPES)(f"{field}.location_type", value.get("location_type")),
+    }
+
+
+def _locations(field: str, value: Any) -> dict[str, list[Any]]:
+    return _include_exclude(field, value, _location)
+
+
+def _revenue(field: str, value: Any) -> dict[str, int]:
+    given = _mapping(field, value, ("min", "max"))
+    out = {}
+    if "min" in given:
+        out["min"] = int_choice(DATABASE_REVENUE_MIN)(f"{field}.min", given["min"])
+    if "max" in given:
+        out["max"] = int_choice(DATABASE_REVENUE_MAX)(f"{field}.max", given["max"])
+    if "min" in out and "max" in out and out["min"] > out["max"]:
+        raise _fail(f"{field}.max", f"{out['max']} is below min {out['min']}")
+    return out
+
+
+def _founded(field: str, value: Any) -> dict[str, int]:
+    given = _mapping(field, value, ("from", "till"))
+    out = {key: int_range(*_YEAR_RANGE)(f"{field}.{key}", given[key]) for key in given}
+    if "from" in out and "till" in out and out["from"] > out["till"]:
+        raise _fail(f"{field}.till", f"{out['till']} is before from {out['from']}")
+    return out
+
+
+def _section(field: str, value: Any, checks: Mapping[str, Callable[[str, Any], Any]]) -> dict[str, Any]:
+    given = _mapping(field, value, tuple(checks))
+    return {key: checks[key](f"{field}.{key}", given[key]) for key in given}
+
+
+def _words(field: str, value: Any) -> dict[str, list[Any]]:
+    return _include_exclude(field, value, text)
+
+
+_PROSPECT_FILTERS: Mapping[str, Callable[[str, Any], Any]] = {
+    "job_titles": _words,
+    "skills": _words,
+    "management_levels": lambda f, x: _include_exclude(f, x, one_of(DATABASE_MANAGEMENT_LEVELS)),
+    "departments": lambda f, x: _include_exclude(f, x, one_of(DATABASE_DEPARTMENTS)),
+    "locations": _locations,
+    "first_name": text,
+    "last_name": text,
+}
+_COMPANY_FILTERS: Mapping[str, Callable[[str, Any], Any]] = {
+    "name": _words,
+    "industries": _words,
+    "locations": _locations,
+    "size": lambda f, x: _include_exclude(f, x, one_of(DATABASE_COMPANY_SIZES, case_sensitive=False)),
+    "revenue": _revenue,
+    "specialities": _words,
+    "founded": _founded,
+}
+
+
+def database_prospect_filters(field: str, value: Any) -> dict[str, Any]:
+    """#46 ``filters{prospect{...}, company{...}}``: every enum, revenue and founding range checked; company
+    locations go under ``company.locations`` (as #46 documents them)."""
+    checks = {
+        "prospect": lambda f, x: _section(f, x, _PROSPECT_FILTERS),
+        "company": lambda f, x: _section(f, x, _COMPANY_FILTERS),
+    }
+    return _section(field, value, checks)
+
+
+def database_company_filters(field: str, value: Any) -> dict[str, Any]:
+    """#50 ``filters{company{...}, locations{...}}`` (#50 documents locations at the top level; the company's
+    own ``company.locations`` is accepted too)."""
+    checks = {"company": lambda f, x: _section(f, x, _COMPANY_FILTERS), "locations": _locations}
+    return _section(field, value, checks)
+
+
 # --------------------------------------------------------------------------------------------------
 # 2026 §1c sender accounts and §1d warm-up (#52-#61): JSON bodies, so values keep their JSON types.
 

@@ -52,6 +52,7 @@ ROUTERS: list[str] = [
     f"{_ROUTES_PACKAGE}.domain_search",
     f"{_ROUTES_PACKAGE}.finder",
     f"{_ROUTES_PACKAGE}.verifier",
+    f"{_ROUTES_PACKAGE}.enrichment_search",  # 2026 #42-#51
     # 2026 §1c/§1d: sender accounts (#52-#55) and warm-up (#56-#61)
     f"{_ROUTES_PACKAGE}.senders",
     f"{_ROUTES_PACKAGE}.warm_up",

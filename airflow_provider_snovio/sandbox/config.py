@@ -88,6 +88,16 @@ class SandboxConfig:
     shared_event_ids: bool = _knob(
         False, "repeated opens/clicks of one recipient share one id (with different event times)"
     )
+    # --- 2026 enrichment v2 and database search (#42-#51): readings of ambiguous docs; off = the default ---
+    enrichment_charge_unique: bool = _knob(
+        False, "#42/#44 charge a name or URL once ever ('1 per domain found' read per unique input), not per start"
+    )
+    database_free_account: bool = _knob(
+        False, "the account is a free one: #46 refuses page > 1 (400 naming page; 'free accounts get page 1 only')"
+    )
+    database_results_charged: bool = _knob(
+        False, "the first completed read of a non-empty #47 page costs 1 credit (#47's credits are 'not stated')"
+    )
     # --- 2026 sender accounts and warm-up (#52-#61): readings of ambiguous docs; off = the default reading ---
     sender_connection_words: str = _knob(
         "valid",

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar, get_args, get_origin, get_type_hints, is_typeddict
 
 from airflow_provider_snovio.api import answers
-from airflow_provider_snovio.api.methods import SnovioMethods
+from airflow_provider_snovio.api.methods import SnovioMethods, reveal_hash_of
 from airflow_provider_snovio.api.status import task_hash_of
 from airflow_provider_snovio.hooks.snovio import SnovioHook
 from airflow_provider_snovio.sandbox.data.domains import dataset_of
@@ -234,6 +234,21 @@ def _webhooks(shapes: Shapes, hook: SnovioHook) -> None:
     shapes.call(hook.delete_webhook, created["data"]["id"])
 
 
+def _enrichment_search_2026(shapes: Shapes, hook: SnovioHook) -> None:
+    """2026 §1a/§1b (#42-#51): found and not-found names and URLs; a prospect in a list (``list_id``) and not."""
+    _run_task(shapes, hook.start_company_domain_by_name, hook.get_company_domain_by_name_result, ["Octagon", "Nobody"])
+    urls = ["https://www.linkedin.com/in/gavin-vanrooyen/", "https://www.linkedin.com/in/nobody-here"]
+    _run_task(shapes, hook.start_li_profiles_by_urls, hook.get_li_profiles_by_urls_result, urls)
+    hook.add_prospect_to_list(hook.get_user_lists()[0]["id"], "gavin.vanrooyen@octagon.com", firstName="Gavin")
+    filters = {"company": {"name": {"include": ["octagon"]}}}
+    prospects = _run_task(shapes, hook.start_database_prospects_search, hook.get_database_prospects_result, filters)
+    listed = [p for p in prospects["data"]["prospects"] if "list_id" in p]
+    assert listed and len(listed) < len(prospects["data"]["prospects"])
+    reveal = reveal_hash_of(listed[0])
+    _run_task(shapes, hook.start_database_prospect_email_search, hook.get_database_prospect_email_result, reveal)
+    _run_task(shapes, hook.start_database_companies_search, hook.get_database_companies_result, filters)
+
+
 def _senders_and_warm_up(shapes: Shapes, hook: SnovioHook, sandbox: SandboxServer) -> None:
     """2026 §1c/§1d (#52-#61): fixed and random delays, with and without IMAP, pending/valid/invalid checks."""
     shapes.call(hook.list_email_accounts)
@@ -285,6 +300,7 @@ def test_typed_answers_match_the_sandbox(hook: SnovioHook, snovio_sandbox: Sandb
     _campaigns(shapes, hook, snovio_sandbox)
     _lists(shapes, hook)
     _webhooks(shapes, hook)
+    _enrichment_search_2026(shapes, hook)
     _senders_and_warm_up(shapes, hook, snovio_sandbox)
     _recipients_2026(shapes, hook, snovio_sandbox)
 

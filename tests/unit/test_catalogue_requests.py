@@ -310,6 +310,83 @@ CASES: dict[str, Case] = {
             ("positions[]", "CTO"),
         ],
     ),
+    # 2026 §1a. Enrichment (v2; task_hash in the query; names[]/urls[] in the query string as the samples send)
+    "start_company_domain_by_name": Case(
+        lambda c: c.start_company_domain_by_name(
+            ["Octagon", "Snov.io", "Octagon"], webhook_url="https://hooks.example.com/x"
+        ),
+        "POST",
+        "/v2/company-domain-by-name/start",
+        query=[("names[]", "Octagon"), ("names[]", "Snov.io"), ("webhook_url", "https://hooks.example.com/x")],
+    ),
+    "get_company_domain_by_name_result": Case(
+        lambda c: c.get_company_domain_by_name_result(TASK),
+        "GET",
+        "/v2/company-domain-by-name/result",
+        query=[("task_hash", TASK)],
+    ),
+    "start_li_profiles_by_urls": Case(
+        lambda c: c.start_li_profiles_by_urls(["https://www.linkedin.com/in/gavin-vanrooyen/"]),
+        "POST",
+        "/v2/li-profiles-by-urls/start",
+        query=[("urls[]", "https://www.linkedin.com/in/gavin-vanrooyen/")],
+    ),
+    "get_li_profiles_by_urls_result": Case(
+        lambda c: c.get_li_profiles_by_urls_result(TASK),
+        "GET",
+        "/v2/li-profiles-by-urls/result",
+        query=[("task_hash", TASK)],
+    ),
+    # 2026 §1b. Database search (v2; JSON bodies; task_hash in the path)
+    "start_database_prospects_search": Case(
+        lambda c: c.start_database_prospects_search(
+            {
+                "prospect": {"job_titles": {"include": ["CEO"]}, "management_levels": {"exclude": ["STAFF"]}},
+                "company": {"locations": {"include": [{"locality": "Kyiv", "location_type": "City"}]}},
+            },
+            page=2,
+        ),
+        "POST",
+        "/v2/database-search/prospects/start",
+        json={
+            "filters": {
+                "prospect": {"job_titles": {"include": ["CEO"]}, "management_levels": {"exclude": ["staff"]}},
+                "company": {"locations": {"include": [{"locality": "Kyiv", "location_type": "city"}]}},
+            },
+            "page": 2,
+        },
+    ),
+    "get_database_prospects_result": Case(
+        lambda c: c.get_database_prospects_result(TASK), "GET", f"/v2/database-search/prospects/result/{TASK}"
+    ),
+    "start_database_prospect_email_search": Case(
+        lambda c: c.start_database_prospect_email_search(PROSPECT_HASH),
+        "POST",
+        f"/v2/database-search/prospects/search-emails/start/{PROSPECT_HASH}",
+    ),
+    "get_database_prospect_email_result": Case(
+        lambda c: c.get_database_prospect_email_result(TASK),
+        "GET",
+        f"/v2/database-search/prospects/search-emails/result/{TASK}",
+    ),
+    "start_database_companies_search": Case(
+        lambda c: c.start_database_companies_search(
+            {"company": {"size": {"include": ["self", "10001+"]}, "revenue": {"min": "0", "max": 1_000_000_000_000}}},
+            webhook_url="https://hooks.example.com/db",
+        ),
+        "POST",
+        "/v2/database-search/companies/start",
+        json={
+            "filters": {
+                "company": {"size": {"include": ["Self", "10001+"]}, "revenue": {"min": 0, "max": 1_000_000_000_000}}
+            },
+            "page": 1,
+            "webhook_url": "https://hooks.example.com/db",
+        },
+    ),
+    "get_database_companies_result": Case(
+        lambda c: c.get_database_companies_result(TASK), "GET", f"/v2/database-search/companies/result/{TASK}"
+    ),
     # 2026 §1c. Sender accounts (v2, JSON; PATCH)
     "list_email_accounts": Case(lambda c: c.list_email_accounts(), "GET", "/v2/sender-accounts/emails"),
     "create_email_account": Case(

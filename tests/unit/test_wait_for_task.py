@@ -129,6 +129,12 @@ START_ARGS: dict[str, dict[str, Any]] = {
     "start_generic_contacts_search": {"domain": "octagon.com"},
     "start_email_verification": {"emails": ["a@octagon.com"]},
     "start_emails_by_name": {"rows": [{"first_name": "A", "last_name": "B", "domain": "octagon.com"}]},
+    # 2026 §1a/§1b
+    "start_company_domain_by_name": {"names": ["Octagon"]},
+    "start_li_profiles_by_urls": {"urls": ["https://www.linkedin.com/in/gavin-vanrooyen/"]},
+    "start_database_prospects_search": {"filters": {"company": {"name": {"include": ["octagon"]}}}},
+    "start_database_prospect_email_search": {"reveal_hash": "abcdef0123456789abcdef"},
+    "start_database_companies_search": {"filters": {"company": {"name": {"include": ["octagon"]}}}, "page": 2},
 }
 
 
@@ -146,7 +152,9 @@ def _result_location(result_name: str) -> tuple[str, list[tuple[str, str]] | Non
 @pytest.mark.parametrize("start", sorted(START_ARGS))
 def test_run_task_starts_once_then_polls_the_matching_result_method(start: str, harness: Harness) -> None:
     row = catalogue.BY_NAME[start]
-    start_path = row.path.format(prospect_hash=START_ARGS[start].get("prospect_hash", ""))
+    start_path = row.path.format(
+        prospect_hash=START_ARGS[start].get("prospect_hash", ""), reveal_hash=START_ARGS[start].get("reveal_hash", "")
+    )
     assert row.result is not None
     result_path, result_query = _result_location(row.result.name)
     harness.session.queue(
