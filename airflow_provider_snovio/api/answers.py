@@ -972,10 +972,11 @@ class CampaignDeleted(TypedDict):
 
 
 class CampaignStateChanged(TypedDict):
-    """#66: ``errors`` (strings) only when ``success`` is false, e.g. a state the action cannot leave."""
+    """#66 when the change is made. A refusal (``{"success": false, "errors": [...]}``) is raised as a
+    :class:`~airflow_provider_snovio.api.errors.SnovioApiError` whose message is the first error, like every
+    2xx answer that says it failed, so it is never returned."""
 
     success: bool
-    errors: NotRequired[list[str]]
 
 
 class ScheduleDay(TypedDict):

@@ -477,8 +477,11 @@ class SnovioMethods:
         return cast("a.CampaignDeleted", self.call(ENDPOINTS.delete_campaign, campaign_id=campaign_id))
 
     def change_campaign_state(self, campaign_id: int | str, action: str) -> a.CampaignStateChanged:
-        """Start, pause, resume, complete or archive (``archived``) a campaign (#66). A refused change is an
-        answer with ``success`` false and ``errors``, not an exception: the caller decides."""
+        """Start, pause, resume, complete or archive (``archived``; ``archive`` is accepted) a campaign (#66).
+
+        A refused change (``success`` false with ``errors``, e.g. the campaign is already there or an email
+        step is still empty) raises :class:`~airflow_provider_snovio.api.errors.SnovioApiError` carrying the
+        first error. Idempotent: repeating a change moves nothing further."""
         return cast(
             "a.CampaignStateChanged",
             self.call(ENDPOINTS.change_campaign_state, campaign_id=campaign_id, action=action),
