@@ -916,19 +916,11 @@ class WarmUpStatistics(TypedDict):
 CampaignV2Status = Literal["new", "active", "paused", "scheduled", "completed", "archived"]
 
 
-class CampaignContentSlot(TypedDict):
-    """A message block of an email step as #63 lists it (one per ``content_slots``)."""
-
-    id: int
-    plain_text: bool
-    usage: Literal["active", "pause"]
-
-
 class CampaignSequence(TypedDict):
     """``entry`` and ``steps``: each step a mapping with ``_ref`` (numeric once created), ``type`` and the
     keys of its type (``next``, ``yes``/``no``, ``waiting_type``/``waiting_val``, ``action``, ``goal_name``,
-    ``content_slots``, ``subject``, ``body``, ``value``); email steps carry ``content``
-    (:class:`CampaignContentSlot` items), which #64 wants back when it keeps a step."""
+    ``content_slots``, ``subject``, ``body``, ``value``); email steps carry ``content``, their message
+    blocks ``{id, plain_text, usage}`` (one per slot), which #64 wants back when it keeps a step."""
 
     entry: int
     steps: list[dict[str, Any]]
