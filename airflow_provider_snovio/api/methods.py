@@ -481,7 +481,9 @@ class SnovioMethods:
 
         A refused change (``success`` false with ``errors``, e.g. the campaign is already there or an email
         step is still empty) raises :class:`~airflow_provider_snovio.api.errors.SnovioApiError` carrying the
-        first error. Idempotent: repeating a change moves nothing further."""
+        first error. Idempotent (repeating a change moves nothing further), so a lost answer is resent; the
+        resent call may then be refused as "already" there although the first one took effect: a caller that
+        needs "done" reads the status with :meth:`get_campaign`."""
         return cast(
             "a.CampaignStateChanged",
             self.call(ENDPOINTS.change_campaign_state, campaign_id=campaign_id, action=action),

@@ -593,6 +593,26 @@ SENDING_SWITCHES = (
     "one_click_unsubscribe",
 )
 CONTENT_USAGES = ("active", "pause")
+#: #62 ``action`` of a LinkedIn step and of a trigger step.
+LINKEDIN_ACTIONS = (
+    "visit",
+    "like",
+    "follow",
+    "invite",
+    "message",
+    "in_mail",
+    "connected_on_linkedin",
+    "check_connection_level",
+    "endorse_skills",
+)
+TRIGGER_ACTIONS = (
+    "open",
+    "click",
+    "calendly",
+    "connected_on_linkedin",
+    "check_connection_level",
+    "linkedin_in_mail_sent",
+)
 _CAMPAIGN_TIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
 
 campaign_priority = one_of(CAMPAIGN_PRIORITIES)
@@ -743,9 +763,32 @@ def _step(field: str, value: Any) -> dict[str, Any]:
             raise _fail(f"{field}.next", "a goal step ends its branch (no next)")
         if given.get("goal_name") is None:
             raise _fail(f"{field}.goal_name", "is required for a goal step")
-    if kind in ("linkedin", "trigger") and given.get("action") is None:
-        raise _fail(f"{field}.action", f"is required for a {kind} step")
+    if kind in ("linkedin", "trigger"):
+        if given.get("action") is None:
+            raise _fail(f"{field}.action", f"is required for a {kind} step")
+        actions = LINKEDIN_ACTIONS if kind == "linkedin" else TRIGGER_ACTIONS
+        step["action"] = one_of(actions)(f"{field}.action", given["action"])
+        _linkedin_step(field, step, given)
     return step
+
+
+def _linkedin_step(field: str, step: dict[str, Any], given: Mapping[str, Any]) -> None:
+    """#62: ``value`` of endorse_skills (1-5) and check_connection_level (1-2 distinct of 1, 2, 3); ``body``
+    required for invite, message and in_mail, ``subject`` for in_mail."""
+    action = step["action"]
+    if action == "endorse_skills" and step["type"] == "linkedin":
+        if given.get("value") is None:
+            raise _fail(f"{field}.value", "is required for endorse_skills (1-5)")
+        step["value"] = int_range(1, 5)(f"{field}.value", given["value"])
+    if action == "check_connection_level":
+        levels = given.get("value")
+        if levels is None:
+            raise _fail(f"{field}.value", "is required for check_connection_level (1-2 of 1, 2, 3)")
+        step["value"] = list_of(int_range(1, 3), max_items=2, unique=True)(f"{field}.value", levels)
+    if step["type"] == "linkedin" and action in ("invite", "message", "in_mail") and given.get("body") is None:
+        raise _fail(f"{field}.body", f"is required for a LinkedIn {action}")
+    if step["type"] == "linkedin" and action == "in_mail" and given.get("subject") is None:
+        raise _fail(f"{field}.subject", "is required for a LinkedIn in_mail")
 
 
 def campaign_sequence(field: str, value: Any) -> dict[str, Any]:

@@ -189,6 +189,8 @@ def test_create_refuses_each_documented_limit_naming_the_field(api, changes: dic
         (2, {"yes": "nowhere"}, "yes"),
         (4, {"next": "a"}, "goal_name"),
         (3, {"type": "fax"}, "type"),
+        (2, {"action": "visit"}, "action"),
+        (3, {"type": "linkedin", "action": "endorse_skills", "value": 6}, "value"),
     ],
 )
 def test_create_refuses_each_step_limit_naming_the_step(api, index: int, step: dict[str, Any], field: str) -> None:

@@ -177,3 +177,28 @@ def test_updates_must_change_something() -> None:
         assert caught.value.field == "fields"
     call = prepare(ENDPOINTS.update_campaign, {"campaign_id": 5, "deals": v.CLEAR})
     assert call.json == {"deals": None}
+
+
+def test_linkedin_and_trigger_steps() -> None:
+    def step(**keys: Any) -> dict[str, Any]:
+        return sequence({"_ref": "l", "type": "linkedin", **keys}, entry="l")
+
+    checked = v.campaign_sequence("s", step(action="Endorse_Skills", value=5))["steps"][0]
+    assert (checked["action"], checked["value"]) == ("endorse_skills", 5)
+    assert refused(v.campaign_sequence, step(action="endorse_skills", value=6)).field == "f.steps[0].value"
+    assert refused(v.campaign_sequence, step(action="endorse_skills")).field == "f.steps[0].value"
+    levels = v.campaign_sequence("s", step(action="check_connection_level", value=[1, 3]))["steps"][0]["value"]
+    assert levels == [1, 3]
+    repeated = v.campaign_sequence("s", step(action="check_connection_level", value=[2, 2]))["steps"][0]["value"]
+    assert repeated == [2]  # sent distinct
+    for bad in ([1, 2, 3], [4], []):
+        assert refused(v.campaign_sequence, step(action="check_connection_level", value=bad)).field.startswith(
+            "f.steps[0].value"
+        )
+    assert refused(v.campaign_sequence, step(action="message")).field == "f.steps[0].body"
+    assert refused(v.campaign_sequence, step(action="in_mail", body="<p>x</p>")).field == "f.steps[0].subject"
+    assert refused(v.campaign_sequence, step(action="poke")).field == "f.steps[0].action"
+    trigger = {"_ref": "t", "type": "trigger", "action": "visit"}
+    assert refused(v.campaign_sequence, sequence(EMAIL, trigger)).field == "f.steps[1].action"
+    calendly = {**trigger, "action": "calendly", "waiting_type": "days", "waiting_val": 30}
+    assert v.campaign_sequence("s", sequence(EMAIL, calendly))["steps"][1]["action"] == "calendly"

@@ -47,6 +47,10 @@ ARCHIVE_MONTHS = (1, 2, 3, 6)
 WAIT_MAX = {"minutes": 43_200, "hours": 720, "days": 30}
 STEP_TYPES = ("email", "delay", "trigger", "goal", "linkedin")
 ACTIONS = ("start", "pause", "resume", "complete", "archived")
+LINKEDIN_ACTIONS: tuple[str, ...] = ("visit", "like", "follow", "invite", "message", "in_mail", "connected_on_linkedin")
+LINKEDIN_ACTIONS += ("check_connection_level", "endorse_skills")
+TRIGGER_ACTIONS: tuple[str, ...] = ("open", "click", "calendly", "connected_on_linkedin", "check_connection_level")
+TRIGGER_ACTIONS += ("linkedin_in_mail_sent",)
 _PAST = {"start": "started", "pause": "paused", "resume": "resumed", "complete": "completed", "archived": "archived"}
 #: #64: editable only while the campaign is new.
 CORE_SENDING = (
@@ -261,8 +265,10 @@ def _sequence(
             raise Invalid(f"{at}.waiting_type", f"{at}.waiting_type is required")
         if kind == "goal" and ("next" in step or not step.get("goal_name")):
             raise Invalid(f"{at}.goal_name", "a goal step needs goal_name and ends its branch (no next)")
-        if kind in ("linkedin", "trigger") and not step.get("action"):
-            raise Invalid(f"{at}.action", f"{at}.action is required")
+        if kind in ("linkedin", "trigger"):
+            _choice(step.get("action"), f"{at}.action", LINKEDIN_ACTIONS if kind == "linkedin" else TRIGGER_ACTIONS)
+        if step.get("action") == "endorse_skills" and kind == "linkedin":
+            _int(step.get("value"), f"{at}.value", 1, 5)
         if kind == "email":
             slots = _int(step["content_slots"], f"{at}.content_slots", 1, 15) if "content_slots" in step else None
             if old is not None:
