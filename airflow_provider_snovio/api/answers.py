@@ -1123,6 +1123,119 @@ class WarmUpStatistics(TypedDict):
     success: bool
 
 
+# 2026 §1e. Campaigns v2 (#62-#67): ``{"success": bool, "data": ...}``; schedules ``{"data": [...]}``.
+
+#: A campaign's v2 status (the v2 text also writes pause/complete; compare case-insensitively).
+CampaignV2Status = Literal["new", "active", "paused", "scheduled", "completed", "archived"]
+
+
+class CampaignSequence(TypedDict):
+    """``entry`` and ``steps``: each step a mapping with ``_ref`` (numeric once created), ``type`` and the
+    keys of its type (``next``, ``yes``/``no``, ``waiting_type``/``waiting_val``, ``action``, ``goal_name``,
+    ``content_slots``, ``subject``, ``body``, ``value``); email steps carry ``content``, their message
+    blocks ``{id, plain_text, usage}`` (one per slot), which #64 wants back when it keeps a step."""
+
+    entry: int
+    steps: list[dict[str, Any]]
+
+
+class CampaignRecipients(TypedDict):
+    list_id: int
+    black_list_id: int | None
+
+
+class CampaignV2(TypedDict):
+    """A campaign as #62/#63/#64 return it; ``deals`` only when configured."""
+
+    id: int
+    status: CampaignV2Status
+    title: str
+    email_accounts: list[int]
+    linkedin_accounts: list[int]
+    priority: Literal["low", "medium", "high"]
+    tracking: dict[str, bool]
+    sending_settings: dict[str, Any]
+    recipients: CampaignRecipients
+    schedule_id: int | None
+    start_campaign_at: str | None  # YYYY-MM-DD HH:MM:SS
+    complete_campaign_at: str | None
+    timezone: str | None  # IANA name
+    complete_campaign_after_last_step: bool
+    archive_in_months: int
+    provider_matching: bool
+    sequence: CampaignSequence
+    deals: NotRequired[dict[str, Any]]
+
+
+class CampaignV2Answer(TypedDict):
+    success: bool
+    data: CampaignV2
+
+
+class CampaignDeleted(TypedDict):
+    success: bool
+
+
+class CampaignStateChanged(TypedDict):
+    """#66 when the change is made. A refusal (``{"success": false, "errors": [...]}``) is raised as a
+    :class:`~airflow_provider_snovio.api.errors.SnovioApiError` whose message is the first error, like every
+    2xx answer that says it failed, so it is never returned."""
+
+    success: bool
+
+
+class ScheduleDay(TypedDict):
+    day: Literal["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
+    enabled: bool
+    start_time: str  # HH:MM
+    end_time: str
+
+
+class CampaignSchedule(TypedDict):
+    id: int
+    name: str
+    timezone: str
+    days: list[ScheduleDay]
+
+
+class CampaignSchedules(TypedDict):
+    data: list[CampaignSchedule]
+
+
+# 2026 §1f. Email step content (#68-#71).
+
+
+class StepContent(TypedDict):
+    id: int
+    subject: str
+    body: str  # HTML
+    plain_text: bool
+    usage: Literal["active", "pause"]
+
+
+class StepContentChanged(TypedDict):
+    """#68/#70."""
+
+    success: bool
+    data: StepContent
+
+
+class StepContentAnswer(TypedDict):
+    """#69: the block without ``success``."""
+
+    data: StepContent
+
+
+class StepContentDeletedData(TypedDict):
+    success: bool
+
+
+class StepContentDeleted(TypedDict):
+    """#71: ``{"data": {"success": true}}``."""
+
+    data: StepContentDeletedData
+
+
 # 2026 §1g. Recipients, replies, do-not-email lists (#72-#75)
 
 #: ``event_type`` of a recipients-activity event (#72).

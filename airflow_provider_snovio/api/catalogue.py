@@ -309,6 +309,61 @@ def _warm_up_update(values: Mapping[str, Any]) -> None:
     v.warm_up_settings(values, creating=False)
 
 
+# 2026 §1e/§1f helpers (#62-#71) ----------------------------------------------------------------------
+_CAMPAIGN_ID = _p("campaign_id", None, P, v.numeric_id, req=True)
+_STEP_ID = _p("step_id", None, P, v.numeric_id, req=True)
+_CONTENT_ID = _p("content_id", None, P, v.numeric_id, req=True)
+_ids = v.list_of(v.positive_id, min_items=0, unique=True)
+#: Characters of an email body (#68/#70): no documented cap; the request size budget bounds it anyway.
+MAX_CONTENT_BODY = 100_000
+
+
+def _campaign_fields(*, creating: bool) -> tuple[Param, ...]:
+    """The JSON keys of #62 (``creating``: the documented required ones) and #64 (all optional; ``deals``
+    cleared with CLEAR, sent as null)."""
+    req = creating
+    return (
+        _p("title", None, J, v.campaign_title, req=req),
+        _p("priority", None, J, v.campaign_priority, req=req),
+        _p("email_accounts", None, J, _ids, shape=Shape.RAW),
+        _p("linkedin_accounts", None, J, _ids, shape=Shape.RAW),
+        _p("tracking", None, J, v.campaign_tracking, shape=Shape.RAW),
+        _p("sending_settings", None, J, v.sending_settings, shape=Shape.RAW),
+        _p("provider_matching", None, J, v.json_boolean),
+        _p("recipients", None, J, v.campaign_recipients, req=req, shape=Shape.RAW),
+        _p("schedule_id", None, J, v.positive_id),
+        _p("start_campaign_at", None, J, v.campaign_time),
+        _p("complete_campaign_at", None, J, v.campaign_time),
+        _p("timezone", None, J, v.text),
+        _p("complete_campaign_after_last_step", None, J, v.json_boolean, req=req),
+        _p("archive_in_months", None, J, v.archive_in_months, req=req),
+        _p("deals", None, J, v.campaign_deals if creating else v.clearable(v.campaign_deals), shape=Shape.RAW),
+        _p("sequence", None, J, v.campaign_sequence, req=req, shape=Shape.RAW),
+    )
+
+
+def _campaign_create(values: Mapping[str, Any]) -> None:
+    """#62: a campaign with email steps needs ``email_accounts``, ``tracking``, ``sending_settings`` and
+    ``provider_matching``; then the rules #62 and #64 share."""
+    steps = values["sequence"]["steps"]
+    if any(step["type"] == "email" for step in steps):
+        for key in ("email_accounts", "tracking", "sending_settings", "provider_matching"):
+            if values.get(key) is None:
+                raise SnovioValidationError(key, "is required for a campaign with email steps")
+        if not values["email_accounts"]:
+            raise SnovioValidationError("email_accounts", "name at least one sender account for the email steps")
+    v.campaign_rules(values)
+
+
+def _campaign_update(values: Mapping[str, Any]) -> None:
+    v.some_field(values, ("campaign_id",))
+    v.campaign_rules(values)
+
+
+def _content_update(values: Mapping[str, Any]) -> None:
+    v.some_field(values, ("campaign_id", "step_id", "content_id"))
+
+
 class Endpoints:
     """The catalogue itself: one attribute per Snov.io endpoint, named for the hook method that calls it.
 
@@ -859,6 +914,82 @@ class Endpoints:
         constraint=v.warm_up_window,
     )
 
+    # 2026 §1e. Campaigns v2 (#62-#67, JSON bodies, {success, data} envelopes; PATCH merges) -------------
+    create_campaign = Endpoint(
+        "POST",
+        "/v2/campaigns/create",
+        "Create a campaign (status new, empty message blocks: fill them with #68).",
+        _campaign_fields(creating=True),
+        constraint=_campaign_create,
+        idempotent=False,
+    )
+    get_campaign = Endpoint(
+        "GET", "/v2/campaigns/{campaign_id}", "A campaign's settings and sequence.", (_CAMPAIGN_ID,)
+    )
+    update_campaign = Endpoint(
+        "PATCH",
+        "/v2/campaigns/{campaign_id}",
+        "Change some settings of a campaign (nested objects merged; sequence replaces the flow).",
+        (_CAMPAIGN_ID, *_campaign_fields(creating=False)),
+        constraint=_campaign_update,
+    )
+    delete_campaign = Endpoint(
+        "DELETE",
+        "/v2/campaigns/{campaign_id}",
+        "Delete a campaign in status new, completed or archived.",
+        (_CAMPAIGN_ID,),
+    )
+    change_campaign_state = Endpoint(
+        "POST",
+        "/v2/campaigns/{campaign_id}/action",
+        "Start, pause, resume, complete or archive a campaign ({success, errors[]}).",
+        (_CAMPAIGN_ID, _p("action", None, J, v.campaign_action, req=True)),
+        idempotent=True,
+    )
+    list_campaign_schedules = Endpoint("GET", "/v2/campaigns/schedules", "Sending schedules, all at once.")
+    # 2026 §1f. Email step content (#68-#71, JSON bodies; only while the campaign is new, paused or scheduled)
+    create_email_step_content = Endpoint(
+        "POST",
+        "/v2/campaigns/{campaign_id}/steps/{step_id}/content/create",
+        "Create a message block of an email step, or overwrite the block with that content_id.",
+        (
+            _CAMPAIGN_ID,
+            _STEP_ID,
+            _p("content_id", None, J, v.positive_id, req=True),
+            _p("subject", None, J, v.sized_text(10_000), req=True),
+            _p("body", None, J, v.sized_text(MAX_CONTENT_BODY, multiline=True), req=True),
+            _p("plain_text", None, J, v.json_boolean, req=True),
+            _p("usage", None, J, v.content_usage, req=True),
+        ),
+        idempotent=True,
+    )
+    get_email_step_content = Endpoint(
+        "GET",
+        "/v2/campaigns/{campaign_id}/steps/{step_id}/content/{content_id}",
+        "One message block of an email step.",
+        (_CAMPAIGN_ID, _STEP_ID, _CONTENT_ID),
+    )
+    update_email_step_content = Endpoint(
+        "PATCH",
+        "/v2/campaigns/{campaign_id}/steps/{step_id}/content/{content_id}",
+        "Change the subject, body, plain_text or usage of a message block.",
+        (
+            _CAMPAIGN_ID,
+            _STEP_ID,
+            _CONTENT_ID,
+            _p("subject", None, J, v.sized_text(10_000)),
+            _p("body", None, J, v.sized_text(MAX_CONTENT_BODY, multiline=True)),
+            _p("plain_text", None, J, v.json_boolean),
+            _p("usage", None, J, v.content_usage),
+        ),
+        constraint=_content_update,
+    )
+    delete_email_step_content = Endpoint(
+        "DELETE",
+        "/v2/campaigns/{campaign_id}/steps/{step_id}/content/{content_id}",
+        "Delete a message block (never a step's last one).",
+        (_CAMPAIGN_ID, _STEP_ID, _CONTENT_ID),
+    )
     # 2026 §1g. Recipients, replies, do-not-email lists (#72-#75) ----------------------------------
     get_campaign_recipients_activity = Endpoint(
         "GET",

@@ -527,6 +527,113 @@ class SnovioMethods:
             ),
         )
 
+    # 2026 §1e. Campaigns v2 (#62-#67) ---------------------------------------------------------
+    def create_campaign(self, body: Mapping[str, Any]) -> a.CampaignV2Answer:
+        """Create a campaign from its JSON ``body`` (#62): title, priority, recipients, sequence,
+        complete_campaign_after_last_step and archive_in_months are required (email steps also need
+        email_accounts, tracking, sending_settings and provider_matching). Every §4 limit is checked first.
+        The campaign starts in status ``new`` with empty message blocks (fill them with #68).
+
+        Not idempotent: a second call makes a second campaign, so a lost answer is not resent."""
+        if not isinstance(body, Mapping):
+            raise SnovioValidationError("body", f"expected a mapping, got {type(body).__name__}")
+        return cast("a.CampaignV2Answer", self.call(ENDPOINTS.create_campaign, **body))
+
+    def get_campaign(self, campaign_id: int | str) -> a.CampaignV2Answer:
+        """A campaign's settings and sequence (#63); email steps list their message blocks in ``content``."""
+        return cast("a.CampaignV2Answer", self.call(ENDPOINTS.get_campaign, campaign_id=campaign_id))
+
+    def update_campaign(self, campaign_id: int | str, **fields: Any) -> a.CampaignV2Answer:
+        """Change only the ``fields`` given (#64, PATCH; nested objects are merged, ``sequence`` replaces the
+        flow); at least one. ``deals=CLEAR`` removes deal creation."""
+        return cast("a.CampaignV2Answer", self.call(ENDPOINTS.update_campaign, campaign_id=campaign_id, **fields))
+
+    def delete_campaign(self, campaign_id: int | str) -> a.CampaignDeleted:
+        """Delete a campaign (#65): only in status new, completed or archived."""
+        return cast("a.CampaignDeleted", self.call(ENDPOINTS.delete_campaign, campaign_id=campaign_id))
+
+    def change_campaign_state(self, campaign_id: int | str, action: str) -> a.CampaignStateChanged:
+        """Start, pause, resume, complete or archive (``archived``; ``archive`` is accepted) a campaign (#66).
+
+        A refused change (``success`` false with ``errors``, e.g. the campaign is already there or an email
+        step is still empty) raises :class:`~airflow_provider_snovio.api.errors.SnovioApiError` carrying the
+        first error. Idempotent (repeating a change moves nothing further), so a lost answer is resent; the
+        resent call may then be refused as "already" there although the first one took effect: a caller that
+        needs "done" reads the status with :meth:`get_campaign`."""
+        return cast(
+            "a.CampaignStateChanged",
+            self.call(ENDPOINTS.change_campaign_state, campaign_id=campaign_id, action=action),
+        )
+
+    def list_campaign_schedules(self) -> a.CampaignSchedules:
+        """Sending schedules (#67); an ``id`` is what ``schedule_id`` of #62/#64 takes."""
+        return cast("a.CampaignSchedules", self.call(ENDPOINTS.list_campaign_schedules))
+
+    # 2026 §1f. Email step content (#68-#71) -----------------------------------------------------
+    def create_email_step_content(
+        self,
+        campaign_id: int | str,
+        step_id: int | str,
+        content_id: int,
+        subject: str,
+        body: str,
+        plain_text: bool = False,
+        usage: str = "active",
+    ) -> a.StepContentChanged:
+        """Write message block ``content_id`` of email step ``step_id`` (#68); an existing block is
+        overwritten, so sending it twice has the effect of once. Only while the campaign is new, paused or
+        scheduled."""
+        return cast(
+            "a.StepContentChanged",
+            self.call(
+                ENDPOINTS.create_email_step_content,
+                campaign_id=campaign_id,
+                step_id=step_id,
+                content_id=content_id,
+                subject=subject,
+                body=body,
+                plain_text=plain_text,
+                usage=usage,
+            ),
+        )
+
+    def get_email_step_content(
+        self, campaign_id: int | str, step_id: int | str, content_id: int | str
+    ) -> a.StepContentAnswer:
+        """One message block of an email step (#69)."""
+        return cast(
+            "a.StepContentAnswer",
+            self.call(
+                ENDPOINTS.get_email_step_content, campaign_id=campaign_id, step_id=step_id, content_id=content_id
+            ),
+        )
+
+    def update_email_step_content(
+        self, campaign_id: int | str, step_id: int | str, content_id: int | str, **fields: Any
+    ) -> a.StepContentChanged:
+        """Change only the ``fields`` given (#70): subject, body, plain_text, usage; at least one."""
+        return cast(
+            "a.StepContentChanged",
+            self.call(
+                ENDPOINTS.update_email_step_content,
+                campaign_id=campaign_id,
+                step_id=step_id,
+                content_id=content_id,
+                **fields,
+            ),
+        )
+
+    def delete_email_step_content(
+        self, campaign_id: int | str, step_id: int | str, content_id: int | str
+    ) -> a.StepContentDeleted:
+        """Delete a message block (#71); a step's last block cannot be deleted."""
+        return cast(
+            "a.StepContentDeleted",
+            self.call(
+                ENDPOINTS.delete_email_step_content, campaign_id=campaign_id, step_id=step_id, content_id=content_id
+            ),
+        )
+
     # 2026 §1g. Recipients, replies, do-not-email lists (#72-#75) -------------------------------
     def get_campaign_recipients_activity(
         self, campaign_id: int | str, date_from: Any, date_to: Any, offset: int = 0, limit: int = ACTIVITY_LIMIT_MAX

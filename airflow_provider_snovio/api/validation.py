@@ -713,3 +713,270 @@ def warm_up_window(values: Mapping[str, Any]) -> None:
             raise _fail(missing, f"is required with {given}")
     if low is not None and high is not None and high < low:
         raise _fail("date_to", f"{high} is before date_from {low}")
+
+
+# --------------------------------------------------------------------------------------------------
+# 2026 §1e campaigns v2 (#62-#67) and §1f email step content (#68-#71): JSON bodies, §4 limits.
+
+CAMPAIGN_PRIORITIES = ("low", "medium", "high")
+#: #66 ``action`` (the doc spells the last one ``archived``; ``archive`` is accepted and sent so).
+CAMPAIGN_ACTIONS = ("start", "pause", "resume", "complete", "archived")
+#: #62 ``archive_in_months`` ∈ 1, 2, 3, 6 (§4).
+ARCHIVE_MONTHS = (1, 2, 3, 6)
+#: #62 ``content_slots``: 1-15 A/B variants of an email step (§4).
+CONTENT_SLOTS_MAX = 15
+#: §4 waits of delay and trigger steps: at most 43200 minutes, 720 hours or 30 days.
+WAIT_MAX: Mapping[str, int] = {"minutes": 43_200, "hours": 720, "days": 30}
+STEP_TYPES = ("email", "delay", "trigger", "goal", "linkedin")
+DEAL_EVENTS = ("open", "click", "reply")
+SENDING_PRIORITIES = ("first_email", "follow_up")
+#: The boolean switches of ``sending_settings`` (#62).
+SENDING_SWITCHES = (
+    "skip_unverifiable",
+    "skip_unverified",
+    "skip_who_replied",
+    "skip_company_domain_who_replied",
+    "skip_recipients_without_variables_data",
+    "skip_other_recipients_email_addresses",
+    "skip_recipients_added_to_my_another_campaign",
+    "skip_recipients_added_to_team_another_campaign",
+    "one_click_unsubscribe",
+)
+CONTENT_USAGES = ("active", "pause")
+#: #62 ``action`` of a LinkedIn step and of a trigger step.
+LINKEDIN_ACTIONS = (
+    "visit",
+    "like",
+    "follow",
+    "invite",
+    "message",
+    "in_mail",
+    "connected_on_linkedin",
+    "check_connection_level",
+    "endorse_skills",
+)
+TRIGGER_ACTIONS = (
+    "open",
+    "click",
+    "calendly",
+    "connected_on_linkedin",
+    "check_connection_level",
+    "linkedin_in_mail_sent",
+)
+_CAMPAIGN_TIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
+
+campaign_priority = one_of(CAMPAIGN_PRIORITIES)
+campaign_title = sized_text(255)
+content_usage = one_of(CONTENT_USAGES)
+
+
+def campaign_action(field: str, value: Any) -> str:
+    """One of start, pause, resume, complete, archived (``archive`` is sent as ``archived``)."""
+    text_value = _text(field, value).lower()
+    return one_of(CAMPAIGN_ACTIONS)(field, "archived" if text_value == "archive" else text_value)
+
+
+def archive_in_months(field: str, value: Any) -> int:
+    """1, 2, 3 or 6 (§4)."""
+    return int_choice(ARCHIVE_MONTHS)(field, value)
+
+
+def campaign_time(field: str, value: Any) -> str:
+    """``YYYY-MM-DD HH:MM:SS`` (#62 ``start_campaign_at`` / ``complete_campaign_at``); a datetime is formatted."""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    text_value = _text(field, value)
+    if not _CAMPAIGN_TIME_RE.fullmatch(text_value):
+        raise _fail(field, f"must be 'YYYY-MM-DD HH:MM:SS', got {text_value!r}")
+    try:
+        dt.datetime.strptime(text_value, "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        raise _fail(field, f"{text_value!r} is not a real date and time") from None
+    return text_value
+
+
+def _mapping(field: str, value: Any, keys: Iterable[str]) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise _fail(field, "expected a mapping")
+    allowed = tuple(keys)
+    if extra := sorted(str(k) for k in set(value) - set(allowed)):
+        raise _fail(f"{field}.{extra[0]}", f"is not a key here (known: {', '.join(allowed)})")
+    return value
+
+
+def campaign_tracking(field: str, value: Any) -> dict[str, bool]:
+    """``{open, link_click}`` booleans."""
+    given = _mapping(field, value, ("open", "link_click"))
+    return {key: json_boolean(f"{field}.{key}", item) for key, item in given.items()}
+
+
+def _limit_or_none(field: str, value: Any) -> int | None:
+    return None if value is None else positive_int(field, value)
+
+
+def sending_settings(field: str, value: Any) -> dict[str, Any]:
+    """#62 ``sending_settings``: ``sending_priority``, daily limits (int or None = no limit), the switches,
+    and the delay keys the create sample sends (``delay_type``, ``delay_from``, ``delay_to``)."""
+    keys = ("sending_priority", "daily_sending_all", "daily_sending_new_recipients", *SENDING_SWITCHES)
+    given = _mapping(field, value, (*keys, "delay_type", "delay_from", "delay_to"))
+    out: dict[str, Any] = {}
+    for key, item in given.items():
+        name = f"{field}.{key}"
+        if key == "sending_priority":
+            out[key] = one_of(SENDING_PRIORITIES)(name, item)
+        elif key in ("daily_sending_all", "daily_sending_new_recipients"):
+            out[key] = _limit_or_none(name, item)
+        elif key == "delay_type":
+            out[key] = sender_delay_type(name, item)
+        elif key in ("delay_from", "delay_to"):
+            out[key] = positive_int(name, item)
+        else:
+            out[key] = json_boolean(name, item)
+    return out
+
+
+def campaign_recipients(field: str, value: Any) -> dict[str, int]:
+    """``{list_id, black_list_id?}`` (ids of #31 and #75); ``list_id`` required."""
+    given = _mapping(field, value, ("list_id", "black_list_id"))
+    if given.get("list_id") is None:
+        raise _fail(f"{field}.list_id", "is required")
+    return {key: positive_int(f"{field}.{key}", item) for key, item in given.items() if item is not None}
+
+
+def campaign_deals(field: str, value: Any) -> dict[str, Any]:
+    """``{event, pipeline_id, stage_id, potential_value?, currency?}``; ``event`` ⊆ open, click, reply."""
+    given = _mapping(field, value, ("event", "pipeline_id", "stage_id", "potential_value", "currency"))
+    for key in ("event", "pipeline_id", "stage_id"):
+        if given.get(key) is None:
+            raise _fail(f"{field}.{key}", "is required")
+    out: dict[str, Any] = {
+        "event": list_of(one_of(DEAL_EVENTS), max_items=3, unique=True)(f"{field}.event", given["event"]),
+        "pipeline_id": positive_int(f"{field}.pipeline_id", given["pipeline_id"]),
+        "stage_id": positive_int(f"{field}.stage_id", given["stage_id"]),
+    }
+    if given.get("potential_value") is not None:
+        out["potential_value"] = positive_int(f"{field}.potential_value", given["potential_value"])
+    if given.get("currency") is not None:
+        code = _text(f"{field}.currency", given["currency"]).upper()
+        if not re.fullmatch(r"[A-Z]{3}", code):
+            raise _fail(f"{field}.currency", f"must be a three-letter currency code, got {code!r}")
+        out["currency"] = code
+    return out
+
+
+_STEP_KEYS: tuple[str, ...] = (
+    "_ref",
+    "type",
+    "next",
+    "yes",
+    "no",
+    "waiting_type",
+    "waiting_val",
+    "action",
+    "goal_name",
+)
+_STEP_KEYS += ("content_slots", "subject", "body", "value", "content")
+
+
+def _ref(field: str, value: Any) -> str | int:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise _fail(field, "must be a string or an integer id")
+    return value if isinstance(value, int) else _text(field, value)
+
+
+def _step(field: str, value: Any) -> dict[str, Any]:
+    given = _mapping(field, value, _STEP_KEYS)
+    for key in ("_ref", "type"):
+        if given.get(key) is None:
+            raise _fail(f"{field}.{key}", "is required")
+    step: dict[str, Any] = dict(given)
+    step["_ref"] = _ref(f"{field}._ref", given["_ref"])
+    kind = step["type"] = one_of(STEP_TYPES)(f"{field}.type", given["type"])
+    for key in ("next", "yes", "no"):
+        if given.get(key) is not None:
+            step[key] = _ref(f"{field}.{key}", given[key])
+    if kind in ("delay", "trigger") and given.get("waiting_type") is not None:
+        unit = step["waiting_type"] = one_of(WAIT_MAX)(f"{field}.waiting_type", given["waiting_type"])
+        if given.get("waiting_val") is None:
+            raise _fail(f"{field}.waiting_val", "is required with waiting_type")
+        step["waiting_val"] = int_range(1, WAIT_MAX[unit])(f"{field}.waiting_val", given["waiting_val"])
+    elif kind == "delay":
+        raise _fail(f"{field}.waiting_type", "is required for a delay step (minutes, hours or days)")
+    if kind == "email":
+        slots = given.get("content_slots")
+        if slots is not None:
+            step["content_slots"] = int_range(1, CONTENT_SLOTS_MAX)(f"{field}.content_slots", slots)
+        if given.get("subject") is not None:
+            step["subject"] = sized_text(10_000)(f"{field}.subject", given["subject"])
+    if kind == "goal":
+        if given.get("next") is not None:
+            raise _fail(f"{field}.next", "a goal step ends its branch (no next)")
+        if given.get("goal_name") is None:
+            raise _fail(f"{field}.goal_name", "is required for a goal step")
+    if kind in ("linkedin", "trigger"):
+        if given.get("action") is None:
+            raise _fail(f"{field}.action", f"is required for a {kind} step")
+        actions = LINKEDIN_ACTIONS if kind == "linkedin" else TRIGGER_ACTIONS
+        step["action"] = one_of(actions)(f"{field}.action", given["action"])
+        _linkedin_step(field, step, given)
+    return step
+
+
+def _linkedin_step(field: str, step: dict[str, Any], given: Mapping[str, Any]) -> None:
+    """#62: ``value`` of endorse_skills (1-5) and check_connection_level (1-2 distinct of 1, 2, 3); ``body``
+    required for invite, message and in_mail, ``subject`` for in_mail."""
+    action = step["action"]
+    if action == "endorse_skills" and step["type"] == "linkedin":
+        if given.get("value") is None:
+            raise _fail(f"{field}.value", "is required for endorse_skills (1-5)")
+        step["value"] = int_range(1, 5)(f"{field}.value", given["value"])
+    if action == "check_connection_level":
+        levels = given.get("value")
+        if levels is None:
+            raise _fail(f"{field}.value", "is required for check_connection_level (1-2 of 1, 2, 3)")
+        step["value"] = list_of(int_range(1, 3), max_items=2, unique=True)(f"{field}.value", levels)
+    if step["type"] == "linkedin" and action in ("invite", "message", "in_mail") and given.get("body") is None:
+        raise _fail(f"{field}.body", f"is required for a LinkedIn {action}")
+    if step["type"] == "linkedin" and action == "in_mail" and given.get("subject") is None:
+        raise _fail(f"{field}.subject", "is required for a LinkedIn in_mail")
+
+
+def campaign_sequence(field: str, value: Any) -> dict[str, Any]:
+    """``{entry, steps[]}``: every step's type and §4 limits (``content_slots`` 1-15, waits ≤43200 min /
+    ≤720 h / ≤30 d), unique ``_ref``s, ``entry``/``next``/``yes``/``no`` naming steps of the sequence, a goal
+    never the entry."""
+    given = _mapping(field, value, ("entry", "steps"))
+    for key in ("entry", "steps"):
+        if given.get(key) is None:
+            raise _fail(f"{field}.{key}", "is required")
+    raw_steps = given["steps"]
+    if not isinstance(raw_steps, list | tuple) or not raw_steps:
+        raise _fail(f"{field}.steps", "expected a non-empty list of steps")
+    if len(raw_steps) > DEFAULT_MAX_ITEMS:
+        raise _fail(f"{field}.steps", f"at most {DEFAULT_MAX_ITEMS} steps, got {len(raw_steps)}")
+    steps = [_step(f"{field}.steps[{i}]", item) for i, item in enumerate(raw_steps)]
+    refs = [str(step["_ref"]) for step in steps]
+    for i, ref in enumerate(refs):
+        if ref in refs[:i]:
+            raise _fail(f"{field}.steps[{i}]._ref", f"{ref!r} is used by an earlier step")
+    entry = _ref(f"{field}.entry", given["entry"])
+    if str(entry) not in refs:
+        raise _fail(f"{field}.entry", f"{entry!r} is the _ref of no step")
+    if steps[refs.index(str(entry))]["type"] == "goal":
+        raise _fail(f"{field}.entry", "a goal step cannot be the entry")
+    for i, step in enumerate(steps):
+        for key in ("next", "yes", "no"):
+            if key in step and str(step[key]) not in refs:
+                raise _fail(f"{field}.steps[{i}].{key}", f"{step[key]!r} is the _ref of no step")
+    return {"entry": entry, "steps": steps}
+
+
+def campaign_rules(values: Mapping[str, Any]) -> None:
+    """#62/#64 across fields: ``provider_matching`` only with ≥2 email accounts; ``complete_campaign_at``
+    after ``start_campaign_at`` (both strings of one format, so they compare as text)."""
+    accounts = values.get("email_accounts")
+    if values.get("provider_matching") and accounts is not None and len(accounts) < 2:
+        raise _fail("provider_matching", "can be true only with at least 2 email_accounts")
+    start, end = values.get("start_campaign_at"), values.get("complete_campaign_at")
+    if start is not None and end is not None and end <= start:
+        raise _fail("complete_campaign_at", f"must be later than start_campaign_at ({start}), got {end}")

@@ -56,6 +56,7 @@ ROUTERS: list[str] = [
     # 2026 §1c/§1d: sender accounts (#52-#55) and warm-up (#56-#61)
     f"{_ROUTES_PACKAGE}.senders",
     f"{_ROUTES_PACKAGE}.warm_up",
+    f"{_ROUTES_PACKAGE}.campaigns_v2",  # 2026 #62-#71
     f"{_ROUTES_PACKAGE}.recipients",  # 2026 #72-#75
     f"{_ROUTES_PACKAGE}.pipelines",  # 2026 #76-#77
 ]

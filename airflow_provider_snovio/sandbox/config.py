@@ -116,6 +116,25 @@ class SandboxConfig:
         False, "#72 serves event_time as ISO 8601 UTC ('2025-12-15T10:58:52Z', as described) instead of the sample's"
     )
     all_replies_page_size: int = _knob(100, "records per #73 all-replies page (undocumented; >= 1)")
+    # --- 2026 campaigns v2 and step content (#62-#71; Snov.io's text is ambiguous, off = the default reading) ---
+    campaign_state_refusal_status: int = _knob(
+        200, "HTTP status of a refused #66 state change ({success: false, errors[]}): 200, 400 or 422"
+    )
+    campaign_state_noop_succeeds: bool = _knob(
+        False, "#66 answers success for an action whose state the campaign is already in (instead of errors)"
+    )
+    campaign_archive_any_state: bool = _knob(
+        False, "#66 archives a campaign in any stopped state (new, paused, completed), not only a completed one"
+    )
+    campaign_start_with_empty_content: bool = _knob(
+        False, "#66 starts a campaign whose email steps still have empty message blocks (instead of refusing)"
+    )
+    campaign_unknown_schedule_404: bool = _knob(
+        False, "#62/#64 answer an unknown schedule_id with 404 (the documented not-found body) instead of 422"
+    )
+    step_content_id_index: bool = _knob(
+        False, "#68-#71 content_id is the block's 1-based slot number (the #68 sample) instead of its #63 slot id"
+    )
     # --- faults (random from a seeded RNG; all off by default) ---
     error_rate: float = _knob(0.0, "share of API requests answered 500/502/503")
     burst_429_every: int = _knob(0, "after every N API requests ...")
@@ -160,6 +179,8 @@ class SandboxConfig:
             raise ValueError("rate_window_seconds, token_ttl and hourly_window_seconds must be > 0")
         if self.sender_connection_words not in SENDER_CONNECTION_WORDS:
             raise ValueError(f"sender_connection_words must be one of {SENDER_CONNECTION_WORDS}")
+        if self.campaign_state_refusal_status not in (200, 400, 422):
+            raise ValueError("campaign_state_refusal_status must be 200, 400 or 422")
         if not 1 <= self.warm_up_per_day_max <= 1000:
             raise ValueError("warm_up_per_day_max must be from 1 to 1000")
         if self.campaigns < 3:

@@ -270,6 +270,41 @@ def _senders_and_warm_up(shapes: Shapes, hook: SnovioHook, sandbox: SandboxServe
     shapes.walk(rows, list[answers.WarmUpItem], "iter_warm_ups")
 
 
+def _campaigns_v2(shapes: Shapes, hook: SnovioHook) -> None:
+    """2026 §1e/§1f (#62-#71): a campaign with deals and one without, seeded and created, its blocks."""
+    list_id = hook.get_user_lists()[0]["id"]
+    pipeline = hook.list_pipelines()["data"][0]["id"]
+    stage = hook.list_pipeline_stages(pipeline)["data"][0]["id"]
+    body = {
+        "title": "Typed",
+        "priority": "low",
+        "email_accounts": [21],
+        "tracking": {"open": True, "link_click": True},
+        "sending_settings": {},
+        "provider_matching": False,
+        "recipients": {"list_id": list_id},
+        "complete_campaign_after_last_step": True,
+        "archive_in_months": 1,
+        "deals": {"event": ["reply"], "pipeline_id": pipeline, "stage_id": stage},
+        "sequence": {"entry": "a", "steps": [{"_ref": "a", "type": "email"}]},
+    }
+    created = shapes.call(hook.create_campaign, body)["data"]
+    shapes.call(hook.get_campaign, hook.get_user_campaigns()[0]["id"])  # seeded, no deals
+    shapes.call(hook.update_campaign, created["id"], priority="high")
+    step = created["sequence"]["steps"][0]
+    block = step["content"][0]["id"]
+    shapes.call(hook.create_email_step_content, created["id"], step["_ref"], block, "S", "<p>B</p>")
+    shapes.call(hook.create_email_step_content, created["id"], step["_ref"], 2, "S", "<p>B</p>")
+    shapes.call(hook.get_email_step_content, created["id"], step["_ref"], block)
+    shapes.call(hook.update_email_step_content, created["id"], step["_ref"], block, usage="pause")
+    shapes.call(hook.delete_email_step_content, created["id"], step["_ref"], 2)
+    shapes.call(hook.update_email_step_content, created["id"], step["_ref"], block, usage="active")
+    shapes.call(hook.change_campaign_state, created["id"], "start")
+    shapes.call(hook.change_campaign_state, created["id"], "complete")
+    shapes.call(hook.delete_campaign, created["id"])
+    shapes.call(hook.list_campaign_schedules)
+
+
 def _recipients_2026(shapes: Shapes, hook: SnovioHook, sandbox: SandboxServer) -> None:
     """#72-#77: a campaign with LinkedIn replies and bounces, and an e-mail that is no recipient (status null)."""
     campaigns = hook.get_user_campaigns()
@@ -302,6 +337,7 @@ def test_typed_answers_match_the_sandbox(hook: SnovioHook, snovio_sandbox: Sandb
     _webhooks(shapes, hook)
     _enrichment_search_2026(shapes, hook)
     _senders_and_warm_up(shapes, hook, snovio_sandbox)
+    _campaigns_v2(shapes, hook)
     _recipients_2026(shapes, hook, snovio_sandbox)
 
     assert not shapes.problems, "\n".join(shapes.problems)

@@ -457,6 +457,97 @@ CASES: dict[str, Case] = {
         "/v2/warm-up/statistics/301",
         query=[("date_from", "2026-01-01"), ("date_to", "2026-01-31")],
     ),
+    # 2026 §1e. Campaigns v2 (#62-#67, JSON; PATCH)
+    "create_campaign": Case(
+        lambda c: c.create_campaign(
+            {
+                "title": " Q3 ",
+                "priority": "High",
+                "email_accounts": [21, "22", 21],
+                "tracking": {"open": True, "link_click": False},
+                "sending_settings": {"sending_priority": "Follow_Up", "daily_sending_all": None},
+                "provider_matching": True,
+                "recipients": {"list_id": "7", "black_list_id": None},
+                "start_campaign_at": dt.datetime(2030, 1, 2, 9, 30),
+                "complete_campaign_after_last_step": False,
+                "archive_in_months": "6",
+                "deals": {"event": ["Reply"], "pipeline_id": 4101, "stage_id": 51001, "currency": "eur"},
+                "sequence": {
+                    "entry": "a",
+                    "steps": [
+                        {"_ref": "a", "type": "Email", "content_slots": 15, "next": "w"},
+                        {"_ref": "w", "type": "delay", "waiting_type": "Days", "waiting_val": "30"},
+                    ],
+                },
+            }
+        ),
+        "POST",
+        "/v2/campaigns/create",
+        json={
+            "title": "Q3",
+            "priority": "high",
+            "email_accounts": [21, 22],
+            "tracking": {"open": True, "link_click": False},
+            "sending_settings": {"sending_priority": "follow_up", "daily_sending_all": None},
+            "provider_matching": True,
+            "recipients": {"list_id": 7},
+            "start_campaign_at": "2030-01-02 09:30:00",
+            "complete_campaign_after_last_step": False,
+            "archive_in_months": 6,
+            "deals": {"event": ["reply"], "pipeline_id": 4101, "stage_id": 51001, "currency": "EUR"},
+            "sequence": {
+                "entry": "a",
+                "steps": [
+                    {"_ref": "a", "type": "email", "content_slots": 15, "next": "w"},
+                    {"_ref": "w", "type": "delay", "waiting_type": "days", "waiting_val": 30},
+                ],
+            },
+        },
+    ),
+    "get_campaign": Case(lambda c: c.get_campaign("1234567"), "GET", "/v2/campaigns/1234567"),
+    "update_campaign": Case(
+        lambda c: c.update_campaign(1234567, tracking={"open": False}, deals=CLEAR, title="Renamed"),
+        "PATCH",
+        "/v2/campaigns/1234567",
+        json={"title": "Renamed", "tracking": {"open": False}, "deals": None},
+    ),
+    "delete_campaign": Case(lambda c: c.delete_campaign(1234567), "DELETE", "/v2/campaigns/1234567"),
+    "change_campaign_state": Case(
+        lambda c: c.change_campaign_state(1234567, "Archive"),
+        "POST",
+        "/v2/campaigns/1234567/action",
+        json={"action": "archived"},
+    ),
+    "list_campaign_schedules": Case(lambda c: c.list_campaign_schedules(), "GET", "/v2/campaigns/schedules"),
+    # 2026 §1f. Email step content (#68-#71, JSON; PATCH)
+    "create_email_step_content": Case(
+        lambda c: c.create_email_step_content(1234567, 1773996379996, "17739963799960", " Hi ", "<p>B</p>"),
+        "POST",
+        "/v2/campaigns/1234567/steps/1773996379996/content/create",
+        json={
+            "content_id": 17739963799960,
+            "subject": "Hi",
+            "body": "<p>B</p>",
+            "plain_text": False,
+            "usage": "active",
+        },
+    ),
+    "get_email_step_content": Case(
+        lambda c: c.get_email_step_content(1234567, 1773996379996, 17739963799960),
+        "GET",
+        "/v2/campaigns/1234567/steps/1773996379996/content/17739963799960",
+    ),
+    "update_email_step_content": Case(
+        lambda c: c.update_email_step_content(1234567, 1773996379996, 1, usage="Pause", plain_text=True),
+        "PATCH",
+        "/v2/campaigns/1234567/steps/1773996379996/content/1",
+        json={"plain_text": True, "usage": "pause"},
+    ),
+    "delete_email_step_content": Case(
+        lambda c: c.delete_email_step_content(1234567, 1773996379996, 1),
+        "DELETE",
+        "/v2/campaigns/1234567/steps/1773996379996/content/1",
+    ),
     # 2026 §1g. Recipients, replies, do-not-email lists (#72-#75)
     "get_campaign_recipients_activity": Case(
         lambda c: c.get_campaign_recipients_activity(
@@ -589,6 +680,11 @@ def _signature_names(func: Callable[..., Any]) -> tuple[list[str], bool]:
     return named, any(p.kind is p.VAR_KEYWORD for p in params)
 
 
+#: Methods that take a whole JSON body as one mapping, as the docs name them (#62 ``create_campaign(body)``):
+#: the body's keys are the row's parameters.
+BODY_METHODS = {"create_campaign": "body"}
+
+
 @pytest.mark.parametrize("name", sorted(catalogue.BY_NAME))
 def test_every_row_has_a_method_named_like_the_docs_with_the_rows_parameters(name: str) -> None:
     row = catalogue.BY_NAME[name]
@@ -597,7 +693,9 @@ def test_every_row_has_a_method_named_like_the_docs_with_the_rows_parameters(nam
     assert method.__doc__, f"{name}() has no docstring"
     named, has_kwargs = _signature_names(method)
     row_names = [p.name for p in row.params]
-    if has_kwargs:  # add_prospect_to_list(list_id, email, **fields)
+    if name in BODY_METHODS:
+        assert named == [BODY_METHODS[name]] and not has_kwargs
+    elif has_kwargs:  # add_prospect_to_list(list_id, email, **fields)
         assert set(named) <= set(row_names)
         assert {p.name for p in row.params if p.required} <= set(named)
     else:
@@ -619,6 +717,14 @@ def test_each_method_calls_its_own_row_with_every_argument(name: str) -> None:
     recorder = _Recorder()
     named, _ = _signature_names(getattr(SnovioMethods, name))
     sentinels = {arg: [f"<{arg}>"] for arg in named}
+    if name in BODY_METHODS:  # the body's keys are the arguments
+        named = [p.name for p in catalogue.BY_NAME[name].params]
+        body = {arg: [f"<{arg}>"] for arg in named}
+        sentinels = {BODY_METHODS[name]: body}  # type: ignore[dict-item]
+        assert getattr(recorder, name)(**sentinels) == {"ok": True}
+        ((called, arguments),) = recorder.calls
+        assert called is getattr(catalogue.ENDPOINTS, name) and arguments == body
+        return
     assert getattr(recorder, name)(**sentinels) == {"ok": True}
     ((called, arguments),) = recorder.calls
     assert called is getattr(catalogue.ENDPOINTS, name), "each method hands its own row, not a name, to call()"

@@ -24,6 +24,7 @@ from airflow_provider_snovio.api.catalogue import BY_NAME, ENDPOINTS, ROWS, Endp
 from airflow_provider_snovio.api.errors import SnovioValidationError
 from airflow_provider_snovio.api.methods import SnovioMethods
 from airflow_provider_snovio.hooks.snovio import SnovioHook
+from tests.unit.test_catalogue_requests import BODY_METHODS
 
 #: Public methods of the hook that are not one request each: they compose the per-row methods.
 COMPOSED = {"wait_for_task", "run_task"}
@@ -71,6 +72,12 @@ def test_each_hook_method_sends_its_own_row_to_the_client(name: str) -> None:
     client = _RecordingClient()
     hook.__dict__["client"] = client  # the cached_property: no connection is read
     method = getattr(hook, name)
+    if name in BODY_METHODS:  # the whole JSON body as one mapping: its keys are the arguments
+        body = {p.name: [f"<{p.name}>"] for p in BY_NAME[name].params if p.required}
+        assert method(body) == {"ok": True}
+        ((sent, arguments),) = client.calls
+        assert sent is getattr(ENDPOINTS, name) and arguments == body
+        return
     required = [
         p.name
         for p in list(inspect.signature(method).parameters.values())

@@ -14,7 +14,7 @@ from airflow_provider_snovio.api.errors import (
 )
 from airflow_provider_snovio.api.retry import Attempts, RetryPolicy, is_retryable
 
-CREATING = ("create_prospect_list", "add_webhook", "create_email_account", "create_warm_up")
+CREATING = ("create_prospect_list", "add_webhook", "create_email_account", "create_warm_up", "create_campaign")
 UNCLEAR = (SnovioTransportError("read timeout", sent=True), SnovioServerError("502"), SnovioResponseError("cut"))
 CLEAR = (SnovioTransportError("refused", sent=False), SnovioRateLimitError("429"))
 
