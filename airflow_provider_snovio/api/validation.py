@@ -407,26 +407,28 @@ def linkedin_url(field: str, value: Any) -> str:
     return checked
 
 
-def _mapping(field: str, value: Any, allowed: Iterable[str]) -> Mapping[str, Any]:
-    """A non-empty mapping whose keys are all in ``allowed`` (an unknown key is named, never dropped)."""
-    if not isinstance(value, Mapping) or not value:
-        raise _fail(field, f"expected a non-empty mapping with keys among {', '.join(allowed)}")
-    for key in value:
-        if key not in allowed:
-            raise _fail(f"{field}.{key}", f"is not a filter here (known: {', '.join(allowed)})")
+def _mapping(field: str, value: Any, keys: Iterable[str], *, non_empty: bool = False) -> Mapping[str, Any]:
+    """A mapping whose keys are all in ``keys`` (an unknown key is named, never dropped); ``non_empty``
+    refuses ``{}`` too (a filter group that says nothing is a mistake, not "no filter")."""
+    allowed = tuple(keys)
+    if not isinstance(value, Mapping) or (non_empty and not value):
+        empty = "non-empty " if non_empty else ""
+        raise _fail(field, f"expected a {empty}mapping with keys among {', '.join(allowed)}")
+    if extra := sorted(str(k) for k in set(value) - set(allowed)):
+        raise _fail(f"{field}.{extra[0]}", f"is not a key here (known: {', '.join(allowed)})")
     return value
 
 
 def _include_exclude(field: str, value: Any, item: Callable[[str, Any], Any]) -> dict[str, list[Any]]:
     """``{"include": [...], "exclude": [...]}`` (either or both): every list filter of #46/#50 has both sides."""
-    given = _mapping(field, value, ("include", "exclude"))
+    given = _mapping(field, value, ("include", "exclude"), non_empty=True)
     return {side: list_of(item, min_items=0).uncapped(f"{field}.{side}", given[side]) for side in given}
 
 
 def _location(field: str, value: Any) -> dict[str, str]:
     if not isinstance(value, Mapping):
         raise _fail(field, "expected {locality, location_type}")
-    _mapping(field, value, ("locality", "location_type"))
+    _mapping(field, value, ("locality", "location_type"), non_empty=True)
     return {
         "locality": _text(f"{field}.locality", value.get("locality")),
         "location_type": one_of(DATABASE_LOCATION_TYPES)(f"{field}.location_type", value.get("location_type")),
@@ -438,7 +440,7 @@ def _locations(field: str, value: Any) -> dict[str, list[Any]]:
 
 
 def _revenue(field: str, value: Any) -> dict[str, int]:
-    given = _mapping(field, value, ("min", "max"))
+    given = _mapping(field, value, ("min", "max"), non_empty=True)
     out = {}
     if "min" in given:
         out["min"] = int_choice(DATABASE_REVENUE_MIN)(f"{field}.min", given["min"])
@@ -450,7 +452,7 @@ def _revenue(field: str, value: Any) -> dict[str, int]:
 
 
 def _founded(field: str, value: Any) -> dict[str, int]:
-    given = _mapping(field, value, ("from", "till"))
+    given = _mapping(field, value, ("from", "till"), non_empty=True)
     out = {key: int_range(*_YEAR_RANGE)(f"{field}.{key}", given[key]) for key in given}
     if "from" in out and "till" in out and out["from"] > out["till"]:
         raise _fail(f"{field}.till", f"{out['till']} is before from {out['from']}")
@@ -458,7 +460,7 @@ def _founded(field: str, value: Any) -> dict[str, int]:
 
 
 def _section(field: str, value: Any, checks: Mapping[str, Callable[[str, Any], Any]]) -> dict[str, Any]:
-    given = _mapping(field, value, tuple(checks))
+    given = _mapping(field, value, tuple(checks), non_empty=True)
     return {key: checks[key](f"{field}.{key}", given[key]) for key in given}
 
 
@@ -793,15 +795,6 @@ def campaign_time(field: str, value: Any) -> str:
     except ValueError:
         raise _fail(field, f"{text_value!r} is not a real date and time") from None
     return text_value
-
-
-def _mapping(field: str, value: Any, keys: Iterable[str]) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise _fail(field, "expected a mapping")
-    allowed = tuple(keys)
-    if extra := sorted(str(k) for k in set(value) - set(allowed)):
-        raise _fail(f"{field}.{extra[0]}", f"is not a key here (known: {', '.join(allowed)})")
-    return value
 
 
 def campaign_tracking(field: str, value: Any) -> dict[str, bool]:
