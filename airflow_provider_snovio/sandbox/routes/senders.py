@@ -22,6 +22,7 @@ from airflow_provider_snovio.sandbox.data.senders import (
     SendersState,
     connection,
     iso,
+    new_account,
     seed_senders,
 )
 from airflow_provider_snovio.sandbox.errors import not_found, v2_error
@@ -235,25 +236,7 @@ async def create_email_account(request: Request, state: StateDep) -> JSONRespons
     own, now = senders_of(state), state.now()
     with state.lock:
         account_id = own.new_account_id()
-        account = {
-            "id": account_id,
-            "provider": "other",
-            "imap": None,
-            "limitation": 50,
-            "delay_type": "random",
-            "delay_from": 600,
-            "delay_to": 900,
-            "delay_fixed": 600,
-            "reply_to": None,
-            "signature": None,
-            "bcc_email": None,
-            "tags": [],
-            "timezoneId": None,
-            **changes,
-            "created": now,
-            "updated": now,
-            "checked_at": now + CHECK_SECONDS,
-        }
+        account = new_account(account_id, **changes, created=now, updated=now, checked_at=now + CHECK_SECONDS)
         own.accounts[account_id] = account
         return JSONResponse({"data": account_model(account, "created_at")})
 
