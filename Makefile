@@ -27,7 +27,7 @@ lint: $(STAMP)
 	$(BIN)/python -m mypy
 
 test: $(STAMP) system-deps lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=40
 
 # The other declared Airflow minors (make test runs the newest, 3.3), each in its own virtualenv under
 # .cache/matrix/<minor>, installed from constraints/airflow-<minor>.txt and reused while that file is
