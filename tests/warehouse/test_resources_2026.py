@@ -312,6 +312,9 @@ def test_sender_accounts_then_exact_after_changes(tmp_path, snovio_sandbox, clie
     sync(client, wh, res, table)
     assert rows(engine, table, SENDER_COLUMNS) == after
     assert {row[0] for row in after} - {row[0] for row in before} == {created}
+    assert (21, "Renamed Sender") in {row[:2] for row in after} and (21, "Renamed Sender") not in {
+        row[:2] for row in before
+    }
 
     with snovio_sandbox.state.lock:  # Snov.io has no delete call; an account removed in its UI disappears
         del senders_of(snovio_sandbox.state).accounts[created]
