@@ -10,7 +10,10 @@ Every table also gets ``raw`` (the record as received, so a field Snov.io adds l
 Reading styles (:class:`Reading`):
 
 - ``OFFSET``: replies, opens, clicks, sent emails (#23-#26): resumable per campaign, see :mod:`incremental`.
-- ``SINGLE``: one call answers the whole scope (campaigns, lists, custom fields, finished prospects).
+- ``SINGLE``: one call answers the whole scope (campaigns, lists, custom fields, finished prospects), or,
+  for the 2026 resources that take several calls or flatten a nested list (all replies, warm-up statistics,
+  pipeline stages), a reader of :mod:`snapshots` (``Resource.read``) returns the whole scope. Either way a
+  snapshot: every run reads the whole scope and rows it no longer returns are marked deleted.
 - ``PAGES``: prospects in a list (#34), ``page``/``perPage``, newest first: there is no stable position to
   resume from, so each run re-reads the list (upserts keep the table exact).
 - ``INTERVAL``: campaign analytics (#19), one call per campaign and date interval. The row stores the
@@ -33,6 +36,7 @@ from enum import Enum
 from typing import Any
 
 from airflow_provider_snovio.api import records as r
+from airflow_provider_snovio.api import snapshots as snap
 from airflow_provider_snovio.api import validation as v
 from airflow_provider_snovio.api.catalogue import ENDPOINTS, Endpoint
 from airflow_provider_snovio.api.errors import SnovioResponseError, SnovioValidationError
@@ -113,6 +117,11 @@ class Resource:
     records_key: str | None = None  # the list inside the answer, when it is not the answer itself
     time_column: str | None = None  # the column holding when an event happened (event resources)
     time_in_key: bool = False  # the event time is part of the natural key (its column is in ``key``)
+    # 2026 snapshot resources (see :mod:`snapshots`): ``read(client, scope_values)`` returns a whole scope's
+    # records when it takes more than one call or flattens a nested list; ``one_record``: the answer holds
+    # one object (``{"data": {...}}``), which is the scope's one record.
+    read: Callable[[Any, Mapping[str, Any]], list[dict[str, Any]]] | None = None
+    one_record: bool = False
 
     @property
     def method(self) -> str:
@@ -175,6 +184,10 @@ class Resource:
         rows = body.get(self.records_key) if self.records_key and isinstance(body, dict) else body
         if rows is None:
             return []
+        if self.one_record:  # {"data": {...}}: one object answers the scope
+            if not isinstance(rows, dict):
+                raise SnovioResponseError(f"{self.method}: expected one object, got {type(rows).__name__}")
+            return [rows]
         if not isinstance(rows, list):
             raise SnovioResponseError(f"{self.method}: expected a list of records, got {type(rows).__name__}")
         return rows
@@ -198,6 +211,8 @@ class Resource:
         object.__setattr__(self, "_time_field", next((f for f in self.fields if f.column == self.time_column), None))
         if self.time_in_key and (self.time_column is None or self.time_column not in self.key):
             raise ValueError(f"{self.name}: time_in_key needs its time column in the key")
+        if (self.read is not None or self.one_record) and self.reading is not Reading.SINGLE:
+            raise ValueError(f"{self.name}: a reader or a one-record answer is for SINGLE (snapshot) resources")
 
     def row(self, record: Mapping[str, Any], scope_values: Mapping[str, Any]) -> dict[str, Any]:
         """Typed columns of one record (scope columns first), without ``raw``/``synced_at``."""
@@ -253,6 +268,10 @@ class Resource:
         position of an ``OFFSET`` resource (ignored by the others, which always read everything).
         ``full_refresh`` re-reads from the start and marks the first page ``restarted``.
         """
+        if self.read is not None:  # a snapshot read by its own reader (several calls, or flattened)
+            rows = self.read(client, scope_values)
+            yield Page(rows, len(rows), restarted=full_refresh)
+            return
         method = getattr(client, self.endpoint.name)  # the row's own hook method (every row has one)
         if self.reading is Reading.OFFSET:
             campaign_id = scope_values["campaign_id"]
@@ -412,6 +431,17 @@ ANALYTICS_METRICS = (
 )
 
 
+def _in(column: str, kind: Kind, outer: str, inner: str, doc: str = "") -> Field:
+    """A column read from ``record[outer][inner]`` (a nested object of the answer); absent -> None."""
+    parse = _f(column, kind, inner).parse
+
+    def value(record: Mapping[str, Any]) -> Any:
+        nested = record.get(outer) if isinstance(record, Mapping) else None
+        return parse(nested.get(inner)) if isinstance(nested, Mapping) and inner in nested else None
+
+    return Field(column, kind, None, value, doc or f"{outer}.{inner}")
+
+
 def _first_email(record: Mapping[str, Any]) -> str | None:
     emails = record.get("emails")
     if isinstance(emails, list) and emails and isinstance(emails[0], dict):
@@ -559,6 +589,151 @@ RESOURCES: Mapping[str, Resource] = {
             ),
             ("key",),
             "Custom prospect fields (#32).",
+        ),
+        # --- 2026 snapshot resources (#52, #61, #63, #73, #75-#77): every run reads the whole scope ---
+        Resource(
+            "campaign_all_replies",
+            ENDPOINTS.get_campaign_all_replies,
+            Scope.CAMPAIGN,
+            Reading.SINGLE,
+            (
+                _f("prospect_id", T, "prospectId"),
+                _f("reply_type", T, "replyType", "email, linkedinMessage, linkedinInvite or linkedinInMail"),
+                _in("received_at", TS, "reply", "receivedAt", "when the reply arrived (read as UTC: zone not stated)"),
+                _f("occurrence", INT, "occurrence", "earlier replies of the thread with the same received_at"),
+                _f("campaign", T, "campaign", "campaign name"),
+                _f("prospect_name", T, "prospectName"),
+                _f("prospect_email", T, "prospectEmail"),
+                _f("linkedin_profile", T, "linkedInProfile"),
+                _in("subject", T, "reply", "subject", "empty for LinkedIn replies"),
+                _in("message", T, "reply", "message"),
+                _f("thread_received_at", TS, "receivedAt", "the thread's oldest reply (record receivedAt)"),
+            ),
+            ("campaign_id", "prospect_id", "reply_type", "received_at", "occurrence"),
+            "E-mail and LinkedIn replies (#73), one row per reply; every page re-read each run.",
+            read=snap.all_reply_rows,
+        ),
+        Resource(
+            "campaign_details",
+            ENDPOINTS.get_campaign,
+            Scope.CAMPAIGN,
+            Reading.SINGLE,
+            (
+                _f("id", INT, "id"),
+                _f("title", T, "title"),
+                _f("status", T, "status", "v2 spelling: new, active, paused, scheduled, completed, archived"),
+                _f("priority", T, "priority"),
+                _in("list_id", INT, "recipients", "list_id", "recipients.list_id"),
+                _in("black_list_id", INT, "recipients", "black_list_id", "recipients.black_list_id"),
+                _f("schedule_id", INT, "schedule_id"),
+                _f("start_campaign_at", T, "start_campaign_at", "local time in `timezone`, as sent"),
+                _f("complete_campaign_at", T, "complete_campaign_at", "local time in `timezone`, as sent"),
+                _f("timezone", T, "timezone"),
+                _f("complete_campaign_after_last_step", B, "complete_campaign_after_last_step"),
+                _f("archive_in_months", INT, "archive_in_months"),
+                _f("provider_matching", B, "provider_matching"),
+                _in("track_opens", B, "tracking", "open", "tracking.open"),
+                _in("track_link_clicks", B, "tracking", "link_click", "tracking.link_click"),
+            ),
+            ("campaign_id",),
+            "Campaign settings (#63), one row per campaign; accounts, sequence and deals are in raw.",
+            records_key="data",
+            one_record=True,
+        ),
+        Resource(
+            "sender_accounts",
+            ENDPOINTS.list_email_accounts,
+            Scope.ACCOUNT,
+            Reading.SINGLE,
+            (
+                _f("id", INT, "id"),
+                _f("sender_name", T, "sender_name"),
+                _f("email_from", T, "email_from"),
+                _f("valid", B, "valid"),
+                _f("suspended", B, "suspended", "true: sending is suspended"),
+                _f("limitation", INT, "limitation", "e-mails per day"),
+                _f("provider", T, "provider"),
+                _in("imap_username", T, "imap", "username", "the mailbox that collects replies"),
+                _in("imap_valid", B, "imap", "valid", "false: IMAP off"),
+            ),
+            ("id",),
+            "Sender (e-mail) accounts (#52); tags are in raw.",
+            records_key="data",
+        ),
+        Resource(
+            "warm_up_statistics",
+            ENDPOINTS.get_warm_up_statistics,
+            Scope.ACCOUNT,
+            Reading.SINGLE,
+            (
+                _f("warm_up_id", INT, "warm_up_id"),
+                _f("date", Kind.DATE, "date"),
+                _f("email_account_id", INT, "email_account_id"),
+                _f("is_calculated", B, "is_calculated", "false: still being computed, the figures are provisional"),
+                *(
+                    _in(name, INT, "statistics", name)
+                    for name in (
+                        "emails_sent",
+                        "replies",
+                        "bounces",
+                        "spam_emails",
+                        "inbox_emails",
+                        "categories_emails",
+                        "scheduled",
+                    )
+                ),
+            ),
+            ("warm_up_id", "date"),
+            "Warm-up statistics (#61), one row per warm-up and day, each warm-up's whole life (#57 lists them).",
+            read=snap.warm_up_statistics_rows,
+        ),
+        Resource(
+            "do_not_email_lists",
+            ENDPOINTS.list_do_not_email_lists,
+            Scope.ACCOUNT,
+            Reading.SINGLE,
+            (
+                _f("id", INT, "id"),
+                _f("name", T, "name"),
+                _f("owner", T, "owner"),
+                _f("total", INT, "total", "e-mails plus domains"),
+            ),
+            ("id",),
+            "Do-not-email lists (#75).",
+            records_key="data",
+        ),
+        Resource(
+            "pipelines",
+            ENDPOINTS.list_pipelines,
+            Scope.ACCOUNT,
+            Reading.SINGLE,
+            (
+                _f("id", INT, "id"),
+                _f("name", T, "name"),
+                _f("deals_count", INT, "deals_count"),
+                _f("deals_value", N, "deals_value"),
+                _f("created_at", TS, "created_at"),
+            ),
+            ("id",),
+            "CRM pipelines (#76).",
+            records_key="data",
+        ),
+        Resource(
+            "pipeline_stages",
+            ENDPOINTS.list_pipeline_stages,
+            Scope.ACCOUNT,
+            Reading.SINGLE,
+            (
+                _f("pipeline_id", INT, "pipeline_id"),
+                _f("id", INT, "id"),
+                _f("name", T, "name"),
+                _f("stage_order", INT, "order", "the stage's position in its pipeline (wire name order)"),
+                _f("deals_count", INT, "deals_count"),
+                _f("deals_value", N, "deals_value"),
+            ),
+            ("pipeline_id", "id"),
+            "Stages of every CRM pipeline (#77).",
+            read=snap.pipeline_stage_rows,
         ),
     )
 }
