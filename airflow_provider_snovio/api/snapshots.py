@@ -17,6 +17,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from airflow_provider_snovio.api import records as r
+from airflow_provider_snovio.api.catalogue import ENDPOINTS
 from airflow_provider_snovio.api.errors import SnovioNotFoundError, SnovioResponseError
 
 
@@ -100,7 +101,7 @@ def warm_up_statistics_rows(
                 body = client.get_warm_up_statistics(warm_up_id, date_from=start.isoformat(), date_to=end.isoformat())
         except SnovioNotFoundError:
             continue
-        data = _data(body, "get_warm_up_statistics")
+        data = _data(body, ENDPOINTS.get_warm_up_statistics.name)
         if not isinstance(data, dict):
             raise SnovioResponseError(f"get_warm_up_statistics: expected an object under data for {warm_up_id}")
         days = data.get("daily_statistics") or {}
@@ -125,12 +126,12 @@ def pipeline_stage_rows(client: Any, scope_values: Mapping[str, Any]) -> list[di
     """The stages (#77) of every pipeline (#76), pipelines in listed order; ``pipeline_id`` is filled from the
     pipeline read when a stage lacks it. A pipeline gone between the two calls (404) has no stages."""
     rows: list[dict[str, Any]] = []
-    for pipeline in _listed(client.list_pipelines(), "list_pipelines"):
+    for pipeline in _listed(client.list_pipelines(), ENDPOINTS.list_pipelines.name):
         pipeline_id = r.integer(pipeline.get("id"))
         if pipeline_id is None:
             continue
         try:
-            stages = _listed(client.list_pipeline_stages(pipeline_id), "list_pipeline_stages")
+            stages = _listed(client.list_pipeline_stages(pipeline_id), ENDPOINTS.list_pipeline_stages.name)
         except SnovioNotFoundError:
             continue
         rows.extend(stage if "pipeline_id" in stage else {**stage, "pipeline_id": pipeline_id} for stage in stages)
