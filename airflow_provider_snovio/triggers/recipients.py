@@ -80,6 +80,8 @@ class RecipientStatusPoller(Poller):
 
     def calls(self) -> list[tuple[Endpoint, dict[str, Any]]]:
         self._issued = self._pending()
+        if not self._issued:
+            return []
         return [(ENDPOINTS.get_recipients_status, {"campaign_id": self.campaign_id, "emails": self._issued})]
 
     def absorb(self, answers: Sequence[Any]) -> None:
