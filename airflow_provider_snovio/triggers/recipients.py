@@ -113,7 +113,8 @@ class RecipientStatusPoller(Poller):
         pending = self._pending()
         return {
             "campaign_id": self.campaign_id,
-            "pending": {e: self.statuses.get(e) for e in pending},
+            "pending": pending,
+            "last": {e: self.statuses.get(e) for e in pending},
             "statuses": dict(self.reached),
             "counts": {"reached": len(self.reached), "pending": len(pending)},
         }
@@ -123,8 +124,8 @@ class SnovioRecipientStatusTrigger(SnovioPollingTrigger):
     """Wait until every e-mail's status in a campaign (#74, a free read) is one of ``target_status``.
 
     Events carry e-mails and status words only: success ``{"status": "success", "campaign_id", "statuses":
-    {email: status}, "counts"}``; timeout and error events carry ``pending`` (``{email: last status or
-    None}``) and the ``statuses`` already reached.
+    {email: status}, "counts"}``; timeout and error events carry the ``pending`` e-mails, their ``last`` status
+    (``{email: status or None}``) and the ``statuses`` already reached.
     """
 
     poller_class = RecipientStatusPoller
