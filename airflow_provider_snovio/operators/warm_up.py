@@ -62,7 +62,8 @@ class SnovioWarmUpOperator(SnovioBaseOperator):
     * ``delete``: delete it (#60); none: nothing to do.
 
     Running the same action twice changes nothing the second time, so retries and daily runs are safe. A
-    create whose answer is lost is not resent blindly (see the module doc). ``email_content`` and
+    create whose answer is lost is not resent blindly (see the module doc; this relies on #57 listing a new
+    warm-up right after creating it). ``email_content`` and
     ``providers`` are not shown by the warm-up list, so ``ensure`` sends them on every update (a PATCH is
     idempotent). Several warm-ups for one account (Snov.io does not say whether it allows that): the newest
     is used, with a warning.
@@ -104,6 +105,8 @@ class SnovioWarmUpOperator(SnovioBaseOperator):
             if settings:
                 raise SnovioValidationError("settings", f"settings apply to action='ensure' only, not {action!r}")
             return action, int(account_id), {}
+        if "from" in settings and "from_" in settings:
+            raise SnovioValidationError("settings.from_", "give from_ or from (Snov.io's spelling), not both")
         if "email_account_id" in settings:
             raise SnovioValidationError("settings.email_account_id", "set email_account_id on the operator")
         settings = _hook_arguments(settings)

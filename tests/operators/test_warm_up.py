@@ -126,6 +126,7 @@ def test_the_plans_per_day_cap_is_snovios_refusal(sandbox: SandboxServer, hook: 
         ({"settings": {**SEEDED, "reply_rate": 50}}, "settings.reply_rate"),
         ({"settings": {**SEEDED, "email_content": "specific"}}, "settings.subject"),
         ({"settings": "{not json"}, "settings"),
+        ({"settings": {**SEEDED, "from": 2}}, "settings.from_"),  # both spellings at once
         ({"settings": {**SEEDED, "email_account_id": 22}}, "settings.email_account_id"),
         ({"action": "pause", "settings": SEEDED}, "settings"),
         ({"action": "stop"}, "action"),
