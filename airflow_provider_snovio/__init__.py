@@ -56,19 +56,30 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_provider_snovio.operators.domain_search",
                     "airflow_provider_snovio.operators.email_finder",
                     "airflow_provider_snovio.operators.verification",
+                    # 2026 campaigns v2 and warm-up (issue 17 item 4, first part)
+                    "airflow_provider_snovio.operators.campaigns_v2",
+                    "airflow_provider_snovio.operators.warm_up",
                 ],
             }
         ],
         "sensors": [
             {
                 "integration-name": "Snov.io",
-                "python-modules": ["airflow_provider_snovio.sensors.snovio"],
+                "python-modules": [
+                    "airflow_provider_snovio.sensors.snovio",
+                    # 2026 recipient check (issue 17 item 4, first part)
+                    "airflow_provider_snovio.sensors.recipients",
+                ],
             }
         ],
         "triggers": [
             {
                 "integration-name": "Snov.io",
-                "python-modules": ["airflow_provider_snovio.triggers.snovio"],
+                "python-modules": [
+                    "airflow_provider_snovio.triggers.snovio",
+                    # 2026 recipient check (issue 17 item 4, first part)
+                    "airflow_provider_snovio.triggers.recipients",
+                ],
             }
         ],
         "transfers": [

@@ -170,3 +170,57 @@ def finder_emails(body: Any) -> list[dict[str, Any]]:
         for e in emails or []
         if isinstance(e, Mapping) and e.get("email")
     ]
+
+
+# --- 2026 campaigns v2 (#63/#66) and recipient check (#74) -------------------------------------------
+#: v2 campaign status spellings (§1e: "paused/pause", "completed/complete"; v1 #27/#20 capitalise, and call a
+#: new campaign "Draft") -> one canonical word each.
+_CAMPAIGN_STATUS_WORDS = {
+    "new": "new",
+    "draft": "new",
+    "active": "active",
+    "started": "active",
+    "paused": "paused",
+    "pause": "paused",
+    "scheduled": "scheduled",
+    "completed": "completed",
+    "complete": "completed",
+    "finished": "completed",
+    "archived": "archived",
+    "archive": "archived",
+}
+#: #66 action -> the statuses that mean it is already done. ``start`` of a campaign with a future
+#: ``start_campaign_at`` ends in ``scheduled``; an archived campaign is stopped for good, so ``complete``
+#: has nothing left to do there.
+CAMPAIGN_ACTION_DONE: Mapping[str, tuple[str, ...]] = {
+    "start": ("active", "scheduled"),
+    "pause": ("paused",),
+    "resume": ("active", "scheduled"),
+    "complete": ("completed", "archived"),
+    "archived": ("archived",),
+}
+
+
+def campaign_v2_status(body: Any) -> str:
+    """The canonical status (new, active, paused, scheduled, completed, archived) of a #63 answer (or of its
+    ``data``, or a bare status word); an unknown word comes back lower-cased, never guessed."""
+    data = body.get("data", body) if isinstance(body, Mapping) else body
+    raw = data.get("status") if isinstance(data, Mapping) else data
+    if raw is None or isinstance(raw, Mapping | list):
+        raise SnovioResponseError("campaign answer carries no status")
+    word = _norm(raw)
+    return _CAMPAIGN_STATUS_WORDS.get(word, word)
+
+
+def recipient_statuses(body: Any) -> dict[str, str | None]:
+    """``{email (lower-cased): status or None}`` of a #74 answer: None where ``exist`` is false (or no status)."""
+    rows = body.get("data") if isinstance(body, Mapping) else None
+    if not isinstance(rows, list):
+        raise SnovioResponseError("recipient check answer carries no data list")
+    found: dict[str, str | None] = {}
+    for row in rows:
+        if not isinstance(row, Mapping) or not row.get("email"):
+            continue
+        status = row.get("status")
+        found[str(row["email"]).strip().lower()] = str(status) if row.get("exist") and status is not None else None
+    return found

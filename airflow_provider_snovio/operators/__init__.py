@@ -19,12 +19,18 @@ if TYPE_CHECKING:  # the lazy names, visible to type checkers and IDEs (tests/un
         SnovioCampaignAnalyticsOperator,
         SnovioChangeRecipientStatusOperator,
     )
+    from airflow_provider_snovio.operators.campaigns_v2 import (
+        SnovioCampaignOperator,
+        SnovioCampaignStateOperator,
+        SnovioRecipientStatusOperator,
+    )
     from airflow_provider_snovio.operators.do_not_email import SnovioDoNotEmailOperator
     from airflow_provider_snovio.operators.domain_search import SnovioDomainSearchOperator, SnovioProspectEmailsOperator
     from airflow_provider_snovio.operators.email_finder import SnovioEmailFinderOperator
     from airflow_provider_snovio.operators.enrichment import SnovioProfileEnrichmentOperator
     from airflow_provider_snovio.operators.lists import SnovioAddProspectsToListOperator, SnovioCreateListOperator
     from airflow_provider_snovio.operators.verification import SnovioEmailVerificationOperator
+    from airflow_provider_snovio.operators.warm_up import SnovioWarmUpOperator
     from airflow_provider_snovio.operators.webhooks import SnovioWebhookOperator
 
 #: Public class -> module (under this package) that defines it.
@@ -43,6 +49,11 @@ _EXPORTS: dict[str, str] = {
     "SnovioWebhookOperator": "webhooks",
     "SnovioBalanceCheckOperator": "balance",
     "SnovioApiOperator": "api",
+    # 2026 campaigns v2 and warm-up (issue 17 item 4, first part)
+    "SnovioCampaignOperator": "campaigns_v2",
+    "SnovioCampaignStateOperator": "campaigns_v2",
+    "SnovioRecipientStatusOperator": "campaigns_v2",
+    "SnovioWarmUpOperator": "warm_up",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from airflow_provider_snovio._lazy import lazy_exports
 
 if TYPE_CHECKING:  # the lazy names, visible to type checkers and IDEs (tests/unit/test_lazy_exports.py)
+    from airflow_provider_snovio.sensors.recipients import SnovioRecipientStatusSensor
     from airflow_provider_snovio.sensors.snovio import (
         SnovioBaseSensor,
         SnovioCampaignProgressSensor,
@@ -23,6 +24,8 @@ _EXPORTS: dict[str, str] = {
     "SnovioTaskSensor": "snovio",
     "SnovioEmailVerificationSensor": "snovio",
     "SnovioCampaignProgressSensor": "snovio",
+    # 2026 recipient check (issue 17 item 4, first part)
+    "SnovioRecipientStatusSensor": "recipients",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from airflow_provider_snovio.triggers.recipients import SnovioRecipientStatusTrigger
 from airflow_provider_snovio.triggers.snovio import (
     SnovioCampaignProgressTrigger,
     SnovioEmailFinderTrigger,
@@ -18,5 +19,6 @@ __all__ = [
     "SnovioEmailFinderTrigger",
     "SnovioEmailVerificationTrigger",
     "SnovioProfileUrlTrigger",
+    "SnovioRecipientStatusTrigger",
     "SnovioTaskTrigger",
 ]

@@ -41,6 +41,7 @@ FREE_V1_READS: frozenset[Endpoint] = frozenset(
         ENDPOINTS.get_emails_from_names,  # #12, free (the hourly finder quota counts it)
         ENDPOINTS.get_campaign_progress,  # #20, GET
         ENDPOINTS.get_emails_from_url,  # #15, a POST on the wire but a free read (queueing the URL, #14, is what costs)
+        ENDPOINTS.get_recipients_status,  # #74, GET, free (2026): SnovioRecipientStatusSensor
     }
 )
 

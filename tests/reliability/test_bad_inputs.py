@@ -32,6 +32,12 @@ from airflow_provider_snovio.operators import (
     SnovioProspectEmailsOperator,
     SnovioWebhookOperator,
 )
+from airflow_provider_snovio.operators.campaigns_v2 import (
+    SnovioCampaignOperator,
+    SnovioCampaignStateOperator,
+    SnovioRecipientStatusOperator,
+)
+from airflow_provider_snovio.operators.warm_up import SnovioWarmUpOperator
 from airflow_provider_snovio.sandbox.testing import SandboxServer
 from airflow_provider_snovio.transfers import SnovioToObjectStorageOperator, SnovioToSqlOperator
 from tests.operators.account_support import MemoryTaskStateStore, context
@@ -247,6 +253,22 @@ BAD_INPUTS: list[tuple[str, type, dict[str, Any], str]] = [
         SnovioToObjectStorageOperator,
         {"resource": "replies", "path": "file:///tmp/x"},
         "resource",
+    ),
+    # 2026 campaigns v2 and warm-up (issue 17 item 4, first part)
+    ("campaign-body-not-json", SnovioCampaignOperator, {"body": "{title: x}"}, "body"),
+    ("campaign-title-nul", SnovioCampaignOperator, {"campaign_id": 7, "body": {"title": "Q3\x00"}}, "body.title"),
+    ("campaign-state-unknown-action", SnovioCampaignStateOperator, {"campaign_id": 7, "action": "stop"}, "action"),
+    (
+        "recipient-email-too-long",
+        SnovioRecipientStatusOperator,
+        {"campaign_id": 7, "emails": ["a" * 95 + "@example.com"]},
+        "emails[0]",
+    ),
+    (
+        "warm-up-per-day-over-1000",
+        SnovioWarmUpOperator,
+        {"email_account_id": 21, "settings": {"per_day": 1001}},
+        "settings.per_day",
     ),
 ]
 
