@@ -183,7 +183,7 @@ class SnovioCampaignOperator(SnovioBaseOperator):
 
     def _create(self, context: Context, wanted: dict[str, Any]) -> int:
         title = str(wanted["title"])
-        progress = TaskProgress(context, "create_campaign", self.log)
+        progress = TaskProgress(context, ENDPOINTS.create_campaign.name, self.log)
         created = progress.get(title)
         if created is not None:
             self.log.info("Reusing campaign %s created by an earlier try", created)
