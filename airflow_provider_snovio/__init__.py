@@ -56,6 +56,9 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_provider_snovio.operators.domain_search",
                     "airflow_provider_snovio.operators.email_finder",
                     "airflow_provider_snovio.operators.verification",
+                    # 2026 enrichment v2 and database search (#42-#51)
+                    "airflow_provider_snovio.operators.enrichment_v2",
+                    "airflow_provider_snovio.operators.database_search",
                 ],
             }
         ],

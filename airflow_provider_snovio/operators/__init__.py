@@ -19,10 +19,18 @@ if TYPE_CHECKING:  # the lazy names, visible to type checkers and IDEs (tests/un
         SnovioCampaignAnalyticsOperator,
         SnovioChangeRecipientStatusOperator,
     )
+    from airflow_provider_snovio.operators.database_search import (
+        SnovioDatabaseProspectEmailsOperator,
+        SnovioDatabaseSearchOperator,
+    )
     from airflow_provider_snovio.operators.do_not_email import SnovioDoNotEmailOperator
     from airflow_provider_snovio.operators.domain_search import SnovioDomainSearchOperator, SnovioProspectEmailsOperator
     from airflow_provider_snovio.operators.email_finder import SnovioEmailFinderOperator
     from airflow_provider_snovio.operators.enrichment import SnovioProfileEnrichmentOperator
+    from airflow_provider_snovio.operators.enrichment_v2 import (
+        SnovioCompanyDomainOperator,
+        SnovioLinkedInProfilesOperator,
+    )
     from airflow_provider_snovio.operators.lists import SnovioAddProspectsToListOperator, SnovioCreateListOperator
     from airflow_provider_snovio.operators.verification import SnovioEmailVerificationOperator
     from airflow_provider_snovio.operators.webhooks import SnovioWebhookOperator
@@ -43,6 +51,11 @@ _EXPORTS: dict[str, str] = {
     "SnovioWebhookOperator": "webhooks",
     "SnovioBalanceCheckOperator": "balance",
     "SnovioApiOperator": "api",
+    # 2026 enrichment v2 and database search (#42-#51)
+    "SnovioCompanyDomainOperator": "enrichment_v2",
+    "SnovioLinkedInProfilesOperator": "enrichment_v2",
+    "SnovioDatabaseSearchOperator": "database_search",
+    "SnovioDatabaseProspectEmailsOperator": "database_search",
 }
 
 __all__ = sorted(_EXPORTS)
