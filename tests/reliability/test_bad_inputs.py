@@ -32,6 +32,11 @@ from airflow_provider_snovio.operators import (
     SnovioProspectEmailsOperator,
     SnovioWebhookOperator,
 )
+from airflow_provider_snovio.operators.database_search import (
+    SnovioDatabaseProspectEmailsOperator,
+    SnovioDatabaseSearchOperator,
+)
+from airflow_provider_snovio.operators.enrichment_v2 import SnovioCompanyDomainOperator, SnovioLinkedInProfilesOperator
 from airflow_provider_snovio.sandbox.testing import SandboxServer
 from airflow_provider_snovio.transfers import SnovioToObjectStorageOperator, SnovioToSqlOperator
 from tests.operators.account_support import MemoryTaskStateStore, context
@@ -247,6 +252,21 @@ BAD_INPUTS: list[tuple[str, type, dict[str, Any], str]] = [
         SnovioToObjectStorageOperator,
         {"resource": "replies", "path": "file:///tmp/x"},
         "resource",
+    ),
+    # 2026 enrichment v2 and database search (#42-#51)
+    ("company-name-blank", SnovioCompanyDomainOperator, {"names": ["Octagon", "  "]}, "names[1]"),
+    ("profile-url-not-linkedin", SnovioLinkedInProfilesOperator, {"urls": ["https://example.com/in/x"]}, "urls[0]"),
+    (
+        "database-unknown-department",
+        SnovioDatabaseSearchOperator,
+        {"filters": {"prospect": {"departments": {"include": ["plumbing"]}}}},
+        "filters.prospect.departments",
+    ),
+    (
+        "reveal-hash-dot-dot",
+        SnovioDatabaseProspectEmailsOperator,
+        {"reveal_hashes": ["../v1/get-balance"]},
+        "reveal_hashes[0]",
     ),
 ]
 
