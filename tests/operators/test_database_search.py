@@ -227,3 +227,20 @@ def test_bad_reveal_hashes_are_refused_before_any_request(
     with pytest.raises(SnovioValidationError) as refused:
         SnovioDatabaseProspectEmailsOperator(task_id="r", reveal_hashes=hashes, **FAST).execute(context())
     assert refused.value.field == field and requests(snovio_conn_env) == 0
+
+
+def test_the_manual_example_builds_inside_a_dag() -> None:
+    """docs/operators.md's example of the 2026 paid families: the names and parameters it shows are real."""
+    import re
+    from pathlib import Path
+
+    from airflow.sdk import DAG
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "operators.md").read_text()
+    section = doc.split("## Database search and enrichment v2 (2026, paid)", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    with DAG("manual_database_search", schedule=None) as dag:
+        exec(compile(block, "docs/operators.md", "exec"), {})
+    assert set(dag.task_ids) == {"cto_prospects", "companies", "first_ten", "reveal", "domains", "profiles"}
+    for task_id in ("cto_prospects", "companies", "domains", "profiles"):  # its inputs pass validation (no I/O)
+        assert dag.get_task(task_id).check_inputs()
