@@ -113,6 +113,10 @@ def run_resuming_fresh(make: Callable[[], Any], context: dict[str, Any], stored:
     raise AssertionError("too many deferrals")
 
 
+async def _events(trigger: Any) -> list[dict[str, Any]]:
+    return [event.payload async for event in trigger.run()]
+
+
 def _without_hashes(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _without_hashes(v) for k, v in value.items() if k != "task_hashes"}
@@ -193,3 +197,34 @@ def test_a_hash_that_expires_while_the_trigger_waits_is_restarted_once_then_fail
         run_resuming_fresh(make, context, [])
     assert sandbox.stats()["requests"][start] == 2  # started, then restarted once: no loop
     assert sandbox.stats()["credits_spent"] == 1 + credits_per_start
+
+
+def test_the_hourly_quota_defers_until_it_frees_then_resumes_without_restarting_paid_work(
+    sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow.providers.standard.triggers.temporal import DateTimeTrigger
+
+    from tests.operators.test_enrichment_v2 import QuotaOnce
+
+    hashes = _reveal_hashes(sandbox)
+    QuotaOnce(monkeypatch, "start_database_prospect_email_search", 2, retry_after=120)
+
+    def make() -> SnovioDatabaseProspectEmailsOperator:
+        return SnovioDatabaseProspectEmailsOperator(task_id="rv", reveal_hashes=hashes, deferrable=True, **FAST)
+
+    context = {"task_state_store": MemoryTaskStateStore(), "ti": SimpleNamespace(try_number=1)}
+    with pytest.raises(TaskDeferred) as deferred:
+        make().execute(context)
+    assert isinstance(deferred.value.trigger, DateTimeTrigger) and deferred.value.method_name == "resume_after_quota"
+    reveal_starts = "POST /v2/database-search/prospects/search-emails/start/{reveal_hash}"
+    assert sandbox.stats()["requests"][reveal_starts] == 1  # the first reveal went through, the second was refused
+    kwargs = json.loads(json.dumps(deferred.value.kwargs))
+    try:  # the DateTimeTrigger fired: a fresh object resumes the job
+        xcom = make().resume_after_quota(context, event=None, **kwargs)
+    except TaskDeferred as waiting:  # then waits for the reveals in the triggerer
+        assert isinstance(waiting.trigger, SnovioTaskTrigger)
+        (event,) = asyncio.run(_events(waiting.trigger))
+        xcom = make().execute_complete(context, event=event, **waiting.kwargs)
+    assert list(xcom["emails"]) == hashes
+    assert sandbox.stats()["requests"][reveal_starts] == 3  # the refused one and the third, the first not again
+    assert sandbox.stats()["credits_spent"] == xcom["counts"]["with_email"]

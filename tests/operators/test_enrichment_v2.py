@@ -17,6 +17,7 @@ from airflow_provider_snovio.api.errors import (
     SnovioAnswerLostError,
     SnovioError,
     SnovioTaskExpiredError,
+    SnovioTooManyProcessingError,
     SnovioValidationError,
 )
 from airflow_provider_snovio.operators import SnovioCompanyDomainOperator, SnovioLinkedInProfilesOperator
@@ -165,3 +166,45 @@ def test_bad_input_is_refused_naming_the_field_before_any_request(
         make().execute(context(MemoryTaskStateStore()))
     assert refused.value.field == field and field in str(refused.value)
     assert requests(snovio_conn_env) == 0 and credits(snovio_conn_env) == 0
+
+
+class QuotaOnce:
+    """Snov.io answers the ``n``-th start of ``row`` with "too many prospects processing" (refused before any
+    work, so nothing charged); every other call goes to the sandbox over HTTP unchanged."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, row: str, n: int, retry_after: float) -> None:
+        from airflow_provider_snovio.hooks.snovio import SnovioHook
+
+        self.starts, real = 0, SnovioHook.call
+
+        def call(hook: Any, endpoint: Any, *args: Any, **kwargs: Any) -> Any:
+            if getattr(endpoint, "name", endpoint) == row:
+                self.starts += 1
+                if self.starts == n:
+                    raise SnovioTooManyProcessingError("too many prospects processing", retry_after=retry_after)
+            return real(hook, endpoint, *args, **kwargs)
+
+        monkeypatch.setattr(SnovioHook, "call", call)
+
+
+def test_the_hourly_quota_is_waited_out_on_the_worker_when_it_fits_the_timeout(
+    snovio_conn_env: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    QuotaOnce(monkeypatch, "start_company_domain_by_name", 2, retry_after=0.3)
+    started = time.monotonic()
+    xcom = _domains().execute(context(MemoryTaskStateStore()))
+    assert time.monotonic() - started >= 0.3 and xcom["counts"] == {"names": 12, "found": 3}
+    assert requests(snovio_conn_env, DOMAIN_START) == 2 and credits(snovio_conn_env) == 3  # chunk 1 not resent
+
+
+def test_the_hourly_quota_beyond_the_timeout_fails_the_try_and_the_retry_starts_only_the_rest(
+    snovio_conn_env: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    QuotaOnce(monkeypatch, "start_company_domain_by_name", 2, retry_after=3600)
+    store = MemoryTaskStateStore()
+    with pytest.raises(SnovioTooManyProcessingError) as quota:
+        _domains(timeout=1.0).execute(context(store))
+    assert quota.value.retry_after == 3600 and requests(snovio_conn_env, DOMAIN_START) == 1
+    xcom = _domains().execute(context(store))  # the retry, after retry_delay
+    assert xcom["counts"]["found"] == 3
+    assert requests(snovio_conn_env, DOMAIN_START) == 2 and credits(snovio_conn_env) == 3
