@@ -244,3 +244,21 @@ def test_the_manual_example_builds_inside_a_dag() -> None:
     assert set(dag.task_ids) == {"cto_prospects", "companies", "first_ten", "reveal", "domains", "profiles"}
     for task_id in ("cto_prospects", "companies", "domains", "profiles"):  # its inputs pass validation (no I/O)
         assert dag.get_task(task_id).check_inputs()
+
+
+def test_rerun_after_the_reveal_hashes_expired_reveals_again_for_free(snovio_conn_env: SandboxServer) -> None:
+    hashes = _search(filters=OCTAGON).execute(context())["reveal_hashes"][:4]
+    snovio_conn_env.reset()
+    snovio_conn_env.configure(task_hash_ttl_seconds=0.5)
+    store = MemoryTaskStateStore()
+
+    def make() -> SnovioDatabaseProspectEmailsOperator:
+        return SnovioDatabaseProspectEmailsOperator(task_id="reveal", reveal_hashes=hashes, **FAST)
+
+    first = make().execute(context(store))
+    paid = credits(snovio_conn_env)
+    assert paid == first["counts"]["with_email"] > 0
+    time.sleep(0.6)
+    again = make().execute(context(store))
+    assert again["emails"] == first["emails"] and requests(snovio_conn_env, REVEAL_START) == 8  # each once more
+    assert credits(snovio_conn_env) == paid  # charged once per prospect
