@@ -59,6 +59,9 @@ def get_provider_info() -> dict[str, Any]:
                     # 2026 campaigns v2 and warm-up (issue 17 item 4, first part)
                     "airflow_provider_snovio.operators.campaigns_v2",
                     "airflow_provider_snovio.operators.warm_up",
+                    # 2026 enrichment v2 and database search (#42-#51)
+                    "airflow_provider_snovio.operators.enrichment_v2",
+                    "airflow_provider_snovio.operators.database_search",
                 ],
             }
         ],

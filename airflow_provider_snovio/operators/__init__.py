@@ -24,10 +24,18 @@ if TYPE_CHECKING:  # the lazy names, visible to type checkers and IDEs (tests/un
         SnovioCampaignStateOperator,
         SnovioRecipientStatusOperator,
     )
+    from airflow_provider_snovio.operators.database_search import (
+        SnovioDatabaseProspectEmailsOperator,
+        SnovioDatabaseSearchOperator,
+    )
     from airflow_provider_snovio.operators.do_not_email import SnovioDoNotEmailOperator
     from airflow_provider_snovio.operators.domain_search import SnovioDomainSearchOperator, SnovioProspectEmailsOperator
     from airflow_provider_snovio.operators.email_finder import SnovioEmailFinderOperator
     from airflow_provider_snovio.operators.enrichment import SnovioProfileEnrichmentOperator
+    from airflow_provider_snovio.operators.enrichment_v2 import (
+        SnovioCompanyDomainOperator,
+        SnovioLinkedInProfilesOperator,
+    )
     from airflow_provider_snovio.operators.lists import SnovioAddProspectsToListOperator, SnovioCreateListOperator
     from airflow_provider_snovio.operators.verification import SnovioEmailVerificationOperator
     from airflow_provider_snovio.operators.warm_up import SnovioWarmUpOperator
@@ -54,6 +62,11 @@ _EXPORTS: dict[str, str] = {
     "SnovioCampaignStateOperator": "campaigns_v2",
     "SnovioRecipientStatusOperator": "campaigns_v2",
     "SnovioWarmUpOperator": "warm_up",
+    # 2026 enrichment v2 and database search (#42-#51)
+    "SnovioCompanyDomainOperator": "enrichment_v2",
+    "SnovioLinkedInProfilesOperator": "enrichment_v2",
+    "SnovioDatabaseSearchOperator": "database_search",
+    "SnovioDatabaseProspectEmailsOperator": "database_search",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -432,7 +432,10 @@ class SnovioAsyncOperator(SnovioBaseOperator):
     ) -> list[Any]:
         """Start each slot's task once (paid, marker first), wait for all, and return their result bodies
         in slot order; an expired hash is started again at most once per slot per try."""
-        charged_once = any(row.charged_once for row in ENDPOINTS if row.result is result_method)
+        # A free start (#46) is as safe to resend as one charged once per unique request: nothing is paid twice.
+        charged_once = any(
+            row.charged_once or not row.spends_credits for row in ENDPOINTS if row.result is result_method
+        )
         while True:
             for slot in slots:
                 slot["result_method"] = result_method.name  # lets a 404 event be checked (_some_hash_expired)

@@ -38,6 +38,11 @@ from airflow_provider_snovio.operators.campaigns_v2 import (
     SnovioRecipientStatusOperator,
 )
 from airflow_provider_snovio.operators.warm_up import SnovioWarmUpOperator
+from airflow_provider_snovio.operators.database_search import (
+    SnovioDatabaseProspectEmailsOperator,
+    SnovioDatabaseSearchOperator,
+)
+from airflow_provider_snovio.operators.enrichment_v2 import SnovioCompanyDomainOperator, SnovioLinkedInProfilesOperator
 from airflow_provider_snovio.sandbox.testing import SandboxServer
 from airflow_provider_snovio.transfers import SnovioToObjectStorageOperator, SnovioToSqlOperator
 from tests.operators.account_support import MemoryTaskStateStore, context
@@ -269,6 +274,20 @@ BAD_INPUTS: list[tuple[str, type, dict[str, Any], str]] = [
         SnovioWarmUpOperator,
         {"email_account_id": 21, "settings": {"per_day": 1001}},
         "settings.per_day",
+    # 2026 enrichment v2 and database search (#42-#51)
+    ("company-name-blank", SnovioCompanyDomainOperator, {"names": ["Octagon", "  "]}, "names[1]"),
+    ("profile-url-not-linkedin", SnovioLinkedInProfilesOperator, {"urls": ["https://example.com/in/x"]}, "urls[0]"),
+    (
+        "database-unknown-department",
+        SnovioDatabaseSearchOperator,
+        {"filters": {"prospect": {"departments": {"include": ["plumbing"]}}}},
+        "filters.prospect.departments",
+    ),
+    (
+        "reveal-hash-dot-dot",
+        SnovioDatabaseProspectEmailsOperator,
+        {"reveal_hashes": ["../v1/get-balance"]},
+        "reveal_hashes[0]",
     ),
 ]
 
