@@ -274,6 +274,7 @@ BAD_INPUTS: list[tuple[str, type, dict[str, Any], str]] = [
         SnovioWarmUpOperator,
         {"email_account_id": 21, "settings": {"per_day": 1001}},
         "settings.per_day",
+    ),
     # 2026 enrichment v2 and database search (#42-#51)
     ("company-name-blank", SnovioCompanyDomainOperator, {"names": ["Octagon", "  "]}, "names[1]"),
     ("profile-url-not-linkedin", SnovioLinkedInProfilesOperator, {"urls": ["https://example.com/in/x"]}, "urls[0]"),
