@@ -37,12 +37,12 @@ from airflow_provider_snovio.operators.campaigns_v2 import (
     SnovioCampaignStateOperator,
     SnovioRecipientStatusOperator,
 )
-from airflow_provider_snovio.operators.warm_up import SnovioWarmUpOperator
 from airflow_provider_snovio.operators.database_search import (
     SnovioDatabaseProspectEmailsOperator,
     SnovioDatabaseSearchOperator,
 )
 from airflow_provider_snovio.operators.enrichment_v2 import SnovioCompanyDomainOperator, SnovioLinkedInProfilesOperator
+from airflow_provider_snovio.operators.warm_up import SnovioWarmUpOperator
 from airflow_provider_snovio.sandbox.testing import SandboxServer
 from airflow_provider_snovio.transfers import SnovioToObjectStorageOperator, SnovioToSqlOperator
 from tests.operators.account_support import MemoryTaskStateStore, context
