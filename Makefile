@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CELERY_STAMP := $(VENV)/.installed-celery
 
-.PHONY: install system-deps test lint demo bench clean test-matrix test-wheel test-distributed constraints
+.PHONY: install system-deps test test-e2e lint demo bench clean test-matrix test-wheel test-distributed constraints
 
 # System packages the test suite runs for real (a Redis server for the shared rate-limit backend).
 system-deps:
@@ -26,8 +26,16 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m mypy
 
+# Every suite but those that start Airflow processes (about 25 minutes). Those (airflow dags test,
+# a scheduler and triggerer, the API server and a browser) are make test-e2e, which .ci/run runs right after.
+E2E := tests/e2e tests/compat tests/deployment
 test: $(STAMP) system-deps lint
-	$(BIN)/python -m pytest --durations=40
+	$(BIN)/python -m pytest --durations=40 $(addprefix --ignore=,$(E2E))
+
+# Real Airflow processes against the sandbox: the example DAGs end to end, make demo, the README quickstart,
+# the connection form in headless Chromium, provider discovery, a scheduler + triggerer deployment.
+test-e2e: $(STAMP) system-deps
+	$(BIN)/python -m pytest --durations=20 $(E2E)
 
 # The other declared Airflow minors (make test runs the newest, 3.3), each in its own virtualenv under
 # .cache/matrix/<minor>, installed from constraints/airflow-<minor>.txt and reused while that file is
