@@ -206,7 +206,7 @@ def _all_time(values: Mapping[str, Any]) -> Mapping[str, Any]:
     the other is left alone, for :func:`_date_range` to refuse.
     """
     if values.get("date_from") is None and values.get("date_to") is None:
-        return {"date_from": v.ANALYTICS_ALL_TIME_FROM, "date_to": dt.datetime.now(dt.UTC).date().isoformat()}
+        return {"date_from": v.ANALYTICS_ALL_TIME_FROM, "date_to": dt.datetime.now(dt.timezone.utc).date().isoformat()}
     return {}
 
 
