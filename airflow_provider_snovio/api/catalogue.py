@@ -597,7 +597,7 @@ class Endpoints:
         "/v2/emails-by-domain-by-name/start",
         "Start a v2 email finder for up to 10 {first_name, last_name, domain} rows.",
         (_p("rows", None, J, v.finder_rows, req=True, shape=Shape.RAW),),
-        "1 per found email",
+        "1 per email whose smtp_status is valid or unknown (2026)",
         True,
         task=Task.START,
         result=get_emails_by_name_result,
