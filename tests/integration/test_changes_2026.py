@@ -392,3 +392,17 @@ def test_every_2026_webhook_pair_is_accepted_and_a_wrong_pair_is_refused_before_
         json={"event_object": "company", "event_action": "verified", "endpoint_url": "https://h.example.com"},
     )
     assert answer.status_code == 422 and "event_action" in answer.text
+
+
+def test_the_webhook_operator_ensures_a_2026_pair_once(snovio_conn_env: SandboxServer) -> None:
+    from airflow_provider_snovio.operators.webhooks import SnovioWebhookOperator
+
+    kwargs = {
+        "event_object": "email_verification",
+        "event_action": "verified",
+        "endpoint_url": "https://h.example.com/v",
+    }
+    first = SnovioWebhookOperator(task_id="w", **kwargs).execute(context())
+    second = SnovioWebhookOperator(task_id="w", **kwargs).execute(context())
+    assert (first["result"], second["result"]) == ("created", "unchanged")
+    assert first["webhook_id"] == second["webhook_id"]
