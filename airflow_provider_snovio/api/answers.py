@@ -310,7 +310,8 @@ class VerificationStartMeta(TypedDict):
 
 
 class VerificationStarted(TypedDict):
-    """v2 verification start: the task_hash under ``data`` (read with ``task_hash_of``)."""
+    """v2 verification start: the task_hash under ``data`` (2026; ``meta`` in the older text: read it with
+    ``task_hash_of``, which accepts both)."""
 
     data: TaskRef
     meta: VerificationStartMeta
@@ -319,12 +320,14 @@ class VerificationStarted(TypedDict):
 class V2Verdict(TypedDict):
     """One address as the v2 verifier and finder report it (2026 docs)."""
 
-    smtp_status: str  # valid | not_valid | unknown
+    smtp_status: str  # valid | not_valid | unknown, any case (compare with api.status.status_word)
     is_valid_format: bool
     is_disposable: bool
     is_webmail: bool
     is_gibberish: bool
-    unknown_status_reason: NotRequired[str]  # only with smtp_status "unknown"
+    #: only with smtp_status "unknown": banned | catchall | connection_error | greylist | hidden_by_owner
+    #: (the verifier's), any case
+    unknown_status_reason: NotRequired[str]
 
 
 class V2VerifiedEmail(TypedDict):
@@ -356,7 +359,8 @@ class FinderStartMeta(TypedDict):
 
 
 class FinderStarted(TypedDict):
-    """v2 finder start: the task_hash under ``data``."""
+    """v2 finder start: the task_hash under ``data`` (2026; the older text put it in ``meta``): read it with
+    :func:`~airflow_provider_snovio.api.status.task_hash_of`, which accepts both."""
 
     data: TaskRef
     meta: FinderStartMeta
@@ -532,7 +536,7 @@ class DoNotEmailAnswer(TypedDict):
 
 
 class ProspectAdded(TypedDict):
-    """#29 ``{success, id, added, updated}``."""
+    """#29 ``{success, id, added, updated}``; with ``createDuplicates`` a new ``id`` even for a known e-mail."""
 
     success: bool
     id: str

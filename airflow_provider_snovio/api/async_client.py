@@ -100,7 +100,9 @@ class AsyncSnovioClient:
             try:  # a call that may have taken effect is retried only if the row says resending is safe
                 answers.append(
                     await self._with_retries(
-                        functools.partial(self._send_authorized, request), spends_credits=not row.resend_safe, what=what
+                        functools.partial(self._send_authorized, request),
+                        spends_credits=not request.resend_safe,
+                        what=what,
                     )
                 )
             except SnovioError as error:

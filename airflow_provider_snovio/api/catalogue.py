@@ -100,6 +100,13 @@ class Endpoint:
     result: Endpoint | None = None
     #: A rule across several validated parameters, e.g. a date range: ``check(values)`` raises.
     constraint: Callable[[Mapping[str, Any]], None] | None = None
+    #: Values sent when the caller leaves them out, decided from the other arguments:
+    #: ``fill(arguments)`` returns the arguments to add (checked like any other). #19's "all time".
+    fill: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None
+    #: For an idempotent row: ``creates_when(values)`` is true for the (validated) arguments that make a
+    #: call create something anew, so such a call is not resent when its answer is lost (#29's
+    #: ``createDuplicates``: a resend would add a second duplicate prospect).
+    creates_when: Callable[[Mapping[str, Any]], bool] | None = None
     #: Paged endpoints: the most rows one page holds, as documented (the fixed page size, or the cap of
     #: the page-size parameter). Paging iterators compare with it, never with a number a server may clamp.
     page_size: int | None = None
@@ -155,8 +162,9 @@ def _p(
 
 #: Rows returned per call by the offset-paged campaign endpoints (#23-#26).
 OFFSET_PAGE_SIZE = 10_000
-#: The most prospects one ``perPage`` may ask for in a list (#34; "Maximum value is 100").
-LIST_PAGE_MAX = 100
+#: The most prospects one ``perPage`` may ask for in a list (#34): 5000 in the 2026 text (the older English
+#: text said 100).
+LIST_PAGE_MAX = 5000
 #: Prospects per page of the v2 prospects search (#3/#4).
 PROSPECTS_PAGE_SIZE = 20
 #: Emails per page of the v2 domain-emails and generic-contacts searches (#7-#10).
@@ -191,8 +199,20 @@ _batch_of_emails = v.list_of(v.email, max_items=VERIFICATION_BATCH, unique=True)
 _POSITIONS = _p("positions", "positions", F, v.list_of(v.text, max_items=10), shape=ARR)
 
 
+def _all_time(values: Mapping[str, Any]) -> Mapping[str, Any]:
+    """#19 with neither date: all time, sent as an explicit range (2026 makes both dates required).
+
+    ``date_from`` is :data:`validation.ANALYTICS_ALL_TIME_FROM`, ``date_to`` today (UTC). One date without
+    the other is left alone, for :func:`_date_range` to refuse.
+    """
+    if values.get("date_from") is None and values.get("date_to") is None:
+        return {"date_from": v.ANALYTICS_ALL_TIME_FROM, "date_to": dt.datetime.now(dt.timezone.utc).date().isoformat()}
+    return {}
+
+
 def _date_range(values: Mapping[str, Any]) -> None:
-    """Both dates or neither (neither = all time), and ``date_from`` not after ``date_to`` (yyyy-mm-dd strings)."""
+    """Both dates or neither (neither = all time, filled in by :func:`_all_time`), and ``date_from`` not after
+    ``date_to`` (yyyy-mm-dd strings)."""
     for given, missing in (("date_from", "date_to"), ("date_to", "date_from")):
         if values.get(given) and not values.get(missing):
             raise SnovioValidationError(missing, f"is required with {given} (leave both out for all time)")
@@ -577,7 +597,7 @@ class Endpoints:
         "/v2/emails-by-domain-by-name/start",
         "Start a v2 email finder for up to 10 {first_name, last_name, domain} rows.",
         (_p("rows", None, J, v.finder_rows, req=True, shape=Shape.RAW),),
-        "1 per found email",
+        "1 per email whose smtp_status is valid or unknown (2026)",
         True,
         task=Task.START,
         result=get_emails_by_name_result,
@@ -587,7 +607,8 @@ class Endpoints:
     get_campaign_analytics = Endpoint(
         "GET",
         "/v2/statistics/campaign-analytics",
-        "Campaign statistics for a date range, or all time when both dates are left out.",
+        "Campaign statistics for a date range; both dates are always sent (2026: required), all time "
+        "(both left out) as 2000-01-01 to today.",
         (
             _p("campaign_ids", "campaign_id", Q, v.list_of(v.numeric_id), shape=CSV),
             _p("date_from", None, Q, v.iso_date),
@@ -597,6 +618,7 @@ class Endpoints:
             _p("campaign_owners", "campaign_owner", Q, v.list_of(v.email), shape=CSV),
         ),
         constraint=_date_range,
+        fill=_all_time,
     )
     get_campaign_progress = Endpoint(
         "GET",
@@ -640,7 +662,7 @@ class Endpoints:
         "Add (or update) a prospect in a list; starts the list's drip campaign.",
         (
             _p("list_id", "listId", F, v.numeric_id, req=True),
-            _p("email", None, F, v.email, req=True),
+            _p("email", None, F, v.email),
             _p("full_name", "fullName", F, v.text),
             _p("first_name", "firstName", F, v.text),
             _p("last_name", "lastName", F, v.text),
@@ -651,9 +673,12 @@ class Endpoints:
             _p("company_name", "companyName", F, v.text),
             _p("company_site", "companySite", F, v.url),
             _p("update_contact", "updateContact", F, v.boolean),
+            _p("create_duplicates", "createDuplicates", F, v.boolean),
             _p("custom_fields", "customFields", F, v.string_mapping, shape=BRK),
             _p("social_links", "socialLinks", F, v.string_mapping, shape=BRK),
         ),
+        constraint=v.prospect_identity,
+        creates_when=lambda values: bool(values.get("create_duplicates")),
         idempotent=True,
     )
     get_prospect_by_id = Endpoint(

@@ -281,7 +281,7 @@ class SnovioClient(SnovioMethods):
             try:  # a call that may have taken effect is retried only if the row says resending is safe
                 answers.append(
                     self._with_retries(
-                        partial(self._send_authorized, request), spends_credits=not row.resend_safe, what=what
+                        partial(self._send_authorized, request), spends_credits=not request.resend_safe, what=what
                     )
                 )
             except SnovioError as error:

@@ -41,6 +41,10 @@ class PreparedCall:
     query: Pairs = field(default_factory=list)
     form: Pairs = field(default_factory=list)
     json: dict[str, Any] | None = None
+    #: Whether this request, whose answer was lost, may simply be sent again: the row's
+    #: :attr:`~.catalogue.Endpoint.resend_safe`, unless its arguments make it create something
+    #: (:attr:`~.catalogue.Endpoint.creates_when`, e.g. #29 with ``createDuplicates``).
+    resend_safe: bool = True
 
     @property
     def method(self) -> str:
@@ -81,6 +85,8 @@ def _resolve(endpoint: Endpoint, arguments: Mapping[str, Any]) -> dict[str, Any]
 def prepare(endpoint: Endpoint, arguments: Mapping[str, Any]) -> PreparedCall:
     """Validate ``arguments`` against ``endpoint`` and lay them out as the API expects."""
     values = _resolve(endpoint, arguments)
+    if endpoint.fill is not None:
+        values.update({k: v for k, v in endpoint.fill(values).items() if values.get(k) is None})
     checked: dict[str, Any] = {}
     for param in endpoint.params:
         raw = values.get(param.name)
@@ -98,7 +104,9 @@ def prepare(endpoint: Endpoint, arguments: Mapping[str, Any]) -> PreparedCall:
         except SnovioValidationError as error:
             raise SnovioValidationError(error.field, error.problem, endpoint=endpoint.path) from None
     _check_size(endpoint, checked)
-    return _lay_out(endpoint, checked)
+    call = _lay_out(endpoint, checked)
+    call.resend_safe = endpoint.resend_safe and not (endpoint.creates_when and endpoint.creates_when(checked))
+    return call
 
 
 def _encoded_size(param: Param, value: Any) -> int:

@@ -22,7 +22,6 @@ from airflow_provider_snovio.api.catalogue import (
     ACTIVITY_LIMIT_MAX,
     ACTIVITY_WINDOW_DAYS,
     ENDPOINTS,
-    LIST_PAGE_MAX,
     Endpoint,
     Task,
     endpoint,
@@ -63,9 +62,9 @@ def check_wait_times(poll_interval: float, timeout: float) -> None:
             raise SnovioValidationError(name, f"must be a finite, {least} number of seconds, got {value!r}")
 
 
-#: Rows per page when iterating prospects in a list (#34): the documented maximum of ``perPage``, 100
-#: (the catalogue row's ``page_size``; a larger ``per_page`` is refused before sending).
-LIST_PAGE_SIZE = LIST_PAGE_MAX
+#: Rows per page when iterating prospects in a list (#34) unless the caller asks for more (up to
+#: :data:`LIST_PAGE_MAX`, 5000 in the 2026 text): 100, the older edition's cap, which both editions accept.
+LIST_PAGE_SIZE = 100
 #: Warm-ups per page of #57 (the largest of the allowed 20, 50, 100).
 WARM_UP_PAGE_SIZE = 100
 
@@ -202,8 +201,10 @@ class SnovioMethods:
     ) -> a.CampaignAnalytics:
         """Campaign statistics (#19) between ``date_from`` and ``date_to`` (inclusive, yyyy-mm-dd or dates).
 
-        Leave both out for all-time statistics; one without the other is refused, as is a range that
-        runs backwards. The id filters are sent comma-joined.
+        Leave both out for all-time statistics: both are still sent (the 2026 text makes them required),
+        as ``date_from`` 2000-01-01 (:data:`~.validation.ANALYTICS_ALL_TIME_FROM`) and ``date_to`` today
+        (UTC). One without the other is refused, as is a range that runs backwards. The id filters are
+        sent comma-joined.
         """
         return cast(
             "a.CampaignAnalytics",
@@ -267,10 +268,15 @@ class SnovioMethods:
         )
 
     # 1e. Prospects and lists -------------------------------------------------------------------
-    def add_prospect_to_list(self, list_id: int | str, email: str, **fields: Any) -> a.ProspectAdded:
+    def add_prospect_to_list(self, list_id: int | str, email: str | None = None, **fields: Any) -> a.ProspectAdded:
         """Add or update a prospect (#29). ``fields``: full_name, first_name, last_name, phones,
-        country, locality, position, company_name, company_site, update_contact, custom_fields
-        (mapping), social_links (mapping); Snov.io's camelCase names are accepted too."""
+        country, locality, position, company_name, company_site, update_contact, create_duplicates,
+        custom_fields (mapping), social_links (mapping); Snov.io's camelCase names are accepted too.
+
+        2026: ``email`` may be left out when ``social_links`` has a ``linkedIn`` URL; ``create_duplicates``
+        adds a second prospect when the email already exists, and may not be true with ``update_contact``.
+        A call with ``create_duplicates`` is not resent when its answer is lost (a resend would duplicate again).
+        """
         return cast(
             "a.ProspectAdded", self.call(ENDPOINTS.add_prospect_to_list, list_id=list_id, email=email, **fields)
         )
@@ -292,7 +298,7 @@ class SnovioMethods:
         return cast(list[a.UserList], self.call(ENDPOINTS.get_user_lists))
 
     def get_list_prospects(self, list_id: int | str, page: int = 1, per_page: int = LIST_PAGE_SIZE) -> a.ListProspects:
-        """One page of a list's prospects, newest first (#34); ``per_page`` is at most 100 (documented cap)."""
+        """One page of a list's prospects, newest first (#34); ``per_page`` is at most 5000 (2026 cap; 100 before)."""
         return cast(
             "a.ListProspects", self.call(ENDPOINTS.get_list_prospects, list_id=list_id, page=page, per_page=per_page)
         )
@@ -775,9 +781,11 @@ class SnovioMethods:
         )
 
     def iter_list_prospects(self, list_id: int | str, per_page: int = LIST_PAGE_SIZE) -> Iterator[dict[str, Any]]:
-        """Every prospect of a list, newest first (#34, page/perPage); ``per_page`` at most 100."""
+        """Every prospect of a list, newest first (#34, page/perPage) until a page shorter than ``per_page``;
+        ``per_page`` at most 5000 (the 2026 cap). The default stays 100, which the older edition's cap allows
+        too: a server still clamping ``perPage`` to 100 would otherwise end the iteration after one page."""
         row = ENDPOINTS.get_list_prospects
-        prepare(row, {"list_id": list_id, "page": 1, "per_page": per_page})  # per_page > 100 fails here
+        prepare(row, {"list_id": list_id, "page": 1, "per_page": per_page})  # per_page > 5000 fails here
         return iter_pages(
             lambda page: self.get_list_prospects(list_id, page=page, per_page=per_page),
             int(per_page),

@@ -12,6 +12,10 @@ Snov.io has three ways of saying "not ready yet":
 
 Keeping these rules in one module means a sensor and a trigger can never disagree about whether a
 task is done.
+
+Every status word is compared case-insensitively (:func:`status_word`): the 2026 prose capitalises
+``smtp_status`` and ``unknown_status_reason`` values ("Valid", "Greylist") where its samples use lowercase,
+so the provider reads either, and reports the lowercase word of the samples.
 """
 
 from __future__ import annotations
@@ -35,12 +39,38 @@ def _norm(value: Any) -> str:
     return str(value or "").strip().lower().replace(" ", "_").replace("-", "_")
 
 
+#: ``unknown_status_reason`` values (2026): the finder's four, plus the verifier's ``hidden_by_owner``.
+UNKNOWN_STATUS_REASONS = ("banned", "catchall", "connection_error", "greylist", "hidden_by_owner")
+#: v2 finder (#12v2/#13v2, 2026): an e-mail costs 1 credit when its ``smtp_status`` is one of these
+#: ("valid OR unknown", not only the ones found valid).
+FINDER_CHARGED_STATUSES = ("valid", "unknown")
+
+
+def status_word(value: Any) -> str | None:
+    """A status word as the provider compares and reports it: lowercase, ``_`` for spaces and dashes
+    ("Not valid" -> ``not_valid``, "Greylist" -> ``greylist``); ``None`` stays ``None``."""
+    return None if value is None else _norm(value)
+
+
+def finder_credits(items: Any) -> int:
+    """Credits a completed v2 finder result (#13v2) cost: 1 per e-mail whose ``smtp_status`` is valid or
+    unknown (2026), whatever its case."""
+    return sum(
+        1
+        for item in (items if isinstance(items, list) else [])
+        if isinstance(item, Mapping)
+        for email in item.get("result") or []
+        if isinstance(email, Mapping) and status_word(email.get("smtp_status")) in FINDER_CHARGED_STATUSES
+    )
+
+
 _DONE = {"completed", "complete", "done", "finished"}
 _PENDING = {"in_progress", "progress", "pending", "processing", "queued", "started"}
 
 
 def task_hash_of(body: Any) -> str:
-    """The task_hash of a v2 start answer (``meta.task_hash``; some clients read ``data.task_hash``)."""
+    """The task_hash of a v2 start answer: ``data.task_hash`` (the 2026 v2 finder and verifier) or
+    ``meta.task_hash`` (the older text, and the domain-search starts), whichever is present."""
     if isinstance(body, Mapping):
         for part in ("meta", "data"):
             section = body.get(part)
@@ -158,7 +188,9 @@ def verification_summary(entry: Any) -> dict[str, Any]:
     keep instead of the whole entry (smaller, and no more about the person than the verdict)."""
     data = entry.get("data") if isinstance(entry, Mapping) else None
     data = data if isinstance(data, Mapping) else {}
-    return {name: data.get(key) for name, key in VERIFICATION_FIELDS.items()}
+    summary = {name: data.get(key) for name, key in VERIFICATION_FIELDS.items()}
+    summary["smtp_status"] = status_word(summary["smtp_status"])
+    return summary
 
 
 def finder_emails(body: Any) -> list[dict[str, Any]]:
@@ -166,7 +198,7 @@ def finder_emails(body: Any) -> list[dict[str, Any]]:
     data = body.get("data") if isinstance(body, Mapping) else None
     emails = data.get("emails") if isinstance(data, Mapping) else None
     return [
-        {"email": e.get("email"), "status": e.get("emailStatus")}
+        {"email": e.get("email"), "status": status_word(e.get("emailStatus"))}
         for e in emails or []
         if isinstance(e, Mapping) and e.get("email")
     ]

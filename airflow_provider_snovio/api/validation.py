@@ -44,9 +44,25 @@ DEFAULT_MAX_ITEMS = 100
 
 RECIPIENT_STATUSES = ("Active", "Paused", "Unsubscribed")
 WEBHOOK_STATUSES = ("active", "deactivated")
+#: The ``event_object`` x ``event_action`` pairs #38 accepts: the complete 2026 list (9 objects, 23 pairs;
+#: ``snovio-api-2026.md`` §2). The mirror's table lost its row grouping; the objects were rebuilt from row
+#: order, which Snov.io's English knowledge-base article agrees with.
 WEBHOOK_EVENTS: Mapping[str, tuple[str, ...]] = {
     "campaign_email": ("sent", "first_sent", "opened", "bounced", "clicked"),
     "campaign_reply": ("received", "first_received", "autoreply_received"),
+    "campaign_li_reply": ("received", "first_received"),
+    "campaign_li": ("connection_request_accepted",),
+    "company": ("found_domains_by_names", "found_company_by_domain"),
+    "prospect": (
+        "found_by_li_url",
+        "found_emails_by_name_by_domain",
+        "campaign_finished",
+        "unsubscribed",
+        "found_company_by_domain",
+    ),
+    "email_verification": ("verified",),
+    "email": ("found_emails_by_domain", "found_generic_contacts_by_domain", "found_prospect_emails"),
+    "database_search": ("task_result",),
 }
 DOMAIN_EMAIL_TYPES = ("all", "personal", "generic")
 
@@ -351,6 +367,29 @@ def string_mapping(field: str, value: Any) -> dict[str, str]:
             raise _fail(field, f"key {key!r} must be letters, digits, space, _ or -")
         out[key] = "" if item is None else _no_controls(f"{field}[{key}]", str(item))
     return out
+
+
+def prospect_identity(values: Mapping[str, Any]) -> None:
+    """#29 (2026): ``email`` OR ``socialLinks[linkedIn]``, and at most one of ``updateContact`` /
+    ``createDuplicates`` true.
+
+    A catalogue ``constraint`` of ``add_prospect_to_list``: the 2026 text no longer marks ``email``
+    required, but requires the LinkedIn link when the email is null, and allows only one of the two
+    flags (booleans are validated to 1/0 before this runs). The link's key is matched case-insensitively
+    (``linkedIn`` is Snov.io's spelling; ``linkedin`` is an easy slip that would otherwise be refused).
+    """
+    if values.get("email") is None:
+        links = values.get("social_links") or {}
+        if not any(key.lower() == "linkedin" and str(link).strip() for key, link in links.items()):
+            raise _fail("email", "is required unless social_links has a 'linkedIn' profile URL (2026 #29)")
+    if values.get("update_contact") and values.get("create_duplicates"):
+        raise _fail("create_duplicates", "cannot be true together with update_contact (Snov.io allows only one)")
+
+
+#: "All time" for campaign analytics (#19): the 2026 text makes ``date_from`` and ``date_to`` required and
+#: drops "leave both empty for all time", so all time is sent as this explicit first day. Snov.io was
+#: founded in 2017; 2000-01-01 predates any campaign an account can hold.
+ANALYTICS_ALL_TIME_FROM = "2000-01-01"
 
 
 # 2026 §1a/§1b. Enrichment v2 (#42-#45) and database search v2 (#46-#51) --------------------------------

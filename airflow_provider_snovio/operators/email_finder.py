@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_snovio.api.catalogue import ENDPOINTS
 from airflow_provider_snovio.api.errors import SnovioResponseError, SnovioTaskTimeoutError, SnovioValidationError
-from airflow_provider_snovio.api.status import TaskState
+from airflow_provider_snovio.api.status import TaskState, finder_credits, status_word
 from airflow_provider_snovio.operators._async import DEFAULT_TIMEOUT, SnovioQueueThenAskOperator
 from airflow_provider_snovio.operators.state import Job
 from airflow_provider_snovio.triggers.pollers import FINDER_POLL_INTERVAL, V1_TIMEOUT, FinderPoller, check_people
@@ -39,7 +39,9 @@ class SnovioEmailFinderOperator(SnovioQueueThenAskOperator):
     """Find people's e-mails from first name, last name and company domain.
 
     XCom: ``{"people": [{"first_name", "last_name", "domain", "emails": [{"email", "status"}]}],
-    "counts": {"people", "found", "emails"}, "queued": n, "output_path"}``.
+    "counts": {"people", "found", "emails", "credits"}, "queued": n, "output_path"}``. ``status`` is
+    lowercase whatever case Snov.io answers in; ``credits`` is what the answers cost: v2, 1 per e-mail whose
+    status is valid or unknown (the 2026 text: unknown results are charged too); v1, 1 per name queued.
 
     :param people: ``[{"first_name": ..., "last_name": ..., "domain": ...}, ...]`` (templated).
     :param api_version: ``"v1"`` (find, queue the not-found, ask again) or ``"v2"`` (start/result).
@@ -72,16 +74,20 @@ class SnovioEmailFinderOperator(SnovioQueueThenAskOperator):
         return [self.api_version, self._people]
 
     def advance(self, context: Context, job: Job) -> Any:
+        self._credits = 0
         found = self._advance_v2(job) if self.api_version == "v2" else self._advance_v1(job)
         output = self.write_output({**person, "emails": emails} for person, emails in found)
+        queued = len(job.data.get("queued", []))
         return {
             "people": [{**person, "emails": emails} for person, emails in found],
             "counts": {
                 "people": len(found),
                 "found": sum(1 for _, e in found if e),
                 "emails": sum(len(e) for _, e in found),
+                # v2: 1 per e-mail valid OR unknown (2026); v1: 1 per name queued with add-names
+                "credits": self._credits if self.api_version == "v2" else queued,
             },
-            "queued": len(job.data.get("queued", [])),  # v1: names queued with add-names (1 credit each)
+            "queued": queued,  # v1: names queued with add-names (1 credit each)
             "task_hashes": [c["task_hash"] for c in job.data.get("chunks", [])],  # v2: one task per 10 people
             "output_path": output,
         }
@@ -148,6 +154,7 @@ class SnovioEmailFinderOperator(SnovioQueueThenAskOperator):
         found = []
         for rows, body in answers:
             items = body.get("data") or []
+            self._credits += finder_credits(items)
             if len(items) != len(rows):
                 raise SnovioResponseError(f"v2 finder answered {len(items)} rows for {len(rows)} people")
             for person, item in zip(rows, items, strict=True):  # answers come in the order sent
@@ -156,7 +163,7 @@ class SnovioEmailFinderOperator(SnovioQueueThenAskOperator):
                     (
                         person,
                         [
-                            {"email": e.get("email"), "status": e.get("smtp_status")}
+                            {"email": e.get("email"), "status": status_word(e.get("smtp_status"))}
                             for e in emails or []
                             if isinstance(e, dict) and e.get("email")
                         ],

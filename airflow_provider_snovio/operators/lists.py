@@ -112,6 +112,17 @@ class SnovioCreateListOperator(SnovioBaseOperator):
         )
 
 
+def _identity(arguments: Mapping[str, Any]) -> tuple[str, str]:
+    """``(identity, field)`` of a validated prospect: its e-mail, or else its ``linkedIn`` social link."""
+    row = ENDPOINTS.add_prospect_to_list
+    email = arguments.get("email")
+    if email is not None:
+        return row.params_by_name["email"].check("email", email), "email"
+    links = arguments.get("social_links", arguments.get("socialLinks")) or {}
+    link = next(str(url).strip() for key, url in links.items() if key.lower() == "linkedin" and str(url).strip())
+    return link, "social_links.linkedIn"
+
+
 class SnovioAddProspectsToListOperator(SnovioBaseOperator):
     """Add (or update) prospects in a list; a retry never adds the same prospect twice.
 
@@ -123,15 +134,18 @@ class SnovioAddProspectsToListOperator(SnovioBaseOperator):
     but may update contacts again with ``update_contact=True``).
 
     :param list_id: the list (templated; e.g. the XCom of :class:`SnovioCreateListOperator`).
-    :param prospects: dicts with ``email`` and any of ``full_name``, ``first_name``, ``last_name``,
-        ``phones``, ``country``, ``locality``, ``position``, ``company_name``, ``company_site``,
-        ``custom_fields`` (mapping), ``social_links`` (mapping); Snov.io's camelCase names work too
-        (templated).
+    :param prospects: dicts with ``email`` (or, 2026, no e-mail but ``social_links={"linkedIn": url}``) and
+        any of ``full_name``, ``first_name``, ``last_name``, ``phones``, ``country``, ``locality``,
+        ``position``, ``company_name``, ``company_site``, ``custom_fields`` (mapping), ``social_links``
+        (mapping), ``create_duplicates``; Snov.io's camelCase names work too (templated). A prospect is
+        identified (repeats refused, a retry's record kept) by its e-mail, or else its LinkedIn link. One with
+        ``create_duplicates`` whose answer was lost is not sent again by a retry (it is reported failed).
     :param update_contact: update prospects that already exist in the account.
     :param fail_on_refused: fail the task if Snov.io refused any prospect.
 
     XCom: ``{"list_id", "prospects", "added", "updated", "unchanged", "failed", "failures": {email: reason},
-    "output_path"}``; with ``output_path`` one JSON line per prospect (email, id, status).
+    "output_path"}`` (a prospect without e-mail is keyed by its LinkedIn link); with ``output_path`` one JSON
+    line per prospect (email, or ``email: null`` and ``linkedin``, id, status).
     """
 
     template_fields: Sequence[str] = (*SnovioBaseOperator.template_fields, "list_id", "prospects")
@@ -153,7 +167,11 @@ class SnovioAddProspectsToListOperator(SnovioBaseOperator):
         self.fail_on_refused = fail_on_refused
 
     def _validated(self) -> tuple[str, list[tuple[str, dict[str, Any]]]]:
-        """``(list_id, [(email, arguments)])``: every prospect through the catalogue row, nothing sent."""
+        """``(list_id, [(identity, arguments)])``: every prospect through the catalogue row, nothing sent.
+
+        The identity is the e-mail, or (2026 #29: a prospect may come with only a LinkedIn link) the
+        ``linkedIn`` social link; it is what a repeat is refused by and what a retry's record is kept under.
+        """
         row = ENDPOINTS.add_prospect_to_list
         list_id = row.params_by_name["list_id"].check("list_id", self.list_id)
         if not isinstance(self.prospects, list | tuple) or not self.prospects:
@@ -172,11 +190,11 @@ class SnovioAddProspectsToListOperator(SnovioBaseOperator):
                 prepare(row, {"list_id": list_id, **arguments})
             except SnovioValidationError as error:
                 raise SnovioValidationError(f"{field}.{error.field}", error.problem, endpoint=row.path) from None
-            email = row.params_by_name["email"].check("email", arguments["email"])
-            earlier = first_seen.setdefault(email.lower(), i)
+            identity, name = _identity(arguments)
+            earlier = first_seen.setdefault(identity.lower(), i)
             if earlier != i:
-                raise SnovioValidationError(f"{field}.email", f"{email!r} repeats prospects[{earlier}]")
-            checked.append((email, arguments))
+                raise SnovioValidationError(f"{field}.{name}", f"{identity!r} repeats prospects[{earlier}]")
+            checked.append((identity, arguments))
         return list_id, checked
 
     def execute(self, context: Context) -> dict[str, Any]:
@@ -187,15 +205,29 @@ class SnovioAddProspectsToListOperator(SnovioBaseOperator):
         resumed = 0
         for email, arguments in prospects:
             record = progress.get(email.lower())
+            duplicating = not prepare(ENDPOINTS.add_prospect_to_list, {"list_id": list_id, **arguments}).resend_safe
+            who = {"email": email} if arguments.get("email") is not None else {"email": None, "linkedin": email}
             if record is not None:
                 resumed += 1
+            elif duplicating and progress.get(f"sending:{email.lower()}"):
+                # create_duplicates: an earlier try sent it and lost the answer; a resend would add a
+                # second duplicate, and Snov.io's answers cannot tell one duplicate from another
+                detail = "an earlier try sent it with create_duplicates and lost the answer: not sent again"
+                self.log.warning("Prospect %s: %s", email, detail)
+                failures[email] = detail
+                rows.append({**who, "status": "failed", "error": detail})
+                continue
             else:
+                if duplicating:
+                    progress.set(f"sending:{email.lower()}", True)  # write-ahead: a retry never duplicates twice
                 try:
                     answer = self.hook.add_prospect_to_list(list_id, **arguments)
                 except SnovioApiError as error:  # Snov.io refused this prospect; the others go on
+                    if duplicating:  # refused, so nothing was created: a retry may send it again
+                        progress.set(f"sending:{email.lower()}", False)
                     self.log.warning("Prospect %s refused: %s", email, error.detail)
                     failures[email] = error.detail
-                    rows.append({"email": email, "status": "failed", "error": error.detail})
+                    rows.append({**who, "status": "failed", "error": error.detail})
                     continue
                 record = {
                     "id": answer.get("id"),
@@ -204,7 +236,7 @@ class SnovioAddProspectsToListOperator(SnovioBaseOperator):
                 }
                 progress.set(email.lower(), record)
             status = "added" if record["added"] else "updated" if record["updated"] else "unchanged"
-            rows.append({"email": email, "id": record["id"], "status": status, **record})
+            rows.append({**who, "id": record["id"], "status": status, **record})
         if resumed:
             self.log.info("%d prospects were already added by an earlier try and were not sent again", resumed)
         result = {

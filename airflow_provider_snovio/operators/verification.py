@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_snovio.api.catalogue import ENDPOINTS, VERIFICATION_BATCH
 from airflow_provider_snovio.api.errors import SnovioTaskTimeoutError, SnovioValidationError
-from airflow_provider_snovio.api.status import TaskState, verification_summary
+from airflow_provider_snovio.api.status import TaskState, status_word, verification_summary
 from airflow_provider_snovio.operators._async import (
     DEFAULT_POLL_INTERVAL,
     DEFAULT_TIMEOUT,
@@ -55,8 +55,9 @@ def summary_v2(result: Any) -> dict[str, Any]:
         key: result.get(key)
         for key in ("smtp_status", "is_valid_format", "is_disposable", "is_webmail", "is_gibberish")
     }
+    line["smtp_status"] = status_word(line["smtp_status"])  # "Valid" (2026 prose) reads as "valid"
     if result.get("unknown_status_reason") is not None:
-        line["unknown_status_reason"] = result["unknown_status_reason"]
+        line["unknown_status_reason"] = status_word(result["unknown_status_reason"])
     return line
 
 

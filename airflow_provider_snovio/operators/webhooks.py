@@ -47,8 +47,10 @@ class SnovioWebhookOperator(SnovioBaseOperator):
     Running the same action twice changes nothing the second time, so retries and daily runs are safe.
 
     :param action: ``ensure`` (default), ``deactivate`` or ``delete`` (templated).
-    :param event_object: ``campaign_email`` or ``campaign_reply`` (templated).
-    :param event_action: e.g. ``sent``, ``opened``, ``received`` (templated).
+    :param event_object: one of the 9 objects of the 2026 list, e.g. ``campaign_email``, ``campaign_reply``,
+        ``prospect``, ``email_verification`` (templated; ``api.validation.WEBHOOK_EVENTS``).
+    :param event_action: an action of that object, e.g. ``sent``, ``opened``, ``received``, ``verified``
+        (templated); only the 23 documented pairs are accepted.
     :param endpoint_url: the http(s) URL Snov.io posts events to (templated).
 
     XCom: ``{"action", "result", "webhook_id", "webhook_ids"}``; ``result`` is ``created``,

@@ -135,6 +135,18 @@ class SandboxConfig:
     step_content_id_index: bool = _knob(
         False, "#68-#71 content_id is the block's 1-based slot number (the #68 sample) instead of its #63 slot id"
     )
+    # --- 2026 §3 changes to existing endpoints (off = the older edition's behaviour) ---
+    analytics_dates_required: bool = _knob(
+        False, "#19 refuses a request without both date_from and date_to (2026 marks them required; off: all time)"
+    )
+    capitalised_statuses: bool = _knob(
+        False,
+        "finder/verifier answer statuses capitalised, as the 2026 prose writes them (Valid, Not_valid, Unknown, "
+        "Greylisted; unknown_status_reason Greylist, Catchall...) instead of the samples' lowercase",
+    )
+    v2_task_hash_in_meta: bool = _knob(
+        False, "the v2 finder/verifier starts (#12v2/#17v2) put task_hash in meta (older text) instead of data (2026)"
+    )
     # --- faults (random from a seeded RNG; all off by default) ---
     error_rate: float = _knob(0.0, "share of API requests answered 500/502/503")
     burst_429_every: int = _knob(0, "after every N API requests ...")

@@ -237,8 +237,8 @@ def test_email_finder(sandbox: SandboxServer, context, api_version: str, deferra
     xcom = run_with_triggers(op, context)
     found = {p["last_name"]: [e["email"] for e in p["emails"]] for p in xcom["people"]}
     assert found == {"Vanrooyen": ["gavin.vanrooyen@octagon.com"], "Doe": ["john.doe@yourdomain.com"], "Known": []}
-    assert xcom["counts"] == {"people": 3, "found": 2, "emails": 2}
     spent = sandbox.stats()["credits_spent"]
+    assert xcom["counts"] == {"people": 3, "found": 2, "emails": 2, "credits": spent}
     retry = SnovioEmailFinderOperator(
         task_id="f", people=OCTAGON_PEOPLE, api_version=api_version, deferrable=False, **FAST
     )

@@ -169,7 +169,7 @@ BAD_INPUTS: list[tuple[str, type, dict[str, Any], str]] = [
     (
         "per-page-above-cap",
         SnovioApiOperator,
-        {"endpoint": "get_list_prospects", "arguments": {"list_id": 1, "per_page": 101}},
+        {"endpoint": "get_list_prospects", "arguments": {"list_id": 1, "per_page": 5001}},
         "per_page",
     ),
     ("no-hashes", SnovioProspectEmailsOperator, {"prospect_hashes": []}, "prospect_hashes"),

@@ -750,12 +750,18 @@ def test_legacy_domain_search_sends_last_id_zero_by_default(harness: Harness) ->
     assert ("lastId", "0") in (harness.session.api_calls[0].params or [])
 
 
-def test_analytics_without_dates_sends_neither(harness: Harness) -> None:
+def test_analytics_without_dates_sends_all_time_as_an_explicit_range(harness: Harness) -> None:
+    """2026 #19 makes both dates required: "all time" is 2000-01-01 to today (UTC), both sent."""
     harness.client.get_campaign_analytics(campaign_ids=[7])
-    assert harness.session.api_calls[0].params == [("campaign_id", "7")]
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    assert harness.session.api_calls[0].params == [
+        ("campaign_id", "7"),
+        ("date_from", "2000-01-01"),
+        ("date_to", today),
+    ]
 
 
-def test_list_prospects_page_size_is_capped_at_the_documented_100() -> None:
+def test_list_prospects_page_size_is_capped_at_the_2026_5000_and_defaults_to_100() -> None:
     row = catalogue.endpoint("get_list_prospects")
-    assert row.page_size == 100
+    assert row.page_size == 5000
     assert inspect.signature(SnovioMethods.get_list_prospects).parameters["per_page"].default == 100

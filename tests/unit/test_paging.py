@@ -425,18 +425,20 @@ def test_a_clamped_page_is_compared_with_the_documented_cap_not_with_what_was_as
     assert fetch.asked == [1, 2, 3]
 
 
-def test_the_list_page_cap_lives_in_the_catalogue_and_is_the_default() -> None:
+def test_the_list_page_cap_lives_in_the_catalogue_and_the_default_is_the_older_cap() -> None:
+    """2026 #34: ``perPage`` up to 5000; the default stays 100, which the older edition accepts too."""
     from airflow_provider_snovio.api.methods import LIST_PAGE_SIZE
 
     row = catalogue.endpoint("get_list_prospects")
-    assert row.page_size == catalogue.LIST_PAGE_MAX == LIST_PAGE_SIZE == 100
-    assert row.params_by_name["per_page"].check("per_page", 100) == 100
+    assert row.page_size == catalogue.LIST_PAGE_MAX == 5000
+    assert LIST_PAGE_SIZE == 100
+    assert row.params_by_name["per_page"].check("per_page", 5000) == 5000
 
 
 def test_iter_list_prospects_above_the_cap_is_refused_before_anything_is_sent(harness: Harness) -> None:
     with pytest.raises(SnovioValidationError) as caught:
-        harness.client.iter_list_prospects(4242, per_page=500)
-    assert caught.value.field == "per_page" and "at most 100" in str(caught.value)
+        harness.client.iter_list_prospects(4242, per_page=5001)
+    assert caught.value.field == "per_page" and "at most 5000" in str(caught.value)
     assert_nothing_sent(harness)
 
 
@@ -561,7 +563,7 @@ def test_every_paged_row_documents_its_page_size(name: str) -> None:
     if row.paging is catalogue.Paging.OFFSET_TO_EMPTY:  # #73: Snov.io documents no page size
         assert row.page_size is None
     else:
-        assert row.page_size in {10_000, 1000, 100, 50, 20}
+        assert row.page_size in {10_000, 5000, 1000, 100, 50, 20}
 
 
 # 2026: #72 pages until pagination.has_more is false, #73 until an empty page -------------------------------

@@ -169,9 +169,9 @@ REFUSED: list[tuple[str, Invoke, str]] = [
     ("none for a required first name", lambda c: c.get_emails_from_names(None, "Doe", "octagon.com"), "first_name"),
     ("legacy last id none via call", lambda c: c.call("get_domain_emails_with_info", domain="octagon.com"), "last_id"),
     # page sizes above the documented cap (#34 perPage <= 100)
-    ("per page above 100", lambda c: c.get_list_prospects(1, per_page=500), "per_page"),
-    ("per page 101", lambda c: c.get_list_prospects(1, per_page="101"), "per_page"),
-    ("iterator per page above 100", lambda c: c.iter_list_prospects(1, per_page=500), "per_page"),
+    ("per page above 5000", lambda c: c.get_list_prospects(1, per_page=5001), "per_page"),
+    ("per page 5001", lambda c: c.get_list_prospects(1, per_page="5001"), "per_page"),
+    ("iterator per page above 5000", lambda c: c.iter_list_prospects(1, per_page=5001), "per_page"),
     ("iterator legacy limit above 100", lambda c: c.iter_domain_emails_with_info("octagon.com", limit=101), "limit"),
 ]
 
@@ -517,12 +517,14 @@ def test_a_size_error_names_the_parameter_and_the_budget(harness: Harness) -> No
     assert_nothing_sent(harness)
 
 
-def test_analytics_without_dates_is_all_time_and_sends_no_dates(harness: Harness) -> None:
+def test_analytics_without_dates_is_all_time_sent_as_an_explicit_range(harness: Harness) -> None:
+    """2026 #19: both dates are required, so all time is sent as 2000-01-01 to today (UTC)."""
     harness.client.get_campaign_analytics(campaign_ids=[1, 2])
     harness.client.get_campaign_analytics()
     first, second = harness.session.api_calls
-    assert first.params == [("campaign_id", "1,2")]
-    assert second.params is None
+    all_time = [("date_from", "2000-01-01"), ("date_to", dt.datetime.now(dt.UTC).date().isoformat())]
+    assert first.params == [("campaign_id", "1,2"), *all_time]
+    assert second.params == all_time
 
 
 def test_one_analytics_date_without_the_other_names_the_missing_one(harness: Harness) -> None:

@@ -50,7 +50,7 @@ class SandboxData:
 
     def prospects_by_email(self, email: str) -> list[dict[str, Any]]:
         wanted = email.strip().lower()
-        return [p for p in self.prospects.values() if p["email"].lower() == wanted]
+        return [p for p in self.prospects.values() if (p["email"] or "").lower() == wanted]
 
 
 def build_data(config: SandboxConfig) -> SandboxData:

@@ -49,7 +49,7 @@ def custom_field_definitions() -> list[dict[str, Any]]:
 
 def make_prospect(
     prospect_id: str,
-    email: str,
+    email: str | None,
     *,
     first: str | None = None,
     last: str | None = None,
@@ -172,7 +172,7 @@ def list_prospect_row(record: dict[str, Any]) -> dict[str, Any]:
         "name": record["name"],
         "firstName": record["firstName"],
         "lastName": record["lastName"],
-        "emails": [_email_row(record)],
+        "emails": [_email_row(record)] if record["email"] else [],  # 2026: a prospect may have only a LinkedIn link
     }
 
 

@@ -11,10 +11,23 @@ from typing import Any
 
 from airflow_provider_snovio.sandbox.data.campaigns import EPOCH
 
-#: event_object -> allowed event_action values (older docs + 2026 additions).
+#: event_object -> allowed event_action values: the complete 2026 list (9 objects, 23 pairs).
 WEBHOOK_EVENTS: dict[str, tuple[str, ...]] = {
     "campaign_email": ("sent", "first_sent", "opened", "bounced", "clicked"),
     "campaign_reply": ("received", "first_received", "autoreply_received"),
+    "campaign_li_reply": ("received", "first_received"),
+    "campaign_li": ("connection_request_accepted",),
+    "company": ("found_domains_by_names", "found_company_by_domain"),
+    "prospect": (
+        "found_by_li_url",
+        "found_emails_by_name_by_domain",
+        "campaign_finished",
+        "unsubscribed",
+        "found_company_by_domain",
+    ),
+    "email_verification": ("verified",),
+    "email": ("found_emails_by_domain", "found_generic_contacts_by_domain", "found_prospect_emails"),
+    "database_search": ("task_result",),
 }
 WEBHOOK_STATUSES = ("active", "deactivated")
 

@@ -201,13 +201,18 @@ def _csv(value: str | None) -> list[str]:
 
 @router.get("/v2/statistics/campaign-analytics")
 async def campaign_analytics(request: Request, state: StateDep) -> JSONResponse:
-    """#19 counts over events inside [date_from, date_to] (both inclusive days, UTC); no dates = all time.
+    """#19 counts over events inside [date_from, date_to] (both inclusive days, UTC); no dates = all time
+    (the older text), or with the knob ``analytics_dates_required`` a 400 naming the missing date (2026).
 
     Empty ``campaign_id`` = all Active campaigns (documented). Filters ``sender_email`` (ids),
     ``sender_linkedin`` (ids: the sandbox has no LinkedIn accounts, so any value matches nothing) and
     ``campaign_owner`` (emails) narrow the campaign set.
     """
     params = await request_params(request)
+    if state.config.analytics_dates_required:  # 2026: both dates are required (knob; off = all time)
+        for name in ("date_from", "date_to"):
+            if not params.get_str(name):
+                raise BadParam(f"{name} is required")
     d_from = _date(params.get_str("date_from"), "date_from")
     d_to = _date(params.get_str("date_to"), "date_to")
     if d_from and d_to and d_from > d_to:

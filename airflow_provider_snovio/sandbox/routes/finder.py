@@ -5,8 +5,9 @@ name is queued with ``add-names-to-find-emails`` (1 credit), then ``in_progress`
 is done (``sandbox.tasks.Progress``: delay AND polls), then ``complete``. Both count against the hourly
 finder limit (per request) and answer the documented "too many prospects processing" when it is spent.
 A DAG that skips the queue step, polls without waiting or ignores the hourly limit fails here, as it would
-against Snov.io. The v2 finder charges 1 credit per email found; when the balance cannot cover them the
-task's status is the terminal ``not_enough_credits`` (and nothing is charged).
+against Snov.io. The v2 finder charges 1 credit per email found whose smtp_status is valid or unknown
+(2026); when the balance cannot cover them the task's status is the terminal ``not_enough_credits``
+(and nothing is charged).
 
 Decisions where the docs are silent: a queued search for a person Snov.io does not know completes with
 ``identifier: complete`` and no emails (not ``not_found`` again, which would make clients re-queue and pay
@@ -52,6 +53,8 @@ router = APIRouter(dependencies=[Depends(require_token)])
 
 EXTENSION = "finder"
 MAX_ROWS = 10
+#: v2 finder (2026): 1 credit per e-mail whose smtp_status is valid OR unknown (not only the valid ones).
+CHARGED_STATUSES = ("valid", "unknown")
 V2_FINDER = "/v2/emails-by-domain-by-name"
 #: Account id the sandbox reports in ``add-names-to-find-emails`` answers (the docs' example value).
 USER_ID = 666871
@@ -212,7 +215,7 @@ async def add_names_to_find_emails(request: Request, state: StateDep) -> JSONRes
         consume_hourly(state, "finder", 1)
         state.charge(1, "POST /v1/add-names-to-find-emails")
         if key not in finder.names:
-            emails = [{"email": e, "emailStatus": s} for e, s in person.emails] if person else []
+            emails = [{"email": e, "emailStatus": styled(state, s)} for e, s in person.emails] if person else []
             finder.names[key] = NameSearch(Progress(state.now()), emails)
     return JSONResponse({"success": True, **values, "userId": USER_ID, "sent": True})
 
@@ -314,21 +317,35 @@ async def get_profile_by_email(request: Request, state: StateDep) -> JSONRespons
 
 
 # --------------------------------------------------------------------------------------------------
-# v2 finder: rows of names -> task_hash -> emails (1 credit per email found)
+# v2 finder: rows of names -> task_hash -> emails (1 credit per email valid or unknown)
 
 
-def v2_email_result(verdict: Verdict) -> dict[str, Any]:
+def styled(state: SandboxState, word: str) -> str:
+    """A status word as served: lowercase (the samples), or with the knob ``capitalised_statuses`` capitalised
+    as the 2026 prose writes them ("Valid", "Greylist")."""
+    return word[:1].upper() + word[1:] if state.config.capitalised_statuses else word
+
+
+def v2_start_answer(state: SandboxState, task_hash: str, meta: dict[str, Any]) -> dict[str, Any]:
+    """A v2 finder/verifier start answer: ``{data{task_hash}, meta{...}}`` (2026), or with the knob
+    ``v2_task_hash_in_meta`` ``{data: [], meta{..., task_hash}}`` (where the older text puts it)."""
+    if state.config.v2_task_hash_in_meta:
+        return {"data": [], "meta": {**meta, "task_hash": task_hash}}
+    return {"data": {"task_hash": task_hash}, "meta": meta}
+
+
+def v2_email_result(state: SandboxState, verdict: Verdict) -> dict[str, Any]:
     """One address as the 2026 v2 finder/verifier report it."""
     result: dict[str, Any] = {
         "email": verdict.email,
-        "smtp_status": verdict.smtp_status,
+        "smtp_status": styled(state, verdict.smtp_status),
         "is_valid_format": verdict.is_valid_format,
         "is_disposable": verdict.is_disposable,
         "is_webmail": verdict.is_webmail,
         "is_gibberish": verdict.is_gibberish,
     }
     if verdict.unknown_reason is not None:
-        result["unknown_status_reason"] = verdict.unknown_reason
+        result["unknown_status_reason"] = styled(state, verdict.unknown_reason)
     return result
 
 
@@ -371,8 +388,9 @@ async def emails_by_name_start(request: Request, state: StateDep) -> JSONRespons
     found = 0
     for row in rows:
         person = data.person_by_name(row["first_name"], row["last_name"], row["domain"])
-        emails = [v2_email_result(data.verdict(e)) for e, _ in person.emails] if person else []
-        found += len(emails)
+        verdicts = [data.verdict(e) for e, _ in person.emails] if person else []
+        emails = [v2_email_result(state, verdict) for verdict in verdicts]
+        found += sum(1 for verdict in verdicts if verdict.smtp_status in CHARGED_STATUSES)
         results.append({"people": f"{row['first_name']} {row['last_name']}", "result": emails})
     terminal = None
     try:
@@ -380,7 +398,7 @@ async def emails_by_name_start(request: Request, state: StateDep) -> JSONRespons
     except OutOfCredits:
         terminal = NOT_ENOUGH_CREDITS
     task = registry(state).create(state, "emails-by-name", {"rows": rows, "data": results}, terminal)
-    return JSONResponse({"data": {"task_hash": task.task_hash}, "meta": {"rows": rows}})
+    return JSONResponse(v2_start_answer(state, task.task_hash, {"rows": rows}))
 
 
 @router.get(f"{V2_FINDER}/result")

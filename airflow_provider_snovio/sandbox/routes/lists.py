@@ -65,23 +65,42 @@ def _campaigns_of(state: SandboxState, record: dict[str, Any]) -> list[dict[str,
 
 @router.post("/v1/add-prospect-to-list")
 async def add_prospect_to_list(request: Request, state: StateDep) -> JSONResponse:
-    """#29 ``{success, id, added, updated}``; an existing email is updated only with ``updateContact``."""
+    """#29 ``{success, id, added, updated}``; an existing email is updated only with ``updateContact``.
+
+    2026: ``email`` or ``socialLinks[linkedIn]`` (required when the email is null); ``createDuplicates``
+    adds a new prospect even when one with this email exists; ``updateContact`` and ``createDuplicates``
+    both true is refused (v1 error naming both). Decision where the docs are silent: a prospect without
+    e-mail is the existing one with the same LinkedIn link, if any (so a resend does not add it twice).
+    """
     params = await request_params(request)
     email = params.get_str("email")
-    if email is None:
-        return v1_error("email is required")
-    if not _EMAIL.match(email):
+    social = {k: str(v) for k, v in get_bracketed(params, "socialLinks").items()}
+    linkedin = next((link.strip() for key, link in social.items() if key == "linkedIn" and link.strip()), None)
+    if email is None and linkedin is None:
+        return v1_error("email is required when socialLinks[linkedIn] is empty")
+    if email is not None and not _EMAIL.match(email):
         return v1_error("email is not a valid email address")
-    plist = _live_list(state, params.get("listId"))
     update_contact = str(params.get_str("updateContact", "")).lower() in _TRUE
+    create_duplicates = str(params.get_str("createDuplicates", "")).lower() in _TRUE
+    if update_contact and create_duplicates:
+        return v1_error("Only one of updateContact and createDuplicates may be true")
+    plist = _live_list(state, params.get("listId"))
     known_fields = set(names.CUSTOM_FIELD_LABELS)
     custom = {k: v for k, v in get_bracketed(params, "customFields").items() if k in known_fields}
     fields: dict[str, Any] = {name: params.get_str(name) for name in _SIMPLE_FIELDS}
     first, last, full = params.get_str("firstName"), params.get_str("lastName"), params.get_str("fullName")
     phones = [str(p) for p in get_list(params, "phones")]
-    social = {k: str(v) for k, v in get_bracketed(params, "socialLinks").items()}
     with state.lock:
-        existing = state.data.prospects_by_email(email)
+        if email is not None:
+            existing = state.data.prospects_by_email(email)
+        else:
+            existing = [
+                p
+                for p in state.data.prospects.values()
+                if not p["email"] and (p["social"].get("linkedIn") or "").strip().lower() == (linkedin or "").lower()
+            ]
+        if create_duplicates:
+            existing = []
         updated = False
         if existing:
             record = existing[0]

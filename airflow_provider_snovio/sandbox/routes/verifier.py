@@ -33,7 +33,14 @@ from airflow_provider_snovio.sandbox.data.domains import Verdict, dataset_of, fr
 from airflow_provider_snovio.sandbox.errors import OutOfCredits, v1_error, validation_error
 from airflow_provider_snovio.sandbox.limits import consume_hourly
 from airflow_provider_snovio.sandbox.params import Params, get_list, request_params
-from airflow_provider_snovio.sandbox.routes.finder import StatusErrors, ensure_balance, status_error, v2_email_result
+from airflow_provider_snovio.sandbox.routes.finder import (
+    StatusErrors,
+    ensure_balance,
+    status_error,
+    styled,
+    v2_email_result,
+    v2_start_answer,
+)
 from airflow_provider_snovio.sandbox.state import SandboxState, StateDep
 from airflow_provider_snovio.sandbox.tasks import (
     NOT_ENOUGH_CREDITS,
@@ -93,7 +100,7 @@ def greylisted_first(state: SandboxState, email: str) -> bool:
     return is_valid_email(email) and fraction(state.config.seed, "greylist", email.lower()) < share
 
 
-def v1_data(verdict: Verdict, *, greylisted: bool = False) -> dict[str, Any]:
+def v1_data(state: SandboxState, verdict: Verdict, *, greylisted: bool = False) -> dict[str, Any]:
     """The documented v1 ``data`` object; ``greylisted`` renders the temporary first answer."""
     reason = verdict.unknown_reason
     return {
@@ -102,7 +109,7 @@ def v1_data(verdict: Verdict, *, greylisted: bool = False) -> dict[str, Any]:
         "isDisposable": verdict.is_disposable,
         "isWebmail": verdict.is_webmail,
         "isGibberish": verdict.is_gibberish,
-        "smtpStatus": "greylisted" if greylisted else verdict.smtp_status,
+        "smtpStatus": styled(state, "greylisted" if greylisted else verdict.smtp_status),
         "isCatchall": reason == "catchall" and not greylisted,
         "isGreylist": greylisted or reason == "greylist",
         "isBannedError": reason == "banned" and not greylisted,
@@ -140,7 +147,7 @@ async def get_emails_verification_status(request: Request, state: StateDep) -> J
             continue
         if job.greylisted_until is not None:  # greylist_seconds: greylisted until then, then the verdict
             greylisted = state.now() < job.greylisted_until
-            body[email] = _entry("complete", v1_data(data.verdict(email), greylisted=greylisted))
+            body[email] = _entry("complete", v1_data(state, data.verdict(email), greylisted=greylisted))
             continue
         if not poll(state, job.progress):
             body[email] = _entry("in_progress", [])
@@ -150,16 +157,16 @@ async def get_emails_verification_status(request: Request, state: StateDep) -> J
             with state.lock:
                 job.greylisted_first = False
                 job.greylisted_until = state.now() + greylist_seconds
-            body[email] = _entry("complete", v1_data(verdict, greylisted=True))
+            body[email] = _entry("complete", v1_data(state, verdict, greylisted=True))
             continue
         if job.greylisted_first:
             # Snov.io keeps trying a greylisted address: the client must come back later.
             with state.lock:
                 job.greylisted_first = False
                 job.progress.restart(state.now())
-            body[email] = _entry("complete", v1_data(verdict, greylisted=True))
+            body[email] = _entry("complete", v1_data(state, verdict, greylisted=True))
             continue
-        body[email] = _entry("complete", v1_data(verdict))
+        body[email] = _entry("complete", v1_data(state, verdict))
     return JSONResponse(body)
 
 
@@ -200,18 +207,18 @@ async def email_verification_start(request: Request, state: StateDep) -> JSONRes
     if len(emails) > MAX_EMAILS:
         return validation_error({"emails": f"The emails may not have more than {MAX_EMAILS} items."})
     data = dataset_of(state)
-    results = [{"email": email, "result": _v2_result(data.verdict(email))} for email in emails]
+    results = [{"email": email, "result": _v2_result(state, data.verdict(email))} for email in emails]
     terminal = None
     try:
         state.charge(len(emails), f"POST {V2_VERIFY}/start")
     except OutOfCredits:
         terminal = NOT_ENOUGH_CREDITS
     task = registry(state).create(state, "email-verification", {"emails": emails, "data": results}, terminal)
-    return JSONResponse({"data": {"task_hash": task.task_hash}, "meta": {"emails": emails}})
+    return JSONResponse(v2_start_answer(state, task.task_hash, {"emails": emails}))
 
 
-def _v2_result(verdict: Verdict) -> dict[str, Any]:
-    result = v2_email_result(verdict)
+def _v2_result(state: SandboxState, verdict: Verdict) -> dict[str, Any]:
+    result = v2_email_result(state, verdict)
     del result["email"]
     return result
 
