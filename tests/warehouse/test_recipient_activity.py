@@ -208,6 +208,33 @@ def test_sql_sync_is_exact_through_the_sequence(warehouse, snovio_sandbox, clien
     check_windows(spy)
 
 
+class Killed(BaseException):
+    """The worker killed mid-sync (not an error the sync handles)."""
+
+
+def test_a_sync_killed_between_windows_resumes_from_the_last_stored_mark(warehouse, snovio_sandbox, client) -> None:
+    spy = Spy(client)
+    wh = Warehouse(warehouse.engine)
+    real = spy.get_campaign_recipients_activity
+
+    def dies_on_the_second_window(campaign_id: Any, date_from: Any, date_to: Any, **kwargs: Any) -> Any:
+        if {w[1] for w in spy.windows if w[0] == A} - {str(date_from)}:
+            raise Killed
+        return real(campaign_id, date_from, date_to, **kwargs)
+
+    spy.get_campaign_recipients_activity = dies_on_the_second_window  # type: ignore[method-assign]
+    with pytest.raises(Killed):
+        sync(spy, wh, ACTIVITY, TABLE, campaign_ids=[A], span=activity_span(spy, END1, LOOKBACK, HISTORY))
+    table = wh.table(ACTIVITY, TABLE)
+    # the first window's pages and its mark were committed together; nothing of the second window
+    assert wh.position(table, f"campaign_id={A}") == Position(high_water="2025-08-31T00:00:00+00:00")
+    del spy.get_campaign_recipients_activity
+    sync(spy, wh, ACTIVITY, TABLE, campaign_ids=[A], span=activity_span(spy, END1, LOOKBACK, HISTORY))
+    expected = {k for k in truth(snovio_sandbox, END1) if k[0] == A}
+    assert table_keys(warehouse.engine) == (expected, 0)
+    assert spy.windows[-1][1:] == ("2025-08-28", "2025-09-25")  # resumed lookback_days before the stored mark
+
+
 def test_the_operator_reads_from_the_campaigns_creation_to_the_run_end(warehouse, snovio_conn_env) -> None:
     """No ``history_start``: the first run starts the day before each campaign's ``created_at`` (#27), and
     ends at the data interval's end; the next run reads on from there."""
