@@ -5,10 +5,14 @@ What it does, once a day (each run covers its data interval, one UTC day):
 1. ``campaigns``: every campaign of the account into ``snovio_campaigns`` (one request);
 2. ``campaign_analytics``: each campaign's statistics for the run's day into ``snovio_campaign_analytics``
    (one request per campaign);
-3. ``campaign_replies``, ``campaign_opens``, ``campaign_clicks``, ``emails_sent``, ``finished_prospects``:
-   the events into their ``snovio_*`` tables, incrementally (a run with nothing new costs one request per
-   campaign and resource) and idempotently (upserts on natural keys);
-4. ``report``: rows per table and the campaigns ranked by the day's reply rate, printed in the task log and
+3. ``recipient_activity`` (the recommended source of campaign events for new DAGs): every sent, open, click,
+   reply, bounce and unsubscribe event into ``snovio_recipient_activity``, by event time: the first run
+   reads each campaign from its creation, every later run from 3 days (``lookback_days``) before where the
+   previous one stopped to the run's end, so events Snov.io records late still land;
+4. ``campaign_replies``, ``campaign_opens``, ``campaign_clicks``, ``emails_sent``, ``finished_prospects``:
+   the v1 event lists into their ``snovio_*`` tables, incrementally (a run with nothing new costs one request
+   per campaign and resource) and idempotently (upserts on natural keys), for DAGs and reports built on them;
+5. ``report``: rows per table and the campaigns ranked by the day's reply rate, printed in the task log and
    returned as the XCom.
 
 Every step is a :class:`~airflow_provider_snovio.transfers.SnovioToSqlOperator`; the only hand-written tasks
@@ -35,8 +39,16 @@ except ImportError:  # Airflow 3.1: the timetable is not in the task SDK yet
 
 from airflow_provider_snovio.transfers import SnovioToSqlOperator
 
-#: Engagement resources synced after the analytics, each into ``snovio_<resource>``.
-EVENT_RESOURCES = ("campaign_replies", "campaign_opens", "campaign_clicks", "emails_sent", "finished_prospects")
+#: Event resources synced after the analytics, each into ``snovio_<resource>``: ``recipient_activity`` first
+#: (all event types of #72, by event time: the recommended one), then the v1 event lists.
+EVENT_RESOURCES = (
+    "recipient_activity",
+    "campaign_replies",
+    "campaign_opens",
+    "campaign_clicks",
+    "emails_sent",
+    "finished_prospects",
+)
 #: Rows that exist upstream (a row Snov.io no longer has is kept, with the time it was seen gone).
 LIVE = "_snovio_deleted_at IS NULL"
 CONNECTIONS = {"sql_conn_id": "{{ params.sql_conn_id }}", "snovio_conn_id": "{{ params.snovio_conn_id }}"}
@@ -49,7 +61,7 @@ def _warehouse(conn_id: str):
 
 with DAG(
     dag_id="snovio_campaign_reporting",
-    description="Snov.io campaigns, analytics, replies, opens, clicks, sent and finished into a SQL warehouse",
+    description="Snov.io campaigns, analytics, recipient activity and the v1 event lists into a SQL warehouse",
     schedule=CronDataIntervalTimetable("@daily", timezone="UTC"),  # each run reports on its own UTC day
     start_date=pendulum.datetime(2025, 9, 1, tz="UTC"),
     catchup=False,

@@ -42,6 +42,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from airflow_provider_snovio.api.catalogue import OFFSET_PAGE_SIZE
@@ -63,13 +64,17 @@ ORDERS = (OLDEST_FIRST, NEWEST_FIRST, UNKNOWN_ORDER)
 class Position:
     """Where a scope's stored copy ends: ``offset`` upstream rows stored; ``tail``/``head`` = keys of the last/
     first of them (in the order served); ``order`` as detected; ``partial``: a newest-first read from offset 0
-    stopped after ``offset`` rows (the next run continues it)."""
+    stopped after ``offset`` rows (the next run continues it).
+
+    ``high_water`` (ISO 8601 UTC text) is the position of a time-windowed resource (``Reading.WINDOW``, see
+    :mod:`.windows`): every event before it has been read; offset-paged resources leave it None."""
 
     offset: int = 0
     tail: tuple[str, ...] = ()
     order: str = UNKNOWN_ORDER
     head: tuple[str, ...] = ()
     partial: bool = False
+    high_water: str | None = None
 
     def __post_init__(self) -> None:
         if self.offset < 0 or len(self.tail) > self.offset or len(self.head) > self.offset:
@@ -81,7 +86,15 @@ class Position:
 
     def to_json(self) -> dict[str, Any]:
         """What a store keeps beside ``offset`` (one JSON value)."""
-        return {"tail": list(self.tail), "head": list(self.head), "order": self.order, "partial": self.partial}
+        value: dict[str, Any] = {
+            "tail": list(self.tail),
+            "head": list(self.head),
+            "order": self.order,
+            "partial": self.partial,
+        }
+        if self.high_water is not None:
+            value["high_water"] = self.high_water
+        return value
 
     @classmethod
     def from_json(cls, offset: int, value: Any) -> Position:
@@ -101,6 +114,7 @@ class Position:
             str(value.get("order") or UNKNOWN_ORDER),
             tuple(str(key) for key in value.get("head") or ()),
             bool(value.get("partial", False)),
+            str(value["high_water"]) if value.get("high_water") is not None else None,
         )
 
 
@@ -114,6 +128,12 @@ class Page:
     yet); ``restarted`` marks the first page of a re-read from scratch: rows of this scope stored earlier may
     no longer exist upstream and are to be replaced; ``collisions`` counts records of this page whose key an
     earlier record of the same read already had.
+
+    Time-windowed resources (``Reading.WINDOW``) also say which stored rows a page's window stands for, as
+    ``[from, to)`` UTC instants of the resource's time column: ``replaces`` (first page of a window read
+    again because upstream moved under the read: the window's stored rows are marked deleted before the
+    page is written, like ``restarted`` for a whole scope) and ``sweeps`` (last page of a window: the
+    window's stored rows this sync has not written are gone upstream and are marked deleted).
     """
 
     records: list[dict[str, Any]]
@@ -121,6 +141,8 @@ class Page:
     position: Position | None = None
     restarted: bool = False
     collisions: int = 0
+    replaces: tuple[datetime, datetime] | None = None
+    sweeps: tuple[datetime, datetime] | None = None
 
 
 def check_rows(body: Any, what: str) -> list[dict[str, Any]]:

@@ -21,6 +21,8 @@ Reading styles (:class:`Reading`):
   row is not the sum of two one-day rows' rates, and a non-UTC daily schedule asks for overlapping two-day
   ranges). Each run also re-asks the ``lookback_days`` days before its interval, in intervals of the same
   grain, so figures Snov.io completes late are corrected.
+- ``WINDOW``: recipients activity (#72), by event time in windows of at most 31 days, from a stored
+  high-water mark minus ``lookback_days``: see :mod:`windows`.
 
 Natural keys: Snov.io never says what an event's ``id`` identifies (its opens and clicks examples share one
 id), so opens and clicks are keyed by id *and* event time (``time_in_key``); collisions still seen are
@@ -43,6 +45,7 @@ from airflow_provider_snovio.api.errors import SnovioResponseError, SnovioValida
 from airflow_provider_snovio.api.incremental import DEFAULT_OVERLAP, Page, Position, resume_offset
 from airflow_provider_snovio.api.methods import LIST_PAGE_SIZE
 from airflow_provider_snovio.api.paging import iter_pages
+from airflow_provider_snovio.api.windows import Span, read_windows
 
 #: Days before a run's analytics interval that are asked again (late figures corrected).
 DEFAULT_LOOKBACK_DAYS = 2
@@ -74,6 +77,7 @@ class Reading(str, Enum):
     OFFSET = "offset"
     PAGES = "pages"
     INTERVAL = "interval"
+    WINDOW = "window"
 
 
 @dataclass(frozen=True)
@@ -170,6 +174,10 @@ class Resource:
         moment = self.time_of(record)
         return f"{r.record_id(record)}@{moment.isoformat() if moment is not None else 'none'}"
 
+    def natural_key(self, record: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The record's key columns within its scope, typed (scope columns left out)."""
+        return tuple(f.value(record) for f in self.fields if f.column in self.key)
+
     def time_of(self, record: Mapping[str, Any]) -> datetime | None:
         """When the event happened (UTC), or None (no time column, or unreadable)."""
         field_ = self._time_field  # type: ignore[attr-defined]
@@ -261,18 +269,37 @@ class Resource:
         *,
         full_refresh: bool = False,
         overlap: int = DEFAULT_OVERLAP,
+        span: Span | None = None,
     ) -> Iterator[Page]:
         """Read one scope, one :class:`Page` (one transaction's worth) at a time.
 
         ``client`` is anything with the Snov.io methods (the hook or a client). ``position`` is the stored
-        position of an ``OFFSET`` resource (ignored by the others, which always read everything).
-        ``full_refresh`` re-reads from the start and marks the first page ``restarted``.
+        position of an ``OFFSET`` or ``WINDOW`` resource (ignored by the others, which always read
+        everything). ``full_refresh`` re-reads from the start and marks the first page ``restarted``.
+        ``span``: what a ``WINDOW`` resource reads this run (see :func:`activity_span`).
         """
         if self.read is not None:  # a snapshot read by its own reader (several calls, or flattened)
             rows = self.read(client, scope_values)
             yield Page(rows, len(rows), restarted=full_refresh)
             return
         method = getattr(client, self.endpoint.name)  # the row's own hook method (every row has one)
+        # --- WINDOW (recipients activity) ---
+        if self.reading is Reading.WINDOW:
+            if span is None:
+                raise SnovioValidationError("span", f"{self.name} is read by event time: it needs a span")
+            campaign_id = scope_values["campaign_id"]
+            yield from read_windows(
+                lambda date_from, date_to, offset: method(campaign_id, date_from, date_to, offset=offset),
+                self.natural_key,
+                self.time_of,
+                span,
+                span.first_day(scope_values),
+                position,
+                full_refresh=full_refresh,
+                what=f"{self.method} campaign {campaign_id}",
+            )
+            return
+        # --- end WINDOW ---
         if self.reading is Reading.OFFSET:
             campaign_id = scope_values["campaign_id"]
             fetch = lambda offset: method(campaign_id, offset=offset)  # noqa: E731 - offset always sent
@@ -449,6 +476,11 @@ def _first_email(record: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _subject(record: Mapping[str, Any]) -> str:
+    """#72's ``email_subject``, part of the natural key: '' when absent (a key column is never null)."""
+    return r.text(record.get("email_subject")) or ""
+
+
 RESOURCES: Mapping[str, Resource] = {
     res.name: res
     for res in (
@@ -479,6 +511,41 @@ RESOURCES: Mapping[str, Resource] = {
             ("campaign_id", "date_from", "date_to"),
             "Campaign statistics (#19), one row per campaign per interval; rates in percent.",
         ),
+        # --- recipient_activity (#72, Reading.WINDOW) ---
+        Resource(
+            "recipient_activity",
+            ENDPOINTS.get_campaign_recipients_activity,
+            Scope.CAMPAIGN,
+            Reading.WINDOW,
+            (
+                _f("event_time", TS, "event_time", "when it happened (UTC; either spelling Snov.io uses)"),
+                _f("event_type", T, "event_type", "sent, open, click, reply, bounce or unsubscribe"),
+                _f("recipient_email", T, "recipient_email"),
+                Field(
+                    "email_subject",
+                    T,
+                    None,
+                    _subject,
+                    "the e-mail's subject; '' when an event has none (it is part of the key)",
+                ),
+                _f("sender_email", T, "sender_email"),
+                _f("recipient_name", T, "recipient_name"),
+                _f("phone", T, "phone"),
+                _f("industry", T, "industry"),
+                _f("country", T, "country"),
+                _f("location", T, "location"),
+                _f("company", T, "company"),
+                _f("job_position", T, "job_position"),
+                _f("hq_phone", T, "hq_phone"),
+                _f("website", T, "website"),
+            ),
+            ("campaign_id", "event_time", "event_type", "recipient_email", "email_subject"),
+            "Every campaign event (#72): sent, open, click, reply, bounce, unsubscribe; identical events in "
+            "one second are one row (counted as key collisions). Recommended for new DAGs.",
+            time_column="event_time",
+            time_in_key=True,
+        ),
+        # --- end recipient_activity ---
         Resource(
             "campaign_replies",
             ENDPOINTS.get_campaign_replies,
@@ -834,3 +901,39 @@ def lookback_intervals(dates: tuple[date, date], lookback_days: int) -> list[tup
 
 def _utc(moment: datetime) -> datetime:
     return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+
+
+# --- recipient_activity's span (Reading.WINDOW) --------------------------------------------------------------
+
+
+def activity_span(
+    client: Any, end: datetime | None, lookback_days: int, history_start: date | None, *, now: datetime | None = None
+) -> Span:
+    """What a sync of ``recipient_activity`` reads this run: up to ``end`` (the run's data interval end;
+    None = now), from ``lookback_days`` before each campaign's stored high-water mark. Without a stored mark
+    (first run, full refresh): from ``history_start``, else from the day before the campaign's ``created_at``
+    in the campaigns listing (#27; no event predates its campaign; listed once, only when needed), else
+    :data:`~airflow_provider_snovio.api.windows.DEFAULT_HISTORY_DAYS` days before ``end``."""
+    from airflow_provider_snovio.api.windows import DEFAULT_HISTORY_DAYS, check_lookback, utc
+
+    moment = utc(now or datetime.now(timezone.utc))
+    stop = min(utc(end), moment) if end is not None else moment
+    lookback = check_lookback(lookback_days)
+    created: dict[int, date] = {}
+    listed = False
+
+    def first_day(scope_values: Any) -> date:
+        nonlocal listed
+        if history_start is not None:
+            return history_start
+        if not listed:
+            listed = True
+            for camp in RESOURCES["campaigns"].records(client.get_user_campaigns()):
+                cid = r.integer(camp.get("id")) if isinstance(camp, dict) else None
+                born = r.timestamp(camp.get("created_at")) if isinstance(camp, dict) else None
+                if cid is not None and born is not None:
+                    created[cid] = born.date() - timedelta(days=1)
+        found = created.get(scope_values["campaign_id"])
+        return found if found is not None else (stop - timedelta(days=DEFAULT_HISTORY_DAYS)).date()
+
+    return Span(stop, lookback, first_day)

@@ -112,6 +112,9 @@ class SandboxConfig:
         False,
         "#72 counts its 31-day window inclusively (dateTo - dateFrom <= 30) instead of as the difference (<= 31)",
     )
+    activity_date_to_exclusive: bool = _knob(
+        False, "#72 serves the events before dateTo's first second (dateTo excluded) instead of through its last"
+    )
     activity_iso_event_time: bool = _knob(
         False, "#72 serves event_time as ISO 8601 UTC ('2025-12-15T10:58:52Z', as described) instead of the sample's"
     )

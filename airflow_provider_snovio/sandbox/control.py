@@ -20,6 +20,12 @@ campaign. These routes do to the sandbox what real campaigns do to Snov.io betwe
 Positions count oldest first whatever the serving order (knob ``newest_first_events``), so a position
 names the same event under both orders.
 
+- ``POST /_sandbox/campaigns/{campaign_id}/activity`` with ``{"kind": "opens", "at": 1757000000, "count": 2,
+  "recipient": 3, "subject": 0}`` adds ``count`` events of one recipient at one event time (unix seconds),
+  placed by time among the campaign's events: late events as the recipients-activity feed (#72) shows them,
+  and with ``count`` > 1 identical events in one second. ``recipient`` (position in the campaign, default 0)
+  and ``subject`` (0 first e-mail, 1 reply subject, 2 follow-up; default 0) are optional. Answers
+  ``{"success": true, "kind", "added", "total", "ids"}``.
 - ``DELETE /_sandbox/campaigns/{campaign_id}`` deletes the campaign: it leaves the listing (#27) and its
   endpoints answer as the knob ``deleted_campaign_answer`` says (404, an empty 200, ``success: false``).
   Answers ``{"success": true, "deleted": <id>, "campaigns": <left>}``.
@@ -94,6 +100,33 @@ def append_events(
         return {"success": True, "kind": kind, "added": count, "total": len(events), "ids": added}
 
 
+def add_activity(
+    state: SandboxState, campaign_id: int, kind: str, at: int, count: int, recipient: int, subject: int
+) -> dict[str, Any]:
+    """Add ``count`` identical ``kind`` events of recipient ``recipient`` at ``at`` (see the module docstring)."""
+    attr = EVENT_KINDS[kind]
+    with state.lock:
+        camp = state.data.campaigns.by_id(campaign_id)
+        if camp is None:
+            raise LookupError(f"no campaign {campaign_id}")
+        if not 0 <= recipient < len(camp.recipients):
+            raise ValueError(f"recipient must be a position of the {len(camp.recipients)} recipients")
+        events = list(getattr(camp, attr))
+        rng = state.data.rng
+        added: list[str] = []
+        for _ in range(count):
+            event_id, event_hash = format(rng.getrandbits(128), "032x"), format(rng.getrandbits(128), "032x")
+            if attr == "sent":
+                new: Any = Sent(at, recipient, subject == 0, False, event_id, event_hash)
+            else:
+                new = Engagement(at, recipient, event_id, event_hash, subject)
+            where = next((i for i, e in enumerate(events) if e.ts > at), len(events))
+            events.insert(where, new)
+            added.append(event_id)
+        _replace_campaign(state, _with_events(camp, attr, events))
+        return {"success": True, "kind": kind, "added": count, "total": len(events), "ids": added}
+
+
 def _with_events(camp: Any, attr: str, events: list[Any]) -> Any:
     """``camp`` with its event list ``attr`` replaced (the attribute is named at run time)."""
     changes: dict[str, Any] = {attr: events}
@@ -149,6 +182,39 @@ async def post_events(campaign_id: int, request: Request, state: StateDep) -> JS
         return JSONResponse(
             append_events(
                 state, campaign_id, body["kind"], count, None if late is None else _int(late, "after_offset", 0)
+            )
+        )
+    except LookupError as exc:
+        return _fail(str(exc), 404)
+    except ValueError as exc:
+        return _fail(str(exc))
+
+
+@router.post("/campaigns/{campaign_id}/activity")
+async def post_activity(campaign_id: int, request: Request, state: StateDep) -> JSONResponse:
+    """Add events at a given time: ``{"kind", "at", "count"?, "recipient"?, "subject"?}``."""
+    try:
+        body: Any = await request.json()
+    except ValueError:
+        return _fail('body must be {"kind": "opens", "at": <unix seconds>}')
+    if not isinstance(body, dict) or _kind(body.get("kind")) is None:
+        return _fail(f"kind must be one of {', '.join(EVENT_KINDS)}")
+    try:
+        count = _int(body.get("count", 1), "count", 1)
+        if count > MAX_APPEND:
+            raise ValueError(f"count must be <= {MAX_APPEND}")
+        subject = _int(body.get("subject", 0), "subject", 0)
+        if subject > 2:
+            raise ValueError("subject must be 0, 1 or 2")
+        return JSONResponse(
+            add_activity(
+                state,
+                campaign_id,
+                body["kind"],
+                _int(body.get("at"), "at", 0),
+                count,
+                _int(body.get("recipient", 0), "recipient", 0),
+                subject,
             )
         )
     except LookupError as exc:

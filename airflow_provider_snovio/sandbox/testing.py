@@ -191,6 +191,19 @@ class SandboxServer:
         response.raise_for_status()
         return response.json()
 
+    def add_activity(
+        self, campaign_id: int, kind: str, at: int, *, count: int = 1, recipient: int = 0, subject: int = 0
+    ) -> dict[str, Any]:
+        """Add ``count`` identical ``kind`` events of one recipient at unix time ``at``, placed by time (late
+        events; identical events in one second when ``count`` > 1), via ``POST /_sandbox/campaigns/{id}/activity``."""
+        response = httpx.post(
+            f"{self.base_url}/_sandbox/campaigns/{campaign_id}/activity",
+            json={"kind": kind, "at": at, "count": count, "recipient": recipient, "subject": subject},
+            timeout=30.0,
+        )
+        response.raise_for_status()
+        return response.json()
+
     def arm_deletion(
         self, campaign_id: int, kind: str = "replies", *, offset: int = 0, count: int = 1, after_pages: int = 1
     ) -> dict[str, Any]:

@@ -10,6 +10,10 @@ Snov.io serves. How, per reading style (:class:`~airflow_provider_snovio.api.res
   When the stored overlap no longer matches (events were deleted upstream), the campaign is re-read from
   offset 0, rewritten, and every key the files still hold for it but Snov.io no longer serves gets a
   deletion row (its keys are read back from the earlier batches that hold the campaign).
+- ``WINDOW`` (recipient activity): read by event time from the stored high-water mark minus ``lookback_days``
+  (:mod:`~airflow_provider_snovio.api.windows`). A row is written only if it is new or its record changed (a
+  digest per key is stored for the events the next run re-reads, those after the mark minus the lookback),
+  and a key the files hold in a window read whole but Snov.io no longer serves gets a deletion row.
 - the others (snapshots, list prospects, analytics per interval): read whole; a row is written only if it
   is new or its record changed (a digest per key is stored), and a key that disappeared gets a deletion row.
 
@@ -29,6 +33,7 @@ import json
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -38,13 +43,19 @@ from airflow_provider_snovio import DEFAULT_CONN_ID
 from airflow_provider_snovio.api.errors import SnovioConfigError, SnovioValidationError
 from airflow_provider_snovio.api.incremental import DEFAULT_OVERLAP, Page, Position
 from airflow_provider_snovio.api.resources import Reading, Resource, Scope, campaign_scopes, list_scopes
+from airflow_provider_snovio.api.windows import Span
 from airflow_provider_snovio.transfers import batches as b
-from airflow_provider_snovio.transfers.common import SyncSpec, check_spec, interval_dates, is_templated, lineage_input
+from airflow_provider_snovio.transfers.common import (
+    SyncSpec,
+    check_spec,
+    interval_dates,
+    is_templated,
+    lineage_input,
+    window_span,
+)
 from airflow_provider_snovio.transfers.storage import Store, check_uri, open_store
 
 if TYPE_CHECKING:
-    from datetime import date
-
     from airflow_provider_snovio.hooks.snovio import SnovioHook
 
 log = logging.getLogger(__name__)
@@ -85,6 +96,7 @@ class StorageSyncResult:
     files: list[str] = field(default_factory=list)
     reread_scopes: list[str] = field(default_factory=list)
     deleted_scopes: list[str] = field(default_factory=list)  # campaigns / lists Snov.io no longer lists
+    key_collisions: int = 0  # records whose natural key an earlier record of the same read had (logged)
 
     def as_xcom(self) -> dict[str, Any]:
         return {
@@ -98,6 +110,7 @@ class StorageSyncResult:
             "files": self.files[:50],
             "reread_scopes": self.reread_scopes[:50],
             "deleted_scopes": self.deleted_scopes[:50],
+            "key_collisions": self.key_collisions,
         }
 
 
@@ -228,8 +241,10 @@ def sync_to_storage(
     dates: tuple[date, date] | None = None,
     overlap: int = DEFAULT_OVERLAP,
     batch_rows: int = DEFAULT_BATCH_ROWS,
+    span: Span | None = None,
 ) -> StorageSyncResult:
-    """Sync ``resource`` into ``root`` (``<path>/<resource>``); see the module docstring."""
+    """Sync ``resource`` into ``root`` (``<path>/<resource>``); see the module docstring. ``span``: what a
+    time-windowed resource reads this run."""
     from airflow_provider_snovio.transfers.warehouse import scope_label
 
     run = _Run(store, root, resource, batch_rows)
@@ -240,6 +255,8 @@ def sync_to_storage(
             scope = scope_label(resource, scope_values)
             if resource.reading is Reading.OFFSET:
                 _offset_scope(run, client, scope, scope_values, overlap)
+            elif resource.reading is Reading.WINDOW:
+                _window_scope(run, client, scope, scope_values, span)
             else:
                 _snapshot_scope(run, client, scope, scope_values)
         run.commit()
@@ -283,6 +300,8 @@ def _retire_gone(
         for scope in scopes:
             stored = run.scopes.get(scope)
             digests = stored.get("digests") if isinstance(stored, dict) else None
+            if run.resource.reading is Reading.WINDOW:  # its digests cover only the last days: ask the files
+                digests = None
             keys = set(digests) if isinstance(digests, dict) else run.live_keys_in_files(scope, {column: value})
             for key in sorted(keys):
                 run.add(run.tombstone(key, {column: value}), scope, deleted=True)
@@ -351,6 +370,63 @@ def _offset_scope(run: _Run, client: Any, scope: str, scope_values: Mapping[str,
             run.set_scope(scope, _stored_position(final))
 
 
+def _window_scope(run: _Run, client: Any, scope: str, scope_values: Mapping[str, Any], span: Span | None) -> None:
+    """A time-windowed scope: state ``{"high_water", "horizon", "digests"}`` - the mark, and the digest of every
+    key whose event time is on or after ``horizon`` (the first day the next run re-reads). A run that reads
+    from before ``horizon`` (``lookback_days`` raised) takes the keys the files hold, without digests."""
+    if span is None:
+        raise SnovioConfigError(f"{run.resource.name} is read by event time: it needs a span")
+    found = run.scopes.get(scope)
+    stored: dict[str, Any] = found if isinstance(found, dict) else {}
+    mark = stored.get("high_water")
+    position = Position(high_water=str(mark)) if mark else None
+    digests: dict[str, str | None] = dict(stored.get("digests") or {})
+    at = run.resource.key.index(run.resource.time_column or "")
+
+    def time_of_key(key: str) -> datetime | None:
+        try:
+            return datetime.fromisoformat(json.loads(key)[at])
+        except (TypeError, ValueError, IndexError):
+            return None
+
+    try:
+        start = (datetime.fromisoformat(str(mark)) - timedelta(days=span.lookback_days)).date() if mark else None
+        horizon = date.fromisoformat(str(stored["horizon"])) if stored.get("horizon") else None
+    except ValueError:
+        start = horizon = None
+    if start is not None and horizon is not None and start < horizon:
+        for key in run.live_keys_in_files(scope, scope_values):
+            digests.setdefault(key, None)
+    written: set[str] = set()  # keys written by this run (a window read again may no longer have them)
+    seen: set[str] = set()  # keys of the window being read
+    for page in run.resource.pages(client, scope_values, position, span=span):
+        run.result.rows_read += page.read
+        run.result.key_collisions += page.collisions
+        if page.replaces is not None:
+            seen = set()
+        for key, row in run.keyed_rows(scope_values, page.records).items():
+            digest = _digest(row[b.RAW])
+            seen.add(key)
+            if digests.get(key) != digest:
+                run.add(row, scope)
+                written.add(key)
+            digests[key] = digest
+        if page.sweeps is not None:  # the window was read whole: what it no longer serves is deleted
+            low, high = page.sweeps
+            for key in sorted({*digests, *written} - seen):
+                moment = time_of_key(key)
+                if moment is not None and low <= moment < high:
+                    run.add(run.tombstone(key, scope_values), scope, deleted=True)
+                    digests.pop(key, None)
+                    written.discard(key)
+            seen = set()
+        if page.position is not None and page.position.high_water:
+            keep = (datetime.fromisoformat(page.position.high_water) - timedelta(days=span.lookback_days)).date()
+            kept = {k: d for k, d in digests.items() if (t := time_of_key(k)) is None or t.date() >= keep}
+            run.set_scope(scope, {"high_water": page.position.high_water, "horizon": keep.isoformat(), "digests": kept})
+        run.rotate()
+
+
 def _stored_position(position: Position) -> dict[str, Any]:
     """A scope's position in ``_snovio_state.json`` (read back by :func:`_offset_scope`)."""
     return {"offset": position.offset, "position": position.to_json()}
@@ -386,6 +462,10 @@ class SnovioToObjectStorageOperator(BaseOperator):
         filesystem's default credentials.
     :param overlap: rows re-read before a stored position to prove nothing moved (offset resources).
     :param batch_rows: rows after which a batch is closed and the next one started.
+    :param lookback_days: days re-read before the stored position: recipient_activity's high-water mark
+        (default 3) so late events land. 0 to 366.
+    :param history_start: recipient_activity only: the first day read when nothing is stored; default: the day
+        before the campaign's creation (templated).
     :param snovio_conn_id: the Snov.io connection (templated).
 
     Returns :meth:`StorageSyncResult.as_xcom` and declares ``Asset("<path>/<resource>")`` as outlet.
@@ -398,6 +478,7 @@ class SnovioToObjectStorageOperator(BaseOperator):
         "list_ids",
         "snovio_conn_id",
         "storage_conn_id",
+        "history_start",
     )
     ui_color = "#dbeafe"
 
@@ -412,6 +493,8 @@ class SnovioToObjectStorageOperator(BaseOperator):
         overlap: int = DEFAULT_OVERLAP,
         batch_rows: int = DEFAULT_BATCH_ROWS,
         snovio_conn_id: str = DEFAULT_CONN_ID,
+        lookback_days: int | None = None,
+        history_start: Any = None,
         **kwargs: Any,
     ) -> None:
         if "outlets" not in kwargs and not is_templated(resource, path) and isinstance(path, str) and "://" in path:
@@ -425,12 +508,16 @@ class SnovioToObjectStorageOperator(BaseOperator):
         self.overlap = overlap
         self.batch_rows = batch_rows
         self.snovio_conn_id = snovio_conn_id
+        self.lookback_days = lookback_days
+        self.history_start = history_start
         self._lineage: dict[str, Any] | None = None
-        if not is_templated(resource, path, campaign_ids, list_ids):
+        if not is_templated(resource, path, campaign_ids, list_ids, history_start):
             self._check()
 
     def _check(self) -> SyncSpec:
-        spec = check_spec(self.resource, self.campaign_ids, self.list_ids, self.overlap)
+        spec = check_spec(
+            self.resource, self.campaign_ids, self.list_ids, self.overlap, self.lookback_days, self.history_start
+        )
         check_uri("path", self.path)
         if isinstance(self.batch_rows, bool) or not isinstance(self.batch_rows, int) or self.batch_rows < 1:
             raise SnovioValidationError("batch_rows", f"must be a positive integer, got {self.batch_rows!r}")
@@ -456,6 +543,7 @@ class SnovioToObjectStorageOperator(BaseOperator):
             dates=interval_dates(spec, context),
             overlap=spec.overlap,
             batch_rows=self.batch_rows,
+            span=window_span(spec, self.hook, context),
         )
         self.log.info(
             "%s: %d rows and %d deletions written in %d file(s) under %s (%d read)",

@@ -17,7 +17,13 @@ from airflow.sdk import Asset, AssetAlias, BaseHook, BaseOperator
 
 from airflow_provider_snovio import DEFAULT_CONN_ID
 from airflow_provider_snovio.api.incremental import DEFAULT_OVERLAP
-from airflow_provider_snovio.transfers.common import check_spec, interval_dates, is_templated, lineage_input
+from airflow_provider_snovio.transfers.common import (
+    check_spec,
+    interval_dates,
+    is_templated,
+    lineage_input,
+    window_span,
+)
 from airflow_provider_snovio.transfers.warehouse import Warehouse, sql_identifier, sync
 
 if TYPE_CHECKING:
@@ -69,8 +75,9 @@ def sql_table_alias_name(
 class SnovioToSqlOperator(BaseOperator):
     """Sync a Snov.io resource into a table of any SQLite or PostgreSQL connection.
 
-    :param resource: campaigns, campaign_analytics, campaign_replies, campaign_opens, campaign_clicks,
-        emails_sent, finished_prospects, user_lists, list_prospects or custom_fields (templated).
+    :param resource: campaigns, campaign_analytics, recipient_activity, campaign_replies, campaign_opens,
+        campaign_clicks, emails_sent, finished_prospects, user_lists, list_prospects or custom_fields
+        (templated). ``recipient_activity`` is the recommended source of campaign events for new DAGs.
     :param sql_conn_id: a common-sql connection (sqlite, postgres) (templated).
     :param table: target table; default ``snovio_<resource>`` (templated).
     :param campaign_ids: campaigns to read (campaign resources); None = every campaign (templated).
@@ -79,10 +86,14 @@ class SnovioToSqlOperator(BaseOperator):
     :param snovio_conn_id: the Snov.io connection (templated).
     :param schema: database schema of the table and the state table (PostgreSQL; templated).
     :param overlap: rows re-read before the stored position of an engagement resource to verify it.
+    :param lookback_days: days re-read before the stored position: recipient_activity's high-water mark
+        (default 3) so late events land, campaign_analytics' interval (default 2). 0 to 366.
+    :param history_start: recipient_activity only: the first day read when nothing is stored (first run,
+        ``full_refresh``); default: the day before the campaign's creation (templated).
 
     Returns an XCom such as ``{"resource", "table", "rows_read", "rows_written", "pages", "scopes",
-    "rows_skipped", "reread_scopes", "rows_deleted", "deleted_scopes"}``. A scope that fails does not stop
-    the others; the task then fails naming it
+    "rows_skipped", "reread_scopes", "rows_deleted", "deleted_scopes", "key_collisions"}``. A scope that fails
+    does not stop the others; the task then fails naming it
     (:class:`~airflow_provider_snovio.transfers.warehouse.SnovioSyncError`).
 
     Outlet: an :class:`AssetAlias` (:func:`sql_table_alias_name`), resolved at run time - when the connection
@@ -98,6 +109,7 @@ class SnovioToSqlOperator(BaseOperator):
         "list_ids",
         "snovio_conn_id",
         "schema",
+        "history_start",
     )
     ui_color = "#dbeafe"
 
@@ -113,6 +125,8 @@ class SnovioToSqlOperator(BaseOperator):
         snovio_conn_id: str = DEFAULT_CONN_ID,
         schema: str | None = None,
         overlap: int = DEFAULT_OVERLAP,
+        lookback_days: int | None = None,
+        history_start: Any = None,
         **kwargs: Any,
     ) -> None:
         table_name = table if table is not None else f"snovio_{resource}"
@@ -128,8 +142,10 @@ class SnovioToSqlOperator(BaseOperator):
         self.snovio_conn_id = snovio_conn_id
         self.schema = schema
         self.overlap = overlap
+        self.lookback_days = lookback_days
+        self.history_start = history_start
         self._lineage: dict[str, Any] | None = None
-        if not is_templated(resource, table_name, schema, campaign_ids, list_ids):
+        if not is_templated(resource, table_name, schema, campaign_ids, list_ids, history_start):
             self._check()  # fail at DAG-parse time when nothing is left to render
         if declare:  # after the check: a bad table name is refused as such, not as a bad alias name
             self._alias = AssetAlias(
@@ -138,7 +154,9 @@ class SnovioToSqlOperator(BaseOperator):
             self.outlets = [self._alias]
 
     def _check(self) -> Any:
-        spec = check_spec(self.resource, self.campaign_ids, self.list_ids, self.overlap)
+        spec = check_spec(
+            self.resource, self.campaign_ids, self.list_ids, self.overlap, self.lookback_days, self.history_start
+        )
         sql_identifier("table", self.table)
         if self.schema is not None:
             sql_identifier("schema", self.schema)
@@ -183,6 +201,8 @@ class SnovioToSqlOperator(BaseOperator):
                 dates=dates,
                 full_refresh=self.full_refresh,
                 overlap=spec.overlap,
+                lookback_days=spec.lookback_days,
+                span=window_span(spec, self.hook, context),
             )
             self._lineage = {
                 "account": self.hook.client.config.account_key,

@@ -44,6 +44,7 @@ from airflow_provider_snovio.api.resources import (
     campaign_scopes,
     list_scopes,
 )
+from airflow_provider_snovio.api.windows import Span
 from airflow_provider_snovio.transfers import sync_state
 from airflow_provider_snovio.transfers.sync_state import STATE_TABLE, PositionConflict, build_state_table
 
@@ -415,6 +416,9 @@ class SyncResult:
     deleted_scopes: list[str] = field(default_factory=list)  # campaigns / lists Snov.io no longer has
     key_collisions: int = 0  # records whose natural key an earlier record of the same read had (logged)
 
+    def add_deleted(self, count: int) -> None:
+        self.rows_deleted += count
+
     def as_xcom(self) -> dict[str, Any]:
         return {
             "resource": self.resource,
@@ -578,6 +582,16 @@ class Warehouse:
     def _scope_filter(table: Table, resource: Resource, scope_values: Mapping[str, Any]) -> list[Any]:
         return [table.c[name] == scope_values[name] for name in resource.scope_key]
 
+    @classmethod
+    def _window_filter(
+        cls, table: Table, resource: Resource, scope_values: Mapping[str, Any], bounds: tuple[datetime, datetime]
+    ) -> list[Any]:
+        """The scope's rows whose time column is in ``[from, to)`` (``Page.replaces`` / ``Page.sweeps``)."""
+        if resource.time_column is None:  # pragma: no cover - a resource definition error
+            raise SnovioConfigError(f"resource {resource.name} has no time column to window by")
+        column = table.c[resource.time_column]
+        return [*cls._scope_filter(table, resource, scope_values), column >= bounds[0], column < bounds[1]]
+
     def live_rows(
         self, table: Table, resource: Resource, scope_values: Mapping[str, Any], connection: Connection | None = None
     ) -> int:
@@ -615,6 +629,7 @@ class Warehouse:
         synced_at: datetime,
         *,
         expected: Any = UNCHECKED,
+        on_deleted: Callable[[int], None] | None = None,
     ) -> tuple[int, int]:
         """Store one page in ONE transaction under the scope's lock: (on a restart) mark the scope's rows
         deleted, upsert the page's rows (which clears the mark of every row seen again) and store the new
@@ -637,7 +652,25 @@ class Warehouse:
                 self._mark_deleted(
                     connection, table, self._scope_filter(table, resource, scope_values), synced_at, unseen_only=False
                 )
+            if page.replaces is not None:  # a time window read again: its rows are replaced by this read's
+                self._mark_deleted(
+                    connection,
+                    table,
+                    self._window_filter(table, resource, scope_values, page.replaces),
+                    synced_at,
+                    unseen_only=False,
+                )
             compiled.execute(connection, parameters)
+            if page.sweeps is not None:  # a time window read whole: what this sync did not write is gone
+                swept = self._mark_deleted(
+                    connection,
+                    table,
+                    self._window_filter(table, resource, scope_values, page.sweeps),
+                    synced_at,
+                    unseen_only=True,
+                )
+                if on_deleted is not None:
+                    on_deleted(swept)
             if page.position is not None:
                 rows = self.live_rows(table, resource, scope_values, connection)
                 sync_state.store(
@@ -782,6 +815,7 @@ def sync(
     full_refresh: bool = False,
     overlap: int = DEFAULT_OVERLAP,
     lookback_days: int = DEFAULT_LOOKBACK_DAYS,
+    span: Span | None = None,
 ) -> SyncResult:
     """Sync ``resource`` into ``table_name``: every scope, page by page, one transaction per page.
 
@@ -793,6 +827,7 @@ def sync(
     failed ones. One writer per table and scope: concurrent writers are serialised per page and a writer
     whose stored position was moved under it re-reads from the new one. ``lookback_days``: analytics days
     before ``dates`` asked again (see :func:`~airflow_provider_snovio.api.resources.lookback_intervals`).
+    ``span``: what a time-windowed resource (``Reading.WINDOW``) reads this run (its own lookback included).
     """
     table = warehouse.table(resource, table_name)
     result = SyncResult(resource.name, table.name)
@@ -816,6 +851,7 @@ def sync(
                 result,
                 full_refresh=full_refresh,
                 overlap=overlap,
+                span=span,
             )
         except _ACCOUNT_ERRORS:
             raise
@@ -863,11 +899,13 @@ def _sync_scope(
     *,
     full_refresh: bool,
     overlap: int,
+    span: Span | None = None,
 ) -> int:
     """Read one scope into the table; re-read from the stored position when another writer moved it.
     Returns the records read by the attempt that completed."""
     label = scope_label(resource, scope_values)
-    offset_paged = resource.reading is Reading.OFFSET
+    # offset-paged and time-windowed resources resume from a stored position; the others are snapshots
+    offset_paged = resource.reading in (Reading.OFFSET, Reading.WINDOW)
     restart = full_refresh
     for attempt in range(1, MAX_CONFLICTS + 1):
         stored = warehouse.stored(table, label) if offset_paged else None
@@ -890,9 +928,16 @@ def _sync_scope(
         position = None if restart else expected
         read = 0
         try:
-            for page in resource.pages(client, scope_values, position, full_refresh=restart, overlap=overlap):
+            pages = resource.pages(client, scope_values, position, full_refresh=restart, overlap=overlap, span=span)
+            for page in pages:
                 written, skipped = warehouse.write_page(
-                    table, resource, scope_values, page, synced_at, expected=expected if offset_paged else UNCHECKED
+                    table,
+                    resource,
+                    scope_values,
+                    page,
+                    synced_at,
+                    expected=expected if offset_paged else UNCHECKED,
+                    on_deleted=result.add_deleted,
                 )
                 if page.position is not None:  # None: a head search not finished leaves the position as is
                     expected = page.position

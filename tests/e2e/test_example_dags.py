@@ -20,17 +20,21 @@ import pkgutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import airflow_provider_snovio
+from airflow_provider_snovio.sandbox.data.recipients import activity_events
 from airflow_provider_snovio.sandbox.testing import SandboxServer
 from tests.e2e.conftest import run_dag_test
 from tests.warehouse.conftest import _postgres_database, postgres_server  # noqa: F401 (a fixture)
 
 DAGS = Path(__file__).resolve().parents[2] / "dags_examples"
+#: The end of the data interval of the reporting DAG's run of 2025-10-16 (it reports on 2025-10-15).
+RUN_END = datetime(2025, 10, 16, tzinfo=timezone.utc)
 EXAMPLE_DAG_IDS = sorted(path.stem for path in DAGS.glob("snovio_*.py"))
 pytestmark = pytest.mark.slow
 
@@ -210,6 +214,10 @@ def test_campaign_reporting(env_of, snovio_sandbox: SandboxServer, warehouse: Wa
         "snovio_campaign_clicks": sum(len(c.clicks) for c in active),
         "snovio_emails_sent": sum(len(c.sent) for c in active),
         "snovio_finished_prospects": sum(len(c.finished) for c in active),
+        # every #72 event from each campaign's creation to the run's end (its data interval's end)
+        "snovio_recipient_activity": len(
+            {(c.id, event) for c in active for event in activity_events(c, 0, RUN_END.timestamp(), {})}
+        ),
     }
     assert {table: warehouse.rows(f"SELECT COUNT(*) FROM {table}")[0][0] for table in expected} == expected
     assert {
@@ -227,10 +235,11 @@ def test_campaign_reporting(env_of, snovio_sandbox: SandboxServer, warehouse: Wa
     assert "Snov.io report for 2025-10-15" in output
     assert f"{ranked[0][1]:6.1f}%" in output and ranked[0][0] in output
     # free reads only, inside the limit; the campaigns are listed by the campaigns task, by the campaign ids
-    # task (ids from the API, not the warehouse) and once by each sync of a campaign resource (which judges
-    # by the listing whether a campaign was deleted upstream)
+    # task (ids from the API, not the warehouse), once by each sync of a campaign resource (which judges
+    # by the listing whether a campaign was deleted upstream) and once more by recipient_activity's first run
+    # (each campaign's created_at: where its history starts)
     assert stats["credits_spent"] == 0 and stats["rate_limited"] == 0
-    assert stats["requests"]["GET /v1/get-user-campaigns"] == 1 + 1 + 1 + 5
+    assert stats["requests"]["GET /v1/get-user-campaigns"] == 1 + 1 + 1 + 6 + 1
     assert stats["requests"]["GET /v2/statistics/campaign-analytics"] == 3 * len(active)  # + 2 lookback days
 
 

@@ -7,7 +7,8 @@ of #22/#21 and #75 lists exactly the ids #28 accepts.
 Decisions where the docs are silent: an unknown or non-numeric campaign id answers the documented 404 body
 (as #20 does); invalid input answers 422 ``{"errors": {"code": 422, "title", "source": <field>}}`` (the v2
 shape of the webhook routes): a missing or malformed ``dateFrom``/``dateTo``, a window over 31 days (knob
-``activity_window_inclusive``: over 30), ``limit`` outside 1-1000, a negative ``offset``, no e-mails, more
+``activity_window_inclusive``: over 30; knob ``activity_date_to_exclusive``: dateTo's own events left out),
+``limit`` outside 1-1000, a negative ``offset``, no e-mails, more
 than 100, a duplicate or one over 100 characters. Ambiguities served by knobs: ``activity_iso_event_time``
 (``event_time`` as described, ISO 8601, instead of the sample's "YYYY-MM-DD HH:MM:SS") and
 ``all_replies_page_size`` (#73's page size is not documented; its end is an empty page).
@@ -94,7 +95,9 @@ async def recipients_activity(campaign_id: str, request: Request, state: StateDe
     except _Invalid as error:
         return v2_error(error.title, 422, error.source)
     ts_from = datetime.combine(d_from, datetime.min.time(), timezone.utc).timestamp()
-    ts_to = datetime.combine(d_to, datetime.min.time(), timezone.utc).timestamp() + DAY
+    ts_to = datetime.combine(d_to, datetime.min.time(), timezone.utc).timestamp()
+    if not state.config.activity_date_to_exclusive:
+        ts_to += DAY  # dateTo's events included (the default reading)
     with state.lock:
         unsubscribed = dict(state.data.unsubscribed_at)
     events = activity_events(camp, ts_from, ts_to, unsubscribed)
