@@ -53,6 +53,7 @@ SANDBOX_KNOBS = ["--requests-per-minute", "60", "--rate-window-seconds", "60", "
 TABLES = (
     "snovio_campaigns",
     "snovio_campaign_analytics",
+    "snovio_recipient_activity",
     "snovio_campaign_replies",
     "snovio_campaign_opens",
     "snovio_campaign_clicks",

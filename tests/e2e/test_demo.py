@@ -14,14 +14,18 @@ import os
 import sqlite3
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from airflow_provider_snovio.sandbox.config import SandboxConfig
 from airflow_provider_snovio.sandbox.data import build_data
+from airflow_provider_snovio.sandbox.data.recipients import activity_events
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The end of the demo run's data interval: scripts/demo.py runs the DAG for 2025-10-16, which reports on 2025-10-15.
+RUN_END = datetime(2025, 10, 16, tzinfo=timezone.utc)
 pytestmark = pytest.mark.slow
 
 
@@ -61,6 +65,10 @@ def test_demo_runs_then_syncs_incrementally(tmp_path: Path) -> None:
         "snovio_campaign_clicks": sum(len(c.clicks) for c in active),
         "snovio_emails_sent": sum(len(c.sent) for c in active),
         "snovio_finished_prospects": sum(len(c.finished) for c in active),
+        # every #72 event from each campaign's creation to the run's end (identical events in a second: one row)
+        "snovio_recipient_activity": len(
+            {(c.id, event) for c in active for event in activity_events(c, 0, RUN_END.timestamp(), {})}
+        ),
     }
     with sqlite3.connect(output / "warehouse.sqlite") as db:
         assert {table: db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in expected} == expected
