@@ -248,3 +248,20 @@ def test_one_event_per_batch_and_none_twice_after_a_restart(
     assert asyncio.run(_events_of(triggerer(), lambda: None, 1.5)) == []
     events = asyncio.run(_events_of(triggerer(), lambda: sandbox.append_events(campaign, "replies", 2), 1.5))
     assert [e["count"] for e in events] == [2], events
+
+
+def test_a_trigger_watching_two_assets_keeps_its_cursor_in_both() -> None:
+    """Identical watchers of two assets are one trigger (Airflow dedupes by kwargs): the triggerer injects both
+    assets' accessors; the cursor goes to each, and a restart reads it from whichever has it."""
+    store = MemoryStore()
+    store._by_name["snovio_bounces"] = MemoryAccessor()
+    trigger = SnovioNewEventsTrigger(campaign_ids=[1])
+    trigger.asset_state_store = store
+    cursor = trigger._cursor_store()
+    asyncio.run(cursor.save({"campaigns": {"1": {"offset": 3}}}))
+    assert [a.values for a in store._by_name.values()] == [{cursor.key: {"campaigns": {"1": {"offset": 3}}}}] * 2
+    del store._by_name["snovio_replies"].values[cursor.key]
+    assert asyncio.run(trigger._cursor_store().load()) == {"campaigns": {"1": {"offset": 3}}}
+    other = SnovioNewEventsTrigger(campaign_ids=[2])
+    other.asset_state_store = store
+    assert asyncio.run(other._cursor_store().load()) is None  # another configuration, another cursor
