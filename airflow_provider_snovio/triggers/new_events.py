@@ -491,8 +491,10 @@ class SnovioNewEventsTrigger(BaseEventTrigger):
 
         The window starts at ``day``; once that is more than :data:`ACTIVITY_LOOKBACK_DAYS` behind today the
         stream is re-based on yesterday (after a triggerer outage: on the day of the newest event seen, at
-        most 30 days back, #72's limit), read in full and judged by time (``since``/``tail``): in steady state
-        a window spans two days and is re-read in full once a day.
+        most 29 days back), read in full and judged by time (``since``/``tail``): in steady state a window
+        spans two days and is re-read in full once a day. ``dateTo`` is tomorrow: #72 does not say whether
+        ``dateTo`` is included (sandbox knob ``activity_date_to_exclusive``), and today's events must be in
+        the window under both readings; the window stays within 31 days counted either way.
         """
         today = dt.datetime.now(dt.timezone.utc).date()
         baseline = stream is None
@@ -504,7 +506,7 @@ class SnovioNewEventsTrigger(BaseEventTrigger):
             since = timestamp(stream["since"]) if stream.get("since") else None
             day = today - dt.timedelta(days=ACTIVITY_LOOKBACK_DAYS)
             if since is not None and since.date() < day:
-                day = max(since.date(), today - dt.timedelta(days=ACTIVITY_WINDOW_DAYS - 1))
+                day = max(since.date(), today - dt.timedelta(days=ACTIVITY_WINDOW_DAYS - 2))
             stream = {**stream, "day": day.isoformat(), "offset": 0, "last": None}
             full = True
 
@@ -513,7 +515,7 @@ class SnovioNewEventsTrigger(BaseEventTrigger):
                 ENDPOINTS.get_campaign_recipients_activity,
                 campaign_id=campaign_id,
                 date_from=day.isoformat(),
-                date_to=today.isoformat(),
+                date_to=(today + dt.timedelta(days=1)).isoformat(),  # dateTo may be exclusive
                 offset=offset,
                 limit=ACTIVITY_LIMIT_MAX,
             )
