@@ -82,6 +82,8 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_provider_snovio.triggers.snovio",
                     # 2026 recipient check (issue 17 item 4, first part)
                     "airflow_provider_snovio.triggers.recipients",
+                    # Reply-driven DAGs: the AssetWatcher event trigger (issue 19)
+                    "airflow_provider_snovio.triggers.new_events",
                 ],
             }
         ],

@@ -24,7 +24,7 @@ Family = tuple[str, list[tuple[str, str, str]], Callable[[], list[Result]]]
 
 
 def families() -> list[Family]:
-    from bench import imports, incremental, quota, sensor, throughput, tokens, triggerer, warehouse
+    from bench import imports, incremental, quota, replies, sensor, throughput, tokens, triggerer, warehouse
 
     return [
         (
@@ -85,6 +85,14 @@ def families() -> list[Family]:
             triggerer.measure,
         ),
         ("quota", [(quota.NAME, quota.TARGET, "ratio")], quota.measure),
+        (
+            "replies",
+            [
+                (replies.NAME_LATENCY, replies.TARGET_LATENCY, "s"),
+                (replies.NAME_COST, replies.TARGET_COST, "requests/h"),
+            ],
+            replies.measure,
+        ),
     ]
 
 

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+# Reply-driven DAGs (issue 19): an event trigger for AssetWatcher, not a deferral trigger.
+from airflow_provider_snovio.triggers.new_events import SnovioNewEventsTrigger
 from airflow_provider_snovio.triggers.recipients import SnovioRecipientStatusTrigger
 from airflow_provider_snovio.triggers.snovio import (
     SnovioCampaignProgressTrigger,
@@ -18,6 +20,7 @@ __all__ = [
     "SnovioCampaignProgressTrigger",
     "SnovioEmailFinderTrigger",
     "SnovioEmailVerificationTrigger",
+    "SnovioNewEventsTrigger",
     "SnovioProfileUrlTrigger",
     "SnovioRecipientStatusTrigger",
     "SnovioTaskTrigger",

@@ -128,7 +128,10 @@ class Deployment:
         executor: str = "LocalExecutor",
         settings: Mapping[str, str] | None = None,
         connection_extra: Mapping[str, Any] | None = None,
+        dag_files: tuple[Path, ...] = DAG_FILES,
+        dag_ids: tuple[str, ...] = (REPORTING, DEFERRABLE),
     ) -> None:
+        self.dag_files, self.dag_ids = dag_files, dag_ids  # the DAGs it deploys, and waits for
         self.host = Host("main", home)
         self.hosts: list[Host] = [self.host]
         self.home = home
@@ -204,7 +207,7 @@ class Deployment:
     def start(self, deadline: float) -> Deployment:
         for host in self.hosts:  # every host has the DAG files, as each machine of a deployment must
             host.dags.mkdir(parents=True, exist_ok=True)
-            for source in DAG_FILES:
+            for source in self.dag_files:
                 shutil.copy(source, host.dags / source.name)
         migrate = subprocess.run(
             [airflow_bin(), "db", "migrate"],
@@ -227,7 +230,7 @@ class Deployment:
                     deadline,
                     f"{name} to be ready",
                 )
-        for dag_id in ("snovio_campaign_reporting", "snovio_deploy_deferrable"):
+        for dag_id in self.dag_ids:
             self.wait_for(lambda dag_id=dag_id: self._dag_ready(dag_id), deadline, f"the DAG {dag_id} to be parsed")
         return self
 

@@ -191,6 +191,7 @@ def test_dagbag_loads_every_example_without_errors(airflow_dags_env, snovio_sand
             "snovio_do_not_email_sync",
             "snovio_email_verification",
             "snovio_lead_enrichment",
+            "snovio_reply_router",
             "snovio_webhooks_setup",
         ]
     )
