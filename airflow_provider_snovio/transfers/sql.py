@@ -174,7 +174,12 @@ class SnovioToSqlOperator(BaseOperator):
 
         from airflow_provider_snovio.api.errors import SnovioConfigError
 
-        db_hook = BaseHook.get_connection(self.sql_conn_id).get_hook()
+        conn = BaseHook.get_connection(self.sql_conn_id)
+        if conn.conn_type == "snowflake" and not _has_hook("airflow.providers.snowflake.hooks.snowflake"):
+            from airflow_provider_snovio.transfers.engines.snowflake import engine_from_connection
+
+            return engine_from_connection(conn)
+        db_hook = conn.get_hook()
         if not isinstance(db_hook, DbApiHook):
             raise SnovioConfigError(f"connection {self.sql_conn_id!r} is not a SQL (common-sql DbApiHook) connection")
         return db_hook.get_sqlalchemy_engine()
@@ -265,6 +270,16 @@ class SnovioToSqlOperator(BaseOperator):
                 )
             ],
         )
+
+
+def _has_hook(module: str) -> bool:
+    """Whether a provider's hook module is installed."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
 
 
 def _output_dataset(engine: Engine, schema: str | None, table: str) -> tuple[str, str]:

@@ -56,7 +56,9 @@ log = logging.getLogger(__name__)
 
 __all__ = ["STATE_TABLE", "SnovioSyncError", "Warehouse", "sync"]
 
-SUPPORTED_DIALECTS = ("sqlite", "postgresql")
+SUPPORTED_DIALECTS = ("sqlite", "postgresql", "snowflake")
+#: Engines without secondary indexes (no index on ``_snovio_synced_at``).
+NO_INDEXES = ("snowflake",)
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
 #: The system columns every synced table has after its typed columns.
@@ -98,11 +100,23 @@ def _sql_type(kind: Kind) -> Any:
 
 
 def json_type() -> Any:
-    """JSON on SQLite (text), JSONB on PostgreSQL."""
+    """JSON on SQLite (text), JSONB on PostgreSQL, JSON text on Snowflake."""
     from sqlalchemy import JSON
     from sqlalchemy.dialects.postgresql import JSONB
 
-    return JSON().with_variant(JSONB(), "postgresql")
+    from airflow_provider_snovio.transfers.engines import snowflake
+
+    return JSON().with_variant(JSONB(), "postgresql").with_variant(snowflake.json_text_type(), snowflake.NAME)
+
+
+def raw_type() -> Any:
+    """The ``_snovio_raw`` column: :func:`json_type`, but ``VARIANT`` on Snowflake."""
+    from sqlalchemy import JSON
+    from sqlalchemy.dialects.postgresql import JSONB
+
+    from airflow_provider_snovio.transfers.engines import snowflake
+
+    return JSON().with_variant(JSONB(), "postgresql").with_variant(snowflake.raw_type(), snowflake.NAME)
 
 
 def synced_at_index_name(table_name: str) -> str:
@@ -125,7 +139,7 @@ def build_table(resource: Resource, name: str, metadata: Any) -> Table:
         Column(col, _sql_type(kind), primary_key=col in resource.key, nullable=col not in resource.key)
         for col, kind in resource.columns
     ]
-    columns.append(Column(RAW, json_type(), nullable=False))
+    columns.append(Column(RAW, raw_type(), nullable=False))
     columns.append(Column(SYNCED_AT, DateTime(timezone=True), nullable=False))
     columns.append(Column(DELETED_AT, DateTime(timezone=True), nullable=True))
     table = Table(name, metadata, *columns)
@@ -456,7 +470,12 @@ class Warehouse:
         """``table``'s upsert, compiled once for this engine."""
         found = self._upserts.get(table)
         if found is None:
-            found = self._upserts[table] = CompiledUpsert(table, self.engine.dialect)
+            if self.engine.dialect.name == "snowflake":
+                from airflow_provider_snovio.transfers.engines.snowflake import SnowflakeMerge
+
+                found = self._upserts[table] = SnowflakeMerge(table, self.engine.dialect, RAW)  # type: ignore[assignment]
+            else:
+                found = self._upserts[table] = CompiledUpsert(table, self.engine.dialect)
         return found
 
     def transaction(self, table_name: str, scope: str) -> Any:
@@ -478,6 +497,8 @@ class Warehouse:
         table = self.metadata.tables.get(f"{self.schema}.{name}" if self.schema else name)
         if table is None:
             table = build_table(resource, name, self.metadata)
+            if self.engine.dialect.name in NO_INDEXES:
+                table.indexes.clear()
         with self.transaction(name, sync_state.OWNER_SCOPE) as connection:
             inspector = inspect(connection)
             if inspector.has_table(STATE_TABLE, schema=self.schema):
@@ -499,6 +520,14 @@ class Warehouse:
             sync_state.claim_table(
                 connection, self.state, name, resource.name, datetime.now(timezone.utc), reset=created
             )
+            if self.engine.dialect.name == "snowflake":  # the page stage (DDL: not in a page's transaction)
+                from airflow_provider_snovio.transfers.engines.snowflake import build_stage
+
+                stage = build_stage(table, RAW)
+                if inspect(connection).has_table(stage.name, schema=self.schema):
+                    self._upgrade(connection, stage, inspect(connection))
+                else:
+                    stage.create(connection)
         if created:
             log.info("created table %s (any state of an earlier table of that name was reset)", name)
         return table
@@ -527,7 +556,8 @@ class Warehouse:
         qualified_index = (
             f"{preparer.quote_schema(self.schema)}.{preparer.quote(index)}" if self.schema else preparer.quote(index)
         )
-        connection.execute(text(f"DROP INDEX IF EXISTS {qualified_index}"))  # its name is the new table's
+        if self.engine.dialect.name not in NO_INDEXES:
+            connection.execute(text(f"DROP INDEX IF EXISTS {qualified_index}"))  # its name is the new table's
         connection.execute(text(f"ALTER TABLE {preparer.format_table(table)} RENAME TO {preparer.quote(aside)}"))
         log.warning(
             "%s: its primary key is not this version's %s (opens and clicks are now keyed by event "
@@ -563,6 +593,8 @@ class Warehouse:
             kind = column.type.compile(dialect=self.engine.dialect)
             log.info("adding column %s %s to %s", column.name, kind, table.name)
             connection.execute(text(f"ALTER TABLE {qualified} ADD COLUMN {preparer.format_column(column)} {kind}"))
+        if self.engine.dialect.name in NO_INDEXES:
+            return
         indexes = {index["name"] for index in inspector.get_indexes(table.name, schema=self.schema)}
         for index in table.indexes:
             if index.name not in indexes:
