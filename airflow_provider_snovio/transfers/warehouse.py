@@ -528,6 +528,13 @@ class Warehouse:
                     self._upgrade(connection, stage, inspect(connection))
                 else:
                     stage.create(connection)
+        if self.engine.dialect.name == "snowflake":
+            # Snowflake commits at each DDL statement (and fakesnow at some of its own): the owner row is
+            # claimed again in a transaction with no DDL, so that it is stored whatever the DDL committed.
+            with self.transaction(name, sync_state.OWNER_SCOPE) as connection:
+                sync_state.claim_table(
+                    connection, self.state, name, resource.name, datetime.now(timezone.utc), reset=False
+                )
         if created:
             log.info("created table %s (any state of an earlier table of that name was reset)", name)
         return table

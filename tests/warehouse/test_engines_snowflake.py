@@ -20,6 +20,7 @@ fakesnow = pytest.importorskip("fakesnow")  # the `test` extra installs it: a mi
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from airflow_provider_snovio.api.resources import resource  # noqa: E402
+from airflow_provider_snovio.transfers import SnovioToSqlOperator  # noqa: E402
 from airflow_provider_snovio.transfers.engines import snowflake as sf  # noqa: E402
 from airflow_provider_snovio.transfers.warehouse import STATE_TABLE, Warehouse, sync  # noqa: E402
 from tests.warehouse.conftest import upstream_ids  # noqa: E402
@@ -106,7 +107,6 @@ def test_replies_exact_through_new_events_deletions_a_crash_and_a_rerun(snow, sn
         owner = connection.execute(
             text(f"SELECT resource FROM {STATE_TABLE} WHERE table_name = '{TABLE}' AND scope = '#table'")
         ).all()
-        print("DEBUG", connection.execute(text(f"SELECT table_name, scope, resource, position FROM {STATE_TABLE}")).all())
     assert [tuple(row) for row in owner] == [("campaign_replies",)]
 
 
@@ -121,3 +121,34 @@ def _snapshot(engine: Any, table: str = TABLE) -> list[tuple[str, ...]]:
             values["_snovio_raw"] = json.dumps(json.loads(values["_snovio_raw"]), sort_keys=True)
             rows.append(tuple(sorted((k, str(v)) for k, v in values.items())))
     return sorted(rows)
+
+
+def test_campaigns_snapshot_and_the_operator_through_a_snowflake_connection(snow, snovio_conn_env, monkeypatch):
+    """A connection of type ``snowflake`` (account, database, schema as the Snowflake provider names them):
+    the operator builds the engine, syncs ``campaigns`` exactly, and a campaign deleted upstream is marked."""
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SNOW",
+        json.dumps(
+            {
+                "conn_type": "snowflake",
+                "login": "user",
+                "password": "secret-password",
+                "schema": "analytics",
+                "extra": {"account": "account", "database": "snovio", "warehouse": "wh"},
+            }
+        ),
+    )
+    with snovio_conn_env.state.lock:
+        upstream = {camp.id for camp in snovio_conn_env.state.data.campaigns.campaigns}
+    op = SnovioToSqlOperator(task_id="campaigns", resource="campaigns", sql_conn_id="snow")
+    first = op.execute({})
+    assert first["rows_written"] == len(upstream)
+    with snow.connect() as connection:
+        ids = {
+            int(row[0])
+            for row in connection.execute(text("SELECT id FROM snovio_campaigns WHERE _snovio_deleted_at IS NULL"))
+        }
+    assert ids == upstream
+    assert op.execute({})["rows_written"] == len(upstream)  # a snapshot: rewritten, not duplicated
+    with snow.connect() as connection:
+        assert connection.execute(text("SELECT COUNT(*) FROM snovio_campaigns")).scalar_one() == len(upstream)
