@@ -52,6 +52,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Table
     from sqlalchemy.engine import Connection, Engine
 
+    from airflow_provider_snovio.transfers.engines import PageUpsert
+
 log = logging.getLogger(__name__)
 
 __all__ = ["STATE_TABLE", "SnovioSyncError", "Warehouse", "sync"]
@@ -464,16 +466,16 @@ class Warehouse:
         self.schema = sql_identifier("schema", schema) if schema is not None else None
         self.metadata = MetaData(schema=self.schema)
         self.state = build_state_table(self.metadata)
-        self._upserts: dict[Table, CompiledUpsert] = {}
+        self._upserts: dict[Table, PageUpsert] = {}
 
-    def compiled_upsert(self, table: Table) -> CompiledUpsert:
+    def compiled_upsert(self, table: Table) -> PageUpsert:
         """``table``'s upsert, compiled once for this engine."""
         found = self._upserts.get(table)
         if found is None:
             if self.engine.dialect.name == "snowflake":
                 from airflow_provider_snovio.transfers.engines.snowflake import SnowflakeMerge
 
-                found = self._upserts[table] = SnowflakeMerge(table, self.engine.dialect, RAW)  # type: ignore[assignment]
+                found = self._upserts[table] = SnowflakeMerge(table, self.engine.dialect, RAW)
             else:
                 found = self._upserts[table] = CompiledUpsert(table, self.engine.dialect)
         return found
@@ -746,7 +748,7 @@ class Warehouse:
         scope_values: Mapping[str, Any],
         records: Iterable[dict[str, Any]],
         synced_at: datetime,
-        compiled: CompiledUpsert,
+        compiled: PageUpsert,
     ) -> tuple[list[Any], int]:
         """The driver parameters of the typed rows - :meth:`Resource.values`, then ``_snovio_raw`` (the
         record), ``_snovio_synced_at`` and ``_snovio_deleted_at`` (NULL: seen now), as ``compiled`` converts

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -24,8 +25,23 @@ from airflow_provider_snovio.transfers import SnovioToSqlOperator  # noqa: E402
 from airflow_provider_snovio.transfers.engines import snowflake as sf  # noqa: E402
 from airflow_provider_snovio.transfers.warehouse import STATE_TABLE, Warehouse, sync  # noqa: E402
 from tests.warehouse.conftest import upstream_ids  # noqa: E402
+from tests.warehouse.test_recipient_activity import (  # noqa: E402
+    ACTIVITY,
+    CAMPAIGNS,
+    END1,
+    END2,
+    END3,
+    HISTORY,
+    LOOKBACK,
+    change_upstream,
+    table_keys,
+    truth,
+    unix,
+)
 
 TABLE = "snovio_campaign_replies"
+ACTIVITY_TABLE = "snovio_recipient_activity"
+UTC = timezone.utc
 
 
 def test_fakesnow_is_installed() -> None:
@@ -108,6 +124,29 @@ def test_replies_exact_through_new_events_deletions_a_crash_and_a_rerun(snow, sn
             text(f"SELECT resource FROM {STATE_TABLE} WHERE table_name = '{TABLE}' AND scope = '#table'")
         ).all()
     assert [tuple(row) for row in owner] == [("campaign_replies",)]
+
+
+def test_recipient_activity_exact_through_new_late_and_deleted_events_and_a_rerun(snow, snovio_sandbox, client):
+    from airflow_provider_snovio.api.resources import activity_span
+
+    wh = Warehouse(snow)
+
+    def run(end: datetime) -> dict[str, Any]:
+        span = activity_span(client, end, LOOKBACK, HISTORY)
+        return sync(client, wh, ACTIVITY, ACTIVITY_TABLE, campaign_ids=CAMPAIGNS, span=span).as_xcom()
+
+    run(END1)  # several windows per campaign
+    assert table_keys(snow) == (set(truth(snovio_sandbox, END1)), 0)
+    snovio_sandbox.add_activity(CAMPAIGNS[0], "opens", unix(datetime(2025, 10, 9, 12, tzinfo=UTC)), recipient=3)
+    run(END2)
+    assert table_keys(snow) == (set(truth(snovio_sandbox, END2)), 0)
+    change_upstream(snovio_sandbox)  # a late event in the lookback, one deleted in it, three identical ones
+    third = run(END3)
+    expected = set(truth(snovio_sandbox, END3))
+    assert table_keys(snow) == (expected, 1) and third["rows_deleted"] == 1
+    before = _snapshot(snow, ACTIVITY_TABLE)
+    run(END3)  # the same run again
+    assert table_keys(snow) == (expected, 1) and _snapshot(snow, ACTIVITY_TABLE) == before
 
 
 def _snapshot(engine: Any, table: str = TABLE) -> list[tuple[str, ...]]:
