@@ -451,12 +451,29 @@ class SyncResult:
         }
 
 
+def _refuse_untested_engines(engine: Engine) -> None:
+    """Redshift (behind a ``postgres`` connection too: its ``version()`` names it) and BigQuery are refused
+    with what is missing: their SQL is generated (``engines.redshift``, ``engines.bigquery``) but untested."""
+    from airflow_provider_snovio.transfers.engines import bigquery, redshift
+
+    if engine.dialect.name == bigquery.NAME:
+        raise SnovioConfigError(bigquery.REFUSAL)
+    if engine.dialect.name == redshift.NAME:
+        raise SnovioConfigError(redshift.REFUSAL)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            version = str(connection.exec_driver_sql("SELECT version()").scalar() or "")
+        if redshift.is_redshift(version):
+            raise SnovioConfigError(redshift.REFUSAL)
+
+
 class Warehouse:
     """One SQL database reached through a SQLAlchemy engine (from the connection's ``DbApiHook``)."""
 
     def __init__(self, engine: Engine, schema: str | None = None) -> None:
         from sqlalchemy import MetaData
 
+        _refuse_untested_engines(engine)
         if engine.dialect.name not in SUPPORTED_DIALECTS:
             raise SnovioConfigError(
                 f"SQL dialect {engine.dialect.name!r} is not supported for the warehouse sync "
