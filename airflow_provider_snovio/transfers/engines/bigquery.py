@@ -4,8 +4,8 @@ Why a module of its own: BigQuery has no row-by-row upsert worth the name (DML q
 and no locks. A page goes as a load job (newline-delimited JSON, ``WRITE_TRUNCATE``) into a staging table
 of the same dataset, then one multi-statement transaction ``MERGE``s the stage into the table (the raw
 record a ``JSON`` column, ``PARSE_JSON``) and replaces the scope's state row in the dataset's
-``snovio_sync_state``. No emulator from the package registries was tried in the time given, so nothing
-here is run: :class:`~airflow_provider_snovio.transfers.warehouse.Warehouse` refuses the ``bigquery``
+``snovio_sync_state``. The one emulator on PyPI (bqemulator 1.4.0) conflicts with this environment (FastAPI,
+sqlglot), so nothing here is run: :class:`~airflow_provider_snovio.transfers.warehouse.Warehouse` refuses the ``bigquery``
 dialect with :data:`REFUSAL`.
 """
 
@@ -41,7 +41,7 @@ def column_type(column: Any, raw: str, *, staged: bool = False) -> str:
         (Date, "DATE"),
         ((Text, JSON), "STRING"),
     ):
-        if isinstance(kind, sql_type):  # type: ignore[arg-type]
+        if isinstance(kind, sql_type):
             return name
     raise SnovioConfigError(f"column {column.name} of {column.table.name}: no BigQuery type for {kind!r}")
 
