@@ -4,9 +4,9 @@ Why a module of its own: BigQuery has no row-by-row upsert worth the name (DML q
 and no locks. A page goes as a load job (newline-delimited JSON, ``WRITE_TRUNCATE``) into a staging table
 of the same dataset, then one multi-statement transaction ``MERGE``s the stage into the table (the raw
 record a ``JSON`` column, ``PARSE_JSON``) and replaces the scope's state row in the dataset's
-``snovio_sync_state``. The one emulator on PyPI (bqemulator 1.4.0) conflicts with this environment (FastAPI,
-sqlglot), so nothing here is run: :class:`~airflow_provider_snovio.transfers.warehouse.Warehouse` refuses the ``bigquery``
-dialect with :data:`REFUSAL`.
+``snovio_sync_state``. The one emulator on PyPI (bqemulator 1.4.0) conflicts with this environment
+(FastAPI, sqlglot), so nothing here is run: :class:`~airflow_provider_snovio.transfers.warehouse.Warehouse`
+refuses the ``bigquery`` dialect with :data:`REFUSAL`.
 """
 
 from __future__ import annotations
