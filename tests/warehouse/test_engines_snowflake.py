@@ -14,18 +14,16 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
+import fakesnow
 import pytest
+from sqlalchemy import create_engine, text
 
-fakesnow = pytest.importorskip("fakesnow")  # the `test` extra installs it: a missing one fails below
-
-from sqlalchemy import create_engine, text  # noqa: E402
-
-from airflow_provider_snovio.api.resources import resource  # noqa: E402
-from airflow_provider_snovio.transfers import SnovioToSqlOperator  # noqa: E402
-from airflow_provider_snovio.transfers.engines import snowflake as sf  # noqa: E402
-from airflow_provider_snovio.transfers.warehouse import STATE_TABLE, Warehouse, sync  # noqa: E402
-from tests.warehouse.conftest import upstream_ids  # noqa: E402
-from tests.warehouse.test_recipient_activity import (  # noqa: E402
+from airflow_provider_snovio.api.resources import resource
+from airflow_provider_snovio.transfers import SnovioToSqlOperator
+from airflow_provider_snovio.transfers.engines import snowflake as sf
+from airflow_provider_snovio.transfers.warehouse import STATE_TABLE, Warehouse, sync
+from tests.warehouse.conftest import upstream_ids
+from tests.warehouse.test_recipient_activity import (
     ACTIVITY,
     CAMPAIGNS,
     END1,
@@ -42,11 +40,6 @@ from tests.warehouse.test_recipient_activity import (  # noqa: E402
 TABLE = "snovio_campaign_replies"
 ACTIVITY_TABLE = "snovio_recipient_activity"
 UTC = timezone.utc
-
-
-def test_fakesnow_is_installed() -> None:
-    """The skip above only spares a machine without the `test` extra; where the tests run, it is there."""
-    assert fakesnow.__name__ == "fakesnow"
 
 
 @pytest.fixture
