@@ -490,9 +490,9 @@ class Warehouse:
         found = self._upserts.get(table)
         if found is None:
             if self.engine.dialect.name == "snowflake":
-                from airflow_provider_snovio.transfers.engines.snowflake import SnowflakeMerge
+                from airflow_provider_snovio.transfers.engines.snowflake import SnowflakeStagedUpsert
 
-                found = self._upserts[table] = SnowflakeMerge(table, self.engine.dialect, RAW)
+                found = self._upserts[table] = SnowflakeStagedUpsert(table, self.engine.dialect, RAW)
             else:
                 found = self._upserts[table] = CompiledUpsert(table, self.engine.dialect)
         return found

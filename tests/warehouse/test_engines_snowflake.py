@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, text
 from airflow_provider_snovio.api.resources import resource
 from airflow_provider_snovio.transfers import SnovioToSqlOperator
 from airflow_provider_snovio.transfers.engines import snowflake as sf
+from airflow_provider_snovio.transfers.sql import table_asset_uri
 from airflow_provider_snovio.transfers.warehouse import STATE_TABLE, Warehouse, sync
 from tests.warehouse.conftest import upstream_ids
 from tests.warehouse.test_recipient_activity import (
@@ -182,5 +183,9 @@ def test_campaigns_snapshot_and_the_operator_through_a_snowflake_connection(snow
         }
     assert ids == upstream
     assert op.execute({})["rows_written"] == len(upstream)  # a snapshot: rewritten, not duplicated
+    assert table_asset_uri(op.get_engine().url, None, "snovio_campaigns") == (
+        "snowflake://account/snovio/analytics/snovio_campaigns"
+    )
+    assert op.get_openlineage_facets_on_complete(None).outputs[0].namespace == "snowflake://account"
     with snow.connect() as connection:
         assert connection.execute(text("SELECT COUNT(*) FROM snovio_campaigns")).scalar_one() == len(upstream)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 class PageUpsert(Protocol):
     """What writes a page's rows into one table: ``warehouse.CompiledUpsert`` (SQLite, PostgreSQL) or an
-    engine's own (``snowflake.SnowflakeMerge``)."""
+    engine's own (``snowflake.SnowflakeStagedUpsert``)."""
 
     columns: tuple[str, ...]
 

@@ -8,7 +8,7 @@ in the same transaction, by the state row. The raw record is a ``VARIANT``: it i
 turned into a ``VARIANT`` by ``PARSE_JSON`` (Snowflake does not bind a ``VARIANT`` directly).
 
 The replacement is ``DELETE ... USING <stage>`` on the natural key then ``INSERT ... SELECT`` from the
-stage, not the equivalent ``MERGE`` (``SnowflakeMerge.merge_sql``, kept for reference): every column is
+stage, not the equivalent ``MERGE`` (``SnowflakeStagedUpsert.merge_sql``, kept for reference): every column is
 overwritten either way, and fakesnow - the Snowflake emulator the tests run on - executes ``MERGE`` through
 a ``CREATE`` of its own, which commits the open transaction; with ``MERGE`` the one-transaction-per-page
 guarantee could not be tested.
@@ -106,7 +106,7 @@ def lock(connection: Connection, state: Table, table_name: str, owner_scope: str
     )
 
 
-class SnowflakeMerge:
+class SnowflakeStagedUpsert:
     """The page upsert of one table on Snowflake (the interface of ``warehouse.CompiledUpsert``)."""
 
     def __init__(self, table: Table, dialect: Any, raw: str) -> None:
