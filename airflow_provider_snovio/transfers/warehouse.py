@@ -536,10 +536,9 @@ class Warehouse:
                 table.create(connection)
             else:
                 self._upgrade(connection, table, inspector)
-            sync_state.claim_table(
-                connection, self.state, name, resource.name, datetime.now(timezone.utc), reset=created
-            )
-            if self.engine.dialect.name == "snowflake":  # the page stage (DDL: not in a page's transaction)
+            if self.engine.dialect.name == "snowflake":
+                # The page stage (DDL: never inside a page's transaction), before the owner row: DuckDB, under
+                # fakesnow, aborts a transaction at a failed statement (has_table of a missing table is one).
                 from airflow_provider_snovio.transfers.engines.snowflake import build_stage
 
                 stage = build_stage(table, RAW)
@@ -547,13 +546,9 @@ class Warehouse:
                     self._upgrade(connection, stage, inspect(connection))
                 else:
                     stage.create(connection)
-        if self.engine.dialect.name == "snowflake":
-            # Snowflake commits at each DDL statement (and fakesnow at some of its own): the owner row is
-            # claimed again in a transaction with no DDL, so that it is stored whatever the DDL committed.
-            with self.transaction(name, sync_state.OWNER_SCOPE) as connection:
-                sync_state.claim_table(
-                    connection, self.state, name, resource.name, datetime.now(timezone.utc), reset=False
-                )
+            sync_state.claim_table(
+                connection, self.state, name, resource.name, datetime.now(timezone.utc), reset=created
+            )
         if created:
             log.info("created table %s (any state of an earlier table of that name was reset)", name)
         return table
