@@ -35,10 +35,14 @@ if TYPE_CHECKING:
 def table_asset_uri(url: Any, schema: str | None, table: str) -> str:
     """The asset URI of a table, as the SQL providers name it, from the SQLAlchemy URL of its database:
     ``postgres://host:port/database/schema/table`` (the postgres provider's AIP-60 form; schema ``public``
-    unless given), ``sqlite:///<absolute file>/<table>`` (the OpenLineage SQLite namespace plus the table:
-    the sqlite provider registers no asset URI of its own)."""
+    unless given), ``snowflake://account/database/schema/table`` (the Snowflake provider's form),
+    ``sqlite:///<absolute file>/<table>`` (the OpenLineage SQLite namespace plus the table: the sqlite
+    provider registers no asset URI of its own)."""
     if url.get_backend_name() == "postgresql":
         return f"postgres://{url.host}:{url.port or 5432}/{url.database}/{schema or 'public'}/{table}"
+    if url.get_backend_name() == "snowflake":
+        database, _, default_schema = (url.database or "").partition("/")
+        return f"snowflake://{url.host}/{database}/{schema or default_schema or 'PUBLIC'}/{table}"
     database = url.database or ":memory:"
     path = database if database == ":memory:" else os.path.abspath(database)
     return f"sqlite://{path}/{f'{schema}.' if schema else ''}{table}"
@@ -73,12 +77,12 @@ def sql_table_alias_name(
 
 
 class SnovioToSqlOperator(BaseOperator):
-    """Sync a Snov.io resource into a table of any SQLite or PostgreSQL connection.
+    """Sync a Snov.io resource into a table of a SQLite, PostgreSQL or Snowflake connection.
 
     :param resource: campaigns, campaign_analytics, recipient_activity, campaign_replies, campaign_opens,
         campaign_clicks, emails_sent, finished_prospects, user_lists, list_prospects or custom_fields
         (templated). ``recipient_activity`` is the recommended source of campaign events for new DAGs.
-    :param sql_conn_id: a common-sql connection (sqlite, postgres) (templated).
+    :param sql_conn_id: a common-sql connection (sqlite, postgres) or a snowflake connection (templated).
     :param table: target table; default ``snovio_<resource>`` (templated).
     :param campaign_ids: campaigns to read (campaign resources); None = every campaign (templated).
     :param list_ids: prospect lists to read (``list_prospects``); None = every list not deleted (templated).
@@ -174,7 +178,12 @@ class SnovioToSqlOperator(BaseOperator):
 
         from airflow_provider_snovio.api.errors import SnovioConfigError
 
-        db_hook = BaseHook.get_connection(self.sql_conn_id).get_hook()
+        conn = BaseHook.get_connection(self.sql_conn_id)
+        if conn.conn_type == "snowflake" and not _has_hook("airflow.providers.snowflake.hooks.snowflake"):
+            from airflow_provider_snovio.transfers.engines.snowflake import engine_from_connection
+
+            return engine_from_connection(conn)
+        db_hook = conn.get_hook()
         if not isinstance(db_hook, DbApiHook):
             raise SnovioConfigError(f"connection {self.sql_conn_id!r} is not a SQL (common-sql DbApiHook) connection")
         return db_hook.get_sqlalchemy_engine()
@@ -267,12 +276,26 @@ class SnovioToSqlOperator(BaseOperator):
         )
 
 
+def _has_hook(module: str) -> bool:
+    """Whether a provider's hook module is installed."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
 def _output_dataset(engine: Engine, schema: str | None, table: str) -> tuple[str, str]:
-    """OpenLineage ``(namespace, name)`` of a table: ``postgres://host:port`` + ``db.schema.table``; for SQLite
+    """OpenLineage ``(namespace, name)`` of a table: ``postgres://host:port`` + ``db.schema.table``
+    (``snowflake://account`` + ``db.schema.table`` on Snowflake); for SQLite
     ``sqlite://<absolute file path>`` + ``table`` (the OpenLineage naming spec has no SQLite entry)."""
     url = engine.url
     if url.get_backend_name() == "postgresql":
         return f"postgres://{url.host}:{url.port or 5432}", f"{url.database}.{schema or 'public'}.{table}"
+    if url.get_backend_name() == "snowflake":
+        database, _, default_schema = (url.database or "").partition("/")
+        return f"snowflake://{url.host}", f"{database}.{schema or default_schema or 'PUBLIC'}.{table}"
     database = url.database or ":memory:"
     path = database if database == ":memory:" else os.path.abspath(database)
     return f"sqlite://{path}", f"{schema}.{table}" if schema else table

@@ -202,6 +202,16 @@ def locked(engine: Engine, schema: str | None, table_name: str, scope: str) -> I
 
     PostgreSQL: ``pg_advisory_xact_lock`` (released at commit or rollback). SQLite: ``BEGIN IMMEDIATE``
     (the database's one write lock, waited for up to :data:`SQLITE_BUSY_TIMEOUT_MS`)."""
+    if engine.dialect.name == "snowflake":  # no advisory lock: an UPDATE's table lock (engines.snowflake)
+        from sqlalchemy import MetaData
+
+        from airflow_provider_snovio.transfers.engines import snowflake
+
+        with engine.begin() as connection:
+            if scope != OWNER_SCOPE:  # table creation is DDL, which Snowflake commits at once: not locked
+                snowflake.lock(connection, build_state_table(MetaData(schema=schema)), table_name, OWNER_SCOPE)
+            yield connection
+        return
     if engine.dialect.name == "postgresql":
         from sqlalchemy import text
 

@@ -52,11 +52,15 @@ if TYPE_CHECKING:
     from sqlalchemy import Table
     from sqlalchemy.engine import Connection, Engine
 
+    from airflow_provider_snovio.transfers.engines import PageUpsert
+
 log = logging.getLogger(__name__)
 
 __all__ = ["STATE_TABLE", "SnovioSyncError", "Warehouse", "sync"]
 
-SUPPORTED_DIALECTS = ("sqlite", "postgresql")
+SUPPORTED_DIALECTS = ("sqlite", "postgresql", "snowflake")
+#: Engines without secondary indexes (no index on ``_snovio_synced_at``).
+NO_INDEXES = ("snowflake",)
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
 #: The system columns every synced table has after its typed columns.
@@ -98,11 +102,23 @@ def _sql_type(kind: Kind) -> Any:
 
 
 def json_type() -> Any:
-    """JSON on SQLite (text), JSONB on PostgreSQL."""
+    """JSON on SQLite (text), JSONB on PostgreSQL, JSON text on Snowflake."""
     from sqlalchemy import JSON
     from sqlalchemy.dialects.postgresql import JSONB
 
-    return JSON().with_variant(JSONB(), "postgresql")
+    from airflow_provider_snovio.transfers.engines import snowflake
+
+    return JSON().with_variant(JSONB(), "postgresql").with_variant(snowflake.json_text_type(), snowflake.NAME)
+
+
+def raw_type() -> Any:
+    """The ``_snovio_raw`` column: :func:`json_type`, but ``VARIANT`` on Snowflake."""
+    from sqlalchemy import JSON
+    from sqlalchemy.dialects.postgresql import JSONB
+
+    from airflow_provider_snovio.transfers.engines import snowflake
+
+    return JSON().with_variant(JSONB(), "postgresql").with_variant(snowflake.raw_type(), snowflake.NAME)
 
 
 def synced_at_index_name(table_name: str) -> str:
@@ -125,7 +141,7 @@ def build_table(resource: Resource, name: str, metadata: Any) -> Table:
         Column(col, _sql_type(kind), primary_key=col in resource.key, nullable=col not in resource.key)
         for col, kind in resource.columns
     ]
-    columns.append(Column(RAW, json_type(), nullable=False))
+    columns.append(Column(RAW, raw_type(), nullable=False))
     columns.append(Column(SYNCED_AT, DateTime(timezone=True), nullable=False))
     columns.append(Column(DELETED_AT, DateTime(timezone=True), nullable=True))
     table = Table(name, metadata, *columns)
@@ -435,12 +451,29 @@ class SyncResult:
         }
 
 
+def _refuse_untested_engines(engine: Engine) -> None:
+    """Redshift (behind a ``postgres`` connection too: its ``version()`` names it) and BigQuery are refused
+    with what is missing: their SQL is generated (``engines.redshift``, ``engines.bigquery``) but untested."""
+    from airflow_provider_snovio.transfers.engines import bigquery, redshift
+
+    if engine.dialect.name == bigquery.NAME:
+        raise SnovioConfigError(bigquery.REFUSAL)
+    if engine.dialect.name == redshift.NAME:
+        raise SnovioConfigError(redshift.REFUSAL)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            version = str(connection.exec_driver_sql("SELECT version()").scalar() or "")
+        if redshift.is_redshift(version):
+            raise SnovioConfigError(redshift.REFUSAL)
+
+
 class Warehouse:
     """One SQL database reached through a SQLAlchemy engine (from the connection's ``DbApiHook``)."""
 
     def __init__(self, engine: Engine, schema: str | None = None) -> None:
         from sqlalchemy import MetaData
 
+        _refuse_untested_engines(engine)
         if engine.dialect.name not in SUPPORTED_DIALECTS:
             raise SnovioConfigError(
                 f"SQL dialect {engine.dialect.name!r} is not supported for the warehouse sync "
@@ -450,13 +483,18 @@ class Warehouse:
         self.schema = sql_identifier("schema", schema) if schema is not None else None
         self.metadata = MetaData(schema=self.schema)
         self.state = build_state_table(self.metadata)
-        self._upserts: dict[Table, CompiledUpsert] = {}
+        self._upserts: dict[Table, PageUpsert] = {}
 
-    def compiled_upsert(self, table: Table) -> CompiledUpsert:
+    def compiled_upsert(self, table: Table) -> PageUpsert:
         """``table``'s upsert, compiled once for this engine."""
         found = self._upserts.get(table)
         if found is None:
-            found = self._upserts[table] = CompiledUpsert(table, self.engine.dialect)
+            if self.engine.dialect.name == "snowflake":
+                from airflow_provider_snovio.transfers.engines.snowflake import SnowflakeStagedUpsert
+
+                found = self._upserts[table] = SnowflakeStagedUpsert(table, self.engine.dialect, RAW)
+            else:
+                found = self._upserts[table] = CompiledUpsert(table, self.engine.dialect)
         return found
 
     def transaction(self, table_name: str, scope: str) -> Any:
@@ -478,6 +516,8 @@ class Warehouse:
         table = self.metadata.tables.get(f"{self.schema}.{name}" if self.schema else name)
         if table is None:
             table = build_table(resource, name, self.metadata)
+            if self.engine.dialect.name in NO_INDEXES:
+                table.indexes.clear()
         with self.transaction(name, sync_state.OWNER_SCOPE) as connection:
             inspector = inspect(connection)
             if inspector.has_table(STATE_TABLE, schema=self.schema):
@@ -496,6 +536,16 @@ class Warehouse:
                 table.create(connection)
             else:
                 self._upgrade(connection, table, inspector)
+            if self.engine.dialect.name == "snowflake":
+                # The page stage (DDL: never inside a page's transaction), before the owner row: DuckDB, under
+                # fakesnow, aborts a transaction at a failed statement (has_table of a missing table is one).
+                from airflow_provider_snovio.transfers.engines.snowflake import build_stage
+
+                stage = build_stage(table, RAW)
+                if inspect(connection).has_table(stage.name, schema=self.schema):
+                    self._upgrade(connection, stage, inspect(connection))
+                else:
+                    stage.create(connection)
             sync_state.claim_table(
                 connection, self.state, name, resource.name, datetime.now(timezone.utc), reset=created
             )
@@ -527,7 +577,8 @@ class Warehouse:
         qualified_index = (
             f"{preparer.quote_schema(self.schema)}.{preparer.quote(index)}" if self.schema else preparer.quote(index)
         )
-        connection.execute(text(f"DROP INDEX IF EXISTS {qualified_index}"))  # its name is the new table's
+        if self.engine.dialect.name not in NO_INDEXES:
+            connection.execute(text(f"DROP INDEX IF EXISTS {qualified_index}"))  # its name is the new table's
         connection.execute(text(f"ALTER TABLE {preparer.format_table(table)} RENAME TO {preparer.quote(aside)}"))
         log.warning(
             "%s: its primary key is not this version's %s (opens and clicks are now keyed by event "
@@ -563,6 +614,8 @@ class Warehouse:
             kind = column.type.compile(dialect=self.engine.dialect)
             log.info("adding column %s %s to %s", column.name, kind, table.name)
             connection.execute(text(f"ALTER TABLE {qualified} ADD COLUMN {preparer.format_column(column)} {kind}"))
+        if self.engine.dialect.name in NO_INDEXES:
+            return
         indexes = {index["name"] for index in inspector.get_indexes(table.name, schema=self.schema)}
         for index in table.indexes:
             if index.name not in indexes:
@@ -707,7 +760,7 @@ class Warehouse:
         scope_values: Mapping[str, Any],
         records: Iterable[dict[str, Any]],
         synced_at: datetime,
-        compiled: CompiledUpsert,
+        compiled: PageUpsert,
     ) -> tuple[list[Any], int]:
         """The driver parameters of the typed rows - :meth:`Resource.values`, then ``_snovio_raw`` (the
         record), ``_snovio_synced_at`` and ``_snovio_deleted_at`` (NULL: seen now), as ``compiled`` converts
