@@ -57,6 +57,8 @@ log = logging.getLogger(__name__)
 __all__ = ["STATE_TABLE", "SnovioSyncError", "Warehouse", "sync"]
 
 SUPPORTED_DIALECTS = ("sqlite", "postgresql")
+#: The engines of :mod:`.engines` (one module each).
+SUPPORTED_DIALECTS += ("duckdb", "mysql", "mariadb")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
 #: The system columns every synced table has after its typed columns.
@@ -91,10 +93,33 @@ def _sql_type(kind: Kind) -> Any:
         Kind.TEXT: Text(),
         Kind.INTEGER: BigInteger(),
         Kind.NUMBER: Double(),
-        Kind.TIMESTAMP: DateTime(timezone=True),
+        Kind.TIMESTAMP: timestamp_type(),
         Kind.BOOLEAN: Boolean(),
         Kind.DATE: Date(),
     }[kind]
+
+
+def timestamp_type() -> Any:
+    """A UTC timestamp: ``timestamptz`` on PostgreSQL, TIMESTAMPTZ on DuckDB, ``DATETIME(6)`` UTC on MySQL."""
+    from sqlalchemy import DateTime
+
+    from airflow_provider_snovio.transfers.engines import mysql
+
+    return mysql.timestamp(DateTime(timezone=True))
+
+
+def key_type(base: Any) -> Any:
+    """``base`` as it can be in a primary key (text: ``VARCHAR`` on MySQL, where TEXT cannot be a key)."""
+    from sqlalchemy import Text
+
+    from airflow_provider_snovio.transfers.engines import mysql
+
+    return mysql.key_text(base) if isinstance(base, Text) else base
+
+
+#: Table options of every synced and state table (other dialects ignore them): MySQL compares keys
+#: byte for byte, as the other engines do (a case-insensitive default collation would merge keys).
+TABLE_OPTIONS = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
 
 
 def json_type() -> Any:
@@ -116,19 +141,24 @@ def synced_at_index_name(table_name: str) -> str:
 def build_table(resource: Resource, name: str, metadata: Any) -> Table:
     """The table of ``resource``: typed columns, then :data:`SYSTEM_COLUMNS`; primary key = natural key;
     an index on ``_snovio_synced_at``."""
-    from sqlalchemy import Column, DateTime, Index, Table
+    from sqlalchemy import Column, Index, Table
 
     clash = sorted({col for col, _ in resource.columns} & {*SYSTEM_COLUMNS, *LEGACY_COLUMNS})
     if clash:  # pragma: no cover - a resource definition error, not user input
         raise SnovioConfigError(f"resource {resource.name} has columns named like system columns: {clash}")
     columns = [
-        Column(col, _sql_type(kind), primary_key=col in resource.key, nullable=col not in resource.key)
+        Column(
+            col,
+            key_type(_sql_type(kind)) if col in resource.key else _sql_type(kind),
+            primary_key=col in resource.key,
+            nullable=col not in resource.key,
+        )
         for col, kind in resource.columns
     ]
     columns.append(Column(RAW, json_type(), nullable=False))
-    columns.append(Column(SYNCED_AT, DateTime(timezone=True), nullable=False))
-    columns.append(Column(DELETED_AT, DateTime(timezone=True), nullable=True))
-    table = Table(name, metadata, *columns)
+    columns.append(Column(SYNCED_AT, timestamp_type(), nullable=False))
+    columns.append(Column(DELETED_AT, timestamp_type(), nullable=True))
+    table = Table(name, metadata, *columns, **TABLE_OPTIONS)
     Index(synced_at_index_name(name), table.c[SYNCED_AT])
     return table
 
@@ -150,6 +180,10 @@ class UpsertDialect:
 
     def insert(self) -> Any:  # pragma: no cover - every database has its own
         raise NotImplementedError
+
+    def upsert_of(self, statement: Any, table: Table) -> Any:
+        """``statement`` (an :meth:`insert` of ``table``) made an upsert on the primary key."""
+        return _upsert_of(statement, table)
 
     def placeholder(self, name: str) -> str:
         """How a bind parameter ``name`` is written in the SQL text of :attr:`paramstyle`."""
@@ -253,7 +287,23 @@ def upsert_dialect(dialect: Any) -> UpsertDialect:
         return SqliteUpsert()
     if dialect.name == "postgresql":
         return Psycopg2Upsert() if dialect.driver == "psycopg2" else PostgresUpsert()
+    found = _engine_upsert(dialect.name)
+    if found is not None:
+        return found
     raise SnovioConfigError(f"no upsert for SQL dialect {dialect.name!r}")  # pragma: no cover
+
+
+def _engine_upsert(name: str) -> UpsertDialect | None:
+    """The :class:`UpsertDialect` of an engine module of :mod:`.engines`, by SQLAlchemy dialect name."""
+    if name == "duckdb":
+        from airflow_provider_snovio.transfers.engines.duckdb import DuckdbUpsert
+
+        return DuckdbUpsert()
+    if name in ("mysql", "mariadb"):
+        from airflow_provider_snovio.transfers.engines.mysql import MysqlUpsert
+
+        return MysqlUpsert()
+    return None
 
 
 def _insert_construct(dialect: str) -> Any:
@@ -265,7 +315,11 @@ def _insert_construct(dialect: str) -> Any:
 
 
 def upsert_statement(table: Table, dialect: str) -> Any:
-    """``INSERT ... ON CONFLICT (primary key) DO UPDATE SET <every other column> = excluded.<column>``."""
+    """``INSERT ... ON CONFLICT (primary key) DO UPDATE SET <every other column> = excluded.<column>``
+    (or the engine's own form: ``ON DUPLICATE KEY UPDATE`` on MySQL)."""
+    found = _engine_upsert(dialect)
+    if found is not None:
+        return found.upsert_of(found.insert()(table), table)
     return _upsert_of(_insert_construct(dialect)(table), table)
 
 
