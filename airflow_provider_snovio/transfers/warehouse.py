@@ -87,7 +87,7 @@ def sql_identifier(field_name: str, value: Any) -> str:
 
 
 def _sql_type(kind: Kind) -> Any:
-    from sqlalchemy import BigInteger, Boolean, Date, DateTime, Double, Text
+    from sqlalchemy import BigInteger, Boolean, Date, Double, Text
 
     return {
         Kind.TEXT: Text(),
@@ -526,14 +526,13 @@ class Warehouse:
           (nullable), the ``_snovio_synced_at`` index created;
         - owned by another resource (its state rows say so): refused with :class:`SnovioConfigError`.
         """
-        from sqlalchemy import inspect
 
         sql_identifier("table", name)
         table = self.metadata.tables.get(f"{self.schema}.{name}" if self.schema else name)
         if table is None:
             table = build_table(resource, name, self.metadata)
         with self.transaction(name, sync_state.OWNER_SCOPE) as connection:
-            inspector = inspect(connection)
+            inspector = self._inspect(connection)
             if inspector.has_table(STATE_TABLE, schema=self.schema):
                 self._upgrade(connection, self.state, inspector)
             else:
@@ -557,6 +556,16 @@ class Warehouse:
             log.info("created table %s (any state of an earlier table of that name was reset)", name)
         return table
 
+    def _inspect(self, connection: Connection) -> Any:
+        """SQLAlchemy's inspector of ``connection`` (DuckDB: its own catalog, see :mod:`.engines.duckdb`)."""
+        from sqlalchemy import inspect
+
+        if self.engine.dialect.name == "duckdb":
+            from airflow_provider_snovio.transfers.engines.duckdb import Inspector
+
+            return Inspector(connection)
+        return inspect(connection)
+
     def _key_changed(self, inspector: Any, table: Table) -> bool:
         """Whether the existing table's primary key is not this version's natural key (opens and clicks
         were keyed by ``(campaign_id, id)`` before their event time joined the key)."""
@@ -567,11 +576,11 @@ class Warehouse:
         """Rename a table whose primary key changed to ``<name>_prior_key`` (kept, never dropped: its rows
         may include some Snov.io no longer serves), so that a table with the new key is created in its place
         and every scope is read again (its state rows are reset with the new table)."""
-        from sqlalchemy import inspect, text
+        from sqlalchemy import text
 
         preparer = self.engine.dialect.identifier_preparer
         aside = f"{table.name}_prior_key"
-        taken = set(inspect(connection).get_table_names(schema=self.schema))
+        taken = set(self._inspect(connection).get_table_names(schema=self.schema))
         suffix = 1
         while aside in taken:
             suffix += 1

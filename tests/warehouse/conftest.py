@@ -190,7 +190,9 @@ def mariadb_server() -> Iterator[str]:
 
 
 @pytest.fixture(params=["duckdb", "mysql"])
-def engine_warehouse(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Target]:
+def engine_warehouse(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Target]:
     """A fresh, empty DuckDB file or MariaDB database, reachable as Airflow connection ``warehouse`` (of type
     ``duckdb`` with the file as host; of type ``mysql``)."""
     from sqlalchemy import create_engine, text

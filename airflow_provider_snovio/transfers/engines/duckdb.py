@@ -107,8 +107,10 @@ def engine_of_connection(conn: Any) -> Engine:
     extra = conn.extra_dejson if hasattr(conn, "extra_dejson") else {}
     try:
         timeout = float(extra.get("lock_timeout", FILE_LOCK_TIMEOUT_S))
-    except (TypeError, ValueError):
-        raise SnovioValidationError("lock_timeout", f"{extra.get('lock_timeout')!r} is not a number of seconds")
+    except (TypeError, ValueError) as exc:
+        raise SnovioValidationError(
+            "lock_timeout", f"{extra.get('lock_timeout')!r} is not a number of seconds"
+        ) from exc
     engine = create_engine(f"duckdb:///{path}")
 
     @event.listens_for(engine, "do_connect")
@@ -129,3 +131,44 @@ def engine_of_connection(conn: Any) -> Engine:
                 time.sleep(_LOCK_POLL_S)
 
     return engine
+
+
+class Inspector:
+    """What :class:`~..warehouse.Warehouse` asks SQLAlchemy's inspector, answered from DuckDB's own catalog
+    (``information_schema``, ``duckdb_indexes()``, ``duckdb_constraints()``): SQLAlchemy 2.1's PostgreSQL
+    reflection, which ``duckdb_engine`` inherits, queries ``pg_catalog`` tables DuckDB does not have."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def _rows(self, sql: str, table_name: str | None, schema: str | None) -> list[Any]:
+        from sqlalchemy import text
+
+        params = {"schema": schema or "main", "table": table_name}
+        return list(self.connection.execute(text(sql), params).all())
+
+    def get_table_names(self, schema: str | None = None) -> list[str]:
+        sql = "SELECT table_name FROM information_schema.tables WHERE table_schema = :schema"
+        return [row[0] for row in self._rows(sql, None, schema)]
+
+    def has_table(self, table_name: str, schema: str | None = None) -> bool:
+        return table_name in self.get_table_names(schema)
+
+    def get_columns(self, table_name: str, schema: str | None = None) -> list[dict[str, Any]]:
+        sql = (
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = :schema "
+            "AND table_name = :table ORDER BY ordinal_position"
+        )
+        return [{"name": row[0]} for row in self._rows(sql, table_name, schema)]
+
+    def get_indexes(self, table_name: str, schema: str | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT index_name FROM duckdb_indexes() WHERE schema_name = :schema AND table_name = :table"
+        return [{"name": row[0]} for row in self._rows(sql, table_name, schema)]
+
+    def get_pk_constraint(self, table_name: str, schema: str | None = None) -> dict[str, Any]:
+        sql = (
+            "SELECT constraint_column_names FROM duckdb_constraints() WHERE schema_name = :schema "
+            "AND table_name = :table AND constraint_type = 'PRIMARY KEY'"
+        )
+        found = self._rows(sql, table_name, schema)
+        return {"constrained_columns": list(found[0][0]) if found else []}
