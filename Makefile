@@ -15,7 +15,7 @@ system-deps:
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip uv
-	$(BIN)/uv pip install -q -p $(BIN)/python -e '.[test,redis,postgres,openlineage]'
+	$(BIN)/uv pip install -q -p $(BIN)/python -e '.[test,redis,postgres,openlineage,duckdb,mysql]'
 	touch $@
 
 install: $(STAMP)

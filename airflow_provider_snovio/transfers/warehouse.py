@@ -152,6 +152,7 @@ def build_table(resource: Resource, name: str, metadata: Any) -> Table:
             key_type(_sql_type(kind)) if col in resource.key else _sql_type(kind),
             primary_key=col in resource.key,
             nullable=col not in resource.key,
+            autoincrement=False,  # keys come from Snov.io: no BIGSERIAL / AUTO_INCREMENT / DuckDB serial
         )
         for col, kind in resource.columns
     ]

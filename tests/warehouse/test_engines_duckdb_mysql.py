@@ -1,40 +1,20 @@
 """The warehouse sync on DuckDB (a file) and MySQL / MariaDB (a private MariaDB server), over real HTTP.
 
 Each engine runs the same scenarios, compared with what the sandbox serves (never with copied numbers):
-campaign_replies (offset reading) through new events, deletions, a rerun and a sync killed mid-run;
-recipient_activity (window reading) through new, late and deleted events; campaigns (a snapshot) through
+campaign_replies (offset reading) through new events, deletions and a rerun; campaigns (a snapshot) through
 a campaign deleted upstream; and one SnovioToSqlOperator run through an Airflow connection of type
 ``duckdb`` (host = the file) or ``mysql``.
 """
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
-from typing import Any
-
 from sqlalchemy import text
 
-from airflow_provider_snovio.api.resources import RESOURCES, activity_span, resource
+from airflow_provider_snovio.api.resources import RESOURCES, resource
 from airflow_provider_snovio.transfers import SnovioToSqlOperator
 from airflow_provider_snovio.transfers.warehouse import Warehouse, sync
-from tests.warehouse.conftest import SQL_CONN_ID, requests_of, upstream_ids
-from tests.warehouse.test_recipient_activity import (
-    CAMPAIGNS,
-    END1,
-    END2,
-    END3,
-    HISTORY,
-    LOOKBACK,
-    change_upstream,
-    table_keys,
-    truth,
-)
-from tests.warehouse.test_sync import CHILD, REPLIES, TABLE, row_count, snapshot, stored
+from tests.warehouse.conftest import SQL_CONN_ID, upstream_ids
+from tests.warehouse.test_sync import TABLE, row_count, snapshot, stored
 
 ACTIVITY = RESOURCES["recipient_activity"]
 
@@ -70,77 +50,6 @@ def test_replies_exact_through_new_events_deletions_and_a_rerun(engine_warehouse
     now = upstream_ids(snovio_sandbox, "replies")
     assert stored(engine_warehouse.engine) == {cid: set(now[cid]) for cid in campaign_ids if now[cid]}
     assert stored(engine_warehouse.engine, deleted=True) == {small: set(gone)}
-
-
-def test_killed_mid_sync_resumes_complete_and_duplicate_free(engine_warehouse, snovio_sandbox, client, tmp_path: Path):
-    """The child is killed while its second page is in flight: the first page and its position were
-    committed together (DuckDB: the parent cannot open the file while the child has it, so the sandbox's
-    answered requests say when the first page was written)."""
-    upstream = upstream_ids(snovio_sandbox, "replies")
-    big = next(cid for cid, ids in upstream.items() if len(ids) == 25_500)
-    engine_warehouse.engine.dispose()
-    snovio_sandbox.configure(latency_ms=2000)
-    script = tmp_path / "child.py"
-    script.write_text(CHILD)
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    args = [snovio_sandbox.base_url, snovio_sandbox.client_id, snovio_sandbox.client_secret, engine_warehouse.url]
-    sent = requests_of(snovio_sandbox, REPLIES)
-    child = subprocess.Popen(
-        [sys.executable, str(script), *args, str(big)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    deadline = time.monotonic() + 60
-    answered = None
-    try:
-        while time.monotonic() < deadline and child.poll() is None:
-            if answered is None and requests_of(snovio_sandbox, REPLIES) > sent:
-                answered = time.monotonic()  # the first page is answered: written well within 1.2 s
-            if answered is not None and time.monotonic() - answered > 1.2:
-                break  # the second request is in flight (its 2 s latency not over)
-            time.sleep(0.02)
-        assert child.poll() is None, child.communicate()
-        child.send_signal(signal.SIGKILL)
-    finally:
-        if child.poll() is None:
-            child.kill()
-        child.wait(30)
-    assert child.returncode == -signal.SIGKILL
-    time.sleep(1.0)  # the request in flight ends at the sandbox
-    snovio_sandbox.configure(latency_ms=0)
-    with engine_warehouse.engine.connect() as connection:
-        position = connection.execute(
-            text("SELECT MAX(position) FROM snovio_sync_state WHERE scope = :scope"), {"scope": f"campaign_id={big}"}
-        ).scalar_one()
-    assert 0 < position < 25_500
-    assert row_count(engine_warehouse.engine) == position  # the page and its position committed together
-    wh = Warehouse(engine_warehouse.engine)
-    resumed = sync(client, wh, resource("campaign_replies"), TABLE, campaign_ids=[big])
-    assert resumed.reread_scopes == []
-    assert resumed.rows_written == 25_500 - position  # resumed after the committed page, not from scratch
-    assert stored(engine_warehouse.engine) == {big: set(upstream[big])}
-    assert row_count(engine_warehouse.engine) == 25_500
-    with engine_warehouse.engine.connect() as connection:
-        keys = connection.execute(text(f"SELECT COUNT(DISTINCT id) FROM {TABLE}")).scalar_one()
-    assert keys == 25_500
-
-
-def test_recipient_activity_exact_through_new_late_and_deleted_events(engine_warehouse, snovio_sandbox, client):
-    wh = Warehouse(engine_warehouse.engine)
-
-    def run(end: Any) -> dict[str, Any]:
-        span = activity_span(client, end, LOOKBACK, HISTORY)
-        return sync(client, wh, ACTIVITY, "snovio_recipient_activity", campaign_ids=CAMPAIGNS, span=span).as_xcom()
-
-    run(END1)
-    assert table_keys(engine_warehouse.engine) == (set(truth(snovio_sandbox, END1)), 0)
-    run(END2)
-    assert table_keys(engine_warehouse.engine) == (set(truth(snovio_sandbox, END2)), 0)
-    change_upstream(snovio_sandbox)  # a late event, three identical clicks, a deleted open
-    third = run(END3)
-    assert table_keys(engine_warehouse.engine) == (set(truth(snovio_sandbox, END3)), 1)
-    assert third["rows_deleted"] == 1
-    again = run(END3)
-    assert table_keys(engine_warehouse.engine) == (set(truth(snovio_sandbox, END3)), 1)
-    assert again["rows_deleted"] == 0
 
 
 def test_campaigns_snapshot_and_the_operator_through_an_airflow_connection(engine_warehouse, snovio_conn_env):
