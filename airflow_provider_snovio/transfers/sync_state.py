@@ -66,8 +66,8 @@ def build_state_table(metadata: Any) -> Table:
     return Table(
         STATE_TABLE,
         metadata,
-        Column("table_name", key_type(Text()), primary_key=True),
-        Column("scope", key_type(Text()), primary_key=True),
+        Column("table_name", key_type(Text(), 2), primary_key=True),
+        Column("scope", key_type(Text(), 2), primary_key=True),
         Column("resource", Text(), nullable=False),
         Column("position", BigInteger(), nullable=False),
         Column("tail", json_type(), nullable=False),

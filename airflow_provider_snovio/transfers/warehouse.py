@@ -108,13 +108,14 @@ def timestamp_type() -> Any:
     return mysql.timestamp(DateTime(timezone=True))
 
 
-def key_type(base: Any) -> Any:
-    """``base`` as it can be in a primary key (text: ``VARCHAR`` on MySQL, where TEXT cannot be a key)."""
+def key_type(base: Any, text_keys: int = 1) -> Any:
+    """``base`` as it can be in a primary key of ``text_keys`` text columns (text: ``VARCHAR`` on MySQL,
+    where TEXT cannot be a key)."""
     from sqlalchemy import Text
 
     from airflow_provider_snovio.transfers.engines import mysql
 
-    return mysql.key_text(base) if isinstance(base, Text) else base
+    return mysql.key_text(base, text_keys) if isinstance(base, Text) else base
 
 
 #: Table options of every synced and state table (other dialects ignore them): MySQL compares keys
@@ -146,10 +147,11 @@ def build_table(resource: Resource, name: str, metadata: Any) -> Table:
     clash = sorted({col for col, _ in resource.columns} & {*SYSTEM_COLUMNS, *LEGACY_COLUMNS})
     if clash:  # pragma: no cover - a resource definition error, not user input
         raise SnovioConfigError(f"resource {resource.name} has columns named like system columns: {clash}")
+    text_keys = sum(1 for col, kind in resource.columns if col in resource.key and kind is Kind.TEXT)
     columns = [
         Column(
             col,
-            key_type(_sql_type(kind)) if col in resource.key else _sql_type(kind),
+            key_type(_sql_type(kind), text_keys) if col in resource.key else _sql_type(kind),
             primary_key=col in resource.key,
             nullable=col not in resource.key,
             autoincrement=False,  # keys come from Snov.io: no BIGSERIAL / AUTO_INCREMENT / DuckDB serial

@@ -3,7 +3,8 @@
 Why each difference:
 
 - ``TEXT`` cannot be (part of) a primary key: text key columns - and the state table's key - are
-  ``VARCHAR(255)`` (utf8mb4: 1,020 bytes per column, three of them fit InnoDB's 3,072-byte key limit).
+  ``VARCHAR(255)``, shorter when a key has three text columns (recipient_activity: ``VARCHAR(250)``) so
+  that the key fits InnoDB's 3,072 bytes in utf8mb4.
 - ``DATETIME`` has no time zone and drops fractions unless told: timestamps are ``DATETIME(6)`` holding
   UTC, converted on the way in and marked UTC on the way out (:class:`UtcDateTime`), whatever the
   session's ``time_zone`` is.
@@ -32,8 +33,10 @@ if TYPE_CHECKING:
 
 #: SQLAlchemy's dialect names of this engine (``mysql`` for both unless the URL says ``mariadb``).
 NAMES = ("mysql", "mariadb")
-#: Length of a text column that is part of a primary key.
+#: Longest text column of a primary key (characters).
 KEY_LENGTH = 255
+#: InnoDB's limit on a key's bytes, less room for its non-text columns (BIGINT, DATETIME(6): 8 bytes each).
+KEY_BYTES = 3072 - 64
 #: Seconds a writer waits for a scope's lock (another writer of the same table and scope holds it).
 LOCK_TIMEOUT_S = 120
 
@@ -63,9 +66,11 @@ def timestamp(base: Any) -> Any:
     return base.with_variant(UtcDateTime(), *NAMES)
 
 
-def key_text(base: Any) -> Any:
-    """``base`` (``Text``) as ``VARCHAR(255)`` here, for a primary-key column."""
-    return base.with_variant(types.String(KEY_LENGTH), *NAMES)
+def key_text(base: Any, text_keys: int = 1) -> Any:
+    """``base`` (``Text``) as a ``VARCHAR`` here, for one of the ``text_keys`` text columns of a primary key:
+    255 characters, less when the key's columns would pass InnoDB's 3,072 bytes (utf8mb4: 4 bytes each).
+    A longer value is refused by the server (strict mode), never truncated into another row's key."""
+    return base.with_variant(types.String(min(KEY_LENGTH, KEY_BYTES // (4 * max(text_keys, 1)))), *NAMES)
 
 
 class MysqlUpsert(UpsertDialect):
