@@ -71,15 +71,37 @@ class DuckdbUpsert(PostgresUpsert):
         self.row_template = re.sub(r":\w+", "?", row)
 
     def send(self, connection: Connection, sql: str, parameters: list[Any]) -> None:
+        """The batch as one Arrow table, upserted by ONE ``INSERT ... SELECT`` (DuckDB scans Arrow natively:
+        several times faster than multi-row ``VALUES``, which are the fallback without pyarrow)."""
         if self.row_template is None:  # pragma: no cover - see prepare
             connection.exec_driver_sql(sql, parameters)
             return
         names = self.names
+        try:
+            import pyarrow
+        except ImportError:  # pragma: no cover - pyarrow comes with Airflow's dependencies
+            pyarrow = None
+        if pyarrow is not None:
+            batch = pyarrow.table({name: [row[name] for row in parameters] for name in names})
+            # DuckDB registers a view only on a connection with no unfinished result (a SELECT of this
+            # transaction read with .first()): one finished statement clears it; same connection, same transaction
+            connection.exec_driver_sql("SELECT 1").fetchall()
+            raw = connection.connection.driver_connection
+            raw.register(_BATCH_VIEW, batch)  # type: ignore[union-attr]
+            try:
+                connection.exec_driver_sql(f"{self.head} SELECT * FROM {_BATCH_VIEW} {self.tail}").fetchall()
+            finally:
+                raw.unregister(_BATCH_VIEW)  # type: ignore[union-attr]
+            return
         for start in range(0, len(parameters), ROWS_PER_STATEMENT):
             chunk = parameters[start : start + ROWS_PER_STATEMENT]
             values = ", ".join([f"({self.row_template})"] * len(chunk))
             flat = tuple(row[name] for row in chunk for name in names)
             connection.exec_driver_sql(f"{self.head} VALUES {values} {self.tail}", flat)
+
+
+#: The name a batch's Arrow table is registered under, for the one statement that reads it.
+_BATCH_VIEW = "snovio_upsert_batch"
 
 
 def _file_lock(engine: Engine) -> threading.RLock:
