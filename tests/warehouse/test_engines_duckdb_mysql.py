@@ -1,7 +1,7 @@
 """The warehouse sync on DuckDB (a file) and MySQL / MariaDB (a private MariaDB server), over real HTTP.
 
 Each engine runs the same scenarios, compared with what the sandbox serves (never with copied numbers):
-campaign_replies (offset reading) through new events, deletions and a rerun;
+campaign_replies (offset reading) through new events, deletions, a rerun and a sync killed mid-run;
 recipient_activity (window reading) through new, late and deleted events; campaigns (a snapshot) through
 a campaign deleted upstream; and one SnovioToSqlOperator run through an Airflow connection of type
 ``duckdb`` (host = the file) or ``mysql``.
@@ -9,7 +9,13 @@ a campaign deleted upstream; and one SnovioToSqlOperator run through an Airflow 
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
@@ -68,6 +74,73 @@ def test_replies_exact_through_new_events_deletions_and_a_rerun(engine_warehouse
     now = upstream_ids(snovio_sandbox, "replies")
     assert stored(engine_warehouse.engine) == {cid: set(now[cid]) for cid in campaign_ids if now[cid]}
     assert stored(engine_warehouse.engine, deleted=True) == {small: set(gone)}
+
+
+#: The child of the crash test: syncs the big campaign and says "committed <position>" after each page's
+#: transaction (its first page's position) - so the parent kills it while the next page is in flight,
+#: whether or not it can open the database meanwhile (DuckDB: one process per file).
+CHILD = """
+import sys
+from sqlalchemy import create_engine
+from airflow_provider_snovio.api.client import ClientConfig, SnovioClient
+from airflow_provider_snovio.api.resources import resource
+from airflow_provider_snovio.transfers.warehouse import Warehouse, sync
+base_url, client_id, secret, db_url, campaign_id = sys.argv[1:6]
+client = SnovioClient(ClientConfig(client_id=client_id, client_secret=secret, base_url=base_url,
+                                   requests_per_minute=100000))
+warehouse = Warehouse(create_engine(db_url))
+write_page = warehouse.write_page
+def reporting(table, resource, scope_values, page, *args, **kwargs):
+    done = write_page(table, resource, scope_values, page, *args, **kwargs)
+    print("committed", page.position.offset if page.position else -1, flush=True)
+    return done
+warehouse.write_page = reporting
+sync(client, warehouse, resource("campaign_replies"), "snovio_campaign_replies", campaign_ids=[int(campaign_id)])
+"""
+
+
+def test_killed_mid_sync_resumes_complete_and_duplicate_free(engine_warehouse, snovio_sandbox, client, tmp_path):
+    """Killed (SIGKILL) while its second page is in flight: the first page and its position were committed
+    together, and the next sync resumes there - complete, without duplicates, without re-reading."""
+    upstream = upstream_ids(snovio_sandbox, "replies")
+    big = next(cid for cid, ids in upstream.items() if len(ids) == 25_500)
+    engine_warehouse.engine.dispose()  # DuckDB: the child must be able to open the file
+    snovio_sandbox.configure(latency_ms=1500)
+    script = tmp_path / "child.py"
+    script.write_text(CHILD)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    args = [snovio_sandbox.base_url, snovio_sandbox.client_id, snovio_sandbox.client_secret, engine_warehouse.url]
+    child = subprocess.Popen(
+        [sys.executable, str(script), *args, str(big)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        assert child.stdout is not None
+        line = ""
+        while not line.startswith("committed "):  # log lines first; then the first page has committed
+            line = child.stdout.readline().decode()
+            assert line, child.communicate()
+        child.send_signal(signal.SIGKILL)  # the second page's request is in flight (1.5 s latency)
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.wait(30)
+    assert child.returncode == -signal.SIGKILL
+    committed = int(line.split()[1])
+    time.sleep(1.6)  # the request in flight ends at the sandbox
+    snovio_sandbox.configure(latency_ms=0)
+    with engine_warehouse.engine.connect() as connection:
+        position = connection.execute(
+            text("SELECT MAX(position) FROM snovio_sync_state WHERE scope = :scope"), {"scope": f"campaign_id={big}"}
+        ).scalar_one()
+    assert position == committed == 10_000  # the first page and its position, nothing of the second
+    assert row_count(engine_warehouse.engine) == position
+    resumed = sync(client, Warehouse(engine_warehouse.engine), resource("campaign_replies"), TABLE, campaign_ids=[big])
+    assert resumed.reread_scopes == []
+    assert resumed.rows_written == 25_500 - position  # resumed after the committed page, not from scratch
+    assert stored(engine_warehouse.engine) == {big: set(upstream[big])}
+    with engine_warehouse.engine.connect() as connection:
+        rows, keys = connection.execute(text(f"SELECT COUNT(*), COUNT(DISTINCT id) FROM {TABLE}")).one()
+    assert rows == keys == 25_500
 
 
 def test_recipient_activity_exact_through_new_late_and_deleted_events(engine_warehouse, snovio_sandbox, client):
