@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["STATE_TABLE", "SnovioSyncError", "Warehouse", "sync"]
 
-SUPPORTED_DIALECTS = ("sqlite", "postgresql")
+SUPPORTED_DIALECTS: tuple[str, ...] = ("sqlite", "postgresql")
 #: The engines of :mod:`.engines` (one module each).
 SUPPORTED_DIALECTS += ("duckdb", "mysql", "mariadb")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
@@ -120,7 +120,7 @@ def key_type(base: Any, text_keys: int = 1) -> Any:
 
 #: Table options of every synced and state table (other dialects ignore them): MySQL compares keys
 #: byte for byte, as the other engines do (a case-insensitive default collation would merge keys).
-TABLE_OPTIONS = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
+TABLE_OPTIONS: dict[str, Any] = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
 
 
 def json_type() -> Any:

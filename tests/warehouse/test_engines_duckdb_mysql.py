@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 
 from airflow_provider_snovio.api.resources import RESOURCES, activity_span, resource
@@ -185,3 +186,62 @@ def test_campaigns_snapshot_and_the_operator_through_an_airflow_connection(engin
     second = op.execute({})
     assert second["rows_deleted"] == 1
     assert live() == (ids - {victim}, {victim})
+
+
+HOLDER = """
+import sys, duckdb
+connection = duckdb.connect(sys.argv[1])
+print("open", flush=True)
+sys.stdin.readline()  # holds the file until told (or its stdin closes)
+connection.close()
+"""
+
+
+def test_a_duckdb_file_another_process_holds_is_waited_for_then_refused_by_name(tmp_path):
+    """Parallel tasks on one DuckDB file: the second waits for the first to let go of the file (DuckDB's
+    lock is per process), and past the connection's ``lock_timeout`` fails with an error saying why."""
+    import threading
+
+    from airflow.models import Connection
+    from sqlalchemy import text as sql_text
+
+    from airflow_provider_snovio.api.errors import SnovioConfigError
+    from airflow_provider_snovio.transfers.engines.duckdb import engine_of_connection
+
+    path = tmp_path / "held.duckdb"
+    script = tmp_path / "holder.py"
+    script.write_text(HOLDER)
+
+    def connection(timeout: float) -> Connection:
+        return Connection(conn_id="d", conn_type="duckdb", host=str(path), extra=f'{{"lock_timeout": {timeout}}}')
+
+    def hold() -> subprocess.Popen[bytes]:
+        holder = subprocess.Popen(
+            [sys.executable, str(script), str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+        assert holder.stdout is not None and holder.stdout.readline() == b"open\n"
+        return holder
+
+    holder = hold()
+    engine = engine_of_connection(connection(30))
+    released = threading.Event()
+
+    def release() -> None:
+        released.set()
+        assert holder.stdin is not None
+        holder.stdin.close()
+
+    threading.Timer(1.0, release).start()
+    with engine.connect() as opened:  # waits for the holder to close the file
+        assert released.is_set()
+        assert opened.execute(sql_text("SELECT 42")).scalar_one() == 42
+    assert holder.wait(10) == 0
+    engine.dispose()
+
+    holder = hold()
+    try:
+        with pytest.raises(SnovioConfigError, match="stayed locked by another process"):
+            engine_of_connection(connection(0.5)).connect()
+    finally:
+        holder.kill()
+        holder.wait(10)
