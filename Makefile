@@ -12,7 +12,8 @@ CELERY_STAMP := $(VENV)/.installed-celery
 system-deps:
 	@bash scripts/system-deps.sh
 
-$(STAMP): pyproject.toml
+# system-deps first (order only): mysqlclient (extra mysql) builds against the MariaDB client headers.
+$(STAMP): pyproject.toml | system-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip uv
 	$(BIN)/uv pip install -q -p $(BIN)/python -e '.[test,redis,postgres,openlineage,duckdb,mysql]'
