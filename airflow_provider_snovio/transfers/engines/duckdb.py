@@ -79,7 +79,7 @@ class DuckdbUpsert(PostgresUpsert):
         names = self.names
         try:
             import pyarrow
-        except ImportError:  # pragma: no cover - pyarrow comes with Airflow's dependencies
+        except ImportError:  # pragma: no cover - the duckdb extra installs pyarrow
             pyarrow = None
         if pyarrow is not None:
             batch = pyarrow.table({name: [row[name] for row in parameters] for name in names})
