@@ -12,10 +12,11 @@ CELERY_STAMP := $(VENV)/.installed-celery
 system-deps:
 	@bash scripts/system-deps.sh
 
-$(STAMP): pyproject.toml
+# system-deps first (order only): mysqlclient (extra mysql) builds against the MariaDB client headers.
+$(STAMP): pyproject.toml | system-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip uv
-	$(BIN)/uv pip install -q -p $(BIN)/python -e '.[test,redis,postgres,openlineage]'
+	$(BIN)/uv pip install -q -p $(BIN)/python -e '.[test,redis,postgres,openlineage,duckdb,mysql]'
 	# Snowflake tests: the test extra's fakesnow needs connector 4.x; snowflake-sqlalchemy 2.1 (the first for
 	# SQLAlchemy 2.1) declares connector 5 but runs on 4.8 (tests/warehouse/test_engines_snowflake.py).
 	$(BIN)/uv pip install -q -p $(BIN)/python --no-deps 'snowflake-sqlalchemy==2.1.0'

@@ -23,6 +23,7 @@ from typing import Any
 from bench.child import READY
 
 REPO = Path(__file__).resolve().parents[1]
+MARIADB_SCRIPT = REPO / "scripts" / "mariadb-test-server.sh"
 PG_CLUSTER_SCRIPT = REPO / "scripts" / "pg-test-cluster.sh"
 #: Names the run's directory; worker processes inherit it and so create no directory of their own.
 RUN_DIR_ENV = "SNOVIO_BENCH_RUN_DIR"
@@ -230,6 +231,33 @@ def private_postgres() -> Iterator[str]:
         yield started.stdout.strip().splitlines()[-1]
     finally:
         subprocess.run(["bash", str(PG_CLUSTER_SCRIPT), "stop", directory], capture_output=True, timeout=120)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def private_mariadb() -> Iterator[str]:
+    """A throw-away MariaDB server (``scripts/mariadb-test-server.sh``); yields a SQLAlchemy URL of a fresh
+    database on it."""
+    from sqlalchemy import create_engine, text
+
+    directory = tempfile.mkdtemp(prefix="snovio-bench-mariadb-")
+    try:
+        started = subprocess.run(
+            ["bash", str(MARIADB_SCRIPT), "start", directory, str(free_port())],
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        if started.returncode != 0:
+            raise RuntimeError(f"could not start MariaDB: {started.stderr[-2000:]}")
+        server = started.stdout.strip().splitlines()[-1]
+        admin = create_engine(server)
+        with admin.connect() as connection:
+            connection.execute(text("CREATE DATABASE bench"))
+        admin.dispose()
+        yield server.rsplit("/", 1)[0] + "/bench"
+    finally:
+        subprocess.run(["bash", str(MARIADB_SCRIPT), "stop", directory], capture_output=True, timeout=120)
         shutil.rmtree(directory, ignore_errors=True)
 
 

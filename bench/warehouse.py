@@ -17,7 +17,7 @@ def measure(postgres: Any) -> list[Result]:
 
     from airflow_provider_snovio.api.client import ClientConfig, SnovioClient
     from airflow_provider_snovio.sandbox.testing import SandboxServer
-    from bench.infra import fresh_path
+    from bench.infra import fresh_path, private_mariadb
 
     with SandboxServer(requests_per_minute=1_000_000, big_campaign_replies=BIG_REPLIES) as sandbox:
         campaigns = sandbox.state.data.campaigns.campaigns
@@ -32,10 +32,12 @@ def measure(postgres: Any) -> list[Result]:
         )
         with SnovioClient(config) as client:
             records = loading.fetch_replies(client, big.id)
-        with postgres() as server_url:
+        with postgres() as server_url, private_mariadb() as mariadb_url:
             engines = {
                 "SQLite": create_engine(f"sqlite:///{fresh_path('load.db')}"),
                 "PostgreSQL": create_engine(server_url),
+                "DuckDB": create_engine(f"duckdb:///{fresh_path('load.duckdb')}"),
+                "MariaDB": create_engine(mariadb_url),
             }
             try:
                 results = loading.measure(records, big.id, engines)

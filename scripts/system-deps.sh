@@ -6,6 +6,9 @@ need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 # PostgreSQL 15 for the warehouse-sync tests (scripts/pg-test-cluster.sh starts a private cluster).
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql-15)
+# MariaDB for the MySQL warehouse tests (scripts/mariadb-test-server.sh); its client headers build mysqlclient.
+command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
+[ -f /usr/include/mariadb/mysql.h ] || need+=(libmariadb-dev pkg-config)
 # Debian's Chromium for the connection-form browser test (Playwright drives it; it never downloads a browser).
 [ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi

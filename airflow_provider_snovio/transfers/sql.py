@@ -43,9 +43,12 @@ def table_asset_uri(url: Any, schema: str | None, table: str) -> str:
     if url.get_backend_name() == "snowflake":
         database, _, default_schema = (url.database or "").partition("/")
         return f"snowflake://{url.host}/{database}/{schema or default_schema or 'PUBLIC'}/{table}"
+    if url.get_backend_name() in ("mysql", "mariadb"):  # the mysql provider's form: mysql://host:port/database/table
+        return f"mysql://{url.host}:{url.port or 3306}/{schema or url.database}/{table}"
     database = url.database or ":memory:"
     path = database if database == ":memory:" else os.path.abspath(database)
-    return f"sqlite://{path}/{f'{schema}.' if schema else ''}{table}"
+    scheme = "duckdb" if url.get_backend_name() == "duckdb" else "sqlite"
+    return f"{scheme}://{path}/{f'{schema}.' if schema else ''}{table}"
 
 
 def sql_table_asset(sql_conn_id: str, table: str, schema: str | None = None) -> Asset:
@@ -54,12 +57,18 @@ def sql_table_asset(sql_conn_id: str, table: str, schema: str | None = None) -> 
     available, e.g. to ``schedule`` a downstream DAG on the table."""
     from airflow.providers.common.sql.hooks.sql import DbApiHook
 
-    db_hook = BaseHook.get_connection(sql_conn_id).get_hook()
-    if not isinstance(db_hook, DbApiHook):
-        from airflow_provider_snovio.api.errors import SnovioConfigError
+    connection = BaseHook.get_connection(sql_conn_id)
+    if connection.conn_type == "duckdb":
+        from airflow_provider_snovio.transfers.engines.duckdb import engine_of_connection
 
-        raise SnovioConfigError(f"connection {sql_conn_id!r} is not a SQL (common-sql DbApiHook) connection")
-    engine = db_hook.get_sqlalchemy_engine()
+        engine = engine_of_connection(connection)
+    else:
+        db_hook = connection.get_hook()
+        if not isinstance(db_hook, DbApiHook):
+            from airflow_provider_snovio.api.errors import SnovioConfigError
+
+            raise SnovioConfigError(f"connection {sql_conn_id!r} is not a SQL (common-sql DbApiHook) connection")
+        engine = db_hook.get_sqlalchemy_engine()
     try:
         return Asset(table_asset_uri(engine.url, schema, table))
     finally:
@@ -77,12 +86,14 @@ def sql_table_alias_name(
 
 
 class SnovioToSqlOperator(BaseOperator):
-    """Sync a Snov.io resource into a table of a SQLite, PostgreSQL or Snowflake connection.
+    """Sync a Snov.io resource into a table of a SQLite, PostgreSQL, DuckDB, MySQL / MariaDB or Snowflake
+    connection.
 
     :param resource: campaigns, campaign_analytics, recipient_activity, campaign_replies, campaign_opens,
         campaign_clicks, emails_sent, finished_prospects, user_lists, list_prospects or custom_fields
         (templated). ``recipient_activity`` is the recommended source of campaign events for new DAGs.
-    :param sql_conn_id: a common-sql connection (sqlite, postgres) or a snowflake connection (templated).
+    :param sql_conn_id: a common-sql connection (sqlite, postgres, mysql), a ``duckdb`` connection whose host is
+        the database file, or a snowflake connection (templated).
     :param table: target table; default ``snovio_<resource>`` (templated).
     :param campaign_ids: campaigns to read (campaign resources); None = every campaign (templated).
     :param list_ids: prospect lists to read (``list_prospects``); None = every list not deleted (templated).
@@ -173,17 +184,22 @@ class SnovioToSqlOperator(BaseOperator):
         return SnovioHook(self.snovio_conn_id)
 
     def get_engine(self) -> Engine:
-        """The SQLAlchemy engine of ``sql_conn_id``, from its common-sql ``DbApiHook``."""
+        """The SQLAlchemy engine of ``sql_conn_id``, from its common-sql ``DbApiHook`` - or, for a connection
+        of type ``duckdb`` (no maintained Airflow 3 DuckDB provider), built here from its host (the file)."""
         from airflow.providers.common.sql.hooks.sql import DbApiHook
 
         from airflow_provider_snovio.api.errors import SnovioConfigError
 
-        conn = BaseHook.get_connection(self.sql_conn_id)
-        if conn.conn_type == "snowflake" and not _has_hook("airflow.providers.snowflake.hooks.snowflake"):
+        connection = BaseHook.get_connection(self.sql_conn_id)
+        if connection.conn_type == "duckdb":
+            from airflow_provider_snovio.transfers.engines.duckdb import engine_of_connection
+
+            return engine_of_connection(connection)
+        if connection.conn_type == "snowflake" and not _has_hook("airflow.providers.snowflake.hooks.snowflake"):
             from airflow_provider_snovio.transfers.engines.snowflake import engine_from_connection
 
-            return engine_from_connection(conn)
-        db_hook = conn.get_hook()
+            return engine_from_connection(connection)
+        db_hook = connection.get_hook()
         if not isinstance(db_hook, DbApiHook):
             raise SnovioConfigError(f"connection {self.sql_conn_id!r} is not a SQL (common-sql DbApiHook) connection")
         return db_hook.get_sqlalchemy_engine()
@@ -296,6 +312,10 @@ def _output_dataset(engine: Engine, schema: str | None, table: str) -> tuple[str
     if url.get_backend_name() == "snowflake":
         database, _, default_schema = (url.database or "").partition("/")
         return f"snowflake://{url.host}", f"{database}.{schema or default_schema or 'PUBLIC'}.{table}"
+    if url.get_backend_name() in ("mysql", "mariadb"):
+        return f"mysql://{url.host}:{url.port or 3306}", f"{schema or url.database}.{table}"
+    if url.get_backend_name() == "duckdb":
+        return f"duckdb://{os.path.abspath(url.database or ':memory:')}", f"{schema}.{table}" if schema else table
     database = url.database or ":memory:"
     path = database if database == ":memory:" else os.path.abspath(database)
     return f"sqlite://{path}", f"{schema}.{table}" if schema else table

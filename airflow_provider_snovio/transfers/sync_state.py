@@ -59,20 +59,21 @@ def build_state_table(metadata: Any) -> Table:
     """``snovio_sync_state``: per synced table and scope (``campaign_id=123``) the stored position of an
     offset-paged resource (``position`` upstream rows stored, ``tail`` = keys of the last of them, the
     overlap to verify) and ``row_count`` (the scope's live rows then); plus one owner row per table."""
-    from sqlalchemy import BigInteger, Column, DateTime, Table, Text
+    from sqlalchemy import BigInteger, Column, Table, Text
 
-    from airflow_provider_snovio.transfers.warehouse import json_type
+    from airflow_provider_snovio.transfers.warehouse import TABLE_OPTIONS, json_type, key_type, timestamp_type
 
     return Table(
         STATE_TABLE,
         metadata,
-        Column("table_name", Text(), primary_key=True),
-        Column("scope", Text(), primary_key=True),
+        Column("table_name", key_type(Text(), 2), primary_key=True),
+        Column("scope", key_type(Text(), 2), primary_key=True),
         Column("resource", Text(), nullable=False),
         Column("position", BigInteger(), nullable=False),
         Column("tail", json_type(), nullable=False),
-        Column("updated_at", DateTime(timezone=True), nullable=False),
+        Column("updated_at", timestamp_type(), nullable=False),
         Column("row_count", BigInteger(), nullable=True),
+        **TABLE_OPTIONS,
     )
 
 
@@ -201,7 +202,8 @@ def locked(engine: Engine, schema: str | None, table_name: str, scope: str) -> I
     """One transaction holding the write lock of (table, scope); committed on exit, rolled back on error.
 
     PostgreSQL: ``pg_advisory_xact_lock`` (released at commit or rollback). SQLite: ``BEGIN IMMEDIATE``
-    (the database's one write lock, waited for up to :data:`SQLITE_BUSY_TIMEOUT_MS`)."""
+    (the database's one write lock, waited for up to :data:`SQLITE_BUSY_TIMEOUT_MS`). Snowflake, DuckDB, MySQL:
+    see :mod:`airflow_provider_snovio.transfers.engines`."""
     if engine.dialect.name == "snowflake":  # no advisory lock: an UPDATE's table lock (engines.snowflake)
         from sqlalchemy import MetaData
 
@@ -210,6 +212,18 @@ def locked(engine: Engine, schema: str | None, table_name: str, scope: str) -> I
         with engine.begin() as connection:
             if scope != OWNER_SCOPE:  # table creation is DDL, which Snowflake commits at once: not locked
                 snowflake.lock(connection, build_state_table(MetaData(schema=schema)), table_name, OWNER_SCOPE)
+            yield connection
+        return
+    if engine.dialect.name == "duckdb":
+        from airflow_provider_snovio.transfers.engines import duckdb
+
+        with duckdb.locked(engine) as connection:
+            yield connection
+        return
+    if engine.dialect.name in ("mysql", "mariadb"):
+        from airflow_provider_snovio.transfers.engines import mysql
+
+        with mysql.locked(engine, lock_key(schema, table_name, scope)) as connection:
             yield connection
         return
     if engine.dialect.name == "postgresql":

@@ -58,7 +58,9 @@ log = logging.getLogger(__name__)
 
 __all__ = ["STATE_TABLE", "SnovioSyncError", "Warehouse", "sync"]
 
-SUPPORTED_DIALECTS = ("sqlite", "postgresql", "snowflake")
+SUPPORTED_DIALECTS: tuple[str, ...] = ("sqlite", "postgresql")
+#: The engines of :mod:`.engines` (one module each).
+SUPPORTED_DIALECTS += ("duckdb", "mysql", "mariadb", "snowflake")
 #: Engines without secondary indexes (no index on ``_snovio_synced_at``).
 NO_INDEXES = ("snowflake",)
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
@@ -89,16 +91,40 @@ def sql_identifier(field_name: str, value: Any) -> str:
 
 
 def _sql_type(kind: Kind) -> Any:
-    from sqlalchemy import BigInteger, Boolean, Date, DateTime, Double, Text
+    from sqlalchemy import BigInteger, Boolean, Date, Double, Text
 
     return {
         Kind.TEXT: Text(),
         Kind.INTEGER: BigInteger(),
         Kind.NUMBER: Double(),
-        Kind.TIMESTAMP: DateTime(timezone=True),
+        Kind.TIMESTAMP: timestamp_type(),
         Kind.BOOLEAN: Boolean(),
         Kind.DATE: Date(),
     }[kind]
+
+
+def timestamp_type() -> Any:
+    """A UTC timestamp: ``timestamptz`` on PostgreSQL, TIMESTAMPTZ on DuckDB, ``DATETIME(6)`` UTC on MySQL."""
+    from sqlalchemy import DateTime
+
+    from airflow_provider_snovio.transfers.engines import mysql
+
+    return mysql.timestamp(DateTime(timezone=True))
+
+
+def key_type(base: Any, text_keys: int = 1) -> Any:
+    """``base`` as it can be in a primary key of ``text_keys`` text columns (text: ``VARCHAR`` on MySQL,
+    where TEXT cannot be a key)."""
+    from sqlalchemy import Text
+
+    from airflow_provider_snovio.transfers.engines import mysql
+
+    return mysql.key_text(base, text_keys) if isinstance(base, Text) else base
+
+
+#: Table options of every synced and state table (other dialects ignore them): MySQL compares keys
+#: byte for byte, as the other engines do (a case-insensitive default collation would merge keys).
+TABLE_OPTIONS: dict[str, Any] = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
 
 
 def json_type() -> Any:
@@ -132,19 +158,26 @@ def synced_at_index_name(table_name: str) -> str:
 def build_table(resource: Resource, name: str, metadata: Any) -> Table:
     """The table of ``resource``: typed columns, then :data:`SYSTEM_COLUMNS`; primary key = natural key;
     an index on ``_snovio_synced_at``."""
-    from sqlalchemy import Column, DateTime, Index, Table
+    from sqlalchemy import Column, Index, Table
 
     clash = sorted({col for col, _ in resource.columns} & {*SYSTEM_COLUMNS, *LEGACY_COLUMNS})
     if clash:  # pragma: no cover - a resource definition error, not user input
         raise SnovioConfigError(f"resource {resource.name} has columns named like system columns: {clash}")
+    text_keys = sum(1 for col, kind in resource.columns if col in resource.key and kind is Kind.TEXT)
     columns = [
-        Column(col, _sql_type(kind), primary_key=col in resource.key, nullable=col not in resource.key)
+        Column(
+            col,
+            key_type(_sql_type(kind), text_keys) if col in resource.key else _sql_type(kind),
+            primary_key=col in resource.key,
+            nullable=col not in resource.key,
+            autoincrement=False,  # keys come from Snov.io: no BIGSERIAL / AUTO_INCREMENT / DuckDB serial
+        )
         for col, kind in resource.columns
     ]
     columns.append(Column(RAW, raw_type(), nullable=False))
-    columns.append(Column(SYNCED_AT, DateTime(timezone=True), nullable=False))
-    columns.append(Column(DELETED_AT, DateTime(timezone=True), nullable=True))
-    table = Table(name, metadata, *columns)
+    columns.append(Column(SYNCED_AT, timestamp_type(), nullable=False))
+    columns.append(Column(DELETED_AT, timestamp_type(), nullable=True))
+    table = Table(name, metadata, *columns, **TABLE_OPTIONS)
     Index(synced_at_index_name(name), table.c[SYNCED_AT])
     return table
 
@@ -166,6 +199,10 @@ class UpsertDialect:
 
     def insert(self) -> Any:  # pragma: no cover - every database has its own
         raise NotImplementedError
+
+    def upsert_of(self, statement: Any, table: Table) -> Any:
+        """``statement`` (an :meth:`insert` of ``table``) made an upsert on the primary key."""
+        return _upsert_of(statement, table)
 
     def placeholder(self, name: str) -> str:
         """How a bind parameter ``name`` is written in the SQL text of :attr:`paramstyle`."""
@@ -269,7 +306,23 @@ def upsert_dialect(dialect: Any) -> UpsertDialect:
         return SqliteUpsert()
     if dialect.name == "postgresql":
         return Psycopg2Upsert() if dialect.driver == "psycopg2" else PostgresUpsert()
+    found = _engine_upsert(dialect.name)
+    if found is not None:
+        return found
     raise SnovioConfigError(f"no upsert for SQL dialect {dialect.name!r}")  # pragma: no cover
+
+
+def _engine_upsert(name: str) -> UpsertDialect | None:
+    """The :class:`UpsertDialect` of an engine module of :mod:`.engines`, by SQLAlchemy dialect name."""
+    if name == "duckdb":
+        from airflow_provider_snovio.transfers.engines.duckdb import DuckdbUpsert
+
+        return DuckdbUpsert()
+    if name in ("mysql", "mariadb"):
+        from airflow_provider_snovio.transfers.engines.mysql import MysqlUpsert
+
+        return MysqlUpsert()
+    return None
 
 
 def _insert_construct(dialect: str) -> Any:
@@ -281,7 +334,11 @@ def _insert_construct(dialect: str) -> Any:
 
 
 def upsert_statement(table: Table, dialect: str) -> Any:
-    """``INSERT ... ON CONFLICT (primary key) DO UPDATE SET <every other column> = excluded.<column>``."""
+    """``INSERT ... ON CONFLICT (primary key) DO UPDATE SET <every other column> = excluded.<column>``
+    (or the engine's own form: ``ON DUPLICATE KEY UPDATE`` on MySQL)."""
+    found = _engine_upsert(dialect)
+    if found is not None:
+        return found.upsert_of(found.insert()(table), table)
     return _upsert_of(_insert_construct(dialect)(table), table)
 
 
@@ -510,7 +567,6 @@ class Warehouse:
           (nullable), the ``_snovio_synced_at`` index created;
         - owned by another resource (its state rows say so): refused with :class:`SnovioConfigError`.
         """
-        from sqlalchemy import inspect
 
         sql_identifier("table", name)
         table = self.metadata.tables.get(f"{self.schema}.{name}" if self.schema else name)
@@ -519,7 +575,7 @@ class Warehouse:
             if self.engine.dialect.name in NO_INDEXES:
                 table.indexes.clear()
         with self.transaction(name, sync_state.OWNER_SCOPE) as connection:
-            inspector = inspect(connection)
+            inspector = self._inspect(connection)
             if inspector.has_table(STATE_TABLE, schema=self.schema):
                 self._upgrade(connection, self.state, inspector)
             else:
@@ -542,8 +598,9 @@ class Warehouse:
                 from airflow_provider_snovio.transfers.engines.snowflake import build_stage
 
                 stage = build_stage(table, RAW)
-                if inspect(connection).has_table(stage.name, schema=self.schema):
-                    self._upgrade(connection, stage, inspect(connection))
+                stage_inspector = self._inspect(connection)
+                if stage_inspector.has_table(stage.name, schema=self.schema):
+                    self._upgrade(connection, stage, stage_inspector)
                 else:
                     stage.create(connection)
             sync_state.claim_table(
@@ -552,6 +609,16 @@ class Warehouse:
         if created:
             log.info("created table %s (any state of an earlier table of that name was reset)", name)
         return table
+
+    def _inspect(self, connection: Connection) -> Any:
+        """SQLAlchemy's inspector of ``connection`` (DuckDB: its own catalog, see :mod:`.engines.duckdb`)."""
+        from sqlalchemy import inspect
+
+        if self.engine.dialect.name == "duckdb":
+            from airflow_provider_snovio.transfers.engines.duckdb import Inspector
+
+            return Inspector(connection)
+        return inspect(connection)
 
     def _key_changed(self, inspector: Any, table: Table) -> bool:
         """Whether the existing table's primary key is not this version's natural key (opens and clicks
@@ -563,11 +630,11 @@ class Warehouse:
         """Rename a table whose primary key changed to ``<name>_prior_key`` (kept, never dropped: its rows
         may include some Snov.io no longer serves), so that a table with the new key is created in its place
         and every scope is read again (its state rows are reset with the new table)."""
-        from sqlalchemy import inspect, text
+        from sqlalchemy import text
 
         preparer = self.engine.dialect.identifier_preparer
         aside = f"{table.name}_prior_key"
-        taken = set(inspect(connection).get_table_names(schema=self.schema))
+        taken = set(self._inspect(connection).get_table_names(schema=self.schema))
         suffix = 1
         while aside in taken:
             suffix += 1

@@ -152,3 +152,75 @@ def upstream_ids(sandbox: SandboxServer, kind: str) -> dict[int, list[str]]:
     """Every campaign's event ids of ``kind`` (replies, opens, clicks, sent) as the sandbox serves them."""
     with sandbox.state.lock:
         return {camp.id: [event.id for event in getattr(camp, kind)] for camp in sandbox.state.data.campaigns.campaigns}
+
+
+# --- DuckDB and MySQL / MariaDB (tests/warehouse/test_engines_duckdb_mysql.py) ------------------------------
+
+MARIADB_SCRIPT = REPO / "scripts" / "mariadb-test-server.sh"
+
+
+@pytest.fixture(scope="session")
+def mariadb_server() -> Iterator[str]:
+    """URL of the session's private MariaDB server (``scripts/mariadb-test-server.sh``; user root, 127.0.0.1),
+    stopped by a finalizer and, should the session die first, by ``atexit``. Missing is a failure."""
+    if shutil.which("mariadbd") is None and not Path("/usr/sbin/mariadbd").exists():
+        pytest.fail("MariaDB is not installed: run `bash scripts/system-deps.sh`")
+    directory = tempfile.mkdtemp(prefix="snovio-mariadb-")
+    stopped = False
+
+    def stop() -> None:
+        nonlocal stopped
+        if stopped:
+            return
+        stopped = True
+        subprocess.run(["bash", str(MARIADB_SCRIPT), "stop", directory], check=False, capture_output=True)
+        shutil.rmtree(directory, ignore_errors=True)
+
+    atexit.register(stop)
+    started = subprocess.run(
+        ["bash", str(MARIADB_SCRIPT), "start", directory, str(free_port())], capture_output=True, text=True
+    )
+    if started.returncode != 0:
+        stop()
+        pytest.fail(f"could not start MariaDB: {started.stderr}")
+    try:
+        yield started.stdout.strip().splitlines()[-1]
+    finally:
+        stop()
+
+
+@pytest.fixture(params=["duckdb", "mysql"])
+def engine_warehouse(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Target]:
+    """A fresh, empty DuckDB file or MariaDB database, reachable as Airflow connection ``warehouse`` (of type
+    ``duckdb`` with the file as host; of type ``mysql``)."""
+    from sqlalchemy import create_engine, text
+
+    database = None
+    if request.param == "duckdb":
+        path = tmp_path / "warehouse.duckdb"
+        url = f"duckdb:///{path}"
+        conn: dict[str, Any] = {"conn_type": "duckdb", "host": str(path)}
+    else:
+        server = request.getfixturevalue("mariadb_server")
+        database = f"t_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(server)
+        with admin.connect() as connection:
+            connection.execute(text(f"CREATE DATABASE {database}"))
+        admin.dispose()
+        url = server.rsplit("/", 1)[0] + f"/{database}"
+        port = int(server.rsplit(":", 1)[1].split("/")[0])
+        conn = {"conn_type": "mysql", "host": "127.0.0.1", "port": port, "login": "root", "schema": database}
+    conn_json = json.dumps(conn)
+    monkeypatch.setenv(f"AIRFLOW_CONN_{SQL_CONN_ID.upper()}", conn_json)
+    engine = create_engine(url)
+    try:
+        yield Target(request.param, url, engine, conn_json)
+    finally:
+        engine.dispose()
+        if database is not None:
+            admin = create_engine(request.getfixturevalue("mariadb_server"))
+            with admin.connect() as connection:
+                connection.execute(text(f"DROP DATABASE IF EXISTS {database}"))
+            admin.dispose()

@@ -1,12 +1,12 @@
-"""One module per warehouse engine beyond SQLite and PostgreSQL (whose SQL is in :mod:`..warehouse`).
+"""One module per warehouse engine beyond SQLite and PostgreSQL (which live in :mod:`..warehouse`).
 
-Why modules of their own: an engine without ``INSERT ... ON CONFLICT`` and advisory locks (Snowflake,
-Redshift, BigQuery) writes a page differently - a staging table and ``MERGE`` - and locks differently, and
-that knowledge stays in its module. Each module offers the same small interface, used by
-:class:`~airflow_provider_snovio.transfers.warehouse.Warehouse` and :mod:`..sync_state` where the engine's
-SQLAlchemy dialect name selects it: the raw column's type (``raw_type``), the page upsert (an object with
-the ``CompiledUpsert`` methods ``columns``, ``convert``, ``converter``, ``parameters``, ``execute``) and the
-scope lock (``lock``). The sync loop and the resources know nothing of engines.
+Each module holds what differs on its engine: the upsert construct and how a batch is sent, the column types
+that need the engine's own form, the per-scope write lock, and (where no Airflow hook builds it) the
+SQLAlchemy engine of the Airflow connection. DuckDB and MySQL / MariaDB have a real upsert and fit
+:class:`~..warehouse.UpsertDialect`; an engine without ``INSERT ... ON CONFLICT`` and advisory locks
+(Snowflake, Redshift, BigQuery) writes a page through a staging table instead, behind :class:`PageUpsert`.
+The sync loop and the resources know none of it; :mod:`..warehouse` and :mod:`..sync_state` pick the module
+from the engine's dialect name.
 """
 
 from __future__ import annotations
