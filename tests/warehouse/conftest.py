@@ -47,12 +47,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[str]:
-    """URL of the session's PostgreSQL server (database ``postgres``)."""
-    if not (PG_BIN / "initdb").exists():
-        pytest.fail(f"PostgreSQL 15 is not installed in {PG_BIN}: run `bash scripts/system-deps.sh`")
-    directory = tempfile.mkdtemp(prefix="snovio-pg-")
+def private_server(script: Path, what: str, prefix: str) -> Iterator[str]:
+    """Run ``script start <dir> <port>`` (a private server in a temporary data directory on a free 127.0.0.1
+    port; it prints the URL last), yield the URL, and ``script stop <dir>`` by a finalizer and, should the
+    session die first, by ``atexit``. A server that does not start is a failure, not a skip."""
+    directory = tempfile.mkdtemp(prefix=prefix)
     stopped = False
 
     def stop() -> None:
@@ -60,20 +59,28 @@ def postgres_server() -> Iterator[str]:
         if stopped:
             return
         stopped = True
-        subprocess.run(["bash", str(CLUSTER_SCRIPT), "stop", directory], check=False, capture_output=True)
+        subprocess.run(["bash", str(script), "stop", directory], check=False, capture_output=True)
         shutil.rmtree(directory, ignore_errors=True)
 
     atexit.register(stop)
     started = subprocess.run(
-        ["bash", str(CLUSTER_SCRIPT), "start", directory, str(free_port())], capture_output=True, text=True
+        ["bash", str(script), "start", directory, str(free_port())], capture_output=True, text=True
     )
     if started.returncode != 0:
         stop()
-        pytest.fail(f"could not start PostgreSQL: {started.stderr}")
+        pytest.fail(f"could not start {what}: {started.stderr}")
     try:
         yield started.stdout.strip().splitlines()[-1]
     finally:
         stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """URL of the session's PostgreSQL server (database ``postgres``)."""
+    if not (PG_BIN / "initdb").exists():
+        pytest.fail(f"PostgreSQL 15 is not installed in {PG_BIN}: run `bash scripts/system-deps.sh`")
+    yield from private_server(CLUSTER_SCRIPT, "PostgreSQL", "snovio-pg-")
 
 
 @dataclass
@@ -165,28 +172,7 @@ def mariadb_server() -> Iterator[str]:
     stopped by a finalizer and, should the session die first, by ``atexit``. Missing is a failure."""
     if shutil.which("mariadbd") is None and not Path("/usr/sbin/mariadbd").exists():
         pytest.fail("MariaDB is not installed: run `bash scripts/system-deps.sh`")
-    directory = tempfile.mkdtemp(prefix="snovio-mariadb-")
-    stopped = False
-
-    def stop() -> None:
-        nonlocal stopped
-        if stopped:
-            return
-        stopped = True
-        subprocess.run(["bash", str(MARIADB_SCRIPT), "stop", directory], check=False, capture_output=True)
-        shutil.rmtree(directory, ignore_errors=True)
-
-    atexit.register(stop)
-    started = subprocess.run(
-        ["bash", str(MARIADB_SCRIPT), "start", directory, str(free_port())], capture_output=True, text=True
-    )
-    if started.returncode != 0:
-        stop()
-        pytest.fail(f"could not start MariaDB: {started.stderr}")
-    try:
-        yield started.stdout.strip().splitlines()[-1]
-    finally:
-        stop()
+    yield from private_server(MARIADB_SCRIPT, "MariaDB", "snovio-mariadb-")
 
 
 @pytest.fixture(params=["duckdb", "mysql"])
