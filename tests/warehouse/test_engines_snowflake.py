@@ -37,6 +37,7 @@ from tests.warehouse.test_recipient_activity import (
     truth,
     unix,
 )
+from tests.warehouse.test_sync import stored
 
 TABLE = "snovio_campaign_replies"
 ACTIVITY_TABLE = "snovio_recipient_activity"
@@ -55,16 +56,6 @@ def snow() -> Iterator[Any]:
             yield engine
         finally:
             engine.dispose()
-
-
-def stored(engine: Any, table: str = TABLE, *, deleted: bool = False) -> dict[int, set[str]]:
-    where = "IS NOT NULL" if deleted else "IS NULL"
-    with engine.connect() as connection:
-        rows = connection.execute(text(f"SELECT campaign_id, id FROM {table} WHERE _snovio_deleted_at {where}")).all()
-    out: dict[int, set[str]] = {}
-    for campaign_id, row_id in rows:
-        out.setdefault(int(campaign_id), set()).add(row_id)
-    return out
 
 
 def test_replies_exact_through_new_events_deletions_a_crash_and_a_rerun(snow, snovio_sandbox, client, monkeypatch):
