@@ -7,6 +7,7 @@ import importlib.util
 import math
 import multiprocessing
 import os
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -430,3 +431,29 @@ def test_acquire_async_sleeps_the_jittered_delay(monkeypatch: pytest.MonkeyPatch
 
     asyncio.run(twice())
     assert asked == [4.0, 2.5]
+
+
+class _LockedThenFree:
+    """A connection whose journal-mode change is refused ``locked`` times as "database is locked"."""
+
+    def __init__(self, locked: int, message: str = "database is locked") -> None:
+        self.locked, self.message, self.calls = locked, message, 0
+
+    def execute(self, sql: str) -> None:
+        self.calls += 1
+        if self.calls <= self.locked:
+            raise sqlite3.OperationalError(self.message)
+
+
+def test_switching_the_log_to_wal_waits_while_another_process_holds_the_file() -> None:
+    """Two workers opening a new per-host log at once: SQLite refuses the journal-mode change with
+    "database is locked" without its busy handler, so the store retries it instead of failing."""
+    from airflow_provider_snovio.api.ratelimit.sqlite import _enable_wal
+
+    conn = _LockedThenFree(locked=3)
+    _enable_wal(conn)  # type: ignore[arg-type]
+    assert conn.calls == 4
+    other = _LockedThenFree(locked=1, message="disk I/O error")
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+        _enable_wal(other)  # type: ignore[arg-type]
+    assert other.calls == 1  # any other error is not retried

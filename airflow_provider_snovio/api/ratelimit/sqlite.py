@@ -34,6 +34,25 @@ def log_path(directory: Path, account_digest: str, interval_ms: int) -> Path:
     return directory / f"snovio-ratelimit-{account_digest}-{interval_ms}ms.sqlite"
 
 
+def _enable_wal(conn: sqlite3.Connection) -> None:
+    """``PRAGMA journal_mode=WAL``, retried while another process holds the file.
+
+    Why not just the busy timeout: changing the journal mode needs the file to itself, and SQLite answers
+    "database is locked" at once (without its busy handler) while another process is doing the same or
+    creating the tables, so two workers opening a new log together could fail (seen with two processes
+    starting at once). Retried for as long as the busy timeout would have waited.
+    """
+    deadline = time.monotonic() + _SQLITE_BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
+
+
 class SQLiteStore:
     """Every process of this host: a table of wall-clock stamps, one ``BEGIN IMMEDIATE`` per attempt.
 
@@ -53,7 +72,7 @@ class SQLiteStore:
         try:
             # WAL: a commit is an append, not a journal file created and deleted per request. Durability
             # across an OS crash is worthless for a one-minute log, hence synchronous=NORMAL.
-            self._conn.execute("PRAGMA journal_mode=WAL")
+            _enable_wal(self._conn)
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("CREATE TABLE IF NOT EXISTS admissions (stamp REAL NOT NULL, ticket TEXT)")
             self._conn.execute("CREATE INDEX IF NOT EXISTS admissions_by_stamp ON admissions (stamp)")
