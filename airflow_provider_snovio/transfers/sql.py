@@ -8,7 +8,6 @@ every table's columns and key.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -34,41 +33,41 @@ if TYPE_CHECKING:
 
 def table_asset_uri(url: Any, schema: str | None, table: str) -> str:
     """The asset URI of a table, as the SQL providers name it, from the SQLAlchemy URL of its database:
-    ``postgres://host:port/database/schema/table`` (the postgres provider's AIP-60 form; schema ``public``
-    unless given), ``snowflake://account/database/schema/table`` (the Snowflake provider's form),
+    ``postgres://host:port/database/schema/table`` (the postgres provider's AIP-60 form),
+    ``snowflake://account/database/schema/table``, ``mysql://host:port/database/table``,
     ``sqlite:///<absolute file>/<table>`` (the OpenLineage SQLite namespace plus the table: the sqlite
-    provider registers no asset URI of its own)."""
-    if url.get_backend_name() == "postgresql":
-        return f"postgres://{url.host}:{url.port or 5432}/{url.database}/{schema or 'public'}/{table}"
-    if url.get_backend_name() == "snowflake":
-        database, _, default_schema = (url.database or "").partition("/")
-        return f"snowflake://{url.host}/{database}/{schema or default_schema or 'PUBLIC'}/{table}"
-    if url.get_backend_name() in ("mysql", "mariadb"):  # the mysql provider's form: mysql://host:port/database/table
-        return f"mysql://{url.host}:{url.port or 3306}/{schema or url.database}/{table}"
-    database = url.database or ":memory:"
-    path = database if database == ":memory:" else os.path.abspath(database)
-    scheme = "duckdb" if url.get_backend_name() == "duckdb" else "sqlite"
-    return f"{scheme}://{path}/{f'{schema}.' if schema else ''}{table}"
+    provider registers no asset URI of its own), ``duckdb:///<absolute file>/<table>``: each engine's
+    ``WarehouseDialect.asset_uri``."""
+    from airflow_provider_snovio.transfers.engines import dialect_of
+
+    return dialect_of(url.get_backend_name()).asset_uri(url, schema, table)
+
+
+def engine_of(sql_conn_id: str) -> Engine:
+    """The SQLAlchemy engine of the Airflow connection ``sql_conn_id``: from its common-sql ``DbApiHook``,
+    or built by the engine module of its type where no installed hook builds it (``duckdb``: no maintained
+    Airflow 3 DuckDB provider; ``snowflake`` without the Snowflake provider)."""
+    from airflow.providers.common.sql.hooks.sql import DbApiHook
+
+    from airflow_provider_snovio.api.errors import SnovioConfigError
+    from airflow_provider_snovio.transfers.engines import of_conn_type
+
+    connection = BaseHook.get_connection(sql_conn_id)
+    engine_module = of_conn_type(connection.conn_type or "")
+    built = engine_module.engine_of_connection(connection) if engine_module is not None else None
+    if built is not None:
+        return built
+    db_hook = connection.get_hook()
+    if not isinstance(db_hook, DbApiHook):
+        raise SnovioConfigError(f"connection {sql_conn_id!r} is not a SQL (common-sql DbApiHook) connection")
+    return db_hook.get_sqlalchemy_engine()
 
 
 def sql_table_asset(sql_conn_id: str, table: str, schema: str | None = None) -> Asset:
     """The :class:`Asset` a :class:`SnovioToSqlOperator` emits for its table (see :func:`table_asset_uri`).
     It reads the connection ``sql_conn_id`` (host, port, database): call it where connections are
     available, e.g. to ``schedule`` a downstream DAG on the table."""
-    from airflow.providers.common.sql.hooks.sql import DbApiHook
-
-    connection = BaseHook.get_connection(sql_conn_id)
-    if connection.conn_type == "duckdb":
-        from airflow_provider_snovio.transfers.engines.duckdb import engine_of_connection
-
-        engine = engine_of_connection(connection)
-    else:
-        db_hook = connection.get_hook()
-        if not isinstance(db_hook, DbApiHook):
-            from airflow_provider_snovio.api.errors import SnovioConfigError
-
-            raise SnovioConfigError(f"connection {sql_conn_id!r} is not a SQL (common-sql DbApiHook) connection")
-        engine = db_hook.get_sqlalchemy_engine()
+    engine = engine_of(sql_conn_id)
     try:
         return Asset(table_asset_uri(engine.url, schema, table))
     finally:
@@ -184,25 +183,8 @@ class SnovioToSqlOperator(BaseOperator):
         return SnovioHook(self.snovio_conn_id)
 
     def get_engine(self) -> Engine:
-        """The SQLAlchemy engine of ``sql_conn_id``, from its common-sql ``DbApiHook`` - or, for a connection
-        of type ``duckdb`` (no maintained Airflow 3 DuckDB provider), built here from its host (the file)."""
-        from airflow.providers.common.sql.hooks.sql import DbApiHook
-
-        from airflow_provider_snovio.api.errors import SnovioConfigError
-
-        connection = BaseHook.get_connection(self.sql_conn_id)
-        if connection.conn_type == "duckdb":
-            from airflow_provider_snovio.transfers.engines.duckdb import engine_of_connection
-
-            return engine_of_connection(connection)
-        if connection.conn_type == "snowflake" and not _has_hook("airflow.providers.snowflake.hooks.snowflake"):
-            from airflow_provider_snovio.transfers.engines.snowflake import engine_from_connection
-
-            return engine_from_connection(connection)
-        db_hook = connection.get_hook()
-        if not isinstance(db_hook, DbApiHook):
-            raise SnovioConfigError(f"connection {self.sql_conn_id!r} is not a SQL (common-sql DbApiHook) connection")
-        return db_hook.get_sqlalchemy_engine()
+        """The SQLAlchemy engine of ``sql_conn_id`` (:func:`engine_of`)."""
+        return engine_of(self.sql_conn_id)
 
     def execute(self, context: Any) -> dict[str, Any]:
         spec = self._check()
@@ -292,30 +274,10 @@ class SnovioToSqlOperator(BaseOperator):
         )
 
 
-def _has_hook(module: str) -> bool:
-    """Whether a provider's hook module is installed."""
-    import importlib.util
-
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
-
-
 def _output_dataset(engine: Engine, schema: str | None, table: str) -> tuple[str, str]:
     """OpenLineage ``(namespace, name)`` of a table: ``postgres://host:port`` + ``db.schema.table``
-    (``snowflake://account`` + ``db.schema.table`` on Snowflake); for SQLite
-    ``sqlite://<absolute file path>`` + ``table`` (the OpenLineage naming spec has no SQLite entry)."""
-    url = engine.url
-    if url.get_backend_name() == "postgresql":
-        return f"postgres://{url.host}:{url.port or 5432}", f"{url.database}.{schema or 'public'}.{table}"
-    if url.get_backend_name() == "snowflake":
-        database, _, default_schema = (url.database or "").partition("/")
-        return f"snowflake://{url.host}", f"{database}.{schema or default_schema or 'PUBLIC'}.{table}"
-    if url.get_backend_name() in ("mysql", "mariadb"):
-        return f"mysql://{url.host}:{url.port or 3306}", f"{schema or url.database}.{table}"
-    if url.get_backend_name() == "duckdb":
-        return f"duckdb://{os.path.abspath(url.database or ':memory:')}", f"{schema}.{table}" if schema else table
-    database = url.database or ":memory:"
-    path = database if database == ":memory:" else os.path.abspath(database)
-    return f"sqlite://{path}", f"{schema}.{table}" if schema else table
+    (``snowflake://account`` + ``db.schema.table`` on Snowflake); for SQLite and DuckDB
+    ``<scheme>://<absolute file path>`` + ``table`` (the OpenLineage naming spec has no SQLite entry)."""
+    from airflow_provider_snovio.transfers.engines import dialect_of
+
+    return dialect_of(engine.dialect.name).lineage_dataset(engine.url, schema, table)

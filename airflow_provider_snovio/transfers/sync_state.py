@@ -6,10 +6,10 @@ how many live rows the scope had when it was stored (so a truncated table is not
 an owner row (scope :data:`OWNER_SCOPE`) naming the resource synced into it, so two resources never share
 one table (each would evict the other's rows on every run).
 
-One writer per table and scope: every write transaction of a scope first takes the scope's lock
-(:func:`locked`: a PostgreSQL transaction-level advisory lock; SQLite has one writer per database and
-``BEGIN IMMEDIATE`` takes it up front) and then compares the stored position with the one the writer read
-from (:func:`check_and_store`). If another writer moved it meanwhile, the page is rolled back and
+One writer per table and scope: every write transaction of a scope first takes the scope's lock (the
+engine's own, ``WarehouseDialect.locked`` in :mod:`.engines`: a PostgreSQL transaction-level advisory lock,
+SQLite's ``BEGIN IMMEDIATE``, MySQL's ``GET_LOCK``, ...) and then compares the stored position with the one
+the writer read from (:func:`verify`). If another writer moved it meanwhile, the page is rolled back and
 :class:`PositionConflict` tells the sync to re-read the scope from the new position - never to overwrite it.
 
 The position's storage form is in :func:`encode_position` / :func:`decode_position` only.
@@ -17,10 +17,7 @@ The position's storage form is in :func:`encode_position` / :func:`decode_positi
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -30,7 +27,7 @@ from airflow_provider_snovio.api.incremental import Position
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
-    from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.engine import Connection
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +35,6 @@ log = logging.getLogger(__name__)
 STATE_TABLE = "snovio_sync_state"
 #: The scope of a table's owner row (no real scope label starts with "#").
 OWNER_SCOPE = "#table"
-#: How long a SQLite writer waits for the database's write lock (milliseconds).
-SQLITE_BUSY_TIMEOUT_MS = 120_000
 
 
 class PositionConflict(Exception):
@@ -61,7 +56,7 @@ def build_state_table(metadata: Any) -> Table:
     overlap to verify) and ``row_count`` (the scope's live rows then); plus one owner row per table."""
     from sqlalchemy import BigInteger, Column, Table, Text
 
-    from airflow_provider_snovio.transfers.warehouse import TABLE_OPTIONS, json_type, key_type, timestamp_type
+    from airflow_provider_snovio.transfers.warehouse import json_type, key_type, table_options, timestamp_type
 
     return Table(
         STATE_TABLE,
@@ -73,7 +68,7 @@ def build_state_table(metadata: Any) -> Table:
         Column("tail", json_type(), nullable=False),
         Column("updated_at", timestamp_type(), nullable=False),
         Column("row_count", BigInteger(), nullable=True),
-        **TABLE_OPTIONS,
+        **table_options(),
     )
 
 
@@ -186,60 +181,3 @@ def claim_table(
         )
     if not owners:
         store(connection, state, table_name, OWNER_SCOPE, resource, Position(), None, updated_at)
-
-
-# --- the lock ------------------------------------------------------------------------------------------
-
-
-def lock_key(schema: str | None, table_name: str, scope: str) -> int:
-    """A signed 64-bit advisory-lock key for (schema, table, scope)."""
-    digest = hashlib.sha256(f"snovio-sync\0{schema or ''}\0{table_name}\0{scope}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
-
-
-@contextmanager
-def locked(engine: Engine, schema: str | None, table_name: str, scope: str) -> Iterator[Connection]:
-    """One transaction holding the write lock of (table, scope); committed on exit, rolled back on error.
-
-    PostgreSQL: ``pg_advisory_xact_lock`` (released at commit or rollback). SQLite: ``BEGIN IMMEDIATE``
-    (the database's one write lock, waited for up to :data:`SQLITE_BUSY_TIMEOUT_MS`). Snowflake, DuckDB, MySQL:
-    see :mod:`airflow_provider_snovio.transfers.engines`."""
-    if engine.dialect.name == "snowflake":  # no advisory lock: an UPDATE's table lock (engines.snowflake)
-        from sqlalchemy import MetaData
-
-        from airflow_provider_snovio.transfers.engines import snowflake
-
-        with engine.begin() as connection:
-            if scope != OWNER_SCOPE:  # table creation is DDL, which Snowflake commits at once: not locked
-                snowflake.lock(connection, build_state_table(MetaData(schema=schema)), table_name, OWNER_SCOPE)
-            yield connection
-        return
-    if engine.dialect.name == "duckdb":
-        from airflow_provider_snovio.transfers.engines import duckdb
-
-        with duckdb.locked(engine) as connection:
-            yield connection
-        return
-    if engine.dialect.name in ("mysql", "mariadb"):
-        from airflow_provider_snovio.transfers.engines import mysql
-
-        with mysql.locked(engine, lock_key(schema, table_name, scope)) as connection:
-            yield connection
-        return
-    if engine.dialect.name == "postgresql":
-        from sqlalchemy import text
-
-        with engine.begin() as connection:
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(schema, table_name, scope)})
-            yield connection
-        return
-    with engine.connect() as connection:
-        connection.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        connection.commit()  # the pragma's (empty) transaction, so BEGIN IMMEDIATE starts a fresh one
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-        try:
-            yield connection
-        except BaseException:
-            connection.rollback()
-            raise
-        connection.commit()

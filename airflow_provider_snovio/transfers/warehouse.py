@@ -5,14 +5,17 @@ on SQLite (a delete plus an insert) and commits every ``commit_every`` rows on i
 crash-safe load needs a real upsert (``INSERT ... ON CONFLICT (key) DO UPDATE``, from the dialect's own
 ``insert`` construct) and ONE transaction per page holding the page's rows AND the stored position.
 A sync killed between two pages therefore resumes from the last committed page and ends with the
-complete table, without duplicates. State, owner rows and the per-scope lock: :mod:`.sync_state`.
+complete table, without duplicates. State and owner rows: :mod:`.sync_state`. What differs per database
+(types, the upsert and how rows are sent, the per-scope lock, side tables, asset names) is asked of the
+engine's ``WarehouseDialect`` (:mod:`.engines`, one module per engine); nothing below names an engine.
 
 System columns (prefixed, so they never clash with a Snov.io field): ``_snovio_raw`` (the record as
 received: JSONB on PostgreSQL, JSON text on SQLite), ``_snovio_synced_at`` (when a run last wrote the row;
 indexed) and ``_snovio_deleted_at`` (NULL while the record exists upstream; set - the row is kept - when a
 read shows it gone). Tables of an earlier version (``raw``, ``synced_at``) are migrated in place.
 
-Timestamps are UTC (``timestamptz`` on PostgreSQL, naive UTC text on SQLite). Nothing here knows Snov.io:
+Timestamps are UTC (``timestamptz`` on PostgreSQL, naive UTC text on SQLite, each engine's own form
+elsewhere). Nothing here knows Snov.io:
 resources, parsers and the resumable reading come from ``airflow_provider_snovio.api``.
 """
 
@@ -21,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from operator import itemgetter
@@ -52,17 +55,12 @@ if TYPE_CHECKING:
     from sqlalchemy import Table
     from sqlalchemy.engine import Connection, Engine
 
-    from airflow_provider_snovio.transfers.engines import PageUpsert
+    from airflow_provider_snovio.transfers.engines.base import PageUpsert
 
 log = logging.getLogger(__name__)
 
 __all__ = ["STATE_TABLE", "SnovioSyncError", "Warehouse", "sync"]
 
-SUPPORTED_DIALECTS: tuple[str, ...] = ("sqlite", "postgresql")
-#: The engines of :mod:`.engines` (one module each).
-SUPPORTED_DIALECTS += ("duckdb", "mysql", "mariadb", "snowflake")
-#: Engines without secondary indexes (no index on ``_snovio_synced_at``).
-NO_INDEXES = ("snowflake",)
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
 #: The system columns every synced table has after its typed columns.
@@ -103,13 +101,23 @@ def _sql_type(kind: Kind) -> Any:
     }[kind]
 
 
+def _with_variants(base: Any, variant: Callable[[Any], Any]) -> Any:
+    """``base`` with each engine's own form of it (``variant(engine dialect)``; None: ``base`` there):
+    one table definition that every engine's SQLAlchemy dialect renders its way."""
+    from airflow_provider_snovio.transfers.engines import all_dialects
+
+    for engine in all_dialects():
+        own = variant(engine)
+        if own is not None:
+            base = base.with_variant(own, *engine.names)
+    return base
+
+
 def timestamp_type() -> Any:
-    """A UTC timestamp: ``timestamptz`` on PostgreSQL, TIMESTAMPTZ on DuckDB, ``DATETIME(6)`` UTC on MySQL."""
+    """A UTC timestamp: ``timestamptz`` on PostgreSQL, TIMESTAMPTZ on DuckDB, the engine's own where it differs."""
     from sqlalchemy import DateTime
 
-    from airflow_provider_snovio.transfers.engines import mysql
-
-    return mysql.timestamp(DateTime(timezone=True))
+    return _with_variants(DateTime(timezone=True), lambda engine: engine.timestamp_type())
 
 
 def key_type(base: Any, text_keys: int = 1) -> Any:
@@ -117,34 +125,30 @@ def key_type(base: Any, text_keys: int = 1) -> Any:
     where TEXT cannot be a key)."""
     from sqlalchemy import Text
 
-    from airflow_provider_snovio.transfers.engines import mysql
+    if not isinstance(base, Text):
+        return base
+    return _with_variants(base, lambda engine: engine.key_text_type(text_keys))
 
-    return mysql.key_text(base, text_keys) if isinstance(base, Text) else base
 
+def table_options() -> dict[str, Any]:
+    """Options of every synced and state table: each engine's, prefixed by its dialect (others ignore them)."""
+    from airflow_provider_snovio.transfers.engines import all_dialects
 
-#: Table options of every synced and state table (other dialects ignore them): MySQL compares keys
-#: byte for byte, as the other engines do (a case-insensitive default collation would merge keys).
-TABLE_OPTIONS: dict[str, Any] = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
+    return {name: value for engine in all_dialects() for name, value in engine.table_options.items()}
 
 
 def json_type() -> Any:
-    """JSON on SQLite (text), JSONB on PostgreSQL, JSON text on Snowflake."""
+    """JSON (text on SQLite), JSONB on PostgreSQL, the engine's own where it differs."""
     from sqlalchemy import JSON
-    from sqlalchemy.dialects.postgresql import JSONB
 
-    from airflow_provider_snovio.transfers.engines import snowflake
-
-    return JSON().with_variant(JSONB(), "postgresql").with_variant(snowflake.json_text_type(), snowflake.NAME)
+    return _with_variants(JSON(), lambda engine: engine.json_type())
 
 
 def raw_type() -> Any:
     """The ``_snovio_raw`` column: :func:`json_type`, but ``VARIANT`` on Snowflake."""
     from sqlalchemy import JSON
-    from sqlalchemy.dialects.postgresql import JSONB
 
-    from airflow_provider_snovio.transfers.engines import snowflake
-
-    return JSON().with_variant(JSONB(), "postgresql").with_variant(snowflake.raw_type(), snowflake.NAME)
+    return _with_variants(JSON(), lambda engine: engine.raw_type())
 
 
 def synced_at_index_name(table_name: str) -> str:
@@ -177,287 +181,9 @@ def build_table(resource: Resource, name: str, metadata: Any) -> Table:
     columns.append(Column(RAW, raw_type(), nullable=False))
     columns.append(Column(SYNCED_AT, timestamp_type(), nullable=False))
     columns.append(Column(DELETED_AT, timestamp_type(), nullable=True))
-    table = Table(name, metadata, *columns, **TABLE_OPTIONS)
+    table = Table(name, metadata, *columns, **table_options())
     Index(synced_at_index_name(name), table.c[SYNCED_AT])
     return table
-
-
-class UpsertDialect:
-    """What differs between the warehouse's databases when an upsert is built and its rows are sent - kept in
-    one place, as common-sql's ``Dialect`` keeps a database's SQL differences (one subclass per database).
-
-    Only public APIs: the dialect's own ``insert`` construct, ``statement.compile(dialect=...)`` rendered in a
-    *named* DB-API parameter style (so that rows are dictionaries keyed by bind name: no placeholder order to
-    look up), the column types' ``dialect_impl(dialect).bind_processor(dialect)``, and SQLAlchemy's
-    ``Connection.exec_driver_sql`` (in the caller's transaction, with SQLAlchemy's events and exception
-    wrapping)."""
-
-    #: The DB-API ``paramstyle`` the SQL text is rendered in (named: rows are dictionaries).
-    paramstyle = "named"
-    #: Whether rows may be sent as tuples in the engine's own positional style (see :class:`SqliteUpsert`).
-    positional = False
-
-    def insert(self) -> Any:  # pragma: no cover - every database has its own
-        raise NotImplementedError
-
-    def upsert_of(self, statement: Any, table: Table) -> Any:
-        """``statement`` (an :meth:`insert` of ``table``) made an upsert on the primary key."""
-        return _upsert_of(statement, table)
-
-    def placeholder(self, name: str) -> str:
-        """How a bind parameter ``name`` is written in the SQL text of :attr:`paramstyle`."""
-        return f":{name}" if self.paramstyle == "named" else f"%({name})s"
-
-    def render(self, statement: Any, dialect: Any) -> str:
-        """``statement``'s SQL text as ``dialect``'s driver runs it, in :attr:`paramstyle`."""
-        if dialect.paramstyle != self.paramstyle:  # another instance of the same dialect class, named style
-            dialect = type(dialect)(paramstyle=self.paramstyle)
-        return statement.compile(dialect=dialect).string
-
-    def prepare(self, table: Table, dialect: Any, sql: str) -> None:
-        """Anything the driver needs besides ``sql`` (the upsert's SQL text), worked out once per table."""
-
-    def send(self, connection: Connection, sql: str, parameters: list[Any]) -> None:
-        """Run ``sql`` once per row of ``parameters`` (one ``executemany``)."""
-        connection.exec_driver_sql(sql, parameters)
-
-
-class SqliteUpsert(UpsertDialect):
-    """SQLite (pysqlite): its ``executemany`` runs in-process, where binding a tuple costs less than looking
-    up names in a dictionary: rows are tuples when the named rendering shows the placeholders in column
-    order (then the engine's own ``qmark`` text is sent)."""
-
-    positional = True
-
-    def insert(self) -> Any:
-        from sqlalchemy.dialects.sqlite import insert
-
-        return insert
-
-
-class PostgresUpsert(UpsertDialect):
-    """PostgreSQL (psycopg 3, and any driver of the ``pyformat`` style): ``executemany`` is pipelined by psycopg."""
-
-    paramstyle = "pyformat"
-
-    def insert(self) -> Any:
-        from sqlalchemy.dialects.postgresql import insert
-
-        return insert
-
-
-class Psycopg2Upsert(PostgresUpsert):
-    """PostgreSQL through psycopg2, whose ``executemany`` is one round trip per row: the rows go as multi-row
-    ``VALUES`` of :data:`PSYCOPG2_PAGE_SIZE` rows with psycopg2's public ``execute_values``, on the DB-API
-    connection of the caller's SQLAlchemy ``Connection`` (so in its transaction).
-
-    ``execute_values`` wants ``INSERT ... VALUES %s ON CONFLICT ...`` and a one-row template: the statement
-    is built by SQLAlchemy from the same upsert with a textual ``VALUES %s`` as its source (rendered in the
-    named style, where ``%`` needs no escaping), and the template is what SQLAlchemy's one-row rendering has
-    in that place. Should the two renderings differ anywhere else, the rows go with ``execute_batch`` (one
-    statement per row, 1000 per round trip) - the same SQL text, somewhat slower."""
-
-    values_sql: str | None = None
-    template: str | None = None
-
-    def prepare(self, table: Table, dialect: Any, sql: str) -> None:
-        from sqlalchemy import text
-
-        names = [column.name for column in table.columns]
-        source = text("VALUES %s").columns(*(table.c[name] for name in names))
-        statement = _upsert_of(self.insert()(table).from_select(names, source), table)
-        values_sql = statement.compile(dialect=type(dialect)(paramstyle="named")).string
-        # The one-row template is what SQLAlchemy rendered in place of "%s" (the placeholders and any cast
-        # such as ``::JSONB``): the two renderings differ there and nowhere else, or execute_values is not used.
-        head, marker, tail = values_sql.partition(" VALUES %s ")
-        if (
-            not marker
-            or values_sql.count("%") != 1
-            or not sql.startswith(f"{head} VALUES (")
-            or not sql.endswith(f") {tail}")
-        ):
-            return
-        template = sql[len(head) + len(" VALUES ") : len(sql) - len(tail) - 1]
-        if all(template.count(self.placeholder(name)) == 1 for name in names):
-            self.values_sql, self.template = values_sql, template
-
-    def send(self, connection: Connection, sql: str, parameters: list[Any]) -> None:
-        from psycopg2.extras import execute_batch, execute_values
-
-        cursor = connection.connection.cursor()
-        try:
-            if self.values_sql is not None:
-                execute_values(
-                    cursor, self.values_sql, parameters, template=self.template, page_size=PSYCOPG2_PAGE_SIZE
-                )
-            else:
-                execute_batch(cursor, sql, parameters, page_size=PSYCOPG2_PAGE_SIZE)
-        finally:
-            cursor.close()
-
-
-#: Rows per statement of psycopg2's ``execute_values`` (statements per round trip of ``execute_batch``).
-PSYCOPG2_PAGE_SIZE = 1000
-
-
-def upsert_dialect(dialect: Any) -> UpsertDialect:
-    """The :class:`UpsertDialect` of a SQLAlchemy dialect (refused earlier by :class:`Warehouse` if unsupported)."""
-    if dialect.name == "sqlite":
-        return SqliteUpsert()
-    if dialect.name == "postgresql":
-        return Psycopg2Upsert() if dialect.driver == "psycopg2" else PostgresUpsert()
-    found = _engine_upsert(dialect.name)
-    if found is not None:
-        return found
-    raise SnovioConfigError(f"no upsert for SQL dialect {dialect.name!r}")  # pragma: no cover
-
-
-def _engine_upsert(name: str) -> UpsertDialect | None:
-    """The :class:`UpsertDialect` of an engine module of :mod:`.engines`, by SQLAlchemy dialect name."""
-    if name == "duckdb":
-        from airflow_provider_snovio.transfers.engines.duckdb import DuckdbUpsert
-
-        return DuckdbUpsert()
-    if name in ("mysql", "mariadb"):
-        from airflow_provider_snovio.transfers.engines.mysql import MysqlUpsert
-
-        return MysqlUpsert()
-    return None
-
-
-def _insert_construct(dialect: str) -> Any:
-    if dialect == "sqlite":
-        return SqliteUpsert().insert()
-    if dialect == "postgresql":
-        return PostgresUpsert().insert()
-    raise SnovioConfigError(f"no upsert for SQL dialect {dialect!r}")  # pragma: no cover - refused by Warehouse
-
-
-def upsert_statement(table: Table, dialect: str) -> Any:
-    """``INSERT ... ON CONFLICT (primary key) DO UPDATE SET <every other column> = excluded.<column>``
-    (or the engine's own form: ``ON DUPLICATE KEY UPDATE`` on MySQL)."""
-    found = _engine_upsert(dialect)
-    if found is not None:
-        return found.upsert_of(found.insert()(table), table)
-    return _upsert_of(_insert_construct(dialect)(table), table)
-
-
-def _upsert_of(statement: Any, table: Table) -> Any:
-    """``statement`` (an ``insert`` of ``table``) with ``ON CONFLICT (primary key) DO UPDATE SET ...``."""
-    key = [column.name for column in table.primary_key.columns]
-    return statement.on_conflict_do_update(
-        index_elements=key,
-        set_={column.name: statement.excluded[column.name] for column in table.columns if column.name not in key},
-    )
-
-
-class CompiledUpsert:
-    """The :func:`upsert_statement` of one table, compiled once for one engine's dialect, and how to send rows.
-
-    Why: ``Connection.execute(statement, rows)`` re-does per row what never changes within a page - the
-    parameter dictionaries, the column types' bind processing through generic machinery - and that cost
-    more than the database's own work on a 10,000-row page. Here the statement's SQL text and each column's
-    bind processor (the column type's own, for this engine's dialect: ``JSON`` serialises with the engine's
-    JSON serialiser, ``DateTime`` on SQLite formats the text SQLAlchemy stores and reads back, ...) are
-    looked up once; :meth:`parameters` converts rows with them and :meth:`execute` hands the SQL text to the
-    driver through the table's :class:`UpsertDialect`. The database receives the rows exactly as
-    ``execute(statement, rows)`` would give them (``tests/warehouse/test_fast_paths.py`` compares the stored
-    bytes). When the bind names cannot be used as they are (a column name SQLAlchemy would escape in the SQL
-    text), the rows go through ``Connection.execute(statement, rows)`` instead: slower, same result.
-    """
-
-    def __init__(self, table: Table, dialect: Any) -> None:
-        self.table = table
-        self.columns: tuple[str, ...] = tuple(column.key for column in table.columns)
-        self.dialect = upsert_dialect(dialect)
-        self.statement = upsert_statement(table, dialect.name)
-        binds = self.statement.compile(dialect=dialect).binds
-        if set(binds) != set(self.columns):  # pragma: no cover - a SQLAlchemy change, caught by the tests
-            raise SnovioConfigError(f"unexpected parameters of the upsert into {table.name}: {sorted(binds)}")
-        self.sql: str = self.dialect.render(self.statement, dialect)
-        #: Whether every bind is written in the SQL text under its own name (else: SQLAlchemy's general path).
-        self.direct: bool = all(
-            len(re.findall(re.escape(self.dialect.placeholder(name)) + r"(?!\w)", self.sql)) == 1
-            for name in self.columns
-        )
-        #: Whether rows are tuples in column order (the engine's positional SQL text), not dictionaries.
-        self.positional = False
-        if self.direct and self.dialect.positional and dialect.positional:
-            at = [re.search(re.escape(self.dialect.placeholder(name)) + r"(?!\w)", self.sql) for name in self.columns]
-            starts = [found.start() for found in at if found is not None]
-            own = self.statement.compile(dialect=dialect)
-            if (
-                starts == sorted(starts)
-                and len(starts) == len(self.columns) == len(own.binds)
-                and own.string.count("?") == len(self.columns)
-            ):
-                self.sql, self.positional = own.string, True
-        if self.direct:
-            self.dialect.prepare(table, dialect, self.sql)
-        processors = [
-            binds[name].type.dialect_impl(dialect).bind_processor(dialect) if self.direct else None
-            for name in self.columns
-        ]
-        #: (column position, bind processor) of the columns whose values the driver cannot take as they are.
-        self.processors: tuple[tuple[int, Callable[[Any], Any]], ...] = tuple(
-            (index, processor) for index, processor in enumerate(processors) if processor is not None
-        )
-
-    def convert(self, column: str, value: Any) -> Any:
-        """``value`` as the driver gets it for ``column`` (through the column type's bind processor)."""
-        for index, processor in self.processors:
-            if self.columns[index] == column:
-                return processor(value)
-        return value
-
-    def converter(self, converted: Collection[str] = ()) -> Callable[[list[Any]], Any]:
-        """A function turning one row - its values in table column order, those of the ``converted`` columns
-        already through :meth:`convert` (a value every row shares is converted once) - into its parameters
-        (a dictionary keyed by column; a tuple in column order if :attr:`positional`). It converts the list
-        in place."""
-        processors = tuple(
-            (index, processor) for index, processor in self.processors if self.columns[index] not in converted
-        )
-        names = self.columns
-        if self.positional:
-
-            def positional(row: list[Any]) -> tuple[Any, ...]:
-                for index, processor in processors:
-                    row[index] = processor(row[index])
-                return tuple(row)
-
-            return positional
-
-        def named(row: list[Any]) -> dict[str, Any]:
-            for index, processor in processors:
-                row[index] = processor(row[index])
-            return dict(zip(names, row, strict=True))
-
-        return named
-
-    def parameters(self, rows: Iterable[list[Any]]) -> list[Any]:
-        """Parameters of ``rows`` (values in table column order; converted in place)."""
-        return list(map(self.converter(), rows))
-
-    def execute(self, connection: Connection, parameters: list[Any]) -> None:
-        """Send :meth:`parameters` (one statement's worth: one row per key) in ``connection``'s transaction."""
-        if not parameters:
-            return
-        if self.direct:
-            self.dialect.send(connection, self.sql, parameters)
-        else:  # pragma: no cover - no resource has such a column today
-            connection.execute(self.statement, parameters)
-
-
-def upsert(
-    connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]], compiled: CompiledUpsert | None = None
-) -> None:
-    """``INSERT ... ON CONFLICT (primary key) DO UPDATE SET <every other column>`` for ``rows`` (each with a
-    value for every column; one row per key). ``compiled``: the table's :class:`CompiledUpsert`, if kept."""
-    if not rows:
-        return
-    compiled = compiled or CompiledUpsert(table, connection.dialect)
-    compiled.execute(connection, compiled.parameters([row[name] for name in compiled.columns] for row in rows))
 
 
 def scope_label(resource: Resource, scope_values: Mapping[str, Any]) -> str:
@@ -508,34 +234,17 @@ class SyncResult:
         }
 
 
-def _refuse_untested_engines(engine: Engine) -> None:
-    """Redshift (behind a ``postgres`` connection too: its ``version()`` names it) and BigQuery are refused
-    with what is missing: their SQL is generated (``engines.redshift``, ``engines.bigquery``) but untested."""
-    from airflow_provider_snovio.transfers.engines import bigquery, redshift
-
-    if engine.dialect.name == bigquery.NAME:
-        raise SnovioConfigError(bigquery.REFUSAL)
-    if engine.dialect.name == redshift.NAME:
-        raise SnovioConfigError(redshift.REFUSAL)
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as connection:
-            version = str(connection.exec_driver_sql("SELECT version()").scalar() or "")
-        if redshift.is_redshift(version):
-            raise SnovioConfigError(redshift.REFUSAL)
-
-
 class Warehouse:
     """One SQL database reached through a SQLAlchemy engine (from the connection's ``DbApiHook``)."""
 
     def __init__(self, engine: Engine, schema: str | None = None) -> None:
         from sqlalchemy import MetaData
 
-        _refuse_untested_engines(engine)
-        if engine.dialect.name not in SUPPORTED_DIALECTS:
-            raise SnovioConfigError(
-                f"SQL dialect {engine.dialect.name!r} is not supported for the warehouse sync "
-                f"(supported: {', '.join(SUPPORTED_DIALECTS)}): an exact sync needs a real upsert"
-            )
+        from airflow_provider_snovio.transfers.engines import dialect_of
+
+        #: What differs on this engine (:mod:`.engines`): types, upsert, lock, side tables.
+        self.dialect = dialect_of(engine.dialect.name)
+        self.dialect.check(engine)
         self.engine = engine
         self.schema = sql_identifier("schema", schema) if schema is not None else None
         self.metadata = MetaData(schema=self.schema)
@@ -546,17 +255,13 @@ class Warehouse:
         """``table``'s upsert, compiled once for this engine."""
         found = self._upserts.get(table)
         if found is None:
-            if self.engine.dialect.name == "snowflake":
-                from airflow_provider_snovio.transfers.engines.snowflake import SnowflakeStagedUpsert
-
-                found = self._upserts[table] = SnowflakeStagedUpsert(table, self.engine.dialect, RAW)
-            else:
-                found = self._upserts[table] = CompiledUpsert(table, self.engine.dialect)
+            found = self._upserts[table] = self.dialect.page_upsert(table, self.engine.dialect, RAW)
         return found
 
     def transaction(self, table_name: str, scope: str) -> Any:
-        """A transaction holding the write lock of (table, scope): see :func:`sync_state.locked`."""
-        return sync_state.locked(self.engine, self.schema, table_name, scope)
+        """A transaction holding the write lock of (table, scope) - the engine's own lock (:mod:`.engines`):
+        the scope's stored position is compared and stored in it."""
+        return self.dialect.locked(self.engine, self.state, table_name, scope)
 
     def table(self, resource: Resource, name: str) -> Table:
         """The table for ``resource``, ready to write, in one transaction under the table's lock:
@@ -572,7 +277,7 @@ class Warehouse:
         table = self.metadata.tables.get(f"{self.schema}.{name}" if self.schema else name)
         if table is None:
             table = build_table(resource, name, self.metadata)
-            if self.engine.dialect.name in NO_INDEXES:
+            if not self.dialect.indexes:
                 table.indexes.clear()
         with self.transaction(name, sync_state.OWNER_SCOPE) as connection:
             inspector = self._inspect(connection)
@@ -592,17 +297,15 @@ class Warehouse:
                 table.create(connection)
             else:
                 self._upgrade(connection, table, inspector)
-            if self.engine.dialect.name == "snowflake":
-                # The page stage (DDL: never inside a page's transaction), before the owner row: DuckDB, under
-                # fakesnow, aborts a transaction at a failed statement (has_table of a missing table is one).
-                from airflow_provider_snovio.transfers.engines.snowflake import build_stage
-
-                stage = build_stage(table, RAW)
-                stage_inspector = self._inspect(connection)
-                if stage_inspector.has_table(stage.name, schema=self.schema):
-                    self._upgrade(connection, stage, stage_inspector)
+            # Side tables (Snowflake's page stage: DDL, never inside a page's transaction), before the owner
+            # row: DuckDB, under fakesnow, aborts a transaction at a failed statement (has_table of a missing
+            # table is one), so each is looked up with a fresh inspector.
+            for side in self.dialect.side_tables(table, RAW):
+                side_inspector = self._inspect(connection)
+                if side_inspector.has_table(side.name, schema=self.schema):
+                    self._upgrade(connection, side, side_inspector)
                 else:
-                    stage.create(connection)
+                    side.create(connection)
             sync_state.claim_table(
                 connection, self.state, name, resource.name, datetime.now(timezone.utc), reset=created
             )
@@ -611,14 +314,8 @@ class Warehouse:
         return table
 
     def _inspect(self, connection: Connection) -> Any:
-        """SQLAlchemy's inspector of ``connection`` (DuckDB: its own catalog, see :mod:`.engines.duckdb`)."""
-        from sqlalchemy import inspect
-
-        if self.engine.dialect.name == "duckdb":
-            from airflow_provider_snovio.transfers.engines.duckdb import Inspector
-
-            return Inspector(connection)
-        return inspect(connection)
+        """The engine's inspector of ``connection`` (SQLAlchemy's; DuckDB: its own catalog)."""
+        return self.dialect.inspector(connection)
 
     def _key_changed(self, inspector: Any, table: Table) -> bool:
         """Whether the existing table's primary key is not this version's natural key (opens and clicks
@@ -644,7 +341,7 @@ class Warehouse:
         qualified_index = (
             f"{preparer.quote_schema(self.schema)}.{preparer.quote(index)}" if self.schema else preparer.quote(index)
         )
-        if self.engine.dialect.name not in NO_INDEXES:
+        if self.dialect.indexes:
             connection.execute(text(f"DROP INDEX IF EXISTS {qualified_index}"))  # its name is the new table's
         connection.execute(text(f"ALTER TABLE {preparer.format_table(table)} RENAME TO {preparer.quote(aside)}"))
         log.warning(
@@ -681,7 +378,7 @@ class Warehouse:
             kind = column.type.compile(dialect=self.engine.dialect)
             log.info("adding column %s %s to %s", column.name, kind, table.name)
             connection.execute(text(f"ALTER TABLE {qualified} ADD COLUMN {preparer.format_column(column)} {kind}"))
-        if self.engine.dialect.name in NO_INDEXES:
+        if not self.dialect.indexes:
             return
         indexes = {index["name"] for index in inspector.get_indexes(table.name, schema=self.schema)}
         for index in table.indexes:

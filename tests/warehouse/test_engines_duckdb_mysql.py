@@ -253,20 +253,20 @@ def test_mysql_scope_lock_excludes_a_second_writer_until_the_first_transaction_e
     from sqlalchemy import create_engine
 
     from airflow_provider_snovio.api.errors import SnovioConfigError
-    from airflow_provider_snovio.transfers import sync_state
     from airflow_provider_snovio.transfers.engines import mysql
 
     monkeypatch.setattr(mysql, "LOCK_TIMEOUT_S", 1)
     first, second = create_engine(mariadb_server), create_engine(mariadb_server)
+    one, two = Warehouse(first), Warehouse(second)
     try:
-        with sync_state.locked(first, None, "t", "campaign_id=1") as held:
+        with one.transaction("t", "campaign_id=1") as held:
             held.execute(text("SELECT 1"))
-            waiting = sync_state.locked(second, None, "t", "campaign_id=1")
+            waiting = two.transaction("t", "campaign_id=1")
             with pytest.raises(SnovioConfigError, match="another writer held the sync lock"), waiting:
                 pass
-            with sync_state.locked(second, None, "t", "campaign_id=2") as other:  # another scope: not held up
+            with two.transaction("t", "campaign_id=2") as other:  # another scope: not held up
                 assert other.execute(text("SELECT 2")).scalar_one() == 2
-        with sync_state.locked(second, None, "t", "campaign_id=1") as after:  # released with the transaction
+        with two.transaction("t", "campaign_id=1") as after:  # released with the transaction
             assert after.execute(text("SELECT 3")).scalar_one() == 3
     finally:
         first.dispose()

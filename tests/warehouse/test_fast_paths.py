@@ -23,7 +23,9 @@ from hypothesis import strategies as st
 from airflow_provider_snovio.api import records
 from airflow_provider_snovio.api.incremental import Page, Position
 from airflow_provider_snovio.api.resources import RESOURCES, resource
-from airflow_provider_snovio.transfers.warehouse import Psycopg2Upsert, Warehouse, upsert_statement
+from airflow_provider_snovio.transfers.engines.postgres import Psycopg2Upsert
+from airflow_provider_snovio.transfers.engines.upsert import upsert_statement
+from airflow_provider_snovio.transfers.warehouse import Warehouse
 
 EXAMPLES = settings(
     max_examples=400, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow]
@@ -307,7 +309,7 @@ def reference_write(
             continue
         by_key[key] = {**row, "_snovio_raw": record, "_snovio_synced_at": synced_at, "_snovio_deleted_at": None}
     with engine.begin() as connection:
-        connection.execute(upsert_statement(table, engine.dialect.name), list(by_key.values()))
+        connection.execute(upsert_statement(table, engine.dialect), list(by_key.values()))
     return len(by_key), skipped
 
 

@@ -14,9 +14,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_snovio.api.errors import SnovioConfigError
+from airflow_provider_snovio.transfers.engines.base import WarehouseDialect
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
+    from sqlalchemy.engine import Engine
 
 #: The SQLAlchemy dialect name of sqlalchemy-bigquery.
 NAME = "bigquery"
@@ -117,3 +119,15 @@ def page_script(table: Table, raw: str, project: str, dataset: str, state_table:
         )
         + ";"
     )
+
+
+class BigqueryDialect(WarehouseDialect):
+    """Recognised, and refused before anything is written: the SQL above is generated but not yet run."""
+
+    names = (NAME,)
+
+    def check(self, engine: Engine) -> None:
+        raise SnovioConfigError(REFUSAL)
+
+
+DIALECT = BigqueryDialect()

@@ -29,7 +29,9 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_snovio.api.errors import SnovioConfigError, SnovioValidationError
-from airflow_provider_snovio.transfers.warehouse import PostgresUpsert
+from airflow_provider_snovio.transfers.engines.base import WarehouseDialect
+from airflow_provider_snovio.transfers.engines.postgres import PostgresUpsert
+from airflow_provider_snovio.transfers.engines.upsert import Upsert, UpsertEngine
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -110,13 +112,6 @@ def _file_lock(engine: Engine) -> threading.RLock:
         return _locks.setdefault(path, threading.RLock())
 
 
-@contextmanager
-def locked(engine: Engine) -> Iterator[Connection]:
-    """One transaction holding the database file's process-wide write lock (one writer per file)."""
-    with _file_lock(engine), engine.begin() as connection:
-        yield connection
-
-
 def engine_of_connection(conn: Any) -> Engine:
     """The SQLAlchemy engine of an Airflow connection of type ``duckdb`` (host = the database file).
 
@@ -194,3 +189,27 @@ class Inspector:
         )
         found = self._rows(sql, table_name, schema)
         return {"constrained_columns": list(found[0][0]) if found else []}
+
+
+class DuckdbDialect(UpsertEngine):
+    names = ("duckdb",)
+    conn_types = ("duckdb",)
+
+    def upsert(self, dialect: Any) -> Upsert:
+        return DuckdbUpsert()
+
+    def engine_of_connection(self, connection: Any) -> Engine:
+        """Always built here: no maintained Airflow 3 DuckDB provider has a common-sql hook."""
+        return engine_of_connection(connection)
+
+    def inspector(self, connection: Connection) -> Inspector:
+        return Inspector(connection)
+
+    @contextmanager
+    def locked(self, engine: Engine, state: Table, table_name: str, scope: str) -> Iterator[Connection]:
+        """One transaction holding the database file's process-wide write lock (one writer per file)."""
+        with _file_lock(engine), engine.begin() as connection:
+            yield connection
+
+
+DIALECT: WarehouseDialect = DuckdbDialect()

@@ -26,9 +26,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import types
 
 from airflow_provider_snovio.api.errors import SnovioConfigError
-from airflow_provider_snovio.transfers.warehouse import UpsertDialect
+from airflow_provider_snovio.transfers.engines.base import lock_key
+from airflow_provider_snovio.transfers.engines.upsert import Upsert, UpsertEngine
 
 if TYPE_CHECKING:
+    from sqlalchemy import Table
     from sqlalchemy.engine import Connection, Engine
 
 #: SQLAlchemy's dialect names of this engine (``mysql`` for both unless the URL says ``mariadb``).
@@ -61,19 +63,7 @@ class UtcDateTime(types.TypeDecorator[datetime]):
         return value.replace(tzinfo=timezone.utc) if value is not None else None
 
 
-def timestamp(base: Any) -> Any:
-    """``base`` (a timezone-aware ``DateTime``) with this engine's UTC ``DATETIME(6)``."""
-    return base.with_variant(UtcDateTime(), *NAMES)
-
-
-def key_text(base: Any, text_keys: int = 1) -> Any:
-    """``base`` (``Text``) as a ``VARCHAR`` here, for one of the ``text_keys`` text columns of a primary key:
-    255 characters, less when the key's columns would pass InnoDB's 3,072 bytes (utf8mb4: 4 bytes each).
-    A longer value is refused by the server (strict mode), never truncated into another row's key."""
-    return base.with_variant(types.String(min(KEY_LENGTH, KEY_BYTES // (4 * max(text_keys, 1)))), *NAMES)
-
-
-class MysqlUpsert(UpsertDialect):
+class MysqlUpsert(Upsert):
     """``INSERT ... ON DUPLICATE KEY UPDATE <every non-key column>`` in the ``pyformat`` style (mysqlclient
     and PyMySQL take dictionaries and rewrite an ``executemany`` of one ``INSERT ... VALUES`` into
     multi-row statements)."""
@@ -100,24 +90,55 @@ class MysqlUpsert(UpsertDialect):
         return str(statement.compile(dialect=dialect).string)
 
 
-@contextmanager
-def locked(engine: Engine, key: int) -> Iterator[Connection]:
-    """One transaction holding the scope's named lock (``GET_LOCK``, waited for up to
-    :data:`LOCK_TIMEOUT_S`); the lock is released after commit or rollback."""
-    from sqlalchemy import text
+class MysqlDialect(UpsertEngine):
+    names = NAMES
+    #: Keys compared byte for byte, as the other engines do (a case-insensitive default collation would merge keys).
+    table_options = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
 
-    name = f"snovio-sync:{key & 0xFFFFFFFFFFFFFFFF:016x}"
-    with engine.connect() as connection:
-        got = connection.execute(text("SELECT GET_LOCK(:name, :timeout)"), {"name": name, "timeout": LOCK_TIMEOUT_S})
-        if got.scalar() != 1:
-            connection.rollback()
-            raise SnovioConfigError(
-                f"another writer held the sync lock {name} for {LOCK_TIMEOUT_S}s: keep one writer per table and scope"
+    def upsert(self, dialect: Any) -> Upsert:
+        return MysqlUpsert()
+
+    def timestamp_type(self) -> Any:
+        return UtcDateTime()
+
+    def key_text_type(self, text_keys: int) -> Any:
+        """``VARCHAR``: 255 characters, less when the key's columns would pass InnoDB's 3,072 bytes (utf8mb4:
+        4 bytes each). A longer value is refused by the server (strict mode), never truncated into another
+        row's key."""
+        return types.String(min(KEY_LENGTH, KEY_BYTES // (4 * max(text_keys, 1))))
+
+    @contextmanager
+    def locked(self, engine: Engine, state: Table, table_name: str, scope: str) -> Iterator[Connection]:
+        """One transaction holding the scope's named lock (``GET_LOCK``, waited for up to
+        :data:`LOCK_TIMEOUT_S`); the lock is released after commit or rollback."""
+        from sqlalchemy import text
+
+        key = lock_key(state.schema, table_name, scope)
+        name = f"snovio-sync:{key & 0xFFFFFFFFFFFFFFFF:016x}"
+        with engine.connect() as connection:
+            got = connection.execute(
+                text("SELECT GET_LOCK(:name, :timeout)"), {"name": name, "timeout": LOCK_TIMEOUT_S}
             )
-        connection.commit()
-        try:
-            with connection.begin():
-                yield connection
-        finally:
-            connection.execute(text("SELECT RELEASE_LOCK(:name)"), {"name": name})
+            if got.scalar() != 1:
+                connection.rollback()
+                raise SnovioConfigError(
+                    f"another writer held the sync lock {name} for {LOCK_TIMEOUT_S}s: "
+                    "keep one writer per table and scope"
+                )
             connection.commit()
+            try:
+                with connection.begin():
+                    yield connection
+            finally:
+                connection.execute(text("SELECT RELEASE_LOCK(:name)"), {"name": name})
+                connection.commit()
+
+    def asset_uri(self, url: Any, schema: str | None, table: str) -> str:
+        """The mysql provider's form: ``mysql://host:port/database/table``."""
+        return f"mysql://{url.host}:{url.port or 3306}/{schema or url.database}/{table}"
+
+    def lineage_dataset(self, url: Any, schema: str | None, table: str) -> tuple[str, str]:
+        return f"mysql://{url.host}:{url.port or 3306}", f"{schema or url.database}.{table}"
+
+
+DIALECT = MysqlDialect()

@@ -14,9 +14,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_snovio.api.errors import SnovioConfigError
+from airflow_provider_snovio.transfers.engines.base import WarehouseDialect
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
+    from sqlalchemy.engine import Engine
 
 #: The SQLAlchemy dialect name of sqlalchemy-redshift / the Amazon provider's Redshift connections.
 NAME = "redshift"
@@ -115,3 +117,15 @@ def check_raw(table: Table, key: tuple[Any, ...], raw_json: str) -> None:
             f"{table.name} {key}: the record is {size} bytes of JSON, more than Redshift's VARCHAR({MAX_VARCHAR}) "
             "stage column holds"
         )
+
+
+class RedshiftDialect(WarehouseDialect):
+    """Recognised, and refused before anything is written: the SQL above is generated but not yet run."""
+
+    names = (NAME,)
+
+    def check(self, engine: Engine) -> None:
+        raise SnovioConfigError(REFUSAL)
+
+
+DIALECT = RedshiftDialect()

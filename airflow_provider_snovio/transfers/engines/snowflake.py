@@ -28,12 +28,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
+
+from airflow_provider_snovio.transfers.engines.base import PageUpsert, WarehouseDialect
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
-    from sqlalchemy.engine import Connection
+    from sqlalchemy.engine import Connection, Engine
 
 #: The SQLAlchemy dialect name of Snowflake (snowflake-sqlalchemy).
 NAME = "snowflake"
@@ -107,7 +110,7 @@ def lock(connection: Connection, state: Table, table_name: str, owner_scope: str
 
 
 class SnowflakeStagedUpsert:
-    """The page upsert of one table on Snowflake (the interface of ``warehouse.CompiledUpsert``)."""
+    """The page upsert of one table on Snowflake (a ``base.PageUpsert``, like ``upsert.CompiledUpsert``)."""
 
     def __init__(self, table: Table, dialect: Any, raw: str) -> None:
         self.table = table
@@ -215,3 +218,54 @@ def engine_from_connection(conn: Any) -> Any:
         query=query,
     )
     return create_engine(url)
+
+
+class SnowflakeDialect(WarehouseDialect):
+    names = (NAME,)
+    indexes = False  # Snowflake has no secondary indexes
+    conn_types = ("snowflake",)
+
+    def engine_of_connection(self, connection: Any) -> Engine | None:
+        """Built here only when the Snowflake provider's hook is not installed (see :func:`engine_from_connection`)."""
+        import importlib.util
+
+        try:
+            installed = importlib.util.find_spec("airflow.providers.snowflake.hooks.snowflake") is not None
+        except ModuleNotFoundError:
+            installed = False
+        return None if installed else engine_from_connection(connection)
+
+    def json_type(self) -> Any:
+        return json_text_type()
+
+    def raw_type(self) -> Any:
+        return raw_type()
+
+    def side_tables(self, table: Table, raw: str) -> list[Table]:
+        """The page stage: DDL, which Snowflake commits at once, so never created inside a page's transaction."""
+        return [build_stage(table, raw)]
+
+    def page_upsert(self, table: Table, dialect: Any, raw: str) -> PageUpsert:
+        return SnowflakeStagedUpsert(table, dialect, raw)
+
+    @contextmanager
+    def locked(self, engine: Engine, state: Table, table_name: str, scope: str) -> Iterator[Connection]:
+        """The schema's write lock (:func:`lock`), except for table creation: DDL, committed at once anyway."""
+        from airflow_provider_snovio.transfers.sync_state import OWNER_SCOPE
+
+        with engine.begin() as connection:
+            if scope != OWNER_SCOPE:
+                lock(connection, state, table_name, OWNER_SCOPE)
+            yield connection
+
+    def asset_uri(self, url: Any, schema: str | None, table: str) -> str:
+        """The Snowflake provider's form: ``snowflake://account/database/schema/table``."""
+        database, _, default_schema = (url.database or "").partition("/")
+        return f"snowflake://{url.host}/{database}/{schema or default_schema or 'PUBLIC'}/{table}"
+
+    def lineage_dataset(self, url: Any, schema: str | None, table: str) -> tuple[str, str]:
+        database, _, default_schema = (url.database or "").partition("/")
+        return f"snowflake://{url.host}", f"{database}.{schema or default_schema or 'PUBLIC'}.{table}"
+
+
+DIALECT = SnowflakeDialect()
