@@ -1,13 +1,16 @@
 """The reporting DAG on a DuckDB warehouse (``conn_type`` ``duckdb``, host = the file), end to end.
 
-``airflow dags test`` runs the example DAG against the sandbox with ``snovio_warehouse`` a DuckDB file: every
-sync task writes through the provider's DuckDB engine and the ``report`` task reads the same file through it
-(a ``duckdb`` connection has no common-sql hook). What is checked is what the DAG is for: the tables hold the
-sandbox's records, and the report printed is the one the sandbox's own figures give.
+Every sync task writes through the provider's DuckDB engine and the ``report`` task reads the same file
+through it (a ``duckdb`` connection has no common-sql hook). What is checked is what the DAG is for: the
+tables hold the sandbox's records, and the report is the one the sandbox's own figures give.
 
-``airflow dags test`` runs one task at a time, so it does not make two tasks contend for the file: that the
-sync tasks wait for each other (DuckDB allows one writing process per file) is proven by
-``tests/warehouse/test_engines_duckdb_mysql.py::test_a_duckdb_file_another_process_holds_is_waited_for_then_refused_by_name``.
+* ``airflow dags test`` (the harness of ``tests/e2e/conftest.py``) runs one task at a time, so no two tasks
+  contend for the file there; it checks the tables and the printed report.
+* A LocalExecutor deployment (``tests/deployment/conftest.py``: scheduler, api-server, dag-processor,
+  triggerer; 4 task processes) starts the six event syncs together: DuckDB allows one writing process per
+  file, and none may fail on it - a task finding the file open waits for it (the engine's ``lock_timeout``).
+  The wait and its refusal past ``lock_timeout`` are tested on their own in
+  ``tests/warehouse/test_engines_duckdb_mysql.py::test_a_duckdb_file_another_process_holds_is_waited_for_then_refused_by_name``.
 """
 
 from __future__ import annotations
