@@ -23,8 +23,11 @@ The reads are free: this DAG spends no credits.
 Connections:
 
 - ``snovio_default`` (type ``snovio``; param ``snovio_conn_id``): the Snov.io account.
-- ``snovio_warehouse`` (param ``sql_conn_id``): any SQLite or PostgreSQL connection. ``make demo`` uses a
+- ``snovio_warehouse`` (param ``sql_conn_id``): a SQLite, PostgreSQL or DuckDB connection. ``make demo`` uses a
   SQLite file: ``AIRFLOW_CONN_SNOVIO_WAREHOUSE='{"conn_type": "sqlite", "host": "/abs/path/warehouse.sqlite"}'``.
+  A DuckDB file (``{"conn_type": "duckdb", "host": "/abs/path/warehouse.duckdb"}``) has one writer at a time:
+  the sync tasks take turns on it, each waiting for the file up to the connection's ``lock_timeout`` extra
+  (600 s by default; see docs/warehouse.md, "DuckDB").
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ except ImportError:  # Airflow 3.1: the timetable is not in the task SDK yet
     from airflow.timetables.interval import CronDataIntervalTimetable
 
 from airflow_provider_snovio.transfers import SnovioToSqlOperator
+from airflow_provider_snovio.transfers.engines.duckdb import engine_of_connection
 
 #: Event resources synced after the analytics, each into ``snovio_<resource>``: ``recipient_activity`` first
 #: (all event types of #72, by event time: the recommended one), then the v1 event lists.
@@ -55,8 +59,12 @@ CONNECTIONS = {"sql_conn_id": "{{ params.sql_conn_id }}", "snovio_conn_id": "{{ 
 
 
 def _warehouse(conn_id: str):
-    """The common-sql ``DbApiHook`` of the warehouse connection."""
-    return BaseHook.get_connection(conn_id).get_hook()
+    """The SQLAlchemy engine of the warehouse connection, as the sync tasks get it: its common-sql hook's, or
+    for a ``duckdb`` connection (no Airflow 3 DuckDB provider, so no hook) the provider's own engine."""
+    connection = BaseHook.get_connection(conn_id)
+    if connection.conn_type == "duckdb":
+        return engine_of_connection(connection)
+    return connection.get_hook().get_sqlalchemy_engine()
 
 
 with DAG(
@@ -67,7 +75,9 @@ with DAG(
     catchup=False,
     max_active_runs=1,  # runs of one account share its 60 requests/minute: one at a time
     params={
-        "sql_conn_id": Param("snovio_warehouse", type="string", description="warehouse connection (SQLite/PostgreSQL)"),
+        "sql_conn_id": Param(
+            "snovio_warehouse", type="string", description="warehouse connection (SQLite, PostgreSQL or DuckDB)"
+        ),
         "snovio_conn_id": Param("snovio_default", type="string", description="Snov.io connection"),
         "top": Param(5, type="integer", minimum=1, description="campaigns shown in the report"),
     },
@@ -101,17 +111,24 @@ with DAG(
         from airflow_provider_snovio.operators.base import run_days
 
         date_from, date_to = run_days(get_current_context())  # the days the analytics task synced
-        db = _warehouse(params["sql_conn_id"])
-        tables = {r["table"]: int(db.get_first(f"SELECT COUNT(*) FROM {r['table']} WHERE {LIVE}")[0]) for r in results}
-        # dates are ISO days computed here and top an int: safe to inline, and portable across paramstyles
-        ranked = db.get_records(
-            "SELECT c.id, c.name, a.emails_sent, a.email_replies, a.email_replies_rate "
-            "FROM snovio_campaign_analytics a JOIN snovio_campaigns c ON c.id = a.campaign_id "
-            f"WHERE a.date_from = '{date_from.isoformat()}' AND a.date_to = '{date_to.isoformat()}' "
-            "AND a._snovio_deleted_at IS NULL AND c._snovio_deleted_at IS NULL "
-            "AND (a.emails_sent > 0 OR a.email_replies > 0) "
-            f"ORDER BY a.email_replies_rate DESC, a.email_replies DESC, c.id LIMIT {int(params['top'])}"
-        )
+        engine = _warehouse(params["sql_conn_id"])
+        try:
+            with engine.connect() as db:
+                tables = {
+                    r["table"]: int(db.exec_driver_sql(f"SELECT COUNT(*) FROM {r['table']} WHERE {LIVE}").scalar_one())
+                    for r in results
+                }
+                # dates are ISO days computed here and top an int: safe to inline, and portable across engines
+                ranked = db.exec_driver_sql(
+                    "SELECT c.id, c.name, a.emails_sent, a.email_replies, a.email_replies_rate "
+                    "FROM snovio_campaign_analytics a JOIN snovio_campaigns c ON c.id = a.campaign_id "
+                    f"WHERE a.date_from = '{date_from.isoformat()}' AND a.date_to = '{date_to.isoformat()}' "
+                    "AND a._snovio_deleted_at IS NULL AND c._snovio_deleted_at IS NULL "
+                    "AND (a.emails_sent > 0 OR a.email_replies > 0) "
+                    f"ORDER BY a.email_replies_rate DESC, a.email_replies DESC, c.id LIMIT {int(params['top'])}"
+                ).all()
+        finally:
+            engine.dispose()  # closes the file: DuckDB keeps it locked while a connection is open
         top = [
             {
                 "campaign_id": int(cid),
