@@ -33,7 +33,7 @@ Connections:
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import DAG, BaseHook, Param, get_current_context, task
+from airflow.sdk import DAG, Param, get_current_context, task
 
 try:
     from airflow.sdk import CronDataIntervalTimetable
@@ -41,7 +41,7 @@ except ImportError:  # Airflow 3.1: the timetable is not in the task SDK yet
     from airflow.timetables.interval import CronDataIntervalTimetable
 
 from airflow_provider_snovio.transfers import SnovioToSqlOperator
-from airflow_provider_snovio.transfers.engines.duckdb import engine_of_connection
+from airflow_provider_snovio.transfers.sql import engine_of
 
 #: Event resources synced after the analytics, each into ``snovio_<resource>``: ``recipient_activity`` first
 #: (all event types of #72, by event time: the recommended one), then the v1 event lists.
@@ -59,12 +59,9 @@ CONNECTIONS = {"sql_conn_id": "{{ params.sql_conn_id }}", "snovio_conn_id": "{{ 
 
 
 def _warehouse(conn_id: str):
-    """The SQLAlchemy engine of the warehouse connection, as the sync tasks get it: its common-sql hook's, or
-    for a ``duckdb`` connection (no Airflow 3 DuckDB provider, so no hook) the provider's own engine."""
-    connection = BaseHook.get_connection(conn_id)
-    if connection.conn_type == "duckdb":
-        return engine_of_connection(connection)
-    return connection.get_hook().get_sqlalchemy_engine()
+    """The SQLAlchemy engine of the warehouse connection, exactly as the sync tasks get it (its common-sql
+    hook's; for a ``duckdb`` connection, which has no hook, the provider's own)."""
+    return engine_of(conn_id)
 
 
 with DAG(
