@@ -19,8 +19,9 @@ system-deps:
 
 # build-deps first (order only). The snowflake extra resolves snowflake-sqlalchemy (2.1.0); the one override,
 # snowflake-connector-python 4.x instead of the 5.x that snowflake-sqlalchemy 2.1 declares, is for fakesnow
-# 0.12.1 (the test extra), which imports modules connector 5 removed: users of the extra get connector 5.x,
-# which no test runs (docs/warehouse.md#snowflake).
+# 0.12.1 (the test extra), which imports modules connector 5 removed. Users of the extra get connector 5.x:
+# make test-wheel installs exactly that (no override) and syncs with it through a fakesnow server
+# (docs/warehouse.md#snowflake).
 $(STAMP): pyproject.toml | build-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip uv
@@ -54,7 +55,9 @@ MATRIX ?= 3.1 3.2
 test-matrix: $(STAMP)
 	$(BIN)/python scripts/test_matrix.py run $(MATRIX)
 
-# python -m build, the wheel (no test extra) in a clean venv, then snovio-sandbox and the reporting DAG.
+# python -m build, the wheel (no test extra) in a clean venv, then snovio-sandbox and the reporting DAG; then
+# the wheel with the snowflake extra by plain resolution (connector 5.x, printed) in a second venv, syncing
+# campaign_replies through SnovioToSqlOperator into a fakesnow server on 127.0.0.1 (run from this venv).
 test-wheel: $(STAMP)
 	$(BIN)/python scripts/test_matrix.py wheel
 

@@ -9,7 +9,8 @@ Subcommands::
 
     python scripts/test_matrix.py compile [MINOR ...]   # regenerate constraints/airflow-<minor>.txt
     python scripts/test_matrix.py run [MINOR ...]       # venv per minor + the compat checks (default: floor)
-    python scripts/test_matrix.py wheel                 # python -m build, clean venv, sandbox + reporting DAG
+    python scripts/test_matrix.py wheel                 # python -m build, clean venv, sandbox + reporting DAG,
+                                                        # then the [snowflake] extra against a fakesnow server
 
 How the constraints are made (``compile``): each ``constraints/airflow-<minor>.in`` pins one Airflow
 release; it is compiled together with ``pyproject.toml`` with ``uv pip compile``, every package limited to
@@ -30,6 +31,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 CONSTRAINTS = ROOT / "constraints"
@@ -60,6 +62,50 @@ CHECKS = [
     "tests/e2e/test_dags_async.py::test_domain_search_dag",
     "tests/e2e/test_dags_async.py::test_sensors_dag",
 ]
+
+#: The fakesnow server the wheel's ``[snowflake]`` check talks to, run by this (the dev venv's) interpreter:
+#: fakesnow 0.12.1's own server app, with one change. Its login answer lacks two fields that
+#: snowflake-connector-python 5.x (whose login is done by its native core) requires and 4.x ignores:
+#: ``masterToken`` ("Failed to login: Missing response field: master token") and ``sessionId`` ("... session
+#: ID"). Both are added to that one answer; every query is fakesnow's own. Port 0: the port is read from its log.
+FAKESNOW_SERVER = """
+import itertools, json, uvicorn
+import fakesnow.server as fs
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+sessions = itertools.count(1)
+
+async def login(request):
+    answer = await fs.login_request(request)
+    body = json.loads(answer.body)
+    if body.get("success"):
+        body["data"].setdefault("masterToken", "master-" + body["data"]["token"])
+        body["data"].setdefault("sessionId", next(sessions))
+    return JSONResponse(body, status_code=answer.status_code)
+
+login_path = "/session/v1/login-request"
+routes = [Route(login_path, login, methods=["POST"]) if r.path == login_path else r for r in fs.routes]
+uvicorn.run(Starlette(routes=routes), host="127.0.0.1", port=0, log_level="info")
+"""
+#: Run by the ``[snowflake]`` venv: ``SnovioToSqlOperator`` twice (a first sync, then a rerun) of
+#: campaign_replies through the Airflow connection ``snowflake_warehouse`` (type ``snowflake``), and the
+#: versions it ran on. argv: the campaign ids.
+SNOWFLAKE_SYNC = """
+import json, sys
+from importlib.metadata import version
+from airflow_provider_snovio.transfers import SnovioToSqlOperator
+
+op = SnovioToSqlOperator(
+    task_id="replies", resource="campaign_replies", sql_conn_id="snowflake_warehouse",
+    campaign_ids=[int(c) for c in sys.argv[1:]],
+)
+runs = [op.execute({})["rows_written"] for _ in range(2)]
+names = ("snowflake-sqlalchemy", "snowflake-connector-python", "sqlalchemy", "apache-airflow")
+print("RESULT " + json.dumps({"rows_written": runs, "dialect": op.get_engine().dialect.name,
+                              "versions": {name: version(name) for name in names}}))
+"""
 
 
 def uv() -> str:
@@ -253,11 +299,183 @@ def check_wheel() -> float:
             f"{campaigns} campaigns, {analytics} analytics rows",
             flush=True,
         )
+        check_snowflake_extra(wheel, work, env, conn)
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=30)
     shutil.rmtree(work, ignore_errors=True)
     return time.monotonic() - started
+
+
+def sandbox_replies(conn: str) -> dict[int, set[str]]:
+    """Every campaign's reply ids as the running sandbox serves them, read with plain HTTP (not with the
+    provider's client, which the sync under test uses); a 429 is waited out."""
+    import json
+
+    import httpx
+
+    fields = json.loads(conn)
+    with httpx.Client(base_url=fields["host"], timeout=30) as http:
+
+        def get(path: str, **params: Any) -> Any:
+            for _ in range(30):
+                answer = http.get(path, params=params, headers=headers)
+                if answer.status_code != 429:
+                    return answer.raise_for_status().json()
+                time.sleep(float(answer.headers.get("Retry-After") or 2))
+            sys.exit(f"the sandbox kept answering 429 to {path}")
+
+        credentials = {"grant_type": "client_credentials", "client_id": fields["login"]}
+        credentials["client_secret"] = fields["password"]
+        token = http.post("/v1/oauth/access_token", data=credentials).raise_for_status().json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        replies: dict[int, set[str]] = {}
+        for campaign in get("/v1/get-user-campaigns"):
+            ids: list[str] = []
+            while page := get("/v1/get-emails-replies", campaignId=campaign["id"], offset=len(ids)):
+                ids += [str(row["id"]) for row in page]
+            replies[int(campaign["id"])] = set(ids)
+    return replies
+
+
+def check_snowflake_extra(wheel: Path, work: Path, env: dict[str, str], snovio_conn: str) -> None:
+    """The wheel with the ``[snowflake]`` extra as a user installs it - by plain resolution, no constraints and
+    no override, so snowflake-sqlalchemy 2.1 with the snowflake-connector-python 5.x it declares (the shared
+    venv's tests run connector 4.8, for fakesnow) - syncing campaign_replies through ``SnovioToSqlOperator``
+    and a ``snowflake`` connection into a fakesnow server on 127.0.0.1 (see :data:`FAKESNOW_SERVER`). The
+    table is then read with this interpreter's connector 4.8 and compared with what the sandbox serves:
+    every key once, none missing, none extra, none marked deleted, and the rerun wrote nothing.
+
+    Why no constraints: with ``constraints/airflow-3.3.txt`` the extra does not install (that file pins
+    protobuf 7.36.2 through opentelemetry-proto 1.44.0; connector 5.x requires protobuf below 7)."""
+    import json
+    import re
+
+    import snowflake.connector
+
+    venv = CACHE / "wheel" / "venv-snowflake"
+    shutil.rmtree(venv, ignore_errors=True)
+    run(uv(), "venv", "--quiet", "--python", sys.executable, venv)
+    run(
+        uv(),
+        "pip",
+        "install",
+        "--quiet",
+        "-p",
+        venv / "bin" / "python",
+        f"airflow-provider-snovio[snowflake] @ {wheel.as_uri()}",
+    )
+
+    replies = sandbox_replies(snovio_conn)
+    # the campaigns with a few replies (one page, one INSERT into the stage), and the smallest with at least
+    # 1,000 (several INSERTs of ROWS_PER_INSERT rows): a few seconds and about a minute of fakesnow
+    chosen = sorted(cid for cid, ids in replies.items() if 0 < len(ids) < 1_000)
+    large = sorted((len(ids), cid) for cid, ids in replies.items() if len(ids) >= 1_000)
+    chosen += [large[0][1]] if large else []
+    if not chosen:
+        sys.exit(f"the sandbox serves no campaign with replies: {sorted(replies)}")
+    expected = {(cid, rid) for cid in chosen for rid in replies[cid]}
+
+    server_log = work / "fakesnow.log"
+    with server_log.open("w") as log_file:
+        server = subprocess.Popen(
+            [sys.executable, "-c", FAKESNOW_SERVER], cwd=work, stdout=log_file, stderr=subprocess.STDOUT
+        )
+    try:
+        port = None
+        deadline = time.monotonic() + 60
+        while port is None and server.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+            if found := re.search(r"Uvicorn running on http://127\.0\.0\.1:(\d+)", server_log.read_text()):
+                port = int(found.group(1))
+        if port is None:
+            sys.exit(f"the fakesnow server ({server.poll()}) did not start within 60 s:\n{server_log.read_text()}")
+
+        def query(*statements: str) -> list[list[Any]]:
+            with snowflake.connector.connect(
+                user="fake",
+                password="snow",
+                account="fakesnow",
+                host="127.0.0.1",
+                port=port,
+                protocol="http",
+                login_timeout=30,
+                network_timeout=60,
+                session_parameters={"CLIENT_OUT_OF_BAND_TELEMETRY_ENABLED": False},
+            ) as connection:
+                cursor = connection.cursor()
+                return [cursor.execute(statement).fetchall() for statement in statements]
+
+        query("CREATE DATABASE snovio", "CREATE SCHEMA snovio.analytics")
+        warehouse = {
+            "conn_type": "snowflake",
+            "login": "fake",
+            "password": "snow",
+            "schema": "analytics",
+            "extra": {
+                "account": "fakesnow",
+                "database": "snovio",
+                "warehouse": "wh",
+                "host": "127.0.0.1",
+                "port": port,
+                "protocol": "http",
+            },
+        }
+        sync_env = env | {
+            "AIRFLOW_HOME": str(work / "airflow-home-snowflake"),
+            "AIRFLOW_CONN_SNOVIO_DEFAULT": snovio_conn,
+            "AIRFLOW_CONN_SNOWFLAKE_WAREHOUSE": json.dumps(warehouse),
+        }
+        result = subprocess.run(
+            [venv / "bin" / "python", "-c", SNOWFLAKE_SYNC, *map(str, chosen)],
+            cwd=work,
+            env=sync_env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        output = result.stdout + result.stderr
+        lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
+        if result.returncode != 0 or not lines:
+            sys.exit(
+                f"the [snowflake] sync failed ({result.returncode}):\n{output[-6000:]}\n"
+                f"fakesnow server:\n{server_log.read_text()[-3000:]}"
+            )
+        outcome = json.loads(lines[-1].removeprefix("RESULT "))
+        print("the [snowflake] extra resolved:", json.dumps(outcome["versions"]), flush=True)
+        rows, live, deleted = query(
+            "SELECT campaign_id, id FROM snovio.analytics.snovio_campaign_replies",
+            "SELECT COUNT(*) FROM snovio.analytics.snovio_campaign_replies WHERE _snovio_deleted_at IS NULL",
+            "SELECT COUNT(*) FROM snovio.analytics.snovio_campaign_replies WHERE _snovio_deleted_at IS NOT NULL",
+        )
+        stored = [(int(cid), str(rid)) for cid, rid in rows]
+        problems = []
+        if outcome["dialect"] != "snowflake":
+            problems.append(f"the engine's dialect is {outcome['dialect']}")
+        if set(stored) != expected:
+            missing, extra = len(expected - set(stored)), len(set(stored) - expected)
+            problems.append(f"{missing} sandbox replies missing and {extra} extra in the table")
+        if len(stored) != len(set(stored)):
+            problems.append(f"{len(stored) - len(set(stored))} duplicate keys")
+        if live[0][0] != len(expected) or deleted[0][0] != 0:
+            problems.append(f"{live[0][0]} live and {deleted[0][0]} deleted rows, expected {len(expected)} live")
+        if outcome["rows_written"] != [len(expected), 0]:
+            problems.append(f"rows written by the first run and the rerun: {outcome['rows_written']}")
+        if problems:
+            sys.exit("the [snowflake] sync does not match the sandbox: " + "; ".join(problems))
+        print(
+            f"[snowflake] extra through a fakesnow 0.12.1 server: campaign_replies of campaigns {chosen}, "
+            f"{len(expected)} rows, every key once; the rerun wrote 0",
+            flush=True,
+        )
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=30)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -191,7 +191,11 @@ def engine_from_connection(conn: Any) -> Any:
     provider's hook is not installed (it pins SQLAlchemy below 2.1, which this provider's Airflow has).
 
     The fields are the provider's: login, password, schema, and the extras ``account``, ``database``,
-    ``warehouse``, ``role`` (``extra__snowflake__`` prefixes accepted). Key-pair, OAuth and SSO
+    ``warehouse``, ``role`` (``extra__snowflake__`` prefixes accepted). The extras ``host`` and ``port``
+    (the provider's hook passes both to the connector: a custom endpoint such as a private link or an
+    emulator) and ``protocol`` (the connector's own argument, which the provider's hook does not pass:
+    ``http`` for an emulator without TLS) reach the connector through ``connect_args``, since
+    snowflake-sqlalchemy refuses ``host`` and ``protocol`` in the URL. Key-pair, OAuth and SSO
     authentication are not built here: install the provider for them, or use a password."""
     from sqlalchemy import create_engine
     from sqlalchemy.engine import URL
@@ -217,7 +221,25 @@ def engine_from_connection(conn: Any) -> Any:
         database=f"{database}/{conn.schema}" if conn.schema else str(database),
         query=query,
     )
-    return create_engine(url)
+    return create_engine(url, connect_args=endpoint_args(extra))
+
+
+def endpoint_args(extra: dict[str, Any]) -> dict[str, str | int]:
+    """The connector's ``host``, ``port`` (an integer) and ``protocol`` from a connection's extras, those set."""
+    args: dict[str, str | int] = {}
+    for name in ("host", "protocol"):
+        if text := extra.get(name):
+            args[name] = str(text)
+    port = extra.get("port")
+    if port is not None and port != "":
+        try:
+            args["port"] = int(port)
+        except (TypeError, ValueError):
+            from airflow_provider_snovio.api.errors import SnovioValidationError
+
+            problem = "the snowflake connection's extra 'port' is not a number"
+            raise SnovioValidationError("sql_conn_id", problem) from None
+    return args
 
 
 class SnowflakeDialect(WarehouseDialect):
