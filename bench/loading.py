@@ -1,13 +1,15 @@
-"""Item 3: rows/s loading 100,000 replies through the transfer's load path, over plain ``executemany``.
+"""Item 3: rows/s loading 100,000 replies through the transfer's load path, over a plain bulk load.
 
 The 100,000 replies of the sandbox's big campaign are read once (ten offset pages) and cut into the
-pages a sync writes. Then, into the same database (a SQLite file; a private PostgreSQL 15 server):
+pages a sync writes. Then, into the same database (each of :data:`DATABASES`: a SQLite file, private
+PostgreSQL 15 and MariaDB servers, a DuckDB file, fakesnow in-process):
 
 * transfer: :meth:`Warehouse.write_page` per page of 10,000, as :func:`transfers.warehouse.sync` calls it
   - record parsing into typed columns, the ``raw`` JSON, the upsert and the stored position, one
   transaction per page;
 * plain: DB-API ``cursor.executemany`` of a plain ``INSERT`` of the very same rows (typed and serialised
-  before the clock starts), into an identical table (same columns and primary key), one commit per page.
+  before the clock starts), into an identical table (same columns and primary key), one commit per page
+  (DuckDB, whose ``executemany`` runs row by row: ``INSERT ... SELECT`` from an Arrow table per page).
 
 Both start from an empty table; the figure is transfer rows/s / plain rows/s. Each load runs
 :data:`REPEATS` times, alternating plain and transfer, each time into new tables, and the fastest run of
@@ -18,10 +20,11 @@ itself. The detail also gives the ratio had the plain load been timed with the p
 Snowflake runs on fakesnow (Snowflake SQL translated by sqlglot and run by DuckDB, in-process), whose
 translation of every statement costs far more than the database's work: a bounded
 :data:`SNOWFLAKE_ROWS` rows in pages of :data:`SNOWFLAKE_PAGE`, once. Its plain load is the multi-row
-``INSERT`` of :data:`ROWS_PER_INSERT` rows the Snowflake connector makes of an ``executemany`` (fakesnow's
-own ``executemany`` runs one statement per row, about 3x slower; ``write_pandas`` needs pandas, which the
-bench does not install). The figure compares the transfer's staging (stage, ``DELETE ... USING``,
-``INSERT ... SELECT``, state) with that load on the emulator: it says nothing of a real Snowflake's speed.
+``INSERT ... VALUES`` the Snowflake connector rewrites an ``executemany`` of an ``INSERT`` to, in statements
+of :data:`ROWS_PER_INSERT` rows like the transfer's stage inserts (fakesnow's own ``executemany`` runs one
+statement per row, about 3x slower here; ``write_pandas`` needs pandas, which is not installed). The
+figure compares the transfer's staging (stage, ``DELETE ... USING``, ``INSERT ... SELECT``, state) with that
+load on the emulator: it says nothing of a real Snowflake's speed.
 """
 
 from __future__ import annotations
