@@ -19,7 +19,7 @@ itself. The detail also gives the ratio had the plain load been timed with the p
 
 Snowflake runs on fakesnow (Snowflake SQL translated by sqlglot and run by DuckDB, in-process), whose
 translation of every statement costs far more than the database's work: a bounded
-:data:`SNOWFLAKE_ROWS` rows in pages of :data:`SNOWFLAKE_PAGE`, once. Its plain load is the multi-row
+:data:`SNOWFLAKE_ROWS` rows in pages of :data:`SNOWFLAKE_PAGE`. Its plain load is the multi-row
 ``INSERT ... VALUES`` the Snowflake connector rewrites an ``executemany`` of an ``INSERT`` to, in statements
 of :data:`ROWS_PER_INSERT` rows like the transfer's stage inserts (fakesnow's own ``executemany`` runs one
 statement per row, about 3x slower here; ``write_pandas`` needs pandas, which is not installed). The
@@ -218,10 +218,10 @@ def measure(records: list[dict[str, Any]], campaign_id: int, engines: dict[str, 
     out = []
     for label, engine in engines.items():
         snowflake = engine.dialect.name == "snowflake"
-        rows, page, repeats = (SNOWFLAKE_ROWS, SNOWFLAKE_PAGE, 1) if snowflake else (ROWS, PAGE, REPEATS)
+        rows, page = (SNOWFLAKE_ROWS, SNOWFLAKE_PAGE) if snowflake else (ROWS, PAGE)
         loaded = records[:rows]
         plains, transfers = [], []
-        for run in range(repeats):
+        for run in range(REPEATS):
             plains.append(plain_rows_per_second(engine, loaded, campaign_id, f"bench_plain_{run}", page))
             transfers.append(transfer_rows_per_second(engine, loaded, campaign_id, f"bench_transfer_{run}", page))
         plain, plain_with_preparing = max(plains)
@@ -236,7 +236,7 @@ def measure(records: list[dict[str, Any]], campaign_id: int, engines: dict[str, 
                 "ratio",
                 share >= 0.5,
                 f"transfer {transfer:,.0f} rows/s, plain {plain_kind(engine.dialect.name)} {plain:,.0f} rows/s "
-                f"({where}{engine.dialect.name}+{engine.dialect.driver}, pages of {page:,}, fastest of {repeats}: "
+                f"({where}{engine.dialect.name}+{engine.dialect.driver}, pages of {page:,}, fastest of {REPEATS}: "
                 f"transfer {', '.join(f'{t:,.0f}' for t in transfers)}, plain "
                 f"{', '.join(f'{p:,.0f}' for p, _ in plains)}); counting the typing and JSON of the rows in the "
                 f"plain load too: {plain_with_preparing:,.0f} rows/s, ratio {transfer / plain_with_preparing:.2f}",
