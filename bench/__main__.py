@@ -24,7 +24,7 @@ Family = tuple[str, list[tuple[str, str, str]], Callable[[], list[Result]]]
 
 
 def families() -> list[Family]:
-    from bench import imports, incremental, quota, replies, sensor, throughput, tokens, triggerer, warehouse
+    from bench import imports, incremental, loading, quota, replies, sensor, throughput, tokens, triggerer, warehouse
 
     return [
         (
@@ -41,10 +41,7 @@ def families() -> list[Family]:
         (
             "warehouse",
             [
-                *(
-                    (f"3. rows/s loading 100,000 replies, transfer / plain executemany, {db}", ">= 0.5", "ratio")
-                    for db in ("SQLite", "PostgreSQL")
-                ),
+                *((loading.line_name(db, dialect), ">= 0.5", "ratio") for db, dialect in loading.DATABASES.items()),
                 ("4. peak RSS syncing 100,000 replies / syncing 10,000", "<= 1.5", "ratio"),
             ],
             lambda: warehouse.measure(infra.private_postgres),
